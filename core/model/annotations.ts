@@ -1,0 +1,255 @@
+/**
+ * The annotation contract on a Deployment (DESIGN.md, "Annotations on a Deployment").
+ *
+ * Users write the opt-in and the bounds; the forecaster writes `forecast`; the webhook derives
+ * `target-replicas`, `peak-replicas` and `capacity` from them. Everything here is pure: parsing
+ * never throws on user input, it returns the value it could read and the reasons it could not.
+ */
+
+export const ANNOTATION_PREFIX = 'smartscale.io/';
+
+export const Annotations = {
+  enabled: 'smartscale.io/enabled',
+  mode: 'smartscale.io/mode',
+  minReplicas: 'smartscale.io/min-replicas',
+  maxReplicas: 'smartscale.io/max-replicas',
+  targetRpsPerPod: 'smartscale.io/target-rps-per-pod',
+  latencySloMs: 'smartscale.io/latency-slo-ms',
+  rpsQuery: 'smartscale.io/rps-query',
+  forecast: 'smartscale.io/forecast',
+  targetReplicas: 'smartscale.io/target-replicas',
+  peakReplicas: 'smartscale.io/peak-replicas',
+  capacity: 'smartscale.io/capacity',
+  doNotDisrupt: 'smartscale.io/do-not-disrupt',
+} as const;
+
+/** Karpenter's spelling of do-not-disrupt, honoured too so existing manifests keep working. */
+export const KARPENTER_DO_NOT_DISRUPT = 'karpenter.sh/do-not-disrupt';
+
+export type Mode = 'observe' | 'optimize';
+
+export function isMode(value: unknown): value is Mode {
+  return value === 'observe' || value === 'optimize';
+}
+
+/** Upper limit on any replica count smartscale will ever write, whatever the annotations say. */
+export const REPLICA_CEILING = 10_000;
+
+export interface DeploymentSettings {
+  enabled: boolean;
+  /** The Deployment's own mode, when it overrides the cluster's. */
+  mode?: Mode;
+  minReplicas?: number;
+  maxReplicas?: number;
+  targetRpsPerPod?: number;
+  latencySloMs?: number;
+  rpsQuery?: string;
+}
+
+export interface Parsed<T> {
+  value: T;
+  /** One human-readable sentence per annotation that was ignored, naming it and why. */
+  warnings: string[];
+}
+
+type AnnotationMap = Record<string, string | undefined> | undefined | null;
+
+function readInteger(
+  annotations: Record<string, string | undefined>,
+  key: string,
+  min: number,
+  max: number,
+  warnings: string[],
+): number | undefined {
+  const raw = annotations[key];
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  if (!/^\d{1,9}$/.test(text)) {
+    warnings.push(`${key}=${JSON.stringify(truncate(String(raw)))} ignored: expected a whole number from ${min} to ${max}`);
+    return undefined;
+  }
+  const value = Number(text);
+  if (value < min || value > max) {
+    warnings.push(`${key}=${value} ignored: expected a whole number from ${min} to ${max}`);
+    return undefined;
+  }
+  return value;
+}
+
+function readPositiveNumber(
+  annotations: Record<string, string | undefined>,
+  key: string,
+  max: number,
+  warnings: string[],
+): number | undefined {
+  const raw = annotations[key];
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(value) || value <= 0 || value > max) {
+    warnings.push(`${key}=${JSON.stringify(truncate(String(raw)))} ignored: expected a positive number up to ${max}`);
+    return undefined;
+  }
+  return value;
+}
+
+export function truncate(text: string, length = 64): string {
+  return text.length > length ? `${text.slice(0, length)}…` : text;
+}
+
+/** Reads the user-written annotations of a Deployment. Never throws. */
+export function parseDeploymentSettings(input: AnnotationMap): Parsed<DeploymentSettings> {
+  const annotations = input ?? {};
+  const warnings: string[] = [];
+  const enabledRaw = annotations[Annotations.enabled];
+  const settings: DeploymentSettings = { enabled: enabledRaw === 'true' };
+  if (enabledRaw !== undefined && enabledRaw !== 'true' && enabledRaw !== 'false') {
+    warnings.push(`${Annotations.enabled}=${JSON.stringify(truncate(String(enabledRaw)))} ignored: expected "true" or "false"`);
+  }
+  const modeRaw = annotations[Annotations.mode];
+  if (modeRaw !== undefined) {
+    if (isMode(modeRaw)) settings.mode = modeRaw;
+    else warnings.push(`${Annotations.mode}=${JSON.stringify(truncate(String(modeRaw)))} ignored: expected "observe" or "optimize"`);
+  }
+  settings.minReplicas = readInteger(annotations, Annotations.minReplicas, 0, REPLICA_CEILING, warnings);
+  settings.maxReplicas = readInteger(annotations, Annotations.maxReplicas, 1, REPLICA_CEILING, warnings);
+  if (settings.minReplicas !== undefined && settings.maxReplicas !== undefined && settings.minReplicas > settings.maxReplicas) {
+    warnings.push(
+      `${Annotations.minReplicas}=${settings.minReplicas} is above ${Annotations.maxReplicas}=${settings.maxReplicas}: both ignored`,
+    );
+    settings.minReplicas = undefined;
+    settings.maxReplicas = undefined;
+  }
+  settings.targetRpsPerPod = readPositiveNumber(annotations, Annotations.targetRpsPerPod, 1e9, warnings);
+  settings.latencySloMs = readPositiveNumber(annotations, Annotations.latencySloMs, 3_600_000, warnings);
+  const query = annotations[Annotations.rpsQuery];
+  if (query !== undefined) {
+    if (typeof query === 'string' && query.trim().length > 0 && query.length <= 4096) settings.rpsQuery = query;
+    else warnings.push(`${Annotations.rpsQuery} ignored: expected a non-empty PromQL expression of at most 4096 characters`);
+  }
+  for (const key of Object.keys(settings) as Array<keyof DeploymentSettings>) {
+    if (settings[key] === undefined) delete settings[key];
+  }
+  return { value: settings, warnings };
+}
+
+/**
+ * The forecast the forecaster writes on a Deployment (`smartscale.io/forecast`).
+ * Demand is in requests per second. `point[i]` and `upper[i]` are for the step that ends
+ * `(i + 1) * stepSeconds` after `generatedAt`.
+ */
+export interface ForecastAnnotation {
+  /** Format version. */
+  v: 1;
+  /** Unix seconds when the forecast was made. */
+  generatedAt: number;
+  stepSeconds: number;
+  /** Expected demand (requests/second) per horizon step. */
+  point: number[];
+  /** Upper band (requests/second) per horizon step, at `quantile`. */
+  upper: number[];
+  /** Quantile of the upper band, e.g. 0.9. */
+  quantile: number;
+  /** The model the selector chose for this series. */
+  model: string;
+  /** Recent mean absolute error relative to persistence (below 1 beats a reactive autoscaler). */
+  recentRelMae?: number;
+  /** Demand observed at generation time (requests/second). */
+  observed?: number;
+  /** Per-pod capacity (requests/second at the latency objective) learned by the forecaster. */
+  learnedRpsPerPod?: number;
+  /** True when the metrics behind it are missing or old: nothing may act on a stale forecast. */
+  stale?: boolean;
+}
+
+export const FORECAST_ANNOTATION_MAX_BYTES = 16 * 1024;
+export const FORECAST_MAX_STEPS = 1440;
+/** Any demand above this (requests/second) is treated as corrupt input. */
+export const MAX_DEMAND_RPS = 1e9;
+
+function roundForAnnotation(value: number): number {
+  if (value === 0) return 0;
+  const magnitude = Math.floor(Math.log10(Math.abs(value)));
+  const factor = 10 ** Math.max(0, 3 - magnitude);
+  return Math.round(value * factor) / factor;
+}
+
+/** Serialises a forecast compactly (about four significant digits per value). */
+export function formatForecastAnnotation(forecast: ForecastAnnotation): string {
+  const compact: ForecastAnnotation = {
+    ...forecast,
+    point: forecast.point.map(roundForAnnotation),
+    upper: forecast.upper.map(roundForAnnotation),
+  };
+  if (compact.recentRelMae !== undefined) compact.recentRelMae = roundForAnnotation(compact.recentRelMae);
+  if (compact.observed !== undefined) compact.observed = roundForAnnotation(compact.observed);
+  if (compact.learnedRpsPerPod !== undefined) compact.learnedRpsPerPod = roundForAnnotation(compact.learnedRpsPerPod);
+  return JSON.stringify(compact);
+}
+
+function isNonNegativeFinite(value: unknown, max = MAX_DEMAND_RPS): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= max;
+}
+
+/** Reads and validates a forecast annotation. Returns `value: undefined` and the reason when unusable. */
+export function parseForecastAnnotation(raw: string | undefined): Parsed<ForecastAnnotation | undefined> {
+  const key = Annotations.forecast;
+  if (raw === undefined) return { value: undefined, warnings: [] };
+  const fail = (why: string): Parsed<undefined> => ({ value: undefined, warnings: [`${key} ignored: ${why}`] });
+  if (typeof raw !== 'string') return fail('not a string');
+  if (raw.length > FORECAST_ANNOTATION_MAX_BYTES) return fail(`longer than ${FORECAST_ANNOTATION_MAX_BYTES} bytes`);
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return fail('not valid JSON');
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return fail('expected a JSON object');
+  const f = data as Record<string, unknown>;
+  if (f.v !== 1) return fail(`unsupported format version ${JSON.stringify(f.v)}`);
+  if (!isNonNegativeFinite(f.generatedAt, 1e11)) return fail('generatedAt must be unix seconds');
+  if (!isNonNegativeFinite(f.stepSeconds, 86_400) || f.stepSeconds < 1) return fail('stepSeconds must be from 1 to 86400');
+  if (!Array.isArray(f.point) || !Array.isArray(f.upper)) return fail('point and upper must be arrays');
+  if (f.point.length === 0 || f.point.length > FORECAST_MAX_STEPS) return fail(`point must have 1 to ${FORECAST_MAX_STEPS} steps`);
+  if (f.upper.length !== f.point.length) return fail('upper must have as many steps as point');
+  if (!f.point.every((v) => isNonNegativeFinite(v))) return fail(`point values must be numbers from 0 to ${MAX_DEMAND_RPS}`);
+  if (!f.upper.every((v) => isNonNegativeFinite(v))) return fail(`upper values must be numbers from 0 to ${MAX_DEMAND_RPS}`);
+  if (!isNonNegativeFinite(f.quantile, 1) || f.quantile <= 0 || f.quantile >= 1) return fail('quantile must be between 0 and 1');
+  if (typeof f.model !== 'string' || f.model.length === 0 || f.model.length > 64) return fail('model must be a short string');
+  const forecast: ForecastAnnotation = {
+    v: 1,
+    generatedAt: f.generatedAt,
+    stepSeconds: f.stepSeconds,
+    point: f.point as number[],
+    // The band is never below the point forecast, whatever was written.
+    upper: (f.upper as number[]).map((u, i) => Math.max(u, (f.point as number[])[i])),
+    quantile: f.quantile,
+    model: f.model,
+  };
+  const warnings: string[] = [];
+  const optional = (name: 'recentRelMae' | 'observed' | 'learnedRpsPerPod', max: number) => {
+    if (f[name] === undefined) return;
+    if (isNonNegativeFinite(f[name], max)) forecast[name] = f[name] as number;
+    else warnings.push(`${key}: field ${name} ignored: expected a number from 0 to ${max}`);
+  };
+  optional('recentRelMae', 1e6);
+  optional('observed', MAX_DEMAND_RPS);
+  optional('learnedRpsPerPod', MAX_DEMAND_RPS);
+  if (f.stale !== undefined) {
+    if (typeof f.stale === 'boolean') forecast.stale = f.stale;
+    else warnings.push(`${key}: field stale ignored: expected true or false`);
+  }
+  return { value: forecast, warnings };
+}
+
+/** The capacity a Deployment will need within the horizon beyond what it has (`smartscale.io/capacity`). */
+export interface CapacityAnnotation {
+  /** Additional replicas needed at the peak of the horizon beyond the current ones. */
+  replicas: number;
+  /** Kubernetes quantities for the total additional requests of those replicas. */
+  cpu: string;
+  memory: string;
+  pods: number;
+  /** Unix seconds when the capacity is first needed (the earliest step that needs more replicas). */
+  neededAt?: number;
+}

@@ -1,0 +1,8 @@
+/**
+ * Every `kubectl smartscale` command, registered explicitly (one file each in this folder).
+ * Add a command by writing its module and adding it to this list.
+ */
+import type { CommandModule } from 'yargs';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: Array<CommandModule<any, any>> = [];
