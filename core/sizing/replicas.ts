@@ -14,7 +14,7 @@ export function replicasForDemand(demandRps: number, rpsPerPod: number, bounds: 
   if (!(rpsPerPod > 0) || !Number.isFinite(rpsPerPod)) throw new RangeError(`rpsPerPod must be a positive number, got ${rpsPerPod}`);
   const demand = Number.isFinite(demandRps) && demandRps > 0 ? demandRps : 0;
   // A hair of tolerance so 100.0000001 / 10 does not ask for an 11th pod because of float noise.
-  const raw = Math.ceil(demand / rpsPerPod - 1e-9);
+  const raw = Math.ceil(demand / rpsPerPod - 1e-6);
   return clampReplicas(raw, bounds);
 }
 
