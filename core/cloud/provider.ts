@@ -1,0 +1,62 @@
+/**
+ * The one interface between smartscale and a cloud. Implementations: `simulated/` (in-memory,
+ * with a launch delay), `fake/` (records calls, for tests), `ec2/` (AWS). Every implementation
+ * runs the same contract suite (`test/core/cloud/contract.ts`).
+ */
+import type { InstanceType } from '../model/instance-type.js';
+import type { NodeClaim } from '../model/node-claim.js';
+import type { NodePool } from '../model/node-pool.js';
+
+export interface CloudProvider {
+  /** Short name for logs and metrics (`simulated`, `fake`, `aws`). */
+  readonly name: string;
+
+  /**
+   * Launches one instance for the claim and returns the claim with `status` filled in:
+   * `providerId`, `instanceType`, `zone`, `capacityType`, `pricePerHour`, `capacity`,
+   * `allocatable` and a `Launched=True` condition. It does not wait for the node to be ready.
+   *
+   * Choice: the cheapest available offering whose type is in `spec.instanceTypeOptions` and
+   * which satisfies `spec.requirements` (zone, capacity type); on insufficient capacity it falls
+   * back to the next offering itself.
+   *
+   * Idempotent by `claim.name`: creating a claim whose instance already exists returns that
+   * instance (no second launch), so a controller that crashed mid-launch can simply retry.
+   *
+   * Errors: `InsufficientCapacityError` listing every offering that failed when none could be
+   * launched (the caller excludes them, see `UnavailableOfferings`, and re-plans);
+   * `InvalidNodeClaimError` when no offering satisfies the claim at all. Others are transient.
+   */
+  create(claim: NodeClaim): Promise<NodeClaim>;
+
+  /**
+   * Terminates the instance behind a claim (or a provider ID). Idempotent in effect: once the
+   * instance is terminating or gone it throws `NodeClaimNotFoundError`, which callers treat as
+   * success ("already deleted"). Other errors are transient: retry.
+   */
+  delete(target: NodeClaim | string): Promise<void>;
+
+  /**
+   * The instance with this provider ID, as a claim (name, spec as far as the cloud knows it, and
+   * status). Throws `NodeClaimNotFoundError` if it does not exist or is terminated.
+   */
+  get(providerId: string): Promise<NodeClaim>;
+
+  /**
+   * Every running or launching instance this smartscale installation launched (terminated ones
+   * excluded). Used by garbage collection to find instances with no claim, so it must not miss any.
+   */
+  list(): Promise<NodeClaim[]>;
+
+  /**
+   * Instance types the pool may use (all types when no pool is given), with offerings and their
+   * current prices and availability. The list may be cached; it never contains a type without
+   * at least one offering.
+   */
+  getInstanceTypes(nodePool?: NodePool): Promise<InstanceType[]>;
+}
+
+/** Reads the target of `delete` as a provider ID. */
+export function providerIdOf(target: NodeClaim | string): string | undefined {
+  return typeof target === 'string' ? target : target.status.providerId;
+}

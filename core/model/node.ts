@@ -1,0 +1,34 @@
+/**
+ * A node that exists (or is launching) in the cluster, as the planner sees it.
+ */
+import type { CapacityType } from './labels.js';
+import type { Pod } from './pod.js';
+import type { Resources } from './resources.js';
+import type { Taint } from './scheduling-constraints.js';
+
+export interface ExistingNode {
+  readonly name: string;
+  readonly providerId?: string;
+  /** Pool that launched it; absent for nodes smartscale does not manage. */
+  readonly nodePool?: string;
+  readonly instanceType?: string;
+  readonly zone?: string;
+  readonly capacityType?: CapacityType;
+  /** USD per hour; 0 when unknown (then it brings no savings when removed). */
+  readonly pricePerHour: number;
+  /** All labels, including zone, instance type, arch, hostname. */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly taints: readonly Taint[];
+  readonly allocatable: Resources;
+  /** Pods bound to this node (their requests make up the used resources). */
+  readonly pods: readonly Pod[];
+  /** Milliseconds since the epoch when the node (or its claim) was created. */
+  readonly createdAt: number;
+  /** When the node last had no pods other than DaemonSet pods (ms since epoch); absent = not empty. */
+  readonly emptySince?: number;
+  /** False while launching: capacity is counted but disruption skips it. */
+  readonly initialized: boolean;
+  /** Cordoned or being deleted: no new pods go here. */
+  readonly unschedulable?: boolean;
+}

@@ -1,0 +1,57 @@
+/**
+ * A pod as the planner sees it: its requests and the scheduling constraints it brings.
+ * Real pods (pending or bound) and predicted pods (the forecast says they will exist soon) share
+ * this shape; there are no placeholder pods.
+ */
+import type { Requirement } from './requirements.js';
+import type { Resources } from './resources.js';
+import type { Toleration } from './scheduling-constraints.js';
+
+/** Topology spread (`topologySpreadConstraints`). The planner honours `topology.kubernetes.io/zone` and hostname. */
+export interface TopologySpreadConstraint {
+  readonly topologyKey: string;
+  readonly maxSkew: number;
+  /** Pods counted are those whose labels contain all of these. */
+  readonly labelSelector: Readonly<Record<string, string>>;
+  /** ScheduleAnyway is a preference and is not enforced. */
+  readonly whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
+}
+
+/** Required pod anti-affinity: no two pods matching `labelSelector` in the same topology domain. */
+export interface PodAntiAffinityTerm {
+  readonly topologyKey: string;
+  readonly labelSelector: Readonly<Record<string, string>>;
+}
+
+export interface Pod {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Requests summed over containers (init containers: max), with `pods: 1`. */
+  readonly requests: Resources;
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /**
+   * Required node affinity: OR over terms, each term an AND of requirements
+   * (`requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`). Absent or empty = any node.
+   */
+  readonly requiredNodeAffinity?: readonly (readonly Requirement[])[];
+  readonly tolerations?: readonly Toleration[];
+  readonly topologySpread?: readonly TopologySpreadConstraint[];
+  readonly antiAffinity?: readonly PodAntiAffinityTerm[];
+  /** True for pods the forecast says will be needed but do not exist yet. */
+  readonly predicted?: boolean;
+  /** Node the pod is bound to, if any. */
+  readonly nodeName?: string;
+  /** DaemonSet pods move with the node, so they never block removing it. */
+  readonly daemonSet?: boolean;
+}
+
+export function podKey(pod: Pick<Pod, 'namespace' | 'name'>): string {
+  return `${pod.namespace}/${pod.name}`;
+}
+
+export function selectorMatches(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
+  for (const key in selector) if (labels[key] !== selector[key]) return false;
+  return true;
+}
