@@ -1,0 +1,318 @@
+/**
+ * The online forecaster of one series: what the controller keeps per Deployment (thousands of them)
+ * and the simulator replays traces through.
+ *
+ * `update(timestampSec, value)` feeds one bucket: the periods detector, the shared seasonal profiles,
+ * every candidate model, and the rolling-origin scoring of every model (and of the selection itself)
+ * at each horizon step all advance in O(models × horizon) — nothing refits over history.
+ * `forecast(h)` picks, per horizon step, the model with the lowest recent error at that step and adds
+ * the upper band calibrated on the selection's own recent errors. `toJSON()` / `fromJSON()` carry the
+ * learning across a controller restart (profiles, model states, errors, band calibration).
+ */
+import { HoltModel } from './models/holt.js';
+import { HoltWintersModel } from './models/holt-winters.js';
+import type { ForecastModel, SeasonContext } from './models/model.js';
+import { PersistenceModel } from './models/persistence.js';
+import { SeasonalNaiveModel } from './models/seasonal-naive.js';
+import { SeasonalRatioModel } from './models/seasonal-ratio.js';
+import { SeasonalProfile, type ProfileState } from './profile.js';
+import { SeasonalityDetector, type DetectorState, type Seasonality } from './seasonality.js';
+import { HorizonTracker, type ScoreListener, type TrackerState } from './tracker.js';
+
+export const MODEL_NAMES = ['persistence', 'seasonal-naive', 'ewma', 'holt', 'holt-winters', 'seasonal-ratio'] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+/** The name under which the selection's own scores are reported. */
+export const SELECTED = 'selected';
+
+export function createModel(name: ModelName): ForecastModel {
+  switch (name) {
+    case 'persistence':
+      return new PersistenceModel();
+    case 'seasonal-naive':
+      return new SeasonalNaiveModel();
+    case 'ewma':
+      return new HoltModel({ name: 'ewma', alpha: 0.25, beta: 0, phi: 1 });
+    case 'holt':
+      return new HoltModel({ name: 'holt', alpha: 0.25, beta: 0.02, phi: 0.9 });
+    case 'holt-winters':
+      return new HoltWintersModel();
+    case 'seasonal-ratio':
+      return new SeasonalRatioModel();
+  }
+}
+
+export interface ForecasterOptions {
+  stepSeconds: number;
+  /** Horizon steps scored and forecast (a forecast may ask for fewer). Default 15. */
+  horizonSteps: number;
+  /** Quantile of the upper band. Default 0.9. */
+  quantile: number;
+  /** Candidate models, persistence first. Default: all of MODEL_NAMES. */
+  models: readonly ModelName[];
+  /** Weight of the newest error in each model's recent error (≈ 1 / memory in steps). */
+  errorAlpha: number;
+  /** Step size of the band calibration. */
+  bandRate: number;
+  /** Forecasts a model must have scored at a horizon step before the selector trusts it there. */
+  minScored: number;
+}
+
+export const DEFAULT_FORECASTER_OPTIONS: Omit<ForecasterOptions, 'stepSeconds'> = {
+  horizonSteps: 15,
+  quantile: 0.9,
+  models: MODEL_NAMES,
+  errorAlpha: 0.01,
+  bandRate: 0.05,
+  minScored: 30,
+};
+
+/** One forecast: per horizon step, the expected count per bucket and its upper band. */
+export interface Forecast {
+  /** Unix seconds at the start of the last observed bucket; point[i] is for the bucket (i + 1) steps later. */
+  originSec: number;
+  stepSeconds: number;
+  point: number[];
+  upper: number[];
+  quantile: number;
+  /** The model chosen for most horizon steps. */
+  model: string;
+  /** The model chosen at each horizon step. */
+  modelPerStep: string[];
+  /** Recent MAE of the selection relative to persistence, averaged over the horizon (NaN until known). */
+  recentRelMae: number;
+  season: Seasonality;
+}
+
+export interface ForecasterState {
+  v: 1;
+  options: ForecasterOptions;
+  lastStep: number | null;
+  lastValue: number | null;
+  detector: DetectorState;
+  daily: ProfileState | null;
+  weekly: ProfileState | null;
+  models: Record<string, unknown>;
+  trackers: Record<string, TrackerState>;
+}
+
+/** Receives every scored forecast (for backtests): model name (or SELECTED), then the score. */
+export type ForecastScoreListener = (model: string, ...score: Parameters<ScoreListener>) => void;
+
+export class SeriesForecaster {
+  readonly options: ForecasterOptions;
+  private readonly models: ForecastModel[];
+  private readonly trackers: HorizonTracker[];
+  private readonly selectedTracker: HorizonTracker;
+  private readonly detector: SeasonalityDetector;
+  private readonly ctx: SeasonContext;
+  private readonly scratch: Float64Array[];
+  private readonly selectedScratch: Float64Array;
+  private readonly choice: Int32Array;
+  private lastStep = NaN;
+  private lastValue = NaN;
+  private listener?: ForecastScoreListener;
+
+  constructor(options: Partial<ForecasterOptions> & { stepSeconds: number }) {
+    this.options = { ...DEFAULT_FORECASTER_OPTIONS, ...options };
+    const { stepSeconds, horizonSteps, quantile, models, errorAlpha, bandRate } = this.options;
+    if (!(stepSeconds > 0) || !Number.isFinite(stepSeconds)) throw new RangeError(`stepSeconds must be positive, got ${stepSeconds}`);
+    if (!Number.isInteger(horizonSteps) || horizonSteps < 1 || horizonSteps > 1440) {
+      throw new RangeError(`horizonSteps must be a whole number from 1 to 1440, got ${horizonSteps}`);
+    }
+    if (!(quantile > 0 && quantile < 1)) throw new RangeError(`quantile must be between 0 and 1, got ${quantile}`);
+    if (models.length === 0 || models[0] !== 'persistence') throw new RangeError('models must start with persistence (the reference)');
+    this.models = models.map(createModel);
+    const trackerOptions = { horizon: horizonSteps, quantile, errorAlpha, bandRate };
+    this.trackers = this.models.map(() => new HorizonTracker(trackerOptions));
+    this.selectedTracker = new HorizonTracker(trackerOptions);
+    this.detector = new SeasonalityDetector(stepSeconds);
+    this.ctx = {
+      season: {},
+      daily: this.detector.dailySteps ? new SeasonalProfile(this.detector.dailySteps) : undefined,
+      weekly: this.detector.weeklySteps ? new SeasonalProfile(this.detector.weeklySteps, 288 * 7) : undefined,
+    };
+    this.scratch = this.models.map(() => new Float64Array(horizonSteps));
+    this.selectedScratch = new Float64Array(horizonSteps);
+    this.choice = new Int32Array(horizonSteps);
+  }
+
+  /** Names of the candidate models, in order. */
+  modelNames(): string[] {
+    return this.models.map((m) => m.name);
+  }
+
+  /** Reports every scored forecast to `listener` (one at a time; undefined to stop). */
+  onScore(listener: ForecastScoreListener | undefined): void {
+    this.listener = listener;
+  }
+
+  /** Unix seconds of the last bucket fed, or undefined before the first. */
+  get lastTimestampSec(): number | undefined {
+    return Number.isNaN(this.lastStep) ? undefined : this.lastStep * this.options.stepSeconds;
+  }
+
+  get lastObserved(): number | undefined {
+    return Number.isNaN(this.lastValue) ? undefined : this.lastValue;
+  }
+
+  /**
+   * Feeds the count of the bucket starting at `timestampSec` (rounded to the step grid). Buckets
+   * must arrive in order: a bucket at or before the last one is ignored (returns false). Skipped
+   * buckets are gaps; a non-finite or negative value is a gap too. Returns true when accepted.
+   */
+  update(timestampSec: number, value: number): boolean {
+    const step = Math.round(timestampSec / this.options.stepSeconds);
+    if (!Number.isFinite(step) || step <= this.lastStep) return false;
+    const y = Number.isFinite(value) && value >= 0 ? value : NaN;
+    this.lastStep = step;
+    this.detector.observe(step, y);
+    if (Number.isNaN(y)) return true;
+    this.lastValue = y;
+    const ctx = this.ctx;
+    // Score the forecasts made for this step before anything learns from it.
+    for (let m = 0; m < this.models.length; m++) {
+      const name = this.models[m].name;
+      const listener = this.listener;
+      this.trackers[m].score(step, y, listener && ((h, p, u, a) => listener(name, h, p, u, a)));
+    }
+    const listener = this.listener;
+    this.selectedTracker.score(step, y, listener && ((h, p, u, a) => listener(SELECTED, h, p, u, a)));
+    for (const model of this.models) model.observe(step, y, ctx);
+    ctx.daily?.observe(step, y);
+    ctx.weekly?.observe(step, y);
+    ctx.season = this.detector.current();
+    // File every model's forecast from this origin, and the selection's.
+    const H = this.options.horizonSteps;
+    for (let m = 0; m < this.models.length; m++) {
+      this.models[m].forecastInto(step, this.scratch[m], H, ctx);
+      this.trackers[m].file(step, this.scratch[m]);
+    }
+    this.select();
+    for (let h = 0; h < H; h++) this.selectedScratch[h] = this.scratch[this.choice[h]][h];
+    this.selectedTracker.file(step, this.selectedScratch);
+    return true;
+  }
+
+  /** Per horizon step, the model with the lowest recent MAE among those scored enough (else persistence). */
+  private select(): void {
+    const H = this.options.horizonSteps;
+    const minScored = this.options.minScored;
+    for (let h = 1; h <= H; h++) {
+      let best = 0;
+      let bestMae = Infinity;
+      for (let m = 0; m < this.models.length; m++) {
+        const t = this.trackers[m];
+        if (t.scored(h) < minScored) continue;
+        const mae = t.recentMae(h);
+        if (mae < bestMae) {
+          bestMae = mae;
+          best = m;
+        }
+      }
+      this.choice[h - 1] = best;
+    }
+  }
+
+  /** The current forecast for the next `horizonSteps` buckets (at most the configured horizon). */
+  forecast(horizonSteps = this.options.horizonSteps): Forecast {
+    const H = Math.max(1, Math.min(this.options.horizonSteps, Math.floor(horizonSteps)));
+    const point: number[] = [];
+    const upper: number[] = [];
+    const modelPerStep: string[] = [];
+    const votes = new Map<string, number>();
+    const ready = !Number.isNaN(this.lastStep) && !Number.isNaN(this.lastValue);
+    for (let h = 1; h <= H; h++) {
+      const m = ready ? this.choice[h - 1] : 0;
+      const p = ready ? this.scratch[m][h - 1] : 0;
+      point.push(p);
+      upper.push(ready ? this.selectedTracker.upperFor(h, p) : 0);
+      const name = this.models[m].name;
+      modelPerStep.push(name);
+      votes.set(name, (votes.get(name) ?? 0) + 1);
+    }
+    let model = modelPerStep[0];
+    for (const [name, count] of votes) if (count > (votes.get(model) ?? 0)) model = name;
+    return {
+      originSec: ready ? this.lastStep * this.options.stepSeconds : NaN,
+      stepSeconds: this.options.stepSeconds,
+      point,
+      upper,
+      quantile: this.options.quantile,
+      model,
+      modelPerStep,
+      recentRelMae: this.recentRelMae(H),
+      season: { ...this.ctx.season },
+    };
+  }
+
+  /** Recent MAE of the selection relative to persistence, averaged over steps 1..H. */
+  recentRelMae(H = this.options.horizonSteps): number {
+    let sum = 0;
+    let n = 0;
+    for (let h = 1; h <= H; h++) {
+      const sel = this.selectedTracker.recentMae(h);
+      const ref = this.trackers[0].recentMae(h);
+      if (Number.isNaN(sel) || Number.isNaN(ref)) continue;
+      sum += ref > 0 ? sel / ref : sel > 0 ? 2 : 1;
+      n++;
+    }
+    return n === 0 ? NaN : sum / n;
+  }
+
+  /** Recent MAE of each model at horizon step h (1-based). */
+  recentErrors(h = 1): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.models.forEach((m, i) => (out[m.name] = this.trackers[i].recentMae(h)));
+    out[SELECTED] = this.selectedTracker.recentMae(h);
+    return out;
+  }
+
+  toJSON(): ForecasterState {
+    const models: Record<string, unknown> = {};
+    const trackers: Record<string, TrackerState> = {};
+    this.models.forEach((m, i) => {
+      models[m.name] = m.toJSON();
+      trackers[m.name] = this.trackers[i].toJSON();
+    });
+    trackers[SELECTED] = this.selectedTracker.toJSON();
+    return {
+      v: 1,
+      options: { ...this.options, models: [...this.options.models] },
+      lastStep: Number.isNaN(this.lastStep) ? null : this.lastStep,
+      lastValue: Number.isNaN(this.lastValue) ? null : this.lastValue,
+      detector: this.detector.toJSON(),
+      daily: this.ctx.daily ? this.ctx.daily.toJSON() : null,
+      weekly: this.ctx.weekly ? this.ctx.weekly.toJSON() : null,
+      models,
+      trackers,
+    };
+  }
+
+  /**
+   * Rebuilds a forecaster from `toJSON()` output. Forecasts filed but not yet scored are not kept,
+   * so scoring resumes `horizonSteps` buckets after the restore; everything learned is kept.
+   * Throws on a state of another version or shape.
+   */
+  static fromJSON(state: ForecasterState): SeriesForecaster {
+    if (state?.v !== 1 || typeof state.options?.stepSeconds !== 'number') throw new Error('unsupported forecaster state');
+    const f = new SeriesForecaster(state.options);
+    f.lastStep = state.lastStep ?? NaN;
+    f.lastValue = state.lastValue ?? NaN;
+    f.detector.restore(state.detector);
+    if (state.daily && f.ctx.daily) f.ctx.daily.restore(state.daily);
+    if (state.weekly && f.ctx.weekly) f.ctx.weekly.restore(state.weekly);
+    f.models.forEach((m, i) => {
+      if (state.models[m.name] !== undefined) m.restore(state.models[m.name]);
+      if (state.trackers[m.name]) f.trackers[i].restore(state.trackers[m.name]);
+    });
+    if (state.trackers[SELECTED]) f.selectedTracker.restore(state.trackers[SELECTED]);
+    f.ctx.season = f.detector.current();
+    // Recompute the current forecasts so forecast() answers at once.
+    if (!Number.isNaN(f.lastStep) && !Number.isNaN(f.lastValue)) {
+      const H = f.options.horizonSteps;
+      f.models.forEach((m, i) => m.forecastInto(f.lastStep, f.scratch[i], H, f.ctx));
+      f.select();
+    }
+    return f;
+  }
+}

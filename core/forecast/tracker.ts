@@ -1,0 +1,125 @@
+/**
+ * Rolling-origin scoring of one model, online. Every step the model's forecasts for the next H
+ * steps are filed; when a step's actual arrives, each forecast made for it (1…H steps earlier) is
+ * scored. Per horizon step it keeps:
+ *  - an exponentially weighted mean absolute error (what the selector compares), and
+ *  - the upper band's calibration: band = point + q × scale, with scale the recent MAE at that
+ *    horizon and q moved after each outcome by the rule of adaptive conformal inference — up by
+ *    η·τ on a miss, down by η·(1−τ) on a hit — so the long-run share of actuals under the band
+ *    converges to the nominal quantile τ whatever the error distribution.
+ * Everything is O(H) per step.
+ */
+
+export interface TrackerOptions {
+  horizon: number;
+  /** Nominal coverage of the upper band, e.g. 0.9. */
+  quantile: number;
+  /** Weight of the newest error in the recent MAE. */
+  errorAlpha: number;
+  /** Step size of the band's quantile (in units of the recent MAE). */
+  bandRate: number;
+}
+
+export interface TrackerState {
+  mae: Array<number | null>;
+  q: number[];
+  n: number[];
+}
+
+/** Called for each scored forecast: horizon step (1-based), point, upper band, actual. */
+export type ScoreListener = (h: number, point: number, upper: number, actual: number) => void;
+
+export class HorizonTracker {
+  private readonly mae: Float64Array;
+  private readonly q: Float64Array;
+  private readonly n: Float64Array;
+  /** Filed forecasts: slot (origin mod (H+1)) × H. */
+  private readonly point: Float64Array;
+  private readonly upper: Float64Array;
+  private readonly originOfSlot: Float64Array;
+  private readonly slots: number;
+
+  constructor(private readonly options: TrackerOptions) {
+    const H = options.horizon;
+    this.mae = new Float64Array(H).fill(NaN);
+    this.q = new Float64Array(H).fill(1.5);
+    this.n = new Float64Array(H);
+    this.slots = H + 1;
+    this.point = new Float64Array(this.slots * H);
+    this.upper = new Float64Array(this.slots * H);
+    this.originOfSlot = new Float64Array(this.slots).fill(NaN);
+  }
+
+  /** Band scale at horizon h (1-based): the recent MAE, or a fallback while unknown. */
+  scale(h: number, point: number): number {
+    const m = this.mae[h - 1];
+    return Number.isNaN(m) ? Math.max(1, Math.sqrt(point)) : Math.max(m, 1e-9);
+  }
+
+  /** The upper band for a point forecast at horizon h. */
+  upperFor(h: number, point: number): number {
+    const u = point + this.q[h - 1] * this.scale(h, point);
+    return u > point ? u : point;
+  }
+
+  /** Files the forecasts made at `origin` (the last observed step) for origin+1 … origin+H. */
+  file(origin: number, forecast: Float64Array): void {
+    const slot = origin % this.slots;
+    this.originOfSlot[slot] = origin;
+    const base = slot * this.options.horizon;
+    for (let h = 1; h <= this.options.horizon; h++) {
+      const p = forecast[h - 1];
+      this.point[base + h - 1] = p;
+      this.upper[base + h - 1] = this.upperFor(h, p);
+    }
+  }
+
+  /** Scores every filed forecast for `step` against its actual. */
+  score(step: number, actual: number, listener?: ScoreListener): void {
+    const { horizon, errorAlpha, quantile, bandRate } = this.options;
+    for (let h = 1; h <= horizon; h++) {
+      const origin = step - h;
+      const slot = origin % this.slots;
+      if (origin < 0 || this.originOfSlot[slot] !== origin) continue;
+      const i = slot * horizon + h - 1;
+      const p = this.point[i];
+      const u = this.upper[i];
+      const err = Math.abs(actual - p);
+      const m = this.mae[h - 1];
+      // Warm start: a plain mean over the first samples, then exponential weighting.
+      const k = this.n[h - 1] + 1;
+      this.n[h - 1] = k;
+      const a = Math.max(errorAlpha, 1 / k);
+      this.mae[h - 1] = Number.isNaN(m) ? err : m + a * (err - m);
+      this.q[h - 1] += actual > u ? bandRate * quantile : -bandRate * (1 - quantile);
+      listener?.(h, p, u, actual);
+    }
+  }
+
+  /** Recent MAE at horizon h (1-based); NaN until scored once. */
+  recentMae(h: number): number {
+    return this.mae[h - 1];
+  }
+
+  /** Number of forecasts scored at horizon h. */
+  scored(h: number): number {
+    return this.n[h - 1];
+  }
+
+  toJSON(): TrackerState {
+    return {
+      mae: Array.from(this.mae, (v) => (Number.isNaN(v) ? null : v)),
+      q: Array.from(this.q),
+      n: Array.from(this.n),
+    };
+  }
+
+  restore(state: TrackerState): void {
+    const H = this.options.horizon;
+    for (let i = 0; i < H; i++) {
+      this.mae[i] = state.mae?.[i] ?? NaN;
+      this.q[i] = state.q?.[i] ?? 1.5;
+      this.n[i] = state.n?.[i] ?? 0;
+    }
+  }
+}
