@@ -1,0 +1,36 @@
+/** Reading and writing the `smartscale.io/decision` annotation. */
+import { isMode } from '../../core/model/annotations.js';
+import type { DecisionAction, DecisionRecord } from './types.js';
+
+const ACTIONS: ReadonlySet<string> = new Set<DecisionAction>(['skip', 'scale-up', 'scale-down', 'hold', 'observe', 'hpa-owned', 'no-action']);
+const MAX_LENGTH = 1024;
+
+/** Compact JSON with a fixed field order, so the same decision always gives the same text. */
+export function formatDecisionRecord(d: DecisionRecord): string {
+  const ordered: DecisionRecord = { action: d.action, mode: d.mode, reason: d.reason };
+  if (d.forecastAt !== undefined) ordered.forecastAt = d.forecastAt;
+  if (d.from !== undefined) ordered.from = d.from;
+  if (d.to !== undefined) ordered.to = d.to;
+  return JSON.stringify(ordered);
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1e12;
+
+/** Reads a record back; anything malformed is `undefined` (the webhook then decides afresh). */
+export function parseDecisionRecord(raw: string | undefined): DecisionRecord | undefined {
+  if (raw === undefined || raw.length > MAX_LENGTH) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof data !== 'object' || data === null) return undefined;
+  const r = data as Record<string, unknown>;
+  if (typeof r.action !== 'string' || !ACTIONS.has(r.action) || !isMode(r.mode) || typeof r.reason !== 'string') return undefined;
+  const record: DecisionRecord = { action: r.action as DecisionAction, mode: r.mode, reason: r.reason };
+  if (isCount(r.forecastAt)) record.forecastAt = r.forecastAt;
+  if (isCount(r.from)) record.from = r.from;
+  if (isCount(r.to)) record.to = r.to;
+  return record;
+}

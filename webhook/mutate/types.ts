@@ -1,0 +1,83 @@
+/**
+ * Inputs and outputs of the webhook's pure decision, `mutate`.
+ */
+import type { Mode } from '../../core/model/annotations.js';
+
+/** Annotations the webhook writes beyond the shared contract in core/model/annotations.ts. */
+export const WebhookAnnotations = {
+  /**
+   * The webhook's last decision as compact JSON (`DecisionRecord`): what it did and why. Also what
+   * makes damping idempotent: a second pass over the same forecast starts from the same replicas.
+   */
+  decision: 'smartscale.io/decision',
+  /** `hpa` when a HorizontalPodAutoscaler owns `spec.replicas` and smartscale leaves it alone. */
+  replicasOwner: 'smartscale.io/replicas-owner',
+} as const;
+
+/** The cluster's policy and what the webhook knows about the world, passed in: mutate reads no clock. */
+export interface MutateContext {
+  /** Cluster-wide mode (ConfigMap `smartscale-config`); a Deployment's `smartscale.io/mode` overrides it. */
+  clusterMode: Mode;
+  /** Bounds used when the Deployment sets none. */
+  defaultMinReplicas: number;
+  defaultMaxReplicas: number;
+  /** Per-pod capacity (requests/second) when neither the user nor the forecaster gives one. */
+  defaultRpsPerPod?: number;
+  /** Most of the current replicas one decision may remove (0..1), so a dip does not cause flapping. */
+  scaleDownFraction: number;
+  /** How many forecast steps ahead a new pod must be started to be ready in time. */
+  leadSteps: number;
+  /** A forecast older than this (seconds) is not acted on. */
+  maxForecastAgeSec: number;
+  /** True when a HorizontalPodAutoscaler targets this Deployment. */
+  hpaOwnsReplicas: boolean;
+  /** Replicas of the live object (the old object of an UPDATE); undefined on CREATE. */
+  liveReplicas?: number;
+  /** Current time, unix seconds. */
+  nowSec: number;
+}
+
+export const DEFAULT_CONTEXT: Omit<MutateContext, 'nowSec' | 'hpaOwnsReplicas' | 'liveReplicas'> = {
+  clusterMode: 'observe',
+  defaultMinReplicas: 1,
+  defaultMaxReplicas: 100,
+  scaleDownFraction: 0.1,
+  leadSteps: 2,
+  maxForecastAgeSec: 900,
+};
+
+export type DecisionAction =
+  /** Not opted in: nothing looked at, nothing written. */
+  | 'skip'
+  /** Optimize mode, spec.replicas raised/lowered/kept. */
+  | 'scale-up'
+  | 'scale-down'
+  | 'hold'
+  /** Observe mode: the annotations say what optimize mode would do. */
+  | 'observe'
+  /** An HPA owns spec.replicas: annotations only. */
+  | 'hpa-owned'
+  /** Nothing usable to act on (no/bad/stale forecast, no per-pod capacity). */
+  | 'no-action';
+
+/** What the webhook decided, written as `smartscale.io/decision` (field order is fixed so output is stable). */
+export interface DecisionRecord {
+  action: DecisionAction;
+  mode: Mode;
+  /** One short phrase: why. */
+  reason: string;
+  /** `generatedAt` of the forecast acted on. */
+  forecastAt?: number;
+  /** Replicas the decision started from. */
+  from?: number;
+  /** Replicas it asks for (in observe/HPA modes: would ask for). */
+  to?: number;
+}
+
+export interface MutateResult {
+  /** The Deployment to admit: the input itself when nothing changed, else a copy (the input is never modified). */
+  deployment: Record<string, unknown>;
+  /** Human-readable reasons for ignored input; returned as AdmissionReview warnings. */
+  warnings: string[];
+  decision: DecisionRecord;
+}
