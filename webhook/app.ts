@@ -3,7 +3,7 @@
  * webhook/server.ts listens. Routes: POST /mutate, GET /healthz, /readyz, /metrics.
  */
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
-import fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../core/model/clock.js';
 import { deploymentName, handleAdmission, NO_HPA, type AdmissionOutcome, type ClusterPolicy, type ReplicaOwnership } from './admission/handle.js';
 import { BadReviewError } from './admission/review.js';
@@ -50,7 +50,7 @@ export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
     loggerInstance: log,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // One log line per admission is written below with what matters; fastify's own pair is noise.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
 
