@@ -53,6 +53,7 @@ export function parseEnvelope(status: number, body: string): { resultType: strin
       throw new PrometheusError('http', `HTTP ${status} from Prometheus`, true, status);
     }
     if (status === 401 || status === 403) throw new PrometheusError('auth', `HTTP ${status}: credentials refused`, false, status);
+    if (status === 404) throw new PrometheusError('http', 'HTTP 404: is the URL the Prometheus base URL (without /api/v1)?', false, status);
     throw malformed(`HTTP ${status} with a body that is not JSON (${JSON.stringify(body.slice(0, 80))})`, status);
   }
   const envelope = data as { status?: unknown; data?: { resultType?: unknown; result?: unknown }; errorType?: unknown; error?: unknown };
