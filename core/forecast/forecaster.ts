@@ -9,6 +9,7 @@
  * the upper band calibrated on the selection's own recent errors. `toJSON()` / `fromJSON()` carry the
  * learning across a controller restart (profiles, model states, errors, band calibration).
  */
+import { BlendModel } from './models/blend.js';
 import { HoltModel } from './models/holt.js';
 import { HoltWintersModel } from './models/holt-winters.js';
 import type { ForecastModel, SeasonContext } from './models/model.js';
@@ -19,7 +20,7 @@ import { SeasonalProfile, type ProfileState } from './profile.js';
 import { SeasonalityDetector, type DetectorState, type Seasonality } from './seasonality.js';
 import { HorizonTracker, type ScoreListener, type TrackerState } from './tracker.js';
 
-export const MODEL_NAMES = ['persistence', 'seasonal-naive', 'ewma', 'holt', 'holt-winters', 'seasonal-ratio'] as const;
+export const MODEL_NAMES = ['persistence', 'seasonal-naive', 'ewma', 'holt', 'holt-winters', 'seasonal-ratio', 'blend'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 /** The name under which the selection's own scores are reported. */
 export const SELECTED = 'selected';
@@ -38,8 +39,13 @@ export function createModel(name: ModelName): ForecastModel {
       return new HoltWintersModel();
     case 'seasonal-ratio':
       return new SeasonalRatioModel();
+    case 'blend':
+      return new BlendModel();
   }
 }
+
+/** Profile resolution: 15-minute bins at most, which smooths minute-level noise out of the daily shape. */
+export const PROFILE_BINS_PER_DAY = 96;
 
 export interface ForecasterOptions {
   stepSeconds: number;
@@ -55,6 +61,8 @@ export interface ForecasterOptions {
   bandRate: number;
   /** Forecasts a model must have scored at a horizon step before the selector trusts it there. */
   minScored: number;
+  /** Models whose recent error is within this factor of the best are averaged (1 = pick the best). */
+  combineWithin: number;
 }
 
 export const DEFAULT_FORECASTER_OPTIONS: Omit<ForecasterOptions, 'stepSeconds'> = {
@@ -64,6 +72,7 @@ export const DEFAULT_FORECASTER_OPTIONS: Omit<ForecasterOptions, 'stepSeconds'> 
   errorAlpha: 0.01,
   bandRate: 0.05,
   minScored: 30,
+  combineWithin: 1,
 };
 
 /** One forecast: per horizon step, the expected count per bucket and its upper band. */
@@ -128,8 +137,8 @@ export class SeriesForecaster {
     this.detector = new SeasonalityDetector(stepSeconds);
     this.ctx = {
       season: {},
-      daily: this.detector.dailySteps ? new SeasonalProfile(this.detector.dailySteps) : undefined,
-      weekly: this.detector.weeklySteps ? new SeasonalProfile(this.detector.weeklySteps, 288 * 7) : undefined,
+      daily: this.detector.dailySteps ? new SeasonalProfile(this.detector.dailySteps, PROFILE_BINS_PER_DAY) : undefined,
+      weekly: this.detector.weeklySteps ? new SeasonalProfile(this.detector.weeklySteps, PROFILE_BINS_PER_DAY * 7) : undefined,
     };
     this.scratch = this.models.map(() => new Float64Array(horizonSteps));
     this.selectedScratch = new Float64Array(horizonSteps);
@@ -188,7 +197,7 @@ export class SeriesForecaster {
       this.trackers[m].file(step, this.scratch[m]);
     }
     this.select();
-    for (let h = 0; h < H; h++) this.selectedScratch[h] = this.scratch[this.choice[h]][h];
+    this.combine();
     this.selectedTracker.file(step, this.selectedScratch);
     return true;
   }
@@ -213,6 +222,36 @@ export class SeriesForecaster {
     }
   }
 
+  /**
+   * The selection's point forecast per horizon step: a weighted mean of the models whose recent
+   * error at that step is within `combineWithin` of the best, weighted by inverse squared error —
+   * averaging close competitors cancels part of their independent errors; a clearly worse model
+   * gets no say. Before any model is trusted it is the chosen (fallback) model's forecast.
+   */
+  private combine(): void {
+    const H = this.options.horizonSteps;
+    const within = this.options.combineWithin;
+    for (let h = 1; h <= H; h++) {
+      const chosen = this.choice[h - 1];
+      const best = this.trackers[chosen].recentMae(h);
+      if (!(best > 0) || this.trackers[chosen].scored(h) < this.options.minScored) {
+        this.selectedScratch[h - 1] = this.scratch[chosen][h - 1];
+        continue;
+      }
+      let sum = 0;
+      let weights = 0;
+      for (let m = 0; m < this.models.length; m++) {
+        const t = this.trackers[m];
+        const mae = t.recentMae(h);
+        if (t.scored(h) < this.options.minScored || !(mae <= best * within)) continue;
+        const w = 1 / (mae * mae);
+        sum += w * this.scratch[m][h - 1];
+        weights += w;
+      }
+      this.selectedScratch[h - 1] = sum / weights;
+    }
+  }
+
   /** The current forecast for the next `horizonSteps` buckets (at most the configured horizon). */
   forecast(horizonSteps = this.options.horizonSteps): Forecast {
     const H = Math.max(1, Math.min(this.options.horizonSteps, Math.floor(horizonSteps)));
@@ -223,7 +262,7 @@ export class SeriesForecaster {
     const ready = !Number.isNaN(this.lastStep) && !Number.isNaN(this.lastValue);
     for (let h = 1; h <= H; h++) {
       const m = ready ? this.choice[h - 1] : 0;
-      const p = ready ? this.scratch[m][h - 1] : 0;
+      const p = ready ? this.selectedScratch[h - 1] : 0;
       point.push(p);
       upper.push(ready ? this.selectedTracker.upperFor(h, p) : 0);
       const name = this.models[m].name;
@@ -312,6 +351,7 @@ export class SeriesForecaster {
       const H = f.options.horizonSteps;
       f.models.forEach((m, i) => m.forecastInto(f.lastStep, f.scratch[i], H, f.ctx));
       f.select();
+      f.combine();
     }
     return f;
   }
