@@ -3,6 +3,7 @@
  * Add a command by writing its module and adding it to this list.
  */
 import type { CommandModule } from 'yargs';
+import { backtestCommand } from './backtest.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: Array<CommandModule<any, any>> = [];
+export const commands: Array<CommandModule<any, any>> = [backtestCommand];

@@ -1,0 +1,101 @@
+/**
+ * `kubectl smartscale backtest [--trace FILE] [--horizon 15m] [--warmup 2d] [-o table|json]`:
+ * forecast accuracy of every model and of the selection on a trace (or, without --trace, on the
+ * built-in synthetic workload). Loading a series and evaluating it are separate steps, so other
+ * sources (a Prometheus range query) can feed `runBacktest` a series already in memory.
+ */
+import { readFileSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { backtestSeries, type BacktestReport } from '../../core/forecast/backtest.js';
+import { parseDuration } from '../../core/forecast/duration.js';
+import type { RegularSeries } from '../../core/forecast/series.js';
+import { parseTrace, TraceError } from '../../core/forecast/trace.js';
+import { generateWorkload } from '../../core/workload/synthetic.js';
+import { CliError, ExitCode } from '../exit-codes.js';
+
+export interface BacktestArgs {
+  trace?: string;
+  horizon: string;
+  warmup: string;
+  output?: string;
+}
+
+export const BUILTIN_TRACE = 'builtin';
+
+/** Reads and parses a trace file; any problem becomes a usage error naming the file (and line). */
+export function loadTraceFile(path: string): RegularSeries {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read trace ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, ExitCode.usage);
+  }
+  try {
+    return parseTrace(text);
+  } catch (error) {
+    if (error instanceof TraceError) throw new CliError(`trace ${path}: ${error.message}`, ExitCode.usage);
+    throw error;
+  }
+}
+
+function durationFlag(flag: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new CliError(`--${flag}: ${(error as Error).message}`, ExitCode.usage);
+  }
+}
+
+/**
+ * Evaluates a series in memory. `horizon` and `warmup` are durations; the horizon must be at least
+ * one step and the warm-up must leave something to score. Throws CliError(usage) otherwise.
+ */
+export function runBacktest(series: RegularSeries, name: string, horizon: string, warmup: string, now: () => number = () => performance.now()): BacktestReport {
+  const step = series.stepSeconds;
+  const horizonSeconds = durationFlag('horizon', horizon);
+  const horizonSteps = Math.floor(horizonSeconds / step);
+  if (horizonSteps < 1 || horizonSteps > 1440) {
+    throw new CliError(`--horizon ${horizon} is ${horizonSteps} steps of ${step} s; it must be 1 to 1440 steps`, ExitCode.usage);
+  }
+  const warmupSteps = Math.floor(durationFlag('warmup', warmup) / step);
+  if (warmupSteps + horizonSteps >= series.values.length) {
+    throw new CliError(`--warmup ${warmup} leaves nothing to score: the series has ${series.values.length} steps of ${step} s`, ExitCode.usage);
+  }
+  const started = now();
+  const report = backtestSeries(series, { name, horizonSteps, warmupSteps });
+  report.seconds = Math.round((now() - started) / 10) / 100;
+  return report;
+}
+
+const fmt = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
+
+export function renderBacktestTable(report: BacktestReport): string {
+  const rows = [['MODEL', 'REL-MAE', 'SMAPE', 'COVERAGE', 'CHOSEN']];
+  for (const [name, s] of Object.entries(report.models)) {
+    rows.push([name, fmt(s.relMae), fmt(s.smape), fmt(s.coverage), `${Math.round((report.selectedModels[name] ?? 0) * 100)}%`]);
+  }
+  rows.push(['selected', fmt(report.selected.relMae), fmt(report.selected.smape), fmt(report.selected.coverage), '']);
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const lines = rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
+  const header =
+    `trace ${report.trace}: ${report.points} points of ${report.stepSeconds} s, horizon ${report.horizonSteps} steps, ` +
+    `warm-up ${report.warmupSteps} steps, band at ${report.quantile}, ${report.seconds} s`;
+  return `${header}\n${lines.join('\n')}\n`;
+}
+
+export const backtestCommand: CommandModule<object, BacktestArgs> = {
+  command: 'backtest',
+  describe: 'Forecast accuracy of every model and of the selection on a trace (offline)',
+  builder: (y: Argv) =>
+    y
+      .option('trace', { type: 'string', describe: 'CSV trace "timestamp,value" (default: the built-in synthetic workload)' })
+      .option('horizon', { type: 'string', default: '15m', describe: 'Forecast horizon, e.g. 15m' })
+      .option('warmup', { type: 'string', default: '2d', describe: 'History learned before scoring starts, e.g. 2d' }) as unknown as Argv<BacktestArgs>,
+  handler: (args) => {
+    const output = args.output ?? 'table';
+    if (output !== 'table' && output !== 'json') throw new CliError(`-o ${output}: backtest prints table or json`, ExitCode.usage);
+    const series = args.trace === undefined ? generateWorkload().series : loadTraceFile(args.trace);
+    const report = runBacktest(series, args.trace ?? BUILTIN_TRACE, args.horizon, args.warmup);
+    process.stdout.write(output === 'json' ? `${JSON.stringify(report)}\n` : renderBacktestTable(report));
+  },
+};
