@@ -7,7 +7,7 @@ import type { Clock } from '../../model/clock.js';
 import { Annotations } from '../../model/annotations.js';
 import { formatDuration } from '../duration.js';
 import { PRESETS, type PresetName, type QueryPreset } from '../presets.js';
-import { classifyLatest, cleanSeries, isObservation } from '../samples.js';
+import { classifyLatest, cleanSeries, isObservation, type RawPoint } from '../samples.js';
 import {
   assertValidNamespace,
   assertValidRange,
@@ -39,18 +39,28 @@ export class PrometheusMetricsSource implements MetricsSource {
   readonly description: string;
   private readonly preset: QueryPreset;
   private readonly window: string;
+  private readonly windowSeconds: number;
   private readonly staleAfter: number;
 
   constructor(private readonly options: PrometheusSourceOptions) {
     this.preset = PRESETS[options.preset];
     if (!this.preset) throw new TypeError(`unknown metrics preset ${JSON.stringify(options.preset)}`);
-    this.window = formatDuration(Math.round(options.rateWindowSeconds ?? 120));
+    this.windowSeconds = Math.max(1, Math.round(options.rateWindowSeconds ?? 120));
+    this.window = formatDuration(this.windowSeconds);
     this.staleAfter = options.staleAfterSeconds ?? 300;
     this.description = `prometheus(${options.preset}) ${options.client.baseUrl.href}`;
   }
 
-  /** The PromQL this source sends for a signal (exposed for `status` output and tests). */
-  queryFor(signal: Signal, workload: WorkloadRef): string {
+  /**
+   * The PromQL this source sends for a signal (exposed for `status` output and tests), and what
+   * to divide its answer by: presets' demand is per rate window (presets.ts), overrides per second.
+   */
+  queryFor(signal: Signal, workload: WorkloadRef): { expr: string; divisor: number } {
+    const divisor = signal === 'demand' && workload.rpsQuery === undefined ? this.windowSeconds : 1;
+    return { expr: this.render(signal, workload), divisor };
+  }
+
+  private render(signal: Signal, workload: WorkloadRef): string {
     const template = signal === 'demand' ? (workload.rpsQuery ?? this.preset.demand) : this.preset.latencyP95Ms;
     try {
       return renderTemplate(template, { namespace: workload.namespace, deployment: workload.deployment, window: this.window });
@@ -68,14 +78,17 @@ export class PrometheusMetricsSource implements MetricsSource {
     const points = Math.floor((range.end - range.start) / range.stepSeconds) + 1;
     const fail = (reason: string): SeriesReading => ({ freshness: 'unavailable', range, samples: [], gaps: points, reason });
     let series;
+    let divisor = 1;
     try {
-      series = await this.options.client.queryRange(this.queryFor(signal, workload), range);
+      const query = this.queryFor(signal, workload);
+      divisor = query.divisor;
+      series = await this.options.client.queryRange(query.expr, range);
     } catch (error) {
       return fail(describe(error));
     }
     if (series.length === 0) return { freshness: 'missing', range, samples: [], gaps: points, reason: 'the query returned no series' };
     if (series.length > 1) return fail(tooManySeries(series.length));
-    const { samples, gaps } = cleanSeries(series[0].points, range);
+    const { samples, gaps } = cleanSeries(perSecond(series[0].points, divisor), range);
     if (samples.length === 0) return { freshness: 'missing', range, samples, gaps, reason: 'no usable values (all NaN or negative)' };
     return { freshness: 'fresh', range, samples, gaps };
   }
@@ -83,12 +96,12 @@ export class PrometheusMetricsSource implements MetricsSource {
   async latest(signal: Signal, workload: WorkloadRef): Promise<LatestReading> {
     assertValidWorkload(workload);
     const now = Math.floor(this.options.clock.now() / 1000);
-    let expr: string;
     try {
-      expr = this.queryFor(signal, workload);
+      const { expr, divisor } = this.queryFor(signal, workload);
       const instant = await this.options.client.query(expr, now);
       if (instant.length > 1) return { freshness: 'unavailable', at: now, reason: tooManySeries(instant.length) };
-      const value = instant[0]?.point[1];
+      const raw = instant[0]?.point[1];
+      const value = raw === undefined ? undefined : raw / divisor;
       if (value !== undefined && isObservation(value)) {
         const sample = { t: now, v: value };
         return { freshness: 'fresh', value, lastSeen: sample, at: now };
@@ -99,7 +112,7 @@ export class PrometheusMetricsSource implements MetricsSource {
       const range = { start: now - Math.floor(lookback / step) * step, end: now, stepSeconds: step };
       const history = await this.options.client.queryRange(expr, range);
       if (history.length > 1) return { freshness: 'unavailable', at: now, reason: tooManySeries(history.length) };
-      const { samples } = cleanSeries(history[0]?.points ?? [], range);
+      const { samples } = cleanSeries(perSecond(history[0]?.points ?? [], divisor), range);
       const reading = classifyLatest(samples.at(-1), now, this.staleAfter);
       // The instant query is the authority for "now": a fresh-looking lookback point still means
       // the value is not there at this instant, so it is stale, not fresh.
@@ -125,7 +138,7 @@ export class PrometheusMetricsSource implements MetricsSource {
         .map((s) => ({
           client: s.labels[edgeQuery.clientLabel] ?? '',
           server: s.labels[edgeQuery.serverLabel] ?? '',
-          samples: cleanSeries(s.points, range).samples,
+          samples: cleanSeries(perSecond(s.points, this.windowSeconds), range).samples,
         }))
         .filter((e) => e.client !== '' && e.server !== '' && e.samples.length > 0)
         .sort(byEdge);
@@ -144,7 +157,7 @@ export class PrometheusMetricsSource implements MetricsSource {
       const expr = renderTemplate(edgeQuery.query, { namespace, window: this.window });
       const samples = await this.options.client.query(expr, now);
       const edges = samples
-        .map((s) => ({ client: s.labels[edgeQuery.clientLabel] ?? '', server: s.labels[edgeQuery.serverLabel] ?? '', rps: s.point[1] }))
+        .map((s) => ({ client: s.labels[edgeQuery.clientLabel] ?? '', server: s.labels[edgeQuery.serverLabel] ?? '', rps: s.point[1] / this.windowSeconds }))
         .filter((e) => e.client !== '' && e.server !== '' && isObservation(e.rps))
         .sort(byEdge);
       return edges.length > 0 ? { freshness: 'fresh', edges, at: now } : { freshness: 'missing', edges, at: now, reason: 'no edges now' };
@@ -152,6 +165,10 @@ export class PrometheusMetricsSource implements MetricsSource {
       return { freshness: 'unavailable', edges: [], at: now, reason: describe(error) };
     }
   }
+}
+
+function perSecond(points: readonly RawPoint[], divisor: number): RawPoint[] {
+  return divisor === 1 ? [...points] : points.map(([t, v]) => [t, v / divisor] as const);
 }
 
 function byEdge(a: { client: string; server: string }, b: { client: string; server: string }): number {
