@@ -1,0 +1,78 @@
+/**
+ * A bin is a node being filled during planning: an existing node with its free capacity, or a
+ * new node of a chosen type. It tracks what the constraints need: free resources, which
+ * offerings remain acceptable, and per-selector pod counts for anti-affinity and spread caps.
+ */
+import type { InstanceType } from '../model/instance-type.js';
+import type { ExistingNode } from '../model/node.js';
+import type { Pod } from '../model/pod.js';
+import type { PodClass } from './pod-classes.js';
+import type { PreparedPool } from './pools.js';
+
+export interface BinState {
+  freeCpu: number;
+  freeMemory: number;
+  freePods: number;
+  freeGpus: number;
+  /** Offering bits still acceptable (new bins); -1 for existing nodes. */
+  mask: number;
+  /** Pods on the bin matching each selector. */
+  readonly selectorCounts: Int32Array;
+  /** 1 where a pod on the bin has hostname anti-affinity against that selector. */
+  readonly antiAffinityHeld: Uint8Array;
+}
+
+export interface Bin extends BinState {
+  readonly id: string;
+  readonly existing?: ExistingNode;
+  readonly pool?: PreparedPool;
+  typeIndex: number;
+  readonly pods: Pod[];
+  /** Classes with pods on this bin (for re-typing a new bin at the end). */
+  readonly classes: Set<PodClass>;
+  usedCpu: number;
+  usedMemory: number;
+  usedPods: number;
+  usedGpus: number;
+}
+
+export function emptyState(type: InstanceType, mask: number, selectors: number): BinState {
+  return {
+    freeCpu: type.allocatable.milliCpu,
+    freeMemory: type.allocatable.memoryBytes,
+    freePods: type.allocatable.pods,
+    freeGpus: type.allocatable.gpus,
+    mask,
+    selectorCounts: new Int32Array(selectors),
+    antiAffinityHeld: new Uint8Array(selectors),
+  };
+}
+
+/** How many more pods of class `c` the state can take, by resources and by per-node pod rules. */
+export function maxJoin(state: BinState, c: PodClass, matches: Uint8Array, limit: number): number {
+  const r = c.requests;
+  let k = limit;
+  if (r.milliCpu > 0) k = Math.min(k, Math.floor(state.freeCpu / r.milliCpu));
+  if (r.memoryBytes > 0) k = Math.min(k, Math.floor(state.freeMemory / r.memoryBytes));
+  k = Math.min(k, Math.floor(state.freePods / r.pods));
+  if (r.gpus > 0) k = Math.min(k, Math.floor(state.freeGpus / r.gpus));
+  if (k <= 0) return 0;
+  for (const s of c.antiAffinity) if (state.selectorCounts[s] > 0) return 0;
+  for (const s of c.matches) if (state.antiAffinityHeld[s]) return 0;
+  for (const cap of c.nodeCaps) {
+    const count = state.selectorCounts[cap.selector];
+    if (count > cap.maxBefore) return 0;
+    if (matches[cap.selector]) k = Math.min(k, cap.maxBefore - count + 1);
+  }
+  return Math.max(0, k);
+}
+
+export function applyJoin(state: BinState, c: PodClass, count: number): void {
+  const r = c.requests;
+  state.freeCpu -= r.milliCpu * count;
+  state.freeMemory -= r.memoryBytes * count;
+  state.freePods -= r.pods * count;
+  state.freeGpus -= r.gpus * count;
+  for (const s of c.matches) state.selectorCounts[s] += count;
+  for (const s of c.antiAffinity) state.antiAffinityHeld[s] = 1;
+}

@@ -1,0 +1,583 @@
+/**
+ * The bin-packing solver: pods (pending and predicted) × existing nodes × node pools × instance
+ * types → a plan. Pure and deterministic: the same snapshot always gives the same plan.
+ *
+ * 1. Group pods into equivalence classes; split zone-spread classes over zones by water-filling
+ *    (always the least-loaded eligible zone, which keeps every skew within maxSkew).
+ * 2. First-fit-decreasing into existing nodes.
+ * 3. Per pool, highest weight first: take the largest remaining class; first-fit it into the new
+ *    nodes already planned; for what is left, open a node. The type is chosen with look-ahead:
+ *    for every non-dominated compatible type, simulate filling it with this class and then the
+ *    rest of the batch, value what it would hold at the covering LP's dual prices (what a vCPU
+ *    and a GiB are worth when the remaining demand is bought at the lowest possible cost), and
+ *    pick the highest value per dollar. The fill is then committed as simulated.
+ * 4. Re-type every new node to the cheapest type that holds what it got (this trims the tail).
+ */
+import { Labels } from '../model/labels.js';
+import type { ExistingNode } from '../model/node.js';
+import { podKey, type Pod } from '../model/pod.js';
+import { labelsSatisfy, type Requirement } from '../model/requirements.js';
+import type { Resources } from '../model/resources.js';
+import { toleratesAll } from '../model/scheduling-constraints.js';
+import { applyJoin, emptyState, maxJoin, type Bin, type BinState } from './bins.js';
+import { buildPodClasses, buildSelectorTable, cmp, remaining, selectorMatchesLabels, splitByZone, type PodClass, type SelectorTable } from './pod-classes.js';
+import {
+  buildProfile,
+  capacityPrices,
+  cheapestInMask,
+  preparePools,
+  withinLimits,
+  type PreparedPool,
+  type RequirementProfile,
+} from './pools.js';
+import type {
+  InstanceTypeOption,
+  PlannedNodeClaim,
+  PodPlacement,
+  SchedulingInput,
+  SchedulingResult,
+  UnplaceablePod,
+  UnplaceableReason,
+} from './types.js';
+
+const GIB = 1024 ** 3;
+const DEFAULT_MAX_OPTIONS = 20;
+
+interface Context {
+  readonly input: SchedulingInput;
+  readonly table: SelectorTable;
+  readonly pools: PreparedPool[];
+  readonly profiles: Map<string, RequirementProfile>;
+  readonly classProfiles: Map<PodClass, RequirementProfile[]>;
+  readonly matches: Map<PodClass, Uint8Array>;
+  readonly limitBlocked: Set<PodClass>;
+}
+
+export function solve(input: SchedulingInput): SchedulingResult {
+  const boundPods = input.existingNodes.flatMap((n) => n.pods);
+  const table = buildSelectorTable([...input.pods, ...boundPods]);
+  let classes = buildPodClasses(input.pods, table);
+  const pools = preparePools(input.nodePools, input.instanceTypes, input.excludedOfferings, existingPoolUsage(input));
+  const ctx: Context = { input, table, pools, profiles: new Map(), classProfiles: new Map(), matches: new Map(), limitBlocked: new Set() };
+
+  const existingBins = input.existingNodes
+    .filter((n) => !n.unschedulable)
+    .slice()
+    .sort((a, b) => Number(b.initialized) - Number(a.initialized) || cmp(a.name, b.name))
+    .map((n) => existingBin(n, table));
+
+  classes = pinZones(ctx, classes, input.existingNodes);
+  for (const c of classes) ctx.matches.set(c, matchVector(c, table));
+  classes.sort(ffdOrder);
+
+  const placements: PodPlacement[] = [];
+  for (const c of classes) {
+    if (c.unsupported) continue;
+    for (const bin of existingBins) {
+      if (remaining(c) === 0) break;
+      if (!fitsExistingNode(c, bin.existing!)) continue;
+      const k = maxJoin(bin, c, ctx.matches.get(c)!, remaining(c));
+      if (k > 0) addToBin(bin, c, k);
+    }
+  }
+  for (const bin of existingBins) for (const pod of bin.pods) placements.push({ pod: podKey(pod), node: bin.id });
+
+  const newBins: Bin[] = [];
+  for (const prepared of pools) packPool(ctx, prepared, classes, newBins);
+  retypeNewBins(ctx, newBins);
+
+  const maxOptions = input.options?.maxInstanceTypeOptions ?? DEFAULT_MAX_OPTIONS;
+  const prefix = input.options?.claimIdPrefix ?? 'planned';
+  const newNodeClaims = newBins.map((bin, i) => plannedClaim(ctx, bin, `${prefix}-${i}`, maxOptions));
+  const unplaceable: UnplaceablePod[] = [];
+  for (const c of classes) {
+    if (remaining(c) === 0) continue;
+    const { reason, message } = explain(ctx, c);
+    for (let i = c.next; i < c.pods.length; i++) unplaceable.push({ pod: podKey(c.pods[i]), reason, message });
+  }
+  unplaceable.sort((a, b) => cmp(a.pod, b.pod));
+  const newCostPerHour = newNodeClaims.reduce((sum, claim) => sum + claim.offering.pricePerHour, 0);
+  return { placements, newNodeClaims, unplaceable, newCostPerHour };
+}
+
+function ffdOrder(a: PodClass, b: PodClass): number {
+  // Pods that need a node of their own go first, so the batch's other pods can fill around them.
+  return b.antiAffinity.length - a.antiAffinity.length || b.nodeCaps.length - a.nodeCaps.length || b.size - a.size || cmp(a.key, b.key);
+}
+
+function matchVector(c: PodClass, table: SelectorTable): Uint8Array {
+  const v = new Uint8Array(table.selectors.length);
+  for (const s of c.matches) v[s] = 1;
+  return v;
+}
+
+function existingPoolUsage(input: SchedulingInput): Map<string, { milliCpu: number; memoryBytes: number; gpus: number; nodes: number }> {
+  const types = new Map(input.instanceTypes.map((t) => [t.name, t]));
+  const usage = new Map<string, { milliCpu: number; memoryBytes: number; gpus: number; nodes: number }>();
+  for (const node of input.existingNodes) {
+    if (!node.nodePool) continue;
+    const capacity = (node.instanceType && types.get(node.instanceType)?.capacity) || node.allocatable;
+    const u = usage.get(node.nodePool) ?? { milliCpu: 0, memoryBytes: 0, gpus: 0, nodes: 0 };
+    u.milliCpu += capacity.milliCpu;
+    u.memoryBytes += capacity.memoryBytes;
+    u.gpus += capacity.gpus;
+    u.nodes += 1;
+    usage.set(node.nodePool, u);
+  }
+  return usage;
+}
+
+function existingBin(node: ExistingNode, table: SelectorTable): Bin {
+  const n = table.selectors.length;
+  const bin: Bin = {
+    id: node.name,
+    existing: node,
+    typeIndex: -1,
+    freeCpu: node.allocatable.milliCpu,
+    freeMemory: node.allocatable.memoryBytes,
+    freePods: node.allocatable.pods,
+    freeGpus: node.allocatable.gpus,
+    mask: -1,
+    selectorCounts: new Int32Array(n),
+    antiAffinityHeld: new Uint8Array(n),
+    pods: [],
+    classes: new Set(),
+    usedCpu: 0,
+    usedMemory: 0,
+    usedPods: 0,
+    usedGpus: 0,
+  };
+  for (const pod of node.pods) {
+    bin.freeCpu -= pod.requests.milliCpu;
+    bin.freeMemory -= pod.requests.memoryBytes;
+    bin.freePods -= Math.max(1, pod.requests.pods);
+    bin.freeGpus -= pod.requests.gpus;
+    table.selectors.forEach((s, i) => {
+      if (selectorMatchesLabels(s, pod.labels)) bin.selectorCounts[i] += 1;
+    });
+    for (const term of pod.antiAffinity ?? []) if (term.topologyKey === Labels.hostname) bin.antiAffinityHeld[table.indexOf(term.labelSelector)] = 1;
+  }
+  return bin;
+}
+
+function fitsExistingNode(c: PodClass, node: ExistingNode): boolean {
+  if (c.zone !== undefined && node.labels[Labels.zone] !== c.zone) return false;
+  if (!toleratesAll(c.tolerations, node.taints)) return false;
+  return c.terms.some((term) => labelsSatisfy(term, node.labels));
+}
+
+function addToBin(bin: Bin, c: PodClass, count: number): void {
+  applyJoin(bin, c, count);
+  for (let i = 0; i < count; i++) bin.pods.push(c.pods[c.next + i]);
+  c.next += count;
+  bin.classes.add(c);
+  const r = c.requests;
+  bin.usedCpu += r.milliCpu * count;
+  bin.usedMemory += r.memoryBytes * count;
+  bin.usedPods += r.pods * count;
+  bin.usedGpus += r.gpus * count;
+}
+
+function profileFor(ctx: Context, prepared: PreparedPool, c: PodClass): RequirementProfile {
+  // Hot path: a per-class array indexed by pool; classes with equal constraints share a profile.
+  let byPool = ctx.classProfiles.get(c);
+  if (!byPool) {
+    byPool = [];
+    ctx.classProfiles.set(c, byPool);
+  }
+  let profile: RequirementProfile | undefined = byPool[prepared.index];
+  if (!profile) {
+    const key = `${prepared.index}|${c.termsKey}|${c.zone ?? ''}|${JSON.stringify(c.tolerations)}`;
+    profile = ctx.profiles.get(key) ?? buildProfile(prepared, c.terms, c.zone, c.tolerations);
+    ctx.profiles.set(key, profile);
+    byPool[prepared.index] = profile;
+  }
+  return profile;
+}
+
+function typeFits(r: Resources, a: Resources): boolean {
+  return r.milliCpu <= a.milliCpu && r.memoryBytes <= a.memoryBytes && Math.max(1, r.pods) <= a.pods && r.gpus <= a.gpus;
+}
+
+/** Zones where the class could run: offerings of compatible types that fit, and compatible existing nodes. */
+function eligibleZones(ctx: Context, c: PodClass, nodes: readonly ExistingNode[]): string[] {
+  const zones = new Set<string>();
+  for (const prepared of ctx.pools) {
+    const profile = profileFor(ctx, prepared, c);
+    prepared.types.forEach((type, t) => {
+      const mask = profile.masks[t];
+      if (mask === 0 || !typeFits(c.requests, type.allocatable)) return;
+      type.offerings.forEach((o, i) => {
+        if (mask & (1 << i)) zones.add(o.zone);
+      });
+    });
+  }
+  for (const node of nodes) {
+    const zone = node.labels[Labels.zone];
+    if (zone && !node.unschedulable && fitsExistingNode(c, node)) zones.add(zone);
+  }
+  return [...zones].sort();
+}
+
+/** Splits zone-spread classes over zones, always adding to the least-loaded zone. */
+function pinZones(ctx: Context, classes: PodClass[], nodes: readonly ExistingNode[]): PodClass[] {
+  let nextIndex = classes.length;
+  const out: PodClass[] = [];
+  const countsBySelector = new Map<number, Map<string, number>>();
+  const countsFor = (selector: number): Map<string, number> => {
+    let counts = countsBySelector.get(selector);
+    if (!counts) {
+      counts = new Map();
+      const s = ctx.table.selectors[selector];
+      for (const node of nodes) {
+        const zone = node.labels[Labels.zone];
+        if (!zone) continue;
+        for (const pod of node.pods) if (selectorMatchesLabels(s, pod.labels)) counts.set(zone, (counts.get(zone) ?? 0) + 1);
+      }
+      countsBySelector.set(selector, counts);
+    }
+    return counts;
+  };
+  for (const c of [...classes].sort((a, b) => cmp(a.key, b.key))) {
+    if (!c.zoneSpread || c.unsupported) {
+      out.push(c);
+      continue;
+    }
+    const zones = eligibleZones(ctx, c, nodes);
+    if (zones.length === 0) {
+      out.push(c); // nothing can hold it; explained later
+      continue;
+    }
+    const counts = countsFor(c.zoneSpread.selector);
+    const matchesOwn = c.matches.includes(c.zoneSpread.selector);
+    const assigned = new Map<string, number>(zones.map((z) => [z, 0]));
+    for (let i = 0; i < remaining(c); i++) {
+      let best = zones[0];
+      for (const z of zones) if ((counts.get(z) ?? 0) < (counts.get(best) ?? 0)) best = z;
+      assigned.set(best, assigned.get(best)! + 1);
+      if (matchesOwn) counts.set(best, (counts.get(best) ?? 0) + 1);
+      else counts.set(best, (counts.get(best) ?? 0) + 0);
+    }
+    out.push(...splitByZone(c, zones.map((z) => [z, assigned.get(z)!] as const), () => nextIndex++));
+  }
+  return out;
+}
+
+interface Fill {
+  readonly state: BinState;
+  readonly joins: Array<[PodClass, number]>;
+  readonly value: number;
+}
+
+/**
+ * Per pool: the batch and, per pod class, its standalone cost — what one pod costs when its class
+ * is packed alone on the best type for it (price ÷ how many fit). A node's worth is the standalone
+ * cost of what it holds; worth ÷ price above 1 means mixing pods on it beats packing them apart.
+ * (The covering LP's dual prices were tried first: on a catalog with tiny CPU-rich types and huge
+ * memory-rich ones they price capacity no real pod can use, and steer the choice badly.)
+ */
+class PoolPacking {
+  private readonly standalone = new Map<PodClass, number>();
+  private readonly orders = new Map<number, PodClass[]>();
+
+  constructor(
+    private readonly ctx: Context,
+    readonly prepared: PreparedPool,
+    readonly batch: readonly PodClass[],
+  ) {}
+
+  worth(d: PodClass): number {
+    let v = this.standalone.get(d);
+    if (v === undefined) {
+      v = Infinity;
+      const profile = profileFor(this.ctx, this.prepared, d);
+      for (const t of profile.candidates) {
+        const fit = fitCount(d.requests, this.prepared.types[t].allocatable);
+        if (fit > 0) v = Math.min(v, profile.prices[t] / fit);
+      }
+      if (!Number.isFinite(v)) v = 0;
+      this.standalone.set(d, v);
+    }
+    return v;
+  }
+
+  /** The batch ordered for filling a node of type `t`: worth per share of the type's room, best first. */
+  order(t: number): PodClass[] {
+    let order = this.orders.get(t);
+    if (!order) {
+      const a = this.prepared.types[t].allocatable;
+      const density = (d: PodClass): number => {
+        const r = d.requests;
+        const share = Math.max(r.milliCpu / Math.max(1, a.milliCpu), r.memoryBytes / Math.max(1, a.memoryBytes), r.pods / Math.max(1, a.pods), r.gpus > 0 ? r.gpus / Math.max(1, a.gpus) : 0);
+        return this.worth(d) / share;
+      };
+      const scored = this.batch.map((d) => [d, density(d)] as const);
+      scored.sort((x, y) => y[1] - x[1] || cmp(x[0].key, y[0].key));
+      order = scored.map(([d]) => d);
+      this.orders.set(t, order);
+    }
+    return order;
+  }
+
+  /** Fills a fresh node of type `t` with as much of `first` as fits, then the batch in the type's order. */
+  simulate(t: number, first: PodClass): Fill | undefined {
+    const { ctx, prepared } = this;
+    const type = prepared.types[t];
+    const mask0 = profileFor(ctx, prepared, first).masks[t];
+    if (mask0 === 0) return undefined;
+    const state = emptyState(type, mask0, ctx.table.selectors.length);
+    const joins: Array<[PodClass, number]> = [];
+    let value = 0;
+    const consider = (d: PodClass): void => {
+      const left = remaining(d);
+      if (left === 0) return;
+      const m = profileFor(ctx, prepared, d).masks[t] & state.mask;
+      if (m === 0) return;
+      const k = maxJoin(state, d, ctx.matches.get(d)!, left);
+      if (k === 0) return;
+      state.mask = m;
+      applyJoin(state, d, k);
+      joins.push([d, k]);
+      value += k * this.worth(d);
+    };
+    consider(first);
+    if (joins.length === 0) return undefined;
+    for (const d of this.order(t)) {
+      if (state.freePods === 0) break;
+      if (d !== first) consider(d);
+    }
+    return { state, joins, value };
+  }
+}
+
+function fitCount(r: Resources, a: Resources): number {
+  let k = Math.floor(a.pods / Math.max(1, r.pods));
+  if (r.milliCpu > 0) k = Math.min(k, Math.floor(a.milliCpu / r.milliCpu));
+  if (r.memoryBytes > 0) k = Math.min(k, Math.floor(a.memoryBytes / r.memoryBytes));
+  if (r.gpus > 0) k = Math.min(k, Math.floor(a.gpus / r.gpus));
+  return k;
+}
+
+function newBin(ctx: Context, prepared: PreparedPool, t: number, mask: number): Bin {
+  return {
+    ...emptyState(prepared.types[t], mask, ctx.table.selectors.length),
+    id: '',
+    pool: prepared,
+    typeIndex: t,
+    pods: [],
+    classes: new Set(),
+    usedCpu: 0,
+    usedMemory: 0,
+    usedPods: 0,
+    usedGpus: 0,
+  };
+}
+
+function packPool(ctx: Context, prepared: PreparedPool, classes: readonly PodClass[], newBins: Bin[]): void {
+  const batch = classes.filter(
+    (c) => !c.unsupported && remaining(c) > 0 && profileFor(ctx, prepared, c).candidates.some((t) => typeFits(c.requests, prepared.types[t].allocatable)),
+  );
+  const packing = new PoolPacking(ctx, prepared, batch);
+  let open: Bin[] = [];
+  const skipped = new Set<PodClass>();
+  const limits = prepared.pool.limits;
+  let cursor = 0;
+  for (;;) {
+    // Classes only lose pods and skipped ones stay skipped, so the first open class only moves forward.
+    while (cursor < batch.length && (remaining(batch[cursor]) === 0 || skipped.has(batch[cursor]))) cursor++;
+    if (cursor === batch.length) return;
+    const c = batch[cursor];
+    const profile = profileFor(ctx, prepared, c);
+    open = open.filter((bin) => bin.freePods > 0);
+    for (const bin of open) {
+      if (remaining(c) === 0) break;
+      if ((profile.masks[bin.typeIndex] & bin.mask) === 0) continue;
+      const k = maxJoin(bin, c, ctx.matches.get(c)!, remaining(c));
+      if (k > 0) {
+        bin.mask &= profile.masks[bin.typeIndex];
+        addToBin(bin, c, k);
+      }
+    }
+    if (remaining(c) === 0) continue;
+
+    let best: { t: number; fill: Fill; score: number; price: number } | undefined;
+    for (const t of profile.candidates) {
+      const type = prepared.types[t];
+      if (!typeFits(c.requests, type.allocatable)) continue;
+      if (!withinLimits(prepared.usage, type.capacity, limits)) continue;
+      const fill = packing.simulate(t, c);
+      if (!fill) continue;
+      const price = fill.state.mask === profile.masks[t] ? profile.prices[t] : cheapestInMask(type, fill.state.mask)!.pricePerHour;
+      const score = fill.value / price;
+      if (
+        !best ||
+        score > best.score * (1 + 1e-9) ||
+        (score >= best.score * (1 - 1e-9) && (price < best.price || (price === best.price && cmp(type.name, prepared.types[best.t].name) < 0)))
+      ) {
+        best = { t, fill, score, price };
+      }
+    }
+    if (!best) {
+      ctx.limitBlocked.add(c);
+      skipped.add(c);
+      continue;
+    }
+    // The same node is likely the best choice again while its pods last: repeat the pattern for
+    // half of what remains (halving keeps room for the prices and the batch to move).
+    let copies = Infinity;
+    for (const [d, k] of best.fill.joins) copies = Math.min(copies, Math.floor(remaining(d) / k));
+    copies = Math.max(1, Math.floor(copies / 1));
+    const type = prepared.types[best.t];
+    for (let i = 0; i < copies; i++) {
+      if (i > 0 && !withinLimits(prepared.usage, type.capacity, limits)) break;
+      const bin = newBin(ctx, prepared, best.t, profile.masks[best.t]);
+      for (const [d, k] of best.fill.joins) {
+        bin.mask &= profileFor(ctx, prepared, d).masks[best.t];
+        addToBin(bin, d, k);
+      }
+      addUsage(prepared, type.capacity, 1);
+      open.push(bin);
+      newBins.push(bin);
+    }
+  }
+}
+
+function gpuPrice(prepared: PreparedPool, profile: RequirementProfile): number {
+  let best = Infinity;
+  for (const t of profile.candidates) {
+    const g = prepared.types[t].allocatable.gpus;
+    if (g > 0) best = Math.min(best, profile.prices[t] / g);
+  }
+  return Number.isFinite(best) ? best : 0;
+}
+
+function addUsage(prepared: PreparedPool, capacity: Resources, nodes: number): void {
+  prepared.usage.milliCpu += capacity.milliCpu;
+  prepared.usage.memoryBytes += capacity.memoryBytes;
+  prepared.usage.gpus += capacity.gpus;
+  prepared.usage.nodes += nodes;
+}
+
+interface TypeChoice {
+  readonly t: number;
+  readonly mask: number;
+  readonly price: number;
+}
+
+/** Types of the bin's pool that can hold everything on the bin, cheapest first. */
+function acceptableTypes(ctx: Context, bin: Bin): TypeChoice[] {
+  const prepared = bin.pool!;
+  const profiles = [...bin.classes].map((c) => profileFor(ctx, prepared, c));
+  const used = { milliCpu: bin.usedCpu, memoryBytes: bin.usedMemory, pods: bin.usedPods, gpus: bin.usedGpus };
+  const choices: TypeChoice[] = [];
+  prepared.types.forEach((type, t) => {
+    if (!typeFits(used, type.allocatable)) return;
+    let mask = -1;
+    for (const p of profiles) {
+      mask &= p.masks[t];
+      if (mask === 0) return;
+    }
+    choices.push({ t, mask, price: cheapestInMask(type, mask)!.pricePerHour });
+  });
+  choices.sort((a, b) => a.price - b.price || cmp(prepared.types[a.t].name, prepared.types[b.t].name));
+  return choices;
+}
+
+/** Re-types each new node to the cheapest type holding what it got, within the pool's limits. */
+function retypeNewBins(ctx: Context, bins: Bin[]): void {
+  for (const bin of bins) {
+    const prepared = bin.pool!;
+    const current = prepared.types[bin.typeIndex];
+    const currentPrice = cheapestInMask(current, bin.mask)!.pricePerHour;
+    for (const choice of acceptableTypes(ctx, bin)) {
+      if (choice.price >= currentPrice) break;
+      const candidate = prepared.types[choice.t];
+      const usageWithout = {
+        milliCpu: prepared.usage.milliCpu - current.capacity.milliCpu,
+        memoryBytes: prepared.usage.memoryBytes - current.capacity.memoryBytes,
+        gpus: prepared.usage.gpus - current.capacity.gpus,
+        nodes: prepared.usage.nodes - 1,
+      };
+      if (!withinLimits(usageWithout, candidate.capacity, prepared.pool.limits)) continue;
+      prepared.usage.milliCpu = usageWithout.milliCpu + candidate.capacity.milliCpu;
+      prepared.usage.memoryBytes = usageWithout.memoryBytes + candidate.capacity.memoryBytes;
+      prepared.usage.gpus = usageWithout.gpus + candidate.capacity.gpus;
+      prepared.usage.nodes = usageWithout.nodes + 1;
+      bin.typeIndex = choice.t;
+      bin.mask = choice.mask;
+      break;
+    }
+  }
+}
+
+function plannedClaim(ctx: Context, bin: Bin, id: string, maxOptions: number): PlannedNodeClaim {
+  const prepared = bin.pool!;
+  const type = prepared.types[bin.typeIndex];
+  const offering = cheapestInMask(type, bin.mask)!;
+  const options: InstanceTypeOption[] = [{ instanceType: type.name, offering }];
+  for (const choice of acceptableTypes(ctx, bin)) {
+    if (options.length >= maxOptions) break;
+    if (choice.t === bin.typeIndex) continue;
+    options.push({ instanceType: prepared.types[choice.t].name, offering: cheapestInMask(prepared.types[choice.t], choice.mask)! });
+  }
+  const zones = new Set<string>();
+  const capacityTypes = new Set<string>();
+  type.offerings.forEach((o, i) => {
+    if (bin.mask & (1 << i)) {
+      zones.add(o.zone);
+      capacityTypes.add(o.capacityType);
+    }
+  });
+  const requirements: Requirement[] = [
+    ...prepared.pool.requirements.filter((r) => r.key !== Labels.instanceType && r.key !== Labels.zone && r.key !== Labels.capacityType),
+    { key: Labels.instanceType, operator: 'In', values: options.map((o) => o.instanceType) },
+    { key: Labels.zone, operator: 'In', values: [...zones].sort() },
+    { key: Labels.capacityType, operator: 'In', values: [...capacityTypes].sort() },
+  ];
+  return {
+    id,
+    nodePool: prepared.pool.name,
+    instanceType: type.name,
+    offering,
+    instanceTypeOptions: options,
+    requirements,
+    pods: bin.pods.map(podKey),
+    requests: { milliCpu: bin.usedCpu, memoryBytes: bin.usedMemory, pods: bin.usedPods, gpus: bin.usedGpus },
+    allocatable: type.allocatable,
+  };
+}
+
+function describeRequests(r: Resources): string {
+  const parts = [`cpu=${r.milliCpu}m`, `memory=${Math.ceil(r.memoryBytes / (1024 * 1024))}Mi`];
+  if (r.gpus > 0) parts.push(`gpu=${r.gpus}`);
+  return parts.join(', ');
+}
+
+function explain(ctx: Context, c: PodClass): { reason: UnplaceableReason; message: string } {
+  if (c.unsupported) return { reason: 'UnsupportedConstraint', message: c.unsupported };
+  let compatible = false;
+  let fitting = false;
+  for (const prepared of ctx.pools) {
+    const profile = profileFor(ctx, prepared, c);
+    for (let t = 0; t < prepared.types.length; t++) {
+      if (profile.masks[t] === 0) continue;
+      compatible = true;
+      if (typeFits(c.requests, prepared.types[t].allocatable)) fitting = true;
+    }
+  }
+  if (!compatible) {
+    return {
+      reason: 'NoCompatibleNodePool',
+      message: ctx.pools.length === 0 ? 'no node pools' : 'no node pool offers an instance type and offering matching its node selector, affinity, zone and tolerations',
+    };
+  }
+  if (!fitting) return { reason: 'NoInstanceTypeFits', message: `no compatible instance type has allocatable for ${describeRequests(c.requests)}` };
+  if (ctx.limitBlocked.has(c)) return { reason: 'NodePoolLimitReached', message: 'every compatible node pool is at its limits' };
+  return { reason: 'ConstraintUnsatisfiable', message: 'anti-affinity or topology spread rules leave no node for it' };
+}
+
+/** Convenience for callers that only need to know whether pods fit on the given nodes (no new nodes). */
+export function fitsOnExisting(pods: readonly Pod[], nodes: readonly ExistingNode[]): boolean {
+  const result = solve({ pods, existingNodes: nodes, nodePools: [], instanceTypes: [] });
+  return result.unplaceable.length === 0;
+}
