@@ -30,13 +30,6 @@ export interface WebhookAppOptions {
   https?: HttpsServerOptions;
 }
 
-/** Route-local state handed from the handler to the onResponse hook. */
-declare module 'fastify' {
-  interface FastifyRequest {
-    admission?: AdmissionOutcome;
-  }
-}
-
 export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
   const clock = options.clock ?? systemClock;
   const metrics = options.metrics ?? new WebhookMetrics();
@@ -45,6 +38,21 @@ export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
   const policy = options.policy ?? (() => DEFAULT_CONTEXT);
   const isReady = options.isReady ?? (() => true);
   const log = options.logger;
+
+  const recordEvent = async (outcome: AdmissionOutcome): Promise<void> => {
+    try {
+      await events.record({
+        namespace: outcome.request.namespace ?? '',
+        name: deploymentName(outcome.request),
+        type: 'Warning',
+        reason: 'InvalidAnnotation',
+        message: outcome.warnings.join('; ').slice(0, 1024),
+      });
+    } catch (err) {
+      metrics.observeEventFailure();
+      log.warn({ err: (err as Error).message }, 'recording an event failed');
+    }
+  };
 
   const app = fastify({
     loggerInstance: log,
@@ -59,11 +67,7 @@ export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error instanceof BadReviewError ? 400 : (error.statusCode ?? 500);
     const clientError = status >= 400 && status < 500;
-    const started = (request as { startedAt?: bigint }).startedAt;
-    if (request.routeOptions.url === '/mutate') {
-      const seconds = started ? Number(process.hrtime.bigint() - started) / 1e9 : 0;
-      metrics.observeAdmission(clientError ? 'rejected' : 'error', seconds, false);
-    }
+    if (request.routeOptions.url === '/mutate') metrics.observeAdmission(clientError ? 'rejected' : 'error', reply.elapsedTime / 1000, false);
     if (clientError) {
       log.info({ reason: error.message, code: error.code }, 'admission request rejected');
       return reply.code(400).send({ error: 'Bad Request', message: error.message });
@@ -72,16 +76,11 @@ export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
     return reply.code(500).send({ error: 'Internal Server Error', message: 'the webhook failed; see its logs' });
   });
 
-  app.addHook('onRequest', async (request) => {
-    (request as { startedAt?: bigint }).startedAt = process.hrtime.bigint();
-  });
-
   app.post('/mutate', async (request, reply) => {
     const nowSec = Math.floor(clock.now() / 1000);
     const outcome = handleAdmission(request.body, policy(), ownership, nowSec);
-    request.admission = outcome;
-    const seconds = Number(process.hrtime.bigint() - (request as { startedAt?: bigint }).startedAt!) / 1e9;
-    metrics.observeAdmission(outcome.result, seconds, outcome.request.dryRun);
+    // Since fastify started on the request, body parsing included.
+    metrics.observeAdmission(outcome.result, reply.elapsedTime / 1000, outcome.request.dryRun);
     metrics.observePatch(outcome.patchOperations);
     metrics.observeWarnings(outcome.warnings.length);
     if (outcome.result === 'patched' || outcome.warnings.length > 0) {
@@ -98,25 +97,9 @@ export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
         'admitted',
       );
     }
+    // Events are side effects: recorded once the answer is out, never for dryRun (sideEffects: NoneOnDryRun).
+    if (outcome.warnings.length > 0 && !outcome.request.dryRun) reply.raw.once('finish', () => void recordEvent(outcome));
     return reply.send(outcome.review);
-  });
-
-  // Events are side effects: after the answer, and never for dryRun (sideEffects: NoneOnDryRun).
-  app.addHook('onResponse', async (request) => {
-    const outcome = request.admission;
-    if (!outcome || outcome.request.dryRun || outcome.warnings.length === 0) return;
-    try {
-      await events.record({
-        namespace: outcome.request.namespace ?? '',
-        name: deploymentName(outcome.request),
-        type: 'Warning',
-        reason: 'InvalidAnnotation',
-        message: outcome.warnings.join('; ').slice(0, 1024),
-      });
-    } catch (err) {
-      metrics.observeEventFailure();
-      log.warn({ err: (err as Error).message }, 'recording an event failed');
-    }
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

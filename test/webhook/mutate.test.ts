@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Annotations, REPLICA_CEILING } from '../../core/model/annotations.js';
+import { resourcesFromList } from '../../core/model/resources.js';
 import { diffJsonPatch } from '../../webhook/admission/json-patch.js';
+import { containerRequests, podRequests } from '../../webhook/mutate/capacity.js';
 import { mutate, parseDecisionRecord, WebhookAnnotations, type DecisionAction, type MutateContext } from '../../webhook/mutate/index.js';
 import { context, deployment, forecast, NOW, optedIn, type DeploymentOptions } from './builders.js';
 
@@ -157,4 +159,49 @@ describe('mutate', () => {
     ];
     for (const shape of shapes) expect(() => mutate(shape, context())).not.toThrow();
   });
+});
+
+describe('pod requests', () => {
+  it.each([
+    ['250m', '512Mi'],
+    ['2', '1Gi'],
+    ['0', '0'],
+    ['999999999m', '8388607Gi'],
+    ['1500m', '123456789'],
+    ['0.5', '1G'],
+    ['1e3', '1.5Gi'],
+    ['999999999m', '8191Ti'],
+    [undefined, '64Mi'],
+    ['100m', undefined],
+  ])('fast path agrees with the exact parser for cpu=%s memory=%s', (cpu, memory) => {
+    const requests: Record<string, string> = {};
+    if (cpu !== undefined) requests.cpu = cpu;
+    if (memory !== undefined) requests.memory = memory;
+    const container = { resources: { requests } };
+    const exact = { ...resourcesFromList(requests), pods: 0, gpus: 0 };
+    expect(containerRequests(container)).toEqual(exact);
+  });
+
+  it('sums containers, takes the larger init container, adds overhead and one pod slot', () => {
+    const warnings: string[] = [];
+    const template = {
+      spec: {
+        containers: [{ resources: { requests: { cpu: '250m', memory: '256Mi' } } }, { resources: { requests: { cpu: '250m', memory: '256Mi' } } }],
+        initContainers: [{ resources: { requests: { cpu: '2', memory: '64Mi' } } }],
+        overhead: { cpu: '10m' },
+      },
+    };
+    expect(podRequests(template, warnings)).toEqual({ milliCpu: 2010, memoryBytes: 512 * 2 ** 20, pods: 1, gpus: 0 });
+    expect(warnings).toEqual([]);
+  });
+
+  it('reports an unreadable quantity and counts it as zero', () => {
+    const warnings: string[] = [];
+    expect(podRequests({ spec: { containers: [{ resources: { requests: { cpu: '-1' } } }] } }, warnings)).toEqual({ milliCpu: 0, memoryBytes: 0, pods: 1, gpus: 0 });
+    expect(warnings[0]).toMatch(/requests ignored/);
+  });
+});
+
+it('falls back to the exact parser (and its error) past 2^53 bytes', () => {
+  expect(() => containerRequests({ resources: { requests: { memory: '999999999Ti' } } })).toThrow(/quantity/);
 });
