@@ -3,7 +3,7 @@
  * the settings it could read and one warning per key it ignored, never throws. Secrets are
  * referenced by file path (a mounted Secret), never stored in the ConfigMap.
  */
-import { parseDuration } from './duration.js';
+import { parseDurationMs } from '../model/duration.js';
 import { isPresetName, PRESET_NAMES, type PresetName } from './presets.js';
 
 export interface MetricsConfig {
@@ -73,7 +73,12 @@ export function parseMetricsConfig(data: Record<string, string | undefined> | un
   const duration = (key: string, fallback: number, min: number, max: number): number => {
     const raw = d[key];
     if (raw === undefined) return fallback;
-    const seconds = parseDuration(raw);
+    let seconds: number | undefined;
+    try {
+      seconds = parseDurationMs(raw) / 1000;
+    } catch {
+      seconds = undefined;
+    }
     if (seconds === undefined || seconds < min || seconds > max) {
       warnings.push(`${key}=${JSON.stringify(raw)} ignored: expected a duration from ${min} s to ${max} s such as 2m`);
       return fallback;

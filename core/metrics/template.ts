@@ -22,7 +22,7 @@ export class TemplateError extends Error {
 }
 
 const NAMED = ['namespace', 'deployment'] as const;
-const WINDOW = /^\d+(ms|s|m|h|d|w|y)$/;
+const WINDOW = /^(\d+(ms|s|m|h|d|w|y))+$/;
 
 /** RE2 metacharacters, escaped so a name matches itself literally. */
 function escapeRegex(value: string): string {

@@ -12,8 +12,9 @@ import type { RegularSeries } from '../../core/forecast/series.js';
 import { parseTrace, TraceError } from '../../core/forecast/trace.js';
 import { generateWorkload } from '../../core/workload/synthetic.js';
 import { CliError, ExitCode } from '../exit-codes.js';
+import { fetchBacktestSeries, planPrometheusBacktest, withPrometheusOptions, type PrometheusBacktestArgs } from './backtest-prometheus.js';
 
-export interface BacktestArgs {
+export interface BacktestArgs extends PrometheusBacktestArgs {
   trace?: string;
   horizon: string;
   warmup: string;
@@ -87,15 +88,20 @@ export const backtestCommand: CommandModule<object, BacktestArgs> = {
   command: 'backtest',
   describe: 'Forecast accuracy of every model and of the selection on a trace (offline)',
   builder: (y: Argv) =>
-    y
+    withPrometheusOptions(y)
       .option('trace', { type: 'string', describe: 'CSV trace "timestamp,value" (default: the built-in synthetic workload)' })
       .option('horizon', { type: 'string', default: '15m', describe: 'Forecast horizon, e.g. 15m' })
       .option('warmup', { type: 'string', default: '2d', describe: 'History learned before scoring starts, e.g. 2d' }) as unknown as Argv<BacktestArgs>,
-  handler: (args) => {
+  handler: async (args) => {
     const output = args.output ?? 'table';
     if (output !== 'table' && output !== 'json') throw new CliError(`-o ${output}: backtest prints table or json`, ExitCode.usage);
-    const series = args.trace === undefined ? generateWorkload().series : loadTraceFile(args.trace);
-    const report = runBacktest(series, args.trace ?? BUILTIN_TRACE, args.horizon, args.warmup);
+    const prometheus = planPrometheusBacktest(args, Math.floor(Date.now() / 1000));
+    const series = prometheus
+      ? await fetchBacktestSeries(prometheus)
+      : args.trace === undefined
+        ? generateWorkload().series
+        : loadTraceFile(args.trace);
+    const report = runBacktest(series, prometheus ? `prometheus ${prometheus.query}` : (args.trace ?? BUILTIN_TRACE), args.horizon, args.warmup);
     process.stdout.write(output === 'json' ? `${JSON.stringify(report)}\n` : renderBacktestTable(report));
   },
 };

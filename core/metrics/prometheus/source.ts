@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../model/clock.js';
 import { Annotations } from '../../model/annotations.js';
-import { formatDuration } from '../duration.js';
+import { formatDurationMs } from '../../model/duration.js';
 import { PRESETS, type PresetName, type QueryPreset } from '../presets.js';
 import { classifyLatest, cleanSeries, isObservation, type RawPoint } from '../samples.js';
 import {
@@ -46,7 +46,7 @@ export class PrometheusMetricsSource implements MetricsSource {
     this.preset = PRESETS[options.preset];
     if (!this.preset) throw new TypeError(`unknown metrics preset ${JSON.stringify(options.preset)}`);
     this.windowSeconds = Math.max(1, Math.round(options.rateWindowSeconds ?? 120));
-    this.window = formatDuration(this.windowSeconds);
+    this.window = formatDurationMs(this.windowSeconds * 1000);
     this.staleAfter = options.staleAfterSeconds ?? 300;
     this.description = `prometheus(${options.preset}) ${options.client.baseUrl.href}`;
   }

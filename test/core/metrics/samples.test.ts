@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../../core/metrics/duration.js';
 import { classifyLatest, cleanSeries, counterIncreases, gridPoints } from '../../../core/metrics/samples.js';
 import { assertValidRange, assertValidWorkload } from '../../../core/metrics/source.js';
 
@@ -53,23 +52,6 @@ describe('counterIncreases', () => {
   it('treats a drop as a restart from zero, never negative', () => {
     const counter = [0, 10, 25, 3, 8].map((v, i) => ({ t: i * 60, v }));
     expect(counterIncreases(counter).map((s) => s.v)).toEqual([10, 15, 3, 5]);
-  });
-});
-
-describe('durations', () => {
-  it.each([
-    ['90s', 90],
-    ['5m', 300],
-    ['1h30m', 5400],
-    ['14d', 1_209_600],
-    ['2w', 1_209_600],
-    ['500ms', 0.5],
-  ])('%s is %d s', (text, seconds) => expect(parseDuration(text)).toBe(seconds));
-  it.each(['', '5', 'm', '-5m', '1.5h', '5 m', '0s'])('%j is not a duration', (text) => expect(parseDuration(text)).toBeUndefined());
-  it('formats the shortest spelling', () => {
-    expect(formatDuration(5400)).toBe('1h30m');
-    expect(formatDuration(120)).toBe('2m');
-    expect(formatDuration(86_401)).toBe('1d1s');
   });
 });
 

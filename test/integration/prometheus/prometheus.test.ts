@@ -2,6 +2,10 @@
  * Against a real Prometheus (Debian's package): backfilled with fixture.ts, started on loopback,
  * queried through every preset. Skips, saying why, only when the binaries are absent.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeriesForecaster } from '../../../core/forecast/forecaster.js';
 import { backtestSeries } from '../../../core/forecast/backtest.js';
@@ -13,6 +17,7 @@ import { PRESET_NAMES, PRESETS, type PresetName } from '../../../core/metrics/pr
 import type { Sample, TimeRange } from '../../../core/metrics/source.js';
 import { buildFixture, P95_MS, STEP, type Fixture } from './fixture.js';
 import { missingPrometheus, PrometheusProcess } from './prometheus-server.js';
+import { repoRoot } from '../../support/shared.js';
 
 const missing = missingPrometheus();
 if (missing) console.warn(`skipping the Prometheus integration tests: ${missing}`);
@@ -190,6 +195,44 @@ describe.skipIf(missing !== undefined)('MetricsSource against a real Prometheus'
       backtestSeries(asSeries(direct.map((c) => c / STEP)), options),
     );
   }, 120_000);
+
+  it('kubectl smartscale backtest --prometheus gives the same report as --trace on the same series', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smartscale-bt-'));
+    try {
+      const csv = join(dir, 'nasa-4d.csv');
+      writeFileSync(csv, `timestamp,value\n${fixture.counts.map((c, i) => `${fixture.start + i * STEP},${c}`).join('\n')}\n`);
+      const cli = (...args: string[]) => {
+        const run = spawnSync(process.execPath, ['--import', 'tsx', 'plugin/main.ts', 'backtest', '-o', 'json', '--warmup', '1d', ...args], {
+          cwd: repoRoot,
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
+        expect(run.stderr).toBe('');
+        expect(run.status).toBe(0);
+        return JSON.parse(run.stdout);
+      };
+      const query = 'sum(rate(istio_requests_total{reporter="destination", destination_workload="web"}[1m]))';
+      const fromPrometheus = cli('--prometheus', server.url, '--query', query, '--start', String(fixture.start + STEP), '--end', String(fixture.end), '--step', '1m');
+      const fromTrace = cli('--trace', csv);
+      expect(fromPrometheus.trace).toBe(`prometheus ${query}`);
+      for (const key of ['stepSeconds', 'horizonSteps', 'points', 'warmupSteps', 'scored', 'quantile', 'selectedModels'] as const) {
+        expect(fromPrometheus[key]).toEqual(fromTrace[key]);
+      }
+      // rate() is increase × (1/60) in Prometheus; × 60 back to counts is exact to about 1e-15.
+      for (const [name, score] of Object.entries<Record<string, number>>(fromTrace.models)) {
+        for (const metric of ['relMae', 'smape', 'coverage']) expect(fromPrometheus.models[name][metric]).toBeCloseTo(score[metric], 9);
+      }
+      const bad = spawnSync(process.execPath, ['--import', 'tsx', 'plugin/main.ts', 'backtest', '--prometheus', server.url, '--query', 'sum(nothing_here)', '--range', '1d'], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/returned no series/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   describe('faults', () => {
     it('Prometheus stopped mid-run: readings turn unavailable, then fresh again after a restart', async () => {
