@@ -1,0 +1,81 @@
+/**
+ * Allocatable resources of an EC2 instance type, computed the way the kubelet on an EKS AL2023
+ * node reserves them with Karpenter's defaults — the same formula that produced the shared
+ * catalog (`../shared/catalog/README.md`), so the EC2 provider and the offline catalog agree to
+ * the MiB (a test checks all 1,345 types). Pure.
+ *
+ *   pods(ENI)    = ENIs × (IPv4 per ENI − 1) + 2
+ *   pods         = pods(ENI) capped like the EKS max-pods calculator (110 below 30 vCPUs, else 250)
+ *   cpu reserved = 6% of the 1st core + 1% of the 2nd + 0.5% of the 3rd–4th + 0.25% of the rest
+ *   allocatable cpu    = vCPU × 1000 − cpu reserved                                (millicores)
+ *   allocatable memory = memory − 7.5% VM overhead − (11 MiB × pods(ENI) + 255 MiB) − 100 MiB
+ *                        (− 59 MiB more on arm64), rounded down to a whole MiB
+ *
+ * kube-reserved memory uses the uncapped ENI pod count, as Karpenter does, so with the EKS cap a
+ * little more memory is really free: the figure errs on the safe side. The 59 MiB arm64 term is
+ * what Karpenter's published figures show for every arm64 type (the catalog reproduces them); it
+ * is kept so the two sources match.
+ */
+import type { Arch } from '../../model/labels.js';
+import type { Resources } from '../../model/resources.js';
+import { MIB } from '../../model/quantity.js';
+import { effectiveMaxPods, type MaxPodsPolicy } from '../catalog/instance-types.js';
+
+export const VM_MEMORY_OVERHEAD_FRACTION = 0.075;
+export const EVICTION_HARD_MEMORY_MIB = 100;
+export const ARM64_EXTRA_RESERVED_MIB = 59;
+
+/** The machine facts the formula needs (from DescribeInstanceTypes or a catalog entry). */
+export interface MachineShape {
+  readonly vcpu: number;
+  readonly memoryMiB: number;
+  readonly arch: Arch;
+  readonly gpus: number;
+  /** ENI-limited pod count: ENIs × (IPv4 per ENI − 1) + 2. */
+  readonly eniMaxPods: number;
+}
+
+export function eniMaxPods(maxNetworkInterfaces: number, ipv4PerInterface: number): number {
+  return maxNetworkInterfaces * (ipv4PerInterface - 1) + 2;
+}
+
+/** kube-reserved CPU in millicores (Karpenter/EKS table); fractional, callers floor the result. */
+export function kubeReservedMilliCpu(vcpu: number): number {
+  const milli = vcpu * 1000;
+  const bands: ReadonlyArray<readonly [number, number, number]> = [
+    [0, 1000, 0.06],
+    [1000, 2000, 0.01],
+    [2000, 4000, 0.005],
+    [4000, Number.POSITIVE_INFINITY, 0.0025],
+  ];
+  let reserved = 0;
+  for (const [start, end, fraction] of bands) if (milli > start) reserved += (Math.min(milli, end) - start) * fraction;
+  return reserved;
+}
+
+export function kubeReservedMemoryMiB(eniPods: number): number {
+  return 11 * eniPods + 255;
+}
+
+export function allocatableMemoryMiB(shape: MachineShape): number {
+  const free =
+    shape.memoryMiB -
+    shape.memoryMiB * VM_MEMORY_OVERHEAD_FRACTION -
+    kubeReservedMemoryMiB(shape.eniMaxPods) -
+    EVICTION_HARD_MEMORY_MIB -
+    (shape.arch === 'arm64' ? ARM64_EXTRA_RESERVED_MIB : 0);
+  return Math.max(0, Math.floor(free));
+}
+
+export function allocatableMilliCpu(vcpu: number): number {
+  return Math.max(0, vcpu * 1000 - Math.floor(kubeReservedMilliCpu(vcpu)));
+}
+
+/** Capacity (raw machine) and allocatable (what pods may use) as resource vectors. */
+export function machineResources(shape: MachineShape, maxPods: MaxPodsPolicy = 'eks'): { capacity: Resources; allocatable: Resources } {
+  const pods = effectiveMaxPods({ vcpu: shape.vcpu, maxPods: shape.eniMaxPods }, maxPods);
+  return {
+    capacity: { milliCpu: shape.vcpu * 1000, memoryBytes: shape.memoryMiB * MIB, pods, gpus: shape.gpus },
+    allocatable: { milliCpu: allocatableMilliCpu(shape.vcpu), memoryBytes: allocatableMemoryMiB(shape) * MIB, pods, gpus: shape.gpus },
+  };
+}

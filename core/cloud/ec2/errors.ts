@@ -1,0 +1,159 @@
+/**
+ * How EC2 failures are sorted. Throttling, 5xx and network failures are transient (retried with
+ * backoff, see retry.ts); authorization and validation failures are permanent and surface as
+ * typed errors whose `reason` goes on the node claim's Launched condition and into an Event.
+ * The guards check a `kind` field, like `core/cloud/errors.ts`, so they survive module copies.
+ */
+
+/** Codes EC2 returns when callers go too fast. */
+export const THROTTLING_CODES: ReadonlySet<string> = new Set([
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'EC2ThrottledException',
+]);
+
+/** Codes that mean "not allowed": the IAM policy or an SCP is missing something. */
+export const AUTHORIZATION_CODES: ReadonlySet<string> = new Set([
+  'UnauthorizedOperation',
+  'AuthFailure',
+  'AccessDenied',
+  'AccessDeniedException',
+  'OptInRequired',
+  'Blocked',
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'CredentialsProviderError',
+]);
+
+/** Codes in CreateFleet's `Errors` that mean "no capacity for this offering right now". */
+export const INSUFFICIENT_CAPACITY_CODES: ReadonlySet<string> = new Set([
+  'InsufficientInstanceCapacity',
+  'InsufficientCapacity',
+  'InsufficientHostCapacity',
+  'InsufficientReservedInstanceCapacity',
+  'UnfulfillableCapacity',
+  'MaxSpotInstanceCountExceeded',
+  'SpotMaxPriceTooLow',
+  'InsufficientFreeAddressesInSubnet',
+  'Unsupported',
+  'VcpuLimitExceeded',
+  'MaxFleetCountExceeded',
+]);
+
+/** The controller's credentials may not do this. Fix the IAM policy; retrying will not help. */
+export class Ec2AuthorizationError extends Error {
+  readonly kind = 'Ec2Authorization' as const;
+  readonly reason = 'UnauthorizedOperation';
+  constructor(
+    readonly operation: string,
+    readonly code: string,
+    detail: string,
+  ) {
+    super(`EC2 ${operation} not authorized (${code}): ${detail}`);
+    this.name = 'Ec2AuthorizationError';
+  }
+}
+
+/** EC2 rejected the request as invalid (bad AMI, subnet, launch template, parameter). Retrying will not help. */
+export class Ec2ValidationError extends Error {
+  readonly kind = 'Ec2Validation' as const;
+  readonly reason = 'InvalidRequest';
+  constructor(
+    readonly operation: string,
+    readonly code: string,
+    detail: string,
+  ) {
+    super(`EC2 ${operation} rejected (${code}): ${detail}`);
+    this.name = 'Ec2ValidationError';
+  }
+}
+
+/** The node class points at nothing usable (no subnets, no security groups, no AMI match). */
+export class NodeClassResolutionError extends Error {
+  readonly kind = 'NodeClassResolution' as const;
+  readonly reason = 'NodeClassNotReady';
+  constructor(
+    readonly nodeClass: string,
+    message: string,
+  ) {
+    super(`EC2NodeClass ${nodeClass}: ${message}`);
+    this.name = 'NodeClassResolutionError';
+  }
+}
+
+function hasKind(error: unknown, kind: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { kind?: unknown }).kind === kind;
+}
+
+export function isEc2AuthorizationError(error: unknown): error is Ec2AuthorizationError {
+  return hasKind(error, 'Ec2Authorization');
+}
+
+export function isEc2ValidationError(error: unknown): error is Ec2ValidationError {
+  return hasKind(error, 'Ec2Validation');
+}
+
+export function isNodeClassResolutionError(error: unknown): error is NodeClassResolutionError {
+  return hasKind(error, 'NodeClassResolution');
+}
+
+/** The AWS error code of an SDK error (`name`, or `Code` on some shapes), or undefined. */
+export function awsErrorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as { name?: unknown; Code?: unknown; code?: unknown };
+  for (const v of [e.Code, e.code, e.name]) if (typeof v === 'string' && v.length > 0 && v !== 'Error') return v;
+  return undefined;
+}
+
+function httpStatus(error: unknown): number | undefined {
+  const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'TimeoutError', 'RequestTimeout', 'NetworkingError']);
+
+/** Worth retrying: throttling, a 5xx / server fault, or a network failure. */
+export function isRetryableAwsError(error: unknown): boolean {
+  const code = awsErrorCode(error);
+  if (code && THROTTLING_CODES.has(code)) return true;
+  if (code && NETWORK_CODES.has(code)) return true;
+  const status = httpStatus(error);
+  if (status !== undefined && status >= 500) return true;
+  if ((error as { $fault?: unknown } | null)?.$fault === 'server') return true;
+  if (status === 429) return true;
+  return code === 'InternalError' || code === 'InternalFailure' || code === 'ServiceUnavailable' || code === 'Unavailable';
+}
+
+export function isAuthorizationCode(code: string | undefined): boolean {
+  return code !== undefined && AUTHORIZATION_CODES.has(code);
+}
+
+/** Validation-like codes: `Invalid…`, `MissingParameter`, `…Malformed`, `…NotFound` on inputs we chose. */
+export function isValidationCode(code: string | undefined): boolean {
+  if (code === undefined) return false;
+  return (
+    code.startsWith('Invalid') ||
+    code === 'ValidationError' ||
+    code === 'MissingParameter' ||
+    code === 'UnknownParameter' ||
+    code === 'UnsupportedOperation' ||
+    code.endsWith('.Malformed') ||
+    code.endsWith('.NotFound')
+  );
+}
+
+/**
+ * Turns an SDK error that is not retryable into the typed error it stands for (authorization,
+ * validation); returns the error unchanged otherwise (e.g. exhausted retries).
+ */
+export function classifyAwsError(operation: string, error: unknown): unknown {
+  const code = awsErrorCode(error);
+  const detail = error instanceof Error ? error.message : String(error);
+  if (isAuthorizationCode(code)) return new Ec2AuthorizationError(operation, code!, detail);
+  if (isValidationCode(code)) return new Ec2ValidationError(operation, code!, detail);
+  return error;
+}
