@@ -8,6 +8,7 @@ import { jsonPatch, mergePatch, PatchError, strategicMergePatch } from './patch.
 import type { ApiCore, PatchType } from './rest.js';
 import { rfc3339 } from './rest.js';
 import type { ResourceType } from './resources.js';
+import { budgetState, isPodReady as isReady } from '../budget.js';
 import { formatLabelSelector, labelSelectorObjectRequirements, labelsMatch } from './selectors.js';
 import { simpleJsonPath } from './tables.js';
 
@@ -92,40 +93,6 @@ export async function bindPod(api: ApiCore, pods: ResourceType, namespace: strin
   const key = `${pods.group ? `${pods.group}/` : ''}${pods.version}/${pods.plural}`;
   api.store.update(key, next);
   return successStatus();
-}
-
-export interface BudgetState {
-  expectedPods: number;
-  currentHealthy: number;
-  desiredHealthy: number;
-  disruptionsAllowed: number;
-}
-
-function isReady(pod: Obj): boolean {
-  return (pod.status?.conditions ?? []).some((c: Obj) => c.type === 'Ready' && c.status === 'True');
-}
-
-function intOrPercent(value: unknown, total: number, roundUp: boolean): number {
-  if (typeof value === 'number') return value;
-  const m = typeof value === 'string' ? value.match(/^(\d+)%$/) : null;
-  if (m) {
-    const v = (Number(m[1]) * total) / 100;
-    return roundUp ? Math.ceil(v) : Math.floor(v);
-  }
-  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
-  return 0;
-}
-
-/** What the disruption controller would write in a PDB's status, computed from the pods now. */
-export function budgetState(pdb: Obj, pods: Obj[]): BudgetState {
-  const reqs = labelSelectorObjectRequirements(pdb.spec?.selector ?? {});
-  const matching = pods.filter((p) => !p.metadata.deletionTimestamp && labelsMatch(reqs, p.metadata.labels));
-  const expectedPods = matching.length;
-  const currentHealthy = matching.filter(isReady).length;
-  let desiredHealthy: number;
-  if (pdb.spec?.maxUnavailable !== undefined) desiredHealthy = Math.max(0, expectedPods - intOrPercent(pdb.spec.maxUnavailable, expectedPods, true));
-  else desiredHealthy = intOrPercent(pdb.spec?.minAvailable ?? 1, expectedPods, true);
-  return { expectedPods, currentHealthy, desiredHealthy, disruptionsAllowed: Math.max(0, currentHealthy - desiredHealthy) };
 }
 
 export async function evictPod(api: ApiCore, pods: ResourceType, pdbs: ResourceType, namespace: string, podName: string, eviction: unknown): Promise<Obj> {

@@ -1,0 +1,60 @@
+/**
+ * The disruption controller: keeps each PodDisruptionBudget's status (expected, healthy, desired
+ * healthy pods and disruptions allowed) current as pods come, go and become ready.
+ */
+import type { KubeObject } from '../../kube/client.js';
+import { budgetState } from '../budget.js';
+import { keyOf, sameJson, splitKey, type ControlPlaneContext } from './context.js';
+import { PDBS } from './refs.js';
+import { WorkQueue } from './work-queue.js';
+
+export class DisruptionController {
+  readonly name = 'disruption';
+  private readonly queue: WorkQueue;
+
+  constructor(private readonly ctx: ControlPlaneContext) {
+    this.queue = new WorkQueue((k) => this.reconcile(k), ctx.clock, (_k, e) => ctx.onError(this.name, e));
+    const { pdbs, pods } = ctx.informers;
+    pdbs.on({ add: (b) => this.queue.add(keyOf(b)), update: (b) => this.queue.add(keyOf(b)) });
+    const onPod = (p: KubeObject) => {
+      for (const b of pdbs.list()) if (b.metadata.namespace === p.metadata.namespace) this.queue.add(keyOf(b));
+    };
+    pods.on({ add: onPod, update: onPod, delete: onPod });
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  idle(): boolean {
+    return this.queue.idle();
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const pdb = this.ctx.informers.pdbs.get(name, namespace);
+    if (!pdb) return;
+    const pods = this.ctx.informers.pods.list().filter((p) => p.metadata.namespace === namespace);
+    const s = budgetState(pdb, pods);
+    const status = {
+      ...(pdb.status ?? {}),
+      observedGeneration: pdb.metadata.generation,
+      expectedPods: s.expectedPods,
+      currentHealthy: s.currentHealthy,
+      desiredHealthy: s.desiredHealthy,
+      disruptionsAllowed: s.disruptionsAllowed,
+      conditions: [
+        s.disruptionsAllowed > 0
+          ? { type: 'DisruptionAllowed', status: 'True', reason: 'SufficientPods', message: '', observedGeneration: pdb.metadata.generation, lastTransitionTime: pdb.status?.conditions?.[0]?.lastTransitionTime ?? new Date(this.ctx.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z') }
+          : { type: 'DisruptionAllowed', status: 'False', reason: 'InsufficientPods', message: '', observedGeneration: pdb.metadata.generation, lastTransitionTime: pdb.status?.conditions?.[0]?.lastTransitionTime ?? new Date(this.ctx.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z') },
+      ],
+    };
+    if (pdb.status?.conditions?.[0]?.status !== status.conditions[0].status) {
+      status.conditions[0].lastTransitionTime = new Date(this.ctx.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    }
+    if (sameJson(status, pdb.status)) return;
+    await this.ctx.client.patch(PDBS, name, namespace, { status }, 'merge', { subresource: 'status' }).catch((e) => {
+      if (e?.code !== 404) throw e;
+    });
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The simulated control plane: deployment and ReplicaSet controllers, scheduler, kubelets and the
+ * disruption controller, sharing one set of informers. It talks to the API only through a
+ * KubeClient, so it runs against the sandbox API server or a real one alike.
+ */
+import type { Clock } from '../../model/clock.js';
+import type { KubeClient, KubeObject, ResourceRef } from '../../kube/client.js';
+import { Informer } from '../../kube/informer.js';
+import type { ControlPlaneContext } from './context.js';
+import { DeploymentController } from './deployment-controller.js';
+import { DisruptionController } from './disruption-controller.js';
+import { KubeletSimulator } from './kubelet.js';
+import { DEPLOYMENTS, NODES, PDBS, PODS, REPLICASETS } from './refs.js';
+import { ReplicaSetController } from './replicaset-controller.js';
+import { Scheduler } from './scheduler.js';
+
+export interface ControlPlaneOptions {
+  client: KubeClient;
+  clock: Clock;
+  /** Clock time from a Node's creation to Ready (default 5 s). */
+  nodeReadyDelayMs?: number;
+  /** Clock time from a pod's binding to Running and Ready (default 2 s). */
+  podStartDelayMs?: number;
+  onError?: (controller: string, error: unknown) => void;
+}
+
+export interface RunningControlPlane {
+  stop(): void;
+  /** True when no controller has work queued or running (tests poll it). */
+  idle(): boolean;
+}
+
+export async function startControlPlane(options: ControlPlaneOptions): Promise<RunningControlPlane> {
+  const onError = options.onError ?? (() => {});
+  const informer = (res: ResourceRef, name: string) =>
+    new Informer<KubeObject>(options.client, res, { clock: options.clock, onError: (e) => onError(`informer/${name}`, e) });
+  const informers = {
+    pods: informer(PODS, 'pods'),
+    nodes: informer(NODES, 'nodes'),
+    deployments: informer(DEPLOYMENTS, 'deployments'),
+    replicaSets: informer(REPLICASETS, 'replicasets'),
+    pdbs: informer(PDBS, 'poddisruptionbudgets'),
+  };
+  const ctx: ControlPlaneContext = { client: options.client, clock: options.clock, informers, onError };
+  const controllers = [
+    new DeploymentController(ctx),
+    new ReplicaSetController(ctx),
+    new Scheduler(ctx),
+    new KubeletSimulator(ctx, { nodeReadyDelayMs: options.nodeReadyDelayMs ?? 5000, podStartDelayMs: options.podStartDelayMs ?? 2000 }),
+    new DisruptionController(ctx),
+  ];
+  await Promise.all(Object.values(informers).map((i) => i.start()));
+  return {
+    stop() {
+      for (const c of controllers) c.stop();
+      for (const i of Object.values(informers)) i.stop();
+    },
+    idle: () => controllers.every((c) => c.idle()),
+  };
+}

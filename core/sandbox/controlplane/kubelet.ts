@@ -1,0 +1,159 @@
+/**
+ * The simulated kubelets (kwok-like): a Node becomes Ready `nodeReadyDelayMs` after it was created,
+ * and a pod bound to a Ready node becomes Running and Ready `podStartDelayMs` after it was bound.
+ * Pods on a deleted node are deleted (the pod garbage collector's job in a real cluster). Nodes
+ * annotated `sandbox.smartscale.io/unmanaged: "true"` are left alone.
+ */
+import { createHash } from 'node:crypto';
+import type { KubeObject } from '../../kube/client.js';
+import { keyOf, rfc3339, splitKey, type ControlPlaneContext } from './context.js';
+import { isNodeReady } from './placement.js';
+import { NODES, PODS } from './refs.js';
+import { WorkQueue } from './work-queue.js';
+
+export const UNMANAGED_ANNOTATION = 'sandbox.smartscale.io/unmanaged';
+
+export interface KubeletOptions {
+  nodeReadyDelayMs: number;
+  podStartDelayMs: number;
+}
+
+function ipFor(seed: string, prefix: string): string {
+  const h = createHash('sha256').update(seed).digest();
+  return `${prefix}.${h[0]}.${(h[1] % 254) + 1}`;
+}
+
+function scheduledAt(pod: KubeObject): number {
+  const c = (pod.status?.conditions ?? []).find((x: any) => x.type === 'PodScheduled' && x.status === 'True');
+  const t = Date.parse(c?.lastTransitionTime ?? pod.metadata.creationTimestamp ?? '');
+  return Number.isNaN(t) ? 0 : t;
+}
+
+export class KubeletSimulator {
+  readonly name = 'kubelet';
+  private readonly nodeQueue: WorkQueue;
+  private readonly podQueue: WorkQueue;
+  private readonly timers = new Set<string>();
+
+  constructor(private readonly ctx: ControlPlaneContext, private readonly options: KubeletOptions) {
+    this.nodeQueue = new WorkQueue((k) => this.reconcileNode(k), ctx.clock, (_k, e) => ctx.onError(this.name, e));
+    this.podQueue = new WorkQueue((k) => this.reconcilePod(k), ctx.clock, (_k, e) => ctx.onError(this.name, e));
+    const { nodes, pods } = ctx.informers;
+    nodes.on({
+      add: (n) => this.nodeQueue.add(n.metadata.name!),
+      update: (n) => this.nodeQueue.add(n.metadata.name!),
+      delete: (n) => this.evacuate(n.metadata.name!),
+    });
+    const onPod = (p: KubeObject) => {
+      if (p.spec?.nodeName && p.status?.phase === 'Pending') this.podQueue.add(keyOf(p));
+    };
+    pods.on({ add: onPod, update: onPod });
+  }
+
+  stop(): void {
+    this.nodeQueue.stop();
+    this.podQueue.stop();
+  }
+
+  idle(): boolean {
+    return this.nodeQueue.idle() && this.podQueue.idle() && this.timers.size === 0;
+  }
+
+  /** Re-queues `key` once `atMs` (clock time) has come. */
+  private later(queue: WorkQueue, key: string, atMs: number): void {
+    const timerKey = `${queue === this.nodeQueue ? 'n' : 'p'}:${key}`;
+    if (this.timers.has(timerKey)) return;
+    this.timers.add(timerKey);
+    void this.ctx.clock.sleep(Math.max(0, atMs - this.ctx.clock.now())).then(() => {
+      this.timers.delete(timerKey);
+      queue.add(key);
+    });
+  }
+
+  private async reconcileNode(name: string): Promise<void> {
+    const node = this.ctx.informers.nodes.get(name);
+    if (!node || node.metadata.annotations?.[UNMANAGED_ANNOTATION] === 'true' || node.metadata.deletionTimestamp) return;
+    if (isNodeReady(node)) {
+      for (const p of this.ctx.informers.pods.list()) if (p.spec?.nodeName === name && p.status?.phase === 'Pending') this.podQueue.add(keyOf(p));
+      return;
+    }
+    const readyAt = Date.parse(node.metadata.creationTimestamp ?? '') + this.options.nodeReadyDelayMs;
+    if (this.ctx.clock.now() < readyAt) return this.later(this.nodeQueue, name, readyAt);
+    const now = rfc3339(this.ctx.clock.now());
+    const capacity = node.status?.capacity ?? { cpu: '4', memory: '16Gi', pods: '110' };
+    const condition = (type: string, status: string, reason: string, message: string) => ({ type, status, lastHeartbeatTime: now, lastTransitionTime: now, reason, message });
+    const status = {
+      capacity,
+      allocatable: node.status?.allocatable ?? capacity,
+      conditions: [
+        condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+        condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+        condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+        condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status (simulated)'),
+      ],
+      addresses: node.status?.addresses ?? [
+        { type: 'InternalIP', address: ipFor(name, '10.0') },
+        { type: 'Hostname', address: name },
+      ],
+      nodeInfo: node.status?.nodeInfo ?? {
+        kubeletVersion: 'v1.32.0-sandbox',
+        kubeProxyVersion: 'v1.32.0-sandbox',
+        osImage: 'smartscale sandbox',
+        kernelVersion: 'simulated',
+        containerRuntimeVersion: 'simulated://1.0',
+        operatingSystem: 'linux',
+        architecture: node.metadata.labels?.['kubernetes.io/arch'] ?? 'amd64',
+        machineID: '',
+        systemUUID: '',
+        bootID: '',
+      },
+    };
+    await this.ctx.client.patch(NODES, name, undefined, { status }, 'merge', { subresource: 'status' });
+    const taints: any[] = node.spec?.taints ?? [];
+    if (taints.some((t) => t.key === 'node.kubernetes.io/not-ready')) {
+      const kept = taints.filter((t) => t.key !== 'node.kubernetes.io/not-ready');
+      await this.ctx.client.patch(NODES, name, undefined, { spec: { taints: kept.length ? kept : null } }, 'merge');
+    }
+  }
+
+  private async reconcilePod(key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const pod = this.ctx.informers.pods.get(name, namespace);
+    if (!pod || !pod.spec?.nodeName || pod.status?.phase !== 'Pending' || pod.metadata.deletionTimestamp) return;
+    const node = this.ctx.informers.nodes.get(pod.spec.nodeName);
+    if (!node || !isNodeReady(node) || node.metadata.annotations?.[UNMANAGED_ANNOTATION] === 'true') return;
+    const startAt = scheduledAt(pod) + this.options.podStartDelayMs;
+    if (this.ctx.clock.now() < startAt) return this.later(this.podQueue, key, startAt);
+    const now = rfc3339(this.ctx.clock.now());
+    const ready = (type: string) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: now });
+    const scheduled = (pod.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled') ?? ready('PodScheduled');
+    const status = {
+      phase: 'Running',
+      conditions: [ready('PodReadyToStartContainers'), ready('Initialized'), ready('Ready'), ready('ContainersReady'), scheduled],
+      hostIP: (node.status?.addresses ?? []).find((a: any) => a.type === 'InternalIP')?.address,
+      podIP: ipFor(key, '10.244'),
+      startTime: now,
+      containerStatuses: (pod.spec.containers ?? []).map((c: any) => ({
+        name: c.name,
+        image: c.image,
+        imageID: `simulated://${c.image}`,
+        containerID: `simulated://${createHash('sha256').update(`${key}/${c.name}`).digest('hex').slice(0, 32)}`,
+        ready: true,
+        started: true,
+        restartCount: 0,
+        state: { running: { startedAt: now } },
+      })),
+    };
+    await this.ctx.client.patch(PODS, name, namespace, { status }, 'merge', { subresource: 'status' }).catch((e) => {
+      if (e?.code !== 404) throw e;
+    });
+  }
+
+  private evacuate(nodeName: string): void {
+    for (const p of this.ctx.informers.pods.list()) {
+      if (p.spec?.nodeName === nodeName) {
+        void this.ctx.client.delete(PODS, p.metadata.name!, p.metadata.namespace).catch((e) => this.ctx.onError(this.name, e));
+      }
+    }
+  }
+}

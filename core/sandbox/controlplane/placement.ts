@@ -1,0 +1,109 @@
+/**
+ * Where a pod may run, decided purely from the pod, the nodes and what is already placed on them:
+ * the node must be Ready and schedulable, tolerate the node's NoSchedule/NoExecute taints, match
+ * the pod's nodeSelector and required node affinity, and have room for the pod's requests
+ * (cpu, memory, pods, GPUs) within allocatable. Among fitting nodes the least allocated wins.
+ */
+import { addResources, fits, resources, resourcesFromList, subtractResources, ZERO_RESOURCES, type Resources } from '../../model/resources.js';
+import { toleratesAll, type Taint, type Toleration } from '../../model/scheduling-constraints.js';
+
+type Obj = Record<string, any>;
+
+export function podRequests(pod: Obj): Resources {
+  let total = resources({ pods: 1 });
+  for (const c of pod.spec?.containers ?? []) total = addResources(total, resourcesFromList(c?.resources?.requests ?? c?.resources?.limits));
+  // Init containers run one at a time before the others: the pod needs the largest of them.
+  for (const c of pod.spec?.initContainers ?? []) {
+    const r = resourcesFromList(c?.resources?.requests ?? c?.resources?.limits);
+    total = { ...total, milliCpu: Math.max(total.milliCpu, r.milliCpu), memoryBytes: Math.max(total.memoryBytes, r.memoryBytes) };
+  }
+  return total;
+}
+
+export function nodeAllocatable(node: Obj): Resources {
+  return resourcesFromList(node.status?.allocatable ?? node.status?.capacity, { pods: 110 });
+}
+
+export function isNodeReady(node: Obj): boolean {
+  return (node.status?.conditions ?? []).some((c: Obj) => c?.type === 'Ready' && c?.status === 'True');
+}
+
+function matchesExpression(labels: Record<string, string>, e: Obj): boolean {
+  const v = labels[e.key];
+  const values: string[] = e.values ?? [];
+  switch (e.operator) {
+    case 'In':
+      return v !== undefined && values.includes(v);
+    case 'NotIn':
+      return v === undefined || !values.includes(v);
+    case 'Exists':
+      return v !== undefined;
+    case 'DoesNotExist':
+      return v === undefined;
+    case 'Gt':
+      return v !== undefined && Number(v) > Number(values[0]);
+    case 'Lt':
+      return v !== undefined && Number(v) < Number(values[0]);
+    default:
+      return false;
+  }
+}
+
+function affinityAllows(pod: Obj, labels: Record<string, string>): boolean {
+  const terms: Obj[] = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  if (terms.length === 0) return true;
+  return terms.some((t) => (t.matchExpressions ?? []).every((e: Obj) => matchesExpression(labels, e)));
+}
+
+export type Rejection = 'NotReady' | 'Unschedulable' | 'Taint' | 'NodeSelector' | 'Resources';
+
+export interface PlacementResult {
+  node?: string;
+  /** Why each node was rejected, counted, for the Unschedulable message. */
+  rejections: Partial<Record<Rejection, number>>;
+}
+
+/** Why `node` cannot take `pod`, or undefined when it can. `used`: requests already placed on it. */
+export function rejectReason(pod: Obj, node: Obj, used: Resources): Rejection | undefined {
+  if (!isNodeReady(node)) return 'NotReady';
+  if (node.spec?.unschedulable) return 'Unschedulable';
+  if (!toleratesAll(pod.spec?.tolerations as Toleration[] | undefined, node.spec?.taints as Taint[] | undefined)) return 'Taint';
+  const labels: Record<string, string> = node.metadata?.labels ?? {};
+  for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return 'NodeSelector';
+  if (!affinityAllows(pod, labels)) return 'NodeSelector';
+  if (!fits(addResources(used, podRequests(pod)), nodeAllocatable(node))) return 'Resources';
+  return undefined;
+}
+
+export function choosePlacement(pod: Obj, nodes: Obj[], usedByNode: ReadonlyMap<string, Resources>): PlacementResult {
+  const rejections: PlacementResult['rejections'] = {};
+  let best: { name: string; score: number } | undefined;
+  for (const node of nodes) {
+    const name: string = node.metadata.name;
+    const used = usedByNode.get(name) ?? ZERO_RESOURCES;
+    const reason = rejectReason(pod, node, used);
+    if (reason) {
+      rejections[reason] = (rejections[reason] ?? 0) + 1;
+      continue;
+    }
+    const alloc = nodeAllocatable(node);
+    const free = subtractResources(alloc, addResources(used, podRequests(pod)));
+    const score = (alloc.milliCpu ? free.milliCpu / alloc.milliCpu : 1) + (alloc.memoryBytes ? free.memoryBytes / alloc.memoryBytes : 1);
+    if (!best || score > best.score || (score === best.score && name < best.name)) best = { name, score };
+  }
+  return { node: best?.name, rejections };
+}
+
+const REJECTION_TEXT: Record<Rejection, string> = {
+  NotReady: "node(s) had untolerated taint {node.kubernetes.io/not-ready: }",
+  Unschedulable: 'node(s) were unschedulable',
+  Taint: 'node(s) had untolerated taint(s)',
+  NodeSelector: "node(s) didn't match Pod's node affinity/selector",
+  Resources: 'Insufficient resources',
+};
+
+/** "0/3 nodes are available: 2 Insufficient resources, 1 node(s) were unschedulable." */
+export function unschedulableMessage(total: number, rejections: PlacementResult['rejections']): string {
+  const parts = (Object.entries(rejections) as Array<[Rejection, number]>).sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} ${REJECTION_TEXT[r]}`);
+  return `0/${total} nodes are available${parts.length ? `: ${parts.join(', ')}` : ''}.`;
+}

@@ -1,0 +1,9 @@
+/** The resources the simulated control plane reads and writes. */
+import type { ResourceRef } from '../../kube/client.js';
+
+export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
+export const NODES: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
+export const EVENTS: ResourceRef = { group: '', version: 'v1', plural: 'events', namespaced: true };
+export const DEPLOYMENTS: ResourceRef = { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true };
+export const REPLICASETS: ResourceRef = { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true };
+export const PDBS: ResourceRef = { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true };
