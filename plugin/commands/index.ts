@@ -4,6 +4,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { backtestCommand } from './backtest.js';
+import { sandboxCommand } from './sandbox.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: Array<CommandModule<any, any>> = [backtestCommand];
+export const commands: Array<CommandModule<any, any>> = [backtestCommand, sandboxCommand];

@@ -1,0 +1,108 @@
+/**
+ * `kubectl smartscale sandbox [--port P] [--kubeconfig-out FILE] [--speed X] [--nodes N]`: runs a
+ * local Kubernetes-compatible cluster (API server + simulated control plane) until Ctrl-C, and
+ * prints the kubeconfig to use with kubectl, client-node or smartscale itself.
+ */
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { NODES } from '../../core/sandbox/controlplane/refs.js';
+import { simulatedNode } from '../../core/sandbox/nodes.js';
+import { startSandbox } from '../../core/sandbox/sandbox.js';
+import { CliError, ExitCode } from '../exit-codes.js';
+
+export interface SandboxArgs {
+  port: number;
+  'kubeconfig-out'?: string;
+  speed: number;
+  nodes: number;
+  'node-cpu': string;
+  'node-memory': string;
+  'node-ready-delay': number;
+  'pod-start-delay': number;
+}
+
+export function defaultKubeconfigPath(): string {
+  return join(tmpdir(), 'smartscale-sandbox', 'kubeconfig');
+}
+
+export function checkSandboxArgs(args: SandboxArgs): void {
+  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new CliError(`--port must be an integer from 0 to 65535, got ${args.port}`, ExitCode.usage);
+  if (!Number.isFinite(args.speed) || args.speed <= 0 || args.speed > 100_000) throw new CliError(`--speed must be a number above 0 and at most 100000, got ${args.speed}`, ExitCode.usage);
+  if (!Number.isInteger(args.nodes) || args.nodes < 0 || args.nodes > 5000) throw new CliError(`--nodes must be an integer from 0 to 5000, got ${args.nodes}`, ExitCode.usage);
+  for (const flag of ['node-ready-delay', 'pod-start-delay'] as const) {
+    if (!Number.isFinite(args[flag]) || args[flag] < 0) throw new CliError(`--${flag} must be a non-negative number of seconds, got ${args[flag]}`, ExitCode.usage);
+  }
+}
+
+/** Resolves on SIGINT or SIGTERM. */
+function untilSignal(): Promise<string> {
+  return new Promise((resolvePromise) => {
+    const onSignal = (signal: string) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolvePromise(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+export async function runSandbox(args: SandboxArgs, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, stopSignal: Promise<unknown> = untilSignal()): Promise<void> {
+  checkSandboxArgs(args);
+  const kubeconfigPath = resolve(args['kubeconfig-out'] ?? defaultKubeconfigPath());
+  let sandbox;
+  try {
+    sandbox = await startSandbox({
+      port: args.port,
+      kubeconfigPath,
+      speed: args.speed,
+      nodeReadyDelayMs: args['node-ready-delay'] * 1000,
+      podStartDelayMs: args['pod-start-delay'] * 1000,
+      onError: (where, error) => err.write(`sandbox ${where}: ${error instanceof Error ? error.message : String(error)}\n`),
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new CliError(`port ${args.port} is already in use; pick another with --port (0 picks a free one)`, ExitCode.usage);
+    if (code === 'EACCES' || code === 'ENOENT' || code === 'ENOTDIR') throw new CliError(`cannot write the kubeconfig to ${kubeconfigPath} or listen: ${(error as Error).message}`, ExitCode.usage);
+    throw error;
+  }
+  for (let i = 1; i <= args.nodes; i++) {
+    await sandbox.client.create(NODES, simulatedNode({ name: `sandbox-node-${i}`, cpu: args['node-cpu'], memory: args['node-memory'], labels: { 'topology.kubernetes.io/zone': `sandbox-${String.fromCharCode(96 + ((i - 1) % 3) + 1)}` } }));
+  }
+  out.write(
+    [
+      `smartscale sandbox is running at ${sandbox.url} (clock speed ${args.speed}x, ${args.nodes} simulated node${args.nodes === 1 ? '' : 's'})`,
+      `kubeconfig: ${kubeconfigPath}`,
+      '',
+      'Use it:',
+      `  export KUBECONFIG=${kubeconfigPath}`,
+      '  kubectl get nodes',
+      '  kubectl create deployment web --image=nginx --replicas=3 --dry-run=client -o yaml | kubectl apply -f -',
+      '',
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  await stopSignal;
+  await sandbox.stop();
+  err.write('sandbox stopped\n');
+}
+
+export const sandboxCommand: CommandModule<object, SandboxArgs> = {
+  command: 'sandbox',
+  describe: 'Run a local Kubernetes-compatible sandbox cluster (API server + simulated nodes) until Ctrl-C',
+  builder: (yargs: Argv) =>
+    yargs
+      .option('port', { type: 'number', default: 0, describe: 'Port on 127.0.0.1 (0 picks a free one)' })
+      .option('kubeconfig-out', { type: 'string', describe: `Where to write the kubeconfig (default ${defaultKubeconfigPath()})` })
+      .option('speed', { type: 'number', default: 1, describe: 'Clock speed: 60 runs an hour a minute' })
+      .option('nodes', { type: 'number', default: 3, describe: 'Simulated nodes to start with' })
+      .option('node-cpu', { type: 'string', default: '4', describe: 'CPU of each starting node' })
+      .option('node-memory', { type: 'string', default: '16Gi', describe: 'Memory of each starting node' })
+      .option('node-ready-delay', { type: 'number', default: 5, describe: 'Seconds (clock time) from a Node appearing to Ready' })
+      .option('pod-start-delay', { type: 'number', default: 2, describe: 'Seconds (clock time) from a pod binding to Running' }) as unknown as Argv<SandboxArgs>,
+  handler: async (args) => {
+    await runSandbox(args);
+  },
+};
