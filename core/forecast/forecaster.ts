@@ -69,7 +69,7 @@ export const DEFAULT_FORECASTER_OPTIONS: Omit<ForecasterOptions, 'stepSeconds'> 
   horizonSteps: 15,
   quantile: 0.9,
   models: MODEL_NAMES,
-  errorAlpha: 0.01,
+  errorAlpha: 0.003,
   bandRate: 0.05,
   minScored: 30,
   combineWithin: 1,
