@@ -132,3 +132,19 @@ describe('backtestSeries', () => {
     expect(shares).toBeCloseTo(1, 6);
   });
 });
+
+describe('selection', () => {
+  it('follows the series: seasonal models on clean seasonal traffic, level models on flat noise', () => {
+    const seasonal = generateWorkload({ days: 8, noise: 0, flashCrowdsPerDay: 0, quietPeriodsPerDay: 0, baseRps: 50 }).series;
+    const a = new SeriesForecaster({ stepSeconds: 60 });
+    seasonal.values.forEach((v, i) => a.update(seasonal.startSec + i * 60, v));
+    expect(['seasonal-naive', 'holt-winters', 'seasonal-ratio', 'blend']).toContain(a.forecast().model);
+
+    const rng = new SeededRandom(5);
+    const b = new SeriesForecaster({ stepSeconds: 60 });
+    for (let i = 0; i < 3000; i++) b.update(i * 60, rng.poisson(200));
+    const chosen = b.forecast();
+    expect(chosen.model).not.toBe('persistence');
+    expect(chosen.recentRelMae).toBeLessThan(0.85);
+  });
+});
