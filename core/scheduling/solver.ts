@@ -42,6 +42,8 @@ import type {
 
 const GIB = 1024 ** 3;
 const DEFAULT_MAX_OPTIONS = 20;
+// Opening a node with one pod of its class and the best fillers instead was tried: no better plans, twice the time.
+const FIRST_LIMITS = [Infinity];
 
 interface Context {
   readonly input: SchedulingInput;
@@ -279,12 +281,17 @@ interface Fill {
 class PoolPacking {
   private readonly standalone = new Map<PodClass, number>();
   private readonly orders = new Map<number, PodClass[]>();
+  readonly smallestCpu: number;
+  readonly smallestMemory: number;
 
   constructor(
     private readonly ctx: Context,
     readonly prepared: PreparedPool,
     readonly batch: readonly PodClass[],
-  ) {}
+  ) {
+    this.smallestCpu = Math.min(...batch.map((d) => d.requests.milliCpu));
+    this.smallestMemory = Math.min(...batch.map((d) => d.requests.memoryBytes));
+  }
 
   worth(d: PodClass): number {
     let v = this.standalone.get(d);
@@ -304,6 +311,11 @@ class PoolPacking {
   /** The batch ordered for filling a node of type `t`: worth per share of the type's room, best first. */
   order(t: number): PodClass[] {
     let order = this.orders.get(t);
+    if (order && order.length > 16 && remaining(order[order.length >> 1]) === 0 && order.filter((d) => remaining(d) === 0).length * 2 > order.length) {
+      // Mostly exhausted classes: compact so fills stop walking past them.
+      order = order.filter((d) => remaining(d) > 0);
+      this.orders.set(t, order);
+    }
     if (!order) {
       const a = this.prepared.types[t].allocatable;
       const density = (d: PodClass): number => {
@@ -320,7 +332,11 @@ class PoolPacking {
   }
 
   /** Fills a fresh node of type `t` with as much of `first` as fits, then the batch in the type's order. */
-  simulate(t: number, first: PodClass): Fill | undefined {
+  /**
+   * Fills a fresh node of type `t`: first up to `firstLimit` pods of `first` (the class the node is
+   * opened for), then the batch in the type's order. Nothing is committed.
+   */
+  simulate(t: number, first: PodClass, firstLimit: number): Fill | undefined {
     const { ctx, prepared } = this;
     const type = prepared.types[t];
     const mask0 = profileFor(ctx, prepared, first).masks[t];
@@ -328,26 +344,31 @@ class PoolPacking {
     const state = emptyState(type, mask0, ctx.table.selectors.length);
     const joins: Array<[PodClass, number]> = [];
     let value = 0;
-    const consider = (d: PodClass): void => {
-      const left = remaining(d);
-      if (left === 0) return;
+    const consider = (d: PodClass, limit: number): void => {
+      const left = Math.min(limit, remaining(d));
+      if (left <= 0) return;
       const m = profileFor(ctx, prepared, d).masks[t] & state.mask;
       if (m === 0) return;
       const k = maxJoin(state, d, ctx.matches.get(d)!, left);
       if (k === 0) return;
       state.mask = m;
       applyJoin(state, d, k);
-      joins.push([d, k]);
+      const existing = joins.find((j) => j[0] === d);
+      if (existing) existing[1] += k;
+      else joins.push([d, k]);
       value += k * this.worth(d);
     };
-    consider(first);
+    consider(first, firstLimit);
     if (joins.length === 0) return undefined;
     for (const d of this.order(t)) {
-      if (state.freePods === 0) break;
-      if (d !== first) consider(d);
+      // Once no pod of the batch could fit, the rest of the order is wasted work.
+      if (state.freePods === 0 || state.freeCpu < this.smallestCpu || state.freeMemory < this.smallestMemory) break;
+      const already = d === first ? joins[0][1] : 0;
+      consider(d, remaining(d) - already);
     }
     return { state, joins, value };
   }
+
 }
 
 function fitCount(r: Resources, a: Resources): number {
@@ -405,16 +426,19 @@ function packPool(ctx: Context, prepared: PreparedPool, classes: readonly PodCla
       const type = prepared.types[t];
       if (!typeFits(c.requests, type.allocatable)) continue;
       if (!withinLimits(prepared.usage, type.capacity, limits)) continue;
-      const fill = packing.simulate(t, c);
-      if (!fill) continue;
-      const price = fill.state.mask === profile.masks[t] ? profile.prices[t] : cheapestInMask(type, fill.state.mask)!.pricePerHour;
-      const score = fill.value / price;
-      if (
-        !best ||
-        score > best.score * (1 + 1e-9) ||
-        (score >= best.score * (1 - 1e-9) && (price < best.price || (price === best.price && cmp(type.name, prepared.types[best.t].name) < 0)))
-      ) {
-        best = { t, fill, score, price };
+      // Two ways to open it: as much of this class as fits, or one pod and the best fillers.
+      for (const firstLimit of FIRST_LIMITS) {
+        const fill = packing.simulate(t, c, firstLimit);
+        if (!fill) continue;
+        const price = fill.state.mask === profile.masks[t] ? profile.prices[t] : cheapestInMask(type, fill.state.mask)!.pricePerHour;
+        const score = fill.value / price;
+        if (
+          !best ||
+          score > best.score * (1 + 1e-9) ||
+          (score >= best.score * (1 - 1e-9) && (price < best.price || (price === best.price && cmp(type.name, prepared.types[best.t].name) < 0)))
+        ) {
+          best = { t, fill, score, price };
+        }
       }
     }
     if (!best) {

@@ -1,0 +1,277 @@
+import { describe, expect, it } from 'vitest';
+import { Labels } from '../../../core/model/labels.js';
+import type { Pod } from '../../../core/model/pod.js';
+import type { Requirement } from '../../../core/model/requirements.js';
+import { solve } from '../../../core/scheduling/solver.js';
+import type { SchedulingInput, SchedulingResult } from '../../../core/scheduling/types.js';
+import { existingNode, instanceType, nodePool, pod, pods, smallCatalog } from './builders.js';
+
+function plan(input: Partial<SchedulingInput> & { pods: readonly Pod[] }): SchedulingResult {
+  return solve({ existingNodes: [], nodePools: [nodePool()], instanceTypes: smallCatalog(), ...input });
+}
+
+function typesOf(result: SchedulingResult): string[] {
+  return result.newNodeClaims.map((c) => c.instanceType).sort();
+}
+
+function expectAllPlaced(result: SchedulingResult, count: number): void {
+  expect(result.unplaceable).toEqual([]);
+  const placed = result.placements.length + result.newNodeClaims.reduce((n, c) => n + c.pods.length, 0);
+  expect(placed).toBe(count);
+}
+
+describe('solve: resource requests', () => {
+  it.each([
+    ['a small pod gets the cheapest type', { cpu: 500, memoryMiB: 512 }, 'm6g.large'],
+    ['a memory-heavy pod gets a memory type', { cpu: 500, memoryMiB: 12 * 1024 }, 'r5.large'],
+    ['a pod that needs 3 vCPU skips every 2-vCPU type', { cpu: 3000, memoryMiB: 1024 }, 'm6g.xlarge'],
+    ['a GPU pod gets the GPU type', { cpu: 500, memoryMiB: 512, gpus: 1 }, 'g4dn.xlarge'],
+  ])('%s', (_label, requests, expected) => {
+    const result = plan({ pods: [pod(requests)] });
+    expect(typesOf(result)).toEqual([expected]);
+  });
+
+  it('never picks a type whose allocatable cannot hold the pod', () => {
+    // m5.large has 2 vCPU capacity but 1.9 allocatable.
+    const result = plan({ pods: [pod({ cpu: 1950, memoryMiB: 256 })], instanceTypes: smallCatalog().filter((t) => !t.name.startsWith('m6g')) });
+    const claim = result.newNodeClaims[0];
+    expect(claim.allocatable.milliCpu).toBeGreaterThanOrEqual(1950);
+    for (const option of claim.instanceTypeOptions) expect(option.instanceType).not.toMatch(/\.large$/);
+  });
+
+  it('a pod bigger than every type is unplaceable with NoInstanceTypeFits', () => {
+    const result = plan({ pods: [pod({ name: 'huge', cpu: 64_000 })] });
+    expect(result.unplaceable).toEqual([expect.objectContaining({ pod: 'default/huge', reason: 'NoInstanceTypeFits' })]);
+    expect(result.newNodeClaims).toEqual([]);
+  });
+
+  it('packs many small pods onto few well-filled nodes instead of one node each', () => {
+    const result = plan({ pods: pods(12, { cpu: 1000, memoryMiB: 1024 }) });
+    expectAllPlaced(result, 12);
+    expect(result.newNodeClaims.length).toBeLessThanOrEqual(4);
+    // 12 vCPU at the cheapest per-vCPU price (m6g: 0.0385/vCPU) costs at least 0.462/h.
+    expect(result.newCostPerHour).toBeLessThan(0.462 * 1.35);
+  });
+});
+
+describe('solve: node selectors and affinity', () => {
+  const cases: Array<[string, Partial<Pod>, (type: string) => boolean]> = [
+    ['nodeSelector arch amd64', { nodeSelector: { [Labels.arch]: 'amd64' } }, (t) => !t.startsWith('m6g')],
+    ['nodeSelector instance type', { nodeSelector: { [Labels.instanceType]: 'c5.xlarge' } }, (t) => t === 'c5.xlarge'],
+    ['affinity family In', { requiredNodeAffinity: [[{ key: Labels.instanceFamily, operator: 'In', values: ['r5'] }]] }, (t) => t.startsWith('r5')],
+    ['affinity category NotIn', { requiredNodeAffinity: [[{ key: Labels.instanceCategory, operator: 'NotIn', values: ['m'] }]] }, (t) => !t.startsWith('m')],
+    ['affinity cpu Gt 3', { requiredNodeAffinity: [[{ key: Labels.instanceCpu, operator: 'Gt', values: ['3'] }]] }, (t) => t.endsWith('xlarge')],
+    ['affinity memory Lt 9000 MiB', { requiredNodeAffinity: [[{ key: Labels.instanceMemory, operator: 'Lt', values: ['9000'] }]] }, (t) => ['m5.large', 'c5.large', 'c5.xlarge', 'm6g.large'].includes(t)],
+    ['affinity gpu count Exists and Gt 0', { requiredNodeAffinity: [[{ key: Labels.instanceGpuCount, operator: 'Gt', values: ['0'] }]] }, (t) => t === 'g4dn.xlarge'],
+    ['affinity on a label no type has: DoesNotExist', { requiredNodeAffinity: [[{ key: 'example.com/special', operator: 'DoesNotExist' }]] }, () => true],
+    [
+      'affinity terms are ORed',
+      {
+        requiredNodeAffinity: [
+          [{ key: Labels.instanceType, operator: 'In', values: ['r5.xlarge'] }],
+          [{ key: Labels.instanceType, operator: 'In', values: ['c5.large'] }],
+        ],
+      },
+      (t) => t === 'c5.large' || t === 'r5.xlarge',
+    ],
+    ['zone via nodeSelector', { nodeSelector: { [Labels.zone]: 'zone-b' } }, () => true],
+  ];
+  it.each(cases)('%s', (_label, constraints, allowed) => {
+    const result = plan({ pods: [pod({ cpu: 500, memoryMiB: 512, ...constraints })] });
+    expect(result.unplaceable).toEqual([]);
+    const claim = result.newNodeClaims[0];
+    expect(allowed(claim.instanceType)).toBe(true);
+    for (const option of claim.instanceTypeOptions) expect(allowed(option.instanceType)).toBe(true);
+    if (constraints.nodeSelector?.[Labels.zone]) expect(claim.offering.zone).toBe('zone-b');
+  });
+
+  it('a requirement nothing satisfies is NoCompatibleNodePool', () => {
+    const result = plan({ pods: [pod({ nodeSelector: { [Labels.arch]: 's390x' } })] });
+    expect(result.unplaceable[0].reason).toBe('NoCompatibleNodePool');
+  });
+
+  it('pool requirements narrow the types (capacity type spot, family)', () => {
+    const types = smallCatalog().map((t) => instanceType({ name: t.name, cpu: t.capacity.milliCpu / 1000, memoryGiB: t.capacity.memoryBytes / 1024 ** 3, price: t.offerings[0].pricePerHour, arch: t.arch, capacityTypes: ['on-demand', 'spot'] }));
+    const requirements: Requirement[] = [
+      { key: Labels.capacityType, operator: 'In', values: ['spot'] },
+      { key: Labels.instanceFamily, operator: 'In', values: ['c5'] },
+    ];
+    const result = plan({ pods: [pod()], instanceTypes: types, nodePools: [nodePool({ requirements })] });
+    expect(result.newNodeClaims[0].instanceType).toBe('c5.large');
+    expect(result.newNodeClaims[0].offering.capacityType).toBe('spot');
+  });
+});
+
+describe('solve: taints and tolerations', () => {
+  const gpuPool = nodePool({ name: 'gpu', weight: 10, taints: [{ key: 'nvidia.com/gpu', effect: 'NoSchedule' }] });
+  it.each([
+    ['without a toleration the tainted pool is unusable', undefined, 'NoCompatibleNodePool'],
+    ['an Equal toleration with the wrong value does not help', [{ key: 'nvidia.com/gpu', operator: 'Equal' as const, value: 'x', effect: 'NoSchedule' as const }], 'NoCompatibleNodePool'],
+    ['an Exists toleration makes it usable', [{ key: 'nvidia.com/gpu', operator: 'Exists' as const }], undefined],
+    ['a wildcard toleration makes it usable', [{ operator: 'Exists' as const }], undefined],
+  ])('%s', (_label, tolerations, reason) => {
+    const result = plan({ pods: [pod({ tolerations })], nodePools: [gpuPool] });
+    if (reason) expect(result.unplaceable[0].reason).toBe(reason);
+    else expect(result.newNodeClaims[0].nodePool).toBe('gpu');
+  });
+
+  it('PreferNoSchedule taints do not block', () => {
+    const result = plan({ pods: [pod()], nodePools: [nodePool({ taints: [{ key: 'soft', effect: 'PreferNoSchedule' }] })] });
+    expect(result.unplaceable).toEqual([]);
+  });
+
+  it('does not place an untolerating pod on a tainted existing node', () => {
+    const node = existingNode({ name: 'tainted', taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] });
+    const result = plan({ pods: [pod()], existingNodes: [node] });
+    expect(result.placements).toEqual([]);
+    expect(result.newNodeClaims).toHaveLength(1);
+  });
+});
+
+describe('solve: existing nodes', () => {
+  it('uses free capacity on existing nodes before launching', () => {
+    const node = existingNode({ name: 'n1', cpu: 4, memoryGiB: 16, pods: [pod({ cpu: 2000, memoryMiB: 1024, nodeName: 'n1' })] });
+    const result = plan({ pods: pods(3, { cpu: 500, memoryMiB: 512 }), existingNodes: [node] });
+    expect(result.placements.map((p) => p.node)).toEqual(['n1', 'n1', 'n1']);
+    expect(result.newNodeClaims).toEqual([]);
+  });
+
+  it('counts the bound pods: a full node takes nothing', () => {
+    const node = existingNode({ name: 'full', cpu: 1, memoryGiB: 16, pods: [pod({ cpu: 1000, nodeName: 'full' })] });
+    const result = plan({ pods: [pod({ cpu: 100 })], existingNodes: [node] });
+    expect(result.placements).toEqual([]);
+    expect(result.newNodeClaims).toHaveLength(1);
+  });
+
+  it('skips unschedulable (cordoned) nodes', () => {
+    const result = plan({ pods: [pod()], existingNodes: [existingNode({ unschedulable: true })] });
+    expect(result.placements).toEqual([]);
+  });
+});
+
+describe('solve: topology spread and anti-affinity', () => {
+  it.each([
+    [6, 1, [2, 2, 2]],
+    [7, 1, [2, 2, 3]],
+    [3, 2, [1, 1, 1]],
+  ])('%d pods with zonal maxSkew %d spread as %j', (count, maxSkew, expected) => {
+    const labels = { app: 'web' };
+    const spread = [{ topologyKey: Labels.zone, maxSkew, labelSelector: labels, whenUnsatisfiable: 'DoNotSchedule' as const }];
+    const result = plan({ pods: pods(count, { labels, topologySpread: spread }) });
+    expectAllPlaced(result, count);
+    const perZone = new Map<string, number>();
+    for (const claim of result.newNodeClaims) perZone.set(claim.offering.zone, (perZone.get(claim.offering.zone) ?? 0) + claim.pods.length);
+    expect([...perZone.values()].sort()).toEqual(expected);
+  });
+
+  it('counts pods already running per zone', () => {
+    const labels = { app: 'web' };
+    const spread = [{ topologyKey: Labels.zone, maxSkew: 1, labelSelector: labels, whenUnsatisfiable: 'DoNotSchedule' as const }];
+    const busy = existingNode({ name: 'a1', zone: 'zone-a', cpu: 0.5, pods: pods(2, { labels, cpu: 250, nodeName: 'a1' }) });
+    const result = plan({ pods: pods(4, { labels, topologySpread: spread }), existingNodes: [busy] });
+    const zones = result.newNodeClaims.flatMap((c) => c.pods.map(() => c.offering.zone)).sort();
+    expect(zones).toEqual(['zone-b', 'zone-b', 'zone-c', 'zone-c']);
+  });
+
+  it('hostname anti-affinity puts each pod on its own node', () => {
+    const labels = { app: 'db' };
+    const result = plan({ pods: pods(4, { labels, antiAffinity: [{ topologyKey: Labels.hostname, labelSelector: labels }] }) });
+    expectAllPlaced(result, 4);
+    expect(result.newNodeClaims).toHaveLength(4);
+    for (const claim of result.newNodeClaims) expect(claim.pods).toHaveLength(1);
+  });
+
+  it('anti-affinity pods still share nodes with other pods', () => {
+    const labels = { app: 'db' };
+    const result = plan({
+      pods: [...pods(2, { name: 'db', labels, cpu: 1000, antiAffinity: [{ topologyKey: Labels.hostname, labelSelector: labels }] }), ...pods(4, { cpu: 500 })],
+    });
+    expectAllPlaced(result, 6);
+    const dbNodes = result.newNodeClaims.filter((c) => c.pods.some((p) => p.startsWith('default/db')));
+    expect(dbNodes).toHaveLength(2);
+    for (const claim of dbNodes) expect(claim.pods.length).toBeGreaterThan(1);
+  });
+
+  it('honours anti-affinity of pods already on a node (symmetry)', () => {
+    const node = existingNode({ name: 'n1', pods: [pod({ labels: { app: 'x' }, nodeName: 'n1', antiAffinity: [{ topologyKey: Labels.hostname, labelSelector: { app: 'y' } }] })] });
+    const result = plan({ pods: [pod({ labels: { app: 'y' } })], existingNodes: [node] });
+    expect(result.placements).toEqual([]);
+  });
+
+  it('hostname topology spread caps pods per node at maxSkew', () => {
+    const labels = { app: 'api' };
+    const result = plan({
+      pods: pods(6, { labels, cpu: 100, topologySpread: [{ topologyKey: Labels.hostname, maxSkew: 2, labelSelector: labels, whenUnsatisfiable: 'DoNotSchedule' }] }),
+    });
+    expect(result.newNodeClaims).toHaveLength(3);
+  });
+
+  it('anti-affinity on an unsupported topology key is reported, not ignored', () => {
+    const result = plan({ pods: [pod({ labels: { a: 'b' }, antiAffinity: [{ topologyKey: 'example.com/rack', labelSelector: { a: 'b' } }] })] });
+    expect(result.unplaceable[0].reason).toBe('UnsupportedConstraint');
+  });
+});
+
+describe('solve: node pools', () => {
+  it.each([
+    [{ nodes: 2 }, 2],
+    [{ milliCpu: 8000 }, 4],
+  ])('limits %j are never exceeded; the rest is NodePoolLimitReached', (limits, maxNodes) => {
+    const labels = { app: 'db' };
+    const result = plan({
+      pods: pods(6, { labels, antiAffinity: [{ topologyKey: Labels.hostname, labelSelector: labels }] }),
+      nodePools: [nodePool({ limits })],
+      instanceTypes: smallCatalog().filter((t) => t.name === 'm5.large'),
+    });
+    expect(result.newNodeClaims).toHaveLength(maxNodes);
+    expect(result.unplaceable).toHaveLength(6 - maxNodes);
+    expect(result.unplaceable.every((u) => u.reason === 'NodePoolLimitReached')).toBe(true);
+  });
+
+  it('counts existing nodes against the limit', () => {
+    const result = plan({ pods: [pod({ cpu: 3000 })], existingNodes: [existingNode({ cpu: 1, nodePool: 'default' })], nodePools: [nodePool({ limits: { nodes: 1 } })] });
+    expect(result.unplaceable[0].reason).toBe('NodePoolLimitReached');
+  });
+
+  it('prefers the pool with the higher weight even when it is dearer', () => {
+    const pools = [nodePool({ name: 'cheap', weight: 1 }), nodePool({ name: 'reserved', weight: 50, requirements: [{ key: Labels.instanceFamily, operator: 'In', values: ['m5'] }] })];
+    const result = plan({ pods: [pod()], nodePools: pools });
+    expect(result.newNodeClaims[0].nodePool).toBe('reserved');
+  });
+
+  it('falls over to the next pool when the preferred one is full', () => {
+    const pools = [nodePool({ name: 'small', weight: 50, limits: { nodes: 1 } }), nodePool({ name: 'overflow', weight: 1 })];
+    const labels = { app: 'x' };
+    const result = plan({ pods: pods(2, { labels, antiAffinity: [{ topologyKey: Labels.hostname, labelSelector: labels }] }), nodePools: pools });
+    expect(result.newNodeClaims.map((c) => c.nodePool).sort()).toEqual(['overflow', 'small']);
+  });
+
+  it('puts pool labels on nodes so pods can select them', () => {
+    const pools = [nodePool({ name: 'plain' }), nodePool({ name: 'team', labels: { team: 'a' } })];
+    const result = plan({ pods: [pod({ nodeSelector: { team: 'a' } })], nodePools: pools });
+    expect(result.newNodeClaims[0].nodePool).toBe('team');
+  });
+});
+
+describe('solve: claims', () => {
+  it('lists alternatives cheapest first, each able to hold the pods, the chosen one first', () => {
+    const result = plan({ pods: [pod({ cpu: 1500, memoryMiB: 2048 })] });
+    const options = result.newNodeClaims[0].instanceTypeOptions;
+    expect(options[0].instanceType).toBe(result.newNodeClaims[0].instanceType);
+    const prices = options.map((o) => o.offering.pricePerHour);
+    expect(prices).toEqual([...prices].sort((a, b) => a - b));
+    expect(options.length).toBeGreaterThan(3);
+    expect(result.newNodeClaims[0].requirements).toContainEqual({ key: Labels.instanceType, operator: 'In', values: options.map((o) => o.instanceType) });
+  });
+
+  it('avoids excluded offerings (recent insufficient capacity)', () => {
+    const excluded = new Set(['m6g.large/zone-a/on-demand', 'm6g.large/zone-b/on-demand', 'm6g.large/zone-c/on-demand']);
+    const result = plan({ pods: [pod()], excludedOfferings: excluded });
+    expect(result.newNodeClaims[0].instanceType).not.toBe('m6g.large');
+  });
+
+  it('is deterministic', () => {
+    const make = () => [...pods(20, { name: 'a', cpu: 300 }), ...pods(10, { name: 'b', cpu: 1200, memoryMiB: 6000 })];
+    expect(plan({ pods: make() })).toEqual(plan({ pods: make() }));
+  });
+});
