@@ -20,6 +20,8 @@ export interface WebhookServerConfig {
   /** MutatingWebhookConfiguration to write the caBundle into (self-managed certificates only). */
   webhookConfigurationName?: string;
   reloadIntervalMs: number;
+  /** Watch HorizontalPodAutoscalers to leave the replicas they own alone (default true). */
+  watchHpas: boolean;
   policy: ClusterPolicy;
 }
 
@@ -47,6 +49,13 @@ function decimal(env: Env, key: string, fallback: number | undefined, min: numbe
   return value;
 }
 
+function flag(env: Env, key: string, fallback: boolean): boolean {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${key}=${JSON.stringify(raw)}: expected true or false`);
+  return raw === 'true';
+}
+
 export function readWebhookConfig(env: Env): WebhookServerConfig {
   const mode = env.SMARTSCALE_MODE ?? DEFAULT_CONTEXT.clusterMode;
   if (!isMode(mode)) throw new ConfigError(`SMARTSCALE_MODE=${JSON.stringify(mode)}: expected observe or optimize`);
@@ -66,6 +75,7 @@ export function readWebhookConfig(env: Env): WebhookServerConfig {
     serviceName: env.SMARTSCALE_WEBHOOK_SERVICE || 'smartscale-webhook',
     namespace,
     webhookConfigurationName: env.SMARTSCALE_WEBHOOK_CONFIGURATION || undefined,
+    watchHpas: flag(env, 'SMARTSCALE_WATCH_HPAS', true),
     reloadIntervalMs: integer(env, 'SMARTSCALE_CERT_RELOAD_SECONDS', 300, 5, 86_400) * 1000,
     policy: {
       clusterMode: mode,

@@ -11,7 +11,7 @@ import { buildWebhookApp, type WebhookAppOptions } from './app.js';
 import { WebhookMetrics } from './metrics.js';
 import { CertificateReloader, secureContextOptions, type CertificateSource, type ServingMaterial } from './tls.js';
 
-export interface StartOptions extends Omit<WebhookAppOptions, 'https' | 'metrics' | 'isReady'> {
+export interface StartOptions extends Omit<WebhookAppOptions, 'https' | 'metrics'> {
   source: CertificateSource;
   host: string;
   port: number;
@@ -49,7 +49,7 @@ export async function startWebhook(options: StartOptions): Promise<RunningWebhoo
   const app = buildWebhookApp({
     ...options,
     metrics,
-    isReady: () => !closing,
+    isReady: () => !closing && (options.isReady?.() ?? true),
     https: { ...secureContextOptions(initial) },
   });
   await app.listen({ host: options.host, port: options.port });

@@ -4,6 +4,8 @@
  */
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { HttpKubeClient } from '../core/kube/client.js';
+import { Informer } from '../core/kube/informer.js';
 import { pino } from 'pino';
 import { kubeCaBundlePublisher } from '../core/kube/webhook-configuration.js';
 import { kubeSecretsApi, SecretCertificateStore } from '../core/kube/secrets.js';
@@ -11,6 +13,7 @@ import { systemClock } from '../core/model/clock.js';
 import { serviceDnsNames } from '../core/tls/index.js';
 import { ConfigError, readWebhookConfig } from './config.js';
 import { startWebhook } from './serve.js';
+import { HpaOwnershipIndex, type HpaLike } from './hpa-ownership.js';
 import { FileCertificateSource, StoreCertificateSource, type CertificateSource } from './tls.js';
 
 async function main(): Promise<void> {
@@ -18,18 +21,35 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { component: 'smartscale-webhook' } });
   let source: CertificateSource;
   let publishCa: ((caPem: string) => Promise<void>) | undefined;
+  let kubeConfig: KubeConfig | undefined;
+  const cluster = (): KubeConfig => {
+    if (!kubeConfig) {
+      kubeConfig = new KubeConfig();
+      kubeConfig.loadFromDefault();
+    }
+    return kubeConfig;
+  };
+  // HPAs, from a local cache: the admission path never waits on the API server.
+  const ownership = new HpaOwnershipIndex();
+  let hpas: Informer<HpaLike & { metadata: Record<string, unknown> }> | undefined;
+  if (config.watchHpas) {
+    hpas = new Informer(new HttpKubeClient(cluster()), { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', namespaced: true }, {
+      clock: systemClock,
+      onError: (err) => logger.warn({ err: (err as Error)?.message }, 'HPA watch failed; retrying'),
+    });
+    hpas.on({ add: (h) => ownership.upsert(h), update: (h) => ownership.upsert(h), delete: (h) => ownership.remove(h) });
+    void hpas.start();
+  }
   if (config.certDir) {
     source = new FileCertificateSource({ certFile: join(config.certDir, 'tls.crt'), keyFile: join(config.certDir, 'tls.key') });
   } else {
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromDefault();
-    const store = new SecretCertificateStore(kubeSecretsApi(kubeConfig), config.certSecret!.namespace, config.certSecret!.name);
+    const store = new SecretCertificateStore(kubeSecretsApi(cluster()), config.certSecret!.namespace, config.certSecret!.name);
     source = new StoreCertificateSource(
       store,
       { dnsNames: serviceDnsNames(config.serviceName, config.namespace), caCommonName: `${config.serviceName}-ca` },
       systemClock,
     );
-    if (config.webhookConfigurationName) publishCa = kubeCaBundlePublisher(kubeConfig, config.webhookConfigurationName).publish;
+    if (config.webhookConfigurationName) publishCa = kubeCaBundlePublisher(cluster(), config.webhookConfigurationName).publish;
   }
   const running = await startWebhook({
     logger,
@@ -39,10 +59,14 @@ async function main(): Promise<void> {
     port: config.port,
     reloadIntervalMs: config.reloadIntervalMs,
     policy: () => config.policy,
+    ownership,
+    // Not ready until the HPA cache is filled: before that, every Deployment would look HPA-free.
+    isReady: () => hpas?.hasSynced() ?? true,
   });
   logger.info({ host: config.host, port: running.address.port, mode: config.policy.clusterMode }, 'webhook listening');
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
+    hpas?.stop();
     running.close().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -13,6 +13,7 @@ export type JsonPatchOperation =
 
 /** RFC 6901: `~` → `~0`, `/` → `~1` (annotation keys contain slashes). */
 export function escapePointerToken(token: string): string {
+  if (!token.includes('~') && !token.includes('/')) return token;
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
