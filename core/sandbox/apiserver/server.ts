@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../model/clock.js';
 import { createCertificateAuthority, issueServingCertificate } from '../../tls/index.js';
+import { WebhookAdmission, type ServiceResolver } from './admission.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { ApiHttpHandler } from './http.js';
 import { ApiCore } from './rest.js';
@@ -23,6 +24,8 @@ export interface ApiServerOptions {
   token?: string;
   bookmarkIntervalMs?: number;
   watchLogCapacity?: number;
+  /** Where webhooks configured with `clientConfig.service` are reached (default: the Service's endpoint annotation). */
+  serviceResolver?: ServiceResolver;
   onError?: (error: unknown) => void;
 }
 
@@ -63,6 +66,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const ca = createCertificateAuthority({ commonName: 'smartscale-sandbox-ca', validityDays: 30 });
   const serving = issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'], validityDays: 30 });
   const { core, gc } = createApiCore(options.clock, options);
+  core.setAdmission(new WebhookAdmission(core, options.serviceResolver));
   await bootstrap(core);
   let address = '';
   const handler = new ApiHttpHandler(core, { token, serverAddress: () => address, bookmarkIntervalMs: options.bookmarkIntervalMs, onError: options.onError });
