@@ -19,6 +19,8 @@ export interface CalleeExplanation {
    * recent buckets), capped at 1. Near 1: the callers explain it; near 0: it has its own traffic.
    */
   explainedShare: number;
+  /** True when the callers explain at least `explainedAt` of the demand (default 0.8). */
+  explained: boolean;
 }
 
 /** Online learner for a whole graph: feed each bucket's service demands and edge calls. */
@@ -62,7 +64,7 @@ export class ServiceGraphLearner {
   }
 
   /** Per callee: its incoming edges and the share of its demand they explain. */
-  explanations(minFit = 0.5): CalleeExplanation[] {
+  explanations(minFit = 0.5, explainedAt = 0.8): CalleeExplanation[] {
     const byCallee = new Map<string, LearnedEdge[]>();
     for (const e of this.edges()) {
       if (e.fit < minFit) continue;
@@ -73,7 +75,8 @@ export class ServiceGraphLearner {
       const demand = this.demandSum.get(callee) ?? 0;
       let carried = 0;
       for (const e of edges) carried += this.edgeSum.get(`${e.caller}->${e.callee}`) ?? 0;
-      out.push({ callee, edges, explainedShare: demand > 0 ? Math.min(1, carried / demand) : 0 });
+      const explainedShare = demand > 0 ? Math.min(1, carried / demand) : 0;
+      out.push({ callee, edges, explainedShare, explained: explainedShare >= explainedAt });
     }
     return out;
   }

@@ -34,7 +34,7 @@ describe('propagateForecasts', () => {
       b: { point: [50, 50, 50], upper: [60, 60, 60], recent: [40] },
     };
     const out = propagateForecasts(own, [
-      { callee: 'b', explainedShare: 0.8, edges: [{ caller: 'a', callee: 'b', ratio: 4, lagSteps: 1, fit: 1, samples: 100 }] },
+      { callee: 'b', explainedShare: 0.8, explained: true, edges: [{ caller: 'a', callee: 'b', ratio: 4, lagSteps: 1, fit: 1, samples: 100 }] },
     ]);
     // h=1 uses a's last observed (9); h=2,3 use a's forecast steps 1,2 (10).
     expect(out.b.point).toEqual([36 + 10, 40 + 10, 40 + 10]);
@@ -84,6 +84,7 @@ describe('downstream forecast on a synthetic multi-tier graph', () => {
     expect(improvement).toBeGreaterThan(0.1);
     const explained = learner.explanations().find((x) => x.callee === 'db')!;
     expect(explained.explainedShare).toBeGreaterThan(0.8);
+    expect(explained.explained).toBe(true);
     expect(explained.edges[0].ratio).toBeCloseTo(0.5, 1);
   });
 });
