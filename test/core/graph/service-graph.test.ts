@@ -88,3 +88,21 @@ describe('downstream forecast on a synthetic multi-tier graph', () => {
     expect(explained.edges[0].ratio).toBeCloseTo(0.5, 1);
   });
 });
+
+describe('ServiceGraphLearner.explanations', () => {
+  it('does not call a callee explained when most of its demand is its own', () => {
+    const graph = generateServiceGraph({ workload: { days: 1, seed: 4 }, ownDemand: { db: 2000 } });
+    const learner = new ServiceGraphLearner();
+    const n = graph.services.frontend.values.length;
+    for (let i = 0; i < n; i++) {
+      const demand = Object.fromEntries(Object.entries(graph.services).map(([k, v]) => [k, v.values[i]]));
+      const calls = Object.fromEntries(Object.entries(graph.edges).map(([k, v]) => [k, v.values[i]]));
+      learner.observe(demand, calls);
+    }
+    const db = learner.explanations().find((x) => x.callee === 'db')!;
+    expect(db.edges[0].ratio).toBeCloseTo(0.5, 1);
+    expect(db.explained).toBe(false);
+    expect(db.explainedShare).toBeLessThan(0.5);
+    expect(learner.explanations().find((x) => x.callee === 'api')!.explained).toBe(true);
+  });
+});
