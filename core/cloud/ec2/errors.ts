@@ -157,3 +157,28 @@ export function classifyAwsError(operation: string, error: unknown): unknown {
   if (isValidationCode(code)) return new Ec2ValidationError(operation, code!, detail);
   return error;
 }
+
+/**
+ * What to write on the node claim's `Launched=False` condition and in the Event when a launch
+ * fails, and whether trying again later can help. Permanent failures (authorization, validation,
+ * a node class that resolves to nothing, an impossible claim) are not retried by the controller
+ * until something changes.
+ */
+export function launchFailure(error: unknown): { reason: string; message: string; retryable: boolean } {
+  const message = error instanceof Error ? error.message : String(error);
+  const kind = typeof error === 'object' && error !== null ? (error as { kind?: unknown }).kind : undefined;
+  switch (kind) {
+    case 'InsufficientCapacity':
+      return { reason: 'InsufficientCapacity', message, retryable: true };
+    case 'InvalidNodeClaim':
+      return { reason: 'InvalidNodeClaim', message, retryable: false };
+    case 'Ec2Authorization':
+      return { reason: 'UnauthorizedOperation', message, retryable: false };
+    case 'Ec2Validation':
+      return { reason: 'InvalidRequest', message, retryable: false };
+    case 'NodeClassResolution':
+      return { reason: 'NodeClassNotReady', message, retryable: false };
+    default:
+      return { reason: 'LaunchFailed', message, retryable: true };
+  }
+}

@@ -1,0 +1,406 @@
+/**
+ * The EC2 CloudProvider. Launches one instance per node claim with an instant CreateFleet over
+ * the claim's compatible offerings, finds its instances again by tag, and terminates them.
+ * Contract: `core/cloud/provider.ts`; design notes: docs/ec2.md and ADRs 060–063.
+ */
+import { createHash } from 'node:crypto';
+import { CreateFleetCommand, DescribeInstancesCommand, TerminateInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { systemClock, type Clock } from '../../model/clock.js';
+import { offeringKey, type InstanceType, type OfferingRef } from '../../model/instance-type.js';
+import { canonicalLabelKey, Labels, type Arch } from '../../model/labels.js';
+import { withCondition, type NodeClaim } from '../../model/node-claim.js';
+import type { NodePool } from '../../model/node-pool.js';
+import { labelsSatisfy, type Requirement } from '../../model/requirements.js';
+import type { MaxPodsPolicy } from '../catalog/instance-types.js';
+import { InsufficientCapacityError, InvalidNodeClaimError, NodeClaimNotFoundError } from '../errors.js';
+import { providerIdOf, type CloudProvider } from '../provider.js';
+import { UnavailableOfferings } from '../unavailable-offerings.js';
+import { defaultEc2Client, Ec2Api } from './api.js';
+import { awsErrorCode, Ec2AuthorizationError, Ec2ValidationError, isAuthorizationCode, isValidationCode } from './errors.js';
+import { buildCreateFleetInput, candidateRef, chooseCapacityType, readFleetResponse, selectOverrides, type LaunchCandidate } from './fleet.js';
+import { claimFromInstance, instanceIdOf, isGone, LIVE_STATES, providerIdFor } from './instances.js';
+import { Ec2InstanceTypes } from './instance-types.js';
+import { LaunchTemplates } from './launch-templates.js';
+import { NodeClassResolver, type ResolvedNodeClass } from './network.js';
+import type { EC2NodeClass } from './node-class.js';
+import { Ec2Pricing } from './pricing.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import { Ec2Tags, launchTags } from './tags.js';
+import { renderUserData, type ClusterJoin } from './user-data.js';
+
+/** Finds a node class by name (from the API server's EC2NodeClass objects, or a fixed set in tests). */
+export type NodeClassSource = (name: string) => EC2NodeClass | undefined | Promise<EC2NodeClass | undefined>;
+
+export interface Ec2ProviderOptions {
+  readonly cluster: ClusterJoin;
+  readonly nodeClasses: NodeClassSource;
+  /** Region for the default client; otherwise the SDK's chain (AWS_REGION, profile, IMDS). */
+  readonly region?: string;
+  /** Creates the EC2 client on first use; default: region above, SDK retries off, standard credential chain. */
+  readonly createClient?: () => EC2Client;
+  readonly clock?: Clock;
+  /** Uniform in [0, 1); for backoff jitter. Default Math.random. */
+  readonly random?: () => number;
+  /** Overrides for the retry policy; `sleep` defaults to the clock's. */
+  readonly retry?: Partial<RetryPolicy>;
+  /** Shared with the controller so exclusions show in status; default a fresh one on the clock. */
+  readonly unavailableOfferings?: UnavailableOfferings;
+  /** Instance type → on-demand USD/hour; default the built-in table. */
+  readonly onDemandPrices?: ReadonlyMap<string, number>;
+  readonly spotRefreshMs?: number;
+  readonly instanceTypesTtlMs?: number;
+  readonly nodeClassTtlMs?: number;
+  readonly maxPods?: MaxPodsPolicy;
+  /** CreateFleet rounds per create (each excludes what failed before). Default 3. */
+  readonly maxLaunchAttempts?: number;
+}
+
+/** Well-known keys an instance type or offering can be judged on; other requirement keys are node labels set at launch. */
+const OFFERING_KEYS: ReadonlySet<string> = new Set(
+  Object.values(Labels).filter((k) => k !== Labels.nodePool && k !== Labels.hostname && k !== Labels.region),
+);
+
+function offeringRequirements(requirements: readonly Requirement[]): Requirement[] {
+  return requirements.filter((r) => OFFERING_KEYS.has(canonicalLabelKey(r.key)));
+}
+
+export function validateClusterJoin(cluster: ClusterJoin): ClusterJoin {
+  if (!cluster || typeof cluster.name !== 'string' || !/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(cluster.name)) {
+    throw new RangeError('cluster.name must be an EKS cluster name (1–100 of [A-Za-z0-9_-])');
+  }
+  if (typeof cluster.endpoint !== 'string' || !/^https:\/\/\S+$/.test(cluster.endpoint)) throw new RangeError('cluster.endpoint must be an https:// URL');
+  if (typeof cluster.caBundle !== 'string' || !/^[A-Za-z0-9+/=\s]+$/.test(cluster.caBundle)) throw new RangeError('cluster.caBundle must be base64');
+  if (typeof cluster.serviceCidr !== 'string' || !/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cluster.serviceCidr)) throw new RangeError('cluster.serviceCidr must be a CIDR such as 10.100.0.0/16');
+  return cluster;
+}
+
+/**
+ * Idempotency token for one CreateFleet round of one claim. It changes with the claim's
+ * creation time (a new claim reusing a name is a new launch) and the round (a fallback round
+ * asks for different overrides, which EC2 would reject under the same token).
+ */
+export function fleetClientToken(clusterName: string, claim: Pick<NodeClaim, 'name' | 'createdAt'>, round: number): string {
+  const digest = createHash('sha256').update(`${clusterName}\0${claim.name}\0${claim.createdAt}\0${round}`).digest('hex');
+  return `smartscale-${digest.slice(0, 40)}`;
+}
+
+export class Ec2CloudProvider implements CloudProvider {
+  readonly name = 'aws';
+  readonly unavailable: UnavailableOfferings;
+  readonly pricing: Ec2Pricing;
+  readonly instanceTypes: Ec2InstanceTypes;
+  private readonly api: Ec2Api;
+  private readonly resolver: NodeClassResolver;
+  private readonly templates: LaunchTemplates;
+  private readonly cluster: ClusterJoin;
+  private readonly clock: Clock;
+  private readonly maxLaunchAttempts: number;
+
+  constructor(private readonly options: Ec2ProviderOptions) {
+    this.cluster = validateClusterJoin(options.cluster);
+    this.clock = options.clock ?? systemClock;
+    this.maxLaunchAttempts = options.maxLaunchAttempts ?? 3;
+    if (!(Number.isInteger(this.maxLaunchAttempts) && this.maxLaunchAttempts >= 1)) throw new RangeError('maxLaunchAttempts must be an integer ≥ 1');
+    const retry: RetryPolicy = {
+      ...DEFAULT_RETRY,
+      sleep: (ms) => this.clock.sleep(ms),
+      random: options.random ?? Math.random,
+      ...options.retry,
+    };
+    this.api = new Ec2Api(options.createClient ?? defaultEc2Client(options.region), retry);
+    this.unavailable = options.unavailableOfferings ?? new UnavailableOfferings(this.clock);
+    this.pricing = new Ec2Pricing(this.api, this.clock, { onDemandPrices: options.onDemandPrices, spotRefreshMs: options.spotRefreshMs });
+    this.instanceTypes = new Ec2InstanceTypes(this.api, this.pricing, this.unavailable, this.clock, {
+      ttlMs: options.instanceTypesTtlMs,
+      maxPods: options.maxPods,
+    });
+    this.resolver = new NodeClassResolver(this.api, this.clock, { ttlMs: options.nodeClassTtlMs });
+    this.templates = new LaunchTemplates(this.api);
+  }
+
+  async create(claim: NodeClaim): Promise<NodeClaim> {
+    const nodeClass = await this.nodeClassOf(claim);
+    if (claim.spec.instanceTypeOptions.length === 0) throw new InvalidNodeClaimError(claim.name, 'no instance type options');
+    // A retry after a timeout or a crash: the instance may already exist.
+    const existing = await this.findByClaimName(claim.name);
+    if (existing) return this.launched(claim, existing);
+
+    const resolved = await this.resolver.resolve(nodeClass);
+    const types = await this.instanceTypes.list();
+    const { candidates: initial, excluded } = this.candidates(claim, types, resolved);
+    if (initial.length === 0) {
+      if (excluded.length > 0) throw new InsufficientCapacityError(excluded, `every compatible offering is excluded after recent capacity errors: ${excluded.map(offeringKey).join(', ')}`);
+      throw new InvalidNodeClaimError(claim.name, `no offering of [${claim.spec.instanceTypeOptions.join(', ')}] satisfies the requirements in the zones of EC2NodeClass ${nodeClass.name}'s subnets`);
+    }
+    let candidates = initial;
+    const failed = new Map<string, OfferingRef>();
+    const zoneOfSubnet = (id: string | undefined) => [...resolved.subnetsByZone.values()].find((s) => s.id === id)?.zone;
+    for (let round = 0; round < this.maxLaunchAttempts; round++) {
+      const capacityType = chooseCapacityType(candidates);
+      if (!capacityType) break;
+      const overrides = selectOverrides(candidates, capacityType);
+      const launchTemplates = await this.launchTemplatesFor(claim, nodeClass, resolved, new Set(overrides.map((c) => c.arch)));
+      const input = buildCreateFleetInput({
+        overrides,
+        capacityType,
+        launchTemplates,
+        tags: launchTags(this.cluster.name, claim, nodeClass),
+        clientToken: fleetClientToken(this.cluster.name, claim, round),
+      });
+      let output;
+      try {
+        output = await this.api.call('CreateFleet', (client) => client.send(new CreateFleetCommand(input)));
+      } catch (error) {
+        if (awsErrorCode(error) === 'IdempotentParameterMismatch') return this.adoptAfterTokenReuse(claim, error);
+        throw error;
+      }
+      const outcome = readFleetResponse(output, capacityType, zoneOfSubnet);
+      if (outcome.insufficient.length > 0) {
+        this.unavailable.markUnavailable(outcome.insufficient, 'InsufficientCapacity');
+        for (const ref of outcome.insufficient) failed.set(offeringKey(ref), ref);
+      }
+      if (outcome.instance) {
+        const type = types.find((t) => t.name === outcome.instance!.instanceType);
+        const offering = type?.offerings.find((o) => o.zone === outcome.instance!.zone && o.capacityType === outcome.instance!.capacityType);
+        return this.withLaunchStatus(claim, {
+          providerId: providerIdFor(outcome.instance.zone, outcome.instance.instanceId),
+          instanceType: outcome.instance.instanceType,
+          zone: outcome.instance.zone,
+          capacityType: outcome.instance.capacityType,
+          pricePerHour: offering?.pricePerHour,
+          type,
+        });
+      }
+      const fatal = outcome.otherErrors.find((e) => isAuthorizationCode(e.code) || (isValidationCode(e.code) && !e.code.startsWith('InvalidLaunchTemplate')));
+      if (fatal) {
+        throw isAuthorizationCode(fatal.code) ? new Ec2AuthorizationError('CreateFleet', fatal.code, fatal.message) : new Ec2ValidationError('CreateFleet', fatal.code, fatal.message);
+      }
+      if (outcome.otherErrors.some((e) => e.code.startsWith('InvalidLaunchTemplate'))) {
+        // Deleted out of band: forget it so the next round re-creates it.
+        for (const name of launchTemplates.values()) this.templates.forget(name);
+        continue;
+      }
+      if (outcome.insufficient.length === 0) {
+        const detail = outcome.otherErrors.map((e) => `${e.code}: ${e.message}`).join('; ') || 'no instance and no error';
+        throw new Error(`CreateFleet for ${claim.name} launched nothing (${detail})`);
+      }
+      const tried = new Set(outcome.insufficient.map(offeringKey));
+      candidates = candidates.filter((c) => !tried.has(offeringKey(candidateRef(c))));
+    }
+    throw new InsufficientCapacityError([...failed.values()]);
+  }
+
+  async delete(target: NodeClaim | string): Promise<void> {
+    const providerId = providerIdOf(target);
+    let instance: Instance | undefined;
+    if (providerId) instance = await this.describeLive(providerId);
+    else if (typeof target !== 'string') instance = await this.findByClaimName(target.name);
+    const label = providerId ?? (typeof target === 'string' ? target : target.name);
+    if (!instance?.InstanceId) throw new NodeClaimNotFoundError(label);
+    try {
+      const out = await this.api.call('TerminateInstances', (client) => client.send(new TerminateInstancesCommand({ InstanceIds: [instance.InstanceId!] })));
+      const previous = out.TerminatingInstances?.[0]?.PreviousState?.Name;
+      if (previous === 'shutting-down' || previous === 'terminated') throw new NodeClaimNotFoundError(label);
+    } catch (error) {
+      if (isInstanceNotFound(error)) throw new NodeClaimNotFoundError(label);
+      throw error;
+    }
+  }
+
+  async get(providerId: string): Promise<NodeClaim> {
+    const instance = await this.describeLive(providerId);
+    if (!instance) throw new NodeClaimNotFoundError(providerId);
+    return claimFromInstance(instance, await this.typeNamed(String(instance.InstanceType ?? '')));
+  }
+
+  async list(): Promise<NodeClaim[]> {
+    const reservations = await this.api.paginate(
+      'DescribeInstances',
+      (client, NextToken) =>
+        client.send(
+          new DescribeInstancesCommand({
+            Filters: [
+              { Name: `tag:${Ec2Tags.cluster}`, Values: [this.cluster.name] },
+              { Name: 'instance-state-name', Values: [...LIVE_STATES] },
+            ],
+            MaxResults: 1000,
+            NextToken,
+          }),
+        ),
+      (page) => page.Reservations,
+    );
+    const instances = reservations.flatMap((r) => r.Instances ?? []).filter((i) => !isGone(i));
+    const types = await this.typesOrNothing();
+    return instances
+      .map((i) => claimFromInstance(i, types.find((t) => t.name === i.InstanceType)))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async getInstanceTypes(nodePool?: NodePool): Promise<InstanceType[]> {
+    const types = await this.instanceTypes.list();
+    if (!nodePool) return types;
+    const requirements = offeringRequirements(nodePool.requirements);
+    let zones: ReadonlySet<string> | undefined;
+    if (nodePool.nodeClassRef) {
+      const nodeClass = await this.options.nodeClasses(nodePool.nodeClassRef.name);
+      if (nodeClass) zones = new Set((await this.resolver.resolve(nodeClass)).subnetsByZone.keys());
+    }
+    const out: InstanceType[] = [];
+    for (const type of types) {
+      const offerings = type.offerings.filter(
+        (o) =>
+          (!zones || zones.has(o.zone)) &&
+          labelsSatisfy(requirements, { ...type.labels, [Labels.zone]: o.zone, [Labels.capacityType]: o.capacityType }),
+      );
+      if (offerings.length > 0) out.push({ ...type, offerings });
+    }
+    return out;
+  }
+
+  private async nodeClassOf(claim: NodeClaim): Promise<EC2NodeClass> {
+    const ref = claim.spec.nodeClassRef;
+    if (!ref) throw new InvalidNodeClaimError(claim.name, 'spec.nodeClassRef is required by the EC2 provider');
+    if (ref.kind !== 'EC2NodeClass') throw new InvalidNodeClaimError(claim.name, `nodeClassRef kind ${ref.kind} is not EC2NodeClass`);
+    const nodeClass = await this.options.nodeClasses(ref.name);
+    if (!nodeClass) throw new InvalidNodeClaimError(claim.name, `EC2NodeClass ${ref.name} not found`);
+    return nodeClass;
+  }
+
+  /** Offerings the claim may launch into now, and those it could use but that are excluded. */
+  private candidates(claim: NodeClaim, types: readonly InstanceType[], resolved: ResolvedNodeClass): { candidates: LaunchCandidate[]; excluded: OfferingRef[] } {
+    const requirements = offeringRequirements(claim.spec.requirements);
+    const allowed = new Set(claim.spec.instanceTypeOptions);
+    const candidates: LaunchCandidate[] = [];
+    const excluded: OfferingRef[] = [];
+    for (const type of types) {
+      if (!allowed.has(type.name) || !resolved.amis.has(type.arch)) continue;
+      for (const o of type.offerings) {
+        const subnet = resolved.subnetsByZone.get(o.zone);
+        if (!subnet) continue;
+        if (!labelsSatisfy(requirements, { ...type.labels, [Labels.zone]: o.zone, [Labels.capacityType]: o.capacityType })) continue;
+        const ref = { instanceType: type.name, zone: o.zone, capacityType: o.capacityType };
+        if (!o.available || this.unavailable.isUnavailable(ref)) {
+          excluded.push(ref);
+          continue;
+        }
+        candidates.push({ ...ref, arch: type.arch, subnetId: subnet.id, pricePerHour: o.pricePerHour });
+      }
+    }
+    return { candidates, excluded };
+  }
+
+  private async launchTemplatesFor(claim: NodeClaim, nodeClass: EC2NodeClass, resolved: ResolvedNodeClass, arches: ReadonlySet<Arch>): Promise<Map<Arch, string>> {
+    const userData = renderUserData({
+      cluster: this.cluster,
+      labels: { ...claim.spec.labels, [Labels.nodePool]: claim.spec.nodePool },
+      taints: [...claim.spec.taints, ...(claim.spec.startupTaints ?? [])],
+      extra: nodeClass.userData,
+    });
+    const tags = [
+      { Key: Ec2Tags.cluster, Value: this.cluster.name },
+      { Key: Ec2Tags.nodeClass, Value: nodeClass.name },
+    ];
+    const out = new Map<Arch, string>();
+    for (const arch of [...arches].sort()) {
+      const ami = resolved.amis.get(arch)!;
+      out.set(
+        arch,
+        await this.templates.ensure({ clusterName: this.cluster.name, nodeClass, imageId: ami.id, securityGroupIds: resolved.securityGroupIds, userData }, tags),
+      );
+    }
+    return out;
+  }
+
+  private withLaunchStatus(
+    claim: NodeClaim,
+    launched: Pick<NodeClaim['status'], 'providerId' | 'instanceType' | 'zone' | 'capacityType' | 'pricePerHour'> & { type?: InstanceType },
+  ): NodeClaim {
+    const { type, ...fields } = launched;
+    return {
+      ...claim,
+      status: {
+        ...claim.status,
+        ...fields,
+        capacity: type?.capacity,
+        allocatable: type?.allocatable,
+        conditions: withCondition(claim.status.conditions, { type: 'Launched', status: 'True', reason: 'Launched', lastTransitionTime: this.clock.now() }),
+      },
+    };
+  }
+
+  /** The claim for an instance found by tag (a relaunch after a crash or timeout). */
+  private async launched(claim: NodeClaim, instance: Instance): Promise<NodeClaim> {
+    const type = await this.typeNamed(String(instance.InstanceType ?? ''));
+    const { providerId, instanceType, zone, capacityType, pricePerHour } = claimFromInstance(instance, type).status;
+    return this.withLaunchStatus(claim, { providerId, instanceType, zone, capacityType, pricePerHour, type });
+  }
+
+  /**
+   * EC2 saw this token with a different request: an earlier run of this round launched (or is
+   * launching) already. Its instance is found by tag; DescribeInstances can lag a launch by a few
+   * seconds, so look a few times before calling it transient.
+   */
+  private async adoptAfterTokenReuse(claim: NodeClaim, cause: unknown): Promise<NodeClaim> {
+    for (let look = 0; look < 3; look++) {
+      await this.clock.sleep(1000 * 2 ** look);
+      const existing = await this.findByClaimName(claim.name);
+      if (existing) return this.launched(claim, existing);
+    }
+    throw new Error(`CreateFleet for ${claim.name}: an earlier launch with this client token is not visible yet; retry later (${(cause as Error).message})`);
+  }
+
+  private async findByClaimName(name: string): Promise<Instance | undefined> {
+    const reservations = await this.api.paginate(
+      'DescribeInstances',
+      (client, NextToken) =>
+        client.send(
+          new DescribeInstancesCommand({
+            Filters: [
+              { Name: `tag:${Ec2Tags.nodeClaim}`, Values: [name] },
+              { Name: `tag:${Ec2Tags.cluster}`, Values: [this.cluster.name] },
+              { Name: 'instance-state-name', Values: [...LIVE_STATES] },
+            ],
+            NextToken,
+          }),
+        ),
+      (page) => page.Reservations,
+    );
+    const live = reservations.flatMap((r) => r.Instances ?? []).filter((i) => !isGone(i));
+    live.sort((a, b) => new Date(a.LaunchTime ?? 0).getTime() - new Date(b.LaunchTime ?? 0).getTime());
+    return live[0];
+  }
+
+  /** The instance if it exists, is not terminating or terminated, and belongs to this cluster. */
+  private async describeLive(providerId: string): Promise<Instance | undefined> {
+    const id = instanceIdOf(providerId);
+    if (!id) return undefined;
+    try {
+      const out = await this.api.call('DescribeInstances', (client) => client.send(new DescribeInstancesCommand({ InstanceIds: [id] })));
+      const instance = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === id);
+      if (!instance || isGone(instance)) return undefined;
+      if (instance.Tags?.find((t) => t.Key === Ec2Tags.cluster)?.Value !== this.cluster.name) return undefined;
+      return instance;
+    } catch (error) {
+      if (isInstanceNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async typesOrNothing(): Promise<InstanceType[]> {
+    // Listing must not fail (garbage collection depends on it) just because prices could not load.
+    try {
+      return await this.instanceTypes.list();
+    } catch {
+      return [];
+    }
+  }
+
+  private async typeNamed(name: string): Promise<InstanceType | undefined> {
+    return (await this.typesOrNothing()).find((t) => t.name === name);
+  }
+}
+
+function isInstanceNotFound(error: unknown): boolean {
+  const code = awsErrorCode(error);
+  return code === 'InvalidInstanceID.NotFound' || code === 'InvalidInstanceID.Malformed';
+}

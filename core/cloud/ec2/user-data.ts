@@ -1,0 +1,79 @@
+/**
+ * User data that joins an EKS cluster on Amazon Linux 2023: a MIME multipart document whose first
+ * part is a nodeadm `NodeConfig` (cluster endpoint, CA, service CIDR, kubelet labels and taints)
+ * and whose second part, if any, is the node class's own user data. Pure and deterministic, so
+ * the launch template derived from it is reused while nothing changes.
+ */
+import type { Taint } from '../../model/scheduling-constraints.js';
+
+export interface ClusterJoin {
+  readonly name: string;
+  /** `https://…` API server endpoint. */
+  readonly endpoint: string;
+  /** Base64 PEM of the cluster CA. */
+  readonly caBundle: string;
+  /** Service CIDR (nodeadm derives the cluster DNS address from it). */
+  readonly serviceCidr: string;
+}
+
+export const MIME_BOUNDARY = '//';
+
+/**
+ * Labels the kubelet may set on itself. NodeRestriction forbids `*.kubernetes.io` / `*.k8s.io`
+ * keys except a few; the others are applied by the controller after registration.
+ */
+export function kubeletSettableLabel(key: string): boolean {
+  const slash = key.indexOf('/');
+  if (slash < 0) return true;
+  const prefix = key.slice(0, slash);
+  if (prefix === 'node.kubernetes.io' || prefix === 'kubelet.kubernetes.io') return true;
+  const restricted = prefix === 'kubernetes.io' || prefix.endsWith('.kubernetes.io') || prefix === 'k8s.io' || prefix.endsWith('.k8s.io');
+  return !restricted;
+}
+
+function taintFlag(t: Taint): string {
+  return `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
+}
+
+/** Content type of the node class's own part, sniffed the way cloud-init does. */
+function partType(userData: string): string {
+  const head = userData.trimStart();
+  if (head.startsWith('#!')) return 'text/x-shellscript; charset="us-ascii"';
+  if (head.startsWith('#cloud-config')) return 'text/cloud-config; charset="us-ascii"';
+  if (/^(---\s*\n)?apiVersion:\s*node\.eks\.aws\//.test(head)) return 'application/node.eks.aws';
+  return 'text/x-shellscript; charset="us-ascii"';
+}
+
+export function renderUserData(input: {
+  cluster: ClusterJoin;
+  labels: Readonly<Record<string, string>>;
+  taints: readonly Taint[];
+  extra?: string;
+}): string {
+  // JSON strings are valid YAML double-quoted scalars: no escaping bugs with odd label values.
+  const q = JSON.stringify;
+  const labels = Object.keys(input.labels)
+    .filter(kubeletSettableLabel)
+    .sort()
+    .map((k) => `${k}=${input.labels[k]}`);
+  const flags: string[] = [];
+  if (labels.length > 0) flags.push(`--node-labels=${labels.join(',')}`);
+  if (input.taints.length > 0) flags.push(`--register-with-taints=${input.taints.map(taintFlag).join(',')}`);
+  const nodeConfig = [
+    '---',
+    'apiVersion: node.eks.aws/v1alpha1',
+    'kind: NodeConfig',
+    'spec:',
+    '  cluster:',
+    `    name: ${q(input.cluster.name)}`,
+    `    apiServerEndpoint: ${q(input.cluster.endpoint)}`,
+    `    certificateAuthority: ${q(input.cluster.caBundle)}`,
+    `    cidr: ${q(input.cluster.serviceCidr)}`,
+    '  kubelet:',
+    flags.length > 0 ? '    flags:' : '    flags: []',
+    ...flags.map((f) => `      - ${q(f)}`),
+  ].join('\n');
+  const parts = [`--${MIME_BOUNDARY}\nContent-Type: application/node.eks.aws\n\n${nodeConfig}\n`];
+  if (input.extra && input.extra.trim().length > 0) parts.push(`--${MIME_BOUNDARY}\nContent-Type: ${partType(input.extra)}\n\n${input.extra.replace(/\n?$/, '\n')}`);
+  return `MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="${MIME_BOUNDARY}"\n\n${parts.join('\n')}\n--${MIME_BOUNDARY}--\n`;
+}
