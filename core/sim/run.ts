@@ -1,0 +1,119 @@
+/**
+ * One simulation: a scenario replayed through each chosen strategy on the same cluster model, and
+ * the comparison (cost ÷ oracle cost). Pure apart from the wall clock the caller may pass in.
+ */
+import type { InstanceType } from '../model/instance-type.js';
+import { HpaClusterAutoscalerStrategy, KarpenterStrategy } from './baselines/strategies.js';
+import { cheapestPerSlot, nodeTypesFor, type NodeType } from './cluster.js';
+import { prepareScenario, runStrategy, type PreparedScenario, type Strategy } from './engine.js';
+import type { StrategyMetrics } from './metrics.js';
+import { runOracle } from './oracle.js';
+import { SolverPlanner } from './planner.js';
+import { scenarioSeconds, type Scenario } from './scenario.js';
+import { SmartscaleStrategy, type SmartscaleOptions } from './smartscale.js';
+
+export const STRATEGY_NAMES = ['reactive-hpa-ca', 'reactive-karpenter', 'overprovisioned', 'smartscale', 'oracle'] as const;
+export type StrategyName = (typeof STRATEGY_NAMES)[number];
+
+export function isStrategyName(s: string): s is StrategyName {
+  return (STRATEGY_NAMES as readonly string[]).includes(s);
+}
+
+/** Each strategy's setting; `--sweep` varies the one knob that belongs to each. */
+export interface StrategyKnobs {
+  /** HPA target CPU utilization (reactive-hpa-ca, reactive-karpenter, overprovisioned). */
+  hpaTarget: number;
+  /** Placeholder headroom as a share of the real replicas (overprovisioned). */
+  headroom: number;
+  /** Upper-band quantile smartscale sizes for. */
+  quantile: number;
+  /** The Cluster Autoscaler's node group type; default: the cheapest per pod slot. */
+  caInstanceType?: string;
+  /** Extra smartscale options (experiments). */
+  smartscale?: Partial<SmartscaleOptions>;
+}
+
+export const DEFAULT_KNOBS: StrategyKnobs = { hpaTarget: 0.7, headroom: 0.3, quantile: 0.95 };
+
+/** The knob `--sweep` varies per strategy, with its range. */
+export const SWEEP_KNOBS: Record<Exclude<StrategyName, 'oracle'>, { knob: keyof StrategyKnobs; values: number[] }> = {
+  'reactive-hpa-ca': { knob: 'hpaTarget', values: [0.4, 0.5, 0.6, 0.7, 0.8, 0.9] },
+  'reactive-karpenter': { knob: 'hpaTarget', values: [0.4, 0.5, 0.6, 0.7, 0.8, 0.9] },
+  overprovisioned: { knob: 'headroom', values: [0.1, 0.2, 0.3, 0.45, 0.6, 0.8] },
+  smartscale: { knob: 'quantile', values: [0.7, 0.8, 0.9, 0.95, 0.98, 0.99] },
+};
+
+export interface SimContext {
+  readonly prepared: PreparedScenario;
+  readonly nodeTypes: readonly NodeType[];
+  readonly planner: SolverPlanner;
+}
+
+export function simContext(scenario: Scenario, catalog: readonly InstanceType[]): SimContext {
+  const nodeTypes = nodeTypesFor(catalog, scenario.pod);
+  if (nodeTypes.length === 0) throw new RangeError('no instance type in the catalog can hold one pod of the requested shape');
+  return { prepared: prepareScenario(scenario), nodeTypes, planner: new SolverPlanner(nodeTypes, scenario.pod) };
+}
+
+export function createStrategy(name: Exclude<StrategyName, 'oracle'>, ctx: SimContext, knobs: StrategyKnobs): Strategy {
+  const scenario = ctx.prepared.scenario;
+  const services = scenario.services.length;
+  const hpa = { targetUtilization: knobs.hpaTarget };
+  switch (name) {
+    case 'reactive-hpa-ca': {
+      let type = cheapestPerSlot(ctx.nodeTypes, scenario.spotShare);
+      if (knobs.caInstanceType !== undefined) {
+        const named = ctx.nodeTypes.find((t) => t.name === knobs.caInstanceType);
+        if (!named) throw new RangeError(`CA instance type ${knobs.caInstanceType} is not in the catalog or cannot hold one pod`);
+        type = named;
+      }
+      return new HpaClusterAutoscalerStrategy(services, type, hpa);
+    }
+    case 'reactive-karpenter':
+      return new KarpenterStrategy(services, ctx.planner, hpa);
+    case 'overprovisioned':
+      return new KarpenterStrategy(services, ctx.planner, hpa, knobs.headroom);
+    case 'smartscale':
+      return new SmartscaleStrategy(scenario, ctx.planner, { ...knobs.smartscale, quantile: knobs.quantile });
+  }
+}
+
+export function runOne(name: StrategyName, ctx: SimContext, knobs: StrategyKnobs, onProgress?: (done: number) => void): StrategyMetrics {
+  if (name === 'oracle') return runOracle(ctx.prepared, ctx.nodeTypes);
+  return runStrategy(ctx.prepared, ctx.nodeTypes, createStrategy(name, ctx, knobs), { onProgress });
+}
+
+/** The summary of one strategy as `-o json` prints it. */
+export interface StrategySummary {
+  costUsd: number;
+  unservedPct: number;
+  violationMinutes: number;
+  launches: number;
+  terminations: number;
+  meanNodes: number;
+  p95Nodes: number;
+  /** Cost ÷ the oracle's cost (null when the oracle was not run or costs nothing). */
+  costRatio: number | null;
+}
+
+export function summarize(m: StrategyMetrics, oracleCost: number | undefined): StrategySummary {
+  return {
+    costUsd: round(m.costUsd, 4),
+    unservedPct: round(m.unservedPct, 5),
+    violationMinutes: m.violationMinutes,
+    launches: m.launches,
+    terminations: m.terminations,
+    meanNodes: round(m.meanNodes, 3),
+    p95Nodes: m.p95Nodes,
+    costRatio: oracleCost && oracleCost > 0 ? round(m.costUsd / oracleCost, 4) : null,
+  };
+}
+
+export function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+export function scenarioDays(s: Scenario): number {
+  return round(scenarioSeconds(s) / 86_400, 2);
+}

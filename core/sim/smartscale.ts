@@ -1,0 +1,150 @@
+/**
+ * The smartscale strategy, driven by the production decision code:
+ *  - forecasting: one `SeriesForecaster` per service (core/forecast), fed each trace bucket once it
+ *    is complete and its metrics have arrived (`metricsLag` after the bucket ends — no peeking);
+ *  - the service graph (core/graph): call ratios learned online from edge series, and downstream
+ *    propagation of the forecasts, when the scenario has a call graph;
+ *  - sizing (core/sizing): `planReplicas` on the upper band (replicas ready within the pod lead
+ *    time), `dampScaleDown` against flapping; a reactive floor covers demand already observed;
+ *  - provisioning: predicted pods (the peak need within the node lead time, beyond the pods that
+ *    exist) go to the production solver with the pending pods, so nodes launch before pods exist;
+ *  - consolidation: Karpenter's policy with a forecast-aware guard — free slots for the pods the
+ *    forecast needs within the horizon are never consolidated away.
+ */
+import { SeriesForecaster, type Forecast } from '../forecast/forecaster.js';
+import { propagateForecasts, serviceForecast, ServiceGraphLearner, type ServiceForecast } from '../graph/service-graph.js';
+import { dampScaleDown, planReplicas, replicasForDemand } from '../sizing/replicas.js';
+import { Consolidator, provision } from './baselines/karpenter.js';
+import type { Strategy, TickContext } from './engine.js';
+import type { NodePlanner } from './planner.js';
+import type { Scenario } from './scenario.js';
+
+export interface SmartscaleOptions {
+  /** Quantile of the forecast's upper band that sizing covers (the aggressiveness knob). */
+  quantile: number;
+  /** Forecast horizon in buckets. */
+  horizonSteps: number;
+  /** Largest share of replicas removed per decision. */
+  maxScaleDownFraction: number;
+  consolidation: 'WhenEmpty' | 'WhenEmptyOrUnderutilized';
+}
+
+export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, consolidation: 'WhenEmptyOrUnderutilized' };
+
+const RECENT = 8;
+
+export class SmartscaleStrategy implements Strategy {
+  readonly name = 'smartscale';
+  readonly options: SmartscaleOptions;
+  private readonly forecasters: SeriesForecaster[];
+  private readonly graph?: ServiceGraphLearner;
+  private readonly recent: number[][];
+  private readonly consolidator: Consolidator;
+  private fed = 0;
+  /** Per service: replicas wanted now and the peak within the node lead time and the horizon. */
+  private target: number[];
+  private nodePeak: number[];
+  private horizonPeak: number[];
+  private nextFloor = 0;
+
+  constructor(private readonly scenario: Scenario, private readonly planner: NodePlanner, options: Partial<SmartscaleOptions> = {}) {
+    this.options = { ...DEFAULT_SMARTSCALE, ...options };
+    const n = scenario.services.length;
+    this.forecasters = scenario.services.map(
+      (s) => new SeriesForecaster({ stepSeconds: s.counts.stepSeconds, horizonSteps: this.options.horizonSteps, quantile: this.options.quantile }),
+    );
+    if (scenario.edges.length > 0) this.graph = new ServiceGraphLearner();
+    this.recent = scenario.services.map(() => []);
+    this.consolidator = new Consolidator(planner, { policy: this.options.consolidation });
+    this.target = new Array<number>(n).fill(0);
+    this.nodePeak = new Array<number>(n).fill(0);
+    this.horizonPeak = new Array<number>(n).fill(0);
+  }
+
+  step(ctx: TickContext): void {
+    const { cluster, scenario } = ctx;
+    const timing = scenario.timing;
+    const step = scenario.services[0].counts.stepSeconds;
+    // Buckets whose metrics have arrived by now.
+    const available = Math.floor((ctx.now - timing.metricsLagSeconds) / step);
+    const total = scenario.services[0].counts.values.length;
+    let fresh = false;
+    while (this.fed < Math.min(available, total)) {
+      this.feed(this.fed);
+      this.fed++;
+      fresh = true;
+    }
+    if (fresh) this.plan(ctx);
+    const lagTicks = Math.round(timing.metricsLagSeconds / timing.tickSeconds);
+    const floorDue = ctx.now >= this.nextFloor;
+    if (floorDue) this.nextFloor = ctx.now + 15;
+    for (let s = 0; s < scenario.services.length; s++) {
+      const perPod = scenario.services[s].rpsPerPod;
+      if (ctx.tick === 0) {
+        cluster.setDesired(s, Math.max(1, replicasForDemand(ctx.demandAt(s, 0), perPod, { minReplicas: 1, maxReplicas: 100_000 }) + 1));
+        continue;
+      }
+      let desired = cluster.desired(s);
+      if (fresh) desired = dampScaleDown(desired, this.target[s], this.options.maxScaleDownFraction);
+      if (floorDue) {
+        // Demand already observed must be served whatever the forecast said.
+        const floor = replicasForDemand(ctx.demandAt(s, ctx.tick - lagTicks), perPod, { minReplicas: 1, maxReplicas: 100_000 });
+        desired = Math.max(desired, floor);
+      }
+      if (desired !== cluster.desired(s)) cluster.setDesired(s, desired);
+    }
+    let predicted = 0;
+    let reserve = 0;
+    for (let s = 0; s < scenario.services.length; s++) {
+      predicted += Math.max(0, this.nodePeak[s] - cluster.existing(s));
+      reserve += Math.max(0, this.horizonPeak[s] - cluster.existing(s));
+    }
+    provision(ctx.now, cluster, this.planner, 0, predicted);
+    this.consolidator.reconcile(ctx.now, cluster, reserve);
+  }
+
+  private feed(i: number): void {
+    const services = this.scenario.services;
+    const demand: Record<string, number> = {};
+    for (let s = 0; s < services.length; s++) {
+      const c = services[s].counts;
+      const v = c.values[i];
+      this.forecasters[s].update(c.startSec + i * c.stepSeconds, v);
+      demand[services[s].name] = v;
+      if (Number.isFinite(v)) {
+        const r = this.recent[s];
+        r.push(v);
+        if (r.length > RECENT) r.shift();
+      }
+    }
+    if (this.graph) {
+      const calls: Record<string, number> = {};
+      for (const e of this.scenario.edges) calls[`${e.caller}->${e.callee}`] = e.calls.values[i];
+      this.graph.observe(demand, calls);
+    }
+  }
+
+  private plan(ctx: TickContext): void {
+    const { scenario } = ctx;
+    const timing = scenario.timing;
+    const services = scenario.services;
+    const step = services[0].counts.stepSeconds;
+    const own: Record<string, ServiceForecast> = {};
+    const forecasts: Forecast[] = this.forecasters.map((f) => f.forecast());
+    services.forEach((s, i) => (own[s.name] = serviceForecast(forecasts[i], this.recent[i].length ? this.recent[i] : [0])));
+    const merged = this.graph ? propagateForecasts(own, this.graph.explanations()) : own;
+    // Step 1 of the forecast is the bucket in progress; a pod started now serves from podStart on,
+    // a node launched now from nodeReady + podStart on.
+    const podLead = 1 + Math.ceil((timing.metricsLagSeconds + timing.podStartSeconds) / step);
+    const nodeLead = 1 + Math.ceil((timing.metricsLagSeconds + timing.nodeReadySeconds + timing.podStartSeconds) / step);
+    services.forEach((s, i) => {
+      const upperRps = merged[s.name].upper.map((u) => u / step);
+      const plan = planReplicas(upperRps, s.rpsPerPod, { minReplicas: 1, maxReplicas: 100_000 }, podLead);
+      this.target[i] = plan.target;
+      let nodePeak = 0;
+      for (let h = 0; h < Math.min(nodeLead, plan.perStep.length); h++) nodePeak = Math.max(nodePeak, plan.perStep[h]);
+      this.nodePeak[i] = nodePeak;
+      this.horizonPeak[i] = plan.peak;
+    });
+  }
+}
