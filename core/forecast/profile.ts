@@ -46,9 +46,14 @@ export class SeasonalProfile {
     this.last = new Float64Array(this.binCount).fill(NaN);
   }
 
+  /** Position of `step` within the period, 0 … periodSteps − 1 (steps before the epoch wrap too). */
+  phaseOf(step: number): number {
+    const phase = step % this.periodSteps;
+    return phase < 0 ? phase + this.periodSteps : phase;
+  }
+
   binOf(step: number): number {
-    const phase = ((step % this.periodSteps) + this.periodSteps) % this.periodSteps;
-    return Math.floor(phase / this.binSteps);
+    return Math.floor(this.phaseOf(step) / this.binSteps);
   }
 
   private visitOf(step: number): number {
@@ -90,8 +95,7 @@ export class SeasonalProfile {
 
   /** The profile at `step`, linearly interpolated between bin centres; NaN where unknown. */
   valueAt(step: number): number {
-    const phase = ((step % this.periodSteps) + this.periodSteps) % this.periodSteps;
-    const x = (phase + 0.5) / this.binSteps - 0.5;
+    const x = (this.phaseOf(step) + 0.5) / this.binSteps - 0.5;
     let i0 = Math.floor(x);
     const frac = x - i0;
     let i1 = i0 + 1;
