@@ -4,7 +4,13 @@
  */
 import type { CommandModule } from 'yargs';
 import { backtestCommand } from './backtest.js';
+import { statusCommand } from './status.js';
+import { modeCommand } from './mode.js';
+import { enableCommand } from './enable.js';
+import { disableCommand } from './disable.js';
+import { forecastCommand } from './forecast.js';
+import { graphCommand } from './graph.js';
 import { sandboxCommand } from './sandbox.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: Array<CommandModule<any, any>> = [backtestCommand, sandboxCommand];
+export const commands: Array<CommandModule<any, any>> = [backtestCommand, statusCommand, modeCommand, enableCommand, disableCommand, forecastCommand, graphCommand, sandboxCommand];

@@ -1,0 +1,84 @@
+/**
+ * NodeClaims as the plugin shows them: one record per claim, and a summary per NodePool (count,
+ * instance types, cost per hour, pending claims). Pure.
+ */
+import type { KubeObject } from '../../core/kube/client.js';
+
+export interface NodeClaimView {
+  name: string;
+  nodePool: string;
+  instanceType?: string;
+  capacityType?: string;
+  zone?: string;
+  nodeName?: string;
+  pricePerHour?: number;
+  predicted: boolean;
+  /** Launching → Registered → Ready (Initialized); Deleting once a deletion is under way. */
+  state: 'Launching' | 'Launched' | 'Registered' | 'Ready' | 'Deleting';
+  createdAt?: string;
+}
+
+export interface PoolSummary {
+  nodePool: string;
+  nodes: number;
+  /** Claims not Ready yet (launching or registering). */
+  pending: number;
+  predicted: number;
+  instanceTypes: Array<{ type: string; count: number }>;
+  costPerHour: number;
+  /** Claims whose price is unknown (not counted in costPerHour). */
+  unpriced: number;
+}
+
+function conditionTrue(claim: KubeObject, type: string): boolean {
+  const conditions: any[] = Array.isArray(claim.status?.conditions) ? claim.status.conditions : [];
+  return conditions.some((c) => c?.type === type && c?.status === 'True');
+}
+
+export function nodeClaimView(claim: KubeObject): NodeClaimView {
+  const price = Number(claim.status?.pricePerHour);
+  const state: NodeClaimView['state'] = claim.metadata.deletionTimestamp
+    ? 'Deleting'
+    : conditionTrue(claim, 'Initialized')
+      ? 'Ready'
+      : conditionTrue(claim, 'Registered')
+        ? 'Registered'
+        : conditionTrue(claim, 'Launched')
+          ? 'Launched'
+          : 'Launching';
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  return {
+    name: claim.metadata.name ?? '',
+    nodePool: str(claim.spec?.nodePool) ?? '-',
+    instanceType: str(claim.status?.instanceType),
+    capacityType: str(claim.status?.capacityType),
+    zone: str(claim.status?.zone),
+    nodeName: str(claim.status?.nodeName),
+    pricePerHour: claim.status?.pricePerHour !== undefined && Number.isFinite(price) && price >= 0 ? price : undefined,
+    predicted: claim.spec?.predicted === true,
+    state,
+    createdAt: claim.metadata.creationTimestamp,
+  };
+}
+
+export function summarizePools(claims: readonly NodeClaimView[]): PoolSummary[] {
+  const pools = new Map<string, PoolSummary>();
+  for (const c of claims) {
+    const p = pools.get(c.nodePool) ?? { nodePool: c.nodePool, nodes: 0, pending: 0, predicted: 0, instanceTypes: [], costPerHour: 0, unpriced: 0 };
+    p.nodes++;
+    if (c.state !== 'Ready' && c.state !== 'Deleting') p.pending++;
+    if (c.predicted) p.predicted++;
+    const type = c.instanceType ?? '?';
+    const entry = p.instanceTypes.find((t) => t.type === type);
+    if (entry) entry.count++;
+    else p.instanceTypes.push({ type, count: 1 });
+    if (c.pricePerHour === undefined) p.unpriced++;
+    else p.costPerHour += c.pricePerHour;
+    pools.set(c.nodePool, p);
+  }
+  for (const p of pools.values()) {
+    p.instanceTypes.sort((a, b) => b.count - a.count || a.type.localeCompare(b.type));
+    p.costPerHour = Math.round(p.costPerHour * 1e6) / 1e6;
+  }
+  return [...pools.values()].sort((a, b) => a.nodePool.localeCompare(b.nodePool));
+}
