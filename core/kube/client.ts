@@ -287,6 +287,8 @@ export class HttpKubeClient implements KubeClient {
           if (event.type === 'ERROR') onEvent({ type: 'ERROR', status: event.object ?? {} });
           else onEvent({ type: event.type, object: event.object });
         });
+        // readline re-emits the stream's errors; without a listener they would be uncaught.
+        lines.on('error', (e) => finish(e));
         lines.on('close', () => finish());
         res2.on('error', (e) => finish(e));
       });

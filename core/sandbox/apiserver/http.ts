@@ -233,6 +233,7 @@ export class ApiHttpHandler {
       if (method === 'DELETE') return this.deleteCollection(req, res, route, q);
       throw methodNotAllowed();
     }
+    if (route.watchPrefix && method === 'GET' && subresource === undefined) return this.watch(req, res, route, q);
     if (subresource !== undefined) return this.subresource(req, res, method, route, q);
     switch (method) {
       case 'GET':

@@ -43,6 +43,7 @@ export function raw(server: RunningApiServer, method: string, path: string, body
         },
       },
       (res) => {
+        res.on('error', reject);
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => {
@@ -76,7 +77,9 @@ export function openWatch(server: RunningApiServer, path: string, headers: Recor
   let closeReq: () => void = () => {};
   const closed = new Promise<void>((resolveClosed) => {
     const req = request({ method: 'GET', host: '127.0.0.1', port: server.port, path, ca: server.caPem, servername: 'localhost', headers: { Authorization: `Bearer ${server.token}`, ...headers } }, (res) => {
+      res.on('error', () => {});
       const lines = createInterface({ input: res });
+      lines.on('error', () => {});
       lines.on('line', (line) => {
         if (!line.trim()) return;
         events.push(JSON.parse(line));
