@@ -27,6 +27,8 @@ export interface ExistingNode {
   readonly createdAt: number;
   /** When the node last had no pods other than DaemonSet pods (ms since epoch); absent = not empty. */
   readonly emptySince?: number;
+  /** When pods were last added to or removed from the node (ms since epoch); consolidateAfter counts from here. */
+  readonly lastPodChangeAt?: number;
   /** False while launching: capacity is counted but disruption skips it. */
   readonly initialized: boolean;
   /** Cordoned or being deleted: no new pods go here. */

@@ -1,0 +1,213 @@
+/**
+ * The disruption planner: which nodes to remove or replace now. Pure: snapshot in, at most one
+ * decision out, which the caller re-validates just before acting.
+ *
+ * Methods run in order and the first that finds something wins:
+ *   emptiness → expiration → multi-node consolidation → single-node consolidation.
+ * Every decision respects do-not-disrupt, PodDisruptionBudgets and the pools' budgets, and is
+ * forecast-aware: pods the forecast (or the pending queue) will need are part of every "does it
+ * still fit" check, so capacity launched ahead of demand is not consolidated away before the pods
+ * arrive.
+ */
+import type { ExistingNode } from '../model/node.js';
+import type { NodePool } from '../model/node-pool.js';
+import type { Pod } from '../model/pod.js';
+import { solve } from '../scheduling/solver.js';
+import type { SchedulingResult } from '../scheduling/types.js';
+import { findCandidates, poolNodeCounts, violatedPdb, withinBudgets, type Candidate } from './candidates.js';
+import type { BlockedNode, DisruptionDecision, DisruptionInput, DisruptionPlan } from './types.js';
+
+/** Largest set multi-node consolidation tries at once (as Karpenter does). */
+const MAX_MULTI_NODE = 100;
+/** Single-node consolidation looks at this many candidates per pass. */
+const MAX_SINGLE_NODE = 50;
+
+export class DisruptionContext {
+  readonly pools: Map<string, NodePool>;
+  readonly candidates: Candidate[];
+  readonly blocked: BlockedNode[];
+  readonly counts: Map<string, { total: number; disrupting: number }>;
+  /** Forecast and pending pods that today's nodes would hold: they keep that capacity. */
+  readonly keptPods: Pod[];
+
+  constructor(readonly input: DisruptionInput) {
+    this.pools = new Map(input.nodePools.map((p) => [p.name, p]));
+    const { candidates, blocked } = findCandidates(input.nodes, this.pools);
+    this.candidates = candidates;
+    this.blocked = blocked;
+    this.counts = poolNodeCounts(input.nodes);
+    const future = [...(input.pendingPods ?? []), ...input.predictedPods];
+    const baseline = solve({ pods: future, existingNodes: input.nodes, nodePools: [], instanceTypes: [] });
+    const placed = new Set(baseline.placements.map((p) => p.pod));
+    // Pods that need new capacity anyway are the provisioner's business, not a reason to keep nodes.
+    this.keptPods = future.filter((p) => placed.has(`${p.namespace}/${p.name}`));
+  }
+
+  /** Re-plans the moved pods and the kept ones without `removed`, optionally with new nodes. */
+  replan(removed: readonly Candidate[], withNewNodes: boolean): SchedulingResult {
+    const gone = new Set(removed.map((c) => c.node.name));
+    const moving = removed.flatMap((c) => c.pods).map((p) => ({ ...p, nodeName: undefined }));
+    return solve({
+      pods: [...moving, ...this.keptPods],
+      existingNodes: this.input.nodes.filter((n) => !gone.has(n.name)),
+      nodePools: withNewNodes ? this.input.nodePools : [],
+      instanceTypes: withNewNodes ? this.input.instanceTypes : [],
+      excludedOfferings: this.input.excludedOfferings,
+      options: { claimIdPrefix: 'replacement' },
+    });
+  }
+
+  block(node: ExistingNode, reason: string): void {
+    this.blocked.push({ node: node.name, reason });
+  }
+}
+
+function price(candidates: readonly Candidate[]): number {
+  return candidates.reduce((sum, c) => sum + c.node.pricePerHour, 0);
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+function consolidationReady(c: Candidate, now: number): boolean {
+  const after = c.pool.disruption.consolidateAfterMs;
+  if (after === null) return false;
+  const since = c.pods.length === 0 ? (c.node.emptySince ?? c.node.lastPodChangeAt ?? c.node.createdAt) : (c.node.lastPodChangeAt ?? c.node.createdAt);
+  return now - since >= after;
+}
+
+/** Empty nodes past consolidateAfter, most expensive first, as many as budgets and the forecast allow. */
+export function emptiness(ctx: DisruptionContext): DisruptionDecision | undefined {
+  const { now } = ctx.input;
+  const empty = ctx.candidates
+    .filter((c) => c.pods.length === 0 && consolidationReady(c, now))
+    .sort((a, b) => b.node.pricePerHour - a.node.pricePerHour || (a.node.name < b.node.name ? -1 : 1));
+  const chosen: Candidate[] = [];
+  for (const c of empty) {
+    if (!withinBudgets([...chosen, c], 'Empty', ctx.counts, now)) {
+      ctx.block(c.node, 'disruption budget exhausted');
+      continue;
+    }
+    if (ctx.keptPods.length > 0 && ctx.replan([...chosen, c], false).unplaceable.length > 0) {
+      ctx.block(c.node, 'forecast needs this capacity within the horizon');
+      continue;
+    }
+    chosen.push(c);
+  }
+  if (chosen.length === 0) return undefined;
+  return {
+    method: 'Emptiness',
+    reason: 'Empty',
+    nodes: chosen.map((c) => c.node.name),
+    replacements: [],
+    savingsPerHour: round(price(chosen)),
+    message: `${chosen.length} node(s) empty for at least consolidateAfter and not needed by the forecast`,
+  };
+}
+
+/** The oldest node past expireAfter, replaced with what its pods need (cost is not a criterion). */
+export function expiration(ctx: DisruptionContext): DisruptionDecision | undefined {
+  const { now } = ctx.input;
+  const expired = ctx.candidates
+    .filter((c) => c.pool.disruption.expireAfterMs !== null && now - c.node.createdAt >= c.pool.disruption.expireAfterMs)
+    .sort((a, b) => a.node.createdAt - b.node.createdAt || (a.node.name < b.node.name ? -1 : 1));
+  for (const c of expired) {
+    const pdb = violatedPdb(c.pods, ctx.input.pdbs);
+    if (pdb) {
+      ctx.block(c.node, `expired, but PodDisruptionBudget ${pdb.namespace}/${pdb.name} allows no more evictions`);
+      continue;
+    }
+    if (!withinBudgets([c], 'Expired', ctx.counts, now)) {
+      ctx.block(c.node, 'expired, but the disruption budget is exhausted');
+      continue;
+    }
+    const plan = ctx.replan([c], true);
+    const stranded = plan.unplaceable.filter((u) => c.pods.some((p) => `${p.namespace}/${p.name}` === u.pod));
+    if (stranded.length > 0) {
+      ctx.block(c.node, `expired, but ${stranded.length} pod(s) would have nowhere to go (${stranded[0].reason})`);
+      continue;
+    }
+    return {
+      method: 'Expiration',
+      reason: 'Expired',
+      nodes: [c.node.name],
+      replacements: plan.newNodeClaims,
+      savingsPerHour: round(c.node.pricePerHour - plan.newCostPerHour),
+      message: `node older than expireAfter (${Math.round((now - c.node.createdAt) / 3_600_000)}h)`,
+    };
+  }
+  return undefined;
+}
+
+/** Can these candidates go, their pods moving elsewhere or onto at most one cheaper new node? */
+function consolidate(ctx: DisruptionContext, chosen: readonly Candidate[]): DisruptionDecision | undefined {
+  if (violatedPdb(chosen.flatMap((c) => c.pods), ctx.input.pdbs)) return undefined;
+  if (!withinBudgets(chosen, 'Underutilized', ctx.counts, ctx.input.now)) return undefined;
+  const plan = ctx.replan(chosen, true);
+  if (plan.unplaceable.length > 0 || plan.newNodeClaims.length > 1) return undefined;
+  const savings = price(chosen) - plan.newCostPerHour;
+  if (!(savings > 1e-9)) return undefined;
+  const many = chosen.length > 1;
+  return {
+    method: many ? 'MultiNodeConsolidation' : 'SingleNodeConsolidation',
+    reason: 'Underutilized',
+    nodes: chosen.map((c) => c.node.name),
+    replacements: plan.newNodeClaims,
+    savingsPerHour: round(savings),
+    message:
+      plan.newNodeClaims.length === 0
+        ? `pods of ${chosen.length} node(s) fit on the other nodes`
+        : `${chosen.length} node(s) replaced by one ${plan.newNodeClaims[0].instanceType}`,
+  };
+}
+
+function consolidationCandidates(ctx: DisruptionContext): Candidate[] {
+  const { now } = ctx.input;
+  // Cheapest to disrupt first: fewest pods to move, then the most expensive node.
+  return ctx.candidates
+    .filter((c) => c.pool.disruption.consolidationPolicy === 'WhenEmptyOrUnderutilized' && consolidationReady(c, now))
+    .sort((a, b) => a.pods.length - b.pods.length || b.node.pricePerHour - a.node.pricePerHour || (a.node.name < b.node.name ? -1 : 1));
+}
+
+/** The largest prefix of the candidates (2…100) that can be removed or replaced by one cheaper node. */
+export function multiNodeConsolidation(ctx: DisruptionContext): DisruptionDecision | undefined {
+  const candidates = consolidationCandidates(ctx).slice(0, MAX_MULTI_NODE);
+  if (candidates.length < 2) return undefined;
+  // Binary search on the prefix length, as Karpenter does: feasibility is nearly monotone and
+  // each probe is a full re-plan.
+  let lo = 2;
+  let hi = candidates.length;
+  let best: DisruptionDecision | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const decision = consolidate(ctx, candidates.slice(0, mid));
+    if (decision) {
+      best = decision;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return best;
+}
+
+/** The first candidate that can be removed or replaced by one cheaper node. */
+export function singleNodeConsolidation(ctx: DisruptionContext): DisruptionDecision | undefined {
+  for (const c of consolidationCandidates(ctx).slice(0, MAX_SINGLE_NODE)) {
+    const decision = consolidate(ctx, [c]);
+    if (decision) return decision;
+  }
+  return undefined;
+}
+
+export const DISRUPTION_METHODS = [emptiness, expiration, multiNodeConsolidation, singleNodeConsolidation] as const;
+
+export function planDisruption(input: DisruptionInput): DisruptionPlan {
+  const ctx = new DisruptionContext(input);
+  for (const method of DISRUPTION_METHODS) {
+    const decision = method(ctx);
+    if (decision) return { decision, blocked: ctx.blocked };
+  }
+  return { blocked: ctx.blocked };
+}

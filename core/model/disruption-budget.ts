@@ -1,0 +1,11 @@
+/**
+ * PodDisruptionBudgets as the disruption planner sees them: a selector and how many more pods it
+ * lets be evicted right now (`status.disruptionsAllowed`, computed by Kubernetes).
+ */
+export interface PodDisruptionBudget {
+  readonly namespace: string;
+  readonly name: string;
+  /** Pods in `namespace` whose labels contain all of these are covered. */
+  readonly selector: Readonly<Record<string, string>>;
+  readonly disruptionsAllowed: number;
+}

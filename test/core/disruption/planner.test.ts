@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { planDisruption } from '../../../core/disruption/planner.js';
+import type { DisruptionInput } from '../../../core/disruption/types.js';
+import { Annotations, KARPENTER_DO_NOT_DISRUPT } from '../../../core/model/annotations.js';
+import type { ExistingNode } from '../../../core/model/node.js';
+import type { NodePoolDisruption } from '../../../core/model/node-pool.js';
+import { existingNode, nodePool, pod, pods, smallCatalog } from '../scheduling/builders.js';
+
+const MINUTE = 60_000;
+const NOW = Date.parse('2026-11-23T12:00:00Z');
+
+const disruption: NodePoolDisruption = { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfterMs: 5 * MINUTE, expireAfterMs: null, budgets: [{ nodes: '100%' }] };
+
+function node(name: string, o: Partial<ExistingNode> & { cpu?: number; memoryGiB?: number } = {}): ExistingNode {
+  return existingNode({ name, createdAt: NOW - 60 * MINUTE, lastPodChangeAt: NOW - 60 * MINUTE, pricePerHour: 0.192, ...o });
+}
+
+function run(o: Partial<DisruptionInput> & { nodes: readonly ExistingNode[] }, poolDisruption: Partial<NodePoolDisruption> = {}) {
+  return planDisruption({
+    now: NOW,
+    nodePools: [nodePool({ disruption: { ...disruption, ...poolDisruption } })],
+    instanceTypes: smallCatalog(),
+    pdbs: [],
+    predictedPods: [],
+    ...o,
+  });
+}
+
+const busy = (name: string, count = 2, cpu = 1000) => pods(count, { name, cpu, memoryMiB: 1024, labels: { app: name }, nodeName: name });
+
+describe('emptiness', () => {
+  it.each<[string, Partial<ExistingNode>, Partial<NodePoolDisruption>, boolean]>([
+    ['empty past consolidateAfter is removed', { emptySince: NOW - 10 * MINUTE }, {}, true],
+    ['empty for less than consolidateAfter is kept', { emptySince: NOW - 1 * MINUTE }, {}, false],
+    ['consolidateAfter Never keeps it', { emptySince: NOW - 10 * MINUTE }, { consolidateAfterMs: null }, false],
+    ['WhenEmpty policy still removes empty nodes', { emptySince: NOW - 10 * MINUTE }, { consolidationPolicy: 'WhenEmpty' }, true],
+    ['only DaemonSet pods counts as empty', { emptySince: NOW - 10 * MINUTE, pods: [pod({ daemonSet: true, nodeName: 'e' })] }, {}, true],
+    ['smartscale.io/do-not-disrupt on the node protects it', { emptySince: NOW - 10 * MINUTE, annotations: { [Annotations.doNotDisrupt]: 'true' } }, {}, false],
+    ['karpenter.sh/do-not-disrupt on the node protects it', { emptySince: NOW - 10 * MINUTE, annotations: { [KARPENTER_DO_NOT_DISRUPT]: 'true' } }, {}, false],
+    ['a launching node is left alone', { emptySince: NOW - 10 * MINUTE, initialized: false }, {}, false],
+    ['a zero budget blocks it', { emptySince: NOW - 10 * MINUTE }, { budgets: [{ nodes: '0' }] }, false],
+  ])('%s', (_label, overrides, poolDisruption, removed) => {
+    const plan = run({ nodes: [node('e', overrides), node('busy', { pods: busy('busy') })] }, poolDisruption);
+    if (removed) {
+      expect(plan.decision).toMatchObject({ method: 'Emptiness', reason: 'Empty', nodes: ['e'], savingsPerHour: 0.192 });
+    } else {
+      expect(plan.decision?.nodes ?? []).not.toContain('e');
+    }
+  });
+
+  it('removes as many empty nodes as the budget allows, most expensive first', () => {
+    const nodes = [node('a', { emptySince: 0, pricePerHour: 0.1 }), node('b', { emptySince: 0, pricePerHour: 0.3 }), node('c', { emptySince: 0, pricePerHour: 0.2 }), node('d', { pods: busy('d') })];
+    const plan = run({ nodes }, { budgets: [{ nodes: '50%' }] });
+    expect(plan.decision?.nodes).toEqual(['b', 'c']);
+    expect(plan.blocked).toContainEqual({ node: 'a', reason: 'disruption budget exhausted' });
+  });
+});
+
+describe('forecast-aware', () => {
+  it('keeps an empty node the forecast needs within the horizon', () => {
+    // Priced below anything in the catalog, so no replacement can beat it either.
+    const nodes = [node('warm', { emptySince: NOW - 30 * MINUTE, cpu: 4, pricePerHour: 0.05 }), node('full', { cpu: 2, pricePerHour: 0.05, pods: busy('full', 2, 1000) })];
+    const predictedPods = pods(3, { name: 'web-next', cpu: 1000, predicted: true });
+    const plan = run({ nodes, predictedPods });
+    expect(plan.decision).toBeUndefined();
+    expect(plan.blocked).toContainEqual({ node: 'warm', reason: 'forecast needs this capacity within the horizon' });
+  });
+
+  it('removes only the empty capacity the forecast does not need', () => {
+    const nodes = [node('e1', { emptySince: 0, cpu: 4 }), node('e2', { emptySince: 0, cpu: 4 }), node('e3', { emptySince: 0, cpu: 4 })];
+    const predictedPods = pods(6, { name: 'web-next', cpu: 1000, predicted: true });
+    const plan = run({ nodes, predictedPods });
+    expect(plan.decision?.method).toBe('Emptiness');
+    expect(plan.decision?.nodes).toHaveLength(1);
+  });
+
+  it('pending pods keep capacity too', () => {
+    const plan = run({ nodes: [node('e', { emptySince: 0, pricePerHour: 0.05 })], pendingPods: [pod({ cpu: 1000 })] });
+    expect(plan.decision).toBeUndefined();
+  });
+
+  it('does not consolidate a node whose room the forecast needs', () => {
+    // Two half-full nodes: merging them would fit today, but not with the predicted pods.
+    const nodes = [node('n1', { pods: busy('n1', 2, 1000) }), node('n2', { pods: busy('n2', 2, 1000) })];
+    expect(run({ nodes }).decision?.method).toMatch(/Consolidation/);
+    const predictedPods = pods(4, { name: 'next', cpu: 1000, predicted: true });
+    expect(run({ nodes, predictedPods }).decision).toBeUndefined();
+  });
+
+  it('predicted pods that need new capacity anyway do not block consolidation', () => {
+    const nodes = [node('n1', { pods: busy('n1', 1, 500) }), node('n2', { pods: busy('n2', 1, 500) })];
+    const predictedPods = pods(2, { name: 'huge', cpu: 12_000, predicted: true });
+    expect(run({ nodes, predictedPods }).decision?.method).toMatch(/Consolidation/);
+  });
+});
+
+describe('expiration', () => {
+  const old = { createdAt: NOW - 31 * 24 * 60 * MINUTE };
+  it('replaces an expired node, even though it costs more', () => {
+    const plan = run({ nodes: [node('old', { ...old, pricePerHour: 0.05, pods: busy('old', 2, 1500) })] }, { expireAfterMs: 30 * 24 * 60 * MINUTE, consolidateAfterMs: null });
+    expect(plan.decision).toMatchObject({ method: 'Expiration', reason: 'Expired', nodes: ['old'] });
+    expect(plan.decision!.replacements.flatMap((r) => r.pods).sort()).toEqual(['default/old-0', 'default/old-1']);
+    expect(plan.decision!.savingsPerHour).toBeLessThan(0);
+  });
+
+  it.each<[string, Partial<DisruptionInput>, Partial<NodePoolDisruption>]>([
+    ['not expired yet', {}, { expireAfterMs: 90 * 24 * 60 * MINUTE }],
+    ['expireAfter Never', {}, { expireAfterMs: null }],
+    ['a PDB allows no eviction', { pdbs: [{ namespace: 'default', name: 'old-pdb', selector: { app: 'old' }, disruptionsAllowed: 0 }] }, { expireAfterMs: 1 }],
+    ['the budget excludes Expired', {}, { expireAfterMs: 1, budgets: [{ nodes: '0', reasons: ['Expired'] }] }],
+  ])('%s: nothing happens', (_label, input, poolDisruption) => {
+    const plan = run({ nodes: [node('old', { ...old, pods: busy('old') })], ...input }, { consolidateAfterMs: null, ...poolDisruption });
+    expect(plan.decision).toBeUndefined();
+  });
+});
+
+describe('consolidation', () => {
+  it('deletes a node whose pods fit on the others (single node)', () => {
+    const nodes = [node('big', { cpu: 8, pricePerHour: 0.384, pods: busy('big', 2, 1000) }), node('small', { cpu: 4, pods: busy('small', 1, 500) })];
+    const plan = run({ nodes });
+    expect(plan.decision).toMatchObject({ method: 'SingleNodeConsolidation', reason: 'Underutilized', nodes: ['small'], replacements: [], savingsPerHour: 0.192 });
+  });
+
+  it('replaces several nodes with one cheaper node (multi node)', () => {
+    const nodes = ['a', 'b', 'c'].map((n) => node(n, { cpu: 4, pricePerHour: 0.192, pods: busy(n, 1, 500) }));
+    const plan = run({ nodes });
+    expect(plan.decision?.method).toBe('MultiNodeConsolidation');
+    expect(plan.decision?.nodes).toHaveLength(3);
+    expect(plan.decision?.replacements).toHaveLength(1);
+    expect(plan.decision!.savingsPerHour).toBeCloseTo(0.576 - plan.decision!.replacements[0].offering.pricePerHour, 6);
+    expect(plan.decision!.savingsPerHour).toBeGreaterThan(0);
+  });
+
+  it.each<[string, Partial<DisruptionInput>, (nodes: ExistingNode[]) => ExistingNode[], Partial<NodePoolDisruption>]>([
+    ['a PDB with no disruptions allowed', { pdbs: [{ namespace: 'default', name: 'p', selector: { app: 'small' }, disruptionsAllowed: 0 }] }, (n) => n, {}],
+    [
+      'a pod with do-not-disrupt',
+      {},
+      (n) => n.map((x) => (x.name === 'small' ? { ...x, pods: x.pods.map((p) => ({ ...p, annotations: { [Annotations.doNotDisrupt]: 'true' } })) } : x)),
+      {},
+    ],
+    ['the WhenEmpty policy', {}, (n) => n, { consolidationPolicy: 'WhenEmpty' }],
+    ['pods changed too recently', {}, (n) => n.map((x) => ({ ...x, lastPodChangeAt: NOW - MINUTE })), {}],
+  ])('is blocked by %s', (_label, input, edit, poolDisruption) => {
+    const nodes = edit([node('big', { cpu: 8, pricePerHour: 0.384, pods: busy('big', 6, 1000) }), node('small', { cpu: 4, pods: busy('small', 1, 500) })]);
+    const plan = run({ nodes, ...input }, poolDisruption);
+    expect(plan.decision?.nodes ?? []).not.toContain('small');
+  });
+
+  it('a PDB that allows enough evictions does not block', () => {
+    const nodes = [node('big', { cpu: 8, pricePerHour: 0.384, pods: busy('big', 2, 1000) }), node('small', { cpu: 4, pods: busy('small', 1, 500) })];
+    const plan = run({ nodes, pdbs: [{ namespace: 'default', name: 'p', selector: { app: 'small' }, disruptionsAllowed: 1 }] });
+    expect(plan.decision?.nodes).toEqual(['small']);
+  });
+
+  it('does nothing when no cheaper arrangement exists', () => {
+    const nodes = [node('a', { cpu: 2, pricePerHour: 0.077, pods: busy('a', 1, 1800) }), node('b', { cpu: 2, pricePerHour: 0.077, pods: busy('b', 1, 1800) })];
+    expect(run({ nodes }).decision).toBeUndefined();
+  });
+
+  it('emptiness comes before consolidation', () => {
+    const nodes = [node('e', { emptySince: 0 }), node('a', { pods: busy('a', 1, 500) }), node('b', { pods: busy('b', 1, 500) })];
+    expect(run({ nodes }).decision?.method).toBe('Emptiness');
+  });
+
+  it('leaves nodes it does not manage alone', () => {
+    const plan = run({ nodes: [node('foreign', { nodePool: undefined, emptySince: 0 })] });
+    expect(plan.decision).toBeUndefined();
+  });
+});
