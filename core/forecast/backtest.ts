@@ -72,15 +72,16 @@ export function backtestSeries(series: RegularSeries, options: BacktestOptions):
     if (actual <= upper + 1e-9) a.covered++;
     a.n++;
   });
-  const share = new Map<string, number>();
+  const modelNames = forecaster.modelNames();
+  const chosenSteps = new Float64Array(modelNames.length);
   let origins = 0;
   const values = series.values;
   for (let i = 0; i < values.length; i++) {
     const ts = series.startSec + i * series.stepSeconds;
     currentStep = Math.round(ts / series.stepSeconds);
     if (!forecaster.update(ts, values[i]) || Number.isNaN(values[i]) || currentStep < firstScoredStep) continue;
-    const f = forecaster.forecast(H);
-    for (const name of f.modelPerStep) share.set(name, (share.get(name) ?? 0) + 1 / H);
+    const chosen = forecaster.chosenModelIndices();
+    for (let h = 0; h < H; h++) chosenSteps[chosen[h]]++;
     origins++;
   }
   const persistence = acc.get(names[0])!;
@@ -103,7 +104,7 @@ export function backtestSeries(series: RegularSeries, options: BacktestOptions):
   const models: Record<string, ModelScore> = {};
   for (const name of names.slice(0, -1)) models[name] = score(acc.get(name)!);
   const selectedModels: Record<string, number> = {};
-  for (const name of names.slice(0, -1)) selectedModels[name] = origins === 0 ? 0 : (share.get(name) ?? 0) / origins;
+  modelNames.forEach((name, m) => (selectedModels[name] = origins === 0 ? 0 : chosenSteps[m] / (origins * H)));
   return {
     trace: options.name,
     stepSeconds: series.stepSeconds,

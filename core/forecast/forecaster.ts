@@ -104,8 +104,8 @@ export interface ForecasterState {
   trackers: Record<string, TrackerState>;
 }
 
-/** Receives every scored forecast (for backtests): model name (or SELECTED), then the score. */
-export type ForecastScoreListener = (model: string, ...score: Parameters<ScoreListener>) => void;
+/** Receives every scored forecast (for backtests): model name (or SELECTED), horizon step, point, upper, actual. */
+export type ForecastScoreListener = ScoreListener;
 
 export class SeriesForecaster {
   readonly options: ForecasterOptions;
@@ -179,13 +179,9 @@ export class SeriesForecaster {
     this.lastValue = y;
     const ctx = this.ctx;
     // Score the forecasts made for this step before anything learns from it.
-    for (let m = 0; m < this.models.length; m++) {
-      const name = this.models[m].name;
-      const listener = this.listener;
-      this.trackers[m].score(step, y, listener && ((h, p, u, a) => listener(name, h, p, u, a)));
-    }
     const listener = this.listener;
-    this.selectedTracker.score(step, y, listener && ((h, p, u, a) => listener(SELECTED, h, p, u, a)));
+    for (let m = 0; m < this.models.length; m++) this.trackers[m].score(step, y, listener, this.models[m].name);
+    this.selectedTracker.score(step, y, listener, SELECTED);
     for (const model of this.models) model.observe(step, y, ctx);
     ctx.daily?.observe(step, y);
     ctx.weekly?.observe(step, y);
@@ -282,6 +278,11 @@ export class SeriesForecaster {
       recentRelMae: this.recentRelMae(H),
       season: { ...this.ctx.season },
     };
+  }
+
+  /** Index (into modelNames()) of the model chosen at each horizon step, as of the last update. */
+  chosenModelIndices(): ArrayLike<number> {
+    return this.choice;
   }
 
   /** Recent MAE of the selection relative to persistence, averaged over steps 1..H. */

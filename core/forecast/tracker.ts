@@ -26,8 +26,8 @@ export interface TrackerState {
   n: number[];
 }
 
-/** Called for each scored forecast: horizon step (1-based), point, upper band, actual. */
-export type ScoreListener = (h: number, point: number, upper: number, actual: number) => void;
+/** Called for each scored forecast: the tracker's label, horizon step (1-based), point, upper band, actual. */
+export type ScoreListener = (label: string, h: number, point: number, upper: number, actual: number) => void;
 
 export class HorizonTracker {
   private readonly mae: Float64Array;
@@ -75,7 +75,7 @@ export class HorizonTracker {
   }
 
   /** Scores every filed forecast for `step` against its actual. */
-  score(step: number, actual: number, listener?: ScoreListener): void {
+  score(step: number, actual: number, listener?: ScoreListener, label = ''): void {
     const { horizon, errorAlpha, quantile, bandRate } = this.options;
     for (let h = 1; h <= horizon; h++) {
       const origin = step - h;
@@ -92,7 +92,7 @@ export class HorizonTracker {
       const a = Math.max(errorAlpha, 1 / k);
       this.mae[h - 1] = Number.isNaN(m) ? err : m + a * (err - m);
       this.q[h - 1] += actual > u ? bandRate * quantile : -bandRate * (1 - quantile);
-      listener?.(h, p, u, actual);
+      if (listener) listener(label, h, p, u, actual);
     }
   }
 
