@@ -53,6 +53,8 @@ export class GarbageCollector {
     if (event.type === 'DELETED') {
       this.locations.delete(uid);
       this.pendingOwners.add(uid);
+      // A foreground-deleting owner waits for this dependent: look at it again.
+      for (const r of refs) this.pendingOwners.add(r);
       if (o.metadata.namespace && this.isTerminating(o.metadata.namespace)) this.pendingNamespaces.add(o.metadata.namespace);
     } else {
       this.locations.set(uid, { typeKey, namespace: o.metadata.namespace, name: o.metadata.name });

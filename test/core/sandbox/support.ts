@@ -38,7 +38,7 @@ export function raw(server: RunningApiServer, method: string, path: string, body
         servername: 'localhost',
         headers: {
           ...(token ? { Authorization: `Bearer ${token}` } : {}),
-          ...(text !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          ...(text !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) } : {}),
           ...headers,
         },
       },
