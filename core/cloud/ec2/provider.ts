@@ -342,7 +342,7 @@ export class Ec2CloudProvider implements CloudProvider {
    */
   private async adoptAfterTokenReuse(claim: NodeClaim, cause: unknown): Promise<NodeClaim> {
     for (let look = 0; look < 3; look++) {
-      await this.clock.sleep(1000 * 2 ** look);
+      await this.api.retry.sleep(1000 * 2 ** look);
       const existing = await this.findByClaimName(claim.name);
       if (existing) return this.launched(claim, existing);
     }

@@ -1,0 +1,369 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { CreateFleetCommand, CreateLaunchTemplateCommand, DescribeInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { describe, expect, it } from 'vitest';
+import { isInsufficientCapacityError, isInvalidNodeClaimError, isNodeClaimNotFoundError } from '../../../../core/cloud/errors.js';
+import { isEc2AuthorizationError, isEc2ValidationError, isNodeClassResolutionError } from '../../../../core/cloud/ec2/errors.js';
+import { fleetClientToken } from '../../../../core/cloud/ec2/provider.js';
+import { launchTemplateName } from '../../../../core/cloud/ec2/launch-templates.js';
+import { renderUserData } from '../../../../core/cloud/ec2/user-data.js';
+import { Labels } from '../../../../core/model/labels.js';
+import { MIB } from '../../../../core/model/quantity.js';
+import { awsError } from './fake-ec2.js';
+import { claim, CLUSTER, harness, nodeClass } from './builders.js';
+
+const TAGS = [
+  { Key: 'team', Value: 'platform' },
+  { Key: 'smartscale.io/nodeclaim', Value: 'default-abc12' },
+  { Key: 'smartscale.io/nodepool', Value: 'default' },
+  { Key: 'smartscale.io/cluster', Value: 'demo' },
+  { Key: 'smartscale.io/nodeclass', Value: 'default' },
+];
+
+function templateFor(imageId: string): string {
+  const userData = renderUserData({ cluster: CLUSTER, labels: { team: 'platform', [Labels.nodePool]: 'default' }, taints: [] });
+  return launchTemplateName({ clusterName: 'demo', nodeClass: nodeClass(), imageId, securityGroupIds: ['sg-0001'], userData });
+}
+
+async function expectRejection<T>(promise: Promise<T>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('Ec2CloudProvider.create', () => {
+  it('sends one instant on-demand CreateFleet: cheapest types first, every subnet zone, lowest-price, tags on instance/volume/fleet', async () => {
+    const { ec2, provider } = harness();
+    const input = claim({ requirements: [{ key: Labels.capacityType, operator: 'In', values: ['on-demand'] }] });
+    const launched = await provider.create(input);
+
+    const lt = templateFor('ami-0a1');
+    expect(ec2.mock).toHaveReceivedCommandTimes(CreateFleetCommand, 1);
+    expect(ec2.mock).toHaveReceivedCommandWith(CreateFleetCommand, {
+      Type: 'instant',
+      ClientToken: fleetClientToken('demo', claim(), 0),
+      LaunchTemplateConfigs: [
+        {
+          LaunchTemplateSpecification: { LaunchTemplateName: lt, Version: '$Latest' },
+          // t3.medium ($0.0416) before m6i.large ($0.096); us-east-1c has no free addresses; 1a uses its emptier subnet.
+          Overrides: [
+            { InstanceType: 't3.medium', SubnetId: 'subnet-0a2', AvailabilityZone: 'us-east-1a' },
+            { InstanceType: 't3.medium', SubnetId: 'subnet-0b1', AvailabilityZone: 'us-east-1b' },
+            { InstanceType: 'm6i.large', SubnetId: 'subnet-0a2', AvailabilityZone: 'us-east-1a' },
+            { InstanceType: 'm6i.large', SubnetId: 'subnet-0b1', AvailabilityZone: 'us-east-1b' },
+          ],
+        },
+      ],
+      TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: 'on-demand' },
+      OnDemandOptions: { AllocationStrategy: 'lowest-price' },
+      TagSpecifications: [
+        { ResourceType: 'instance', Tags: TAGS },
+        { ResourceType: 'volume', Tags: TAGS },
+        { ResourceType: 'fleet', Tags: TAGS },
+      ],
+    });
+    expect(launched.status).toMatchObject({ instanceType: 't3.medium', zone: 'us-east-1a', capacityType: 'on-demand', pricePerHour: 0.0416 });
+    expect(launched.status.providerId).toMatch(/^aws:\/\/\/us-east-1a\/i-[0-9a-f]{17}$/);
+    expect(launched.status.allocatable).toEqual({ milliCpu: 1930, memoryBytes: 3246 * MIB, pods: 17, gpus: 0 });
+    expect(launched.status.conditions).toEqual([{ type: 'Launched', status: 'True', reason: 'Launched', lastTransitionTime: ec2.now }]);
+    expect(launched.spec).toEqual(input.spec);
+    expect(launched.name).toBe(input.name);
+  });
+});
+
+describe('Ec2CloudProvider.create: spot, launch templates', () => {
+  it('uses spot with price-capacity-optimized when spot is allowed, one launch template per architecture, cheapest spot offering first', async () => {
+    const { ec2, provider } = harness();
+    ec2.spot('m6i.large', 'us-east-1a', 0.04);
+    ec2.spot('m6i.large', 'us-east-1b', 0.03);
+    ec2.spot('c7g.large', 'us-east-1b', 0.025);
+    const launched = await provider.create(claim({ types: ['c7g.large', 'm6i.large'] }));
+
+    expect(ec2.mock).toHaveReceivedCommandTimes(CreateFleetCommand, 1);
+    const arm = ec2.mock.commandCalls(CreateFleetCommand)[0].args[0].input;
+    expect(arm.SpotOptions).toEqual({ AllocationStrategy: 'price-capacity-optimized' });
+    expect(arm.OnDemandOptions).toBeUndefined();
+    expect(arm.TargetCapacitySpecification).toEqual({ TotalTargetCapacity: 1, DefaultTargetCapacityType: 'spot' });
+    // arm64 first: its cheapest override (c7g.large at 0.025) leads; only offerings with a spot price are listed.
+    expect(arm.LaunchTemplateConfigs?.map((c) => [c.LaunchTemplateSpecification?.LaunchTemplateName, c.Overrides?.map((o) => `${o.InstanceType}@${o.AvailabilityZone}`)])).toEqual([
+      [templateFor('ami-0b1'), ['c7g.large@us-east-1b']],
+      [templateFor('ami-0a1'), ['m6i.large@us-east-1b', 'm6i.large@us-east-1a']],
+    ]);
+    expect(launched.status).toMatchObject({ instanceType: 'c7g.large', capacityType: 'spot', zone: 'us-east-1b', pricePerHour: 0.025 });
+    expect(ec2.instances.get(launched.status.providerId!.split('/').pop()!)?.InstanceLifecycle).toBe('spot');
+  });
+
+  it('creates the launch template once with AMI, security groups, instance profile, IMDSv2, disks and join user data, then reuses it', async () => {
+    const { ec2, provider } = harness();
+    await provider.create(claim({ name: 'a' }));
+    await provider.create(claim({ name: 'b' }));
+    expect(ec2.mock).toHaveReceivedCommandTimes(CreateLaunchTemplateCommand, 1);
+    expect(ec2.mock).toHaveReceivedCommandWith(CreateLaunchTemplateCommand, {
+      LaunchTemplateName: templateFor('ami-0a1'),
+      TagSpecifications: [{ ResourceType: 'launch-template', Tags: [{ Key: 'smartscale.io/cluster', Value: 'demo' }, { Key: 'smartscale.io/nodeclass', Value: 'default' }] }],
+    });
+    const data = ec2.mock.commandCalls(CreateLaunchTemplateCommand)[0].args[0].input.LaunchTemplateData!;
+    expect(data).toMatchObject({
+      ImageId: 'ami-0a1',
+      SecurityGroupIds: ['sg-0001'],
+      IamInstanceProfile: { Name: 'SmartscaleNodeProfile' },
+      MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1, HttpProtocolIpv6: 'disabled' },
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 20, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }],
+    });
+    const userData = Buffer.from(data.UserData!, 'base64').toString('utf8');
+    expect(userData).toContain('apiServerEndpoint: "https://ABCDEF.gr7.us-east-1.eks.amazonaws.com"');
+    expect(userData).toContain('"--node-labels=karpenter.sh/nodepool=default,team=platform"');
+  });
+
+  it('re-creates a launch template deleted out of band', async () => {
+    const { ec2, provider } = harness();
+    await provider.create(claim({ name: 'a' }));
+    ec2.launchTemplates.clear();
+    const b = await provider.create(claim({ name: 'b' }));
+    expect(b.status.providerId).toBeDefined();
+    expect(ec2.mock).toHaveReceivedCommandTimes(CreateLaunchTemplateCommand, 2);
+    expect(ec2.mock).toHaveReceivedCommandTimes(CreateFleetCommand, 3);
+  });
+});
+
+describe('Ec2CloudProvider.create: insufficient capacity', () => {
+  const onDemand = [{ key: Labels.capacityType, operator: 'In' as const, values: ['on-demand'] }];
+
+  it('turns partial fleet errors into excluded offerings (for 3 minutes) while still returning the instance', async () => {
+    const { ec2, provider, clock } = harness();
+    ec2.insufficient.add('t3.medium/us-east-1a/on-demand');
+    const launched = await provider.create(claim({ requirements: onDemand }));
+    expect(launched.status).toMatchObject({ instanceType: 't3.medium', zone: 'us-east-1b' });
+    const ref = { instanceType: 't3.medium', zone: 'us-east-1a', capacityType: 'on-demand' as const };
+    expect(provider.unavailable.isUnavailable(ref)).toBe(true);
+    const offering = async () => (await provider.getInstanceTypes()).find((t) => t.name === 't3.medium')!.offerings.find((o) => o.zone === 'us-east-1a' && o.capacityType === 'on-demand');
+    expect((await offering())?.available).toBe(false);
+    clock.advance(3 * 60 * 1000);
+    expect((await offering())?.available).toBe(true);
+  });
+
+  it('falls back from spot to on-demand in a second fleet round when every spot offering is out of capacity', async () => {
+    const { ec2, provider } = harness();
+    ec2.spot('t3.medium', 'us-east-1a', 0.015);
+    ec2.spot('t3.medium', 'us-east-1b', 0.016);
+    ec2.insufficient.add('t3.medium/us-east-1a/spot');
+    ec2.insufficient.add('t3.medium/us-east-1b/spot');
+    const c = claim({ types: ['t3.medium'] });
+    const launched = await provider.create(c);
+    expect(launched.status).toMatchObject({ capacityType: 'on-demand', instanceType: 't3.medium', zone: 'us-east-1a' });
+    expect(ec2.mock).toHaveReceivedCommandTimes(CreateFleetCommand, 2);
+    expect(ec2.mock).toHaveReceivedNthCommandWith(CreateFleetCommand, 1, { ClientToken: fleetClientToken('demo', c, 0), SpotOptions: { AllocationStrategy: 'price-capacity-optimized' } });
+    expect(ec2.mock).toHaveReceivedNthCommandWith(CreateFleetCommand, 2, { ClientToken: fleetClientToken('demo', c, 1), OnDemandOptions: { AllocationStrategy: 'lowest-price' } });
+    expect(provider.unavailable.list().map((e) => e.ref)).toEqual([
+      { instanceType: 't3.medium', zone: 'us-east-1a', capacityType: 'spot' },
+      { instanceType: 't3.medium', zone: 'us-east-1b', capacityType: 'spot' },
+    ]);
+  });
+
+  it('throws InsufficientCapacityError naming every failed offering, and the next attempt fails fast without calling EC2', async () => {
+    const { ec2, provider } = harness();
+    for (const key of ['t3.medium/us-east-1a', 't3.medium/us-east-1b', 'm6i.large/us-east-1a', 'm6i.large/us-east-1b']) ec2.insufficient.add(`${key}/on-demand`);
+    const error = await expectRejection(provider.create(claim({ requirements: onDemand })));
+    expect(isInsufficientCapacityError(error)).toBe(true);
+    expect((error as { offerings: unknown[] }).offerings).toHaveLength(4);
+    expect((error as Error).message).toContain('m6i.large/us-east-1b/on-demand');
+    const again = await expectRejection(provider.create(claim({ name: 'other', requirements: onDemand })));
+    expect(isInsufficientCapacityError(again)).toBe(true);
+    expect(ec2.mock).toHaveReceivedCommandTimes(CreateFleetCommand, 1);
+  });
+});
+
+describe('Ec2CloudProvider.create: invalid claims and typed errors', () => {
+  it.each([
+    ['no node class reference', claim({ nodeClass: null })],
+    ['an unknown node class', claim({ nodeClass: 'missing' })],
+    ['instance types EC2 does not offer', claim({ types: ['x9.huge'] })],
+    ['a zone without subnets', claim({ requirements: [{ key: Labels.zone, operator: 'In', values: ['us-east-1c'] }] })],
+  ])('rejects %s with InvalidNodeClaimError', async (_, c) => {
+    const { ec2, provider } = harness();
+    expect(isInvalidNodeClaimError(await expectRejection(provider.create(c)))).toBe(true);
+    expect(ec2.mock).toHaveReceivedCommandTimes(CreateFleetCommand, 0);
+  });
+
+  it('reports a node class whose subnets match nothing as NodeClassResolutionError', async () => {
+    const { provider } = harness({ classes: [nodeClass({ subnetSelectorTerms: [{ tags: { nope: 'x' } }] })] });
+    const error = await expectRejection(provider.create(claim()));
+    expect(isNodeClassResolutionError(error)).toBe(true);
+    expect((error as Error).message).toContain('match no available subnet');
+  });
+
+  it('surfaces UnauthorizedOperation as Ec2AuthorizationError without retrying', async () => {
+    const { ec2, provider, sleeps } = harness();
+    ec2.fail('CreateFleet', awsError('UnauthorizedOperation', 403, 'You are not authorized to perform this operation.'));
+    const error = await expectRejection(provider.create(claim()));
+    expect(isEc2AuthorizationError(error)).toBe(true);
+    expect(ec2.mock).toHaveReceivedCommandTimes(CreateFleetCommand, 1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('surfaces a validation error in the fleet Errors as Ec2ValidationError', async () => {
+    const { ec2, provider } = harness();
+    ec2.fleetResponses.push({ Errors: [{ ErrorCode: 'InvalidParameterValue', ErrorMessage: 'bad block device' }] });
+    const error = await expectRejection(provider.create(claim()));
+    expect(isEc2ValidationError(error)).toBe(true);
+    expect((error as Error).message).toContain('bad block device');
+  });
+
+  it('surfaces an authorization error in the fleet Errors as Ec2AuthorizationError', async () => {
+    const { ec2, provider } = harness();
+    ec2.fleetResponses.push({ Errors: [{ ErrorCode: 'UnauthorizedOperation', ErrorMessage: 'iam:PassRole' }] });
+    expect(isEc2AuthorizationError(await expectRejection(provider.create(claim())))).toBe(true);
+  });
+});
+
+describe('Ec2CloudProvider: throttling', () => {
+  it('retries RequestLimitExceeded and 5xx with jittered exponential backoff, then succeeds', async () => {
+    const { ec2, provider, sleeps } = harness();
+    ec2.fail('CreateFleet', awsError('RequestLimitExceeded', 503), awsError('RequestLimitExceeded', 503), awsError('InternalError', 500));
+    const launched = await provider.create(claim());
+    expect(launched.status.providerId).toBeDefined();
+    expect(ec2.mock).toHaveReceivedCommandTimes(CreateFleetCommand, 4);
+    // random() = 0.5 → half of each window: 250, 500, 1000 ms.
+    expect(sleeps).toEqual([125, 250, 500]);
+    expect(ec2.liveInstances()).toHaveLength(1);
+  });
+
+  it('gives up after the attempt limit with the throttling error', async () => {
+    const { ec2, provider, sleeps } = harness({ retry: { maxAttempts: 3 } });
+    ec2.fail('DescribeInstances', ...Array.from({ length: 5 }, () => awsError('RequestLimitExceeded', 503)));
+    const error = await expectRejection(provider.list());
+    expect((error as Error).name).toBe('RequestLimitExceeded');
+    expect(sleeps).toEqual([125, 250]);
+    expect(ec2.mock).toHaveReceivedCommandTimes(DescribeInstancesCommand, 3);
+  });
+});
+
+describe('Ec2CloudProvider: idempotent launch', () => {
+  it('a controller restarted after a launch finds the instance by tag instead of launching again', async () => {
+    const { ec2, provider, restart } = harness();
+    const first = await provider.create(claim());
+    const again = await restart().create(claim());
+    expect(again.status.providerId).toBe(first.status.providerId);
+    expect(ec2.mock).toHaveReceivedCommandTimes(CreateFleetCommand, 1);
+    expect(ec2.liveInstances()).toHaveLength(1);
+  });
+
+  it('when the tag lookup lags, the same client token makes EC2 return the same instance', async () => {
+    const { ec2, provider, restart } = harness();
+    ec2.hideNewInstances = true;
+    const first = await provider.create(claim());
+    const again = await restart().create(claim());
+    expect(again.status.providerId).toBe(first.status.providerId);
+    expect(ec2.mock).toHaveReceivedCommandTimes(CreateFleetCommand, 2);
+    expect(ec2.liveInstances()).toHaveLength(1);
+  });
+
+  it('when the token was used for a different request, waits for the earlier instance to show up rather than launching a second', async () => {
+    const { ec2, provider, restart, sleeps } = harness();
+    ec2.hideNewInstances = true;
+    await provider.create(claim());
+    const restarted = restart();
+    restarted.unavailable.markUnavailable({ instanceType: 't3.medium', zone: 'us-east-1b', capacityType: 'on-demand' });
+    const error = await expectRejection(restarted.create(claim()));
+    expect((error as Error).message).toContain('not visible yet');
+    expect(sleeps).toEqual([1000, 2000, 4000]);
+    ec2.reveal();
+    const adopted = await restarted.create(claim());
+    expect(adopted.status.instanceType).toBe('t3.medium');
+    expect(ec2.liveInstances()).toHaveLength(1);
+  });
+});
+
+describe('Ec2CloudProvider get/list/delete', () => {
+  it('gets an instance as a claim and says not found for unknown, malformed, foreign and terminated instances', async () => {
+    const { ec2, provider } = harness();
+    const launched = await provider.create(claim());
+    const got = await provider.get(launched.status.providerId!);
+    expect(got.name).toBe('default-abc12');
+    expect(got.spec.nodePool).toBe('default');
+    expect(got.spec.nodeClassRef).toEqual({ group: 'smartscale.io', kind: 'EC2NodeClass', name: 'default' });
+    expect(got.status).toMatchObject({ providerId: launched.status.providerId, instanceType: 't3.medium', capacityType: 'on-demand', pricePerHour: 0.0416 });
+
+    for (const id of ['aws:///us-east-1a/i-00000000000000fff', 'not-a-provider-id', 'aws:///us-east-1a/i-XYZ']) {
+      expect(isNodeClaimNotFoundError(await expectRejection(provider.get(id)))).toBe(true);
+    }
+    const instance = [...ec2.instances.values()][0];
+    instance.Tags = instance.Tags!.map((t) => (t.Key === 'smartscale.io/cluster' ? { ...t, Value: 'someone-else' } : t));
+    expect(isNodeClaimNotFoundError(await expectRejection(provider.get(launched.status.providerId!)))).toBe(true);
+  });
+
+  it('lists every live instance of this cluster across pages, sorted by claim name', async () => {
+    const { ec2, provider } = harness();
+    for (const name of ['c', 'a', 'b']) await provider.create(claim({ name }));
+    await provider.delete((await provider.list()).find((c) => c.name === 'b')!);
+    ec2.instances.set('i-0000000000000beef', { InstanceId: 'i-0000000000000beef', State: { Name: 'running' }, Tags: [{ Key: 'Name', Value: 'not ours' }] });
+    const listed = await provider.list();
+    expect(listed.map((c) => c.name)).toEqual(['a', 'c']);
+    expect(ec2.mock.commandCalls(DescribeInstancesCommand).length).toBeGreaterThan(2);
+  });
+
+  it('deletes idempotently: terminates once, then says not found', async () => {
+    const { ec2, provider } = harness();
+    const launched = await provider.create(claim());
+    await provider.delete(launched);
+    expect(ec2.mock).toHaveReceivedCommandWith(TerminateInstancesCommand, { InstanceIds: [launched.status.providerId!.split('/').pop()!] });
+    expect(isNodeClaimNotFoundError(await expectRejection(provider.delete(launched)))).toBe(true);
+    expect(isNodeClaimNotFoundError(await expectRejection(provider.delete(launched.status.providerId!)))).toBe(true);
+    expect(isNodeClaimNotFoundError(await expectRejection(provider.get(launched.status.providerId!)))).toBe(true);
+    expect(ec2.mock).toHaveReceivedCommandTimes(TerminateInstancesCommand, 1);
+  });
+
+  it('deletes the instance of a claim that never recorded its provider ID (crash after launch)', async () => {
+    const { ec2, provider } = harness();
+    await provider.create(claim());
+    await provider.delete(claim());
+    expect(ec2.liveInstances()).toHaveLength(0);
+    expect(isNodeClaimNotFoundError(await expectRejection(provider.delete(claim())))).toBe(true);
+  });
+
+  it('treats an instance that vanished between lookup and terminate as not found', async () => {
+    const { ec2, provider } = harness();
+    const launched = await provider.create(claim());
+    ec2.fail('TerminateInstances', awsError('InvalidInstanceID.NotFound'));
+    expect(isNodeClaimNotFoundError(await expectRejection(provider.delete(launched)))).toBe(true);
+  });
+});
+
+describe('Ec2CloudProvider.getInstanceTypes', () => {
+  it('filters by the pool requirements and the node class subnet zones', async () => {
+    const { provider } = harness();
+    const pool = {
+      name: 'arm',
+      weight: 0,
+      requirements: [{ key: Labels.arch, operator: 'In' as const, values: ['arm64'] }],
+      taints: [],
+      labels: {},
+      limits: {},
+      disruption: { consolidationPolicy: 'WhenEmpty' as const, consolidateAfterMs: 0, expireAfterMs: null, budgets: [] },
+      nodeClassRef: { kind: 'EC2NodeClass', name: 'default' },
+    };
+    const types = await provider.getInstanceTypes(pool);
+    expect(types.map((t) => t.name)).toEqual(['c7g.large']);
+    // us-east-1c's only subnet has no free address; no spot prices known → on-demand only.
+    expect(types[0].offerings.map((o) => `${o.zone}/${o.capacityType}`)).toEqual(['us-east-1a/on-demand', 'us-east-1b/on-demand']);
+    const all = await provider.getInstanceTypes();
+    expect(all.map((t) => t.name).sort()).toEqual(['c7g.large', 'm6i.large', 'm6i.xlarge', 'r6i.large', 't3.medium']);
+  });
+
+  it('creates no client (and so looks for no credentials) until the first call', async () => {
+    const { ec2 } = harness();
+    let created = 0;
+    const { provider } = harness({
+      ec2,
+      createClient: () => {
+        created++;
+        return ec2.client;
+      },
+    });
+    expect(created).toBe(0);
+    await provider.getInstanceTypes();
+    expect(created).toBe(1);
+  });
+});
