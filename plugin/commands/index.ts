@@ -11,6 +11,7 @@ import { disableCommand } from './disable.js';
 import { forecastCommand } from './forecast.js';
 import { graphCommand } from './graph.js';
 import { sandboxCommand } from './sandbox.js';
+import { simulateCommand } from './simulate.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: Array<CommandModule<any, any>> = [backtestCommand, statusCommand, modeCommand, enableCommand, disableCommand, forecastCommand, graphCommand, sandboxCommand];
+export const commands: Array<CommandModule<any, any>> = [backtestCommand, statusCommand, modeCommand, enableCommand, disableCommand, forecastCommand, graphCommand, sandboxCommand, simulateCommand];
