@@ -7,12 +7,12 @@ import { createHash } from 'node:crypto';
 import { CreateFleetCommand, DescribeInstancesCommand, TerminateInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { systemClock, type Clock } from '../../model/clock.js';
 import { offeringKey, type InstanceType, type OfferingRef } from '../../model/instance-type.js';
-import { canonicalLabelKey, Labels, type Arch } from '../../model/labels.js';
+import { Labels, type Arch } from '../../model/labels.js';
 import { withCondition, type NodeClaim } from '../../model/node-claim.js';
 import type { NodePool } from '../../model/node-pool.js';
-import { labelsSatisfy, type Requirement } from '../../model/requirements.js';
 import type { MaxPodsPolicy } from '../catalog/instance-types.js';
 import { InsufficientCapacityError, InvalidNodeClaimError, NodeClaimNotFoundError } from '../errors.js';
+import { launchOptions, satisfiesRequirements } from '../launch-options.js';
 import { providerIdOf, type CloudProvider } from '../provider.js';
 import { UnavailableOfferings } from '../unavailable-offerings.js';
 import { defaultEc2Client, Ec2Api } from './api.js';
@@ -34,6 +34,8 @@ export type NodeClassSource = (name: string) => EC2NodeClass | undefined | Promi
 export interface Ec2ProviderOptions {
   readonly cluster: ClusterJoin;
   readonly nodeClasses: NodeClassSource;
+  /** Node class for claims without a `nodeClassRef`; without it such claims are invalid. */
+  readonly defaultNodeClass?: string;
   /** Region for the default client; otherwise the SDK's chain (AWS_REGION, profile, IMDS). */
   readonly region?: string;
   /** Creates the EC2 client on first use; default: region above, SDK retries off, standard credential chain. */
@@ -53,15 +55,6 @@ export interface Ec2ProviderOptions {
   readonly maxPods?: MaxPodsPolicy;
   /** CreateFleet rounds per create (each excludes what failed before). Default 3. */
   readonly maxLaunchAttempts?: number;
-}
-
-/** Well-known keys an instance type or offering can be judged on; other requirement keys are node labels set at launch. */
-const OFFERING_KEYS: ReadonlySet<string> = new Set(
-  Object.values(Labels).filter((k) => k !== Labels.nodePool && k !== Labels.hostname && k !== Labels.region),
-);
-
-function offeringRequirements(requirements: readonly Requirement[]): Requirement[] {
-  return requirements.filter((r) => OFFERING_KEYS.has(canonicalLabelKey(r.key)));
 }
 
 export function validateClusterJoin(cluster: ClusterJoin): ClusterJoin {
@@ -239,7 +232,6 @@ export class Ec2CloudProvider implements CloudProvider {
   async getInstanceTypes(nodePool?: NodePool): Promise<InstanceType[]> {
     const types = await this.instanceTypes.list();
     if (!nodePool) return types;
-    const requirements = offeringRequirements(nodePool.requirements);
     let zones: ReadonlySet<string> | undefined;
     if (nodePool.nodeClassRef) {
       const nodeClass = await this.options.nodeClasses(nodePool.nodeClassRef.name);
@@ -247,44 +239,36 @@ export class Ec2CloudProvider implements CloudProvider {
     }
     const out: InstanceType[] = [];
     for (const type of types) {
-      const offerings = type.offerings.filter(
-        (o) =>
-          (!zones || zones.has(o.zone)) &&
-          labelsSatisfy(requirements, { ...type.labels, [Labels.zone]: o.zone, [Labels.capacityType]: o.capacityType }),
-      );
+      const offerings = type.offerings.filter((o) => (!zones || zones.has(o.zone)) && satisfiesRequirements(nodePool.requirements, type, o, nodePool.name));
       if (offerings.length > 0) out.push({ ...type, offerings });
     }
     return out;
   }
 
   private async nodeClassOf(claim: NodeClaim): Promise<EC2NodeClass> {
-    const ref = claim.spec.nodeClassRef;
-    if (!ref) throw new InvalidNodeClaimError(claim.name, 'spec.nodeClassRef is required by the EC2 provider');
+    const ref = claim.spec.nodeClassRef ?? (this.options.defaultNodeClass ? { kind: 'EC2NodeClass', name: this.options.defaultNodeClass } : undefined);
+    if (!ref) throw new InvalidNodeClaimError(claim.name, 'spec.nodeClassRef is required by the EC2 provider (or set a default node class)');
     if (ref.kind !== 'EC2NodeClass') throw new InvalidNodeClaimError(claim.name, `nodeClassRef kind ${ref.kind} is not EC2NodeClass`);
     const nodeClass = await this.options.nodeClasses(ref.name);
     if (!nodeClass) throw new InvalidNodeClaimError(claim.name, `EC2NodeClass ${ref.name} not found`);
     return nodeClass;
   }
 
-  /** Offerings the claim may launch into now, and those it could use but that are excluded. */
+  /**
+   * Offerings the claim may launch into now, and those it could use but that are excluded after
+   * capacity errors. Claim matching is the shared `launchOptions` (every provider reads a claim
+   * the same way); EC2 adds: a subnet in the zone and an AMI for the architecture.
+   */
   private candidates(claim: NodeClaim, types: readonly InstanceType[], resolved: ResolvedNodeClass): { candidates: LaunchCandidate[]; excluded: OfferingRef[] } {
-    const requirements = offeringRequirements(claim.spec.requirements);
-    const allowed = new Set(claim.spec.instanceTypeOptions);
+    // Judge every offering as if available, then split, so excluded ones can be named.
+    const everyOffering = types.map((t) => ({ ...t, offerings: t.offerings.map((o) => ({ ...o, available: true })) }));
     const candidates: LaunchCandidate[] = [];
     const excluded: OfferingRef[] = [];
-    for (const type of types) {
-      if (!allowed.has(type.name) || !resolved.amis.has(type.arch)) continue;
-      for (const o of type.offerings) {
-        const subnet = resolved.subnetsByZone.get(o.zone);
-        if (!subnet) continue;
-        if (!labelsSatisfy(requirements, { ...type.labels, [Labels.zone]: o.zone, [Labels.capacityType]: o.capacityType })) continue;
-        const ref = { instanceType: type.name, zone: o.zone, capacityType: o.capacityType };
-        if (!o.available || this.unavailable.isUnavailable(ref)) {
-          excluded.push(ref);
-          continue;
-        }
-        candidates.push({ ...ref, arch: type.arch, subnetId: subnet.id, pricePerHour: o.pricePerHour });
-      }
+    for (const { type, offering, ref } of launchOptions(claim, everyOffering)) {
+      const subnet = resolved.subnetsByZone.get(ref.zone);
+      if (!subnet || !resolved.amis.has(type.arch)) continue;
+      if (this.unavailable.isUnavailable(ref)) excluded.push(ref);
+      else candidates.push({ ...ref, arch: type.arch, subnetId: subnet.id, pricePerHour: offering.pricePerHour });
     }
     return { candidates, excluded };
   }
