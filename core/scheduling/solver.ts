@@ -281,6 +281,8 @@ interface Fill {
 class PoolPacking {
   private readonly standalone = new Map<PodClass, number>();
   private readonly orders = new Map<number, PodClass[]>();
+  /** Per class: its profile's offering masks in this pool (hot path, so no map lookups). */
+  private readonly masks = new Map<PodClass, Int32Array>();
   readonly smallestCpu: number;
   readonly smallestMemory: number;
 
@@ -291,6 +293,7 @@ class PoolPacking {
   ) {
     this.smallestCpu = Math.min(...batch.map((d) => d.requests.milliCpu));
     this.smallestMemory = Math.min(...batch.map((d) => d.requests.memoryBytes));
+    for (const d of batch) this.masks.set(d, profileFor(ctx, prepared, d).masks);
   }
 
   worth(d: PodClass): number {
@@ -308,7 +311,10 @@ class PoolPacking {
     return v;
   }
 
-  /** The batch ordered for filling a node of type `t`: worth per share of the type's room, best first. */
+  /**
+   * The classes that can go on type `t`, ordered for filling it: worth per share of the type's
+   * room, best first — memory-heavy pods first on memory-rich types, CPU-heavy ones on CPU-rich.
+   */
   order(t: number): PodClass[] {
     let order = this.orders.get(t);
     if (order && order.length > 16 && remaining(order[order.length >> 1]) === 0 && order.filter((d) => remaining(d) === 0).length * 2 > order.length) {
@@ -323,7 +329,9 @@ class PoolPacking {
         const share = Math.max(r.milliCpu / Math.max(1, a.milliCpu), r.memoryBytes / Math.max(1, a.memoryBytes), r.pods / Math.max(1, a.pods), r.gpus > 0 ? r.gpus / Math.max(1, a.gpus) : 0);
         return this.worth(d) / share;
       };
-      const scored = this.batch.map((d) => [d, density(d)] as const);
+      const scored = this.batch
+        .filter((d) => this.masks.get(d)![t] !== 0 && d.requests.milliCpu <= a.milliCpu && d.requests.memoryBytes <= a.memoryBytes && d.requests.gpus <= a.gpus)
+        .map((d) => [d, density(d)] as const);
       scored.sort((x, y) => y[1] - x[1] || cmp(x[0].key, y[0].key));
       order = scored.map(([d]) => d);
       this.orders.set(t, order);
@@ -331,44 +339,49 @@ class PoolPacking {
     return order;
   }
 
-  /** Fills a fresh node of type `t` with as much of `first` as fits, then the batch in the type's order. */
   /**
    * Fills a fresh node of type `t`: first up to `firstLimit` pods of `first` (the class the node is
-   * opened for), then the batch in the type's order. Nothing is committed.
+   * opened for), then the classes in the type's order. Nothing is committed.
    */
   simulate(t: number, first: PodClass, firstLimit: number): Fill | undefined {
     const { ctx, prepared } = this;
     const type = prepared.types[t];
-    const mask0 = profileFor(ctx, prepared, first).masks[t];
+    const mask0 = this.masks.get(first)![t];
     if (mask0 === 0) return undefined;
     const state = emptyState(type, mask0, ctx.table.selectors.length);
     const joins: Array<[PodClass, number]> = [];
     let value = 0;
-    const consider = (d: PodClass, limit: number): void => {
-      const left = Math.min(limit, remaining(d));
-      if (left <= 0) return;
-      const m = profileFor(ctx, prepared, d).masks[t] & state.mask;
-      if (m === 0) return;
-      const k = maxJoin(state, d, ctx.matches.get(d)!, left);
-      if (k === 0) return;
-      state.mask = m;
-      applyJoin(state, d, k);
-      const existing = joins.find((j) => j[0] === d);
-      if (existing) existing[1] += k;
-      else joins.push([d, k]);
-      value += k * this.worth(d);
-    };
-    consider(first, firstLimit);
-    if (joins.length === 0) return undefined;
+    const firstCount = this.join(state, t, first, Math.min(firstLimit, remaining(first)));
+    if (firstCount === 0) return undefined;
+    joins.push([first, firstCount]);
+    value += firstCount * this.worth(first);
     for (const d of this.order(t)) {
       // Once no pod of the batch could fit, the rest of the order is wasted work.
       if (state.freePods === 0 || state.freeCpu < this.smallestCpu || state.freeMemory < this.smallestMemory) break;
-      const already = d === first ? joins[0][1] : 0;
-      consider(d, remaining(d) - already);
+      const r = d.requests;
+      if (r.milliCpu > state.freeCpu || r.memoryBytes > state.freeMemory) continue;
+      const left = remaining(d) - (d === first ? firstCount : 0);
+      if (left <= 0) continue;
+      const k = this.join(state, t, d, left);
+      if (k === 0) continue;
+      if (d === first) joins[0][1] += k;
+      else joins.push([d, k]);
+      value += k * this.worth(d);
     }
     return { state, joins, value };
   }
 
+  /** Adds up to `limit` pods of `d` to the simulated node; returns how many it took. */
+  private join(state: BinState, t: number, d: PodClass, limit: number): number {
+    if (limit <= 0) return 0;
+    const m = this.masks.get(d)![t] & state.mask;
+    if (m === 0) return 0;
+    const k = maxJoin(state, d, this.ctx.matches.get(d)!, limit);
+    if (k === 0) return 0;
+    state.mask = m;
+    applyJoin(state, d, k);
+    return k;
+  }
 }
 
 function fitCount(r: Resources, a: Resources): number {
