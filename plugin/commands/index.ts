@@ -10,8 +10,10 @@ import { enableCommand } from './enable.js';
 import { disableCommand } from './disable.js';
 import { forecastCommand } from './forecast.js';
 import { graphCommand } from './graph.js';
+import { nodesCommand } from './nodes.js';
+import { installCommand } from './install.js';
 import { sandboxCommand } from './sandbox.js';
 import { simulateCommand } from './simulate.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: Array<CommandModule<any, any>> = [backtestCommand, statusCommand, modeCommand, enableCommand, disableCommand, forecastCommand, graphCommand, sandboxCommand, simulateCommand];
+export const commands: Array<CommandModule<any, any>> = [backtestCommand, statusCommand, modeCommand, enableCommand, disableCommand, forecastCommand, graphCommand, nodesCommand, installCommand, sandboxCommand, simulateCommand];

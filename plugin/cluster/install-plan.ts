@@ -1,0 +1,116 @@
+/**
+ * What `install` applies, in order, for a target namespace: the manifests with the namespace set,
+ * the cluster ConfigMap (created only when absent, so a re-install keeps the chosen mode), and the
+ * webhook's certificate — generated here (CA + serving certificate in the Secret the webhook reads,
+ * CA bundle in the MutatingWebhookConfiguration) or, with cert-manager, requested from it.
+ * Pure apart from the certificate issuer, which is passed in.
+ */
+import { CLUSTER_CONFIG_NAME, DEFAULT_CLUSTER_MODE, SMARTSCALE_NAMESPACE } from '../../core/model/cluster-config.js';
+import type { ManifestDocument, ManifestObject } from './manifests.js';
+
+export interface WebhookCertificate {
+  certPem: string;
+  keyPem: string;
+  caCertPem: string;
+  /** Kept so the webhook can renew with the same CA (the Secret format of core/kube/secrets.ts). */
+  caKeyPem: string;
+}
+
+export interface InstallOptions {
+  namespace: string;
+  certManager: boolean;
+  /** Issues a certificate for the Service DNS names; called only without cert-manager and without `existing`. */
+  issue: (dnsNames: string[]) => WebhookCertificate;
+  /** A complete certificate already in the cluster's Secret: reused, so a re-install keeps the CA. */
+  existing?: WebhookCertificate;
+}
+
+export interface PlannedObject {
+  object: ManifestObject;
+  source: string;
+  /** Apply only if it does not exist yet (the cluster ConfigMap, a reused Secret). */
+  createOnly: boolean;
+}
+
+export const DEFAULT_TLS_SECRET = 'smartscale-webhook-tls';
+export const DEFAULT_WEBHOOK_SERVICE = 'smartscale-webhook';
+
+const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'NodePool', 'EC2NodeClass', 'NodeClaim', 'ClusterIssuer']);
+
+const ORDER = ['Namespace', 'CustomResourceDefinition', 'ServiceAccount', 'ClusterRole', 'Role', 'ClusterRoleBinding', 'RoleBinding', 'ConfigMap', 'Secret', 'Issuer', 'Certificate', 'Service', 'Deployment', 'PodDisruptionBudget', 'MutatingWebhookConfiguration'];
+
+function rank(kind: string): number {
+  const i = ORDER.indexOf(kind);
+  return i === -1 ? ORDER.length - 1 : i; // unknown kinds just before the webhook configuration
+}
+
+/** Replaces the default namespace name in every string (namespace fields, DNS names, selectors, CA-injection refs). */
+function renamespace(value: unknown, namespace: string): unknown {
+  if (namespace === SMARTSCALE_NAMESPACE) return value;
+  if (typeof value === 'string') return value.split(SMARTSCALE_NAMESPACE).join(namespace);
+  if (Array.isArray(value)) return value.map((v) => renamespace(v, namespace));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renamespace(v, namespace)]));
+  return value;
+}
+
+function envValue(deployment: ManifestObject, name: string): string | undefined {
+  for (const c of deployment.spec?.template?.spec?.containers ?? []) for (const e of c?.env ?? []) if (e?.name === name && typeof e.value === 'string') return e.value;
+  return undefined;
+}
+
+function serviceDnsNames(service: string, namespace: string): string[] {
+  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
+}
+
+const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+
+export interface InstallPlan {
+  objects: PlannedObject[];
+  secretName: string;
+  serviceName: string;
+  certificate: 'generated' | 'reused' | 'cert-manager';
+}
+
+export function planInstall(documents: readonly ManifestDocument[], options: InstallOptions): InstallPlan {
+  const { namespace } = options;
+  const objects: PlannedObject[] = documents.map((d) => {
+    const object = renamespace(structuredClone(d.object), namespace) as ManifestObject;
+    if (!CLUSTER_SCOPED.has(object.kind)) object.metadata.namespace = namespace;
+    return { object, source: d.source, createOnly: false };
+  });
+  if (!objects.some((o) => o.object.kind === 'Namespace' && o.object.metadata.name === namespace)) {
+    objects.push({ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'app.kubernetes.io/part-of': 'smartscale' } } }, source: '(generated)', createOnly: false });
+  }
+  if (!objects.some((o) => o.object.kind === 'ConfigMap' && o.object.metadata.name === CLUSTER_CONFIG_NAME)) {
+    objects.push({
+      object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: CLUSTER_CONFIG_NAME, namespace, labels: { 'app.kubernetes.io/part-of': 'smartscale' } }, data: { mode: DEFAULT_CLUSTER_MODE } },
+      source: '(generated)',
+      createOnly: true,
+    });
+  }
+  const deployment = objects.find((o) => o.object.kind === 'Deployment')?.object;
+  const webhookConfig = objects.find((o) => o.object.kind === 'MutatingWebhookConfiguration')?.object;
+  const serviceName: string = webhookConfig?.webhooks?.[0]?.clientConfig?.service?.name ?? (deployment && envValue(deployment, 'SMARTSCALE_WEBHOOK_SERVICE')) ?? DEFAULT_WEBHOOK_SERVICE;
+  const certManagerSecret = objects.find((o) => o.object.kind === 'Certificate')?.object.spec?.secretName;
+  const secretName: string = (deployment && envValue(deployment, 'SMARTSCALE_WEBHOOK_CERT_SECRET')) ?? certManagerSecret ?? DEFAULT_TLS_SECRET;
+  let certificate: InstallPlan['certificate'] = 'cert-manager';
+  if (!options.certManager) {
+    const cert = options.existing ?? options.issue(serviceDnsNames(serviceName, namespace));
+    certificate = options.existing ? 'reused' : 'generated';
+    objects.push({
+      object: {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/tls',
+        metadata: { name: secretName, namespace, labels: { 'app.kubernetes.io/part-of': 'smartscale' } },
+        data: { 'tls.crt': b64(cert.certPem), 'tls.key': b64(cert.keyPem), 'ca.crt': b64(cert.caCertPem), 'ca.key': b64(cert.caKeyPem) },
+      },
+      source: '(generated)',
+      // A reused Secret is already there; applying it again could only race the webhook's renewal.
+      createOnly: options.existing !== undefined,
+    });
+    for (const hook of webhookConfig?.webhooks ?? []) hook.clientConfig = { ...hook.clientConfig, caBundle: b64(cert.caCertPem) };
+  }
+  objects.sort((a, b) => rank(a.object.kind) - rank(b.object.kind));
+  return { objects, secretName, serviceName, certificate };
+}

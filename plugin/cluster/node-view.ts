@@ -1,0 +1,116 @@
+/**
+ * Nodes as `nodes` shows them: each Node joined with its NodeClaim (when smartscale launched it),
+ * the requests of the pods bound to it over its allocatable, and its age. NodeClaims that have no
+ * Node yet (launching) are rows too. Pure.
+ */
+import type { KubeObject } from '../../core/kube/client.js';
+import { addResources, maxResources, resourcesFromList, ZERO_RESOURCES, type Resources } from '../../core/model/resources.js';
+import type { NodeClaimView } from './node-claims.js';
+
+export interface NodeRow {
+  /** Node name, or "-" for a claim without a Node yet. */
+  node: string;
+  nodeClaim?: string;
+  nodePool?: string;
+  instanceType?: string;
+  capacityType?: string;
+  zone?: string;
+  state: string;
+  pricePerHour?: number;
+  predicted?: boolean;
+  pods: number;
+  requested: Resources;
+  allocatable: Resources;
+  cpuUtilization?: number;
+  memoryUtilization?: number;
+  createdAt?: string;
+}
+
+function safeResources(list: Record<string, unknown> | undefined, warnings: string[], what: string): Resources {
+  try {
+    return resourcesFromList(list as Record<string, string> | undefined);
+  } catch (error) {
+    warnings.push(`${what}: ${(error as Error).message}`);
+    return ZERO_RESOURCES;
+  }
+}
+
+/** A pod's effective requests: max(sum of containers, largest init container), plus overhead. */
+export function podRequests(pod: KubeObject, warnings: string[]): Resources {
+  const where = `pod ${pod.metadata.namespace}/${pod.metadata.name}`;
+  let sum = ZERO_RESOURCES;
+  for (const c of pod.spec?.containers ?? []) sum = addResources(sum, safeResources(c?.resources?.requests, warnings, where));
+  let init = ZERO_RESOURCES;
+  for (const c of pod.spec?.initContainers ?? []) init = maxResources(init, safeResources(c?.resources?.requests, warnings, where));
+  const total = addResources(maxResources(sum, init), safeResources(pod.spec?.overhead, warnings, where));
+  return { ...total, pods: 1 };
+}
+
+function isActive(pod: KubeObject): boolean {
+  const phase = pod.status?.phase;
+  return phase !== 'Succeeded' && phase !== 'Failed';
+}
+
+function nodeReady(node: KubeObject): boolean {
+  const conditions: any[] = Array.isArray(node.status?.conditions) ? node.status.conditions : [];
+  return conditions.some((c) => c?.type === 'Ready' && c?.status === 'True');
+}
+
+export function nodeRows(nodes: readonly KubeObject[], pods: readonly KubeObject[], claims: readonly NodeClaimView[] | null, warnings: string[]): NodeRow[] {
+  const byNode = new Map<string, { count: number; requested: Resources }>();
+  for (const pod of pods) {
+    const nodeName = pod.spec?.nodeName;
+    if (!nodeName || !isActive(pod)) continue;
+    const entry = byNode.get(nodeName) ?? { count: 0, requested: ZERO_RESOURCES };
+    entry.count++;
+    entry.requested = addResources(entry.requested, podRequests(pod, warnings));
+    byNode.set(nodeName, entry);
+  }
+  const claimByNode = new Map((claims ?? []).filter((c) => c.nodeName).map((c) => [c.nodeName!, c]));
+  const rows: NodeRow[] = [];
+  for (const node of nodes) {
+    const name = node.metadata.name ?? '';
+    const claim = claimByNode.get(name);
+    claimByNode.delete(name);
+    const allocatable = safeResources(node.status?.allocatable, warnings, `node ${name}`);
+    const used = byNode.get(name) ?? { count: 0, requested: ZERO_RESOURCES };
+    const labels = node.metadata.labels ?? {};
+    rows.push({
+      node: name,
+      nodeClaim: claim?.name,
+      nodePool: claim?.nodePool ?? labels['smartscale.io/nodepool'],
+      instanceType: claim?.instanceType ?? labels['node.kubernetes.io/instance-type'],
+      capacityType: claim?.capacityType,
+      zone: claim?.zone ?? labels['topology.kubernetes.io/zone'],
+      state: node.metadata.deletionTimestamp ? 'Deleting' : node.spec?.unschedulable ? 'Cordoned' : nodeReady(node) ? 'Ready' : 'NotReady',
+      pricePerHour: claim?.pricePerHour,
+      predicted: claim?.predicted,
+      pods: used.count,
+      requested: used.requested,
+      allocatable,
+      cpuUtilization: allocatable.milliCpu > 0 ? used.requested.milliCpu / allocatable.milliCpu : undefined,
+      memoryUtilization: allocatable.memoryBytes > 0 ? used.requested.memoryBytes / allocatable.memoryBytes : undefined,
+      createdAt: claim?.createdAt ?? node.metadata.creationTimestamp,
+    });
+  }
+  // Claims whose Node is not there (yet, or any more).
+  for (const claim of claims ?? []) {
+    if (claim.nodeName && !claimByNode.has(claim.nodeName)) continue;
+    rows.push({
+      node: claim.nodeName ?? '-',
+      nodeClaim: claim.name,
+      nodePool: claim.nodePool,
+      instanceType: claim.instanceType,
+      capacityType: claim.capacityType,
+      zone: claim.zone,
+      state: claim.state,
+      pricePerHour: claim.pricePerHour,
+      predicted: claim.predicted,
+      pods: 0,
+      requested: ZERO_RESOURCES,
+      allocatable: ZERO_RESOURCES,
+      createdAt: claim.createdAt,
+    });
+  }
+  return rows.sort((a, b) => (a.nodePool ?? '~').localeCompare(b.nodePool ?? '~') || a.node.localeCompare(b.node) || (a.nodeClaim ?? '').localeCompare(b.nodeClaim ?? ''));
+}
