@@ -106,7 +106,12 @@ export async function evictPod(api: ApiCore, pods: ResourceType, pdbs: ResourceT
   if (budgets.length > 1) throw new ApiError(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
   if (budgets.length === 1 && isReady(pod) && !pod.metadata.deletionTimestamp) {
     const budget = budgets[0];
-    const state = budgetState(budget, all);
+    const replicas = (ns: string, kind: string, name: string): number | undefined => {
+      const type = api.registry.byKind('apps', kind);
+      const owner = type ? api.find(type, ns, name) : undefined;
+      return typeof owner?.spec?.replicas === 'number' ? owner.spec.replicas : undefined;
+    };
+    const state = budgetState(budget, all, replicas);
     if (state.disruptionsAllowed <= 0) {
       throw new ApiError(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", {
         causes: [{ reason: 'DisruptionBudget', message: `The disruption budget ${budget.metadata.name} needs ${state.desiredHealthy} healthy pods and has ${state.currentHealthy} currently` }],

@@ -35,7 +35,10 @@ export class DisruptionController {
     const pdb = this.ctx.informers.pdbs.get(name, namespace);
     if (!pdb) return;
     const pods = this.ctx.informers.pods.list().filter((p) => p.metadata.namespace === namespace);
-    const s = budgetState(pdb, pods);
+    const s = budgetState(pdb, pods, (ns, kind, ownerName) => {
+      const owner = kind === 'ReplicaSet' ? this.ctx.informers.replicaSets.get(ownerName, ns) : undefined;
+      return typeof owner?.spec?.replicas === 'number' ? owner.spec.replicas : undefined;
+    });
     const status = {
       ...(pdb.status ?? {}),
       observedGeneration: pdb.metadata.generation,
