@@ -51,6 +51,7 @@ interface Context {
   readonly pools: PreparedPool[];
   readonly profiles: Map<string, RequirementProfile>;
   readonly classProfiles: Map<PodClass, RequirementProfile[]>;
+  readonly acceptable: Map<string, TypeChoice[]>;
   readonly matches: Map<PodClass, Uint8Array>;
   readonly limitBlocked: Set<PodClass>;
 }
@@ -60,7 +61,7 @@ export function solve(input: SchedulingInput): SchedulingResult {
   const table = buildSelectorTable([...input.pods, ...boundPods]);
   let classes = buildPodClasses(input.pods, table);
   const pools = preparePools(input.nodePools, input.instanceTypes, input.excludedOfferings, existingPoolUsage(input));
-  const ctx: Context = { input, table, pools, profiles: new Map(), classProfiles: new Map(), matches: new Map(), limitBlocked: new Set() };
+  const ctx: Context = { input, table, pools, profiles: new Map(), classProfiles: new Map(), acceptable: new Map(), matches: new Map(), limitBlocked: new Set() };
 
   const existingBins = input.existingNodes
     .filter((n) => !n.unschedulable)
@@ -503,6 +504,17 @@ interface TypeChoice {
 
 /** Types of the bin's pool that can hold everything on the bin, cheapest first. */
 function acceptableTypes(ctx: Context, bin: Bin): TypeChoice[] {
+  const prepared = bin.pool!;
+  // Repeated patterns give many identical bins: compute once per content.
+  const signature = `${prepared.index}|${[...bin.classes].map((c) => c.index).sort((a, b) => a - b).join(',')}|${bin.usedCpu}|${bin.usedMemory}|${bin.usedPods}|${bin.usedGpus}`;
+  const cached = ctx.acceptable.get(signature);
+  if (cached) return cached;
+  const choices = computeAcceptableTypes(ctx, bin);
+  ctx.acceptable.set(signature, choices);
+  return choices;
+}
+
+function computeAcceptableTypes(ctx: Context, bin: Bin): TypeChoice[] {
   const prepared = bin.pool!;
   const profiles = [...bin.classes].map((c) => profileFor(ctx, prepared, c));
   const used = { milliCpu: bin.usedCpu, memoryBytes: bin.usedMemory, pods: bin.usedPods, gpus: bin.usedGpus };
