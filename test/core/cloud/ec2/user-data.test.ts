@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { kubeletSettableLabel, renderUserData } from '../../../../core/cloud/ec2/user-data.js';
+import { CLUSTER } from './builders.js';
+
+describe('user data', () => {
+  it('renders a nodeadm NodeConfig with labels and taints, then the node class part', () => {
+    const text = renderUserData({
+      cluster: CLUSTER,
+      labels: { 'karpenter.sh/nodepool': 'default', 'kubernetes.io/hostname': 'no', team: 'a b' },
+      taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }, { key: 'startup', effect: 'NoExecute' }],
+      extra: '#!/bin/bash\necho hi',
+    });
+    expect(text).toBe(
+      [
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="//"',
+        '',
+        '--//',
+        'Content-Type: application/node.eks.aws',
+        '',
+        '---',
+        'apiVersion: node.eks.aws/v1alpha1',
+        'kind: NodeConfig',
+        'spec:',
+        '  cluster:',
+        '    name: "demo"',
+        '    apiServerEndpoint: "https://ABCDEF.gr7.us-east-1.eks.amazonaws.com"',
+        '    certificateAuthority: "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"',
+        '    cidr: "10.100.0.0/16"',
+        '  kubelet:',
+        '    flags:',
+        '      - "--node-labels=karpenter.sh/nodepool=default,team=a b"',
+        '      - "--register-with-taints=dedicated=gpu:NoSchedule,startup:NoExecute"',
+        '',
+        '--//',
+        'Content-Type: text/x-shellscript; charset="us-ascii"',
+        '',
+        '#!/bin/bash',
+        'echo hi',
+        '',
+        '--//--',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('types the node class part by its first line', () => {
+    expect(renderUserData({ cluster: CLUSTER, labels: {}, taints: [], extra: '#cloud-config\nruncmd: []' })).toContain('Content-Type: text/cloud-config');
+    expect(renderUserData({ cluster: CLUSTER, labels: {}, taints: [], extra: 'apiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig' })).toMatch(/--\/\/\nContent-Type: application\/node.eks.aws\n\napiVersion/);
+    expect(renderUserData({ cluster: CLUSTER, labels: {}, taints: [] })).toContain('    flags: []');
+  });
+
+  it.each([
+    ['team', true],
+    ['karpenter.sh/nodepool', true],
+    ['node.kubernetes.io/instance-type', true],
+    ['kubernetes.io/hostname', false],
+    ['node-role.kubernetes.io/worker', false],
+    ['example.k8s.io/x', false],
+  ])('kubelet may set %s: %s', (key, ok) => {
+    expect(kubeletSettableLabel(key)).toBe(ok);
+  });
+});
