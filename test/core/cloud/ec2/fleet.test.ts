@@ -47,7 +47,7 @@ describe('fleet response', () => {
         Errors: [
           { ErrorCode: 'InsufficientInstanceCapacity', LaunchTemplateAndOverrides: { Overrides: { InstanceType: 'c5.large', AvailabilityZone: 'z-b' } } },
           { ErrorCode: 'InsufficientInstanceCapacity', LaunchTemplateAndOverrides: { Overrides: { InstanceType: 'c5.large', AvailabilityZone: 'z-b' } } },
-          { ErrorCode: 'UnfulfillableCapacity', Lifecycle: 'on-demand', LaunchTemplateAndOverrides: { Overrides: { InstanceType: 'c6.large', SubnetId: 'subnet-a' } } },
+          { ErrorCode: 'UnfulfillableCapacity', Lifecycle: 'on-demand', LaunchTemplateAndOverrides: { Overrides: { InstanceType: 'c6i.large', SubnetId: 'subnet-a' } } },
           { ErrorCode: 'InvalidFleetConfiguration', ErrorMessage: 'odd' },
         ],
       },
@@ -57,7 +57,7 @@ describe('fleet response', () => {
     expect(outcome.instance).toEqual({ instanceId: 'i-1', instanceType: 'm5.large', zone: 'z-a', capacityType: 'spot' });
     expect(outcome.insufficient).toEqual([
       { instanceType: 'c5.large', zone: 'z-b', capacityType: 'spot' },
-      { instanceType: 'c6.large', zone: 'z-a', capacityType: 'on-demand' },
+      { instanceType: 'c6i.large', zone: 'z-a', capacityType: 'on-demand' },
     ]);
     expect(outcome.otherErrors).toEqual([{ code: 'InvalidFleetConfiguration', message: 'odd' }]);
   });
