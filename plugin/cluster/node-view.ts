@@ -112,5 +112,7 @@ export function nodeRows(nodes: readonly KubeObject[], pods: readonly KubeObject
       createdAt: claim.createdAt,
     });
   }
-  return rows.sort((a, b) => (a.nodePool ?? '~').localeCompare(b.nodePool ?? '~') || a.node.localeCompare(b.node) || (a.nodeClaim ?? '').localeCompare(b.nodeClaim ?? ''));
+  // smartscale's pools first (by name), nodes it does not manage last.
+  const poolKey = (r: NodeRow) => (r.nodePool === undefined ? `1` : `0${r.nodePool}`);
+  return rows.sort((a, b) => poolKey(a).localeCompare(poolKey(b)) || a.node.localeCompare(b.node) || (a.nodeClaim ?? '').localeCompare(b.nodeClaim ?? ''));
 }

@@ -37,7 +37,7 @@ export function formatNumber(value: number | undefined): string {
 
 export function formatDollars(perHour: number | undefined): string {
   if (perHour === undefined || !Number.isFinite(perHour)) return '-';
-  return `$${perHour.toFixed(perHour < 1 ? 4 : 2)}`;
+  return `$${perHour.toFixed(3)}`;
 }
 
 export function formatPercent(fraction: number | undefined): string {

@@ -50,7 +50,7 @@ export const poolColumns: Array<Column<PoolSummary>> = [
   { header: 'NODEPOOL', value: (p) => p.nodePool },
   { header: 'NODES', value: (p) => String(p.nodes) },
   { header: 'PENDING', value: (p) => String(p.pending) },
-  { header: 'INSTANCE-TYPES', value: (p) => p.instanceTypes.map((t) => `${t.type}x${t.count}`).join(',') },
+  { header: 'INSTANCE-TYPES', value: (p) => p.instanceTypes.map((t) => `${t.type}(${t.count})`).join(',') },
   { header: 'COST/HOUR', value: (p) => `${formatDollars(p.costPerHour)}${p.unpriced ? ` (+${p.unpriced} unpriced)` : ''}` },
   { header: 'PREDICTED', value: (p) => String(p.predicted), wide: true },
 ];

@@ -1,0 +1,101 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resourceFor } from '../../../plugin/cluster/install-apply.js';
+import { planInstall, type WebhookCertificate } from '../../../plugin/cluster/install-plan.js';
+import { applyJsonPatch, findManifestsDir, readManifests } from '../../../plugin/cluster/manifests.js';
+
+const MANIFESTS = resolve(import.meta.dirname, '../../../manifests');
+const fakeCert = (tag: string): WebhookCertificate => ({ certPem: `cert-${tag}`, keyPem: `key-${tag}`, caCertPem: `ca-${tag}`, caKeyPem: `cakey-${tag}` });
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+describe('reading the shipped manifests', () => {
+  it('finds manifests/ above the plugin', () => {
+    expect(findManifestsDir()).toBe(MANIFESTS);
+  });
+
+  it('reads the CRDs and the kustomization resources, not the examples', () => {
+    const docs = readManifests(MANIFESTS);
+    const kinds = docs.map((d) => `${d.object.kind}/${d.object.metadata.name}`);
+    expect(kinds).toEqual(expect.arrayContaining(['CustomResourceDefinition/nodeclaims.smartscale.io', 'CustomResourceDefinition/nodepools.smartscale.io', 'Namespace/smartscale-system', 'MutatingWebhookConfiguration/smartscale-webhook', 'Deployment/smartscale-webhook', 'Service/smartscale-webhook']));
+    expect(kinds.some((k) => k.startsWith('NodePool/'))).toBe(false);
+    for (const d of docs) expect(() => resourceFor(d.object)).not.toThrow();
+  });
+
+  it('applies the cert-manager component: its Certificate and its patches', () => {
+    const docs = readManifests(MANIFESTS, ['webhook/cert-manager']);
+    const mwc = docs.find((d) => d.object.kind === 'MutatingWebhookConfiguration')!.object;
+    expect(mwc.metadata.annotations?.['cert-manager.io/inject-ca-from']).toBe('smartscale-system/smartscale-webhook');
+    expect(docs.some((d) => d.object.kind === 'Certificate')).toBe(true);
+    const env = docs.find((d) => d.object.kind === 'Deployment')!.object.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
+    expect(env).toContain('SMARTSCALE_WEBHOOK_CERT_DIR');
+  });
+
+  it('refuses kustomize features it does not implement, and bad documents', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'manifests-'));
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [a.yaml]\nnamePrefix: x-\n');
+    writeFileSync(join(dir, 'a.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n');
+    expect(() => readManifests(dir)).toThrow(/"namePrefix" is not supported/);
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [b.yaml]\n');
+    writeFileSync(join(dir, 'b.yaml'), 'kind: ConfigMap\n');
+    expect(() => readManifests(dir)).toThrow(/needs apiVersion, kind and metadata.name/);
+    mkdirSync(join(dir, 'sub'));
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [missing.yaml]\n');
+    expect(() => readManifests(dir)).toThrow(/does not exist/);
+  });
+
+  it('JSON 6902 add/replace/remove', () => {
+    const o = { apiVersion: 'v1', kind: 'X', metadata: { name: 'x' }, spec: { list: [1, 2], a: 1 } };
+    expect(applyJsonPatch(o, [{ op: 'add', path: '/spec/list/-', value: 3 }, { op: 'replace', path: '/spec/a', value: 2 }, { op: 'remove', path: '/spec/list/0' }]).spec).toEqual({ list: [2, 3], a: 2 });
+    expect(o.spec.list).toEqual([1, 2]);
+    expect(() => applyJsonPatch(o, [{ op: 'add', path: '/nope/x', value: 1 }])).toThrow(/path does not exist/);
+  });
+});
+
+describe('planInstall', () => {
+  const docs = readManifests(MANIFESTS);
+
+  it('generates the certificate: Secret in the webhook format, CA bundle on every webhook, names for the Service', () => {
+    let names: string[] = [];
+    const plan = planInstall(docs, { namespace: 'smartscale-system', certManager: false, issue: (n) => ((names = n), fakeCert('new')) });
+    expect(plan).toMatchObject({ certificate: 'generated', secretName: 'smartscale-webhook-tls', serviceName: 'smartscale-webhook' });
+    expect(names).toEqual(['smartscale-webhook', 'smartscale-webhook.smartscale-system', 'smartscale-webhook.smartscale-system.svc', 'smartscale-webhook.smartscale-system.svc.cluster.local']);
+    const secret = plan.objects.find((o) => o.object.kind === 'Secret')!;
+    expect(secret.object.type).toBe('kubernetes.io/tls');
+    expect(secret.object.data).toEqual({ 'tls.crt': b64('cert-new'), 'tls.key': b64('key-new'), 'ca.crt': b64('ca-new'), 'ca.key': b64('cakey-new') });
+    const mwc = plan.objects.find((o) => o.object.kind === 'MutatingWebhookConfiguration')!.object;
+    expect(mwc.webhooks.every((w: any) => w.clientConfig.caBundle === b64('ca-new'))).toBe(true);
+  });
+
+  it('orders objects so dependencies come first and the webhook configuration last', () => {
+    const kinds = planInstall(docs, { namespace: 'smartscale-system', certManager: false, issue: () => fakeCert('x') }).objects.map((o) => o.object.kind);
+    expect(kinds[0]).toBe('Namespace');
+    expect(kinds.at(-1)).toBe('MutatingWebhookConfiguration');
+    expect(kinds.indexOf('CustomResourceDefinition')).toBeLessThan(kinds.indexOf('Deployment'));
+    expect(kinds.indexOf('Secret')).toBeLessThan(kinds.indexOf('Deployment'));
+  });
+
+  it('reuses an existing certificate without re-applying its Secret, and creates the cluster ConfigMap only when absent', () => {
+    const plan = planInstall(docs, { namespace: 'smartscale-system', certManager: false, existing: fakeCert('old'), issue: () => expect.unreachable() as never });
+    expect(plan.certificate).toBe('reused');
+    expect(plan.objects.find((o) => o.object.kind === 'Secret')!.createOnly).toBe(true);
+    const cm = plan.objects.find((o) => o.object.kind === 'ConfigMap' && o.object.metadata.name === 'smartscale-config')!;
+    expect(cm).toMatchObject({ createOnly: true, object: { data: { mode: 'observe' }, metadata: { namespace: 'smartscale-system' } } });
+  });
+
+  it('moves everything to another namespace, DNS names and selectors included', () => {
+    const plan = planInstall(docs, { namespace: 'autoscaling', certManager: false, issue: () => fakeCert('x') });
+    const text = JSON.stringify(plan.objects.map((o) => o.object));
+    expect(text).not.toContain('smartscale-system');
+    expect(plan.objects.find((o) => o.object.kind === 'Namespace')!.object.metadata.name).toBe('autoscaling');
+    for (const o of plan.objects) if (resourceFor(o.object).namespaced) expect(o.object.metadata.namespace).toBe('autoscaling');
+  });
+
+  it('with cert-manager issues nothing and adds no Secret', () => {
+    const plan = planInstall(readManifests(MANIFESTS, ['webhook/cert-manager']), { namespace: 'smartscale-system', certManager: true, issue: () => expect.unreachable() as never });
+    expect(plan.certificate).toBe('cert-manager');
+    expect(plan.objects.some((o) => o.object.kind === 'Secret')).toBe(false);
+    expect(plan.objects.some((o) => o.object.kind === 'Certificate')).toBe(true);
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { nodeClaimView } from '../../../plugin/cluster/node-claims.js';
+import { nodeRows, podRequests } from '../../../plugin/cluster/node-view.js';
+import { nodeColumns } from '../../../plugin/commands/nodes.js';
+import { renderTable } from '../../../plugin/render/table.js';
+import { node, nodeClaim, NOW, pod } from '../builders.js';
+
+function rows() {
+  const warnings: string[] = [];
+  const nodes = [node('n1', { cpu: '2', memory: '8Gi', pods: '29' }), node('static-1', { cpu: '4', memory: '16Gi', pods: '110' }, { 'node.kubernetes.io/instance-type': 'm5.xlarge' })];
+  const pods = [pod('a', 'n1', { cpu: '500m', memory: '1Gi' }), pod('b', 'n1', { cpu: '1', memory: '2Gi' }), pod('done', 'n1', { cpu: '1' }, 'Succeeded'), pod('pending', undefined, { cpu: '1' }), pod('c', 'static-1', { cpu: '1' })];
+  const claims = [nodeClaim('default-a', { node: 'n1', ready: true }), nodeClaim('default-b', { type: 'c6i.xlarge', price: '0.17', predicted: true })].map(nodeClaimView);
+  return { rows: nodeRows(nodes, pods, claims, warnings), warnings };
+}
+
+describe('nodes', () => {
+  it('joins Nodes with their claims and sums requests of running pods', () => {
+    const { rows: r, warnings } = rows();
+    expect(warnings).toEqual([]);
+    const n1 = r.find((x) => x.node === 'n1')!;
+    expect(n1).toMatchObject({ nodeClaim: 'default-a', nodePool: 'default', pods: 2, cpuUtilization: 0.75, memoryUtilization: 0.375 });
+    expect(r.find((x) => x.nodeClaim === 'default-b')).toMatchObject({ node: '-', state: 'Launched', predicted: true });
+    expect(r.find((x) => x.node === 'static-1')).toMatchObject({ nodeClaim: undefined, instanceType: 'm5.xlarge', cpuUtilization: 0.25 });
+  });
+
+  it('table (snapshot)', () => {
+    expect(renderTable(nodeColumns(NOW), rows().rows, false)).toMatchSnapshot();
+    expect(renderTable(nodeColumns(NOW), rows().rows, true)).toMatchSnapshot();
+  });
+
+  it('counts effective pod requests: max(containers, init) plus overhead; bad quantities warn', () => {
+    const warnings: string[] = [];
+    const p = { metadata: { name: 'p', namespace: 'x' }, spec: { containers: [{ resources: { requests: { cpu: '100m' } } }, { resources: { requests: { cpu: '100m' } } }], initContainers: [{ resources: { requests: { cpu: '500m' } } }], overhead: { cpu: '10m' } } };
+    expect(podRequests(p, warnings).milliCpu).toBe(510);
+    expect(warnings).toEqual([]);
+    const bad = { metadata: { name: 'q', namespace: 'x' }, spec: { containers: [{ resources: { requests: { cpu: '1', memory: 'lots' } } }] } };
+    expect(podRequests(bad, warnings).milliCpu).toBe(0);
+    expect(warnings[0]).toContain('pod x/q');
+  });
+});
