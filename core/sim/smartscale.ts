@@ -27,9 +27,19 @@ export interface SmartscaleOptions {
   /** Largest share of replicas removed per decision. */
   maxScaleDownFraction: number;
   consolidation: 'WhenEmpty' | 'WhenEmptyOrUnderutilized';
+  /**
+   * Buckets ahead whose predicted pods keep their free capacity from consolidation; undefined =
+   * the node lead time (what a node launched now could still serve in time).
+   */
+  reserveSteps?: number;
+  /**
+   * Start pods for the peak within the node lead time rather than the pod lead time: the nodes for
+   * them are held anyway, and a running pod serves a surge at once where an empty slot needs 20 s.
+   */
+  podsForNodeLead: boolean;
 }
 
-export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, consolidation: 'WhenEmptyOrUnderutilized' };
+export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true };
 
 const RECENT = 8;
 
@@ -41,7 +51,7 @@ export class SmartscaleStrategy implements Strategy {
   private readonly recent: number[][];
   private readonly consolidator: Consolidator;
   private fed = 0;
-  /** Per service: replicas wanted now and the peak within the node lead time and the horizon. */
+  /** Per service: replicas wanted now, the peak within the node lead time, and within the reserve window. */
   private target: number[];
   private nodePeak: number[];
   private horizonPeak: number[];
@@ -139,12 +149,15 @@ export class SmartscaleStrategy implements Strategy {
     const nodeLead = 1 + Math.ceil((timing.metricsLagSeconds + timing.nodeReadySeconds + timing.podStartSeconds) / step);
     services.forEach((s, i) => {
       const upperRps = merged[s.name].upper.map((u) => u / step);
-      const plan = planReplicas(upperRps, s.rpsPerPod, { minReplicas: 1, maxReplicas: 100_000 }, podLead);
+      const plan = planReplicas(upperRps, s.rpsPerPod, { minReplicas: 1, maxReplicas: 100_000 }, this.options.podsForNodeLead ? nodeLead : podLead);
       this.target[i] = plan.target;
       let nodePeak = 0;
       for (let h = 0; h < Math.min(nodeLead, plan.perStep.length); h++) nodePeak = Math.max(nodePeak, plan.perStep[h]);
       this.nodePeak[i] = nodePeak;
-      this.horizonPeak[i] = plan.peak;
+      const reserveSteps = Math.max(nodeLead, this.options.reserveSteps ?? nodeLead);
+      let reservePeak = 0;
+      for (let h = 0; h < Math.min(reserveSteps, plan.perStep.length); h++) reservePeak = Math.max(reservePeak, plan.perStep[h]);
+      this.horizonPeak[i] = reservePeak;
     });
   }
 }
