@@ -53,9 +53,27 @@ export function allowedDisruptions(pool: NodePool, reason: DisruptionReason, tot
   let allowed = Infinity;
   for (const budget of budgets) {
     if (budget.reasons && !budget.reasons.includes(reason)) continue;
-    if (!budgetActive(budget, now)) continue;
-    allowed = Math.min(allowed, budgetNodes(budget.nodes, totalNodes));
+    try {
+      if (!budgetActive(budget, now)) continue;
+      allowed = Math.min(allowed, budgetNodes(budget.nodes, totalNodes));
+    } catch (error) {
+      if (!(error instanceof BudgetError)) throw error;
+      // A budget we cannot read protects everything rather than nothing (validate specs up front
+      // with validateBudget to report it).
+      allowed = 0;
+    }
   }
   if (allowed === Infinity) allowed = totalNodes;
   return Math.max(0, allowed - disrupting);
+}
+
+/** Checks a budget fully (count or percentage, cron syntax, duration); returns the problem or undefined. */
+export function validateBudget(budget: DisruptionBudget): string | undefined {
+  try {
+    budgetNodes(budget.nodes, 100);
+    budgetActive(budget, 0);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedDisruptions, budgetActive, budgetNodes, BudgetError } from '../../../core/disruption/budgets.js';
+import { allowedDisruptions, budgetActive, budgetNodes, BudgetError, validateBudget } from '../../../core/disruption/budgets.js';
 import type { DisruptionBudget } from '../../../core/model/node-pool.js';
 import { nodePool } from '../scheduling/builders.js';
 
@@ -49,7 +49,19 @@ describe('allowedDisruptions', () => {
     ['never negative', [{ nodes: '1' }], 30, 4, 0],
     ['a budget for other reasons does not apply', [{ nodes: '0', reasons: ['Expired'] }, { nodes: '5' }], 30, 0, 5],
     ['a blackout window blocks everything', [{ nodes: '0', schedule: '0 8 * * *', durationMs: HOUR }, { nodes: '5' }], 30, 0, 0],
+    ['an unreadable budget blocks rather than crashes', [{ nodes: '5', schedule: 'not cron', durationMs: HOUR }], 30, 0, 0],
   ])('%s', (_label, budgets, total, disrupting, expected) => {
     expect(allowedDisruptions(pool(budgets), 'Underutilized', total, disrupting, MONDAY_0830)).toBe(expected);
+  });
+});
+
+describe('validateBudget', () => {
+  it.each<[DisruptionBudget, boolean]>([
+    [{ nodes: '10%' }, true],
+    [{ nodes: '0', schedule: '0 9 * * 1-5', durationMs: HOUR }, true],
+    [{ nodes: '0', schedule: '61 9 * * *', durationMs: HOUR }, false],
+    [{ nodes: 'x' }, false],
+  ])('%j valid: %s', (budget, valid) => {
+    expect(validateBudget(budget) === undefined).toBe(valid);
   });
 });
