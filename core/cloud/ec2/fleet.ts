@@ -94,6 +94,8 @@ export function buildCreateFleetInput(request: FleetRequest): CreateFleetCommand
       { ResourceType: 'instance', Tags: tags },
       { ResourceType: 'volume', Tags: tags },
       { ResourceType: 'fleet', Tags: tags },
+      // Spot launches also create spot requests; tagged so the IAM tag conditions cover them.
+      ...(request.capacityType === 'spot' ? [{ ResourceType: 'spot-instances-request' as const, Tags: tags }] : []),
     ],
   };
 }

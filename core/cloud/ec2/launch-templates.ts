@@ -14,6 +14,7 @@ import {
 import type { Ec2Api } from './api.js';
 import { awsErrorCode } from './errors.js';
 import type { EC2NodeClass } from './node-class.js';
+import { Ec2Tags } from './tags.js';
 
 export const LAUNCH_TEMPLATE_PREFIX = 'smartscale/';
 
@@ -29,7 +30,17 @@ export interface LaunchConfig {
 export function launchTemplateData(config: LaunchConfig): RequestLaunchTemplateData {
   const { nodeClass } = config;
   const md = nodeClass.metadataOptions;
+  // CreateFleet cannot tag network interfaces; the template does, so the IAM policy's
+  // "request carries the cluster tag" condition holds for every resource a launch creates.
+  const interfaceTags = [
+    ...Object.keys(nodeClass.tags)
+      .sort()
+      .map((Key) => ({ Key, Value: nodeClass.tags[Key] })),
+    { Key: Ec2Tags.cluster, Value: config.clusterName },
+    { Key: Ec2Tags.nodeClass, Value: nodeClass.name },
+  ];
   return {
+    TagSpecifications: [{ ResourceType: 'network-interface', Tags: interfaceTags }],
     ImageId: config.imageId,
     SecurityGroupIds: [...config.securityGroupIds],
     IamInstanceProfile: { Name: nodeClass.instanceProfile },

@@ -98,6 +98,19 @@ export class Ec2Pricing {
   }
 
   /**
+   * Refreshes spot prices every refresh interval (every failure-retry interval after a failure)
+   * until the signal aborts, sleeping on the injected clock. Reads also refresh when due, so this
+   * loop only keeps prices fresh between plans.
+   */
+  async runSpotRefreshLoop(clock: Pick<Clock, 'sleep'>, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const ok = await this.refreshSpot();
+      if (signal.aborted) return;
+      await clock.sleep(ok ? this.spotRefreshMs : this.retryAfterFailureMs);
+    }
+  }
+
+  /**
    * Fetches current spot prices (the price in effect now for every type and zone). On success
    * the new prices are merged in (pairs EC2 did not report keep their last value); on failure
    * nothing changes and the error is recorded. Concurrent calls share one request.

@@ -148,3 +148,27 @@ describe('instance types', () => {
     expect(m6i.offerings.filter((o) => !o.available).map((o) => o.zone)).toEqual(['us-east-1b']);
   });
 });
+
+describe('spot refresh loop', () => {
+  it('refreshes every interval on the clock, sooner after a failure, and stops when aborted', async () => {
+    const { ec2, pricing, clock } = setup();
+    const flush = () => new Promise((resolve) => setImmediate(resolve));
+    const stop = new AbortController();
+    ec2.spot('m6i.large', 'us-east-1a', 0.031);
+    const loop = pricing.runSpotRefreshLoop(clock, stop.signal);
+    await flush();
+    expect(ec2.mock).toHaveReceivedCommandTimes(DescribeSpotPriceHistoryCommand, 1);
+    ec2.fail('DescribeSpotPriceHistory', awsError('UnauthorizedOperation', 403));
+    clock.advance(5 * 60_000);
+    await flush();
+    expect(ec2.mock).toHaveReceivedCommandTimes(DescribeSpotPriceHistoryCommand, 2);
+    expect(pricing.spotPrice('m6i.large', 'us-east-1a')).toBe(0.031);
+    clock.advance(30_000);
+    await flush();
+    expect(ec2.mock).toHaveReceivedCommandTimes(DescribeSpotPriceHistoryCommand, 3);
+    stop.abort();
+    clock.advance(5 * 60_000);
+    await loop;
+    expect(ec2.mock).toHaveReceivedCommandTimes(DescribeSpotPriceHistoryCommand, 3);
+  });
+});

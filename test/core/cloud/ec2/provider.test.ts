@@ -85,6 +85,7 @@ describe('Ec2CloudProvider.create: spot, launch templates', () => {
     const arm = ec2.mock.commandCalls(CreateFleetCommand)[0].args[0].input;
     expect(arm.SpotOptions).toEqual({ AllocationStrategy: 'price-capacity-optimized' });
     expect(arm.OnDemandOptions).toBeUndefined();
+    expect(arm.TagSpecifications?.map((t) => t.ResourceType)).toEqual(['instance', 'volume', 'fleet', 'spot-instances-request']);
     expect(arm.TargetCapacitySpecification).toEqual({ TotalTargetCapacity: 1, DefaultTargetCapacityType: 'spot' });
     // arm64 first: its cheapest override (c7g.large at 0.025) leads; only offerings with a spot price are listed.
     expect(arm.LaunchTemplateConfigs?.map((c) => [c.LaunchTemplateSpecification?.LaunchTemplateName, c.Overrides?.map((o) => `${o.InstanceType}@${o.AvailabilityZone}`)])).toEqual([
@@ -106,6 +107,12 @@ describe('Ec2CloudProvider.create: spot, launch templates', () => {
     });
     const data = ec2.mock.commandCalls(CreateLaunchTemplateCommand)[0].args[0].input.LaunchTemplateData!;
     expect(data).toMatchObject({
+      TagSpecifications: [
+        {
+          ResourceType: 'network-interface',
+          Tags: [{ Key: 'team', Value: 'platform' }, { Key: 'smartscale.io/cluster', Value: 'demo' }, { Key: 'smartscale.io/nodeclass', Value: 'default' }],
+        },
+      ],
       ImageId: 'ami-0a1',
       SecurityGroupIds: ['sg-0001'],
       IamInstanceProfile: { Name: 'SmartscaleNodeProfile' },
