@@ -56,10 +56,25 @@ interface Context {
   readonly limitBlocked: Set<PodClass>;
 }
 
+function invalidRequests(pod: Pod): string | undefined {
+  const r = pod.requests;
+  for (const [name, value] of [['cpu', r?.milliCpu], ['memory', r?.memoryBytes], ['pods', r?.pods], ['gpus', r?.gpus]] as const) {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) return `request ${name} must be a non-negative integer, got ${String(value)}`;
+  }
+  return undefined;
+}
+
 export function solve(input: SchedulingInput): SchedulingResult {
-  const boundPods = input.existingNodes.flatMap((n) => n.pods);
-  const table = buildSelectorTable([...input.pods, ...boundPods]);
-  let classes = buildPodClasses(input.pods, table);
+  // Malformed requests would poison every count downstream; such pods are reported, not planned.
+  const invalid: UnplaceablePod[] = [];
+  const validPods = input.pods.filter((pod) => {
+    const problem = invalidRequests(pod);
+    if (problem) invalid.push({ pod: podKey(pod), reason: 'InvalidPod', message: problem });
+    return problem === undefined;
+  });
+  const boundPods = input.existingNodes.flatMap((n) => n.pods).filter((p) => invalidRequests(p) === undefined);
+  const table = buildSelectorTable([...validPods, ...boundPods]);
+  let classes = buildPodClasses(validPods, table);
   const pools = preparePools(input.nodePools, input.instanceTypes, input.excludedOfferings, existingPoolUsage(input));
   const ctx: Context = { input, table, pools, profiles: new Map(), classProfiles: new Map(), acceptable: new Map(), matches: new Map(), limitBlocked: new Set() };
 
@@ -92,7 +107,7 @@ export function solve(input: SchedulingInput): SchedulingResult {
   const maxOptions = input.options?.maxInstanceTypeOptions ?? DEFAULT_MAX_OPTIONS;
   const prefix = input.options?.claimIdPrefix ?? 'planned';
   const newNodeClaims = newBins.map((bin, i) => plannedClaim(ctx, bin, `${prefix}-${i}`, maxOptions));
-  const unplaceable: UnplaceablePod[] = [];
+  const unplaceable: UnplaceablePod[] = [...invalid];
   for (const c of classes) {
     if (remaining(c) === 0) continue;
     const { reason, message } = explain(ctx, c);

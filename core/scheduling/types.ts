@@ -63,7 +63,8 @@ export type UnplaceableReason =
   | 'NoInstanceTypeFits'
   | 'NodePoolLimitReached'
   | 'ConstraintUnsatisfiable'
-  | 'UnsupportedConstraint';
+  | 'UnsupportedConstraint'
+  | 'InvalidPod';
 
 export interface UnplaceablePod {
   readonly pod: string;

@@ -270,6 +270,13 @@ describe('solve: claims', () => {
     expect(result.newNodeClaims[0].instanceType).not.toBe('m6g.large');
   });
 
+  it.each([Number.NaN, -1, 0.5, Infinity])('a pod with a cpu request of %s is InvalidPod, and the rest is planned', (cpu) => {
+    const bad = { ...pod({ name: 'bad' }), requests: { milliCpu: cpu, memoryBytes: 0, pods: 1, gpus: 0 } };
+    const result = plan({ pods: [bad, pod({ name: 'good' })] });
+    expect(result.unplaceable).toEqual([expect.objectContaining({ pod: 'default/bad', reason: 'InvalidPod' })]);
+    expect(result.newNodeClaims.flatMap((c) => c.pods)).toEqual(['default/good']);
+  });
+
   it('is deterministic', () => {
     const make = () => [...pods(20, { name: 'a', cpu: 300 }), ...pods(10, { name: 'b', cpu: 1200, memoryMiB: 6000 })];
     expect(plan({ pods: make() })).toEqual(plan({ pods: make() }));
