@@ -1,0 +1,223 @@
+/**
+ * Kubernetes objects → the planner's model (pods, nodes, PDBs, node claims) and node claims back
+ * to objects. Never throws on what a user wrote: an unreadable quantity counts as zero and the
+ * object is still represented, so one bad pod cannot stop provisioning for everyone.
+ */
+import type { KubeObject } from '../kube/client.js';
+import { Annotations, KARPENTER_DO_NOT_DISRUPT } from '../model/annotations.js';
+import type { PodDisruptionBudget } from '../model/disruption-budget.js';
+import { Labels } from '../model/labels.js';
+import type { NodeClaim, NodeClaimCondition } from '../model/node-claim.js';
+import type { ExistingNode } from '../model/node.js';
+import type { Pod, TopologySpreadConstraint } from '../model/pod.js';
+import type { Requirement } from '../model/requirements.js';
+import { addResources, maxResources, resources, resourcesFromList, resourcesToList, type Resources } from '../model/resources.js';
+import type { Taint, Toleration } from '../model/scheduling-constraints.js';
+
+type Obj = Record<string, any>;
+
+function safeResources(list: unknown, defaults: { pods?: number } = {}): Resources {
+  try {
+    return resourcesFromList(list as any, defaults);
+  } catch {
+    return resources({ pods: defaults.pods ?? 0 });
+  }
+}
+
+/** What one pod of this pod spec requests (containers summed, init containers' max, overhead, one slot). */
+export function podSpecRequests(spec: Obj | undefined): Resources {
+  let sum = resources();
+  for (const c of Array.isArray(spec?.containers) ? spec.containers : []) sum = addResources(sum, safeResources(c?.resources?.requests));
+  let init = resources();
+  for (const c of Array.isArray(spec?.initContainers) ? spec.initContainers : []) init = maxResources(init, safeResources(c?.resources?.requests));
+  return addResources(addResources(maxResources(sum, init), safeResources(spec?.overhead)), resources({ pods: 1 }));
+}
+
+function matchLabels(selector: Obj | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/** The scheduling-relevant part of a pod spec (also used for predicted pods from a template). */
+export function podFromSpec(namespace: string, name: string, labels: Record<string, string>, spec: Obj | undefined, extra: Partial<Pod> = {}): Pod {
+  const terms: Requirement[][] = [];
+  for (const t of spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []) {
+    const reqs = (t?.matchExpressions ?? []).filter((r: Obj) => typeof r?.key === 'string' && typeof r?.operator === 'string');
+    terms.push(reqs.map((r: Obj) => ({ key: r.key, operator: r.operator, ...(Array.isArray(r.values) ? { values: r.values.map(String) } : {}) })));
+  }
+  const spread: TopologySpreadConstraint[] = [];
+  for (const c of Array.isArray(spec?.topologySpreadConstraints) ? spec.topologySpreadConstraints : []) {
+    if (typeof c?.topologyKey !== 'string') continue;
+    spread.push({ topologyKey: c.topologyKey, maxSkew: Number(c.maxSkew) || 1, labelSelector: matchLabels(c.labelSelector), whenUnsatisfiable: c.whenUnsatisfiable === 'ScheduleAnyway' ? 'ScheduleAnyway' : 'DoNotSchedule' });
+  }
+  const anti = (spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [])
+    .filter((t: Obj) => typeof t?.topologyKey === 'string')
+    .map((t: Obj) => ({ topologyKey: t.topologyKey, labelSelector: matchLabels(t.labelSelector) }));
+  const tolerations: Toleration[] = (Array.isArray(spec?.tolerations) ? spec.tolerations : []).map((t: Obj) => ({ key: t.key, operator: t.operator, value: t.value, effect: t.effect }));
+  return {
+    namespace,
+    name,
+    labels,
+    requests: podSpecRequests(spec),
+    ...(spec?.nodeSelector ? { nodeSelector: spec.nodeSelector } : {}),
+    ...(terms.length ? { requiredNodeAffinity: terms } : {}),
+    ...(tolerations.length ? { tolerations } : {}),
+    ...(spread.length ? { topologySpread: spread } : {}),
+    ...(anti.length ? { antiAffinity: anti } : {}),
+    ...extra,
+  };
+}
+
+export function podFromObject(o: KubeObject): Pod {
+  const daemonSet = (o.metadata.ownerReferences ?? []).some((r) => r.controller && r.kind === 'DaemonSet');
+  return podFromSpec(o.metadata.namespace ?? 'default', o.metadata.name ?? '', o.metadata.labels ?? {}, o.spec, {
+    ...(o.metadata.annotations ? { annotations: o.metadata.annotations } : {}),
+    ...(o.spec?.nodeName ? { nodeName: o.spec.nodeName } : {}),
+    ...(daemonSet ? { daemonSet } : {}),
+  });
+}
+
+/** Pods that hold resources: not finished. */
+export function isActivePod(o: KubeObject): boolean {
+  const phase = o.status?.phase;
+  return phase !== 'Succeeded' && phase !== 'Failed';
+}
+
+/** Unbound, not being deleted: waiting for a node. */
+export function isPendingPod(o: KubeObject): boolean {
+  return !o.spec?.nodeName && !o.metadata.deletionTimestamp && isActivePod(o) && !o.spec?.schedulingGates?.length;
+}
+
+export function doNotDisrupt(annotations: Record<string, string> | undefined): boolean {
+  return annotations?.[Annotations.doNotDisrupt] === 'true' || annotations?.[KARPENTER_DO_NOT_DISRUPT] === 'true';
+}
+
+export function isNodeReady(o: KubeObject): boolean {
+  return (o.status?.conditions ?? []).some((c: Obj) => c?.type === 'Ready' && c?.status === 'True');
+}
+
+const DISRUPTED_TAINT = 'smartscale.io/disrupted';
+export { DISRUPTED_TAINT };
+
+export interface NodeFacts {
+  /** Pods bound to the node. */
+  pods: Pod[];
+  /** From the node's claim, when smartscale launched it. */
+  claim?: NodeClaim;
+  emptySince?: number;
+  lastPodChangeAt?: number;
+}
+
+export function existingNodeFromObject(o: KubeObject, facts: NodeFacts): ExistingNode {
+  const labels = o.metadata.labels ?? {};
+  const taints: Taint[] = (o.spec?.taints ?? []).map((t: Obj) => ({ key: t.key, value: t.value, effect: t.effect }));
+  const created = Date.parse(o.metadata.creationTimestamp ?? '');
+  return {
+    name: o.metadata.name ?? '',
+    providerId: o.spec?.providerID,
+    nodePool: labels[Labels.nodePool] ?? facts.claim?.spec.nodePool,
+    instanceType: labels[Labels.instanceType],
+    zone: labels[Labels.zone],
+    capacityType: labels[Labels.capacityType] as ExistingNode['capacityType'],
+    pricePerHour: facts.claim?.status.pricePerHour ?? 0,
+    labels,
+    annotations: o.metadata.annotations,
+    taints,
+    allocatable: safeResources(o.status?.allocatable, { pods: 110 }),
+    pods: facts.pods,
+    createdAt: facts.claim?.createdAt ?? (Number.isNaN(created) ? 0 : created),
+    ...(facts.emptySince !== undefined ? { emptySince: facts.emptySince } : {}),
+    ...(facts.lastPodChangeAt !== undefined ? { lastPodChangeAt: facts.lastPodChangeAt } : {}),
+    initialized: isNodeReady(o),
+    unschedulable: o.spec?.unschedulable === true || Boolean(o.metadata.deletionTimestamp) || taints.some((t) => t.key === DISRUPTED_TAINT),
+  };
+}
+
+/** A claim still launching (no Node yet) as capacity the planner counts, so it is not launched twice. */
+export function launchingNode(claim: NodeClaim, allocatable: Resources, pricePerHour: number): ExistingNode {
+  const labels: Record<string, string> = { ...claim.spec.labels, [Labels.nodePool]: claim.spec.nodePool, [Labels.hostname]: `claim-${claim.name}` };
+  for (const r of claim.spec.requirements) if (r.operator === 'In' && r.values?.length === 1) labels[r.key] = r.values[0];
+  if (claim.status.instanceType) labels[Labels.instanceType] = claim.status.instanceType;
+  if (claim.status.zone) labels[Labels.zone] = claim.status.zone;
+  if (claim.status.capacityType) labels[Labels.capacityType] = claim.status.capacityType;
+  return {
+    name: `claim-${claim.name}`,
+    providerId: claim.status.providerId,
+    nodePool: claim.spec.nodePool,
+    instanceType: claim.status.instanceType ?? claim.spec.instanceTypeOptions[0],
+    zone: claim.status.zone,
+    capacityType: claim.status.capacityType,
+    pricePerHour,
+    labels,
+    taints: claim.spec.taints,
+    allocatable,
+    pods: [],
+    createdAt: claim.createdAt,
+    initialized: false,
+  };
+}
+
+export function pdbFromObject(o: KubeObject): PodDisruptionBudget {
+  return {
+    namespace: o.metadata.namespace ?? 'default',
+    name: o.metadata.name ?? '',
+    selector: matchLabels(o.spec?.selector),
+    disruptionsAllowed: Number(o.status?.disruptionsAllowed ?? 0) || 0,
+  };
+}
+
+function conditionFromObject(c: Obj): NodeClaimCondition {
+  const t = Date.parse(c.lastTransitionTime ?? '');
+  return { type: c.type, status: c.status, reason: c.reason, message: c.message, lastTransitionTime: Number.isNaN(t) ? 0 : t };
+}
+
+export function nodeClaimFromObject(o: KubeObject): NodeClaim {
+  const spec = o.spec ?? {};
+  const status = o.status ?? {};
+  const price = Number(status.pricePerHour);
+  return {
+    name: o.metadata.name ?? '',
+    createdAt: Date.parse(o.metadata.creationTimestamp ?? '') || 0,
+    spec: {
+      nodePool: String(spec.nodePool ?? ''),
+      ...(spec.nodeClassRef ? { nodeClassRef: spec.nodeClassRef } : {}),
+      requirements: Array.isArray(spec.requirements) ? spec.requirements : [],
+      requests: safeResources(spec.resources?.requests),
+      instanceTypeOptions: Array.isArray(spec.instanceTypeOptions) ? spec.instanceTypeOptions.map(String) : [],
+      taints: Array.isArray(spec.taints) ? spec.taints : [],
+      labels: spec.labels ?? {},
+    },
+    status: {
+      ...(status.providerID ? { providerId: status.providerID } : {}),
+      ...(status.instanceType ? { instanceType: status.instanceType } : {}),
+      ...(status.zone ? { zone: status.zone } : {}),
+      ...(status.capacityType ? { capacityType: status.capacityType } : {}),
+      ...(Number.isFinite(price) && status.pricePerHour !== undefined ? { pricePerHour: price } : {}),
+      ...(status.capacity ? { capacity: safeResources(status.capacity) } : {}),
+      ...(status.allocatable ? { allocatable: safeResources(status.allocatable) } : {}),
+      ...(status.nodeName ? { nodeName: status.nodeName } : {}),
+      conditions: (Array.isArray(status.conditions) ? status.conditions : []).map(conditionFromObject),
+    },
+  };
+}
+
+function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The status fields of a claim as the NodeClaim CRD stores them. */
+export function nodeClaimStatusObject(claim: NodeClaim): Obj {
+  const s = claim.status;
+  return {
+    ...(s.providerId ? { providerID: s.providerId } : {}),
+    ...(s.instanceType ? { instanceType: s.instanceType } : {}),
+    ...(s.zone ? { zone: s.zone } : {}),
+    ...(s.capacityType ? { capacityType: s.capacityType } : {}),
+    ...(s.pricePerHour !== undefined ? { pricePerHour: String(s.pricePerHour) } : {}),
+    ...(s.capacity ? { capacity: resourcesToList(s.capacity) } : {}),
+    ...(s.allocatable ? { allocatable: resourcesToList(s.allocatable) } : {}),
+    ...(s.nodeName ? { nodeName: s.nodeName } : {}),
+    conditions: s.conditions.map((c) => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}), lastTransitionTime: rfc3339(c.lastTransitionTime) })),
+  };
+}

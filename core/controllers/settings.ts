@@ -1,0 +1,97 @@
+/**
+ * The controller's own keys in the `smartscale-config` ConfigMap (`controller.*`), next to `mode`
+ * (core/model/cluster-config.ts) and `metrics.*` (core/metrics/config.ts). Pure: never throws,
+ * one warning per value ignored.
+ *
+ * | key | default | meaning |
+ * |---|---|---|
+ * | `controller.forecastStep` | 1m | bucket of the demand series the models learn on |
+ * | `controller.horizon` | 15m | how far ahead forecasts look (whole steps) |
+ * | `controller.backfill` | 7d | history read when a Deployment is first seen (learning survives restarts) |
+ * | `controller.provisionLead` | 10m | predicted pods count when their capacity is needed within this |
+ * | `controller.defaultLatencySlo` | 250ms | SLO used to learn per-pod capacity when a Deployment sets none |
+ * | `controller.maxLaunchesPerPass` | 20 | node claims created per provisioner pass, at most |
+ * | `controller.maxDisruptions` | 1 | nodes drained at the same time, at most |
+ */
+import { parseClusterConfig, type ClusterConfig } from '../model/cluster-config.js';
+import { parseDurationMs } from '../model/duration.js';
+import { parseMetricsConfig, type MetricsConfig } from '../metrics/config.js';
+
+export interface ControllerSettings {
+  forecastStepSeconds: number;
+  horizonSteps: number;
+  backfillSeconds: number;
+  provisionLeadSeconds: number;
+  defaultLatencySloMs: number;
+  maxLaunchesPerPass: number;
+  maxDisruptions: number;
+}
+
+export const DEFAULT_SETTINGS: ControllerSettings = {
+  forecastStepSeconds: 60,
+  horizonSteps: 15,
+  backfillSeconds: 7 * 86_400,
+  provisionLeadSeconds: 600,
+  defaultLatencySloMs: 250,
+  maxLaunchesPerPass: 20,
+  maxDisruptions: 1,
+};
+
+export interface FullConfig {
+  cluster: ClusterConfig;
+  metrics: MetricsConfig;
+  controller: ControllerSettings;
+  warnings: string[];
+}
+
+export function parseControllerSettings(data: Record<string, string | undefined> | undefined | null): { value: ControllerSettings; warnings: string[] } {
+  const d = data ?? {};
+  const warnings: string[] = [];
+  const seconds = (key: string, fallback: number, min: number, max: number): number => {
+    const raw = d[key];
+    if (raw === undefined) return fallback;
+    let value = NaN;
+    try {
+      value = parseDurationMs(String(raw)) / 1000;
+    } catch {
+      /* reported below */
+    }
+    if (!(value >= min && value <= max)) {
+      warnings.push(`${key}=${JSON.stringify(raw)} ignored: expected a duration from ${min} s to ${max} s`);
+      return fallback;
+    }
+    return value;
+  };
+  const integer = (key: string, fallback: number, min: number, max: number): number => {
+    const raw = d[key];
+    if (raw === undefined) return fallback;
+    const value = /^\d{1,6}$/.test(String(raw).trim()) ? Number(String(raw).trim()) : NaN;
+    if (!(value >= min && value <= max)) {
+      warnings.push(`${key}=${JSON.stringify(raw)} ignored: expected a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  const step = seconds('controller.forecastStep', DEFAULT_SETTINGS.forecastStepSeconds, 10, 3600);
+  const horizon = seconds('controller.horizon', step * DEFAULT_SETTINGS.horizonSteps, step, step * 1440);
+  return {
+    value: {
+      forecastStepSeconds: step,
+      horizonSteps: Math.max(1, Math.round(horizon / step)),
+      backfillSeconds: seconds('controller.backfill', DEFAULT_SETTINGS.backfillSeconds, 0, 35 * 86_400),
+      provisionLeadSeconds: seconds('controller.provisionLead', DEFAULT_SETTINGS.provisionLeadSeconds, 0, 86_400),
+      defaultLatencySloMs: seconds('controller.defaultLatencySlo', DEFAULT_SETTINGS.defaultLatencySloMs / 1000, 0.001, 3600) * 1000,
+      maxLaunchesPerPass: integer('controller.maxLaunchesPerPass', DEFAULT_SETTINGS.maxLaunchesPerPass, 1, 1000),
+      maxDisruptions: integer('controller.maxDisruptions', DEFAULT_SETTINGS.maxDisruptions, 0, 100),
+    },
+    warnings,
+  };
+}
+
+/** Everything the ConfigMap says; a missing ConfigMap gives the defaults (observe mode). */
+export function parseFullConfig(data: Record<string, string | undefined> | undefined | null): FullConfig {
+  const cluster = parseClusterConfig(data);
+  const metrics = parseMetricsConfig(data);
+  const controller = parseControllerSettings(data);
+  return { cluster: cluster.value, metrics: metrics.value, controller: controller.value, warnings: [...cluster.warnings, ...metrics.warnings, ...controller.warnings] };
+}
