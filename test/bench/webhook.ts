@@ -6,9 +6,12 @@
  *   npm run bench:webhook -- --json [--duration 20] [--connections 4]
  *
  * Each server runs in its own child process so the load generator does not share its event loop.
- * Prints one JSON object: {"rps","p50Ms","p99Ms","bareRps","bareP99Ms","ratio", ...details}.
+ * Prints one JSON object: {"rps","p50Ms","p99Ms","bareRps","bareP99Ms","ratio", ...details}; the
+ * details include each server's CPU time per request (cpuRatio = bare / webhook), which stays
+ * meaningful when other work on the machine makes throughput noisy.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import fastify from 'fastify';
@@ -81,9 +84,18 @@ async function serve(kind: ServerKind, cert: ServingCertificate): Promise<number
   return (app.server.address() as { port: number }).port;
 }
 
+/** CPU time (user + system, µs) the server process has used: contention on a shared machine slows
+ * a server down but does not make it use more CPU per request, so this is the steadier comparison. */
+function cpuMicros(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve((m as { cpuMicros: number }).cpuMicros));
+    child.send({ cpu: true });
+  });
+}
+
 function startChild(kind: ServerKind, cert: ServingCertificate): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--serve', kind], { execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(import.meta.url), ['--serve', kind], { execArgv: [...process.execArgv, ...(process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [])], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     child.once('message', (m) => resolve({ child, port: (m as { port: number }).port }));
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
@@ -119,7 +131,13 @@ async function load(port: number, body: string, ca: string, seconds: number, con
   return { times, seconds: result.duration, total: result.requests.total, errors: result.errors + result.non2xx + result.timeouts };
 }
 
-type Round = Awaited<ReturnType<typeof load>>;
+type Round = Awaited<ReturnType<typeof load>> & { cpuMicros: number };
+
+async function measuredRound(server: { child: ChildProcess; port: number }, body: string, ca: string, seconds: number, connections: number): Promise<Round> {
+  const before = await cpuMicros(server.child);
+  const result = await load(server.port, body, ca, seconds, connections);
+  return { ...result, cpuMicros: (await cpuMicros(server.child)) - before };
+}
 
 function summarize(rounds: Round[]) {
   const sorted = Float64Array.from(rounds.flatMap((r) => r.times)).sort();
@@ -129,6 +147,7 @@ function summarize(rounds: Round[]) {
     rps: total / seconds,
     p50Ms: round3(percentile(sorted, 50)),
     p99Ms: round3(percentile(sorted, 99)),
+    cpuMicrosPerRequest: rounds.reduce((n, r) => n + r.cpuMicros, 0) / total,
     errors: rounds.reduce((n, r) => n + r.errors, 0),
   };
 }
@@ -136,8 +155,17 @@ function summarize(rounds: Round[]) {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.serve) {
+    // Exit normally on SIGTERM, so --cpu-prof (BENCH_CHILD_NODE_ARGS) can write its profile.
+    process.once('SIGTERM', () => process.exit(0));
     process.once('message', (m) => {
-      serve(args.serve!, (m as { cert: ServingCertificate }).cert).then((port) => process.send!({ port }));
+      serve(args.serve!, (m as { cert: ServingCertificate }).cert).then((port) => {
+        process.send!({ port });
+        // Later messages ask for the CPU time this server has used so far.
+        process.on('message', () => {
+          const { user, system } = process.cpuUsage();
+          process.send!({ cpuMicros: user + system });
+        });
+      });
     });
     return;
   }
@@ -152,15 +180,15 @@ async function main(): Promise<void> {
     await load(bare.port, body, ca.certPem, 2, args.connections);
     // The machine is shared: interleave the two servers in rounds (w b b w w b …) so drifting
     // background load falls on both alike, each getting `duration` seconds in total.
-    const rounds = 4;
+    const rounds = 8;
     const slice = args.duration / rounds;
     const webhookRounds: Round[] = [];
     const bareRounds: Round[] = [];
     for (let i = 0; i < rounds; i++) {
       const order = i % 2 === 0 ? (['w', 'b'] as const) : (['b', 'w'] as const);
       for (const which of order) {
-        if (which === 'w') webhookRounds.push(await load(webhook.port, body, ca.certPem, slice, args.connections));
-        else bareRounds.push(await load(bare.port, body, ca.certPem, slice, args.connections));
+        if (which === 'w') webhookRounds.push(await measuredRound(webhook, body, ca.certPem, slice, args.connections));
+        else bareRounds.push(await measuredRound(bare, body, ca.certPem, slice, args.connections));
       }
     }
     const w = summarize(webhookRounds);
@@ -172,6 +200,11 @@ async function main(): Promise<void> {
       bareRps: Math.round(b.rps),
       bareP99Ms: b.p99Ms,
       ratio: Math.round((w.rps / b.rps) * 1000) / 1000,
+      // Server CPU per request, and the throughput ratio it implies when the server is the bottleneck.
+      cpuUsPerRequest: Math.round(w.cpuMicrosPerRequest),
+      bareCpuUsPerRequest: Math.round(b.cpuMicrosPerRequest),
+      cpuRatio: Math.round((b.cpuMicrosPerRequest / w.cpuMicrosPerRequest) * 1000) / 1000,
+      loadAverage: Math.round(loadavg()[0] * 100) / 100,
       bodyBytes: Buffer.byteLength(body),
       connections: args.connections,
       durationSec: args.duration,

@@ -14,7 +14,7 @@ export type JsonPatchOperation =
 /** RFC 6901: `~` → `~0`, `/` → `~1` (annotation keys contain slashes). */
 export function escapePointerToken(token: string): string {
   if (!token.includes('~') && !token.includes('/')) return token;
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+  return token.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -34,13 +34,14 @@ function deepEqual(a: unknown, b: unknown): boolean {
 function diffInto(before: unknown, after: unknown, path: string, ops: JsonPatchOperation[]): void {
   if (before === after) return;
   if (isPlainObject(before) && isPlainObject(after)) {
-    for (const key of Object.keys(before)) {
+    // for…in over own enumerable keys of JSON objects: no key arrays allocated on this hot path.
+    for (const key in before) {
       if (!Object.hasOwn(after, key)) ops.push({ op: 'remove', path: `${path}/${escapePointerToken(key)}` });
     }
-    for (const [key, value] of Object.entries(after)) {
-      const child = `${path}/${escapePointerToken(key)}`;
-      if (!Object.hasOwn(before, key)) ops.push({ op: 'add', path: child, value });
-      else diffInto(before[key], value, child, ops);
+    for (const key in after) {
+      const value = after[key];
+      if (!Object.hasOwn(before, key)) ops.push({ op: 'add', path: `${path}/${escapePointerToken(key)}`, value });
+      else if (before[key] !== value) diffInto(before[key], value, `${path}/${escapePointerToken(key)}`, ops);
     }
     return;
   }

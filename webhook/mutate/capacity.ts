@@ -27,7 +27,8 @@ export function containerRequests(container: unknown): Resources {
   const memory = requests.memory;
   const cpuMatch = typeof cpu === 'string' ? SIMPLE_CPU.exec(cpu) : cpu === undefined ? null : undefined;
   const memMatch = typeof memory === 'string' ? SIMPLE_MEMORY.exec(memory) : memory === undefined ? null : undefined;
-  const onlyCpuAndMemory = Object.keys(requests).every((k) => k === 'cpu' || k === 'memory');
+  let onlyCpuAndMemory = true;
+  for (const key in requests) if (key !== 'cpu' && key !== 'memory') onlyCpuAndMemory = false;
   if (onlyCpuAndMemory && cpuMatch !== undefined && memMatch !== undefined && (cpu === undefined || cpuMatch) && (memory === undefined || memMatch)) {
     const milliCpu = cpuMatch ? Number(cpuMatch[1]) * (cpuMatch[2] === 'm' ? 1 : 1000) : 0;
     const memoryBytes = memMatch ? Number(memMatch[1]) * BINARY[memMatch[2] ?? ''] : 0;

@@ -7,11 +7,12 @@ const MAX_LENGTH = 1024;
 
 /** Compact JSON with a fixed field order, so the same decision always gives the same text. */
 export function formatDecisionRecord(d: DecisionRecord): string {
-  const ordered: DecisionRecord = { action: d.action, mode: d.mode, reason: d.reason };
-  if (d.forecastAt !== undefined) ordered.forecastAt = d.forecastAt;
-  if (d.from !== undefined) ordered.from = d.from;
-  if (d.to !== undefined) ordered.to = d.to;
-  return JSON.stringify(ordered);
+  // Built as text: it runs on every admission and the fields are known (action and mode are fixed words).
+  let text = `{"action":"${d.action}","mode":"${d.mode}","reason":${JSON.stringify(d.reason)}`;
+  if (d.forecastAt !== undefined) text += `,"forecastAt":${d.forecastAt}`;
+  if (d.from !== undefined) text += `,"from":${d.from}`;
+  if (d.to !== undefined) text += `,"to":${d.to}`;
+  return `${text}}`;
 }
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1e12;
