@@ -87,6 +87,11 @@ export function builtinResourceTypes(): ResourceType[] {
     builtin('coordination.k8s.io', 'v1', 'Lease', 'leases', {}),
     builtin('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', { shortNames: ['hpa'], categories: ['all'], statusSubresource: true, tracksGeneration: true }),
     builtin('admissionregistration.k8s.io', 'v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', { namespaced: false, tracksGeneration: true }),
+    // RBAC objects are stored (so manifests apply) but not enforced: the sandbox has one admin user.
+    builtin('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', {}),
+    builtin('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', {}),
+    builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', { namespaced: false }),
+    builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', { namespaced: false }),
     builtin('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', { namespaced: false, shortNames: ['crd', 'crds'], statusSubresource: true, tracksGeneration: true }),
   ];
 }
