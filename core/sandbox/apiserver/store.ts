@@ -66,7 +66,7 @@ export class ObjectStore {
   private state(type: string): TypeState {
     let s = this.types.get(type);
     if (!s) {
-      s = { key: type, objects: new Map(), log: [], compactedRv: this.rv, watchers: new Set() };
+      s = { key: type, objects: new Map(), log: [], compactedRv: 0, watchers: new Set() };
       this.types.set(type, s);
     }
     return s;

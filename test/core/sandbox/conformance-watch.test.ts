@@ -27,6 +27,16 @@ describe('sandbox conformance: watch', () => {
     w.close();
   });
 
+  it('[W1b] a watch on a type nobody has written yet accepts any earlier resourceVersion', async () => {
+    const rv = (await raw(server, 'GET', '/api/v1/namespaces/default/secrets')).body.metadata.resourceVersion;
+    await raw(server, 'POST', CM, { metadata: { name: 'w1b' } });
+    const w = openWatch(server, `/api/v1/namespaces/default/secrets?watch=true&resourceVersion=${rv}`);
+    await raw(server, 'POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'w1b' } });
+    const [event] = await w.waitFor(1);
+    expect(event).toMatchObject({ type: 'ADDED', object: { kind: 'Secret', metadata: { name: 'w1b' } } });
+    w.close();
+  });
+
   it('[W2] watch without a resourceVersion starts with ADDED for every existing object', async () => {
     await raw(server, 'POST', CM, { metadata: { name: 'w2a', labels: { w: '2' } } });
     await raw(server, 'POST', CM, { metadata: { name: 'w2b', labels: { w: '2' } } });

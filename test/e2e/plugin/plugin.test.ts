@@ -6,10 +6,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load, loadAll } from 'js-yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { formatForecastAnnotation } from '../../../core/model/annotations.js';
 import { ExitCode } from '../../../plugin/exit-codes.js';
 import { BIN_DIR, buildPlugin, CONFIGMAPS, configMap, deployment, DEPLOYMENTS, kubectl, namespace, NAMESPACES, NODECLAIMS, NODES, PODS, startPluginSandbox, type PluginSandbox, type RunResult } from './support.js';
+
+// Each kubectl run starts a Node process; on a busy 2-core machine a test with several takes seconds.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 300_000 });
 
 let sandbox: PluginSandbox;
 const now = Math.floor(Date.now() / 1000);
