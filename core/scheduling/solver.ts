@@ -428,7 +428,10 @@ function packPool(ctx: Context, prepared: PreparedPool, classes: readonly PodCla
     (c) => !c.unsupported && remaining(c) > 0 && profileFor(ctx, prepared, c).candidates.some((t) => typeFits(c.requests, prepared.types[t].allocatable)),
   );
   const packing = new PoolPacking(ctx, prepared, batch);
-  let open: Bin[] = [];
+  const open: Bin[] = [];
+  // A bin that could not take more of a class never can later (room, offerings and per-node pod
+  // counts only shrink), so each class scans each planned bin once.
+  const scanned = new Map<PodClass, number>();
   const skipped = new Set<PodClass>();
   const limits = prepared.pool.limits;
   let cursor = 0;
@@ -438,16 +441,17 @@ function packPool(ctx: Context, prepared: PreparedPool, classes: readonly PodCla
     if (cursor === batch.length) return;
     const c = batch[cursor];
     const profile = profileFor(ctx, prepared, c);
-    open = open.filter((bin) => bin.freePods > 0);
-    for (const bin of open) {
-      if (remaining(c) === 0) break;
-      if ((profile.masks[bin.typeIndex] & bin.mask) === 0) continue;
+    let i = scanned.get(c) ?? 0;
+    for (; i < open.length && remaining(c) > 0; i++) {
+      const bin = open[i];
+      if (bin.freePods === 0 || (profile.masks[bin.typeIndex] & bin.mask) === 0) continue;
       const k = maxJoin(bin, c, ctx.matches.get(c)!, remaining(c));
       if (k > 0) {
         bin.mask &= profile.masks[bin.typeIndex];
         addToBin(bin, c, k);
       }
     }
+    scanned.set(c, i);
     if (remaining(c) === 0) continue;
 
     let best: { t: number; fill: Fill; score: number; price: number } | undefined;
