@@ -4,6 +4,7 @@
  * typed errors whose `reason` goes on the node claim's Launched condition and into an Event.
  * The guards check a `kind` field, like `core/cloud/errors.ts`, so they survive module copies.
  */
+import type { NodeClaimCondition } from '../../model/node-claim.js';
 
 /** Codes EC2 returns when callers go too fast. */
 export const THROTTLING_CODES: ReadonlySet<string> = new Set([
@@ -181,4 +182,10 @@ export function launchFailure(error: unknown): { reason: string; message: string
     default:
       return { reason: 'LaunchFailed', message, retryable: true };
   }
+}
+
+/** The `Launched=False` condition to record on the node claim after a failed launch. */
+export function launchFailedCondition(error: unknown, now: number): NodeClaimCondition {
+  const { reason, message } = launchFailure(error);
+  return { type: 'Launched', status: 'False', reason, message, lastTransitionTime: now };
 }

@@ -8,6 +8,7 @@ export {
   isEc2ValidationError,
   isNodeClassResolutionError,
   launchFailure,
+  launchFailedCondition,
 } from './errors.js';
 export { Ec2Tags } from './tags.js';
 export { defaultEc2Client } from './api.js';

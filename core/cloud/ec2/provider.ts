@@ -233,8 +233,9 @@ export class Ec2CloudProvider implements CloudProvider {
     const types = await this.instanceTypes.list();
     if (!nodePool) return types;
     let zones: ReadonlySet<string> | undefined;
-    if (nodePool.nodeClassRef) {
-      const nodeClass = await this.options.nodeClasses(nodePool.nodeClassRef.name);
+    const nodeClassName = nodePool.nodeClassRef?.name ?? this.options.defaultNodeClass;
+    if (nodeClassName) {
+      const nodeClass = await this.options.nodeClasses(nodeClassName);
       if (nodeClass) zones = new Set((await this.resolver.resolve(nodeClass)).subnetsByZone.keys());
     }
     const out: InstanceType[] = [];

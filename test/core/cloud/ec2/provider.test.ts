@@ -64,6 +64,15 @@ describe('Ec2CloudProvider.create', () => {
         { ResourceType: 'fleet', Tags: TAGS },
       ],
     });
+    // Nothing beyond the fields above (toHaveReceivedCommandWith matches a subset at the top level).
+    expect(Object.keys(ec2.mock.commandCalls(CreateFleetCommand)[0].args[0].input).sort()).toEqual([
+      'ClientToken',
+      'LaunchTemplateConfigs',
+      'OnDemandOptions',
+      'TagSpecifications',
+      'TargetCapacitySpecification',
+      'Type',
+    ]);
     expect(launched.status).toMatchObject({ instanceType: 't3.medium', zone: 'us-east-1a', capacityType: 'on-demand', pricePerHour: 0.0416 });
     expect(launched.status.providerId).toMatch(/^aws:\/\/\/us-east-1a\/i-[0-9a-f]{17}$/);
     expect(launched.status.allocatable).toEqual({ milliCpu: 1930, memoryBytes: 3246 * MIB, pods: 17, gpus: 0 });
@@ -357,6 +366,24 @@ describe('Ec2CloudProvider.getInstanceTypes', () => {
     expect(types[0].offerings.map((o) => `${o.zone}/${o.capacityType}`)).toEqual(['us-east-1a/on-demand', 'us-east-1b/on-demand']);
     const all = await provider.getInstanceTypes();
     expect(all.map((t) => t.name).sort()).toEqual(['c7g.large', 'm6i.large', 'm6i.xlarge', 'r6i.large', 't3.medium']);
+  });
+
+  it('keeps offering spot at the last good price when a spot price refresh fails', async () => {
+    const { ec2, provider, clock } = harness({ spotRefreshMs: 60_000 });
+    ec2.spot('m6i.large', 'us-east-1a', 0.031);
+    const spotPrice = async () => (await provider.getInstanceTypes()).find((t) => t.name === 'm6i.large')!.offerings.find((o) => o.capacityType === 'spot')?.pricePerHour;
+    expect(await spotPrice()).toBe(0.031);
+    clock.advance(60_000);
+    ec2.fail('DescribeSpotPriceHistory', ...Array.from({ length: 6 }, () => awsError('RequestLimitExceeded', 503)));
+    expect(await spotPrice()).toBe(0.031);
+    expect(provider.pricing.status().lastError).toContain('RequestLimitExceeded');
+  });
+
+  it('uses the default node class for a pool without a reference', async () => {
+    const { provider } = harness({ defaultNodeClass: 'default' });
+    const pool = { name: 'p', weight: 0, requirements: [], taints: [], labels: {}, limits: {}, disruption: { consolidationPolicy: 'WhenEmpty' as const, consolidateAfterMs: 0, expireAfterMs: null, budgets: [] } };
+    const zones = new Set((await provider.getInstanceTypes(pool)).flatMap((t) => t.offerings.map((o) => o.zone)));
+    expect([...zones].sort()).toEqual(['us-east-1a', 'us-east-1b']);
   });
 
   it('creates no client (and so looks for no credentials) until the first call', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs, withRetry, type RetryPolicy } from '../../../../core/cloud/ec2/retry.js';
-import { classifyAwsError, isEc2AuthorizationError, isEc2ValidationError, isRetryableAwsError, launchFailure } from '../../../../core/cloud/ec2/errors.js';
+import { classifyAwsError, isEc2AuthorizationError, isEc2ValidationError, isRetryableAwsError, launchFailedCondition, launchFailure } from '../../../../core/cloud/ec2/errors.js';
 import { InsufficientCapacityError } from '../../../../core/cloud/errors.js';
 import { awsError } from './fake-ec2.js';
 
@@ -74,5 +74,12 @@ describe('retry', () => {
     expect(launchFailure(classifyAwsError('CreateFleet', awsError('UnauthorizedOperation')))).toMatchObject({ reason: 'UnauthorizedOperation', retryable: false });
     expect(launchFailure(classifyAwsError('CreateFleet', awsError('InvalidAMIID.NotFound')))).toMatchObject({ reason: 'InvalidRequest', retryable: false });
     expect(launchFailure(new Error('socket hang up'))).toEqual({ reason: 'LaunchFailed', message: 'socket hang up', retryable: true });
+    expect(launchFailedCondition(classifyAwsError('CreateFleet', awsError('UnauthorizedOperation', 403, 'no iam:PassRole')), 42)).toEqual({
+      type: 'Launched',
+      status: 'False',
+      reason: 'UnauthorizedOperation',
+      message: 'EC2 CreateFleet not authorized (UnauthorizedOperation): no iam:PassRole',
+      lastTransitionTime: 42,
+    });
   });
 });
