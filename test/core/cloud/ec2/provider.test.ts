@@ -197,6 +197,8 @@ describe('Ec2CloudProvider.create: invalid claims and typed errors', () => {
     ['an unknown node class', claim({ nodeClass: 'missing' })],
     ['instance types EC2 does not offer', claim({ types: ['x9.huge'] })],
     ['a zone without subnets', claim({ requirements: [{ key: Labels.zone, operator: 'In', values: ['us-east-1c'] }] })],
+    ['no instance type options', claim({ types: [] })],
+    ['a node class reference of another kind', { ...claim(), spec: { ...claim().spec, nodeClassRef: { kind: 'AKSNodeClass', name: 'default' } } }],
   ])('rejects %s with InvalidNodeClaimError', async (_, c) => {
     const { ec2, provider } = harness();
     expect(isInvalidNodeClaimError(await expectRejection(provider.create(c)))).toBe(true);
@@ -225,6 +227,21 @@ describe('Ec2CloudProvider.create: invalid claims and typed errors', () => {
     const error = await expectRejection(provider.create(claim()));
     expect(isEc2ValidationError(error)).toBe(true);
     expect((error as Error).message).toContain('bad block device');
+  });
+
+  it('fails transiently when the fleet launches nothing and names no error', async () => {
+    const { ec2, provider } = harness();
+    ec2.fleetResponses.push({});
+    await expect(provider.create(claim())).rejects.toThrowError('launched nothing (no instance and no error)');
+  });
+
+  it('treats a launch template created concurrently (AlreadyExists) as found', async () => {
+    const { ec2, provider } = harness();
+    ec2.fail('CreateLaunchTemplate', awsError('InvalidLaunchTemplateName.AlreadyExistsException'));
+    // The fake did not store it, so the fleet reports it missing; the next round creates it.
+    const launched = await provider.create(claim());
+    expect(launched.status.providerId).toBeDefined();
+    expect(ec2.mock).toHaveReceivedCommandTimes(CreateLaunchTemplateCommand, 2);
   });
 
   it('surfaces an authorization error in the fleet Errors as Ec2AuthorizationError', async () => {
@@ -318,6 +335,15 @@ describe('Ec2CloudProvider get/list/delete', () => {
     const listed = await provider.list();
     expect(listed.map((c) => c.name)).toEqual(['a', 'c']);
     expect(ec2.mock.commandCalls(DescribeInstancesCommand).length).toBeGreaterThan(2);
+  });
+
+  it('still lists instances when instance types cannot be described (prices left empty)', async () => {
+    const { ec2, provider, restart } = harness();
+    await provider.create(claim());
+    const fresh = restart();
+    ec2.fail('DescribeInstanceTypes', awsError('UnauthorizedOperation', 403));
+    const listed = await fresh.list();
+    expect(listed.map((c) => [c.name, c.status.instanceType, c.status.pricePerHour])).toEqual([['default-abc12', 't3.medium', undefined]]);
   });
 
   it('deletes idempotently: terminates once, then says not found', async () => {
