@@ -1,0 +1,167 @@
+/**
+ * The controller's view of the cluster: one informer per resource it reads (list+watch with
+ * restart, backoff and relist on 410 — core/kube/informer.ts), shared by every loop, plus the few
+ * facts only time can tell (since when a node is empty, when its pods last changed).
+ *
+ * Loops read snapshots from here and never list from the API server themselves: one watch per
+ * resource serves them all, and a loop that runs while the API server is down decides on the last
+ * state it saw (the informers catch up when it is back).
+ */
+import type { KubeClient, KubeObject } from '../kube/client.js';
+import { Informer } from '../kube/informer.js';
+import { Refs } from '../kube/refs.js';
+import type { Clock } from '../model/clock.js';
+import { CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE } from '../model/cluster-config.js';
+import { parseNodePoolResource } from '../model/custom-resources/node-pool.js';
+import type { NodeClaim } from '../model/node-claim.js';
+import type { NodePool } from '../model/node-pool.js';
+import { Annotations } from '../model/annotations.js';
+import { parseFullConfig, type FullConfig } from './settings.js';
+import { nodeClaimFromObject } from './objects.js';
+
+export interface InvalidNodePool {
+  name: string;
+  object: KubeObject;
+  errors: string[];
+}
+
+export interface ClusterStateOptions {
+  client: KubeClient;
+  clock: Clock;
+  /** Namespace of `smartscale-config` (default smartscale-system). */
+  namespace?: string;
+  onError?: (where: string, error: unknown) => void;
+  /** Informer backoff (tests shorten it). */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export class ClusterState {
+  readonly deployments: Informer<KubeObject>;
+  readonly pods: Informer<KubeObject>;
+  readonly nodes: Informer<KubeObject>;
+  readonly nodeClaims: Informer<KubeObject>;
+  readonly nodePools: Informer<KubeObject>;
+  readonly pdbs: Informer<KubeObject>;
+  readonly configMaps: Informer<KubeObject>;
+  private readonly all: Informer<KubeObject>[];
+  /** Node name → clock ms of the last bind/unbind/delete of a pod on it. */
+  private readonly podChangeAt = new Map<string, number>();
+  private readonly emptySinceAt = new Map<string, number>();
+  private readonly listeners = new Set<(kind: string) => void>();
+  readonly namespace: string;
+
+  constructor(private readonly options: ClusterStateOptions) {
+    this.namespace = options.namespace ?? SMARTSCALE_NAMESPACE;
+    const make = (res: (typeof Refs)[keyof typeof Refs], name: string, namespace?: string) =>
+      new Informer<KubeObject>(options.client, res, {
+        clock: options.clock,
+        namespace,
+        initialBackoffMs: options.initialBackoffMs,
+        maxBackoffMs: options.maxBackoffMs,
+        onError: (e) => options.onError?.(`informer/${name}`, e),
+      });
+    this.deployments = make(Refs.deployments, 'deployments');
+    this.pods = make(Refs.pods, 'pods');
+    this.nodes = make(Refs.nodes, 'nodes');
+    this.nodeClaims = make(Refs.nodeClaims, 'nodeclaims');
+    this.nodePools = make(Refs.nodePools, 'nodepools');
+    this.pdbs = make(Refs.pdbs, 'poddisruptionbudgets');
+    this.configMaps = make(Refs.configMaps, 'configmaps', this.namespace);
+    this.all = [this.deployments, this.pods, this.nodes, this.nodeClaims, this.nodePools, this.pdbs, this.configMaps];
+    const podChanged = (p: KubeObject) => {
+      if (p.spec?.nodeName) this.podChangeAt.set(p.spec.nodeName, options.clock.now());
+    };
+    this.pods.on({
+      add: (p) => {
+        podChanged(p);
+        if (!p.spec?.nodeName) this.notify('pending-pod');
+      },
+      update: (p, old) => {
+        if (p.spec?.nodeName !== old.spec?.nodeName) podChanged(p);
+      },
+      delete: podChanged,
+    });
+    this.configMaps.on({ add: () => this.notify('config'), update: () => this.notify('config'), delete: () => this.notify('config') });
+    this.nodeClaims.on({ add: () => this.notify('nodeclaim'), update: () => this.notify('nodeclaim'), delete: () => this.notify('nodeclaim') });
+    this.nodes.on({ add: () => this.notify('node'), update: () => this.notify('node'), delete: () => this.notify('node') });
+  }
+
+  /** Hears "something of this kind changed" (loops trigger on it). */
+  subscribe(listener: (kind: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notify(kind: string): void {
+    for (const l of this.listeners) l(kind);
+  }
+
+  /** Resolves once every informer has its first list. */
+  async start(): Promise<void> {
+    await Promise.all(this.all.map((i) => i.start()));
+  }
+
+  stop(): void {
+    for (const i of this.all) i.stop();
+  }
+
+  synced(): boolean {
+    return this.all.every((i) => i.hasSynced());
+  }
+
+  config(): FullConfig {
+    return parseFullConfig(this.configMaps.get(CLUSTER_CONFIG_NAME, this.namespace)?.data);
+  }
+
+  optedInDeployments(): KubeObject[] {
+    return this.deployments.list().filter((d) => d.metadata.annotations?.[Annotations.enabled] === 'true' && !d.metadata.deletionTimestamp);
+  }
+
+  nodePoolsParsed(): { valid: NodePool[]; invalid: InvalidNodePool[] } {
+    const valid: NodePool[] = [];
+    const invalid: InvalidNodePool[] = [];
+    for (const o of this.nodePools.list()) {
+      if (o.metadata.deletionTimestamp) continue;
+      const parsed = parseNodePoolResource(o);
+      if (parsed.nodePool) valid.push(parsed.nodePool);
+      else invalid.push({ name: o.metadata.name ?? '', object: o, errors: parsed.errors });
+    }
+    return { valid, invalid };
+  }
+
+  claims(): Array<{ object: KubeObject; claim: NodeClaim }> {
+    return this.nodeClaims.list().map((object) => ({ object, claim: nodeClaimFromObject(object) }));
+  }
+
+  /** Active pods per node name (bound, not finished). */
+  podsByNode(): Map<string, KubeObject[]> {
+    const byNode = new Map<string, KubeObject[]>();
+    for (const p of this.pods.list()) {
+      const node = p.spec?.nodeName;
+      if (!node || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
+      const list = byNode.get(node);
+      if (list) list.push(p);
+      else byNode.set(node, [p]);
+    }
+    return byNode;
+  }
+
+  lastPodChangeAt(node: string): number | undefined {
+    return this.podChangeAt.get(node);
+  }
+
+  /** Since when the node has had no workload pods (first time seen empty); undefined when it has some. */
+  emptySince(node: string, empty: boolean): number | undefined {
+    if (!empty) {
+      this.emptySinceAt.delete(node);
+      return undefined;
+    }
+    let since = this.emptySinceAt.get(node);
+    if (since === undefined) {
+      since = this.podChangeAt.get(node) ?? this.options.clock.now();
+      this.emptySinceAt.set(node, since);
+    }
+    return since;
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * The disruption loop carries out the planner's decisions (core/disruption): emptiness, expiry,
+ * consolidation — forecast-aware, within budgets, PDBs and do-not-disrupt.
+ *
+ * - Re-validated before acting: a decision is only carried out if the planner, run again on a
+ *   fresh snapshot at least `validationMs` later, still names the same nodes.
+ * - Replacements first: when a decision needs new nodes, they are launched as claims and nothing
+ *   is drained until they are Ready (the planner then finds the pods fit without new nodes).
+ * - Drain: cordon (unschedulable + `smartscale.io/disrupted` taint), evict every workload pod
+ *   through the Eviction API — the API server refuses (429) what a PodDisruptionBudget protects,
+ *   and we wait — and never evict a do-not-disrupt pod (the drain is abandoned, the node
+ *   uncordoned). Empty → the NodeClaim is deleted and the lifecycle terminates the instance.
+ * - Bounded rate: at most `maxDisruptions` nodes draining at once, one new decision per pass.
+ */
+import type { CloudProvider } from '../cloud/provider.js';
+import type { UnavailableOfferings } from '../cloud/unavailable-offerings.js';
+import { KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
+import { updateWithRetry } from '../kube/patch.js';
+import { Refs } from '../kube/refs.js';
+import type { Clock } from '../model/clock.js';
+import { planDisruption } from '../disruption/planner.js';
+import type { DisruptionDecision } from '../disruption/types.js';
+import { isConditionTrue } from '../model/node-claim.js';
+import { claimName, nodeClaimObject } from './claims.js';
+import type { ClusterState } from './cluster-state.js';
+import type { ControllerEvents } from './events.js';
+import type { Loop } from './loop.js';
+import type { ControllerMetrics } from './metrics.js';
+import { DISRUPTED_TAINT, doNotDisrupt, pdbFromObject } from './objects.js';
+import { nodeSnapshot, predictedWorkloads } from './snapshot.js';
+
+export interface DisruptionLoopOptions {
+  client: KubeClient;
+  state: ClusterState;
+  cloud: CloudProvider;
+  clock: Clock;
+  unavailable: UnavailableOfferings;
+  controllerMetrics: ControllerMetrics;
+  events: ControllerEvents;
+  intervalMs?: number;
+  /** Default 15 s (Karpenter's consolidation validation period). */
+  validationMs?: number;
+  /** A drain not finished after this is abandoned and the node uncordoned (default 10 min). */
+  drainTimeoutMs?: number;
+}
+
+interface Draining {
+  node: string;
+  claim: string;
+  startedAt: number;
+  decision: DisruptionDecision;
+}
+
+function nodeRef(name: string) {
+  return { apiVersion: 'v1', kind: 'Node', name };
+}
+
+export class DisruptionLoop implements Loop {
+  readonly name = 'disruption';
+  readonly leaderOnly = true;
+  readonly intervalMs: number;
+  private candidate: { nodes: string; at: number } | undefined;
+  private readonly draining = new Map<string, Draining>();
+  private replacements = new Set<string>();
+  /** Pods evicted, by node (tests and the e2e check PDB-protected pods are never among them). */
+  readonly evicted: string[] = [];
+
+  constructor(private readonly options: DisruptionLoopOptions) {
+    this.intervalMs = options.intervalMs ?? 10_000;
+  }
+
+  async reconcile(): Promise<void> {
+    const { state, clock, cloud } = this.options;
+    const config = state.config();
+    this.adoptDrains();
+    for (const d of [...this.draining.values()]) await this.drainStep(d);
+    if (this.draining.size >= config.controller.maxDisruptions) return;
+    // Replacements launched for a decision: wait until they are Ready (or gone).
+    if (this.replacements.size > 0) {
+      const claims = new Map(state.claims().map((c) => [c.claim.name, c.claim]));
+      for (const name of [...this.replacements]) if (!claims.has(name) || isConditionTrue(claims.get(name)!, 'Initialized')) this.replacements.delete(name);
+      if (this.replacements.size > 0) return;
+    }
+    const { valid: pools } = state.nodePoolsParsed();
+    if (pools.length === 0) return;
+    const types = await cloud.getInstanceTypes();
+    const snap = nodeSnapshot(state, types);
+    const now = clock.now();
+    const horizonSeconds = config.controller.forecastStepSeconds * config.controller.horizonSteps;
+    const predicted = predictedWorkloads(state, config.cluster.mode, Math.floor(now / 1000), horizonSeconds)
+      .filter((w) => w.mode === 'optimize')
+      .flatMap((w) => w.pods);
+    const plan = planDisruption({
+      now,
+      nodes: [...snap.nodes.filter((n) => !this.draining.has(n.name)), ...snap.launching],
+      nodePools: pools,
+      instanceTypes: types,
+      pdbs: state.pdbs.list().map(pdbFromObject),
+      predictedPods: predicted,
+      pendingPods: snap.pending,
+      excludedOfferings: this.options.unavailable.excluded(),
+    });
+    const decision = plan.decision;
+    if (!decision) {
+      this.candidate = undefined;
+      return;
+    }
+    const key = [...decision.nodes].sort().join(',');
+    if (!this.candidate || this.candidate.nodes !== key) {
+      this.candidate = { nodes: key, at: now };
+      return;
+    }
+    if (now - this.candidate.at < (this.options.validationMs ?? 15_000)) return;
+    this.candidate = undefined;
+    await this.act(decision, snap.claimByNode, pools);
+  }
+
+  /** Nodes a previous leader was draining (cordoned with our taint): finish them. */
+  private adoptDrains(): void {
+    const { state, clock } = this.options;
+    const claimByProvider = new Map(state.claims().map((c) => [c.claim.status.providerId, c]));
+    for (const n of state.nodes.list()) {
+      const name = n.metadata.name!;
+      if (this.draining.has(name) || !(n.spec?.taints ?? []).some((t: any) => t.key === DISRUPTED_TAINT)) continue;
+      const claim = claimByProvider.get(n.spec?.providerID);
+      if (!claim || claim.object.metadata.deletionTimestamp) continue;
+      const decision: DisruptionDecision = { method: 'Emptiness', reason: 'Empty', nodes: [name], replacements: [], savingsPerHour: 0, message: 'resumed after a leader change' };
+      this.draining.set(name, { node: name, claim: claim.claim.name, startedAt: clock.now(), decision });
+    }
+  }
+
+  private async act(decision: DisruptionDecision, claimByNode: Map<string, { name: string }>, pools: ReturnType<ClusterState['nodePoolsParsed']>['valid']): Promise<void> {
+    const { client, events, controllerMetrics: m, clock, state } = this.options;
+    if (decision.replacements.length > 0) {
+      for (const planned of decision.replacements) {
+        const pool = pools.find((p) => p.name === planned.nodePool);
+        if (!pool) continue;
+        const name = claimName(pool.name);
+        await client.create(Refs.nodeClaims, nodeClaimObject(planned, pool, { name, predicted: false, reason: 'replacement' }));
+        this.replacements.add(name);
+        m.action(this.name, 'launch-replacement');
+      }
+      events.emit({ object: nodeRef(decision.nodes[0]), type: 'Normal', reason: 'DisruptionLaunchingReplacement', message: `${decision.method}: ${decision.message}; launching ${decision.replacements.length} replacement(s) first` });
+      return;
+    }
+    const max = state.config().controller.maxDisruptions;
+    for (const node of decision.nodes) {
+      if (this.draining.size >= max) break;
+      const claim = claimByNode.get(node);
+      if (!claim) continue;
+      await updateWithRetry(client, Refs.nodes, node, undefined, (fresh) => {
+        const taints = fresh.spec?.taints ?? [];
+        if (fresh.spec?.unschedulable && taints.some((t: any) => t.key === DISRUPTED_TAINT)) return undefined;
+        fresh.spec = { ...fresh.spec, unschedulable: true, taints: [...taints.filter((t: any) => t.key !== DISRUPTED_TAINT), { key: DISRUPTED_TAINT, effect: 'NoSchedule' }] };
+        return fresh;
+      });
+      this.draining.set(node, { node, claim: claim.name, startedAt: clock.now(), decision });
+      m.action(this.name, `disrupt-${decision.reason.toLowerCase()}`);
+      events.emit({ object: nodeRef(node), type: 'Normal', reason: 'Disrupting', message: `${decision.method} (${decision.reason}): ${decision.message}` });
+    }
+  }
+
+  private async abandon(d: Draining, why: string): Promise<void> {
+    const { client, events, controllerMetrics: m } = this.options;
+    this.draining.delete(d.node);
+    await updateWithRetry(client, Refs.nodes, d.node, undefined, (fresh) => {
+      fresh.spec = { ...fresh.spec, unschedulable: false, taints: (fresh.spec?.taints ?? []).filter((t: any) => t.key !== DISRUPTED_TAINT) };
+      return fresh;
+    });
+    m.action(this.name, 'drain-abandoned');
+    events.emit({ object: nodeRef(d.node), type: 'Warning', reason: 'DisruptionBlocked', message: why });
+  }
+
+  private async drainStep(d: Draining): Promise<void> {
+    const { client, state, clock, events, controllerMetrics: m } = this.options;
+    const pods: KubeObject[] = (state.podsByNode().get(d.node) ?? []).filter(
+      (p) => !(p.metadata.ownerReferences ?? []).some((r) => r.controller && r.kind === 'DaemonSet') && !p.metadata.deletionTimestamp,
+    );
+    const protectedPod = pods.find((p) => doNotDisrupt(p.metadata.annotations));
+    if (protectedPod) return this.abandon(d, `pod ${protectedPod.metadata.namespace}/${protectedPod.metadata.name} is marked do-not-disrupt`);
+    if (!state.nodes.get(d.node)) {
+      this.draining.delete(d.node);
+      return;
+    }
+    let blocked = 0;
+    for (const p of pods) {
+      try {
+        await client.postSubresource(Refs.pods, p.metadata.name!, p.metadata.namespace, 'eviction', {
+          apiVersion: 'policy/v1',
+          kind: 'Eviction',
+          metadata: { name: p.metadata.name, namespace: p.metadata.namespace },
+        });
+        this.evicted.push(`${p.metadata.namespace}/${p.metadata.name}`);
+        m.action(this.name, 'evict');
+      } catch (error) {
+        // 429: a PodDisruptionBudget does not allow it now; try again next pass.
+        if (error instanceof KubeApiError && error.code === 429) blocked++;
+        else if (!(error instanceof KubeApiError && error.code === 404)) throw error;
+      }
+    }
+    if (pods.length > 0) {
+      if (clock.now() - d.startedAt > (this.options.drainTimeoutMs ?? 600_000)) return this.abandon(d, `drain did not finish: ${blocked} pod(s) still protected by PodDisruptionBudgets`);
+      return;
+    }
+    await client.delete(Refs.nodeClaims, d.claim);
+    this.draining.delete(d.node);
+    m.action(this.name, 'delete-claim');
+    events.emit({ object: nodeRef(d.node), type: 'Normal', reason: 'Disrupted', message: `drained; deleting NodeClaim ${d.claim} (${d.decision.method}, saves $${d.decision.savingsPerHour.toFixed(4)}/h)` });
+  }
+}

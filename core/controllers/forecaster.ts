@@ -1,0 +1,317 @@
+/**
+ * The forecaster loop: for every opted-in Deployment, reads the demand the MetricsSource has for
+ * the buckets completed since the last pass, updates that Deployment's online model, propagates
+ * forecasts along the learned service graph of its namespace, and patches
+ * `smartscale.io/forecast` when it changed materially (the patch goes through the webhook, which
+ * derives the targets). Per-pod capacity is learned from (RPS per ready pod, latency p95) where the
+ * user gave none.
+ *
+ * Restarts: model state lives in memory and is rebuilt by backfilling `controller.backfill` of
+ * history from the MetricsSource the first time a Deployment is seen (ADR 090) — what was learned
+ * is what the metrics still hold, so nothing is lost that the metrics store keeps.
+ *
+ * Staleness (core/metrics/source.ts contract): when the source cannot give the new buckets, the
+ * models are left untouched and the last forecast is re-published with `stale: true`, which the
+ * webhook and the provisioner act on nothing.
+ */
+import type { KubeClient, KubeObject } from '../kube/client.js';
+import { patchAnnotations } from '../kube/patch.js';
+import { Refs } from '../kube/refs.js';
+import { toForecastAnnotation } from '../forecast/annotation.js';
+import { SeriesForecaster } from '../forecast/forecaster.js';
+import { propagateForecasts, serviceForecast, ServiceGraphLearner, type ServiceForecast } from '../graph/service-graph.js';
+import type { MetricsSource, Sample } from '../metrics/source.js';
+import { Annotations, formatForecastAnnotation, parseDeploymentSettings, parseForecastAnnotation, type ForecastAnnotation } from '../model/annotations.js';
+import type { Clock } from '../model/clock.js';
+import { learnRpsPerPod, type LoadObservation } from '../sizing/capacity.js';
+import type { ClusterState } from './cluster-state.js';
+import type { ControllerEvents } from './events.js';
+import type { Loop } from './loop.js';
+import type { ControllerMetrics } from './metrics.js';
+import type { ControllerSettings } from './settings.js';
+
+/** Observed buckets kept per Deployment for propagation within an edge's lag. */
+const RECENT = 8;
+const MAX_OBSERVATIONS = 2000;
+/** Window of history the graph learner starts from for a new namespace. */
+const GRAPH_BACKFILL_SECONDS = 86_400;
+
+interface SeriesState {
+  forecaster: SeriesForecaster;
+  stepSeconds: number;
+  /** Sample time (end of bucket) of the newest bucket fed; NaN before any. */
+  lastFedSec: number;
+  recent: number[];
+  observations: LoadObservation[];
+  learnedRpsPerPod?: number;
+  /** Samples fed this pass (the graph learner pairs them with edges). */
+  fedThisPass: Sample[];
+  stale: boolean;
+  staleReason?: string;
+}
+
+interface GraphState {
+  learner: ServiceGraphLearner;
+  lastEdgeSec: number;
+  hasEdges: boolean;
+  nextProbeSec: number;
+}
+
+export interface ForecasterLoopOptions {
+  client: KubeClient;
+  state: ClusterState;
+  metrics: () => MetricsSource;
+  clock: Clock;
+  controllerMetrics: ControllerMetrics;
+  events: ControllerEvents;
+  intervalMs?: number;
+  /** Relative change of the upper band's peak that counts as material (default 0.05). */
+  materialChange?: number;
+  /** Re-publish at least this often even when unchanged, seconds (default 300; the webhook ignores forecasts older than 900 s). */
+  refreshSeconds?: number;
+}
+
+export interface ForecastTickStats {
+  deployments: number;
+  patched: number;
+  stale: number;
+  fedBuckets: number;
+}
+
+export class ForecasterLoop implements Loop {
+  readonly name = 'forecaster';
+  readonly leaderOnly = true;
+  readonly intervalMs: number;
+  private readonly series = new Map<string, SeriesState>();
+  private readonly graphs = new Map<string, GraphState>();
+  lastStats: ForecastTickStats = { deployments: 0, patched: 0, stale: 0, fedBuckets: 0 };
+
+  constructor(private readonly options: ForecasterLoopOptions) {
+    this.intervalMs = options.intervalMs ?? 15_000;
+  }
+
+  async reconcile(): Promise<void> {
+    const settings = this.options.state.config().controller;
+    const step = settings.forecastStepSeconds;
+    const nowSec = Math.floor(this.options.clock.now() / 1000);
+    const lastComplete = Math.floor(nowSec / step) * step;
+    const deployments = this.options.state.optedInDeployments();
+    const seen = new Set<string>();
+    const stats: ForecastTickStats = { deployments: deployments.length, patched: 0, stale: 0, fedBuckets: 0 };
+    const source = this.options.metrics();
+
+    // 1. Feed every Deployment's new buckets (in parallel: the source is I/O).
+    await runLimited(deployments, 64, async (d) => {
+      const key = keyOf(d);
+      seen.add(key);
+      stats.fedBuckets += await this.feed(d, key, source, settings, lastComplete);
+    });
+    for (const key of [...this.series.keys()]) if (!seen.has(key)) this.series.delete(key);
+
+    // 2. Learn the service graph per namespace from the same buckets.
+    const byNamespace = new Map<string, KubeObject[]>();
+    for (const d of deployments) {
+      const ns = d.metadata.namespace ?? 'default';
+      (byNamespace.get(ns) ?? byNamespace.set(ns, []).get(ns)!).push(d);
+    }
+    for (const [ns, list] of byNamespace) await this.learnGraph(ns, list, source, step, lastComplete, nowSec);
+    for (const ns of [...this.graphs.keys()]) if (!byNamespace.has(ns)) this.graphs.delete(ns);
+
+    // 3. Forecast, propagate, publish.
+    const writes: Array<Promise<void>> = [];
+    for (const [ns, list] of byNamespace) {
+      const own: Record<string, ServiceForecast> = {};
+      const forecasts = new Map<string, ReturnType<SeriesForecaster['forecast']>>();
+      for (const d of list) {
+        const s = this.series.get(keyOf(d));
+        if (!s || Number.isNaN(s.lastFedSec)) continue;
+        const f = s.forecaster.forecast(settings.horizonSteps);
+        forecasts.set(d.metadata.name!, f);
+        own[d.metadata.name!] = serviceForecast(f, s.recent.length ? s.recent : [0]);
+      }
+      const graph = this.graphs.get(ns);
+      const merged = graph?.hasEdges ? propagateForecasts(own, graph.learner.explanations()) : own;
+      for (const d of list) {
+        const name = d.metadata.name!;
+        const s = this.series.get(keyOf(d));
+        const f = forecasts.get(name);
+        if (!s) continue;
+        const current = parseForecastAnnotation(d.metadata.annotations?.[Annotations.forecast]).value;
+        let next: ForecastAnnotation | undefined;
+        if (s.stale) {
+          stats.stale++;
+          // Nothing new to say: mark what is there stale, once.
+          if (current && !current.stale) next = { ...current, stale: true };
+        } else if (f) {
+          next = toForecastAnnotation(
+            { ...f, point: merged[name].point, upper: merged[name].upper },
+            { generatedAt: s.lastFedSec, observedCount: s.recent.at(-1), learnedRpsPerPod: s.learnedRpsPerPod },
+          );
+          this.observeMetrics(ns, name, next);
+          if (current && !this.material(current, next)) next = undefined;
+        }
+        if (!next) continue;
+        stats.patched++;
+        const body = formatForecastAnnotation(next);
+        writes.push(
+          patchAnnotations(this.options.client, Refs.deployments, name, ns, { [Annotations.forecast]: body }).then(
+            () => this.options.controllerMetrics.action(this.name, next!.stale ? 'mark-stale' : 'publish'),
+            (error) => {
+              this.options.controllerMetrics.apiErrors.add({ where: 'forecaster/patch' });
+              throw error;
+            },
+          ),
+        );
+        if (next.stale) {
+          this.options.events.emit({ object: deploymentRef(d), type: 'Warning', reason: 'ForecastStale', message: `metrics are stale (${s.staleReason ?? 'no new data'}): forecast marked stale, nothing acts on it` });
+        }
+      }
+    }
+    const results = await Promise.allSettled(writes);
+    this.lastStats = stats;
+    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+    if (failed) throw failed.reason;
+  }
+
+  /** Feeds new buckets; returns how many. */
+  private async feed(d: KubeObject, key: string, source: MetricsSource, settings: ControllerSettings, lastComplete: number): Promise<number> {
+    const step = settings.forecastStepSeconds;
+    const ns = d.metadata.namespace ?? 'default';
+    const name = d.metadata.name!;
+    const userSettings = parseDeploymentSettings(d.metadata.annotations).value;
+    let s = this.series.get(key);
+    if (!s || s.stepSeconds !== step || s.forecaster.options.horizonSteps < settings.horizonSteps) {
+      s = {
+        forecaster: new SeriesForecaster({ stepSeconds: step, horizonSteps: settings.horizonSteps }),
+        stepSeconds: step,
+        lastFedSec: NaN,
+        recent: [],
+        observations: [],
+        fedThisPass: [],
+        stale: false,
+      };
+      this.series.set(key, s);
+    }
+    s.fedThisPass = [];
+    const start = Number.isNaN(s.lastFedSec) ? lastComplete - Math.max(step, settings.backfillSeconds) + step : s.lastFedSec + step;
+    if (start > lastComplete) return 0;
+    const workload = { namespace: ns, deployment: name, ...(userSettings.rpsQuery ? { rpsQuery: userSettings.rpsQuery } : {}) };
+    const reading = await source.history('demand', workload, { start, end: lastComplete, stepSeconds: step });
+    if (reading.freshness === 'unavailable' || (reading.samples.length === 0 && !Number.isNaN(s.lastFedSec))) {
+      // Buckets that should exist are missing: stale once they are older than the source tolerates.
+      const latest = await source.latest('demand', workload);
+      if (latest.freshness !== 'fresh') {
+        s.stale = true;
+        s.staleReason = latest.reason ?? reading.reason;
+      }
+      return 0;
+    }
+    s.stale = false;
+    for (const sample of reading.samples) {
+      if (sample.t <= s.lastFedSec) continue;
+      const count = sample.v * step;
+      s.forecaster.update(sample.t - step, count);
+      s.recent.push(count);
+      if (s.recent.length > RECENT) s.recent.shift();
+      s.lastFedSec = sample.t;
+      s.fedThisPass.push(sample);
+    }
+    if (userSettings.targetRpsPerPod === undefined && s.fedThisPass.length > 0 && !Number.isNaN(s.lastFedSec)) await this.learnCapacity(d, s, source, workload, userSettings.latencySloMs ?? settings.defaultLatencySloMs);
+    return s.fedThisPass.length;
+  }
+
+  private async learnCapacity(d: KubeObject, s: SeriesState, source: MetricsSource, workload: { namespace: string; deployment: string }, sloMs: number): Promise<void> {
+    const ready = Number(d.status?.readyReplicas ?? 0);
+    if (!(ready > 0)) return;
+    const latency = await source.latest('latencyP95', workload);
+    const demand = s.fedThisPass.at(-1)!.v;
+    if (latency.freshness !== 'fresh' || latency.value === undefined) return;
+    s.observations.push({ rpsPerPod: demand / ready, latencyMs: latency.value });
+    if (s.observations.length > MAX_OBSERVATIONS) s.observations.splice(0, s.observations.length - MAX_OBSERVATIONS);
+    const estimate = learnRpsPerPod(s.observations, { sloMs });
+    if (estimate) s.learnedRpsPerPod = estimate.rpsPerPod;
+  }
+
+  private async learnGraph(ns: string, list: KubeObject[], source: MetricsSource, step: number, lastComplete: number, nowSec: number): Promise<void> {
+    let g = this.graphs.get(ns);
+    if (!g) {
+      g = { learner: new ServiceGraphLearner(), lastEdgeSec: NaN, hasEdges: false, nextProbeSec: 0 };
+      this.graphs.set(ns, g);
+    }
+    if (!g.hasEdges && nowSec < g.nextProbeSec) return;
+    const first = Number.isNaN(g.lastEdgeSec);
+    const start = first ? lastComplete - GRAPH_BACKFILL_SECONDS + step : g.lastEdgeSec + step;
+    if (start > lastComplete) return;
+    const range = { start, end: lastComplete, stepSeconds: step };
+    const edges = await source.edgeHistory(ns, range);
+    if (edges.freshness !== 'fresh') {
+      if (!g.hasEdges) g.nextProbeSec = nowSec + 10 * step;
+      return;
+    }
+    g.hasEdges = true;
+    // Demand per bucket of every service in the namespace: this pass's samples, or (first time) history.
+    const demand = new Map<number, Record<string, number>>();
+    for (const d of list) {
+      const s = this.series.get(keyOf(d));
+      let samples = s?.fedThisPass ?? [];
+      if (first) samples = (await source.history('demand', { namespace: ns, deployment: d.metadata.name! }, range)).samples;
+      for (const p of samples) (demand.get(p.t) ?? demand.set(p.t, {}).get(p.t)!)[d.metadata.name!] = p.v * step;
+    }
+    const calls = new Map<number, Record<string, number>>();
+    for (const e of edges.edges) for (const p of e.samples) (calls.get(p.t) ?? calls.set(p.t, {}).get(p.t)!)[`${e.client}->${e.server}`] = p.v * step;
+    const times = [...demand.keys()].filter((t) => t >= start).sort((a, b) => a - b);
+    for (const t of times) g.learner.observe(demand.get(t)!, calls.get(t) ?? {});
+    if (times.length > 0) g.lastEdgeSec = times.at(-1)!;
+  }
+
+  private material(current: ForecastAnnotation, next: ForecastAnnotation): boolean {
+    if (current.stale !== next.stale) return true;
+    if (next.generatedAt - current.generatedAt >= (this.options.refreshSeconds ?? 300)) return true;
+    if (next.generatedAt <= current.generatedAt) return false;
+    if ((current.learnedRpsPerPod ?? 0) !== (next.learnedRpsPerPod ?? 0)) return true;
+    const peak = (a: number[]) => a.reduce((m, v) => Math.max(m, v), 0);
+    const threshold = this.options.materialChange ?? 0.05;
+    // Compare what lies ahead in both: the new forecast's steps against the old one's, aligned in time.
+    const shift = Math.round((next.generatedAt - current.generatedAt) / next.stepSeconds);
+    const oldAhead = current.upper.slice(shift);
+    const newSame = next.upper.slice(0, oldAhead.length);
+    const near = (a: number, b: number) => Math.abs(a - b) <= threshold * Math.max(a, b, 1e-9);
+    if (!near(peak(oldAhead), peak(newSame))) return true;
+    if (!near(peak(current.upper), peak(next.upper))) return true;
+    return false;
+  }
+
+  private observeMetrics(ns: string, name: string, f: ForecastAnnotation): void {
+    const m = this.options.controllerMetrics;
+    const labels = { namespace: ns, deployment: name };
+    if (f.recentRelMae !== undefined) m.forecastRelMae.set(labels, f.recentRelMae);
+    m.forecastDemand.set({ ...labels, kind: 'observed' }, f.observed ?? 0);
+    m.forecastDemand.set({ ...labels, kind: 'forecast_peak' }, f.upper.reduce((a, b) => Math.max(a, b), 0));
+  }
+}
+
+export function keyOf(o: KubeObject): string {
+  return `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+}
+
+export function deploymentRef(d: KubeObject) {
+  return { apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name ?? '', namespace: d.metadata.namespace, uid: d.metadata.uid };
+}
+
+/** Runs `work` over items with at most `limit` in flight. */
+export async function runLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      try {
+        await work(item);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (errors.length > 0) throw errors[0];
+}

@@ -1,0 +1,155 @@
+/**
+ * The node claim lifecycle: launch → register → initialize → terminate.
+ *
+ * - A claim without a provider ID is launched through the CloudProvider. `create` is idempotent by
+ *   claim name, so a controller that died between launching and recording simply launches again
+ *   and gets the same instance back (no duplicate, no leak).
+ * - Insufficient capacity: the offerings tried are excluded for a while (UnavailableOfferings) and
+ *   the claim is deleted, so the provisioner re-plans on what the cloud can sell.
+ * - Registered once a Node with the claim's provider ID exists; Initialized once it is Ready. A
+ *   claim whose node never registers within `registrationTimeoutMs` is deleted (and terminated).
+ * - A deleted claim (finalizer `smartscale.io/termination`): its Node is deleted, its instance
+ *   terminated, then the finalizer removed. Drains happen before, in the disruption loop.
+ */
+import { isInsufficientCapacityError, isInvalidNodeClaimError, isNodeClaimNotFoundError } from '../cloud/errors.js';
+import type { CloudProvider } from '../cloud/provider.js';
+import type { UnavailableOfferings } from '../cloud/unavailable-offerings.js';
+import type { KubeClient, KubeObject } from '../kube/client.js';
+import { patchStatus, updateWithRetry } from '../kube/patch.js';
+import { Refs } from '../kube/refs.js';
+import type { Clock } from '../model/clock.js';
+import { isConditionTrue, withCondition, type NodeClaim, type NodeClaimCondition } from '../model/node-claim.js';
+import { TERMINATION_FINALIZER } from './claims.js';
+import type { ClusterState } from './cluster-state.js';
+import type { ControllerEvents } from './events.js';
+import { runLimited } from './forecaster.js';
+import type { Loop } from './loop.js';
+import type { ControllerMetrics } from './metrics.js';
+import { isNodeReady, nodeClaimStatusObject } from './objects.js';
+
+export interface LifecycleOptions {
+  client: KubeClient;
+  state: ClusterState;
+  cloud: CloudProvider;
+  clock: Clock;
+  unavailable: UnavailableOfferings;
+  controllerMetrics: ControllerMetrics;
+  events: ControllerEvents;
+  intervalMs?: number;
+  /** Default 15 minutes. */
+  registrationTimeoutMs?: number;
+  /** Launches in flight at once (default 10). */
+  launchConcurrency?: number;
+}
+
+export function nodeClaimRef(name: string) {
+  return { apiVersion: 'smartscale.io/v1', kind: 'NodeClaim', name };
+}
+
+export class NodeClaimLifecycleLoop implements Loop {
+  readonly name = 'node-claim-lifecycle';
+  readonly leaderOnly = true;
+  readonly intervalMs: number;
+  /** Launches this process has in flight (a trigger during a launch must not start a second one). */
+  private readonly launching = new Set<string>();
+
+  constructor(private readonly options: LifecycleOptions) {
+    this.intervalMs = options.intervalMs ?? 5_000;
+  }
+
+  async reconcile(): Promise<void> {
+    const claims = this.options.state.claims();
+    const nodesByProvider = new Map<string, KubeObject>();
+    for (const n of this.options.state.nodes.list()) if (n.spec?.providerID) nodesByProvider.set(n.spec.providerID, n);
+    const toLaunch = claims.filter(({ object, claim }) => !object.metadata.deletionTimestamp && !claim.status.providerId && !this.launching.has(claim.name));
+    await runLimited(toLaunch, this.options.launchConcurrency ?? 10, ({ claim }) => this.launch(claim));
+    for (const { object, claim } of claims) {
+      if (object.metadata.deletionTimestamp) await this.terminate(object, claim, nodesByProvider);
+      else if (claim.status.providerId) await this.track(claim, nodesByProvider.get(claim.status.providerId));
+    }
+  }
+
+  private condition(type: NodeClaimCondition['type'], reason: string, message?: string): NodeClaimCondition {
+    return { type, status: 'True', reason, ...(message ? { message } : {}), lastTransitionTime: this.options.clock.now() };
+  }
+
+  private async launch(claim: NodeClaim): Promise<void> {
+    const { cloud, client, events, controllerMetrics: m } = this.options;
+    this.launching.add(claim.name);
+    try {
+      let launched: NodeClaim;
+      try {
+        launched = await cloud.create(claim);
+      } catch (error) {
+        if (isInsufficientCapacityError(error) || isInvalidNodeClaimError(error)) {
+          if (isInsufficientCapacityError(error)) this.options.unavailable.markUnavailable(error.offerings);
+          m.action(this.name, isInsufficientCapacityError(error) ? 'insufficient-capacity' : 'invalid-claim');
+          events.emit({ object: nodeClaimRef(claim.name), type: 'Warning', reason: isInsufficientCapacityError(error) ? 'InsufficientCapacity' : 'InvalidNodeClaim', message: `${(error as Error).message}; deleting the claim to re-plan` });
+          await client.delete(Refs.nodeClaims, claim.name);
+          return;
+        }
+        throw error;
+      }
+      await patchStatus(client, Refs.nodeClaims, claim.name, undefined, nodeClaimStatusObject(launched));
+      m.action(this.name, 'launch');
+      events.emit({
+        object: nodeClaimRef(claim.name),
+        type: 'Normal',
+        reason: 'Launched',
+        message: `launched ${launched.status.instanceType} in ${launched.status.zone} (${launched.status.capacityType}, $${launched.status.pricePerHour}/h): ${launched.status.providerId}`,
+      });
+    } finally {
+      this.launching.delete(claim.name);
+    }
+  }
+
+  private async track(claim: NodeClaim, node: KubeObject | undefined): Promise<void> {
+    const { client, clock, events, controllerMetrics: m } = this.options;
+    if (!node) {
+      const launchedAt = claim.status.conditions.find((c) => c.type === 'Launched')?.lastTransitionTime ?? claim.createdAt;
+      if (!isConditionTrue(claim, 'Registered') && clock.now() - launchedAt > (this.options.registrationTimeoutMs ?? 15 * 60_000)) {
+        events.emit({ object: nodeClaimRef(claim.name), type: 'Warning', reason: 'RegistrationTimeout', message: `no node registered for ${claim.status.providerId}; deleting the claim` });
+        m.action(this.name, 'registration-timeout');
+        await client.delete(Refs.nodeClaims, claim.name);
+      }
+      return;
+    }
+    let conditions = [...claim.status.conditions];
+    let changed = false;
+    if (!isConditionTrue(claim, 'Registered')) {
+      conditions = withCondition(conditions, this.condition('Registered', 'Registered'));
+      changed = true;
+      m.action(this.name, 'registered');
+    }
+    if (!isConditionTrue(claim, 'Initialized') && isNodeReady(node)) {
+      conditions = withCondition(conditions, this.condition('Initialized', 'Ready'));
+      changed = true;
+      m.action(this.name, 'initialized');
+      events.emit({ object: nodeClaimRef(claim.name), type: 'Normal', reason: 'Initialized', message: `node ${node.metadata.name} is Ready` });
+    }
+    if (!changed && claim.status.nodeName === node.metadata.name) return;
+    await patchStatus(client, Refs.nodeClaims, claim.name, undefined, nodeClaimStatusObject({ ...claim, status: { ...claim.status, nodeName: node.metadata.name, conditions } }));
+  }
+
+  private async terminate(object: KubeObject, claim: NodeClaim, nodesByProvider: Map<string, KubeObject>): Promise<void> {
+    if (!(object.metadata.finalizers ?? []).includes(TERMINATION_FINALIZER)) return;
+    const { client, cloud, events, controllerMetrics: m } = this.options;
+    const node = claim.status.providerId ? nodesByProvider.get(claim.status.providerId) : undefined;
+    if (node && !node.metadata.deletionTimestamp) await client.delete(Refs.nodes, node.metadata.name!);
+    try {
+      // Without a provider ID the launch may still have happened (a crash before recording): the
+      // cloud finds the instance by claim name.
+      await cloud.delete(claim);
+      m.action(this.name, 'terminate');
+      events.emit({ object: nodeClaimRef(claim.name), type: 'Normal', reason: 'Terminated', message: `terminated ${claim.status.providerId ?? 'instance'}` });
+    } catch (error) {
+      if (!isNodeClaimNotFoundError(error)) throw error;
+    }
+    await updateWithRetry(client, Refs.nodeClaims, claim.name, undefined, (fresh) => {
+      const finalizers = (fresh.metadata.finalizers ?? []).filter((f) => f !== TERMINATION_FINALIZER);
+      if (finalizers.length === (fresh.metadata.finalizers ?? []).length) return undefined;
+      fresh.metadata.finalizers = finalizers;
+      return fresh;
+    });
+  }
+}

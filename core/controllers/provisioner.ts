@@ -1,0 +1,212 @@
+/**
+ * The provisioner loop: pending pods + predicted pods → the solver → NodeClaims.
+ *
+ * - Real pending pods are always served (reactively, as Karpenter would), whatever the mode.
+ * - Predicted pods of Deployments in optimize mode are planned with them, so nodes launch before
+ *   the pods exist; those of Deployments in observe mode are planned in a second, hypothetical
+ *   pass whose extra claims are only recorded: an Event on the NodePool and its
+ *   `status.wouldLaunch`.
+ * - Launching claims count as capacity (nothing is launched twice); offerings the cloud recently
+ *   could not sell are excluded; at most `maxLaunchesPerPass` claims per pass.
+ * - An invalid NodePool gets `Ready=False` with the reasons and a Warning Event, never a crash.
+ */
+import type { CloudProvider } from '../cloud/provider.js';
+import type { UnavailableOfferings } from '../cloud/unavailable-offerings.js';
+import type { KubeClient, KubeObject } from '../kube/client.js';
+import { patchStatus } from '../kube/patch.js';
+import { Refs } from '../kube/refs.js';
+import type { Clock } from '../model/clock.js';
+import type { InstanceType } from '../model/instance-type.js';
+import type { NodePool } from '../model/node-pool.js';
+import { podKey } from '../model/pod.js';
+import { formatBytes, formatMilli } from '../model/quantity.js';
+import { solve } from '../scheduling/solver.js';
+import type { PlannedNodeClaim } from '../scheduling/types.js';
+import { claimName, nodeClaimObject } from './claims.js';
+import type { ClusterState, InvalidNodePool } from './cluster-state.js';
+import type { ControllerEvents } from './events.js';
+import type { Loop } from './loop.js';
+import type { ControllerMetrics } from './metrics.js';
+import { nodeSnapshot, predictedWorkloads } from './snapshot.js';
+
+export interface ProvisionerOptions {
+  client: KubeClient;
+  state: ClusterState;
+  cloud: CloudProvider;
+  clock: Clock;
+  unavailable: UnavailableOfferings;
+  controllerMetrics: ControllerMetrics;
+  events: ControllerEvents;
+  intervalMs?: number;
+}
+
+export interface ProvisionerPass {
+  created: string[];
+  wouldLaunch: number;
+  pending: number;
+  predicted: number;
+  unplaceable: number;
+}
+
+export function nodePoolRef(name: string) {
+  return { apiVersion: 'smartscale.io/v1', kind: 'NodePool', name };
+}
+
+function summary(c: PlannedNodeClaim) {
+  return { instanceType: c.instanceType, zone: c.offering.zone, capacityType: c.offering.capacityType, pricePerHour: c.offering.pricePerHour, pods: c.pods.length };
+}
+
+export class ProvisionerLoop implements Loop {
+  readonly name = 'provisioner';
+  readonly leaderOnly = true;
+  readonly intervalMs: number;
+  private readonly reportedInvalid = new Map<string, string>();
+  private readonly lastWould = new Map<string, string>();
+  lastPass: ProvisionerPass = { created: [], wouldLaunch: 0, pending: 0, predicted: 0, unplaceable: 0 };
+
+  constructor(private readonly options: ProvisionerOptions) {
+    this.intervalMs = options.intervalMs ?? 10_000;
+  }
+
+  async reconcile(): Promise<void> {
+    const { state, cloud, clock } = this.options;
+    const config = state.config();
+    const { valid: pools, invalid } = state.nodePoolsParsed();
+    await this.reportInvalid(invalid);
+    const types = await cloud.getInstanceTypes();
+    const snap = nodeSnapshot(state, types);
+    const nowSec = Math.floor(clock.now() / 1000);
+    const workloads = predictedWorkloads(state, config.cluster.mode, nowSec, config.controller.provisionLeadSeconds);
+    const acting = workloads.filter((w) => w.mode === 'optimize').flatMap((w) => w.pods);
+    const observing = workloads.filter((w) => w.mode === 'observe').flatMap((w) => w.pods);
+    const m = this.options.controllerMetrics;
+    m.pendingCapacity.set({ kind: 'pending' }, snap.pending.length);
+    m.pendingCapacity.set({ kind: 'predicted' }, acting.length);
+    m.pendingCapacity.set({ kind: 'predicted_observe' }, observing.length);
+    this.observePools(state, pools);
+    const pass: ProvisionerPass = { created: [], wouldLaunch: 0, pending: snap.pending.length, predicted: acting.length, unplaceable: 0 };
+    if (pools.length === 0) {
+      this.lastPass = pass;
+      return;
+    }
+    const existingNodes = [...snap.nodes, ...snap.launching];
+    const excluded = this.options.unavailable.excluded();
+    const input = { existingNodes, nodePools: pools, instanceTypes: types, excludedOfferings: excluded };
+    const result = snap.pending.length + acting.length > 0 ? solve({ ...input, pods: [...snap.pending, ...acting] }) : undefined;
+    const poolByName = new Map(pools.map((p) => [p.name, p]));
+    const predictedKeys = new Set(acting.map(podKey));
+    for (const planned of (result?.newNodeClaims ?? []).slice(0, config.controller.maxLaunchesPerPass)) {
+      const pool = poolByName.get(planned.nodePool)!;
+      const predicted = planned.pods.every((p) => predictedKeys.has(p));
+      const name = claimName(pool.name);
+      await this.options.client.create(Refs.nodeClaims, nodeClaimObject(planned, pool, { name, predicted, reason: 'provisioning' }));
+      pass.created.push(name);
+      m.action(this.name, predicted ? 'create-claim-predicted' : 'create-claim-pending');
+      this.options.events.emit({
+        object: nodePoolRef(pool.name),
+        type: 'Normal',
+        reason: 'NodeClaimCreated',
+        message: `created NodeClaim ${name} (${planned.instanceType}, ${planned.offering.zone}, ${planned.offering.capacityType}, $${planned.offering.pricePerHour}/h) for ${planned.pods.length} ${predicted ? 'predicted' : 'pending'} pod(s)`,
+      });
+    }
+    for (const u of result?.unplaceable ?? []) {
+      pass.unplaceable++;
+      if (predictedKeys.has(u.pod)) continue;
+      const [namespace, name] = u.pod.split('/');
+      this.options.events.emit({ object: { apiVersion: 'v1', kind: 'Pod', name, namespace }, type: 'Warning', reason: 'FailedProvisioning', message: `${u.reason}: ${u.message}` });
+    }
+    if (observing.length > 0) pass.wouldLaunch = await this.recordWouldLaunch(input, [...snap.pending, ...acting], observing, result?.newNodeClaims.length ?? 0, pools);
+    else await this.clearWouldLaunch(pools);
+    this.lastPass = pass;
+  }
+
+  /** Observe mode: what the predicted pods of observe-mode Deployments would launch, recorded only. */
+  private async recordWouldLaunch(
+    input: { existingNodes: any[]; nodePools: NodePool[]; instanceTypes: InstanceType[]; excludedOfferings: ReadonlySet<string> },
+    actual: any[],
+    observing: any[],
+    actualClaims: number,
+    pools: NodePool[],
+  ): Promise<number> {
+    const observingKeys = new Set(observing.map(podKey));
+    const hypothetical = solve({ ...input, pods: [...actual, ...observing] });
+    const would = hypothetical.newNodeClaims.filter((c) => c.pods.some((p) => observingKeys.has(p)));
+    const extra = Math.max(0, hypothetical.newNodeClaims.length - actualClaims);
+    for (const pool of pools) {
+      const mine = would.filter((c) => c.nodePool === pool.name).map(summary);
+      const text = JSON.stringify(mine);
+      if (this.lastWould.get(pool.name) === text) continue;
+      await patchStatus(this.options.client, Refs.nodePools, pool.name, undefined, { wouldLaunch: mine });
+      this.lastWould.set(pool.name, text);
+      if (mine.length > 0) {
+        this.options.controllerMetrics.action(this.name, 'would-launch', mine.length);
+        const cost = mine.reduce((s, c) => s + c.pricePerHour, 0);
+        this.options.events.emit({
+          object: nodePoolRef(pool.name),
+          type: 'Normal',
+          reason: 'WouldLaunch',
+          message: `observe mode: would launch ${mine.length} node(s) ahead of predicted demand (${mine.map((c) => c.instanceType).join(', ')}; $${cost.toFixed(4)}/h)`,
+        });
+      }
+    }
+    return extra;
+  }
+
+  private async clearWouldLaunch(pools: NodePool[]): Promise<void> {
+    for (const pool of pools) {
+      if (this.lastWould.get(pool.name) === '[]') continue;
+      await patchStatus(this.options.client, Refs.nodePools, pool.name, undefined, { wouldLaunch: [] });
+      this.lastWould.set(pool.name, '[]');
+    }
+  }
+
+  private async reportInvalid(invalid: InvalidNodePool[]): Promise<void> {
+    for (const pool of invalid) {
+      const message = pool.errors.join('; ').slice(0, 1000);
+      const key = `${pool.object.metadata.generation ?? pool.object.metadata.resourceVersion}:${message}`;
+      if (this.reportedInvalid.get(pool.name) === key) continue;
+      await patchStatus(this.options.client, Refs.nodePools, pool.name, undefined, {
+        conditions: [{ type: 'Ready', status: 'False', reason: 'InvalidSpec', message, lastTransitionTime: new Date(this.options.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z') }],
+      });
+      this.reportedInvalid.set(pool.name, key);
+      this.options.events.emit({ object: nodePoolRef(pool.name), type: 'Warning', reason: 'InvalidNodePool', message });
+    }
+  }
+
+  /** Node count, cost per hour and resources per pool, into metrics and each pool's status. */
+  private observePools(state: ClusterState, pools: NodePool[]): void {
+    const m = this.options.controllerMetrics;
+    const byPool = new Map<string, { ready: number; launching: number; cost: number; milliCpu: number; memory: number }>();
+    for (const pool of pools) byPool.set(pool.name, { ready: 0, launching: 0, cost: 0, milliCpu: 0, memory: 0 });
+    for (const { object, claim } of state.claims()) {
+      const p = byPool.get(claim.spec.nodePool) ?? byPool.set(claim.spec.nodePool, { ready: 0, launching: 0, cost: 0, milliCpu: 0, memory: 0 }).get(claim.spec.nodePool)!;
+      if (object.metadata.deletionTimestamp) continue;
+      const ready = claim.status.conditions.some((c) => c.type === 'Initialized' && c.status === 'True');
+      if (ready) p.ready++;
+      else p.launching++;
+      p.cost += claim.status.pricePerHour ?? 0;
+      p.milliCpu += claim.status.capacity?.milliCpu ?? 0;
+      p.memory += claim.status.capacity?.memoryBytes ?? 0;
+    }
+    m.nodes.retain((l) => byPool.has(l.nodepool));
+    m.costPerHour.retain((l) => byPool.has(l.nodepool));
+    for (const [name, p] of byPool) {
+      m.nodes.set({ nodepool: name, state: 'ready' }, p.ready);
+      m.nodes.set({ nodepool: name, state: 'launching' }, p.launching);
+      m.costPerHour.set({ nodepool: name }, Math.round(p.cost * 1e6) / 1e6);
+      const status = { resources: { nodes: String(p.ready + p.launching), cpu: formatMilli(p.milliCpu), memory: formatBytes(p.memory) } };
+      const key = JSON.stringify(status);
+      if (this.lastStatus.get(name) !== key && pools.some((x) => x.name === name)) {
+        this.lastStatus.set(name, key);
+        void patchStatus(this.options.client, Refs.nodePools, name, undefined, {
+          ...status,
+          conditions: [{ type: 'Ready', status: 'True', reason: 'Valid', message: '', lastTransitionTime: new Date(this.options.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z') }],
+        }).catch(() => this.lastStatus.delete(name));
+      }
+    }
+  }
+
+  private readonly lastStatus = new Map<string, string>();
+}
+
+export type { KubeObject };

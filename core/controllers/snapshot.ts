@@ -1,0 +1,116 @@
+/**
+ * Builds the planners' snapshots from the cluster state: existing nodes (with their bound pods),
+ * claims still launching (counted as capacity so nothing is launched twice), real pending pods,
+ * and predicted pods — pods the forecast says each Deployment will need, built from its pod
+ * template, from the webhook's `smartscale.io/peak-replicas` and `smartscale.io/capacity`.
+ */
+import type { KubeObject } from '../kube/client.js';
+import { Annotations, parseDeploymentSettings, type CapacityAnnotation, type Mode } from '../model/annotations.js';
+import { effectiveMode } from '../model/cluster-config.js';
+import type { InstanceType } from '../model/instance-type.js';
+import { isConditionTrue, type NodeClaim } from '../model/node-claim.js';
+import type { ExistingNode } from '../model/node.js';
+import type { Pod } from '../model/pod.js';
+import { resources } from '../model/resources.js';
+import type { ClusterState } from './cluster-state.js';
+import { existingNodeFromObject, isPendingPod, launchingNode, podFromObject, podFromSpec } from './objects.js';
+
+export interface PredictedWorkload {
+  deployment: KubeObject;
+  mode: Mode;
+  /** Pods beyond the ones that exist, for the peak within the lead window. */
+  pods: Pod[];
+}
+
+function readCapacity(raw: string | undefined): CapacityAnnotation | undefined {
+  if (!raw) return undefined;
+  try {
+    const c = JSON.parse(raw);
+    return typeof c?.replicas === 'number' && c.replicas >= 0 ? (c as CapacityAnnotation) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Predicted pods per opted-in Deployment: `peak-replicas` minus the replicas that exist (spec and
+ * pods), when the webhook's capacity says they are needed by `nowSec + leadSeconds`. A Deployment
+ * with no capacity annotation (stale or no forecast: the webhook drops it) gets none.
+ */
+export function predictedWorkloads(state: ClusterState, clusterMode: Mode, nowSec: number, leadSeconds: number): PredictedWorkload[] {
+  const out: PredictedWorkload[] = [];
+  for (const d of state.optedInDeployments()) {
+    const annotations = d.metadata.annotations ?? {};
+    const mode = effectiveMode(clusterMode, parseDeploymentSettings(annotations).value.mode);
+    const capacity = readCapacity(annotations[Annotations.capacity]);
+    const peak = Number(annotations[Annotations.peakReplicas]);
+    if (!capacity || !Number.isInteger(peak)) continue;
+    if (capacity.neededAt !== undefined && capacity.neededAt > nowSec + leadSeconds) continue;
+    const existing = Math.max(Number(d.spec?.replicas ?? 0) || 0, Number(d.status?.replicas ?? 0) || 0);
+    const extra = Math.min(Math.max(0, peak - existing), 1000);
+    if (extra === 0) continue;
+    const template = d.spec?.template ?? {};
+    const labels = template.metadata?.labels ?? {};
+    const ns = d.metadata.namespace ?? 'default';
+    const pods: Pod[] = [];
+    const proto = podFromSpec(ns, `${d.metadata.name}-predicted-0`, labels, template.spec, { predicted: true });
+    for (let i = 0; i < extra; i++) pods.push({ ...proto, name: `${d.metadata.name}-predicted-${i}` });
+    out.push({ deployment: d, mode, pods });
+  }
+  return out;
+}
+
+export interface NodeSnapshot {
+  nodes: ExistingNode[];
+  /** Claims with no Node yet, as capacity. */
+  launching: ExistingNode[];
+  pending: Pod[];
+  /** Node name → claim, for smartscale's nodes. */
+  claimByNode: Map<string, NodeClaim>;
+}
+
+/** Nodes with their pods, launching claims and pending pods. */
+export function nodeSnapshot(state: ClusterState, instanceTypes: readonly InstanceType[]): NodeSnapshot {
+  const byNode = state.podsByNode();
+  const claims = state.claims();
+  const claimByProvider = new Map<string, NodeClaim>();
+  const claimByNode = new Map<string, NodeClaim>();
+  for (const { claim } of claims) {
+    if (claim.status.providerId) claimByProvider.set(claim.status.providerId, claim);
+  }
+  const typeByName = new Map(instanceTypes.map((t) => [t.name, t]));
+  const nodes: ExistingNode[] = [];
+  const registered = new Set<string>();
+  for (const o of state.nodes.list()) {
+    const name = o.metadata.name!;
+    const claim = o.spec?.providerID ? claimByProvider.get(o.spec.providerID) : undefined;
+    if (claim) {
+      claimByNode.set(name, claim);
+      registered.add(claim.name);
+    }
+    const pods = (byNode.get(name) ?? []).map(podFromObject);
+    const workload = pods.filter((p) => !p.daemonSet);
+    nodes.push(
+      existingNodeFromObject(o, {
+        pods,
+        claim,
+        emptySince: state.emptySince(name, workload.length === 0),
+        lastPodChangeAt: state.lastPodChangeAt(name),
+      }),
+    );
+  }
+  const launching: ExistingNode[] = [];
+  for (const { object, claim } of claims) {
+    if (registered.has(claim.name) || object.metadata.deletionTimestamp) continue;
+    const type = typeByName.get(claim.status.instanceType ?? claim.spec.instanceTypeOptions[0]);
+    const allocatable = claim.status.allocatable ?? type?.allocatable ?? resources();
+    const price = claim.status.pricePerHour ?? type?.offerings.reduce((m, o) => Math.min(m, o.pricePerHour), Infinity) ?? 0;
+    launching.push(launchingNode(claim, allocatable, Number.isFinite(price) ? price : 0));
+  }
+  const pending = state.pods.list().filter(isPendingPod).map(podFromObject);
+  return { nodes, launching, pending, claimByNode };
+}
+
+export function claimInitialized(claim: NodeClaim): boolean {
+  return isConditionTrue(claim, 'Initialized');
+}
