@@ -112,21 +112,39 @@ function sizeOf(r: Resources): number {
   return r.milliCpu / 1000 + r.memoryBytes / (4 * 1024 ** 3) + r.gpus * 8;
 }
 
+/**
+ * JSON of a value, remembered per object: pods of one Deployment usually share their nested
+ * objects (requests, selectors, tolerations), so 20,000 pods cost a few hundred stringifications.
+ */
+function memoJson(cache: WeakMap<object, string>, value: object | undefined, compute: () => unknown = () => value): string {
+  if (value === undefined) return '';
+  let text = cache.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(compute());
+    cache.set(value, text);
+  }
+  return text;
+}
+
 export function buildPodClasses(pods: readonly Pod[], table: SelectorTable): PodClass[] {
   const byKey = new Map<string, { pods: Pod[]; sample: Pod }>();
-  for (const pod of pods) {
-    const relevantLabels = Object.keys(pod.labels)
+  const json = new WeakMap<object, string>();
+  const labelJson = new WeakMap<object, string>();
+  const relevant = (labels: Readonly<Record<string, string>>) => () =>
+    Object.keys(labels)
       .filter((k) => table.labelKeys.has(k))
       .sort()
-      .map((k) => [k, pod.labels[k]]);
-    const key = JSON.stringify([
-      pod.requests,
-      podTerms(pod),
-      pod.tolerations ?? [],
-      pod.topologySpread ?? [],
-      pod.antiAffinity ?? [],
-      relevantLabels,
-    ]);
+      .map((k) => [k, labels[k]]);
+  for (const pod of pods) {
+    const key = [
+      memoJson(json, pod.requests, () => [pod.requests.milliCpu, pod.requests.memoryBytes, pod.requests.pods, pod.requests.gpus]),
+      memoJson(json, pod.nodeSelector, () => nodeSelectorRequirements(pod.nodeSelector)),
+      memoJson(json, pod.requiredNodeAffinity),
+      memoJson(json, pod.tolerations),
+      memoJson(json, pod.topologySpread),
+      memoJson(json, pod.antiAffinity),
+      memoJson(labelJson, pod.labels, relevant(pod.labels)),
+    ].join('|');
     const entry = byKey.get(key);
     if (entry) entry.pods.push(pod);
     else byKey.set(key, { pods: [pod], sample: pod });

@@ -150,6 +150,34 @@ export function buildProfile(prepared: PreparedPool, terms: readonly (readonly R
   return { masks, prices, candidates, coverTypes };
 }
 
+/**
+ * The profile of the same terms pinned to one zone, derived from the unpinned one: the offering
+ * bits of other zones are cleared, and the candidates are those still compatible. (A type dominated
+ * only by one that lacks the zone stays out; candidates are a search space, not a constraint.)
+ */
+export function pinProfileToZone(prepared: PreparedPool, base: RequirementProfile, zone: string): RequirementProfile {
+  const n = prepared.types.length;
+  const masks = new Int32Array(n);
+  const prices = new Float64Array(n).fill(Infinity);
+  for (let t = 0; t < n; t++) {
+    if (base.masks[t] === 0) continue;
+    const type = prepared.types[t];
+    let zoneBits = 0;
+    for (let i = 0; i < type.offerings.length; i++) if (type.offerings[i].zone === zone) zoneBits |= 1 << i;
+    const mask = base.masks[t] & zoneBits;
+    masks[t] = mask;
+    if (mask !== 0) prices[t] = cheapestInMask(type, mask)!.pricePerHour;
+  }
+  const kept = base.candidates.map((t, i) => [t, i] as const).filter(([t]) => masks[t] !== 0);
+  kept.sort((a, b) => prices[a[0]] - prices[b[0]] || (prepared.types[a[0]].name < prepared.types[b[0]].name ? -1 : 1));
+  return {
+    masks,
+    prices,
+    candidates: kept.map(([t]) => t),
+    coverTypes: kept.map(([t, i]) => ({ ...base.coverTypes[i], pricePerHour: prices[t] })),
+  };
+}
+
 /** Dual prices (USD per vCPU-hour, per GiB-hour) of covering a demand with the profile's candidates. */
 export function capacityPrices(
   profile: RequirementProfile,

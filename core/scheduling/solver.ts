@@ -25,6 +25,7 @@ import {
   buildProfile,
   capacityPrices,
   cheapestInMask,
+  pinProfileToZone,
   preparePools,
   withinLimits,
   type PreparedPool,
@@ -206,7 +207,20 @@ function profileFor(ctx: Context, prepared: PreparedPool, c: PodClass): Requirem
   let profile: RequirementProfile | undefined = byPool[prepared.index];
   if (!profile) {
     const key = `${prepared.index}|${c.termsKey}|${c.zone ?? ''}|${JSON.stringify(c.tolerations)}`;
-    profile = ctx.profiles.get(key) ?? buildProfile(prepared, c.terms, c.zone, c.tolerations);
+    profile = ctx.profiles.get(key);
+    if (!profile) {
+      if (c.zone === undefined) {
+        profile = buildProfile(prepared, c.terms, undefined, c.tolerations);
+      } else {
+        const baseKey = `${prepared.index}|${c.termsKey}||${JSON.stringify(c.tolerations)}`;
+        let base = ctx.profiles.get(baseKey);
+        if (!base) {
+          base = buildProfile(prepared, c.terms, undefined, c.tolerations);
+          ctx.profiles.set(baseKey, base);
+        }
+        profile = pinProfileToZone(prepared, base, c.zone);
+      }
+    }
     ctx.profiles.set(key, profile);
     byPool[prepared.index] = profile;
   }
