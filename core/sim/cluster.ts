@@ -119,6 +119,11 @@ export class SimCluster {
   launches = 0;
   terminations = 0;
   lastLaunchAt = -Infinity;
+  /**
+   * When true, the strategy keeps `controller.kubernetes.io/pod-deletion-cost` up to date so the
+   * ReplicaSet removes pods from the emptiest nodes first (smartscale does; the baselines do not).
+   */
+  deletionCostByNode = false;
 
   constructor(services: number, private readonly timing: SimTiming, private readonly spotShare: number) {
     this.services = Array.from({ length: services }, () => ({ desired: 0, pods: [], ready: 0 }));
@@ -176,7 +181,13 @@ export class SimCluster {
     if (s.pods.length > s.desired) {
       // Kubernetes' ReplicaSet deletion ranking: unscheduled before scheduled, not-ready before
       // ready, pods doubled up on a node with more replicas of the set first, newest first.
-      s.pods.sort((a, b) => a.state - b.state || (b.node?.perService[svc] ?? 0) - (a.node?.perService[svc] ?? 0) || b.readyAt - a.readyAt);
+      if (this.deletionCostByNode) {
+        // controller.kubernetes.io/pod-deletion-cost set to the node's pod count: scale-down empties
+        // the emptiest nodes, so they go without evicting anything.
+        s.pods.sort((a, b) => a.state - b.state || (a.node ? a.node.pods + a.node.placeholders : 0) - (b.node ? b.node.pods + b.node.placeholders : 0) || (a.node?.id ?? 0) - (b.node?.id ?? 0));
+      } else {
+        s.pods.sort((a, b) => a.state - b.state || (b.node?.perService[svc] ?? 0) - (a.node?.perService[svc] ?? 0) || b.readyAt - a.readyAt);
+      }
       const victims = s.pods.splice(0, s.pods.length - s.desired);
       for (const p of victims) this.deletePod(p);
     }

@@ -27,20 +27,22 @@ export interface StrategyKnobs {
   headroom: number;
   /** Upper-band quantile smartscale sizes for. */
   quantile: number;
+  /** Utilization smartscale sizes pods for at the band (margin for surges beyond it). */
+  utilization: number;
   /** The Cluster Autoscaler's node group type; default: the cheapest per pod slot. */
   caInstanceType?: string;
   /** Extra smartscale options (experiments). */
   smartscale?: Partial<SmartscaleOptions>;
 }
 
-export const DEFAULT_KNOBS: StrategyKnobs = { hpaTarget: 0.7, headroom: 0.3, quantile: 0.95 };
+export const DEFAULT_KNOBS: StrategyKnobs = { hpaTarget: 0.7, headroom: 0.3, quantile: 0.98, utilization: 0.85 };
 
 /** The knob `--sweep` varies per strategy, with its range. */
 export const SWEEP_KNOBS: Record<Exclude<StrategyName, 'oracle'>, { knob: keyof StrategyKnobs; values: number[] }> = {
-  'reactive-hpa-ca': { knob: 'hpaTarget', values: [0.4, 0.5, 0.6, 0.7, 0.8, 0.9] },
-  'reactive-karpenter': { knob: 'hpaTarget', values: [0.4, 0.5, 0.6, 0.7, 0.8, 0.9] },
-  overprovisioned: { knob: 'headroom', values: [0.1, 0.2, 0.3, 0.45, 0.6, 0.8] },
-  smartscale: { knob: 'quantile', values: [0.7, 0.8, 0.9, 0.95, 0.98, 0.99] },
+  'reactive-hpa-ca': { knob: 'hpaTarget', values: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] },
+  'reactive-karpenter': { knob: 'hpaTarget', values: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] },
+  overprovisioned: { knob: 'headroom', values: [0.1, 0.2, 0.3, 0.5, 0.8, 1.2] },
+  smartscale: { knob: 'quantile', values: [0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999] },
 };
 
 export interface SimContext {
@@ -74,7 +76,7 @@ export function createStrategy(name: Exclude<StrategyName, 'oracle'>, ctx: SimCo
     case 'overprovisioned':
       return new KarpenterStrategy(services, ctx.planner, hpa, knobs.headroom);
     case 'smartscale':
-      return new SmartscaleStrategy(scenario, ctx.planner, { ...knobs.smartscale, quantile: knobs.quantile });
+      return new SmartscaleStrategy(scenario, ctx.planner, { utilization: knobs.utilization, ...knobs.smartscale, quantile: knobs.quantile });
   }
 }
 

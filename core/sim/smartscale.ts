@@ -37,9 +37,13 @@ export interface SmartscaleOptions {
    * them are held anyway, and a running pod serves a surge at once where an empty slot needs 20 s.
    */
   podsForNodeLead: boolean;
+  /** Utilization pods are sized for at the band (1 = the band exactly; 0.8 keeps 25% margin for surges). */
+  utilization: number;
+  /** Set pod-deletion-cost so scale-down empties nodes instead of thinning all of them. */
+  deletionCost: boolean;
 }
 
-export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true };
+export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true, deletionCost: true, utilization: 1 };
 
 const RECENT = 8;
 
@@ -73,6 +77,7 @@ export class SmartscaleStrategy implements Strategy {
 
   step(ctx: TickContext): void {
     const { cluster, scenario } = ctx;
+    cluster.deletionCostByNode = this.options.deletionCost;
     const timing = scenario.timing;
     const step = scenario.services[0].counts.stepSeconds;
     // Buckets whose metrics have arrived by now.
@@ -89,7 +94,7 @@ export class SmartscaleStrategy implements Strategy {
     const floorDue = ctx.now >= this.nextFloor;
     if (floorDue) this.nextFloor = ctx.now + 15;
     for (let s = 0; s < scenario.services.length; s++) {
-      const perPod = scenario.services[s].rpsPerPod;
+      const perPod = scenario.services[s].rpsPerPod * this.options.utilization;
       if (ctx.tick === 0) {
         cluster.setDesired(s, Math.max(1, replicasForDemand(ctx.demandAt(s, 0), perPod, { minReplicas: 1, maxReplicas: 100_000 }) + 1));
         continue;
@@ -149,7 +154,7 @@ export class SmartscaleStrategy implements Strategy {
     const nodeLead = 1 + Math.ceil((timing.metricsLagSeconds + timing.nodeReadySeconds + timing.podStartSeconds) / step);
     services.forEach((s, i) => {
       const upperRps = merged[s.name].upper.map((u) => u / step);
-      const plan = planReplicas(upperRps, s.rpsPerPod, { minReplicas: 1, maxReplicas: 100_000 }, this.options.podsForNodeLead ? nodeLead : podLead);
+      const plan = planReplicas(upperRps, s.rpsPerPod * this.options.utilization, { minReplicas: 1, maxReplicas: 100_000 }, this.options.podsForNodeLead ? nodeLead : podLead);
       this.target[i] = plan.target;
       let nodePeak = 0;
       for (let h = 0; h < Math.min(nodeLead, plan.perStep.length); h++) nodePeak = Math.max(nodePeak, plan.perStep[h]);

@@ -43,6 +43,7 @@ export interface SimulateArgs {
   'hpa-target': number;
   headroom: number;
   quantile: number;
+  utilization: number;
   'ca-instance-type'?: string;
   workers?: number;
   days: number;
@@ -102,6 +103,7 @@ export function parseSimulateArgs(args: SimulateArgs): { scenario: ScenarioOptio
     hpaTarget: inRange('hpa-target', args['hpa-target'], 0, 1, true),
     headroom: inRange('headroom', args.headroom, 0, 10),
     quantile: inRange('quantile', args.quantile, 0, 1, true),
+    utilization: inRange('utilization', args.utilization, 0.05, 1),
     caInstanceType: args['ca-instance-type'],
   };
   if (args.workers !== undefined && (!Number.isInteger(args.workers) || args.workers < 0 || args.workers > 256)) {
@@ -225,6 +227,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       .option('hpa-target', { type: 'number', default: DEFAULT_KNOBS.hpaTarget, describe: 'HPA target CPU utilization of the reactive baselines' })
       .option('headroom', { type: 'number', default: DEFAULT_KNOBS.headroom, describe: 'Placeholder headroom of the overprovisioned baseline (0.3 = 30%)' })
       .option('quantile', { type: 'number', default: DEFAULT_KNOBS.quantile, describe: 'Forecast band quantile smartscale sizes for' })
+      .option('utilization', { type: 'number', default: DEFAULT_KNOBS.utilization, describe: 'Utilization smartscale sizes pods for at the band (margin for surges)' })
       .option('ca-instance-type', { type: 'string', describe: 'Cluster Autoscaler node group type (default: cheapest per pod)' })
       .option('workers', { type: 'number', describe: 'Worker threads (default: one per core; 0 = none)' })
       .option('days', { type: 'number', default: 7, describe: 'Length of the built-in scenario in days' })

@@ -63,7 +63,7 @@ function traceSection(r: SimulationResult): string {
   const oracle = r.metrics.oracle;
   const t = oracle.series.t;
   let html = `<h2>${escapeXml(r.summary.trace)}</h2>`;
-  html += `<p class="meta">${r.summary.days} days · HPA target ${r.knobs.hpaTarget} · headroom ${r.knobs.headroom} · smartscale band quantile ${r.knobs.quantile} · simulated in ${r.summary.seconds} s</p>`;
+  html += `<p class="meta">${r.summary.days} days · HPA target ${r.knobs.hpaTarget} · headroom ${r.knobs.headroom} · smartscale band quantile ${r.knobs.quantile} at utilization ${r.knobs.utilization} · simulated in ${r.summary.seconds} s</p>`;
   html += summaryTable(r);
   if (r.sweep) {
     const series = Object.entries(r.sweep).map(([name, pts]) => ({
@@ -71,8 +71,13 @@ function traceSection(r: SimulationResult): string {
       color: STRATEGY_COLORS[name] ?? '#999',
       points: pts.map((p) => ({ x: p.unservedPct, y: p.costUsd, note: `${KNOB_LABEL[name] ?? 'knob'} ${p.knob}` })),
     }));
-    series.push({ label: 'oracle', color: STRATEGY_COLORS.oracle, points: [{ x: 1e-4, y: oracle.costUsd, note: 'lower bound' }] });
-    html += frontierChart({ width: 1280, height: 380, title: 'Cost vs unserved requests across each strategy’s knob (lower-left is better)', yLabel: 'cost (USD)' }, 'unserved requests (% of all, log scale)', series, FRONTIER_UNSERVED_PCT);
+    html += frontierChart(
+      { width: 1280, height: 380, title: 'Cost vs unserved requests across each strategy’s knob (lower-left is better)', yLabel: 'cost (USD)' },
+      'unserved requests (% of all, log scale)',
+      series,
+      FRONTIER_UNSERVED_PCT,
+      { y: oracle.costUsd, label: `oracle: $${oracle.costUsd.toFixed(2)} with nothing unserved (lower bound)`, color: STRATEGY_COLORS.oracle },
+    );
   }
   html += '<div class="grid-2">';
   for (const name of names) {

@@ -99,18 +99,18 @@ export interface XYSeries {
 }
 
 /** Cost (y) against unserved % (x, log scale) per strategy, with a marker line at `xMark`. */
-export function frontierChart(box: ChartBox, xLabel: string, series: readonly XYSeries[], xMark: number): string {
+export function frontierChart(box: ChartBox, xLabel: string, series: readonly XYSeries[], xMark: number, floor?: { y: number; label: string; color: string }): string {
   const w = box.width - PAD.left - PAD.right;
   const h = box.height - PAD.top - PAD.bottom;
   const all = series.flatMap((s) => s.points);
-  const floor = 1e-4;
-  const xs = all.map((p) => Math.max(floor, p.x));
+  const xFloor = 1e-4;
+  const xs = all.map((p) => Math.max(xFloor, p.x));
   const lxMin = Math.log10(Math.min(xMark / 10, ...xs));
   const lxMax = Math.log10(Math.max(xMark * 10, ...xs));
-  let yMax = 0;
+  let yMax = floor?.y ?? 0;
   for (const p of all) yMax = Math.max(yMax, p.y);
   yMax = yMax > 0 ? yMax * 1.08 : 1;
-  const x = (v: number) => PAD.left + ((Math.log10(Math.max(floor, v)) - lxMin) / (lxMax - lxMin || 1)) * w;
+  const x = (v: number) => PAD.left + ((Math.log10(Math.max(xFloor, v)) - lxMin) / (lxMax - lxMin || 1)) * w;
   const y = (v: number) => PAD.top + h - (v / yMax) * h;
   let body = '';
   for (const v of niceTicks(0, yMax)) {
@@ -126,6 +126,10 @@ export function frontierChart(box: ChartBox, xLabel: string, series: readonly XY
   body += `<line x1="${mx.toFixed(1)}" x2="${mx.toFixed(1)}" y1="${PAD.top}" y2="${PAD.top + h}" stroke="#c00" stroke-dasharray="5 4"/>`;
   body += `<text class="axis" x="${(mx + 4).toFixed(1)}" y="${PAD.top + 12}" fill="#c00">${formatTick(xMark)}% unserved</text>`;
   body += `<text class="axis" x="${PAD.left + w}" y="${PAD.top + h + 30}" text-anchor="end">${escapeXml(xLabel)}</text>`;
+  if (floor) {
+    body += `<line x1="${PAD.left}" x2="${PAD.left + w}" y1="${y(floor.y).toFixed(1)}" y2="${y(floor.y).toFixed(1)}" stroke="${floor.color}" stroke-dasharray="6 4"/>`;
+    body += `<text class="axis" x="${PAD.left + 6}" y="${(y(floor.y) - 5).toFixed(1)}" fill="${floor.color}">${escapeXml(floor.label)}</text>`;
+  }
   for (const s of series) {
     const pts = [...s.points].sort((a, b) => a.x - b.x);
     if (pts.length > 1) body += `<polyline points="${pts.map((p) => `${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join(' ')}" fill="none" stroke="${s.color}" stroke-width="1.5"/>`;
@@ -134,5 +138,5 @@ export function frontierChart(box: ChartBox, xLabel: string, series: readonly XY
     }
   }
   body += `<rect class="plot" x="${PAD.left}" y="${PAD.top}" width="${w}" height="${h}"/>`;
-  return frame(box, body, series);
+  return frame(box, body, floor ? [...series, { label: 'oracle', color: floor.color }] : series);
 }
