@@ -12,7 +12,7 @@ import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions, openApiV3
 import type { ApiCore, DeleteOptions, PatchType, WriteResult } from './rest.js';
 import { groupVersion, resourceKey, type ResourceType } from './resources.js';
 import { SelectorError, selectorPredicate, type Predicate } from './selectors.js';
-import { entryJson, type StoredEvent } from './store.js';
+import { entryBuffer, entryJson, type StoredEvent } from './store.js';
 import { bindPod, evictPod, toScale, writeScale } from './subresources.js';
 import { toTable, type IncludeObject } from './tables.js';
 
@@ -103,6 +103,8 @@ function listKind(type: ResourceType): string {
 
 export class ApiHttpHandler {
   private readonly watches = new Set<() => void>();
+  /** Encoded bodies of unfiltered lists, reused until the type is written again. */
+  private readonly listCache = new Map<string, { version: number; body: Buffer }>();
 
   constructor(private readonly api: ApiCore, private readonly options: HttpOptions) {}
 
@@ -287,6 +289,8 @@ export class ApiHttpHandler {
   private list(req: IncomingMessage, res: ServerResponse, route: Route, q: URLSearchParams): void {
     const { type, namespace } = route;
     const predicate = this.predicate(q);
+    const plain = !predicate && !q.get('limit') && !q.get('continue') && !wantsTable(req);
+    if (plain) return this.fullList(res, type, namespace);
     let entries = this.api.list(type, namespace, predicate);
     const rv = String(this.api.store.currentRv());
     const limit = Number(q.get('limit') ?? 0);
@@ -315,6 +319,35 @@ export class ApiHttpHandler {
     }
     const head = `{"kind":${JSON.stringify(listKind(type))},"apiVersion":${JSON.stringify(groupVersion(type))},"metadata":${JSON.stringify(meta)},"items":[`;
     send(res, 200, head + entries.map(entryJson).join(',') + ']}');
+  }
+
+  /**
+   * A whole list, built from each object's cached encoding and itself cached until the next write
+   * to the type. Its resourceVersion is the type's last write: the list is exactly the state at
+   * that version, so a watch from it misses nothing.
+   */
+  private fullList(res: ServerResponse, type: ResourceType, namespace: string | undefined): void {
+    const key = resourceKey(type);
+    const version = this.api.store.typeVersion(key);
+    const cacheKey = `${key}|${type.namespaced ? (namespace ?? '') : ''}`;
+    const cached = this.listCache.get(cacheKey);
+    let body: Buffer;
+    if (cached && cached.version === version && version > 0) body = cached.body;
+    else {
+      const rv = String(version > 0 ? version : this.api.store.currentRv());
+      const entries = this.api.list(type, namespace);
+      const parts: Buffer[] = [Buffer.from(`{"kind":${JSON.stringify(listKind(type))},"apiVersion":${JSON.stringify(groupVersion(type))},"metadata":{"resourceVersion":"${rv}"},"items":[`)];
+      const comma = Buffer.from(',');
+      entries.forEach((e, i) => {
+        if (i > 0) parts.push(comma);
+        parts.push(entryBuffer(e));
+      });
+      parts.push(Buffer.from(']}'));
+      body = Buffer.concat(parts);
+      if (version > 0) this.listCache.set(cacheKey, { version, body });
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length, 'Cache-Control': 'no-cache, private' });
+    res.end(body);
   }
 
   private watch(req: IncomingMessage, res: ServerResponse, route: Route, q: URLSearchParams): void {

@@ -23,6 +23,7 @@ export interface Entry {
   object: Record<string, any>;
   /** Cached serialization; lists of 20,000 pods concatenate these instead of re-encoding. */
   json?: string;
+  buffer?: Buffer;
 }
 
 export interface Watcher {
@@ -33,6 +34,8 @@ export interface Watcher {
 
 interface TypeState {
   key: string;
+  /** resourceVersion of the last write to this type (0: never written). */
+  version: number;
   objects: Map<string, Entry>;
   log: StoredEvent[];
   /** Events at or below this resourceVersion were dropped from the log. */
@@ -43,6 +46,12 @@ interface TypeState {
 export function entryJson(entry: Entry): string {
   if (entry.json === undefined) entry.json = JSON.stringify(entry.object);
   return entry.json;
+}
+
+/** The object's UTF-8 JSON, encoded once per stored version. */
+export function entryBuffer(entry: Entry): Buffer {
+  if (entry.buffer === undefined) entry.buffer = Buffer.from(entryJson(entry));
+  return entry.buffer;
 }
 
 function objectKey(namespace: string | undefined, name: string): string {
@@ -66,7 +75,7 @@ export class ObjectStore {
   private state(type: string): TypeState {
     let s = this.types.get(type);
     if (!s) {
-      s = { key: type, objects: new Map(), log: [], compactedRv: 0, watchers: new Set() };
+      s = { key: type, version: 0, objects: new Map(), log: [], compactedRv: 0, watchers: new Set() };
       this.types.set(type, s);
     }
     return s;
@@ -88,6 +97,11 @@ export class ObjectStore {
       out.push(entry);
     }
     return out;
+  }
+
+  /** resourceVersion of the last write to a type; the state of the type is the same at every version since. */
+  typeVersion(type: string): number {
+    return this.types.get(type)?.version ?? 0;
   }
 
   count(type: string): number {
@@ -174,6 +188,7 @@ export class ObjectStore {
   }
 
   private emit(s: TypeState, event: StoredEvent): void {
+    s.version = event.rv;
     s.log.push(event);
     if (s.log.length > this.logCapacity) {
       const drop = s.log.length - this.logCapacity;

@@ -149,6 +149,22 @@ describe('sandbox conformance: list', () => {
     expect((await raw(server, 'GET', `${CM}?limit=2&continue=%%%`)).status).toBe(400);
   });
 
+  it('[L5] repeated full lists reflect every write in between (list cache invalidation) and resume watches exactly', async () => {
+    const path = '/api/v1/namespaces/kube-public/configmaps';
+    await raw(server, 'POST', path, { metadata: { name: 'l5' }, data: { v: '1' } });
+    const first = await raw(server, 'GET', path);
+    const again = await raw(server, 'GET', path);
+    expect(again.text).toBe(first.text);
+    await raw(server, 'PATCH', `${path}/l5`, { data: { v: '2' } }, MERGE);
+    const after = await raw(server, 'GET', path);
+    expect(after.body.items[0].data.v).toBe('2');
+    expect(Number(after.body.metadata.resourceVersion)).toBeGreaterThan(Number(first.body.metadata.resourceVersion));
+    const w = openWatch(server, `${path}?watch=true&resourceVersion=${first.body.metadata.resourceVersion}`);
+    const [event] = await w.waitFor(1);
+    expect(event).toMatchObject({ type: 'MODIFIED', object: { data: { v: '2' } } });
+    w.close();
+  });
+
   it('[L4] Tables for lists and single objects, with wide (priority 1) columns', async () => {
     const accept = { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' };
     await raw(server, 'POST', '/apis/apps/v1/namespaces/default/deployments', {
