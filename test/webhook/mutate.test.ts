@@ -205,3 +205,22 @@ describe('pod requests', () => {
 it('falls back to the exact parser (and its error) past 2^53 bytes', () => {
   expect(() => containerRequests({ resources: { requests: { memory: '999999999Ti' } } })).toThrow(/quantity/);
 });
+
+describe('pod requests: odd spellings take the exact path', () => {
+  it.each([['1000000000m'], ['007'], ['5M'], ['5Xi'], ['1.0'], [' 5'], ['5mi'], ['']])('cpu and memory %j agree with the exact parser or both fail', (q) => {
+    const container = { resources: { requests: { cpu: q, memory: q } } };
+    let exact: unknown;
+    try {
+      exact = { ...resourcesFromList({ cpu: q, memory: q }), pods: 0, gpus: 0 };
+    } catch (err) {
+      exact = err instanceof Error ? err.constructor : err;
+    }
+    let fast: unknown;
+    try {
+      fast = containerRequests(container);
+    } catch (err) {
+      fast = err instanceof Error ? err.constructor : err;
+    }
+    expect(fast).toEqual(exact);
+  });
+});

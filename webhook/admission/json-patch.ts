@@ -17,6 +17,18 @@ export function escapePointerToken(token: string): string {
   return token.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
+/** The annotation keys smartscale writes, escaped once (every patch names several of them). */
+const ESCAPED_KEYS: ReadonlyMap<string, string> = new Map(
+  ['enabled', 'mode', 'target-replicas', 'peak-replicas', 'capacity', 'decision', 'replicas-owner', 'forecast'].map((name) => {
+    const key = `smartscale.io/${name}`;
+    return [key, escapePointerToken(key)];
+  }),
+);
+
+function escapeToken(token: string): string {
+  return ESCAPED_KEYS.get(token) ?? escapePointerToken(token);
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -36,12 +48,12 @@ function diffInto(before: unknown, after: unknown, path: string, ops: JsonPatchO
   if (isPlainObject(before) && isPlainObject(after)) {
     // for…in over own enumerable keys of JSON objects: no key arrays allocated on this hot path.
     for (const key in before) {
-      if (!Object.hasOwn(after, key)) ops.push({ op: 'remove', path: `${path}/${escapePointerToken(key)}` });
+      if (!Object.hasOwn(after, key)) ops.push({ op: 'remove', path: `${path}/${escapeToken(key)}` });
     }
     for (const key in after) {
       const value = after[key];
-      if (!Object.hasOwn(before, key)) ops.push({ op: 'add', path: `${path}/${escapePointerToken(key)}`, value });
-      else if (before[key] !== value) diffInto(before[key], value, `${path}/${escapePointerToken(key)}`, ops);
+      if (!Object.hasOwn(before, key)) ops.push({ op: 'add', path: `${path}/${escapeToken(key)}`, value });
+      else if (before[key] !== value) diffInto(before[key], value, `${path}/${escapeToken(key)}`, ops);
     }
     return;
   }

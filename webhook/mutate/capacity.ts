@@ -10,9 +10,40 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
-const BINARY: Record<string, number> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
-const SIMPLE_CPU = /^(\d{1,9})(m?)$/;
-const SIMPLE_MEMORY = /^(\d{1,9})(Ki|Mi|Gi|Ti)?$/;
+const BINARY_SUFFIX_POWER: Record<string, number> = { K: 1, M: 2, G: 3, T: 4 };
+
+/** Index just past the leading decimal digits of `text`, if there are 1 to 9 of them; else -1. */
+function digitsEnd(text: string): number {
+  let i = 0;
+  while (i < text.length && i < 10) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    i++;
+  }
+  return i >= 1 && i <= 9 ? i : -1;
+}
+
+/** `250m` → 250, `2` → 2000; undefined for any other spelling. */
+function simpleMilliCpu(text: string): number | undefined {
+  const end = digitsEnd(text);
+  if (end < 0) return undefined;
+  const value = Number(text.slice(0, end));
+  if (end === text.length) return value * 1000;
+  return end === text.length - 1 && text.charCodeAt(end) === 109 /* m */ ? value : undefined;
+}
+
+/** `512Mi` → 536870912, `1024` → 1024; undefined for any other spelling. */
+function simpleBytes(text: string): number | undefined {
+  const end = digitsEnd(text);
+  if (end < 0) return undefined;
+  const value = Number(text.slice(0, end));
+  if (end === text.length) return value;
+  if (end !== text.length - 2 || text.charCodeAt(end + 1) !== 105 /* i */) return undefined;
+  const power = BINARY_SUFFIX_POWER[text[end]];
+  if (power === undefined) return undefined;
+  const bytes = value * 1024 ** power;
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
 
 /**
  * The spellings nearly every manifest uses (`250m`, `2`, `512Mi`, `1Gi`) read with plain integer
@@ -23,17 +54,13 @@ const SIMPLE_MEMORY = /^(\d{1,9})(Ki|Mi|Gi|Ti)?$/;
 export function containerRequests(container: unknown): Resources {
   const requests = asRecord(asRecord(asRecord(container)?.resources)?.requests);
   if (!requests) return resources();
+  let simple = true;
+  for (const key in requests) if (key !== 'cpu' && key !== 'memory') simple = false;
   const cpu = requests.cpu;
   const memory = requests.memory;
-  const cpuMatch = typeof cpu === 'string' ? SIMPLE_CPU.exec(cpu) : cpu === undefined ? null : undefined;
-  const memMatch = typeof memory === 'string' ? SIMPLE_MEMORY.exec(memory) : memory === undefined ? null : undefined;
-  let onlyCpuAndMemory = true;
-  for (const key in requests) if (key !== 'cpu' && key !== 'memory') onlyCpuAndMemory = false;
-  if (onlyCpuAndMemory && cpuMatch !== undefined && memMatch !== undefined && (cpu === undefined || cpuMatch) && (memory === undefined || memMatch)) {
-    const milliCpu = cpuMatch ? Number(cpuMatch[1]) * (cpuMatch[2] === 'm' ? 1 : 1000) : 0;
-    const memoryBytes = memMatch ? Number(memMatch[1]) * BINARY[memMatch[2] ?? ''] : 0;
-    if (Number.isSafeInteger(memoryBytes)) return resources({ milliCpu, memoryBytes });
-  }
+  const milliCpu = cpu === undefined ? 0 : typeof cpu === 'string' ? simpleMilliCpu(cpu) : undefined;
+  const memoryBytes = memory === undefined ? 0 : typeof memory === 'string' ? simpleBytes(memory) : undefined;
+  if (simple && milliCpu !== undefined && memoryBytes !== undefined) return { milliCpu, memoryBytes, pods: 0, gpus: 0 };
   return resourcesFromList(requests as ResourceList);
 }
 
