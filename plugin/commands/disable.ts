@@ -7,6 +7,7 @@ import { describeChanges, patchAnnotations } from '../cluster/annotate.js';
 import type { CommonArgs } from '../cluster/command.js';
 import { getDeployment } from '../cluster/deployments.js';
 import { disableChanges } from '../cluster/opt-in.js';
+import { requirePositional } from '../cluster/required.js';
 import { openSession } from '../cluster/session.js';
 import { isStructured, parseOutputFormat, renderData } from '../render/output.js';
 
@@ -23,6 +24,7 @@ export const disableCommand: CommandModule<object, DisableArgs> = {
       .positional('deployment', { type: 'string', describe: 'Deployment name' })
       .option('purge', { type: 'boolean', describe: 'Also remove its smartscale settings (bounds, mode, objectives)' }) as unknown as Argv<DisableArgs>,
   handler: async (args) => {
+    requirePositional(args.deployment, 'the Deployment name');
     const format = parseOutputFormat(args.output, ['table', 'json', 'yaml']);
     const session = openSession(args);
     try {

@@ -7,6 +7,7 @@ import { describeChanges, effectiveChanges, patchAnnotations } from '../cluster/
 import type { CommonArgs } from '../cluster/command.js';
 import { getDeployment } from '../cluster/deployments.js';
 import { enableChanges } from '../cluster/opt-in.js';
+import { requirePositional } from '../cluster/required.js';
 import { openSession } from '../cluster/session.js';
 import { isStructured, parseOutputFormat, renderData } from '../render/output.js';
 
@@ -31,6 +32,7 @@ export const enableCommand: CommandModule<object, EnableArgs> = {
       .option('latency-slo-ms', { type: 'number', describe: 'Latency objective used to learn per-pod capacity' })
       .option('mode', { type: 'string', describe: "This Deployment's mode (default: the cluster's)" }) as unknown as Argv<EnableArgs>,
   handler: async (args) => {
+    requirePositional(args.deployment, 'the Deployment name');
     const format = parseOutputFormat(args.output, ['table', 'json', 'yaml']);
     const session = openSession(args);
     try {

@@ -8,6 +8,7 @@ import { Annotations, parseForecastAnnotation } from '../../core/model/annotatio
 import { nowSeconds, warn, type CommonArgs } from '../cluster/command.js';
 import { deploymentView } from '../cluster/deployment-view.js';
 import { getOptedInDeployment } from '../cluster/deployments.js';
+import { requirePositional } from '../cluster/required.js';
 import { openSession } from '../cluster/session.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { renderForecastChart } from '../render/chart.js';
@@ -27,6 +28,7 @@ export const forecastCommand: CommandModule<object, ForecastArgs> = {
       .positional('deployment', { type: 'string', describe: 'Deployment name' })
       .option('width', { type: 'number', describe: 'Chart width in columns (default: fits the terminal)' }) as unknown as Argv<ForecastArgs>,
   handler: async (args) => {
+    requirePositional(args.deployment, 'the Deployment name');
     const format = parseOutputFormat(args.output, ['table', 'json', 'yaml']);
     const session = openSession(args);
     let deployment;

@@ -10,6 +10,7 @@ import { setClusterMode } from '../cluster/cluster-mode.js';
 import { withAllNamespaces, type CommonArgs } from '../cluster/command.js';
 import { isOptedIn } from '../cluster/deployment-view.js';
 import { getOptedInDeployment, listDeployments } from '../cluster/deployments.js';
+import { requirePositional } from '../cluster/required.js';
 import { openSession } from '../cluster/session.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { isStructured, parseOutputFormat, renderData } from '../render/output.js';
@@ -51,6 +52,7 @@ export const modeCommand: CommandModule<object, ModeArgs> = {
         .option('all', { type: 'boolean', describe: 'Every opted-in Deployment in the namespace (or all namespaces with -A)' }),
     ) as unknown as Argv<ModeArgs>,
   handler: async (args) => {
+    requirePositional(args.mode, 'the mode (observe or optimize)');
     if (!isMode(args.mode)) throw new CliError(`mode ${JSON.stringify(args.mode)}: expected observe or optimize`, ExitCode.usage);
     const mode: Mode = args.mode;
     if (args.all && args.deployment) throw new CliError('name a Deployment or pass --all, not both', ExitCode.usage);

@@ -134,8 +134,11 @@ describe('status', () => {
       spec: { nodePool: pool, instanceTypeOptions: [type] },
       status: { instanceType: type, capacityType: 'on-demand', zone: 'us-east-1a', pricePerHour: price, nodeName: node, conditions: node ? [{ type: 'Initialized', status: 'True' }] : [] },
     });
-    await sandbox.client.create(NODECLAIMS, claim('default-x1', 'default', 'm6i.large', '0.096', 'node-a'));
-    await sandbox.client.create(NODECLAIMS, claim('default-x2', 'default', 'c6i.xlarge', '0.17'));
+    for (const c of [claim('default-x1', 'default', 'm6i.large', '0.096', 'node-a'), claim('default-x2', 'default', 'c6i.xlarge', '0.17')]) {
+      // status is a subresource: the main endpoint drops it on create.
+      const created = await sandbox.client.create(NODECLAIMS, c);
+      await sandbox.client.replace(NODECLAIMS, { ...created, status: c.status }, 'status');
+    }
   });
 
   it('table: the cluster mode, opted-in Deployments of the namespace, nodes by pool', async () => {
@@ -319,7 +322,10 @@ describe('errors and kubeconfig handling', () => {
   function writeConfig(name: string, server: string, extra: Record<string, unknown> = {}): string {
     const base = load(readFileSync(sandbox.kubeconfigPath, 'utf8')) as any;
     base.clusters[0].cluster.server = server;
-    base.contexts[0].name = name;
+    // Distinct cluster and user names: with shared names the first file's definitions would win.
+    base.clusters[0].name = name;
+    base.users[0].name = name;
+    base.contexts[0] = { name, context: { cluster: name, user: name, namespace: 'default' } };
     base['current-context'] = name;
     Object.assign(base, extra);
     const path = join(sandbox.dir, `${name}.yaml`);
@@ -383,10 +389,18 @@ describe('errors and kubeconfig handling', () => {
     const dead = writeConfig('second', 'https://127.0.0.1:1');
     const ok = await kubectl(['smartscale', 'status', '-n', 'shop'], { KUBECONFIG: `${good}:${dead}` });
     expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout, JSON.stringify(ok)).not.toBe('');
     expect(ok.stdout).toContain('Context: first');
     expect((await kubectl(['smartscale', 'status', '-n', 'shop'], { KUBECONFIG: `${dead}:${good}` })).code).toBe(ExitCode.clusterUnreachable);
     const chosen = await kubectl(['smartscale', 'status', '-n', 'shop', '--context', 'first'], { KUBECONFIG: `${dead}:${good}` });
     expect(chosen.stdout).toContain('Context: first');
+    // Same-named clusters: the first file's definition wins, as in kubectl.
+    const shadow = join(sandbox.dir, 'shadow.yaml');
+    const base = load(readFileSync(sandbox.kubeconfigPath, 'utf8')) as any;
+    base.clusters[0].cluster.server = 'https://127.0.0.1:1';
+    writeFileSync(shadow, JSON.stringify(base));
+    expect((await kubectl(['smartscale', 'status'], { KUBECONFIG: `${shadow}:${sandbox.kubeconfigPath}` })).code).toBe(ExitCode.clusterUnreachable);
+    expect((await kubectl(['smartscale', 'status'], { KUBECONFIG: `${sandbox.kubeconfigPath}:${shadow}` })).code).toBe(0);
   });
 
   it('unknown command and missing argument are usage errors', async () => {
