@@ -23,6 +23,8 @@ export interface LaunchConfig {
   readonly nodeClass: EC2NodeClass;
   readonly imageId: string;
   readonly securityGroupIds: readonly string[];
+  /** The node class's instance profile, or the one managed for its role. */
+  readonly instanceProfileName: string;
   /** Rendered user data, plain text (encoded here). */
   readonly userData: string;
 }
@@ -43,7 +45,7 @@ export function launchTemplateData(config: LaunchConfig): RequestLaunchTemplateD
     TagSpecifications: [{ ResourceType: 'network-interface', Tags: interfaceTags }],
     ImageId: config.imageId,
     SecurityGroupIds: [...config.securityGroupIds],
-    IamInstanceProfile: { Name: nodeClass.instanceProfile },
+    IamInstanceProfile: { Name: config.instanceProfileName },
     UserData: Buffer.from(config.userData, 'utf8').toString('base64'),
     MetadataOptions: {
       HttpTokens: md.httpTokens,

@@ -69,12 +69,15 @@ export class NodeClassResolver {
   private readonly cache = new Map<string, { at: number; value: ResolvedNodeClass }>();
   private readonly ttlMs: number;
 
+  private readonly kubernetesVersion: string | undefined;
+
   constructor(
     private readonly api: Ec2Api,
     private readonly clock: Pick<Clock, 'now'>,
-    options: { ttlMs?: number } = {},
+    options: { ttlMs?: number; kubernetesVersion?: string } = {},
   ) {
     this.ttlMs = options.ttlMs ?? DEFAULT_NETWORK_TTL_MS;
+    this.kubernetesVersion = options.kubernetesVersion;
   }
 
   /** Throws NodeClassResolutionError when a selector matches nothing usable. */
@@ -134,9 +137,13 @@ export class NodeClassResolver {
   private async amis(nodeClass: EC2NodeClass): Promise<Map<Arch, ResolvedAmi>> {
     const newest = new Map<Arch, ResolvedAmi>();
     for (const term of nodeClass.amiSelectorTerms) {
-      const Filters = [...termFilters(term, 'image-id', 'name'), { Name: 'state', Values: ['available'] }];
+      let Filters = [...termFilters(term, 'image-id', 'name'), { Name: 'state', Values: ['available'] }];
       // Selecting by name without an owner would match anyone's public images: default to own + Amazon's.
-      const Owners = term.id ? undefined : term.owner ? [term.owner] : term.name ? ['self', 'amazon'] : undefined;
+      let Owners = term.id ? undefined : term.owner ? [term.owner] : term.name ? ['self', 'amazon'] : undefined;
+      if (term.alias) {
+        Filters = [{ Name: 'name', Values: [this.aliasImageName(nodeClass.name, term.alias)] }, { Name: 'state', Values: ['available'] }];
+        Owners = ['amazon'];
+      }
       const found = await this.api.paginate(
         'DescribeImages',
         (client, NextToken) => client.send(new DescribeImagesCommand({ Filters, Owners, NextToken, MaxResults: 1000 })),
@@ -153,5 +160,17 @@ export class NodeClassResolver {
       }
     }
     return newest;
+  }
+
+  /**
+   * EKS-optimized AL2023 images are named `amazon-eks-node-al2023-<arch>-standard-<k8s>-v<date>`;
+   * the kubelet must not be newer than the control plane, so the cluster's version is required.
+   */
+  private aliasImageName(nodeClass: string, alias: string): string {
+    if (!this.kubernetesVersion) {
+      throw new NodeClassResolutionError(nodeClass, `amiSelectorTerms alias ${alias} needs the cluster's Kubernetes version (cluster.kubernetesVersion)`);
+    }
+    const version = alias.slice(alias.indexOf('@') + 1);
+    return `amazon-eks-node-al2023-*-standard-${this.kubernetesVersion}-${version === 'latest' ? '*' : version}`;
   }
 }

@@ -18,6 +18,11 @@ export interface SelectorTerm {
 
 export interface AmiSelectorTerm {
   readonly id?: string;
+  /**
+   * The EKS-optimized Amazon Linux 2023 AMI: `al2023@latest` or `al2023@v20250715`, for the
+   * cluster's Kubernetes version. Must be the only term.
+   */
+  readonly alias?: string;
   readonly tags?: Readonly<Record<string, string>>;
   /** Image name, `*` wildcards allowed (EC2 filter syntax). */
   readonly name?: string;
@@ -55,8 +60,10 @@ export interface EC2NodeClass {
   readonly subnetSelectorTerms: readonly SelectorTerm[];
   readonly securityGroupSelectorTerms: readonly SelectorTerm[];
   readonly amiSelectorTerms: readonly AmiSelectorTerm[];
-  /** Name of an existing IAM instance profile (holding the node role). */
-  readonly instanceProfile: string;
+  /** Name of an existing IAM instance profile (holding the node role). Exactly one of this and `role`. */
+  readonly instanceProfile?: string;
+  /** IAM role (name or ARN) for the nodes; smartscale creates and tags an instance profile for it. */
+  readonly role?: string;
   /** Extra tags on instances, volumes and fleets (never `smartscale.io/…` or `aws:…`). */
   readonly tags: Readonly<Record<string, string>>;
   /** Extra user data, appended as its own MIME part after the part that joins the cluster. */
@@ -91,6 +98,8 @@ export class NodeClassError extends Error {
 }
 
 const VOLUME_TYPES = ['gp2', 'gp3', 'io1', 'io2', 'st1', 'sc1', 'standard'] as const;
+const ROLE = /^(arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*)?[\w+=,.@-]{1,64}$/;
+const ALIAS = /^([a-z0-9]+)@(latest|v\d{8})$/;
 const MAX_USER_DATA_BYTES = 16 * 1024;
 const MAX_TERMS = 30;
 
@@ -113,16 +122,13 @@ export function parseEC2NodeClass(input: unknown): EC2NodeClass {
   }
   const name = rawName;
   const spec: Raw = metadata ? (isObject(input.spec) ? input.spec : fail(name, 'spec', 'must be an object')) : input;
-  if ('role' in spec && spec.role !== undefined) {
-    fail(
-      name,
-      'spec.role',
-      'is not supported: smartscale does not manage IAM instance profiles; create one for the role and set spec.instanceProfile',
-    );
-  }
-  const instanceProfile = spec.instanceProfile;
-  if (typeof instanceProfile !== 'string' || !/^[\w+=,.@-]{1,128}$/.test(instanceProfile)) {
+  const { instanceProfile, role } = spec;
+  if ((instanceProfile === undefined) === (role === undefined)) fail(name, 'spec', 'must set exactly one of role and instanceProfile');
+  if (instanceProfile !== undefined && (typeof instanceProfile !== 'string' || !/^[\w+=,.@-]{1,128}$/.test(instanceProfile))) {
     fail(name, 'spec.instanceProfile', 'must be the name of an IAM instance profile (1–128 of [A-Za-z0-9+=,.@_-])');
+  }
+  if (role !== undefined && (typeof role !== 'string' || !ROLE.test(role))) {
+    fail(name, 'spec.role', 'must be an IAM role name or role ARN');
   }
   const amiSelectorTerms = amiTerms(name, spec.amiSelectorTerms, spec.amiId);
   const userData = spec.userData;
@@ -134,7 +140,8 @@ export function parseEC2NodeClass(input: unknown): EC2NodeClass {
     subnetSelectorTerms: selectorTerms(name, 'spec.subnetSelectorTerms', spec.subnetSelectorTerms, /^subnet-[0-9a-f]+$/, false),
     securityGroupSelectorTerms: selectorTerms(name, 'spec.securityGroupSelectorTerms', spec.securityGroupSelectorTerms, /^sg-[0-9a-f]+$/, true),
     amiSelectorTerms,
-    instanceProfile,
+    instanceProfile: instanceProfile as string | undefined,
+    role: role as string | undefined,
     tags: userTags(name, spec.tags),
     userData: userData as string | undefined,
     metadataOptions: metadataOptions(name, spec.metadataOptions),
@@ -195,7 +202,15 @@ function amiTerms(nodeClass: string, raw: unknown, amiId: unknown): AmiSelectorT
   return raw.map((term, i) => {
     const where = `spec.amiSelectorTerms[${i}]`;
     if (!isObject(term)) fail(nodeClass, where, 'must be an object');
-    for (const key of Object.keys(term)) if (!['id', 'tags', 'name', 'owner'].includes(key)) fail(nodeClass, `${where}.${key}`, 'is not an AMI selector field (allowed: id, tags, name, owner)');
+    for (const key of Object.keys(term)) if (!['id', 'alias', 'tags', 'name', 'owner'].includes(key)) fail(nodeClass, `${where}.${key}`, 'is not an AMI selector field (allowed: alias, id, tags, name, owner)');
+    if (term.alias !== undefined) {
+      const m = typeof term.alias === 'string' ? ALIAS.exec(term.alias) : null;
+      if (!m) fail(nodeClass, `${where}.alias`, 'must look like al2023@latest or al2023@v20250715');
+      // The user data smartscale writes is nodeadm's, which only Amazon Linux 2023 reads.
+      if (m[1] !== 'al2023') fail(nodeClass, `${where}.alias`, `family ${m[1]} is not supported (only al2023: nodes join with nodeadm)`);
+      if (Object.keys(term).length > 1 || raw.length > 1) fail(nodeClass, `${where}.alias`, 'must be the only field of the only term');
+      return { alias: term.alias as string };
+    }
     const out: { id?: string; tags?: Record<string, string>; name?: string; owner?: string } = {};
     if (term.id !== undefined) {
       if (typeof term.id !== 'string' || !/^ami-[0-9a-f]+$/.test(term.id)) fail(nodeClass, `${where}.id`, 'must look like ami-0123abcd');
@@ -259,6 +274,7 @@ function blockDevices(nodeClass: string, raw: unknown): BlockDeviceMapping[] {
     if (typeof m.deviceName !== 'string' || !/^\/dev\/[a-z0-9]+$/.test(m.deviceName)) fail(nodeClass, `${where}.deviceName`, 'must look like /dev/xvda');
     if (seen.has(m.deviceName)) fail(nodeClass, `${where}.deviceName`, 'is listed twice');
     seen.add(m.deviceName);
+    if (m.rootVolume !== undefined && typeof m.rootVolume !== 'boolean') fail(nodeClass, `${where}.rootVolume`, 'must be true or false');
     if (!isObject(m.ebs)) fail(nodeClass, `${where}.ebs`, 'must be an object');
     const ebs = m.ebs;
     const size = volumeSizeGiB(nodeClass, `${where}.ebs.volumeSize`, ebs.volumeSize);
@@ -291,7 +307,8 @@ function blockDevices(nodeClass: string, raw: unknown): BlockDeviceMapping[] {
         deleteOnTermination: bool('deleteOnTermination', true),
         iops: posInt('iops'),
         throughput: posInt('throughput'),
-        kmsKeyId: str('kmsKeyId'),
+        // Karpenter spells it kmsKeyID; both are read.
+        kmsKeyId: str('kmsKeyID') ?? str('kmsKeyId'),
         snapshotId: str('snapshotId'),
       },
     };

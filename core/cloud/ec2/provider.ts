@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CreateFleetCommand, DescribeInstancesCommand, TerminateInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { systemClock, type Clock } from '../../model/clock.js';
 import { offeringKey, type InstanceType, type OfferingRef } from '../../model/instance-type.js';
 import { Labels, type Arch } from '../../model/labels.js';
@@ -15,11 +16,12 @@ import { InsufficientCapacityError, InvalidNodeClaimError, NodeClaimNotFoundErro
 import { launchOptions, satisfiesRequirements } from '../launch-options.js';
 import { providerIdOf, type CloudProvider } from '../provider.js';
 import { UnavailableOfferings } from '../unavailable-offerings.js';
-import { defaultEc2Client, Ec2Api } from './api.js';
+import { AwsApi, defaultEc2Client, defaultIamClient, Ec2Api } from './api.js';
 import { awsErrorCode, Ec2AuthorizationError, Ec2ValidationError, isAuthorizationCode, isValidationCode } from './errors.js';
 import { buildCreateFleetInput, candidateRef, chooseCapacityType, readFleetResponse, selectOverrides, type LaunchCandidate } from './fleet.js';
 import { claimFromInstance, instanceIdOf, isGone, LIVE_STATES, providerIdFor } from './instances.js';
 import { Ec2InstanceTypes } from './instance-types.js';
+import { InstanceProfiles } from './instance-profiles.js';
 import { LaunchTemplates } from './launch-templates.js';
 import { NodeClassResolver, type ResolvedNodeClass } from './network.js';
 import type { EC2NodeClass } from './node-class.js';
@@ -40,6 +42,8 @@ export interface Ec2ProviderOptions {
   readonly region?: string;
   /** Creates the EC2 client on first use; default: region above, SDK retries off, standard credential chain. */
   readonly createClient?: () => EC2Client;
+  /** Creates the IAM client on first use (only node classes with `spec.role` need it). */
+  readonly createIamClient?: () => IAMClient;
   readonly clock?: Clock;
   /** Uniform in [0, 1); for backoff jitter. Default Math.random. */
   readonly random?: () => number;
@@ -64,6 +68,7 @@ export function validateClusterJoin(cluster: ClusterJoin): ClusterJoin {
   if (typeof cluster.endpoint !== 'string' || !/^https:\/\/\S+$/.test(cluster.endpoint)) throw new RangeError('cluster.endpoint must be an https:// URL');
   if (typeof cluster.caBundle !== 'string' || !/^[A-Za-z0-9+/=\s]+$/.test(cluster.caBundle)) throw new RangeError('cluster.caBundle must be base64');
   if (typeof cluster.serviceCidr !== 'string' || !/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cluster.serviceCidr)) throw new RangeError('cluster.serviceCidr must be a CIDR such as 10.100.0.0/16');
+  if (cluster.kubernetesVersion !== undefined && !/^1\.\d{1,3}$/.test(cluster.kubernetesVersion)) throw new RangeError('cluster.kubernetesVersion must look like 1.33');
   return cluster;
 }
 
@@ -85,6 +90,7 @@ export class Ec2CloudProvider implements CloudProvider {
   private readonly api: Ec2Api;
   private readonly resolver: NodeClassResolver;
   private readonly templates: LaunchTemplates;
+  private readonly profiles: InstanceProfiles;
   private readonly cluster: ClusterJoin;
   private readonly clock: Clock;
   private readonly maxLaunchAttempts: number;
@@ -107,8 +113,9 @@ export class Ec2CloudProvider implements CloudProvider {
       ttlMs: options.instanceTypesTtlMs,
       maxPods: options.maxPods,
     });
-    this.resolver = new NodeClassResolver(this.api, this.clock, { ttlMs: options.nodeClassTtlMs });
+    this.resolver = new NodeClassResolver(this.api, this.clock, { ttlMs: options.nodeClassTtlMs, kubernetesVersion: this.cluster.kubernetesVersion });
     this.templates = new LaunchTemplates(this.api);
+    this.profiles = new InstanceProfiles(new AwsApi(options.createIamClient ?? defaultIamClient(options.region), retry), this.cluster.name, this.clock);
   }
 
   async create(claim: NodeClaim): Promise<NodeClaim> {
@@ -125,6 +132,7 @@ export class Ec2CloudProvider implements CloudProvider {
       if (excluded.length > 0) throw new InsufficientCapacityError(excluded, `every compatible offering is excluded after recent capacity errors: ${excluded.map(offeringKey).join(', ')}`);
       throw new InvalidNodeClaimError(claim.name, `no offering of [${claim.spec.instanceTypeOptions.join(', ')}] satisfies the requirements in the zones of EC2NodeClass ${nodeClass.name}'s subnets`);
     }
+    const instanceProfile = nodeClass.instanceProfile ?? (await this.profiles.ensure(nodeClass.role!, nodeClass.name));
     let candidates = initial;
     const failed = new Map<string, OfferingRef>();
     const zoneOfSubnet = (id: string | undefined) => [...resolved.subnetsByZone.values()].find((s) => s.id === id)?.zone;
@@ -132,7 +140,7 @@ export class Ec2CloudProvider implements CloudProvider {
       const capacityType = chooseCapacityType(candidates);
       if (!capacityType) break;
       const overrides = selectOverrides(candidates, capacityType);
-      const launchTemplates = await this.launchTemplatesFor(claim, nodeClass, resolved, new Set(overrides.map((c) => c.arch)));
+      const launchTemplates = await this.launchTemplatesFor(claim, nodeClass, resolved, instanceProfile, new Set(overrides.map((c) => c.arch)));
       const input = buildCreateFleetInput({
         overrides,
         capacityType,
@@ -145,6 +153,7 @@ export class Ec2CloudProvider implements CloudProvider {
         output = await this.api.call('CreateFleet', (client) => client.send(new CreateFleetCommand(input)));
       } catch (error) {
         if (awsErrorCode(error) === 'IdempotentParameterMismatch') return this.adoptAfterTokenReuse(claim, error);
+        this.throwIfProfilePropagating(instanceProfile, awsErrorCode(error), (error as Error).message);
         throw error;
       }
       const outcome = readFleetResponse(output, capacityType, zoneOfSubnet);
@@ -164,6 +173,7 @@ export class Ec2CloudProvider implements CloudProvider {
           type,
         });
       }
+      for (const e of outcome.otherErrors) this.throwIfProfilePropagating(instanceProfile, e.code, e.message);
       const fatal = outcome.otherErrors.find((e) => isAuthorizationCode(e.code) || (isValidationCode(e.code) && !e.code.startsWith('InvalidLaunchTemplate')));
       if (fatal) {
         throw isAuthorizationCode(fatal.code) ? new Ec2AuthorizationError('CreateFleet', fatal.code, fatal.message) : new Ec2ValidationError('CreateFleet', fatal.code, fatal.message);
@@ -274,7 +284,23 @@ export class Ec2CloudProvider implements CloudProvider {
     return { candidates, excluded };
   }
 
-  private async launchTemplatesFor(claim: NodeClaim, nodeClass: EC2NodeClass, resolved: ResolvedNodeClass, arches: ReadonlySet<Arch>): Promise<Map<Arch, string>> {
+  /**
+   * EC2 rejects an instance profile created seconds ago ("Invalid IAM Instance Profile"); for a
+   * profile this process just made, that is a transient state, not a bad node class.
+   */
+  private throwIfProfilePropagating(profile: string, code: string | undefined, message: string): void {
+    if (this.profiles.isFresh(profile) && code !== undefined && /^Invalid/.test(code) && /instance ?profile/i.test(message)) {
+      throw new Error(`instance profile ${profile} was just created and EC2 does not see it yet; retry shortly (${code}: ${message})`);
+    }
+  }
+
+  private async launchTemplatesFor(
+    claim: NodeClaim,
+    nodeClass: EC2NodeClass,
+    resolved: ResolvedNodeClass,
+    instanceProfileName: string,
+    arches: ReadonlySet<Arch>,
+  ): Promise<Map<Arch, string>> {
     const userData = renderUserData({
       cluster: this.cluster,
       labels: { ...claim.spec.labels, [Labels.nodePool]: claim.spec.nodePool },
@@ -290,7 +316,7 @@ export class Ec2CloudProvider implements CloudProvider {
       const ami = resolved.amis.get(arch)!;
       out.set(
         arch,
-        await this.templates.ensure({ clusterName: this.cluster.name, nodeClass, imageId: ami.id, securityGroupIds: resolved.securityGroupIds, userData }, tags),
+        await this.templates.ensure({ clusterName: this.cluster.name, nodeClass, imageId: ami.id, securityGroupIds: resolved.securityGroupIds, instanceProfileName, userData }, tags),
       );
     }
     return out;

@@ -14,6 +14,8 @@ export interface ClusterJoin {
   readonly caBundle: string;
   /** Service CIDR (nodeadm derives the cluster DNS address from it). */
   readonly serviceCidr: string;
+  /** Control plane version (`1.33`); needed only to resolve AMI aliases (`al2023@latest`). */
+  readonly kubernetesVersion?: string;
 }
 
 export const MIME_BOUNDARY = '//';

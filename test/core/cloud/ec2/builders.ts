@@ -8,6 +8,7 @@ import { Ec2CloudProvider, type Ec2ProviderOptions } from '../../../../core/clou
 import { parseEC2NodeClass, type EC2NodeClass } from '../../../../core/cloud/ec2/node-class.js';
 import type { ClusterJoin } from '../../../../core/cloud/ec2/user-data.js';
 import { InMemoryEc2 } from './fake-ec2.js';
+import { InMemoryIam } from './fake-iam.js';
 
 export const CLUSTER: ClusterJoin = {
   name: 'demo',
@@ -61,6 +62,7 @@ export function claim(options: ClaimOptions = {}): NodeClaim {
 
 export interface Harness {
   ec2: InMemoryEc2;
+  iam: InMemoryIam;
   clock: ManualClock;
   sleeps: number[];
   provider: Ec2CloudProvider;
@@ -70,6 +72,7 @@ export interface Harness {
 
 export function harness(options: Partial<Ec2ProviderOptions> & { ec2?: InMemoryEc2; classes?: EC2NodeClass[] } = {}): Harness {
   const ec2 = options.ec2 ?? new InMemoryEc2();
+  const iam = new InMemoryIam();
   const clock = new ManualClock(ec2.now);
   const sleeps: number[] = [];
   const classes = new Map((options.classes ?? [nodeClass()]).map((c) => [c.name, c]));
@@ -78,6 +81,7 @@ export function harness(options: Partial<Ec2ProviderOptions> & { ec2?: InMemoryE
       cluster: CLUSTER,
       nodeClasses: (name) => classes.get(name),
       createClient: () => ec2.client,
+      createIamClient: () => iam.client,
       clock,
       random: () => 0.5,
       ...options,
@@ -88,5 +92,5 @@ export function harness(options: Partial<Ec2ProviderOptions> & { ec2?: InMemoryE
         ...options.retry,
       },
     });
-  return { ec2, clock, sleeps, provider: make(), restart: make };
+  return { ec2, iam, clock, sleeps, provider: make(), restart: make };
 }

@@ -33,8 +33,14 @@ describe('parseEC2NodeClass', () => {
     [{ securityGroupSelectorTerms: [{ id: 'sg-0abc', tags: { a: 'b' } }] }, 'id cannot be combined'],
     [{ amiSelectorTerms: [] }, 'spec.amiSelectorTerms must be a non-empty list (or set spec.amiId)'],
     [{ amiId: 'ami-0abc' }, 'spec.amiId and spec.amiSelectorTerms are mutually exclusive'],
-    [{ instanceProfile: undefined }, 'spec.instanceProfile must be the name of an IAM instance profile'],
-    [{ role: 'KarpenterNodeRole' }, 'spec.role is not supported'],
+    [{ instanceProfile: undefined }, 'spec must set exactly one of role and instanceProfile'],
+    [{ role: 'KarpenterNodeRole' }, 'spec must set exactly one of role and instanceProfile'],
+    [{ instanceProfile: 'a b' }, 'spec.instanceProfile must be the name of an IAM instance profile'],
+    [{ instanceProfile: undefined, role: 'arn:aws:iam::12:role/x' }, 'spec.role must be an IAM role name or role ARN'],
+    [{ amiSelectorTerms: [{ alias: 'bottlerocket@latest' }] }, 'family bottlerocket is not supported (only al2023'],
+    [{ amiSelectorTerms: [{ alias: 'al2023' }] }, 'alias must look like al2023@latest'],
+    [{ amiSelectorTerms: [{ alias: 'al2023@latest' }, { id: 'ami-0abc' }] }, 'must be the only field of the only term'],
+    [{ blockDeviceMappings: [{ deviceName: '/dev/xvda', rootVolume: 'yes', ebs: { volumeSize: '20Gi' } }] }, 'rootVolume must be true or false'],
     [{ tags: { 'smartscale.io/cluster': 'x' } }, 'uses the reserved prefix smartscale.io/'],
     [{ tags: { 'aws:cloudformation:stack': 'x' } }, 'uses the reserved prefix aws:'],
     [{ tags: { a: 1 } }, 'value must be a string'],
@@ -48,6 +54,12 @@ describe('parseEC2NodeClass', () => {
   ])('rejects %j: %s', (spec, message) => {
     expect(() => parse(spec)).toThrowError(NodeClassError);
     expect(() => parse(spec)).toThrowError(message);
+  });
+
+  it('reads the repository example (role, AMI alias) and Karpenter spellings', () => {
+    const c = parse({ instanceProfile: undefined, role: 'arn:aws:iam::123456789012:role/nodes/SmartscaleNodeRole', amiSelectorTerms: [{ alias: 'al2023@v20250715' }], blockDeviceMappings: [{ deviceName: '/dev/xvda', rootVolume: true, ebs: { volumeSize: '20Gi', kmsKeyID: 'arn:aws:kms:us-east-1:123456789012:key/abc' } }] });
+    expect(c).toMatchObject({ role: 'arn:aws:iam::123456789012:role/nodes/SmartscaleNodeRole', instanceProfile: undefined, amiSelectorTerms: [{ alias: 'al2023@v20250715' }] });
+    expect(c.blockDeviceMappings[0].ebs.kmsKeyId).toBe('arn:aws:kms:us-east-1:123456789012:key/abc');
   });
 
   it('rejects a bad name and a non-object', () => {

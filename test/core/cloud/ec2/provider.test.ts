@@ -21,7 +21,7 @@ const TAGS = [
 
 function templateFor(imageId: string): string {
   const userData = renderUserData({ cluster: CLUSTER, labels: { team: 'platform', [Labels.nodePool]: 'default' }, taints: [] });
-  return launchTemplateName({ clusterName: 'demo', nodeClass: nodeClass(), imageId, securityGroupIds: ['sg-0001'], userData });
+  return launchTemplateName({ clusterName: 'demo', nodeClass: nodeClass(), imageId, securityGroupIds: ['sg-0001'], instanceProfileName: 'SmartscaleNodeProfile', userData });
 }
 
 async function expectRejection<T>(promise: Promise<T>): Promise<unknown> {
