@@ -52,6 +52,8 @@ export class NodeClaimLifecycleLoop implements Loop {
   readonly intervalMs: number;
   /** Launches this process has in flight (a trigger during a launch must not start a second one). */
   private readonly launching = new Set<string>();
+  /** Launched and recorded by us, but the informer has not shown the status yet: not launched again. */
+  private readonly recorded = new Set<string>();
 
   constructor(private readonly options: LifecycleOptions) {
     this.intervalMs = options.intervalMs ?? 5_000;
@@ -61,7 +63,12 @@ export class NodeClaimLifecycleLoop implements Loop {
     const claims = this.options.state.claims();
     const nodesByProvider = new Map<string, KubeObject>();
     for (const n of this.options.state.nodes.list()) if (n.spec?.providerID) nodesByProvider.set(n.spec.providerID, n);
-    const toLaunch = claims.filter(({ object, claim }) => !object.metadata.deletionTimestamp && !claim.status.providerId && !this.launching.has(claim.name));
+    const names = new Set(claims.map((c) => c.claim.name));
+    for (const { claim } of claims) if (claim.status.providerId) this.recorded.delete(claim.name);
+    for (const name of [...this.recorded]) if (!names.has(name)) this.recorded.delete(name);
+    const toLaunch = claims.filter(
+      ({ object, claim }) => !object.metadata.deletionTimestamp && !claim.status.providerId && !this.launching.has(claim.name) && !this.recorded.has(claim.name),
+    );
     await runLimited(toLaunch, this.options.launchConcurrency ?? 10, ({ claim }) => this.launch(claim));
     for (const { object, claim } of claims) {
       if (object.metadata.deletionTimestamp) await this.terminate(object, claim, nodesByProvider);
@@ -91,6 +98,7 @@ export class NodeClaimLifecycleLoop implements Loop {
         throw error;
       }
       await patchStatus(client, Refs.nodeClaims, claim.name, undefined, nodeClaimStatusObject(launched));
+      this.recorded.add(claim.name);
       m.action(this.name, 'launch');
       events.emit({
         object: nodeClaimRef(claim.name),

@@ -38,6 +38,12 @@ export interface ProvisionerOptions {
   controllerMetrics: ControllerMetrics;
   events: ControllerEvents;
   intervalMs?: number;
+  /**
+   * Pending pods are batched as Karpenter does: a pass waits while the newest pending pod is
+   * younger than `batchIdleMs`, unless the oldest has waited `batchMaxMs` (defaults 3 s and 15 s).
+   */
+  batchIdleMs?: number;
+  batchMaxMs?: number;
 }
 
 export interface ProvisionerPass {
@@ -76,6 +82,7 @@ export class ProvisionerLoop implements Loop {
     const types = await cloud.getInstanceTypes();
     const snap = nodeSnapshot(state, types);
     const nowSec = Math.floor(clock.now() / 1000);
+    if (this.batching(clock.now())) return;
     const workloads = predictedWorkloads(state, config.cluster.mode, nowSec, config.controller.provisionLeadSeconds);
     const acting = workloads.filter((w) => w.mode === 'optimize').flatMap((w) => w.pods);
     const observing = workloads.filter((w) => w.mode === 'observe').flatMap((w) => w.pods);
@@ -118,6 +125,21 @@ export class ProvisionerLoop implements Loop {
     if (observing.length > 0) pass.wouldLaunch = await this.recordWouldLaunch(input, [...snap.pending, ...acting], observing, result?.newNodeClaims.length ?? 0, pools);
     else await this.clearWouldLaunch(pools);
     this.lastPass = pass;
+  }
+
+  /** True while pending pods are still arriving (a ReplicaSet creating its pods one by one). */
+  private batching(now: number): boolean {
+    let newest = -Infinity;
+    let oldest = Infinity;
+    for (const p of this.options.state.pods.list()) {
+      if (p.spec?.nodeName || p.metadata.deletionTimestamp) continue;
+      const created = Date.parse(p.metadata.creationTimestamp ?? '');
+      if (Number.isNaN(created)) continue;
+      newest = Math.max(newest, created);
+      oldest = Math.min(oldest, created);
+    }
+    if (newest === -Infinity) return false;
+    return now - newest < (this.options.batchIdleMs ?? 3_000) && now - oldest < (this.options.batchMaxMs ?? 15_000);
   }
 
   /** Observe mode: what the predicted pods of observe-mode Deployments would launch, recorded only. */

@@ -1,0 +1,186 @@
+/**
+ * The controller, assembled: cluster state (informers), leader election, and the loops on one
+ * runner. Every replica runs the config loop (its webhook reads the mode from it); only the
+ * leader runs the loops that change the cluster or the cloud. Everything is injected — the
+ * KubeClient, the CloudProvider, the clock, the metrics source — so the same assembly runs in a
+ * pod, in the sandbox demo and in tests.
+ */
+import type { CloudProvider } from '../cloud/provider.js';
+import { UnavailableOfferings } from '../cloud/unavailable-offerings.js';
+import type { KubeClient } from '../kube/client.js';
+import type { SimulatedMetricsSource } from '../metrics/simulated.js';
+import type { Mode } from '../model/annotations.js';
+import type { Clock } from '../model/clock.js';
+import { SMARTSCALE_NAMESPACE } from '../model/cluster-config.js';
+import type { ClusterPolicy } from '../../webhook/admission/handle.js';
+import { DEFAULT_CONTEXT } from '../../webhook/mutate/index.js';
+import { ClusterState } from './cluster-state.js';
+import { ConfigWatchLoop } from './config-watch.js';
+import { DisruptionLoop } from './disruption.js';
+import { KubeEventRecorder, type ControllerEvents } from './events.js';
+import { ForecasterLoop } from './forecaster.js';
+import { GarbageCollectionLoop } from './garbage-collection.js';
+import { LeaderElector } from './leader-election.js';
+import { LoopRunner } from './loop.js';
+import { ControllerMetrics } from './metrics.js';
+import { NodeClaimLifecycleLoop } from './node-claim-lifecycle.js';
+import { ProvisionerLoop } from './provisioner.js';
+
+/** Minimal logger (pino fits). */
+export interface ControllerLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export const SILENT_LOGGER: ControllerLogger = { info: () => {}, warn: () => {} };
+
+export interface ControllerOptions {
+  client: KubeClient;
+  cloud: CloudProvider;
+  clock: Clock;
+  /** Unique per replica (the pod name). */
+  identity: string;
+  namespace?: string;
+  /** The source the sandbox's workload writes to, when the config asks for `simulated`. */
+  simulatedMetrics?: SimulatedMetricsSource;
+  readFile?: (path: string) => string;
+  logger?: ControllerLogger;
+  events?: ControllerEvents;
+  leaseName?: string;
+  leaseDurationSeconds?: number;
+  renewDeadlineMs?: number;
+  leaseRetryMs?: number;
+  /** Loop intervals (clock ms) by loop name. */
+  intervals?: Partial<Record<'forecaster' | 'provisioner' | 'node-claim-lifecycle' | 'disruption' | 'garbage-collection' | 'config', number>>;
+  validationMs?: number;
+  gcGracePeriodMs?: number;
+  registrationTimeoutMs?: number;
+  unavailableTtlMs?: number;
+  informerBackoffMs?: { initial: number; max: number };
+  loopBackoffMs?: { initial: number; max: number };
+}
+
+export interface RunningController {
+  readonly state: ClusterState;
+  readonly runner: LoopRunner;
+  readonly elector: LeaderElector;
+  readonly metrics: ControllerMetrics;
+  readonly unavailable: UnavailableOfferings;
+  readonly loops: {
+    forecaster: ForecasterLoop;
+    provisioner: ProvisionerLoop;
+    lifecycle: NodeClaimLifecycleLoop;
+    disruption: DisruptionLoop;
+    gc: GarbageCollectionLoop;
+    config: ConfigWatchLoop;
+  };
+  isLeader(): boolean;
+  mode(): Mode;
+  /** The webhook's cluster policy, following the ConfigMap. */
+  policy(): ClusterPolicy;
+  /** Graceful: stops the loops, waits for running passes, releases the lease. */
+  stop(): Promise<void>;
+  /** What a crash looks like to others: stops everything without releasing the lease (tests). */
+  crash(): Promise<void>;
+}
+
+export async function startController(options: ControllerOptions): Promise<RunningController> {
+  const { client, cloud, clock } = options;
+  const log = options.logger ?? SILENT_LOGGER;
+  const metrics = new ControllerMetrics();
+  const namespace = options.namespace ?? SMARTSCALE_NAMESPACE;
+  const onApiError = (where: string, error: unknown) => {
+    metrics.apiErrors.add({ where });
+    log.warn({ where, err: (error as Error)?.message ?? String(error) }, 'recovering from an error');
+  };
+  const events = options.events ?? new KubeEventRecorder(client, clock, (e) => onApiError('events', e));
+  const state = new ClusterState({
+    client,
+    clock,
+    namespace,
+    onError: onApiError,
+    initialBackoffMs: options.informerBackoffMs?.initial,
+    maxBackoffMs: options.informerBackoffMs?.max,
+  });
+  const unavailable = new UnavailableOfferings(clock, { ttlMs: options.unavailableTtlMs });
+  let runner!: LoopRunner;
+  const elector = new LeaderElector({
+    client,
+    clock,
+    namespace,
+    name: options.leaseName ?? 'smartscale-controller',
+    identity: options.identity,
+    leaseDurationSeconds: options.leaseDurationSeconds,
+    renewDeadlineMs: options.renewDeadlineMs,
+    retryMs: options.leaseRetryMs,
+    onStartedLeading: () => {
+      metrics.leader.set({ identity: options.identity }, 1);
+      log.info({ identity: options.identity }, 'became the leader');
+      runner?.trigger();
+    },
+    onStoppedLeading: () => {
+      metrics.leader.set({ identity: options.identity }, 0);
+      log.info({ identity: options.identity }, 'stopped leading');
+    },
+    onError: (e) => onApiError('leader-election', e),
+  });
+  const interval = options.intervals ?? {};
+  const config = new ConfigWatchLoop({
+    state,
+    events,
+    metricsDeps: { clock, readFile: options.readFile ?? (() => { throw new Error('no file access'); }), simulated: options.simulatedMetrics },
+    onModeChange: (mode, previous) => {
+      log.info({ mode, previous }, 'cluster mode');
+      runner?.trigger('provisioner', 'forecaster');
+    },
+    onError: (e) => onApiError('config', e),
+    intervalMs: interval.config,
+  });
+  const common = { client, state, clock, controllerMetrics: metrics, events };
+  const loops = {
+    config,
+    forecaster: new ForecasterLoop({ ...common, metrics: () => config.metricsSource(), intervalMs: interval.forecaster }),
+    provisioner: new ProvisionerLoop({ ...common, cloud, unavailable, intervalMs: interval.provisioner }),
+    lifecycle: new NodeClaimLifecycleLoop({ ...common, cloud, unavailable, intervalMs: interval['node-claim-lifecycle'], registrationTimeoutMs: options.registrationTimeoutMs }),
+    disruption: new DisruptionLoop({ ...common, cloud, unavailable, intervalMs: interval.disruption, validationMs: options.validationMs }),
+    gc: new GarbageCollectionLoop({ ...common, cloud, intervalMs: interval['garbage-collection'], gracePeriodMs: options.gcGracePeriodMs }),
+  };
+  runner = new LoopRunner({
+    clock,
+    metrics,
+    isLeader: () => elector.isLeader() && state.synced(),
+    onError: (loop, e) => onApiError(`loop/${loop}`, e),
+    initialBackoffMs: options.loopBackoffMs?.initial,
+    maxBackoffMs: options.loopBackoffMs?.max,
+  });
+  for (const loop of Object.values(loops)) runner.add(loop);
+  const unsubscribe = state.subscribe((kind) => {
+    if (kind === 'config') runner.trigger('config');
+    else if (kind === 'pending-pod') runner.trigger('provisioner');
+    else if (kind === 'nodeclaim' || kind === 'node') runner.trigger('node-claim-lifecycle');
+  });
+  // Decide nothing before the caches hold the cluster (a half-filled cache looks like missing nodes).
+  await state.start();
+  elector.start();
+  runner.start();
+  const shutdown = async (release: boolean) => {
+    unsubscribe();
+    await runner.stop();
+    if (release) await elector.stop();
+    else await elector.abandon();
+    state.stop();
+  };
+  return {
+    state,
+    runner,
+    elector,
+    metrics,
+    unavailable,
+    loops,
+    isLeader: () => elector.isLeader(),
+    mode: () => config.currentMode(),
+    policy: () => ({ ...DEFAULT_CONTEXT, clusterMode: config.currentMode() }),
+    stop: () => shutdown(true),
+    crash: () => shutdown(false),
+  };
+}

@@ -1,0 +1,48 @@
+/** Builders and waits for the controller tests (sandbox-backed and unit). */
+import type { KubeClient, KubeObject } from '../../../core/kube/client.js';
+import { Refs } from '../../../core/kube/refs.js';
+
+export function deployment(namespace: string, name: string, options: { replicas?: number; annotations?: Record<string, string>; cpu?: string; memory?: string } = {}): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace, annotations: options.annotations ?? {} },
+    spec: {
+      replicas: options.replicas ?? 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'app', image: 'example', resources: { requests: { cpu: options.cpu ?? '500m', memory: options.memory ?? '512Mi' } } }] },
+      },
+    },
+  };
+}
+
+export function pdb(namespace: string, name: string, app: string, maxUnavailable: number): KubeObject {
+  return { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name, namespace }, spec: { maxUnavailable, selector: { matchLabels: { app } } } };
+}
+
+/** Polls `check` every `everyMs` (real time) until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 20_000, everyMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export async function runningPods(client: KubeClient, namespace: string, app: string): Promise<KubeObject[]> {
+  const { items } = await client.list(Refs.pods, { namespace, labelSelector: `app=${app}` });
+  return items.filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
+}
+
+export async function nodeClaims(client: KubeClient): Promise<KubeObject[]> {
+  return (await client.list(Refs.nodeClaims)).items;
+}
