@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { HttpKubeClient } from '../kube/client.js';
 import { startApiServer, type RunningApiServer } from './apiserver/server.js';
+import { connectSimulatedCloud, type NodeEventSource } from './cloud-bridge.js';
 import { ScaledClock } from './clock.js';
 import { startControlPlane, type RunningControlPlane } from './controlplane/index.js';
 import { sandboxKubeconfig } from './kubeconfig.js';
@@ -23,6 +24,8 @@ export interface SandboxOptions {
   nodeReadyDelayMs?: number;
   podStartDelayMs?: number;
   bookmarkIntervalMs?: number;
+  /** A simulated cloud whose ready instances register as Nodes (and terminated ones leave). */
+  cloud?: NodeEventSource;
   onError?: (where: string, error: unknown) => void;
 }
 
@@ -62,6 +65,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       onError: (c, e) => onError(`controlplane/${c}`, e),
     });
   }
+  const disconnectCloud = options.cloud ? connectSimulatedCloud(options.cloud, client, (e) => onError('cloud-bridge', e)) : undefined;
   return {
     url: api.url,
     kubeconfig,
@@ -71,6 +75,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     controlPlane,
     client,
     async stop() {
+      disconnectCloud?.();
       controlPlane?.stop();
       controlClient?.close();
       client.close();

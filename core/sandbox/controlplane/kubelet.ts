@@ -12,6 +12,8 @@ import { NODES, PODS } from './refs.js';
 import { WorkQueue } from './work-queue.js';
 
 export const UNMANAGED_ANNOTATION = 'sandbox.smartscale.io/unmanaged';
+/** Per-node override of the launch-to-Ready delay, in clock milliseconds ("0" for nodes a cloud already waited for). */
+export const READY_DELAY_ANNOTATION = 'sandbox.smartscale.io/ready-delay-ms';
 
 export interface KubeletOptions {
   nodeReadyDelayMs: number;
@@ -77,7 +79,9 @@ export class KubeletSimulator {
       for (const p of this.ctx.informers.pods.list()) if (p.spec?.nodeName === name && p.status?.phase === 'Pending') this.podQueue.add(keyOf(p));
       return;
     }
-    const readyAt = Date.parse(node.metadata.creationTimestamp ?? '') + this.options.nodeReadyDelayMs;
+    const override = Number(node.metadata.annotations?.[READY_DELAY_ANNOTATION]);
+    const delay = Number.isFinite(override) && override >= 0 ? override : this.options.nodeReadyDelayMs;
+    const readyAt = Date.parse(node.metadata.creationTimestamp ?? '') + delay;
     if (this.ctx.clock.now() < readyAt) return this.later(this.nodeQueue, name, readyAt);
     const now = rfc3339(this.ctx.clock.now());
     const capacity = node.status?.capacity ?? { cpu: '4', memory: '16Gi', pods: '110' };
