@@ -190,6 +190,8 @@ export class Ec2CloudProvider implements CloudProvider {
       const tried = new Set(outcome.insufficient.map(offeringKey));
       candidates = candidates.filter((c) => !tried.has(offeringKey(candidateRef(c))));
     }
+    // Rounds spent re-creating vanished launch templates are not a capacity problem.
+    if (failed.size === 0) throw new Error(`CreateFleet for ${claim.name}: no instance after ${this.maxLaunchAttempts} rounds`);
     throw new InsufficientCapacityError([...failed.values()]);
   }
 

@@ -244,6 +244,15 @@ describe('Ec2CloudProvider.create: invalid claims and typed errors', () => {
     expect(ec2.mock).toHaveReceivedCommandTimes(CreateLaunchTemplateCommand, 2);
   });
 
+  it('does not call repeated launch template losses a capacity problem', async () => {
+    const { ec2, provider } = harness({ maxLaunchAttempts: 2 });
+    const gone = { Errors: [{ ErrorCode: 'InvalidLaunchTemplateName.NotFoundException', ErrorMessage: 'gone' }] };
+    ec2.fleetResponses.push(gone, gone);
+    const error = await expectRejection(provider.create(claim()));
+    expect(isInsufficientCapacityError(error)).toBe(false);
+    expect((error as Error).message).toContain('no instance after 2 rounds');
+  });
+
   it('surfaces an authorization error in the fleet Errors as Ec2AuthorizationError', async () => {
     const { ec2, provider } = harness();
     ec2.fleetResponses.push({ Errors: [{ ErrorCode: 'UnauthorizedOperation', ErrorMessage: 'iam:PassRole' }] });
