@@ -76,7 +76,7 @@ export function createStrategy(name: Exclude<StrategyName, 'oracle'>, ctx: SimCo
     case 'overprovisioned':
       return new KarpenterStrategy(services, ctx.planner, hpa, knobs.headroom);
     case 'smartscale':
-      return new SmartscaleStrategy(scenario, ctx.planner, { utilization: knobs.utilization, ...knobs.smartscale, quantile: knobs.quantile });
+      return new SmartscaleStrategy(scenario, ctx.planner, ctx.nodeTypes, { utilization: knobs.utilization, ...knobs.smartscale, quantile: knobs.quantile });
   }
 }
 

@@ -15,7 +15,9 @@ import { SeriesForecaster, type Forecast } from '../forecast/forecaster.js';
 import { propagateForecasts, serviceForecast, ServiceGraphLearner, type ServiceForecast } from '../graph/service-graph.js';
 import { dampScaleDown, planReplicas, replicasForDemand } from '../sizing/replicas.js';
 import { Consolidator, provision } from './baselines/karpenter.js';
+import { PlannerDisruption } from './disruption.js';
 import type { Strategy, TickContext } from './engine.js';
+import type { NodeType } from './cluster.js';
 import type { NodePlanner } from './planner.js';
 import type { Scenario } from './scenario.js';
 
@@ -37,13 +39,18 @@ export interface SmartscaleOptions {
    * them are held anyway, and a running pod serves a surge at once where an empty slot needs 20 s.
    */
   podsForNodeLead: boolean;
+  /**
+   * `planner`: the production disruption planner (core/disruption) decides; `slots`: the simulator's
+   * slot-count model of Karpenter's consolidation with the forecast reserve (for comparison).
+   */
+  disruption: 'planner' | 'slots';
   /** Utilization pods are sized for at the band (1 = the band exactly; 0.8 keeps 25% margin for surges). */
   utilization: number;
   /** Set pod-deletion-cost so scale-down empties nodes instead of thinning all of them. */
   deletionCost: boolean;
 }
 
-export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true, deletionCost: true, utilization: 1 };
+export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true, deletionCost: true, utilization: 1, disruption: 'planner' };
 
 const RECENT = 8;
 
@@ -54,6 +61,7 @@ export class SmartscaleStrategy implements Strategy {
   private readonly graph?: ServiceGraphLearner;
   private readonly recent: number[][];
   private readonly consolidator: Consolidator;
+  private readonly plannerDisruption?: PlannerDisruption;
   private fed = 0;
   /** Per service: replicas wanted now, the peak within the node lead time, and within the reserve window. */
   private target: number[];
@@ -61,7 +69,7 @@ export class SmartscaleStrategy implements Strategy {
   private horizonPeak: number[];
   private nextFloor = 0;
 
-  constructor(private readonly scenario: Scenario, private readonly planner: NodePlanner, options: Partial<SmartscaleOptions> = {}) {
+  constructor(private readonly scenario: Scenario, private readonly planner: NodePlanner, nodeTypes: readonly NodeType[], options: Partial<SmartscaleOptions> = {}) {
     this.options = { ...DEFAULT_SMARTSCALE, ...options };
     const n = scenario.services.length;
     this.forecasters = scenario.services.map(
@@ -70,6 +78,9 @@ export class SmartscaleStrategy implements Strategy {
     if (scenario.edges.length > 0) this.graph = new ServiceGraphLearner();
     this.recent = scenario.services.map(() => []);
     this.consolidator = new Consolidator(planner, { policy: this.options.consolidation });
+    if (this.options.disruption === 'planner') {
+      this.plannerDisruption = new PlannerDisruption(nodeTypes, scenario.pod, scenario.services.map((s) => s.name));
+    }
     this.target = new Array<number>(n).fill(0);
     this.nodePeak = new Array<number>(n).fill(0);
     this.horizonPeak = new Array<number>(n).fill(0);
@@ -115,7 +126,8 @@ export class SmartscaleStrategy implements Strategy {
       reserve += Math.max(0, this.horizonPeak[s] - cluster.existing(s));
     }
     provision(ctx.now, cluster, this.planner, 0, predicted);
-    this.consolidator.reconcile(ctx.now, cluster, reserve);
+    if (this.plannerDisruption) this.plannerDisruption.reconcile(ctx.now, cluster, reserve);
+    else this.consolidator.reconcile(ctx.now, cluster, reserve);
   }
 
   private feed(i: number): void {

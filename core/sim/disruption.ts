@@ -1,0 +1,145 @@
+/**
+ * smartscale's disruption in the simulator: the production planner (core/disruption,
+ * `planDisruption`) on a snapshot of the simulated cluster, with the forecast's predicted pods —
+ * emptiness, multi- and single-node consolidation, budgets, forecast-aware keep. Its decision is
+ * carried out as the controller would: replacements launch first and the old nodes drain once they
+ * are Ready; plain removals drain at once.
+ *
+ * A full plan is several solver runs, so the planner is only consulted when a cheap slot count says
+ * some node could go (its pods fit in the others' free slots beyond the predicted pods, or a node
+ * is empty) and that has held for the 15 s a decision is re-validated after — the same trigger
+ * Karpenter's disruption loop has, polled every 10 s.
+ */
+import type { InstanceType } from '../model/instance-type.js';
+import { Labels } from '../model/labels.js';
+import type { ExistingNode } from '../model/node.js';
+import { DEFAULT_DISRUPTION, type NodePool } from '../model/node-pool.js';
+import type { Pod } from '../model/pod.js';
+import { planDisruption } from '../disruption/planner.js';
+import { freeSlots, isReady, type NodeType, type SimCluster, type SimNode } from './cluster.js';
+import type { PodShape } from './scenario.js';
+
+const ZONE = 'us-east-1a';
+
+export interface PlannerDisruptionOptions {
+  pollSeconds: number;
+  validationSeconds: number;
+  budgetPercent: number;
+}
+
+export const DEFAULT_PLANNER_DISRUPTION: PlannerDisruptionOptions = { pollSeconds: 10, validationSeconds: 15, budgetPercent: 10 };
+
+export class PlannerDisruption {
+  readonly options: PlannerDisruptionOptions;
+  private nextPoll = 0;
+  private candidateSince = NaN;
+  private readonly byName: Map<string, NodeType>;
+  private readonly catalog: InstanceType[];
+  /** Planner calls made, and how many returned a decision (for the docs' cost note and tests). */
+  plans = 0;
+  decisions = 0;
+
+  constructor(types: readonly NodeType[], private readonly pod: PodShape, private readonly serviceNames: readonly string[], options: Partial<PlannerDisruptionOptions> = {}) {
+    this.options = { ...DEFAULT_PLANNER_DISRUPTION, ...options };
+    this.byName = new Map(types.map((t) => [t.name, t]));
+    this.catalog = types.map((t) => t.source);
+  }
+
+  reconcile(now: number, cluster: SimCluster, predictedPods: number): void {
+    if (now < this.nextPoll) return;
+    this.nextPoll = now + this.options.pollSeconds;
+    const settled = cluster.pendingCount(false) === 0 && cluster.nodes.every((n) => isReady(n, now) && Number.isNaN(n.drainAt));
+    if (!settled || !this.someNodeCouldGo(cluster, predictedPods)) {
+      this.candidateSince = NaN;
+      return;
+    }
+    if (Number.isNaN(this.candidateSince)) this.candidateSince = now;
+    if (now - this.candidateSince < this.options.validationSeconds) return;
+    this.candidateSince = NaN;
+    this.act(now, cluster, predictedPods);
+  }
+
+  /** A slot count: is there a node whose pods fit in the others' free slots, beyond the predicted pods? */
+  private someNodeCouldGo(cluster: SimCluster, predictedPods: number): boolean {
+    let free = -predictedPods;
+    for (const n of cluster.nodes) free += freeSlots(n);
+    for (const n of cluster.nodes) {
+      const used = n.pods + n.placeholders;
+      if (used <= free - freeSlots(n)) return true;
+    }
+    return false;
+  }
+
+  private act(now: number, cluster: SimCluster, predictedPods: number): void {
+    const nodes = cluster.nodes.map((n) => this.existingNode(n));
+    const budget = String(Math.max(1, Math.ceil((cluster.nodes.length * this.options.budgetPercent) / 100)));
+    const pool: NodePool = {
+      name: 'default',
+      weight: 0,
+      requirements: [{ key: Labels.capacityType, operator: 'In', values: ['on-demand', 'spot'] }],
+      taints: [],
+      labels: {},
+      limits: {},
+      // Karpenter's defaults, with the 10% budget rounded up as Karpenter does and no expiry (the
+      // baselines do not expire nodes either).
+      disruption: { ...DEFAULT_DISRUPTION, expireAfterMs: null, budgets: [{ nodes: budget }] },
+    };
+    const predicted: Pod[] = [];
+    for (let i = 0; i < predictedPods; i++) predicted.push(this.podOf('predicted', i, 'predicted'));
+    this.plans++;
+    const plan = planDisruption({ now: now * 1000, nodes, nodePools: [pool], instanceTypes: this.catalog, pdbs: [], predictedPods: predicted });
+    const decision = plan.decision;
+    if (!decision) return;
+    this.decisions++;
+    const byName = new Map(cluster.nodes.map((n) => [`node-${n.id}`, n]));
+    const victims = decision.nodes.map((name) => byName.get(name)).filter((n): n is SimNode => n !== undefined);
+    if (decision.replacements.length === 0) {
+      for (const v of victims) cluster.terminate(v);
+      return;
+    }
+    let readyAt = now;
+    for (const claim of decision.replacements) {
+      const type = this.byName.get(claim.instanceType);
+      if (!type) return;
+      readyAt = Math.max(readyAt, cluster.launch(type, now).readyAt);
+    }
+    for (const v of victims) v.drainAt = readyAt;
+  }
+
+  private podOf(app: string, i: number, prefix: string, nodeName?: string): Pod {
+    return {
+      namespace: 'sim',
+      name: `${prefix}-${i}`,
+      labels: { app },
+      requests: { milliCpu: this.pod.milliCpu, memoryBytes: this.pod.memoryBytes, pods: 1, gpus: 0 },
+      nodeName,
+    };
+  }
+
+  private existingNode(n: SimNode): ExistingNode {
+    const name = `node-${n.id}`;
+    const pods: Pod[] = [];
+    let k = 0;
+    for (let s = 0; s < n.perService.length; s++) {
+      for (let j = 0; j < n.perService[s]; j++) pods.push(this.podOf(this.serviceNames[s] ?? `svc-${s}`, k, `${name}-pod`, name)), k++;
+    }
+    for (let j = 0; j < n.placeholders; j++) pods.push(this.podOf('placeholder', k++, `${name}-pod`, name));
+    const src = n.type.source;
+    return {
+      name,
+      nodePool: 'default',
+      instanceType: n.type.name,
+      zone: ZONE,
+      capacityType: n.capacityType,
+      pricePerHour: n.pricePerHour,
+      labels: { ...src.labels, [Labels.zone]: ZONE, [Labels.capacityType]: n.capacityType, [Labels.nodePool]: 'default', [Labels.hostname]: name },
+      taints: [],
+      // The simulator's slots (the kubelet's pods minus DaemonSets) bound the pods per node.
+      allocatable: { ...src.allocatable, pods: n.type.slots },
+      pods,
+      createdAt: n.launchedAt * 1000,
+      emptySince: n.pods + n.placeholders === 0 ? n.readyAt * 1000 : undefined,
+      initialized: true,
+    };
+  }
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { PlannerDisruption } from '../../../core/sim/disruption.js';
+import { DEFAULT_POD } from '../../../core/sim/scenario.js';
+import { clusterOf, NODE_TYPES, typeNamed } from './builders.js';
+
+/** Three 7-slot nodes holding 7 pods in all, so two could go. */
+function halfEmptyCluster() {
+  const cluster = clusterOf();
+  for (let i = 0; i < 3; i++) cluster.launch(typeNamed('m7g.xlarge'), 0);
+  cluster.setDesired(0, 7);
+  cluster.warmStart(0);
+  return cluster;
+}
+
+function drive(disruption: PlannerDisruption, cluster: ReturnType<typeof clusterOf>, predicted: number, until: number) {
+  for (let t = 0; t <= until; t += 10) {
+    disruption.reconcile(t, cluster, predicted);
+    cluster.schedule(t);
+    cluster.advance(t);
+  }
+}
+
+describe('PlannerDisruption (the production planner on the simulated cluster)', () => {
+  it('consolidates nodes whose pods fit elsewhere, after the 15 s validation', () => {
+    const cluster = halfEmptyCluster();
+    const disruption = new PlannerDisruption(NODE_TYPES, DEFAULT_POD, ['app']);
+    drive(disruption, cluster, 0, 10);
+    expect(cluster.nodes.length).toBe(3);
+    drive(disruption, cluster, 0, 300);
+    expect(cluster.nodes.length).toBe(1);
+    expect(disruption.decisions).toBeGreaterThan(0);
+    expect(cluster.desired(0)).toBe(7);
+  });
+
+  it('keeps the free capacity the forecast needs within the horizon', () => {
+    const cluster = halfEmptyCluster();
+    const disruption = new PlannerDisruption(NODE_TYPES, DEFAULT_POD, ['app']);
+    drive(disruption, cluster, 14, 300); // 7 running + 14 predicted = all 21 slots
+    expect(cluster.nodes.length).toBe(3);
+    expect(cluster.terminations).toBe(0);
+  });
+});
