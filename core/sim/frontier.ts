@@ -4,8 +4,10 @@
  */
 
 export interface SweepPoint {
-  /** The knob's value for this run (e.g. HPA target 0.7). */
+  /** Position on the strategy's knob, increasing with aggressiveness. */
   readonly knob: number;
+  /** The setting in words (e.g. `HPA target 0.7`). */
+  readonly label?: string;
   readonly costUsd: number;
   readonly unservedPct: number;
 }

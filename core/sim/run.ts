@@ -37,12 +37,37 @@ export interface StrategyKnobs {
 
 export const DEFAULT_KNOBS: StrategyKnobs = { hpaTarget: 0.7, headroom: 0.3, quantile: 0.98, utilization: 0.85 };
 
-/** The knob `--sweep` varies per strategy, with its range. */
-export const SWEEP_KNOBS: Record<Exclude<StrategyName, 'oracle'>, { knob: keyof StrategyKnobs; values: number[] }> = {
-  'reactive-hpa-ca': { knob: 'hpaTarget', values: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] },
-  'reactive-karpenter': { knob: 'hpaTarget', values: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] },
-  overprovisioned: { knob: 'headroom', values: [0.1, 0.2, 0.3, 0.5, 0.8, 1.2] },
-  smartscale: { knob: 'quantile', values: [0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999] },
+/** One point of a strategy's sweep: its position on the knob, a label, and the settings it changes. */
+export interface SweepSetting {
+  /** Increasing with aggressiveness toward serving everything (the frontier joins points in this order). */
+  readonly knob: number;
+  readonly label: string;
+  readonly knobs: Partial<StrategyKnobs>;
+}
+
+const hpaTargets = (values: number[]): SweepSetting[] =>
+  values.map((v) => ({ knob: 1 - v, label: `HPA target ${v}`, knobs: { hpaTarget: v } }));
+
+/**
+ * What `--sweep` varies per strategy. smartscale's aggressiveness moves its band quantile and, at
+ * the conservative end, the sizing utilization (a margin for surges no band anticipates).
+ */
+export const SWEEP_SETTINGS: Record<Exclude<StrategyName, 'oracle'>, SweepSetting[]> = {
+  'reactive-hpa-ca': hpaTargets([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]),
+  'reactive-karpenter': hpaTargets([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]),
+  overprovisioned: [0.1, 0.2, 0.3, 0.5, 0.8, 1.2].map((v) => ({ knob: v, label: `headroom ${v}`, knobs: { headroom: v } })),
+  smartscale: (
+    [
+      [0.8, 1],
+      [0.9, 0.95],
+      [0.95, 0.9],
+      [0.98, 0.85],
+      [0.99, 0.8],
+      [0.995, 0.7],
+      [0.999, 0.6],
+      [0.999, 0.5],
+    ] as const
+  ).map(([q, u], i) => ({ knob: i, label: `quantile ${q}, utilization ${u}`, knobs: { quantile: q, utilization: u } })),
 };
 
 export interface SimContext {

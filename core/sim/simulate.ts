@@ -9,7 +9,7 @@ import type { InstanceType } from '../model/instance-type.js';
 import { costAtUnserved, type SweepPoint } from './frontier.js';
 import { runJobs, type SimJob } from './jobs.js';
 import type { StrategyMetrics } from './metrics.js';
-import { round, scenarioDays, summarize, SWEEP_KNOBS, type StrategyKnobs, type StrategyName, type StrategySummary } from './run.js';
+import { round, scenarioDays, summarize, SWEEP_SETTINGS, type StrategyKnobs, type StrategyName, type StrategySummary } from './run.js';
 import type { Scenario } from './scenario.js';
 
 export interface SimulationSummary {
@@ -44,14 +44,13 @@ export async function simulate(scenario: Scenario, catalog: readonly InstanceTyp
   const started = now();
   const names: StrategyName[] = options.strategies.includes('oracle') ? [...options.strategies] : [...options.strategies, 'oracle'];
   const jobs: SimJob[] = names.map((strategy) => ({ strategy, knobs: options.knobs, keepSeries: true }));
-  const sweepIndex: Array<{ strategy: StrategyName; knob: number; job: number }> = [];
+  const sweepIndex: Array<{ strategy: StrategyName; knob: number; label: string; job: number }> = [];
   if (options.sweep) {
     for (const strategy of options.strategies) {
       if (strategy === 'oracle') continue;
-      const { knob, values } = SWEEP_KNOBS[strategy];
-      for (const value of values) {
-        sweepIndex.push({ strategy, knob: value, job: jobs.length });
-        jobs.push({ strategy, knobs: { ...options.knobs, [knob]: value }, keepSeries: false });
+      for (const setting of SWEEP_SETTINGS[strategy]) {
+        sweepIndex.push({ strategy, knob: setting.knob, label: setting.label, job: jobs.length });
+        jobs.push({ strategy, knobs: { ...options.knobs, ...setting.knobs }, keepSeries: false });
       }
     }
   }
@@ -65,8 +64,8 @@ export async function simulate(scenario: Scenario, catalog: readonly InstanceTyp
   let sweep: Record<string, SweepPoint[]> | undefined;
   if (options.sweep) {
     sweep = {};
-    for (const { strategy, knob, job } of sweepIndex) {
-      (sweep[strategy] ??= []).push({ knob, costUsd: results[job].costUsd, unservedPct: results[job].unservedPct });
+    for (const { strategy, knob, label, job } of sweepIndex) {
+      (sweep[strategy] ??= []).push({ knob, label, costUsd: results[job].costUsd, unservedPct: results[job].unservedPct });
     }
     const frontier: Record<string, { costAtUnserved0_1: number | null }> = {};
     for (const name of options.strategies) {

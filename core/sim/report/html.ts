@@ -15,13 +15,6 @@ export const STRATEGY_COLORS: Record<string, string> = {
   oracle: '#2ca02c',
 };
 
-const KNOB_LABEL: Record<string, string> = {
-  'reactive-hpa-ca': 'HPA target',
-  'reactive-karpenter': 'HPA target',
-  overprovisioned: 'headroom',
-  smartscale: 'band quantile',
-};
-
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;margin:24px auto;max-width:1320px;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
@@ -69,7 +62,7 @@ function traceSection(r: SimulationResult): string {
     const series = Object.entries(r.sweep).map(([name, pts]) => ({
       label: name,
       color: STRATEGY_COLORS[name] ?? '#999',
-      points: pts.map((p) => ({ x: p.unservedPct, y: p.costUsd, note: `${KNOB_LABEL[name] ?? 'knob'} ${p.knob}` })),
+      points: pts.map((p) => ({ x: p.unservedPct, y: p.costUsd, note: p.label ?? `knob ${p.knob}` })),
     }));
     html += frontierChart(
       { width: 1280, height: 380, title: 'Cost vs unserved requests across each strategy’s knob (lower-left is better)', yLabel: 'cost (USD)' },
