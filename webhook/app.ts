@@ -83,8 +83,12 @@ export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
     metrics.observeAdmission(outcome.result, reply.elapsedTime / 1000, outcome.request.dryRun);
     metrics.observePatch(outcome.patchOperations);
     metrics.observeWarnings(outcome.warnings.length);
-    if (outcome.result === 'patched' || outcome.warnings.length > 0) {
-      log.info(
+    // Replica changes and ignored input at info; the routine rest (annotations refreshed on every
+    // forecast update) at debug, so a cluster of busy Deployments does not flood the log.
+    const action = outcome.decision?.action;
+    const notable = action === 'scale-up' || action === 'scale-down' || outcome.warnings.length > 0;
+    if (notable || (outcome.result === 'patched' && (log.level === 'debug' || log.level === 'trace'))) {
+      log[notable ? 'info' : 'debug'](
         {
           uid: outcome.request.uid,
           namespace: outcome.request.namespace,
