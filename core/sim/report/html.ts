@@ -73,13 +73,16 @@ function traceSection(r: SimulationResult): string {
     );
   }
   html += '<div class="grid-2">';
+  // One y scale for all panels, so capacity is comparable at a glance.
+  let panelMax = 0;
+  for (const name of names) for (const v of [...r.metrics[name].series.readyPods, ...r.metrics[name].series.demandPods]) panelMax = Math.max(panelMax, v);
   for (const name of names) {
     if (name === 'oracle') continue;
     const m = r.metrics[name];
     html += timeChart({ width: 640, height: 220, title: `${name}: demand vs ready capacity`, yLabel: 'pods' }, m.series.t, [
       { label: 'ready pods', color: STRATEGY_COLORS[name] ?? '#999', ys: m.series.readyPods, area: true },
       { label: 'demand (pods)', color: '#222', ys: m.series.demandPods },
-    ]);
+    ], panelMax);
   }
   html += '</div>';
   const lines = (key: 'nodes' | 'costUsd') => names.map((name) => ({ label: name, color: STRATEGY_COLORS[name] ?? '#999', ys: r.metrics[name].series[key], dashed: name === 'oracle' }));

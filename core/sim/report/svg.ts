@@ -59,11 +59,11 @@ function frame(box: ChartBox, body: string, legend: readonly Line[] | readonly {
 }
 
 /** Lines over time; `t` in seconds since the start, x axis labelled in days. */
-export function timeChart(box: ChartBox, t: readonly number[], lines: readonly Line[]): string {
+export function timeChart(box: ChartBox, t: readonly number[], lines: readonly Line[], sharedMax?: number): string {
   const w = box.width - PAD.left - PAD.right;
   const h = box.height - PAD.top - PAD.bottom;
   const tMax = t.length ? t[t.length - 1] : 1;
-  let yMax = 0;
+  let yMax = sharedMax ?? 0;
   for (const l of lines) for (const y of l.ys) if (Number.isFinite(y)) yMax = Math.max(yMax, y);
   yMax = yMax > 0 ? yMax * 1.05 : 1;
   const x = (v: number) => PAD.left + (v / (tMax || 1)) * w;
