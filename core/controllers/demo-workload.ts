@@ -61,11 +61,19 @@ export function demoTraffic(entry: RegularSeries, edges: readonly DemoEdge[] = D
   return { services, edges: edgeSeries, peakRps };
 }
 
-/** The synthetic entry series: `days` days ending `futureDays` after `nowSec`, aligned to midnight UTC. */
-export function syntheticEntry(nowSec: number, historyDays: number, futureDays: number, baseRps = 20): RegularSeries {
-  const midnight = Math.floor(nowSec / 86_400) * 86_400;
-  return generateWorkload({
+/**
+ * The synthetic entry series (daily peak at 15:00 of its own clock): `historyDays` before `nowSec`
+ * and `futureDays` after, shifted so that `nowSec` falls at `hourAtNow` of its day (the demo and
+ * the tests start a few hours before the peak whatever the wall clock says).
+ */
+export function syntheticEntry(nowSec: number, historyDays: number, futureDays: number, baseRps = 20, hourAtNow = 6): RegularSeries {
+  const step = 60;
+  const virtualNow = Math.floor(nowSec / 86_400) * 86_400 + Math.round(hourAtNow * 3600);
+  const shift = Math.floor((nowSec - virtualNow) / step) * step;
+  const midnight = Math.floor(virtualNow / 86_400) * 86_400;
+  const series = generateWorkload({
     days: historyDays + futureDays + 1,
+    stepSeconds: step,
     startSec: midnight - historyDays * 86_400,
     baseRps,
     weekendFactor: 1,
@@ -74,6 +82,7 @@ export function syntheticEntry(nowSec: number, historyDays: number, futureDays: 
     quietPeriodsPerDay: 0,
     noise: 0.05,
   }).series;
+  return { ...series, startSec: series.startSec + shift };
 }
 
 /** Shifts a trace so `historyDays` of it lie before `nowSec` (at most 70% of it), on its own step grid. */
