@@ -399,7 +399,8 @@ export class ApiHttpHandler {
     req.on('close', close);
     res.on('close', close);
     const deliver = (event: StoredEvent) => {
-      if (!closed) res.write(encode(event.type, event.object));
+      if (closed) return;
+      res.write(table ? encode(event.type, event.object) : `{"type":"${event.type}","object":${entryJson(event.entry)}}\n`);
     };
     try {
       let fromRv: number;

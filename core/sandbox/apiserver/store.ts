@@ -15,6 +15,8 @@ export interface StoredEvent {
   type: WatchEventType;
   rv: number;
   object: Record<string, any>;
+  /** The stored entry (DELETED: a copy with the deletion's version); its JSON is encoded once for every watcher. */
+  entry: Entry;
   /** The object before a MODIFIED, so selector watches can turn it into ADDED/DELETED. */
   previous?: Record<string, any>;
 }
@@ -113,8 +115,9 @@ export class ObjectStore {
     const s = this.state(type);
     const rv = ++this.rv;
     object.metadata.resourceVersion = String(rv);
-    s.objects.set(objectKey(object.metadata.namespace, object.metadata.name), { object });
-    this.emit(s, { type: 'ADDED', rv, object });
+    const entry: Entry = { object };
+    s.objects.set(objectKey(object.metadata.namespace, object.metadata.name), entry);
+    this.emit(s, { type: 'ADDED', rv, object, entry });
     return object;
   }
 
@@ -124,8 +127,9 @@ export class ObjectStore {
     const previous = s.objects.get(key)?.object;
     const rv = ++this.rv;
     object.metadata.resourceVersion = String(rv);
-    s.objects.set(key, { object });
-    this.emit(s, { type: 'MODIFIED', rv, object, previous });
+    const entry: Entry = { object };
+    s.objects.set(key, entry);
+    this.emit(s, { type: 'MODIFIED', rv, object, previous, entry });
     return object;
   }
 
@@ -138,7 +142,7 @@ export class ObjectStore {
     s.objects.delete(key);
     const rv = ++this.rv;
     const object = { ...existing, metadata: { ...existing.metadata, resourceVersion: String(rv) } };
-    this.emit(s, { type: 'DELETED', rv, object });
+    this.emit(s, { type: 'DELETED', rv, object, entry: { object } });
     return object;
   }
 

@@ -68,8 +68,8 @@ describe('simulated control plane', () => {
     }, 8000, 'rollout to finish');
     const rs = (await sandbox.client.list(REPLICASETS, { namespace: 'default', labelSelector: 'app=k2' })).items;
     expect(rs.map((r) => r.spec.replicas).sort()).toEqual([0, 4]);
-    const d = await sandbox.client.get(DEPLOYMENTS, 'k2', 'default');
-    expect(d!.status.updatedReplicas).toBe(4);
+    // The Deployment's status follows its ReplicaSets' a moment later.
+    await eventually(async () => (await sandbox.client.get(DEPLOYMENTS, 'k2', 'default'))?.status?.updatedReplicas === 4, 3000, 'updatedReplicas 4');
   });
 
   it('[K5] a pod that fits nowhere is marked Unschedulable, then scheduled when a node appears; tolerations and nodeSelector are honoured', async () => {
