@@ -77,7 +77,10 @@ export async function checkServed(client: KubeClient, objects: readonly PlannedO
 
 export interface AppliedObject {
   object: string;
-  action: 'applied' | 'kept';
+  /** kept: it existed and lacked nothing; completed: it existed and missing data keys were added. */
+  action: 'applied' | 'kept' | 'completed';
+  /** Data keys added to an existing create-only object. */
+  addedKeys?: string[];
 }
 
 export async function applyPlan(client: KubeClient, objects: readonly PlannedObject[], onApplied: (a: AppliedObject) => void = () => undefined): Promise<AppliedObject[]> {
@@ -87,10 +90,17 @@ export async function applyPlan(client: KubeClient, objects: readonly PlannedObj
     const ref = resourceFor(object);
     const ns = ref.namespaced ? object.metadata.namespace : undefined;
     const name = describe(object);
-    let action: AppliedObject['action'] = 'applied';
-    if (createOnly && (await attempt(`get ${name}`, () => client.get(ref, object.metadata.name, ns)))) action = 'kept';
-    else await attempt(`apply ${name}`, () => client.patch(ref, object.metadata.name, ns, object, 'apply', { fieldManager: 'kubectl-smartscale', force: true }));
-    const result = { object: name, action };
+    const existing = createOnly ? await attempt(`get ${name}`, () => client.get(ref, object.metadata.name, ns)) : undefined;
+    let result: AppliedObject;
+    if (existing) {
+      const missing = Object.fromEntries(Object.entries((object.data ?? {}) as Record<string, string>).filter(([key]) => existing.data?.[key] === undefined));
+      const addedKeys = Object.keys(missing);
+      if (addedKeys.length > 0) await attempt(`update ${name}`, () => client.patch(ref, object.metadata.name, ns, { data: missing }, 'merge'));
+      result = addedKeys.length > 0 ? { object: name, action: 'completed', addedKeys } : { object: name, action: 'kept' };
+    } else {
+      await attempt(`apply ${name}`, () => client.patch(ref, object.metadata.name, ns, object, 'apply', { fieldManager: 'kubectl-smartscale', force: true }));
+      result = { object: name, action: 'applied' };
+    }
     results.push(result);
     onApplied(result);
   }

@@ -28,7 +28,10 @@ export interface InstallOptions {
 export interface PlannedObject {
   object: ManifestObject;
   source: string;
-  /** Apply only if it does not exist yet (the cluster ConfigMap, a reused Secret). */
+  /**
+   * Create it when absent; when it exists only add the `data` keys it lacks, never change a value
+   * (the cluster ConfigMap, whose `mode` the user sets; a reused Secret).
+   */
   createOnly: boolean;
 }
 
@@ -76,7 +79,9 @@ export function planInstall(documents: readonly ManifestDocument[], options: Ins
   const objects: PlannedObject[] = documents.map((d) => {
     const object = renamespace(structuredClone(d.object), namespace) as ManifestObject;
     if (!CLUSTER_SCOPED.has(object.kind)) object.metadata.namespace = namespace;
-    return { object, source: d.source, createOnly: false };
+    // A re-install must not reset the mode (or any setting) the user chose since.
+    const createOnly = object.kind === 'ConfigMap' && object.metadata.name === CLUSTER_CONFIG_NAME;
+    return { object, source: d.source, createOnly };
   });
   if (!objects.some((o) => o.object.kind === 'Namespace' && o.object.metadata.name === namespace)) {
     objects.push({ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'app.kubernetes.io/part-of': 'smartscale' } } }, source: '(generated)', createOnly: false });

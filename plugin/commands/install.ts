@@ -65,7 +65,8 @@ export const installCommand: CommandModule<object, InstallArgs> = {
       const plan = planInstall(documents, { namespace, certManager, issue, existing });
       const table = format === 'table';
       const results = await applyPlan(session.client, plan.objects, (r) => {
-        if (table) process.stdout.write(`${r.object} ${r.action === 'kept' ? 'unchanged (exists, kept)' : 'serverside-applied'}\n`);
+        const what = r.action === 'kept' ? 'unchanged (exists, kept)' : r.action === 'completed' ? `kept, added missing keys ${r.addedKeys!.join(',')}` : 'serverside-applied';
+        if (table) process.stdout.write(`${r.object} ${what}\n`);
       });
       const next = `Next: smartscale starts in observe mode; opt a Deployment in with 'kubectl smartscale enable NAME -n NS' and watch 'kubectl smartscale status -A'.`;
       if (table) process.stdout.write(`certificate: ${plan.certificate} (Secret ${namespace}/${plan.secretName})\n${next}\n`);

@@ -110,17 +110,21 @@ describe('install', () => {
     const secret = await sandbox.client.get({ group: '', version: 'v1', plural: 'secrets', namespaced: true }, 'smartscale-webhook-tls', 'smartscale-system');
     const mwc = await sandbox.client.get({ group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations', namespaced: false }, 'smartscale-webhook');
     expect(mwc!.webhooks[0].clientConfig.caBundle).toBe(secret!.data['ca.crt']);
-    expect((await sandbox.client.get(CONFIGMAPS, 'smartscale-config', 'smartscale-system'))!.data).toEqual({ mode: 'observe' });
+    expect((await sandbox.client.get(CONFIGMAPS, 'smartscale-config', 'smartscale-system'))!.data!.mode).toBe('observe');
 
+    // The user switches mode and a later version's manifests might add keys: a re-install adds, never resets.
     await sandbox.client.patch(CONFIGMAPS, 'smartscale-config', 'smartscale-system', { data: { mode: 'optimize' } }, 'merge');
+    const someKey = Object.keys((await sandbox.client.get(CONFIGMAPS, 'smartscale-config', 'smartscale-system'))!.data!).find((k) => k !== 'mode');
+    if (someKey) await sandbox.client.patch(CONFIGMAPS, 'smartscale-config', 'smartscale-system', { data: { [someKey]: null } }, 'merge');
     const again = await plugin('install', '-o', 'json');
     expect(again.code, again.stderr).toBe(0);
     const summary = JSON.parse(again.stdout);
     expect(summary.certificate).toBe('reused');
-    expect(summary.objects).toContainEqual({ object: 'configmap/smartscale-config', action: 'kept' });
+    expect(summary.objects).toContainEqual(someKey ? { object: 'configmap/smartscale-config', action: 'completed', addedKeys: [someKey] } : { object: 'configmap/smartscale-config', action: 'kept' });
+    expect(summary.objects).toContainEqual({ object: 'secret/smartscale-webhook-tls', action: 'kept' });
     const mwc2 = await sandbox.client.get({ group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations', namespaced: false }, 'smartscale-webhook');
     expect(mwc2!.webhooks[0].clientConfig.caBundle).toBe(secret!.data['ca.crt']);
-    expect((await sandbox.client.get(CONFIGMAPS, 'smartscale-config', 'smartscale-system'))!.data).toEqual({ mode: 'optimize' });
+    expect((await sandbox.client.get(CONFIGMAPS, 'smartscale-config', 'smartscale-system'))!.data!.mode).toBe('optimize');
     await sandbox.client.patch(CONFIGMAPS, 'smartscale-config', 'smartscale-system', { data: { mode: 'observe' } }, 'merge');
   });
 });

@@ -80,8 +80,15 @@ describe('planInstall', () => {
     const plan = planInstall(docs, { namespace: 'smartscale-system', certManager: false, existing: fakeCert('old'), issue: () => expect.unreachable() as never });
     expect(plan.certificate).toBe('reused');
     expect(plan.objects.find((o) => o.object.kind === 'Secret')!.createOnly).toBe(true);
-    const cm = plan.objects.find((o) => o.object.kind === 'ConfigMap' && o.object.metadata.name === 'smartscale-config')!;
-    expect(cm).toMatchObject({ createOnly: true, object: { data: { mode: 'observe' }, metadata: { namespace: 'smartscale-system' } } });
+    const cm = plan.objects.filter((o) => o.object.kind === 'ConfigMap' && o.object.metadata.name === 'smartscale-config');
+    expect(cm).toHaveLength(1);
+    expect(cm[0]).toMatchObject({ createOnly: true, object: { data: { mode: 'observe' }, metadata: { namespace: 'smartscale-system' } } });
+  });
+
+  it('generates the cluster ConfigMap when the manifests have none', () => {
+    const withoutConfig = docs.filter((d) => !(d.object.kind === 'ConfigMap' && d.object.metadata.name === 'smartscale-config'));
+    const cm = planInstall(withoutConfig, { namespace: 'x', certManager: true, issue: () => expect.unreachable() as never }).objects.find((o) => o.object.metadata.name === 'smartscale-config')!;
+    expect(cm).toMatchObject({ createOnly: true, source: '(generated)', object: { data: { mode: 'observe' }, metadata: { namespace: 'x' } } });
   });
 
   it('moves everything to another namespace, DNS names and selectors included', () => {
