@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { parseSimulateArgs, parseStrategies, renderSimulationTable, type SimulateArgs } from '../../../plugin/commands/simulate.js';
+import { CliError } from '../../../plugin/exit-codes.js';
+
+const DEFAULTS: SimulateArgs = {
+  strategies: 'reactive-hpa-ca,reactive-karpenter,overprovisioned,smartscale,oracle',
+  sweep: false,
+  cpu: '500m',
+  memory: '1Gi',
+  'pod-start': '20s',
+  'node-ready': '60s',
+  'metrics-lag': '30s',
+  tick: '10s',
+  catalog: 'builtin',
+  'spot-share': 0,
+  'hpa-target': 0.7,
+  headroom: 0.3,
+  quantile: 0.98,
+  utilization: 0.85,
+  days: 7,
+  seed: 42,
+};
+
+function usageError(args: Partial<SimulateArgs>): string {
+  try {
+    parseSimulateArgs({ ...DEFAULTS, ...args });
+  } catch (error) {
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).exitCode).toBe(2);
+    return (error as Error).message;
+  }
+  throw new Error('expected a usage error');
+}
+
+describe('simulate flags', () => {
+  it('parses the defaults into a scenario and knobs', () => {
+    const parsed = parseSimulateArgs(DEFAULTS);
+    expect(parsed.scenario.mapping).toEqual({ peakPods: 200 });
+    expect(parsed.scenario.pod).toEqual({ milliCpu: 500, memoryBytes: 1024 ** 3 });
+    expect(parsed.scenario.timing).toEqual({ tickSeconds: 10, podStartSeconds: 20, nodeReadySeconds: 60, metricsLagSeconds: 30 });
+    expect(parsed.strategies).toHaveLength(5);
+  });
+
+  it.each([
+    [{ 'peak-pods': 10, 'rps-per-pod': 2 }, /exclusive/],
+    [{ 'peak-pods': 0 }, /--peak-pods 0/],
+    [{ cpu: 'lots' }, /--cpu/],
+    [{ tick: '30s' }, /--tick 30s/],
+    [{ 'pod-start': 'soon' }, /--pod-start/],
+    [{ strategies: 'smartscale,magic' }, /unknown strategy "magic"/],
+    [{ 'hpa-target': 1.5 }, /--hpa-target 1.5/],
+    [{ quantile: 1 }, /--quantile 1/],
+    [{ 'spot-share': -0.1 }, /--spot-share/],
+    [{ output: 'yaml' }, /table or json/],
+    [{ report: 'out.pdf' }, /HTML file/],
+    [{ horizon: '10m' }, /at least 1h/],
+  ] as Array<[Partial<SimulateArgs>, RegExp]>)('rejects %o with a clear message', (args, message) => {
+    expect(usageError(args)).toMatch(message);
+  });
+
+  it('deduplicates strategies and renders the table with the frontier column only under --sweep', () => {
+    expect(parseStrategies('smartscale, oracle,smartscale')).toEqual(['smartscale', 'oracle']);
+    const strategies = { smartscale: { costUsd: 10, unservedPct: 0.01, violationMinutes: 1, launches: 2, terminations: 1, meanNodes: 3, p95Nodes: 4, costRatio: 1.2 } };
+    expect(renderSimulationTable({ trace: 't', days: 1, strategies, seconds: 1 })).not.toContain('COST@');
+    const table = renderSimulationTable({ trace: 't', days: 1, strategies, frontier: { smartscale: { costAtUnserved0_1: null } }, seconds: 1 });
+    expect(table).toContain('COST@0.1%');
+    expect(table).toContain('not reached');
+  });
+});
