@@ -178,9 +178,10 @@ async function main(): Promise<void> {
     // Warm both up (JIT, TLS session setup) before measuring.
     await load(webhook.port, body, ca.certPem, 2, args.connections);
     await load(bare.port, body, ca.certPem, 2, args.connections);
-    // The machine is shared: interleave the two servers in rounds (w b b w w b …) so drifting
+    // The machine is shared: interleave the two servers in rounds (w b, b w, w b, …) so drifting
     // background load falls on both alike, each getting `duration` seconds in total.
-    const rounds = 8;
+    // One-second slices: background load changes over seconds, so finer interleaving cancels more of it.
+    const rounds = Math.max(4, Math.round(args.duration));
     const slice = args.duration / rounds;
     const webhookRounds: Round[] = [];
     const bareRounds: Round[] = [];
