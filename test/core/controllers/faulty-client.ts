@@ -1,0 +1,97 @@
+/**
+ * A KubeClient that injects the faults the controller must survive, around a real one:
+ * - `refuseUntil`: every call fails as a refused connection (code 0) until that clock time;
+ * - `conflictOnFirstUpdate`: the first replace of every object answers 409 Conflict;
+ * - `closeWatches()`: every open watch ends mid-stream (as a load balancer cutting it would).
+ */
+import { KubeApiError, type KubeClient, type KubeObject, type ListOptions, type PatchKind, type ResourceRef, type WatchEvent, type WatchHandle, type WatchOptions } from '../../../core/kube/client.js';
+import type { Clock } from '../../../core/model/clock.js';
+
+export class FaultyClient implements KubeClient {
+  refuseUntil = 0;
+  conflictOnFirstUpdate = false;
+  refused = 0;
+  conflicts = 0;
+  watchesClosed = 0;
+  private readonly updated = new Set<string>();
+  private readonly watches = new Set<{ handle: WatchHandle; done: (e?: Error) => void }>();
+
+  constructor(private readonly inner: KubeClient, private readonly clock: Clock) {}
+
+  private gate(): void {
+    if (this.clock.now() < this.refuseUntil) {
+      this.refused++;
+      throw new KubeApiError(0, 'NetworkError', 'connect ECONNREFUSED 127.0.0.1');
+    }
+  }
+
+  closeWatches(): void {
+    for (const w of [...this.watches]) {
+      this.watches.delete(w);
+      w.handle.stop();
+      this.watchesClosed++;
+      w.done(new Error('watch stream closed by the server'));
+    }
+  }
+
+  async get<T extends KubeObject>(res: ResourceRef, name: string, namespace?: string) {
+    this.gate();
+    return this.inner.get<T>(res, name, namespace);
+  }
+  async list<T extends KubeObject>(res: ResourceRef, options?: ListOptions) {
+    this.gate();
+    return this.inner.list<T>(res, options);
+  }
+  async create<T extends KubeObject>(res: ResourceRef, object: T, namespace?: string) {
+    this.gate();
+    return this.inner.create<T>(res, object, namespace);
+  }
+  async replace<T extends KubeObject>(res: ResourceRef, object: T, subresource?: 'status' | 'scale') {
+    this.gate();
+    const key = `${res.plural}/${object.metadata.namespace ?? ''}/${object.metadata.name}/${subresource ?? ''}`;
+    if (this.conflictOnFirstUpdate && !this.updated.has(key)) {
+      this.updated.add(key);
+      this.conflicts++;
+      throw new KubeApiError(409, 'Conflict', `Operation cannot be fulfilled on ${res.plural} "${object.metadata.name}": the object has been modified`);
+    }
+    return this.inner.replace<T>(res, object, subresource);
+  }
+  async patch<T extends KubeObject>(res: ResourceRef, name: string, namespace: string | undefined, patch: unknown, kind: PatchKind, options?: { subresource?: 'status' | 'scale'; fieldManager?: string; force?: boolean }) {
+    this.gate();
+    return this.inner.patch<T>(res, name, namespace, patch, kind, options);
+  }
+  async delete(res: ResourceRef, name: string, namespace?: string, options?: Parameters<KubeClient['delete']>[3]) {
+    this.gate();
+    return this.inner.delete(res, name, namespace, options);
+  }
+  async postSubresource<T>(res: ResourceRef, name: string, namespace: string | undefined, subresource: string, body: unknown) {
+    this.gate();
+    return this.inner.postSubresource<T>(res, name, namespace, subresource, body);
+  }
+  watch<T extends KubeObject>(res: ResourceRef, options: WatchOptions, onEvent: (event: WatchEvent<T>) => void, onDone: (error?: Error) => void): WatchHandle {
+    if (this.clock.now() < this.refuseUntil) {
+      this.refused++;
+      queueMicrotask(() => onDone(new KubeApiError(0, 'NetworkError', 'connect ECONNREFUSED 127.0.0.1')));
+      return { stop() {} };
+    }
+    let finished = false;
+    const entry = {
+      handle: undefined as unknown as WatchHandle,
+      done: (e?: Error) => {
+        if (finished) return;
+        finished = true;
+        this.watches.delete(entry);
+        onDone(e);
+      },
+    };
+    entry.handle = this.inner.watch<T>(res, options, (e) => !finished && onEvent(e), (e) => entry.done(e));
+    this.watches.add(entry);
+    return {
+      stop: () => {
+        this.watches.delete(entry);
+        finished = true;
+        entry.handle.stop();
+      },
+    };
+  }
+}
