@@ -4,7 +4,7 @@
  * path as any other client). Everything shares one ScaledClock.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { HttpKubeClient } from '../kube/client.js';
 import { startApiServer, type RunningApiServer } from './apiserver/server.js';
@@ -12,6 +12,7 @@ import { connectSimulatedCloud, type NodeEventSource } from './cloud-bridge.js';
 import { ScaledClock } from './clock.js';
 import { startControlPlane, type RunningControlPlane } from './controlplane/index.js';
 import { sandboxKubeconfig } from './kubeconfig.js';
+import { cachedSandboxCertificate } from './tls-cache.js';
 
 export interface SandboxOptions {
   port?: number;
@@ -44,7 +45,12 @@ export interface Sandbox {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const clock = new ScaledClock(options.speed ?? 1);
   const onError = options.onError ?? (() => {});
-  const api = await startApiServer({ clock, port: options.port, bookmarkIntervalMs: options.bookmarkIntervalMs, onError: (e) => onError('apiserver', e) });
+  let certificate;
+  if (options.kubeconfigPath) {
+    mkdirSync(dirname(options.kubeconfigPath), { recursive: true });
+    certificate = cachedSandboxCertificate(join(dirname(options.kubeconfigPath), 'sandbox-tls.json'), Date.now());
+  }
+  const api = await startApiServer({ clock, certificate, port: options.port, bookmarkIntervalMs: options.bookmarkIntervalMs, onError: (e) => onError('apiserver', e) });
   const kubeconfig = sandboxKubeconfig(api);
   if (options.kubeconfigPath) {
     mkdirSync(dirname(options.kubeconfigPath), { recursive: true });

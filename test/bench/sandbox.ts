@@ -10,6 +10,9 @@
  * receiving 20 MB does not share the server's event loop.
  */
 import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Agent, request } from 'node:https';
 import { createInterface } from 'node:readline';
 import { systemClock } from '../../core/model/clock.js';
@@ -172,15 +175,27 @@ async function measureWrites(server: ServerAccess, agent: Agent): Promise<number
   return HTTP_WRITES / ((performance.now() - started) / 1000);
 }
 
-async function measureStartup(): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const t0 = performance.now();
-    const s = await startSandbox({});
-    times.push(performance.now() - t0);
-    await s.stop();
+/** Start-up of a whole sandbox (API server, control plane synced): cold, then reusing its cached certificate. */
+async function measureStartup(): Promise<{ coldMs: number[]; warmMs: number[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-sandbox-'));
+  const coldMs: number[] = [];
+  const warmMs: number[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      let t0 = performance.now();
+      let s = await startSandbox({});
+      coldMs.push(performance.now() - t0);
+      await s.stop();
+      t0 = performance.now();
+      s = await startSandbox({ kubeconfigPath: join(dir, 'kubeconfig') });
+      warmMs.push(performance.now() - t0);
+      await s.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return times;
+  warmMs.shift(); // the first run with a path issues the certificate it caches
+  return { coldMs, warmMs };
 }
 
 /** Child process: start the server, fill the store, report access, serve until told to stop. */
@@ -188,7 +203,12 @@ async function serve(): Promise<void> {
   const server = await startApiServer({ clock: systemClock, watchLogCapacity: 50_000 });
   const populateMs = await populate(server);
   process.send!({ port: server.port, token: server.token, caPem: server.caPem, populateMs, nodes: server.core.store.count('v1/nodes'), pods: server.core.store.count('v1/pods') });
-  process.on('message', async () => {
+  process.on('message', async (m) => {
+    if (m === 'cpu') {
+      const u = process.cpuUsage();
+      process.send!({ cpuMs: (u.user + u.system) / 1000 });
+      return;
+    }
     await server.close();
     process.exit(0);
   });
@@ -208,8 +228,16 @@ async function main(): Promise<void> {
     const c0 = performance.now();
     await httpsCall(server, agent, 'GET', '/api/v1/pods');
     const coldListMs = performance.now() - c0;
+    const serverCpu = (): Promise<number> =>
+      new Promise((resolve) => {
+        child.once('message', (m: any) => resolve(m.cpuMs));
+        child.send('cpu');
+      });
+    const cpuBefore = await serverCpu();
     const list = await measureList(server, agent);
+    const cpuAfter = await serverCpu();
     const unchanged = await measureList(server, agent, {}, false);
+    const cpuUnchanged = await serverCpu();
     const table = await measureList(server, agent, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' });
     const selected = performance.now();
     const bySelector = JSON.parse((await httpsCall(server, agent, 'GET', '/api/v1/pods?labelSelector=app%3Dapp-7&fieldSelector=spec.nodeName%3Dnode-7')).text).items.length;
@@ -229,20 +257,21 @@ async function main(): Promise<void> {
         withClientParseMs: { p50: round(percentile(list.parseMs, 50)), max: round(Math.max(...list.parseMs)) },
         runs: LIST_RUNS,
         note: 'a pod is patched before each list, so the server rebuilds the body from per-object cached encodings',
-        unchangedStoreMs: { p50: round(percentile(unchanged.ms, 50)), max: round(Math.max(...unchanged.ms)) },
+        serverCpuMsPerList: round((cpuAfter - cpuBefore) / LIST_RUNS),
+        unchangedStoreMs: { p50: round(percentile(unchanged.ms, 50)), max: round(Math.max(...unchanged.ms)), serverCpuMsPerList: round((cpuUnchanged - cpuAfter) / LIST_RUNS) },
         firstListEverMs: round(coldListMs),
       },
       listPodsAsTable: { rows: table.items, bytes: table.bytes, p50Ms: round(percentile(table.ms, 50)), maxMs: round(Math.max(...table.ms)) },
       selectorList: { items: bySelector, ms: round(selectorMs) },
       watchDelivery: { events: watch.length, writeSentToEventMs: { p50: round(percentile(watch, 50)), p99: round(watchP99), max: round(Math.max(...watch)) } },
       httpsCreatesPerSecond: Math.round(writesPerSecond),
-      sandboxStartupMs: startupMs.map(round),
+      sandboxStartupMs: { cold: startupMs.coldMs.map(round), cachedCertificate: startupMs.warmMs.map(round) },
       bars: {
         listPodsMaxMs: 200,
         listPodsMet: Math.max(...list.ms) <= 200,
         watchEventP99Ms: 10,
         watchEventMet: watch.length === WATCH_WRITES && watchP99 <= 10,
-        startupUnderOneSecond: Math.max(...startupMs) < 1000,
+        startupUnderOneSecond: Math.max(...startupMs.coldMs) < 1000,
       },
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -6,7 +6,8 @@ import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../model/clock.js';
-import { createCertificateAuthority, issueServingCertificate } from '../../tls/index.js';
+import type { ServingCertificate } from '../../tls/index.js';
+import { issueSandboxCertificate } from '../tls-cache.js';
 import { WebhookAdmission, type ServiceResolver } from './admission.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { ApiHttpHandler } from './http.js';
@@ -24,6 +25,8 @@ export interface ApiServerOptions {
   token?: string;
   bookmarkIntervalMs?: number;
   watchLogCapacity?: number;
+  /** Serving certificate to use; a new CA and certificate for localhost/127.0.0.1/::1 by default. */
+  certificate?: ServingCertificate;
   /** Where webhooks configured with `clientConfig.service` are reached (default: the Service's endpoint annotation). */
   serviceResolver?: ServiceResolver;
   onError?: (error: unknown) => void;
@@ -63,8 +66,7 @@ export async function bootstrap(core: ApiCore): Promise<void> {
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(24).toString('base64url');
-  const ca = createCertificateAuthority({ commonName: 'smartscale-sandbox-ca', validityDays: 30 });
-  const serving = issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'], validityDays: 30 });
+  const serving = options.certificate ?? issueSandboxCertificate();
   const { core, gc } = createApiCore(options.clock, options);
   core.setAdmission(new WebhookAdmission(core, options.serviceResolver));
   await bootstrap(core);
