@@ -1,0 +1,120 @@
+/**
+ * End to end against the sandbox API server: the real manifests (namespace, Service,
+ * MutatingWebhookConfiguration with its CEL match condition), the webhook over TLS with its
+ * certificate kept in a Secret and its CA written into the configuration through client-node, and
+ * Deployments created through the API — opted in, not opted in, dryRun.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppsV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import { loadAll } from 'js-yaml';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject, ResourceRef } from '../../core/kube/client.js';
+import { kubeSecretsApi, SecretCertificateStore } from '../../core/kube/secrets.js';
+import { kubeCaBundlePublisher } from '../../core/kube/webhook-configuration.js';
+import { systemClock } from '../../core/model/clock.js';
+import { SERVICE_ENDPOINT_ANNOTATION } from '../../core/sandbox/apiserver/admission.js';
+import { startSandbox, type Sandbox } from '../../core/sandbox/sandbox.js';
+import { inspectCertificate, isSignedBy, serviceDnsNames } from '../../core/tls/index.js';
+import { startWebhook, type RunningWebhook } from '../../webhook/serve.js';
+import { StoreCertificateSource } from '../../webhook/tls.js';
+import { deployment, forecast, optedIn, POLICY } from './builders.js';
+
+const manifests = join(import.meta.dirname, '../../manifests');
+const load = (path: string) => loadAll(readFileSync(join(manifests, path), 'utf8')) as KubeObject[];
+
+const NAMESPACES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
+const SERVICES: ResourceRef = { group: '', version: 'v1', plural: 'services', namespaced: true };
+const SECRETS: ResourceRef = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
+const CONFIGS: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations', namespaced: false };
+
+let sandbox: Sandbox;
+let webhook: RunningWebhook;
+let apps: AppsV1Api;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ controlPlane: false });
+  const kc = new KubeConfig();
+  kc.loadFromString(sandbox.kubeconfig);
+  apps = kc.makeApiClient(AppsV1Api);
+  for (const ns of [...load('namespace.yaml'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }]) await sandbox.client.create(NAMESPACES, ns);
+  const [config] = load('webhook/mutatingwebhookconfiguration.yaml');
+  await sandbox.client.create(CONFIGS, config);
+  const store = new SecretCertificateStore(kubeSecretsApi(kc), 'smartscale-system', 'smartscale-webhook-tls');
+  webhook = await startWebhook({
+    logger: pino({ level: 'silent' }),
+    source: new StoreCertificateSource(store, { dnsNames: serviceDnsNames('smartscale-webhook', 'smartscale-system'), caCommonName: 'smartscale-webhook-ca' }, systemClock),
+    publishCa: kubeCaBundlePublisher(kc, 'smartscale-webhook').publish,
+    host: '127.0.0.1',
+    port: 0,
+    policy: () => ({ ...POLICY, clusterMode: 'optimize' }),
+  });
+  // The sandbox has no cluster network: the Service says where its endpoint is.
+  const [service] = load('webhook/service.yaml');
+  service.metadata.annotations = { [SERVICE_ENDPOINT_ANNOTATION]: `https://127.0.0.1:${webhook.address.port}` };
+  await sandbox.client.create(SERVICES, service, 'smartscale-system');
+}, 60_000);
+
+afterAll(async () => {
+  await webhook?.close();
+  await sandbox?.stop();
+});
+
+function body(name: string, annotations: Record<string, string> | undefined, replicas = 5): V1Deployment {
+  const d = deployment({ name, namespace: 'shop', replicas, annotations: annotations ?? {} }) as unknown as V1Deployment;
+  if (!annotations) delete d.metadata!.annotations;
+  return d;
+}
+
+const fresh = () => optedIn({}, forecast({ generatedAt: Math.floor(Date.now() / 1000) - 30 })) as Record<string, string>;
+
+describe('the webhook behind the sandbox API server', { timeout: 30_000 }, () => {
+  it('keeps its certificate in the Secret and its CA in the configuration', async () => {
+    const secret = await sandbox.client.get(SECRETS, 'smartscale-webhook-tls', 'smartscale-system');
+    expect(secret?.type).toBe('kubernetes.io/tls');
+    const certPem = Buffer.from(secret!.data['tls.crt'], 'base64').toString();
+    const caPem = Buffer.from(secret!.data['ca.crt'], 'base64').toString();
+    expect(isSignedBy(certPem, caPem)).toBe(true);
+    expect(inspectCertificate(certPem).dnsNames).toContain('smartscale-webhook.smartscale-system.svc');
+    const config = await sandbox.client.get(CONFIGS, 'smartscale-webhook');
+    expect(Buffer.from(config!.webhooks[0].clientConfig.caBundle, 'base64').toString()).toBe(caPem);
+  });
+
+  it('mutates an opted-in Deployment on create: target, capacity, replicas', async () => {
+    const created = await apps.createNamespacedDeployment({ namespace: 'shop', body: body('checkout', fresh()) });
+    expect(created.spec?.replicas).toBe(11);
+    const annotations = created.metadata?.annotations ?? {};
+    expect(annotations['smartscale.io/target-replicas']).toBe('11');
+    expect(annotations['smartscale.io/peak-replicas']).toBe('20');
+    expect(JSON.parse(annotations['smartscale.io/capacity'])).toMatchObject({ replicas: 15, cpu: '3750m', memory: '7680Mi', pods: 15 });
+    expect(JSON.parse(annotations['smartscale.io/decision'])).toMatchObject({ action: 'scale-up', from: 5, to: 11 });
+  });
+
+  it('keeps the forecast target when a manifest with a stale replicas: is applied', async () => {
+    const live = await apps.readNamespacedDeployment({ name: 'checkout', namespace: 'shop' });
+    // A manifest applied with `replicas: 2` and a newer forecast asking for 11: from 11 running, hold.
+    live.spec!.replicas = 2;
+    live.metadata!.annotations!['smartscale.io/forecast'] = fresh()['smartscale.io/forecast'];
+    const updated = await apps.replaceNamespacedDeployment({ name: 'checkout', namespace: 'shop', body: live });
+    expect(updated.spec?.replicas).toBe(11);
+  });
+
+  it('leaves Deployments that are not opted in alone (the CEL condition skips the call)', async () => {
+    const before = (await webhook.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const created = await apps.createNamespacedDeployment({ namespace: 'shop', body: body('plain', undefined) });
+    expect(created.spec?.replicas).toBe(5);
+    expect(created.metadata?.annotations?.['smartscale.io/decision']).toBeUndefined();
+    const after = (await webhook.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const count = (text: string) => (text.match(/_admission_duration_seconds_count (\d+)/)?.[1] ?? '0');
+    expect(count(after)).toBe(count(before));
+  });
+
+  it('shows the mutation on a dryRun create without storing anything', async () => {
+    const dry = await apps.createNamespacedDeployment({ namespace: 'shop', body: body('dry', fresh()), dryRun: 'All' });
+    expect(dry.spec?.replicas).toBe(11);
+    await expect(apps.readNamespacedDeployment({ name: 'dry', namespace: 'shop' })).rejects.toThrow();
+    const metrics = (await webhook.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('smartscale_webhook_admissions_total{result="patched",dry_run="true"} 1');
+  });
+});
