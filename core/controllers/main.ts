@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+/**
+ * `smartscale controller`: the container entrypoint (manifests/docker/Dockerfile). Webhook server
+ * and loops in one process; graceful on SIGTERM — the webhook stops answering ready, the loops
+ * finish their pass, the Lease is released so a successor takes over at once.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { loadCatalogSync } from '../cloud/catalog/index.js';
+import { Ec2CloudProvider } from '../cloud/ec2/provider.js';
+import { parseEC2NodeClass } from '../cloud/ec2/node-class.js';
+import type { CloudProvider } from '../cloud/provider.js';
+import { SimulatedCloudProvider } from '../cloud/simulated/provider.js';
+import { HttpKubeClient } from '../kube/client.js';
+import { Informer } from '../kube/informer.js';
+import { Refs } from '../kube/refs.js';
+import { kubeSecretsApi, SecretCertificateStore } from '../kube/secrets.js';
+import { kubeCaBundlePublisher } from '../kube/webhook-configuration.js';
+import { systemClock } from '../model/clock.js';
+import { serviceDnsNames } from '../tls/index.js';
+import { readWebhookConfig } from '../../webhook/config.js';
+import { HpaOwnershipIndex, type HpaLike } from '../../webhook/hpa-ownership.js';
+import { startWebhook, type RunningWebhook } from '../../webhook/serve.js';
+import { FileCertificateSource, StoreCertificateSource, type CertificateSource } from '../../webhook/tls.js';
+import { startController } from './controller.js';
+import { KubeEventRecorder } from './events.js';
+import { ProcessConfigError, readProcessConfig, USAGE, type ProcessConfig } from './process-config.js';
+import { registerSimulatedNodes } from './sandbox-nodes.js';
+
+function kubeConfigFor(config: ProcessConfig): KubeConfig {
+  const kc = new KubeConfig();
+  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig.split(':')[0]);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+function cloudFor(config: ProcessConfig, kc: KubeConfig, client: HttpKubeClient, log: pino.Logger): { cloud: CloudProvider; stop: () => void } {
+  if (config.cloud === 'simulated') {
+    const cloud = new SimulatedCloudProvider({ clock: systemClock, instanceTypes: loadCatalogSync(config.catalog), launchDelayMs: config.launchDelaySeconds * 1000 });
+    const unregister = registerSimulatedNodes(cloud, client, (e) => log.warn({ err: (e as Error).message }, 'registering a simulated node failed'));
+    return { cloud, stop: unregister };
+  }
+  // EC2NodeClasses from an informer: a launch never waits on the API server for them.
+  const classes = new Informer(client, Refs.ec2NodeClasses, { clock: systemClock, onError: (e) => log.warn({ err: (e as Error).message }, 'EC2NodeClass watch failed; retrying') });
+  void classes.start();
+  const cloud = new Ec2CloudProvider({
+    cluster: config.cluster!,
+    region: config.region,
+    clock: systemClock,
+    nodeClasses: (name) => {
+      const o = classes.get(name);
+      return o ? parseEC2NodeClass(o) : undefined;
+    },
+    defaultNodeClass: 'default',
+  });
+  void kc;
+  return { cloud, stop: () => classes.stop() };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || rest.includes('--help')) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (command !== 'controller') throw new ProcessConfigError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
+  const config = readProcessConfig(rest, process.env);
+  const log = pino({ level: config.logLevel, base: { component: 'smartscale-controller', identity: config.identity } });
+  const kc = kubeConfigFor(config);
+  const client = new HttpKubeClient(kc, 'smartscale-controller');
+  const { cloud, stop: stopCloud } = cloudFor(config, kc, client, log);
+  const controller = await startController({
+    client,
+    cloud,
+    clock: systemClock,
+    identity: config.identity,
+    namespace: config.namespace,
+    readFile: (path) => readFileSync(path, 'utf8'),
+    logger: log,
+  });
+  log.info({ cloud: cloud.name, namespace: config.namespace }, 'controller started');
+
+  let webhook: RunningWebhook | undefined;
+  let hpas: Informer<HpaLike & { metadata: Record<string, unknown> }> | undefined;
+  if (config.webhook) {
+    const wc = readWebhookConfig(process.env);
+    const ownership = new HpaOwnershipIndex();
+    if (wc.watchHpas) {
+      hpas = new Informer(client, { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', namespaced: true }, { clock: systemClock, onError: (e) => log.warn({ err: (e as Error).message }, 'HPA watch failed; retrying') });
+      hpas.on({ add: (h) => ownership.upsert(h), update: (h) => ownership.upsert(h), delete: (h) => ownership.remove(h) });
+      void hpas.start();
+    }
+    let source: CertificateSource;
+    let publishCa: ((ca: string) => Promise<void>) | undefined;
+    if (wc.certDir) source = new FileCertificateSource({ certFile: join(wc.certDir, 'tls.crt'), keyFile: join(wc.certDir, 'tls.key') });
+    else {
+      source = new StoreCertificateSource(new SecretCertificateStore(kubeSecretsApi(kc), wc.certSecret!.namespace, wc.certSecret!.name), { dnsNames: serviceDnsNames(wc.serviceName, wc.namespace), caCommonName: `${wc.serviceName}-ca` }, systemClock);
+      if (wc.webhookConfigurationName) publishCa = kubeCaBundlePublisher(kc, wc.webhookConfigurationName).publish;
+    }
+    webhook = await startWebhook({
+      logger: log,
+      source,
+      publishCa,
+      host: wc.host,
+      port: wc.port,
+      reloadIntervalMs: wc.reloadIntervalMs,
+      // The mode follows smartscale-config (watched by this replica's config loop).
+      policy: () => ({ ...wc.policy, clusterMode: controller.mode() }),
+      ownership,
+      events: new KubeEventRecorder(client, systemClock, (e) => log.warn({ err: (e as Error).message }, 'event not recorded')),
+      isReady: () => (hpas?.hasSynced() ?? true) && controller.state.synced(),
+    });
+    log.info({ port: webhook.address.port }, 'webhook listening');
+  }
+
+  let stopping = false;
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(controller.metrics.render() + (webhook ? webhook.metrics.render() : ''));
+    } else if (path === '/healthz') {
+      res.writeHead(200).end('ok');
+    } else if (path === '/readyz') {
+      const ready = !stopping && controller.state.synced();
+      res.writeHead(ready ? 200 : 503).end(ready ? 'ready' : 'not ready');
+    } else res.writeHead(404).end('not found');
+  });
+  await new Promise<void>((resolve) => server.listen(config.metricsPort, config.metricsHost, resolve));
+  log.info({ port: config.metricsPort }, 'metrics listening');
+
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing the current passes, releasing the lease');
+    const timer = setTimeout(() => process.exit(1), 25_000);
+    timer.unref();
+    await webhook?.close();
+    await controller.stop();
+    hpas?.stop();
+    stopCloud();
+    server.close();
+    client.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const usage = err instanceof ProcessConfigError;
+  process.stderr.write(`smartscale: ${usage ? (err as Error).message : ((err as Error)?.stack ?? String(err))}\n`);
+  process.exit(usage ? 2 : 1);
+});

@@ -1,0 +1,91 @@
+/**
+ * The `smartscale controller` process's settings: flags first, then the environment of its pod
+ * (manifests/controller/deployment.yaml). Pure and validated: a bad value is a ProcessConfigError
+ * naming it, reported at start, never a crash later.
+ */
+import { hostname } from 'node:os';
+
+export class ProcessConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProcessConfigError';
+  }
+}
+
+export interface ProcessConfig {
+  identity: string;
+  namespace: string;
+  kubeconfig?: string;
+  cloud: 'aws' | 'simulated';
+  catalog: string;
+  /** Simulated cloud: seconds from launch to the node registering. */
+  launchDelaySeconds: number;
+  metricsHost: string;
+  metricsPort: number;
+  /** Serve the webhook in this process (default true). */
+  webhook: boolean;
+  logLevel: string;
+  /** EC2 cluster join (aws only). */
+  cluster?: { name: string; endpoint: string; caBundle: string; serviceCidr: string };
+  region?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function readProcessConfig(argv: readonly string[], env: Env): ProcessConfig {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new ProcessConfigError(`unexpected argument ${JSON.stringify(a)}; see --help`);
+    const [name, inline] = a.slice(2).split('=', 2);
+    if (name === 'no-webhook') {
+      flags.set('webhook', 'false');
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new ProcessConfigError(`--${name} needs a value`);
+    flags.set(name, value);
+  }
+  const known = new Set(['kubeconfig', 'cloud', 'catalog', 'launch-delay', 'metrics-port', 'metrics-host', 'webhook', 'identity', 'namespace', 'log-level']);
+  for (const name of flags.keys()) if (!known.has(name)) throw new ProcessConfigError(`unknown flag --${name}; see --help`);
+  const cloud = flags.get('cloud') ?? env.SMARTSCALE_CLOUD ?? 'aws';
+  if (cloud !== 'aws' && cloud !== 'simulated') throw new ProcessConfigError(`--cloud / SMARTSCALE_CLOUD=${JSON.stringify(cloud)}: expected aws or simulated`);
+  const portText = flags.get('metrics-port') ?? env.SMARTSCALE_METRICS_PORT ?? '8080';
+  const metricsPort = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+  if (!(metricsPort >= 0 && metricsPort <= 65535)) throw new ProcessConfigError(`--metrics-port=${JSON.stringify(portText)}: expected a port from 0 to 65535`);
+  const webhookText = flags.get('webhook') ?? env.SMARTSCALE_CONTROLLER_WEBHOOK ?? 'true';
+  if (webhookText !== 'true' && webhookText !== 'false') throw new ProcessConfigError(`webhook=${JSON.stringify(webhookText)}: expected true or false`);
+  const delayText = flags.get('launch-delay') ?? env.SMARTSCALE_LAUNCH_DELAY ?? '60';
+  const launchDelaySeconds = /^\d+(\.\d+)?$/.test(delayText) ? Number(delayText) : NaN;
+  if (!(launchDelaySeconds <= 3600)) throw new ProcessConfigError(`--launch-delay=${JSON.stringify(delayText)}: expected seconds from 0 to 3600`);
+  const config: ProcessConfig = {
+    launchDelaySeconds,
+    identity: flags.get('identity') ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,
+    namespace: flags.get('namespace') ?? env.POD_NAMESPACE ?? 'smartscale-system',
+    kubeconfig: flags.get('kubeconfig') ?? env.KUBECONFIG,
+    cloud,
+    catalog: flags.get('catalog') ?? env.SMARTSCALE_CATALOG ?? 'builtin',
+    metricsHost: flags.get('metrics-host') ?? env.SMARTSCALE_METRICS_HOST ?? '0.0.0.0',
+    metricsPort,
+    webhook: webhookText === 'true',
+    logLevel: flags.get('log-level') ?? env.LOG_LEVEL ?? 'info',
+    region: env.AWS_REGION,
+  };
+  if (cloud === 'aws') {
+    const missing = ['SMARTSCALE_CLUSTER_NAME', 'SMARTSCALE_CLUSTER_ENDPOINT', 'SMARTSCALE_CLUSTER_CA', 'SMARTSCALE_SERVICE_CIDR'].filter((k) => !env[k]);
+    if (missing.length > 0) throw new ProcessConfigError(`--cloud aws needs ${missing.join(', ')} (how nodes join the cluster); use --cloud simulated to try it without AWS`);
+    config.cluster = { name: env.SMARTSCALE_CLUSTER_NAME!, endpoint: env.SMARTSCALE_CLUSTER_ENDPOINT!, caBundle: env.SMARTSCALE_CLUSTER_CA!, serviceCidr: env.SMARTSCALE_SERVICE_CIDR! };
+  }
+  return config;
+}
+
+export const USAGE = `Usage: smartscale controller [--kubeconfig FILE] [--cloud aws|simulated] [--catalog builtin|FILE]
+                             [--launch-delay SECONDS (simulated)]
+                             [--metrics-port 8080] [--no-webhook] [--identity NAME] [--namespace NS]
+
+Runs smartscale's loops (forecaster, provisioner, node claim lifecycle, disruption, garbage
+collection) and its admission webhook in one process. Every replica serves the webhook; the holder
+of the Lease smartscale-controller runs the loops. Settings: ConfigMap smartscale-config (watched).
+Environment: POD_NAME, POD_NAMESPACE, SMARTSCALE_CLOUD, SMARTSCALE_CLUSTER_NAME/_ENDPOINT/_CA,
+SMARTSCALE_SERVICE_CIDR (aws), the webhook's SMARTSCALE_WEBHOOK_* (docs/webhook.md), LOG_LEVEL.
+`;
