@@ -1,6 +1,9 @@
 /** Gathers what `nodes` shows: Nodes, the pods bound to them, and NodeClaims (optional). */
-import type { KubeClient } from '../../core/kube/client.js';
-import { attempt } from './failures.js';
+import type { KubeClient, KubeObject, ResourceRef } from '../../core/kube/client.js';
+import { classifyKubeError } from '../../core/kube/errors.js';
+import { SMARTSCALE_NAMESPACE } from '../../core/model/cluster-config.js';
+import { previewConsolidation } from './consolidation.js';
+import { attempt, toCliError } from './failures.js';
 import { nodeRows, type NodeRow } from './node-view.js';
 import { Resources } from './resources.js';
 import { readNodeClaims } from './status.js';
@@ -9,8 +12,10 @@ export interface ConsolidationView {
   /** False when the plugin could not compute it; `reason` says why. */
   available: boolean;
   reason?: string;
-  /** What would be consolidated next, and why (when available). */
-  next?: { method: string; nodes: string[]; savingsPerHour: number; message: string };
+  /** What would be consolidated next, and why (absent: nothing would be). */
+  next?: { method: string; nodes: string[]; replacements: string[]; savingsPerHour: number; message: string };
+  /** Nodes the planner could not consider, and why. */
+  blocked?: Array<{ node: string; reason: string }>;
 }
 
 export interface NodesReport {
@@ -19,18 +24,48 @@ export interface NodesReport {
   warnings: string[];
 }
 
-export const CONSOLIDATION_UNAVAILABLE =
-  'consolidation preview not shown: this build of the plugin does not include the disruption planner (core/disruption); utilization only';
+/** Reads a list the preview needs but the table does not; a refusal or missing CRD makes the preview unavailable. */
+async function optionalList(client: KubeClient, res: ResourceRef, what: string, options?: { namespace?: string }): Promise<{ items: KubeObject[] } | { why: string }> {
+  try {
+    return { items: (await client.list(res, options)).items };
+  } catch (error) {
+    const failure = classifyKubeError(error);
+    if (failure.kind === 'unreachable') throw toCliError(error, `list ${what}`);
+    return { why: `cannot list ${what} (${failure.message})` };
+  }
+}
 
-export async function gatherNodes(client: KubeClient): Promise<NodesReport> {
-  const [nodes, pods, claims] = await Promise.all([
+export async function gatherNodes(client: KubeClient, nowMs: number): Promise<NodesReport> {
+  const [nodes, pods, claims, nodePools, pdbs, deployments, configMaps] = await Promise.all([
     attempt('list Nodes', () => client.list(Resources.nodes)),
     attempt('list Pods in all namespaces', () => client.list(Resources.pods, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' })),
     readNodeClaims(client),
+    optionalList(client, Resources.nodePools, 'NodePools'),
+    optionalList(client, Resources.pdbs, 'PodDisruptionBudgets'),
+    optionalList(client, Resources.deployments, 'Deployments'),
+    optionalList(client, Resources.configMaps, `ConfigMaps in ${SMARTSCALE_NAMESPACE}`, { namespace: SMARTSCALE_NAMESPACE }),
   ]);
   const warnings: string[] = [];
   if (claims.warning) warnings.push(claims.warning);
   const rows = nodeRows(nodes.items, pods.items, claims.claims, warnings);
-  warnings.push(CONSOLIDATION_UNAVAILABLE);
-  return { nodes: rows, consolidation: { available: false, reason: CONSOLIDATION_UNAVAILABLE }, warnings };
+  const missing = [nodePools, pdbs, deployments, configMaps].find((r): r is { why: string } => 'why' in r);
+  let consolidation: ConsolidationView;
+  if (claims.claims === null) consolidation = { available: false, reason: 'consolidation preview not shown: NodeClaims are not readable' };
+  else if (missing) consolidation = { available: false, reason: `consolidation preview not shown: ${missing.why}` };
+  else {
+    const preview = await previewConsolidation({
+      nodes: nodes.items,
+      pods: pods.items,
+      nodeClaims: (await client.list(Resources.nodeClaims)).items,
+      nodePools: (nodePools as { items: KubeObject[] }).items,
+      pdbs: (pdbs as { items: KubeObject[] }).items,
+      deployments: (deployments as { items: KubeObject[] }).items,
+      configMaps: (configMaps as { items: KubeObject[] }).items,
+      nowMs,
+    });
+    for (const p of preview.invalidNodePools) warnings.push(`NodePool ${p}`);
+    consolidation = { available: true, next: preview.next, blocked: preview.blocked };
+  }
+  if (!consolidation.available) warnings.push(consolidation.reason!);
+  return { nodes: rows, consolidation, warnings };
 }

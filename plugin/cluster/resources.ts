@@ -9,4 +9,5 @@ export const Resources = {
   pods: { group: '', version: 'v1', plural: 'pods', namespaced: true },
   nodeClaims: { group: 'smartscale.io', version: 'v1', plural: 'nodeclaims', namespaced: false },
   nodePools: { group: 'smartscale.io', version: 'v1', plural: 'nodepools', namespaced: false },
+  pdbs: { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true },
 } as const satisfies Record<string, ResourceRef>;

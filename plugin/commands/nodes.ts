@@ -41,7 +41,7 @@ export const nodesCommand: CommandModule<object, CommonArgs> = {
     const format = parseOutputFormat(args.output);
     const session = openSession(args);
     try {
-      const report = await gatherNodes(session.client);
+      const report = await gatherNodes(session.client, Date.now());
       warn(report.warnings);
       if (isStructured(format)) {
         process.stdout.write(renderData(report, format));
@@ -52,8 +52,14 @@ export const nodesCommand: CommandModule<object, CommonArgs> = {
         return;
       }
       let out = renderTable(nodeColumns(nowSeconds()), report.nodes, format === 'wide');
-      const next = report.consolidation.next;
-      if (next) out += `\nNext consolidation: ${next.method} of ${next.nodes.join(', ')} saves ${formatDollars(next.savingsPerHour)}/hour: ${next.message}\n`;
+      const c = report.consolidation;
+      if (c.available) {
+        if (c.next) {
+          const replace = c.next.replacements.length > 0 ? `, replaced by ${c.next.replacements.join(', ')}` : '';
+          out += `\nNext consolidation (once consolidate-after has passed): ${c.next.method} of ${c.next.nodes.join(', ')}${replace}, saving ${formatDollars(c.next.savingsPerHour)}/hour: ${c.next.message}\n`;
+        } else out += '\nNext consolidation: none — every node is needed for the current and predicted pods, or blocked.\n';
+        for (const b of c.blocked ?? []) out += `  ${b.node}: not considered (${b.reason})\n`;
+      }
       process.stdout.write(out);
     } finally {
       session.close();

@@ -9,7 +9,7 @@ import { load, loadAll } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { formatForecastAnnotation } from '../../../core/model/annotations.js';
 import { ExitCode } from '../../../plugin/exit-codes.js';
-import { BIN_DIR, buildPlugin, CONFIGMAPS, configMap, deployment, DEPLOYMENTS, kubectl, namespace, NAMESPACES, NODECLAIMS, NODES, PODS, startPluginSandbox, type PluginSandbox, type RunResult } from './support.js';
+import { BIN_DIR, buildPlugin, CONFIGMAPS, configMap, deployment, DEPLOYMENTS, kubectl, namespace, NAMESPACES, NODECLAIMS, NODEPOOLS, NODES, PODS, startPluginSandbox, type PluginSandbox, type RunResult } from './support.js';
 
 // Each kubectl run starts a Node process; on a busy 2-core machine a test with several takes seconds.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 300_000 });
@@ -304,21 +304,40 @@ describe('nodes', () => {
     await sandbox.client.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p1', namespace: 'shop' }, spec: { nodeName: 'node-a', containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '500m', memory: '2Gi' } } }] } });
   });
 
-  it('table: claims and nodes with utilization; says consolidation is not shown', async () => {
+  it('without NodePools nothing would be consolidated', async () => {
+    const result = await plugin('nodes');
+    expect(result.stdout).toContain('Next consolidation: none');
+  });
+
+  it('names what would be consolidated next and why (the controller planner on a snapshot)', async () => {
+    await sandbox.client.create(NODEPOOLS, {
+      apiVersion: 'smartscale.io/v1',
+      kind: 'NodePool',
+      metadata: { name: 'default' },
+      spec: { template: { spec: { nodeClassRef: { group: 'smartscale.io', kind: 'EC2NodeClass', name: 'default' }, requirements: [] } }, disruption: { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '1m', budgets: [{ nodes: '1' }] } },
+    });
+    await sandbox.client.create(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-empty', labels: { 'smartscale.io/nodepool': 'default', 'node.kubernetes.io/instance-type': 'm6i.large' } }, spec: { providerID: 'sim:///node-empty' }, status: { allocatable: { cpu: '2', memory: '8Gi', pods: '29' }, conditions: [{ type: 'Ready', status: 'True' }] } });
+    const created = await sandbox.client.create(NODECLAIMS, { apiVersion: 'smartscale.io/v1', kind: 'NodeClaim', metadata: { name: 'default-x3' }, spec: { nodePool: 'default', instanceTypeOptions: ['m6i.large'] } });
+    await sandbox.client.replace(NODECLAIMS, { ...created, status: { providerID: 'sim:///node-empty', nodeName: 'node-empty', instanceType: 'm6i.large', pricePerHour: '0.096', conditions: [{ type: 'Initialized', status: 'True' }] } }, 'status');
+    const result = await plugin('nodes');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/Next consolidation \(once consolidate-after has passed\): Emptiness of node-empty, saving \$0\.096\/hour: .*empty/);
+  });
+
+  it('table: claims and nodes with utilization', async () => {
     const result = await plugin('nodes');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^NODE\s+NODECLAIM\s+NODEPOOL\s+TYPE\s+STATE\s+CPU\s+MEMORY\s+PODS\s+PRICE\/HOUR\s+AGE$/m);
     expect(result.stdout).toMatch(/^node-a\s+default-x1\s+default\s+m6i\.large\s+Ready\s+25%\s+25%\s+1\/29\s+\$0\.096/m);
     expect(result.stdout).toMatch(/^-\s+default-x2\s+default\s+c6i\.xlarge\s+Launching/m);
-    expect(result.stderr).toContain('consolidation preview not shown');
   });
 
   it('-o wide and -o json', async () => {
     expect((await plugin('nodes', '-o', 'wide')).stdout).toMatch(/^node-a\s.*500m\/2\s+2Gi\/8Gi/m);
     const json = JSON.parse((await plugin('nodes', '-o', 'json')).stdout);
-    expect(json.consolidation.available).toBe(false);
+    expect(json.consolidation).toMatchObject({ available: true, next: { method: 'Emptiness', nodes: ['node-empty'] } });
     expect(json.nodes.find((n: any) => n.node === 'node-a').cpuUtilization).toBe(0.25);
-    expect((load((await plugin('nodes', '-o', 'yaml')).stdout) as any).nodes).toHaveLength(2);
+    expect((load((await plugin('nodes', '-o', 'yaml')).stdout) as any).nodes).toHaveLength(3);
   });
 });
 

@@ -124,6 +124,7 @@ export const CONFIGMAPS = { group: '', version: 'v1', plural: 'configmaps', name
 export const NAMESPACES = { group: '', version: 'v1', plural: 'namespaces', namespaced: false } as const;
 export const CRDS = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', namespaced: false } as const;
 export const NODECLAIMS = { group: 'smartscale.io', version: 'v1', plural: 'nodeclaims', namespaced: false } as const;
+export const NODEPOOLS = { group: 'smartscale.io', version: 'v1', plural: 'nodepools', namespaced: false } as const;
 export const NODES = { group: '', version: 'v1', plural: 'nodes', namespaced: false } as const;
 export const PODS = { group: '', version: 'v1', plural: 'pods', namespaced: true } as const;
 

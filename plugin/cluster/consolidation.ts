@@ -1,0 +1,127 @@
+/**
+ * "What would be consolidated next, and why": the controller's own disruption planner
+ * (core/disruption) run once on a snapshot of the cluster, as the disruption loop would build it
+ * (core/controllers: ClusterState, nodeSnapshot, predictedWorkloads).
+ *
+ * A one-shot command has not watched the cluster, so it cannot know how long a node has been empty
+ * or unchanged: the preview assumes each has been for longer than its pool's consolidate-after,
+ * i.e. it answers "what would go once consolidate-after has passed". Instance types and prices are
+ * the built-in catalog's (us-east-1 on-demand), which decide replacements.
+ */
+import { KubeApiError, type KubeClient, type KubeObject, type ListOptions, type ListResult, type ResourceRef, type WatchHandle } from '../../core/kube/client.js';
+import { Refs } from '../../core/kube/refs.js';
+import { ManualClock } from '../../core/model/clock.js';
+
+/** Serves lists already fetched; watches stay open and silent; writes are refused. */
+export class SnapshotKubeClient implements KubeClient {
+  constructor(private readonly lists: ReadonlyMap<string, KubeObject[]>) {}
+
+  private items(res: ResourceRef, options: ListOptions = {}): KubeObject[] {
+    const all = this.lists.get(res.plural) ?? [];
+    return options.namespace ? all.filter((o) => o.metadata.namespace === options.namespace) : all;
+  }
+
+  async get<T extends KubeObject>(res: ResourceRef, name: string, namespace?: string): Promise<T | undefined> {
+    return this.items(res).find((o) => o.metadata.name === name && (!namespace || o.metadata.namespace === namespace)) as T | undefined;
+  }
+
+  async list<T extends KubeObject>(res: ResourceRef, options?: ListOptions): Promise<ListResult<T>> {
+    return { items: this.items(res, options) as T[], resourceVersion: '1' };
+  }
+
+  watch(): WatchHandle {
+    return { stop: () => undefined };
+  }
+
+  private refuse(): never {
+    throw new KubeApiError(405, 'MethodNotAllowed', 'the consolidation preview never writes');
+  }
+
+  create(): Promise<never> {
+    return Promise.resolve().then(() => this.refuse());
+  }
+  replace(): Promise<never> {
+    return Promise.resolve().then(() => this.refuse());
+  }
+  patch(): Promise<never> {
+    return Promise.resolve().then(() => this.refuse());
+  }
+  delete(): Promise<never> {
+    return Promise.resolve().then(() => this.refuse());
+  }
+  postSubresource(): Promise<never> {
+    return Promise.resolve().then(() => this.refuse());
+  }
+}
+
+export interface ConsolidationInput {
+  nodes: KubeObject[];
+  pods: KubeObject[];
+  nodeClaims: KubeObject[];
+  nodePools: KubeObject[];
+  pdbs: KubeObject[];
+  deployments: KubeObject[];
+  configMaps: KubeObject[];
+  nowMs: number;
+}
+
+export interface ConsolidationPreview {
+  next?: { method: string; nodes: string[]; replacements: string[]; savingsPerHour: number; message: string };
+  blocked: Array<{ node: string; reason: string }>;
+  invalidNodePools: string[];
+}
+
+export async function previewConsolidation(input: ConsolidationInput): Promise<ConsolidationPreview> {
+  const [{ ClusterState }, { nodeSnapshot, predictedWorkloads }, { pdbFromObject }, { planDisruption }, { loadCatalogSync }] = await Promise.all([
+    import('../../core/controllers/cluster-state.js'),
+    import('../../core/controllers/snapshot.js'),
+    import('../../core/controllers/objects.js'),
+    import('../../core/disruption/planner.js'),
+    import('../../core/cloud/catalog/load.js'),
+  ]);
+  const lists = new Map<string, KubeObject[]>([
+    [Refs.nodes.plural, input.nodes],
+    [Refs.pods.plural, input.pods],
+    [Refs.nodeClaims.plural, input.nodeClaims],
+    [Refs.nodePools.plural, input.nodePools],
+    [Refs.pdbs.plural, input.pdbs],
+    [Refs.deployments.plural, input.deployments],
+    [Refs.configMaps.plural, input.configMaps],
+  ]);
+  // Epoch 0 as the informers' clock: every pod change and emptiness looks long past (see above).
+  const state = new ClusterState({ client: new SnapshotKubeClient(lists), clock: new ManualClock(0) });
+  await state.start();
+  try {
+    const config = state.config();
+    const { valid: pools, invalid } = state.nodePoolsParsed();
+    const types = loadCatalogSync();
+    const snap = nodeSnapshot(state, types);
+    const horizonSeconds = config.controller.forecastStepSeconds * config.controller.horizonSteps;
+    const predicted = predictedWorkloads(state, config.cluster.mode, Math.floor(input.nowMs / 1000), horizonSeconds).flatMap((w) => w.pods);
+    const plan = planDisruption({
+      now: input.nowMs,
+      nodes: [...snap.nodes, ...snap.launching],
+      nodePools: pools,
+      instanceTypes: types,
+      pdbs: state.pdbs.list().map(pdbFromObject),
+      predictedPods: predicted,
+      pendingPods: snap.pending,
+    });
+    const d = plan.decision;
+    return {
+      next: d
+        ? {
+            method: d.method,
+            nodes: [...d.nodes],
+            replacements: d.replacements.map((r) => `${r.instanceType} (${r.nodePool})`),
+            savingsPerHour: d.savingsPerHour,
+            message: d.message,
+          }
+        : undefined,
+      blocked: plan.blocked.map((b) => ({ node: b.node, reason: b.reason })),
+      invalidNodePools: invalid.map((p) => `${p.name}: ${p.errors.join('; ')}`),
+    };
+  } finally {
+    state.stop();
+  }
+}

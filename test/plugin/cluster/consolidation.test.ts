@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../../core/kube/client.js';
+import { previewConsolidation, SnapshotKubeClient } from '../../../plugin/cluster/consolidation.js';
+
+const NOW = Date.UTC(2026, 0, 1, 12);
+
+function nodePool(budget = '1'): KubeObject {
+  return {
+    apiVersion: 'smartscale.io/v1',
+    kind: 'NodePool',
+    metadata: { name: 'default' },
+    spec: {
+      template: { spec: { nodeClassRef: { group: 'smartscale.io', kind: 'EC2NodeClass', name: 'default' }, requirements: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] } },
+      disruption: { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '1m', budgets: [{ nodes: budget }] },
+    },
+  };
+}
+
+function node(name: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, creationTimestamp: '2026-01-01T10:00:00Z', labels: { 'smartscale.io/nodepool': 'default', 'node.kubernetes.io/instance-type': 'm6i.large', 'kubernetes.io/arch': 'amd64', 'topology.kubernetes.io/zone': 'us-east-1a' } },
+    spec: { providerID: `sim:///${name}` },
+    status: { allocatable: { cpu: '1930m', memory: '7Gi', pods: '29' }, conditions: [{ type: 'Ready', status: 'True' }] },
+  };
+}
+
+function claim(name: string, nodeName: string): KubeObject {
+  return {
+    apiVersion: 'smartscale.io/v1',
+    kind: 'NodeClaim',
+    metadata: { name, creationTimestamp: '2026-01-01T10:00:00Z' },
+    spec: { nodePool: 'default', instanceTypeOptions: ['m6i.large'] },
+    status: { providerID: `sim:///${nodeName}`, nodeName, instanceType: 'm6i.large', pricePerHour: '0.096', conditions: [{ type: 'Launched', status: 'True' }, { type: 'Registered', status: 'True' }, { type: 'Initialized', status: 'True' }] },
+  };
+}
+
+const busyPod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'shop' }, spec: { nodeName: 'node-b', containers: [{ name: 'c', resources: { requests: { cpu: '1', memory: '1Gi' } } }] }, status: { phase: 'Running' } };
+
+function input(overrides: Partial<Parameters<typeof previewConsolidation>[0]> = {}) {
+  return { nodes: [node('node-a'), node('node-b')], pods: [busyPod], nodeClaims: [claim('claim-a', 'node-a'), claim('claim-b', 'node-b')], nodePools: [nodePool()], pdbs: [], deployments: [], configMaps: [], nowMs: NOW, ...overrides };
+}
+
+describe('consolidation preview (the controller planner on a snapshot)', () => {
+  it('names the empty node and why', async () => {
+    const preview = await previewConsolidation(input());
+    expect(preview.next).toMatchObject({ method: 'Emptiness', nodes: ['node-a'], savingsPerHour: 0.096 });
+    expect(preview.next!.message).toContain('empty');
+    expect(preview.invalidNodePools).toEqual([]);
+  });
+
+  it('respects a budget of zero', async () => {
+    const preview = await previewConsolidation(input({ nodePools: [nodePool('0')] }));
+    expect(preview.next).toBeUndefined();
+  });
+
+  it('reports a NodePool it cannot parse', async () => {
+    const broken = { ...nodePool(), spec: { template: {}, disruption: { consolidateAfter: 'soon' } } };
+    const preview = await previewConsolidation(input({ nodePools: [broken] }));
+    expect(preview.invalidNodePools[0]).toMatch(/^default: /);
+    expect(preview.next).toBeUndefined();
+  });
+});
+
+describe('SnapshotKubeClient', () => {
+  it('serves lists and gets, never writes', async () => {
+    const client = new SnapshotKubeClient(new Map([['nodes', [node('n')]]]));
+    expect((await client.list({ group: '', version: 'v1', plural: 'nodes', namespaced: false })).items).toHaveLength(1);
+    expect(await client.get({ group: '', version: 'v1', plural: 'nodes', namespaced: false }, 'n')).toBeDefined();
+    await expect(client.create()).rejects.toThrow(/never writes/);
+  });
+});
