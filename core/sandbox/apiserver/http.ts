@@ -71,9 +71,14 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
-    chunks.push(chunk as Buffer);
+    // Past the limit the rest is read and dropped, so the client gets its 413; far past it, hang up.
+    if (size > limit * 4) {
+      req.destroy();
+      break;
+    }
+    if (size <= limit) chunks.push(chunk as Buffer);
   }
+  if (size > limit) throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -143,7 +148,12 @@ export class ApiHttpHandler {
     }
     if (path === '/version') return send(res, 200, SERVER_VERSION);
     if (!this.authenticated(req)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
-    const segs = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    let segs: string[];
+    try {
+      segs = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    } catch {
+      throw badRequest(`malformed path ${JSON.stringify(path)}`);
+    }
     const registry = this.api.registry;
     if (method === 'GET') {
       if (path === '/api') return send(res, 200, apiVersions(this.options.serverAddress()));
@@ -475,8 +485,13 @@ export class ApiHttpHandler {
     const items: Obj[] = [];
     for (const entry of this.api.list(type, namespace, this.predicate(q))) {
       const o = entry.object;
-      const { object } = await this.api.delete(type, o.metadata.namespace, o.metadata.name, options);
-      items.push(object);
+      try {
+        const { object } = await this.api.delete(type, o.metadata.namespace, o.metadata.name, options);
+        items.push(object);
+      } catch (error) {
+        // Protected objects (the initial namespaces) stay; the rest of the collection still goes.
+        if (!(error instanceof ApiError && error.code === 403)) throw error;
+      }
     }
     send(res, 200, { kind: listKind(type), apiVersion: groupVersion(type), metadata: { resourceVersion: String(this.api.store.currentRv()) }, items });
   }

@@ -314,6 +314,9 @@ export class ApiCore {
    */
   async delete(type: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}, opts: WriteOptions = {}): Promise<{ object: Obj; removed: boolean }> {
     const existing = this.get(type, namespace, name);
+    if (type.kind === 'Namespace' && !type.custom && ['default', 'kube-system', 'kube-public'].includes(name)) {
+      throw new ApiError(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`);
+    }
     const pre = options.preconditions ?? {};
     if (pre.uid && pre.uid !== existing.metadata.uid) {
       throw conflict(type.plural, type.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${existing.metadata.uid}`);

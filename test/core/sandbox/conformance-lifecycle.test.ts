@@ -94,6 +94,9 @@ describe('sandbox conformance: deletion, finalizers, garbage collection', () => 
     expect((await raw(server, 'GET', '/api/v1/namespaces/f6')).status).toBe(200);
     await raw(server, 'PATCH', '/api/v1/namespaces/f6/configmaps/held', { metadata: { finalizers: null } }, MERGE);
     await eventually(async () => (await raw(server, 'GET', '/api/v1/namespaces/f6')).status === 404, 3000, 'namespace removal');
+    const protectedNs = await raw(server, 'DELETE', '/api/v1/namespaces/default');
+    expect(protectedNs.status).toBe(403);
+    expect(protectedNs.body.message).toContain('may not be deleted');
   });
 });
 
