@@ -3,6 +3,9 @@
  * admission path never calls the API server. Where an HPA owns `spec.replicas`, the webhook leaves
  * them alone (two writers of one field fight; the HPA would win on its next sync anyway).
  */
+import type { KubeClient, KubeObject, ResourceRef } from '../core/kube/client.js';
+import { Informer } from '../core/kube/informer.js';
+import type { Clock } from '../core/model/clock.js';
 import type { ReplicaOwnership } from './admission/handle.js';
 
 /** The fields of an autoscaling/v2 (or v1) HorizontalPodAutoscaler this index reads. */
@@ -50,4 +53,23 @@ export class HpaOwnershipIndex implements ReplicaOwnership {
   hpaOwnsReplicas(namespace: string, name: string): boolean {
     return this.owners.has(`${namespace}/${name}`);
   }
+}
+
+/** autoscaling/v2 HorizontalPodAutoscalers, cluster-wide. */
+export const HPA_RESOURCE: ResourceRef = { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', namespaced: true };
+
+export interface HpaWatch {
+  ownership: HpaOwnershipIndex;
+  /** True once the first list is in: before that every Deployment would look HPA-free. */
+  hasSynced(): boolean;
+  stop(): void;
+}
+
+/** Keeps an HpaOwnershipIndex current from a list+watch of HPAs (the informer retries on its own). */
+export function watchHpaOwnership(client: KubeClient, clock: Clock, onError: (error: unknown) => void): HpaWatch {
+  const ownership = new HpaOwnershipIndex();
+  const informer = new Informer<HpaLike & KubeObject>(client, HPA_RESOURCE, { clock, onError });
+  informer.on({ add: (h) => ownership.upsert(h), update: (h) => ownership.upsert(h), delete: (h) => ownership.remove(h) });
+  void informer.start();
+  return { ownership, hasSynced: () => informer.hasSynced(), stop: () => informer.stop() };
 }

@@ -5,7 +5,6 @@
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { HttpKubeClient } from '../core/kube/client.js';
-import { Informer } from '../core/kube/informer.js';
 import { pino } from 'pino';
 import { kubeCaBundlePublisher } from '../core/kube/webhook-configuration.js';
 import { kubeSecretsApi, SecretCertificateStore } from '../core/kube/secrets.js';
@@ -13,7 +12,7 @@ import { systemClock } from '../core/model/clock.js';
 import { serviceDnsNames } from '../core/tls/index.js';
 import { ConfigError, readWebhookConfig } from './config.js';
 import { startWebhook } from './serve.js';
-import { HpaOwnershipIndex, type HpaLike } from './hpa-ownership.js';
+import { watchHpaOwnership } from './hpa-ownership.js';
 import { FileCertificateSource, StoreCertificateSource, type CertificateSource } from './tls.js';
 
 async function main(): Promise<void> {
@@ -30,16 +29,9 @@ async function main(): Promise<void> {
     return kubeConfig;
   };
   // HPAs, from a local cache: the admission path never waits on the API server.
-  const ownership = new HpaOwnershipIndex();
-  let hpas: Informer<HpaLike & { metadata: Record<string, unknown> }> | undefined;
-  if (config.watchHpas) {
-    hpas = new Informer(new HttpKubeClient(cluster()), { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', namespaced: true }, {
-      clock: systemClock,
-      onError: (err) => logger.warn({ err: (err as Error)?.message }, 'HPA watch failed; retrying'),
-    });
-    hpas.on({ add: (h) => ownership.upsert(h), update: (h) => ownership.upsert(h), delete: (h) => ownership.remove(h) });
-    void hpas.start();
-  }
+  const hpas = config.watchHpas
+    ? watchHpaOwnership(new HttpKubeClient(cluster()), systemClock, (err) => logger.warn({ err: (err as Error)?.message }, 'HPA watch failed; retrying'))
+    : undefined;
   if (config.certDir) {
     source = new FileCertificateSource({ certFile: join(config.certDir, 'tls.crt'), keyFile: join(config.certDir, 'tls.key') });
   } else {
@@ -59,7 +51,7 @@ async function main(): Promise<void> {
     port: config.port,
     reloadIntervalMs: config.reloadIntervalMs,
     policy: () => config.policy,
-    ownership,
+    ownership: hpas?.ownership,
     // Not ready until the HPA cache is filled: before that, every Deployment would look HPA-free.
     isReady: () => hpas?.hasSynced() ?? true,
   });

@@ -18,6 +18,7 @@ import { SERVICE_ENDPOINT_ANNOTATION } from '../../core/sandbox/apiserver/admiss
 import { startSandbox, type Sandbox } from '../../core/sandbox/sandbox.js';
 import { inspectCertificate, isSignedBy, serviceDnsNames } from '../../core/tls/index.js';
 import { startWebhook, type RunningWebhook } from '../../webhook/serve.js';
+import { HPA_RESOURCE, watchHpaOwnership, type HpaWatch } from '../../webhook/hpa-ownership.js';
 import { StoreCertificateSource } from '../../webhook/tls.js';
 import { deployment, forecast, optedIn, POLICY } from './builders.js';
 
@@ -32,6 +33,7 @@ const CONFIGS: ResourceRef = { group: 'admissionregistration.k8s.io', version: '
 let sandbox: Sandbox;
 let webhook: RunningWebhook;
 let apps: AppsV1Api;
+let hpas: HpaWatch;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ controlPlane: false });
@@ -41,6 +43,7 @@ beforeAll(async () => {
   for (const ns of [...load('namespace.yaml'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }]) await sandbox.client.create(NAMESPACES, ns);
   const [config] = load('webhook/mutatingwebhookconfiguration.yaml');
   await sandbox.client.create(CONFIGS, config);
+  hpas = watchHpaOwnership(sandbox.client, systemClock, () => undefined);
   const store = new SecretCertificateStore(kubeSecretsApi(kc), 'smartscale-system', 'smartscale-webhook-tls');
   webhook = await startWebhook({
     logger: pino({ level: 'silent' }),
@@ -49,6 +52,8 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: 0,
     policy: () => ({ ...POLICY, clusterMode: 'optimize' }),
+    ownership: hpas.ownership,
+    isReady: () => hpas.hasSynced(),
   });
   // The sandbox has no cluster network: the Service says where its endpoint is.
   const [service] = load('webhook/service.yaml');
@@ -57,6 +62,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  hpas?.stop();
   await webhook?.close();
   await sandbox?.stop();
 });
@@ -116,5 +122,25 @@ describe('the webhook behind the sandbox API server', { timeout: 30_000 }, () =>
     await expect(apps.readNamespacedDeployment({ name: 'dry', namespace: 'shop' })).rejects.toThrow();
     const metrics = (await webhook.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toContain('smartscale_webhook_admissions_total{result="patched",dry_run="true"} 1');
+  });
+
+  it('leaves spec.replicas to an HPA that targets the Deployment, and says so', async () => {
+    await sandbox.client.create(
+      HPA_RESOURCE,
+      {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'cart', namespace: 'shop' },
+        spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'cart' }, minReplicas: 1, maxReplicas: 10 },
+      },
+      'shop',
+    );
+    const deadline = Date.now() + 10_000;
+    while (!hpas.ownership.hpaOwnsReplicas('shop', 'cart') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const created = await apps.createNamespacedDeployment({ namespace: 'shop', body: body('cart', fresh()) });
+    expect(created.spec?.replicas).toBe(5);
+    expect(created.metadata?.annotations?.['smartscale.io/replicas-owner']).toBe('hpa');
+    expect(created.metadata?.annotations?.['smartscale.io/target-replicas']).toBe('11');
+    expect((await webhook.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
   });
 });
