@@ -1,4 +1,7 @@
 /** Builders for Deployments, forecasts and AdmissionReviews used by the webhook tests and benchmark. */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { formatForecastAnnotation, type ForecastAnnotation } from '../../core/model/annotations.js';
 import type { ClusterPolicy } from '../../webhook/admission/handle.js';
 import type { MutateContext } from '../../webhook/mutate/index.js';
@@ -111,4 +114,15 @@ export function review(object: Record<string, unknown>, options: ReviewOptions =
       options: { apiVersion: 'meta.k8s.io/v1', kind: 'UpdateOptions' },
     },
   };
+}
+
+/** The project root (the nearest directory up with package.json and tsconfig.json): right from test/ and from dist/test/. */
+export function projectRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  while (!(existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'tsconfig.json')))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${from}`);
+    dir = up;
+  }
+  return dir;
 }

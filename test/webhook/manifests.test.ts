@@ -5,8 +5,9 @@ import { loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { serviceDnsNames } from '../../core/tls/index.js';
 import { readWebhookConfig } from '../../webhook/config.js';
+import { projectRoot } from './builders.js';
 
-const root = join(import.meta.dirname, '../../manifests');
+const root = join(projectRoot(), 'manifests');
 type Doc = Record<string, any>;
 const load = (path: string): Doc[] => loadAll(readFileSync(join(root, path), 'utf8')) as Doc[];
 

@@ -20,9 +20,9 @@ import { inspectCertificate, isSignedBy, serviceDnsNames } from '../../core/tls/
 import { startWebhook, type RunningWebhook } from '../../webhook/serve.js';
 import { HPA_RESOURCE, watchHpaOwnership, type HpaWatch } from '../../webhook/hpa-ownership.js';
 import { StoreCertificateSource } from '../../webhook/tls.js';
-import { deployment, forecast, optedIn, POLICY } from './builders.js';
+import { deployment, forecast, optedIn, POLICY, projectRoot } from './builders.js';
 
-const manifests = join(import.meta.dirname, '../../manifests');
+const manifests = join(projectRoot(), 'manifests');
 const load = (path: string) => loadAll(readFileSync(join(manifests, path), 'utf8')) as KubeObject[];
 
 const NAMESPACES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
