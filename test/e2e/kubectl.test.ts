@@ -40,6 +40,7 @@ describe.skipIf(!kubectlPath)('real kubectl against the sandbox', { timeout: 30_
       expect(resources.split('\n')).toContain(r);
     }
     expect(await ok(['version', '-o', 'json'])).toContain('v1.32.0-smartscale-sandbox');
+    expect((await ok(['auth', 'can-i', 'delete', 'deployments'])).trim()).toBe('yes');
   });
 
   it('[E2] applies the project manifests (CRDs, then everything with kustomize) and is idempotent', async () => {

@@ -23,7 +23,7 @@ export const SERVER_VERSION = {
 };
 
 /** Only `create` for these (they are verbs on other objects, not stored resources). */
-const CREATE_ONLY = new Set(['bindings']);
+const CREATE_ONLY = new Set(['bindings', 'selfsubjectaccessreviews']);
 
 export function apiVersions(serverAddress: string): Obj {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };

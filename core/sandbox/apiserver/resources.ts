@@ -92,6 +92,8 @@ export function builtinResourceTypes(): ResourceType[] {
     builtin('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', {}),
     builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', { namespaced: false }),
     builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', { namespaced: false }),
+    // Access reviews are answered, not stored: the sandbox's one user may do everything.
+    builtin('authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', { namespaced: false }),
     builtin('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', { namespaced: false, shortNames: ['crd', 'crds'], statusSubresource: true, tracksGeneration: true }),
   ];
 }

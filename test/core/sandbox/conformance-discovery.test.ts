@@ -57,6 +57,15 @@ describe('sandbox conformance: discovery, OpenAPI, authentication', () => {
     expect(wrong.status).toBe(401);
   });
 
+  it('[D7] SelfSubjectAccessReview (kubectl auth can-i) is answered allowed, not stored', async () => {
+    const r = await raw(server, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { spec: { resourceAttributes: { verb: 'get', resource: 'pods' } } });
+    expect(r.status).toBe(201);
+    expect(r.body.status.allowed).toBe(true);
+    expect(r.body.spec.resourceAttributes.verb).toBe('get');
+    const list = await raw(server, 'GET', '/apis/authorization.k8s.io/v1');
+    expect(list.body.resources.find((x: any) => x.name === 'selfsubjectaccessreviews').verbs).toEqual(['create']);
+  });
+
   it('[D6] unknown paths are 404 Status bodies', async () => {
     const r = await raw(server, 'GET', '/api/v1/widgets');
     expect(r.status).toBe(404);

@@ -431,3 +431,19 @@ describe('errors and kubeconfig handling', () => {
     expect((await kubectl(['smartscale', 'enable'])).code).toBe(ExitCode.usage);
   });
 });
+
+describe('smartscale in another namespace', () => {
+  it('install -n puts it there; SMARTSCALE_NAMESPACE points the other commands at it', async () => {
+    const install = await plugin('install', '-n', 'autoscaling');
+    expect(install.code, install.stderr).toBe(0);
+    expect((await sandbox.client.get(CONFIGMAPS, 'smartscale-config', 'autoscaling'))!.data!.mode).toBe('observe');
+    const env = { SMARTSCALE_NAMESPACE: 'autoscaling' };
+    const mode = await kubectl(['smartscale', 'mode', 'optimize', '--kubeconfig', sandbox.kubeconfigPath], env);
+    expect(mode.code, mode.stderr).toBe(0);
+    expect((await sandbox.client.get(CONFIGMAPS, 'smartscale-config', 'autoscaling'))!.data!.mode).toBe('optimize');
+    const status = await kubectl(['smartscale', 'status', '-n', 'shop', '--kubeconfig', sandbox.kubeconfigPath], env);
+    expect(status.stdout).toContain('Cluster mode: optimize (smartscale-config)');
+    expectOneLineError(await kubectl(['smartscale', 'graph', '--kubeconfig', sandbox.kubeconfigPath], { SMARTSCALE_NAMESPACE: 'nowhere' }), ExitCode.notInstalled, /ConfigMap nowhere\/smartscale-config does not exist/);
+    expectOneLineError(await kubectl(['smartscale', 'status', '--kubeconfig', sandbox.kubeconfigPath], { SMARTSCALE_NAMESPACE: 'Bad_NS' }), ExitCode.usage, /SMARTSCALE_NAMESPACE="Bad_NS" is not a namespace name/);
+  });
+});
