@@ -31,6 +31,8 @@ export interface StrategyKnobs {
   utilization: number;
   /** The Cluster Autoscaler's node group type; default: the cheapest per pod slot. */
   caInstanceType?: string;
+  /** smartscale's disruption: the production planner (default) or the slot model (faster). */
+  disruption?: 'planner' | 'slots';
   /** Extra smartscale options (experiments). */
   smartscale?: Partial<SmartscaleOptions>;
 }
@@ -101,7 +103,7 @@ export function createStrategy(name: Exclude<StrategyName, 'oracle'>, ctx: SimCo
     case 'overprovisioned':
       return new KarpenterStrategy(services, ctx.planner, hpa, knobs.headroom);
     case 'smartscale':
-      return new SmartscaleStrategy(scenario, ctx.planner, ctx.nodeTypes, { utilization: knobs.utilization, ...knobs.smartscale, quantile: knobs.quantile });
+      return new SmartscaleStrategy(scenario, ctx.planner, ctx.nodeTypes, { utilization: knobs.utilization, ...(knobs.disruption ? { disruption: knobs.disruption } : {}), ...knobs.smartscale, quantile: knobs.quantile });
   }
 }
 

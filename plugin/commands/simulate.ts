@@ -44,6 +44,7 @@ export interface SimulateArgs {
   headroom: number;
   quantile: number;
   utilization: number;
+  disruption: string;
   'ca-instance-type'?: string;
   workers?: number;
   days: number;
@@ -65,6 +66,11 @@ function inRange(flag: string, v: number, lo: number, hi: number, open = false):
     throw usage(`--${flag} ${v}: must be ${open ? 'strictly ' : ''}between ${lo} and ${hi}`);
   }
   return v;
+}
+
+function disruptionMode(value: string): 'planner' | 'slots' {
+  if (value !== 'planner' && value !== 'slots') throw usage(`--disruption ${value}: choose planner or slots`);
+  return value;
 }
 
 export function parseStrategies(list: string): StrategyName[] {
@@ -105,6 +111,7 @@ export function parseSimulateArgs(args: SimulateArgs): { scenario: ScenarioOptio
     quantile: inRange('quantile', args.quantile, 0, 1, true),
     utilization: inRange('utilization', args.utilization, 0.05, 1),
     caInstanceType: args['ca-instance-type'],
+    disruption: disruptionMode(args.disruption),
   };
   if (args.workers !== undefined && (!Number.isInteger(args.workers) || args.workers < 0 || args.workers > 256)) {
     throw usage(`--workers ${args.workers}: must be a whole number from 0 to 256`);
@@ -228,6 +235,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       .option('headroom', { type: 'number', default: DEFAULT_KNOBS.headroom, describe: 'Placeholder headroom of the overprovisioned baseline (0.3 = 30%)' })
       .option('quantile', { type: 'number', default: DEFAULT_KNOBS.quantile, describe: 'Forecast band quantile smartscale sizes for' })
       .option('utilization', { type: 'number', default: DEFAULT_KNOBS.utilization, describe: 'Utilization smartscale sizes pods for at the band (margin for surges)' })
+      .option('disruption', { type: 'string', default: 'planner', describe: 'smartscale disruption: planner (the production planner) or slots (a faster slot-count model)' })
       .option('ca-instance-type', { type: 'string', describe: 'Cluster Autoscaler node group type (default: cheapest per pod)' })
       .option('workers', { type: 'number', describe: 'Worker threads (default: one per core; 0 = none)' })
       .option('days', { type: 'number', default: 7, describe: 'Length of the built-in scenario in days' })

@@ -17,6 +17,7 @@ const DEFAULTS: SimulateArgs = {
   headroom: 0.3,
   quantile: 0.98,
   utilization: 0.85,
+  disruption: 'planner',
   days: 7,
   seed: 42,
 };
@@ -54,6 +55,7 @@ describe('simulate flags', () => {
     [{ output: 'yaml' }, /table or json/],
     [{ report: 'out.pdf' }, /HTML file/],
     [{ horizon: '10m' }, /at least 1h/],
+    [{ disruption: 'chaos' }, /--disruption chaos/],
   ] as Array<[Partial<SimulateArgs>, RegExp]>)('rejects %o with a clear message', (args, message) => {
     expect(usageError(args)).toMatch(message);
   });
