@@ -15,34 +15,37 @@ export interface ClusterSettings {
   warnings: string[];
 }
 
-export const NOT_INSTALLED = `smartscale is not installed in this cluster: ConfigMap ${SMARTSCALE_NAMESPACE}/${CLUSTER_CONFIG_NAME} does not exist (run 'kubectl smartscale install')`;
+export function notInstalled(home: string = SMARTSCALE_NAMESPACE): string {
+  return `smartscale is not installed in this cluster: ConfigMap ${home}/${CLUSTER_CONFIG_NAME} does not exist (run 'kubectl smartscale install')`;
+}
 
 /** Never fails for a missing or unreadable ConfigMap (the default mode applies, with a warning); an unreachable cluster still throws. */
-export async function readClusterSettings(client: KubeClient): Promise<ClusterSettings> {
+/** `home`: the namespace smartscale runs in (SMARTSCALE_NAMESPACE, default smartscale-system). */
+export async function readClusterSettings(client: KubeClient, home: string = SMARTSCALE_NAMESPACE): Promise<ClusterSettings> {
   let configMap: KubeObject | undefined;
   try {
-    configMap = await client.get(Resources.configMaps, CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE);
+    configMap = await client.get(Resources.configMaps, CLUSTER_CONFIG_NAME, home);
   } catch (error) {
     const failure = classifyKubeError(error);
     if (failure.kind === 'forbidden' || failure.kind === 'unauthorized' || failure.kind === 'other') {
       const parsed = parseClusterConfig(undefined);
       return { installed: true, config: parsed.value, warnings: [`cannot read the cluster mode (${failure.message}); assuming ${parsed.value.mode}`] };
     }
-    throw toCliError(error, `read ConfigMap ${SMARTSCALE_NAMESPACE}/${CLUSTER_CONFIG_NAME}`);
+    throw toCliError(error, `read ConfigMap ${home}/${CLUSTER_CONFIG_NAME}`);
   }
   const parsed = parseClusterConfig(configMap?.data);
-  if (!configMap) return { installed: false, config: parsed.value, warnings: [`${NOT_INSTALLED}; cluster mode shown as ${parsed.value.mode}`] };
+  if (!configMap) return { installed: false, config: parsed.value, warnings: [`${notInstalled(home)}; cluster mode shown as ${parsed.value.mode}`] };
   return { installed: true, config: parsed.value, warnings: parsed.warnings };
 }
 
 /** Sets the cluster mode; exits notInstalled when the ConfigMap is missing (it is never created here). */
-export async function setClusterMode(client: KubeClient, mode: Mode): Promise<{ before: ClusterConfig; changed: boolean }> {
-  const configMap = await attempt(`read ConfigMap ${SMARTSCALE_NAMESPACE}/${CLUSTER_CONFIG_NAME}`, () => client.get(Resources.configMaps, CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE));
-  if (!configMap) throw new CliError(NOT_INSTALLED, ExitCode.notInstalled);
+export async function setClusterMode(client: KubeClient, mode: Mode, home: string = SMARTSCALE_NAMESPACE): Promise<{ before: ClusterConfig; changed: boolean }> {
+  const configMap = await attempt(`read ConfigMap ${home}/${CLUSTER_CONFIG_NAME}`, () => client.get(Resources.configMaps, CLUSTER_CONFIG_NAME, home));
+  if (!configMap) throw new CliError(notInstalled(home), ExitCode.notInstalled);
   const before = parseClusterConfig(configMap.data).value;
   if (before.modeSet && before.mode === mode) return { before, changed: false };
-  await attempt(`update ConfigMap ${SMARTSCALE_NAMESPACE}/${CLUSTER_CONFIG_NAME}`, () =>
-    client.patch(Resources.configMaps, CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE, { data: { [ClusterConfigKeys.mode]: mode } }, 'merge'),
+  await attempt(`update ConfigMap ${home}/${CLUSTER_CONFIG_NAME}`, () =>
+    client.patch(Resources.configMaps, CLUSTER_CONFIG_NAME, home, { data: { [ClusterConfigKeys.mode]: mode } }, 'merge'),
   );
   return { before, changed: true };
 }

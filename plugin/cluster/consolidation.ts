@@ -63,6 +63,8 @@ export interface ConsolidationInput {
   deployments: KubeObject[];
   configMaps: KubeObject[];
   nowMs: number;
+  /** Namespace of smartscale-config (default smartscale-system). */
+  home?: string;
 }
 
 export interface ConsolidationPreview {
@@ -89,7 +91,7 @@ export async function previewConsolidation(input: ConsolidationInput): Promise<C
     [Refs.configMaps.plural, input.configMaps],
   ]);
   // Epoch 0 as the informers' clock: every pod change and emptiness looks long past (see above).
-  const state = new ClusterState({ client: new SnapshotKubeClient(lists), clock: new ManualClock(0) });
+  const state = new ClusterState({ client: new SnapshotKubeClient(lists), clock: new ManualClock(0), namespace: input.home });
   await state.start();
   try {
     const config = state.config();

@@ -3,7 +3,7 @@ import type { KubeClient } from '../../core/kube/client.js';
 import { SMARTSCALE_NAMESPACE } from '../../core/model/cluster-config.js';
 import { parseServiceGraph, SERVICE_GRAPH_CONFIGMAP, SERVICE_GRAPH_KEY, type ServiceGraphDocument, type ServiceGraphEdge } from '../../core/model/service-graph-contract.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { NOT_INSTALLED, readClusterSettings } from './cluster-mode.js';
+import { notInstalled, readClusterSettings } from './cluster-mode.js';
 import { attempt } from './failures.js';
 import { Resources } from './resources.js';
 
@@ -29,12 +29,12 @@ export function graphEdges(doc: ServiceGraphDocument, namespace: string | undefi
     .sort((a, b) => a.caller.localeCompare(b.caller) || a.callee.localeCompare(b.callee));
 }
 
-export async function readGraph(client: KubeClient, namespace: string | undefined): Promise<GraphReport> {
-  const configMap = await attempt(`read ConfigMap ${SMARTSCALE_NAMESPACE}/${SERVICE_GRAPH_CONFIGMAP}`, () => client.get(Resources.configMaps, SERVICE_GRAPH_CONFIGMAP, SMARTSCALE_NAMESPACE));
+export async function readGraph(client: KubeClient, namespace: string | undefined, home: string = SMARTSCALE_NAMESPACE): Promise<GraphReport> {
+  const configMap = await attempt(`read ConfigMap ${home}/${SERVICE_GRAPH_CONFIGMAP}`, () => client.get(Resources.configMaps, SERVICE_GRAPH_CONFIGMAP, home));
   if (!configMap) {
-    const settings = await readClusterSettings(client);
-    if (!settings.installed) throw new CliError(NOT_INSTALLED, ExitCode.notInstalled);
-    return { generatedAt: null, stepSeconds: null, edges: [], warnings: [`no service graph published yet (ConfigMap ${SMARTSCALE_NAMESPACE}/${SERVICE_GRAPH_CONFIGMAP} does not exist): the forecaster writes it once it has learned call ratios`] };
+    const settings = await readClusterSettings(client, home);
+    if (!settings.installed) throw new CliError(notInstalled(home), ExitCode.notInstalled);
+    return { generatedAt: null, stepSeconds: null, edges: [], warnings: [`no service graph published yet (ConfigMap ${home}/${SERVICE_GRAPH_CONFIGMAP} does not exist): the forecaster writes it once it has learned call ratios`] };
   }
   const parsed = parseServiceGraph(configMap.data?.[SERVICE_GRAPH_KEY]);
   if (!parsed.value) {

@@ -35,7 +35,7 @@ async function optionalList(client: KubeClient, res: ResourceRef, what: string, 
   }
 }
 
-export async function gatherNodes(client: KubeClient, nowMs: number): Promise<NodesReport> {
+export async function gatherNodes(client: KubeClient, nowMs: number, home: string = SMARTSCALE_NAMESPACE): Promise<NodesReport> {
   const [nodes, pods, claims, nodePools, pdbs, deployments, configMaps] = await Promise.all([
     attempt('list Nodes', () => client.list(Resources.nodes)),
     attempt('list Pods in all namespaces', () => client.list(Resources.pods, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' })),
@@ -43,7 +43,7 @@ export async function gatherNodes(client: KubeClient, nowMs: number): Promise<No
     optionalList(client, Resources.nodePools, 'NodePools'),
     optionalList(client, Resources.pdbs, 'PodDisruptionBudgets'),
     optionalList(client, Resources.deployments, 'Deployments'),
-    optionalList(client, Resources.configMaps, `ConfigMaps in ${SMARTSCALE_NAMESPACE}`, { namespace: SMARTSCALE_NAMESPACE }),
+    optionalList(client, Resources.configMaps, `ConfigMaps in ${home}`, { namespace: home }),
   ]);
   const warnings: string[] = [];
   if (claims.warning) warnings.push(claims.warning);
@@ -62,6 +62,7 @@ export async function gatherNodes(client: KubeClient, nowMs: number): Promise<No
       deployments: (deployments as { items: KubeObject[] }).items,
       configMaps: (configMaps as { items: KubeObject[] }).items,
       nowMs,
+      home,
     });
     for (const p of preview.invalidNodePools) warnings.push(`NodePool ${p}`);
     consolidation = { available: true, next: preview.next, blocked: preview.blocked };

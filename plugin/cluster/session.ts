@@ -4,6 +4,8 @@
  * server ends in "cluster unreachable" rather than a hang.
  */
 import { KubeApiError, type KubeClient } from '../../core/kube/client.js';
+import { SMARTSCALE_NAMESPACE } from '../../core/model/cluster-config.js';
+import { CliError, ExitCode } from '../exit-codes.js';
 import { httpKubeClientFor, loadKubeconfig, type ResolvedKubeconfig } from '../../core/kube/kubeconfig.js';
 import { toCliError } from './failures.js';
 
@@ -21,6 +23,8 @@ export interface ClusterSession {
   namespace: string;
   /** undefined with -A: every namespace. */
   scope: string | undefined;
+  /** Where smartscale runs: $SMARTSCALE_NAMESPACE, else smartscale-system (install -n elsewhere → set it). */
+  home: string;
   close(): void;
 }
 
@@ -44,6 +48,8 @@ export function withDeadline(client: KubeClient, timeoutMs: number): KubeClient 
 }
 
 export function openSession(args: ClusterArgs, env: NodeJS.ProcessEnv = process.env, timeoutMs = 20_000): ClusterSession {
+  const home = env.SMARTSCALE_NAMESPACE || SMARTSCALE_NAMESPACE;
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(home)) throw new CliError(`SMARTSCALE_NAMESPACE=${JSON.stringify(home)} is not a namespace name`, ExitCode.usage);
   let config: ResolvedKubeconfig;
   try {
     config = loadKubeconfig({ explicitPath: args.kubeconfig, envList: env.KUBECONFIG, context: args.context });
@@ -57,6 +63,7 @@ export function openSession(args: ClusterArgs, env: NodeJS.ProcessEnv = process.
     config,
     namespace,
     scope: args.allNamespaces ? undefined : namespace,
+    home,
     close: () => http.close(),
   };
 }

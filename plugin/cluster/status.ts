@@ -38,11 +38,11 @@ export async function readNodeClaims(client: KubeClient): Promise<{ claims: Node
   }
 }
 
-export async function gatherStatus(client: KubeClient, options: { context: string; scope: string | undefined; namespace: string; deployment?: string; nowSeconds: number }): Promise<StatusReport> {
+export async function gatherStatus(client: KubeClient, options: { context: string; scope: string | undefined; namespace: string; deployment?: string; nowSeconds: number; home?: string }): Promise<StatusReport> {
   const deploymentsRead: Promise<KubeObject[]> = options.deployment
     ? getOptedInDeployment(client, options.namespace, options.deployment).then((d) => [d])
     : listDeployments(client, options.scope).then((all) => all.filter(isOptedIn));
-  const [settings, deployments, claims] = await Promise.all([readClusterSettings(client), deploymentsRead, readNodeClaims(client)]);
+  const [settings, deployments, claims] = await Promise.all([readClusterSettings(client, options.home), deploymentsRead, readNodeClaims(client)]);
   const views = deployments
     .map((d) => deploymentView(d, settings.config.mode, options.nowSeconds))
     .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));

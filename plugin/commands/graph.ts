@@ -32,7 +32,7 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
     const format = parseOutputFormat(args.output);
     const session = openSession(args);
     try {
-      const report = await readGraph(session.client, session.scope);
+      const report = await readGraph(session.client, session.scope, session.home);
       warn(report.warnings);
       if (isStructured(format)) {
         process.stdout.write(renderData(report, format));

@@ -68,7 +68,8 @@ export const installCommand: CommandModule<object, InstallArgs> = {
         const what = r.action === 'kept' ? 'unchanged (exists, kept)' : r.action === 'completed' ? `kept, added missing keys ${r.addedKeys!.join(',')}` : 'serverside-applied';
         if (table) process.stdout.write(`${r.object} ${what}\n`);
       });
-      const next = `Next: smartscale starts in observe mode; opt a Deployment in with 'kubectl smartscale enable NAME -n NS' and watch 'kubectl smartscale status -A'.`;
+      const elsewhere = namespace === SMARTSCALE_NAMESPACE ? '' : ` Set SMARTSCALE_NAMESPACE=${namespace} for the other commands.`;
+      const next = `Next: smartscale starts in observe mode; opt a Deployment in with 'kubectl smartscale enable NAME -n NS' and watch 'kubectl smartscale status -A'.${elsewhere}`;
       if (table) process.stdout.write(`certificate: ${plan.certificate} (Secret ${namespace}/${plan.secretName})\n${next}\n`);
       else process.stdout.write(renderData({ namespace, certificate: plan.certificate, secret: `${namespace}/${plan.secretName}`, objects: results, next }, format as 'json' | 'yaml'));
     } finally {

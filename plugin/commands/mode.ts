@@ -63,7 +63,7 @@ export const modeCommand: CommandModule<object, ModeArgs> = {
     let next: string;
     try {
       if (!args.deployment && !args.all) {
-        const { before, changed } = await setClusterMode(session.client, mode);
+        const { before, changed } = await setClusterMode(session.client, mode, session.home);
         changes.push({ target: 'cluster', before: before.modeSet ? before.mode : `${before.mode} (default)`, after: mode, changed });
         next = nextStepsForCluster(mode);
       } else {

@@ -41,7 +41,7 @@ export const nodesCommand: CommandModule<object, CommonArgs> = {
     const format = parseOutputFormat(args.output);
     const session = openSession(args);
     try {
-      const report = await gatherNodes(session.client, Date.now());
+      const report = await gatherNodes(session.client, Date.now(), session.home);
       warn(report.warnings);
       if (isStructured(format)) {
         process.stdout.write(renderData(report, format));

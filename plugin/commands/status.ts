@@ -29,6 +29,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
         namespace: session.namespace,
         deployment: args.deployment,
         nowSeconds: nowSeconds(),
+        home: session.home,
       });
       warn(report.warnings);
       for (const d of report.deployments) warn(d.warnings.map((w) => `${d.namespace}/${d.name}: ${w}`));

@@ -30,6 +30,12 @@ function expectOneLineError(result: RunResult, code: number, message: RegExp): v
   expect(result.stderr.startsWith('error: ')).toBe(true);
 }
 
+/** Parses stdout as JSON after checking the run succeeded (its stderr is the failure message). */
+function parsed(result: RunResult): any {
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout);
+}
+
 async function annotations(ns: string, name: string): Promise<Record<string, string>> {
   return (await sandbox.client.get(DEPLOYMENTS, name, ns))!.metadata.annotations ?? {};
 }
@@ -169,7 +175,7 @@ describe('status', () => {
   });
 
   it('-o json and -o yaml carry the full data', async () => {
-    const json = JSON.parse((await plugin('status', '-A', '-o', 'json')).stdout);
+    const json = parsed(await plugin('status', '-A', '-o', 'json'));
     expect(json.cluster).toEqual({ mode: 'observe', modeSource: 'configmap', installed: true });
     expect(json.deployments.map((d: any) => `${d.namespace}/${d.name}`)).toEqual(['payments/charge', 'shop/cart', 'shop/web']);
     expect(json.deployments[2].forecast.nextPeak.rps).toBe(20);
@@ -265,7 +271,7 @@ describe('forecast', () => {
   });
 
   it('-o json gives the forecast itself', async () => {
-    const out = JSON.parse((await plugin('forecast', 'web', '-n', 'shop', '-o', 'json')).stdout);
+    const out = parsed(await plugin('forecast', 'web', '-n', 'shop', '-o', 'json'));
     expect(out.forecast.point).toEqual([10, 12, 15, 20, 18, 14]);
     expect(out.nextPeak.rps).toBe(20);
   });
@@ -292,7 +298,7 @@ describe('graph', () => {
     expect(table.stdout).toMatch(/^shop\/web\s+shop\/cart\s+1\.8\s+0\s+0\.97$/m);
     const wide = await plugin('graph', '-A', '-o', 'wide');
     expect(wide.stdout).toMatch(/^shop\/web\s+shop\/cart\s+1\.8\s+0\s+0\.97\s+90%\s+500$/m);
-    const payments = JSON.parse((await plugin('graph', '-n', 'payments', '-o', 'json')).stdout);
+    const payments = parsed(await plugin('graph', '-n', 'payments', '-o', 'json'));
     expect(payments.edges.map((e: any) => e.callee)).toEqual(['payments/charge']);
     expect((load((await plugin('graph', '-A', '-o', 'yaml')).stdout) as any).edges).toHaveLength(2);
   });
@@ -334,7 +340,7 @@ describe('nodes', () => {
 
   it('-o wide and -o json', async () => {
     expect((await plugin('nodes', '-o', 'wide')).stdout).toMatch(/^node-a\s.*500m\/2\s+2Gi\/8Gi/m);
-    const json = JSON.parse((await plugin('nodes', '-o', 'json')).stdout);
+    const json = parsed(await plugin('nodes', '-o', 'json'));
     expect(json.consolidation).toMatchObject({ available: true, next: { method: 'Emptiness', nodes: ['node-empty'] } });
     expect(json.nodes.find((n: any) => n.node === 'node-a').cpuUtilization).toBe(0.25);
     expect((load((await plugin('nodes', '-o', 'yaml')).stdout) as any).nodes).toHaveLength(3);
