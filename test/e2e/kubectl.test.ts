@@ -161,6 +161,21 @@ describe.skipIf(!kubectlPath)('real kubectl against the sandbox', { timeout: 30_
     expect(gone.code).not.toBe(0);
   });
 
+  it('[E12] imperative generators that send protobuf: create configmap, secret, namespace, serviceaccount, deployment', async () => {
+    await ok(['create', 'configmap', 'imp', '--from-literal=a=b']);
+    expect((await json(['get', 'configmap', 'imp'])).data).toEqual({ a: 'b' });
+    await ok(['create', 'secret', 'generic', 'imp', '--from-literal=k=v']);
+    expect((await json(['get', 'secret', 'imp'])).data).toEqual({ k: Buffer.from('v').toString('base64') });
+    await ok(['create', 'namespace', 'imp']);
+    await ok(['create', 'serviceaccount', 'imp', '-n', 'imp']);
+    await ok(['create', 'deployment', 'imp', '--image=nginx:1.27', '--replicas=2', '--port=8080']);
+    const d = await json(['get', 'deploy', 'imp']);
+    expect(d.spec).toMatchObject({ replicas: 2, selector: { matchLabels: { app: 'imp' } } });
+    expect(d.spec.template.spec.containers[0]).toMatchObject({ name: 'nginx', image: 'nginx:1.27', ports: [{ containerPort: 8080 }] });
+    await eventually(async () => (await json(['get', 'deploy', 'imp'])).status?.readyReplicas === 2, 10_000, 'imperative deployment ready');
+    await ok(['delete', 'deploy', 'imp']);
+  });
+
   it('[E11] deleting the Deployment cascades; deleting a namespace removes its content', async () => {
     await ok(['delete', 'deploy', 'web']);
     await eventually(async () => (await json(['get', 'pods,rs', '-l', 'app=web'])).items.length === 0, 10_000, 'cascade');

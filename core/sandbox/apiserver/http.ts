@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { load as loadYaml } from 'js-yaml';
 import { ApiError, badRequest, methodNotAllowed, notFound, unsupportedMediaType } from './errors.js';
+import { decodeKubernetesProtobuf, ProtobufError } from './protobuf.js';
 import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions, openApiV3GroupVersion, openApiV3Root, SERVER_VERSION } from './discovery.js';
 import type { ApiCore, DeleteOptions, PatchType, WriteResult } from './rest.js';
 import { groupVersion, resourceKey, type ResourceType } from './resources.js';
@@ -66,7 +67,7 @@ function warningHeaders(warnings: string[]): Record<string, string> {
   return { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -79,16 +80,25 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
     if (size <= limit) chunks.push(chunk as Buffer);
   }
   if (size > limit) throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function mediaType(req: IncomingMessage): string {
   return String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
 }
 
-function parseBody(text: string, contentType: string): unknown {
+function parseBody(body: Buffer, contentType: string): unknown {
+  if (contentType.includes('protobuf')) {
+    try {
+      return decodeKubernetesProtobuf(body);
+    } catch (error) {
+      if (error instanceof ProtobufError) throw new ApiError(415, 'UnsupportedMediaType', error.message);
+      throw error;
+    }
+  }
+  if (contentType.includes('cbor')) throw unsupportedMediaType(contentType);
+  const text = body.toString('utf8');
   if (text.trim() === '') return undefined;
-  if (contentType.includes('protobuf') || contentType.includes('cbor')) throw unsupportedMediaType(contentType);
   try {
     if (contentType.includes('yaml')) return loadYaml(text);
     return JSON.parse(text);
@@ -235,8 +245,8 @@ export class ApiHttpHandler {
       if (method === 'POST') {
         if (type.plural === 'selfsubjectaccessreviews' && type.group === 'authorization.k8s.io') {
           // The answer does not depend on the question, so even a protobuf body (kubectl auth can-i) is fine.
-          const text = await readBody(req, this.maxBody());
-          const review = (mediaType(req).includes('json') ? parseBody(text, 'application/json') ?? {} : {}) as Obj;
+          const raw = await readBody(req, this.maxBody());
+          const review = (mediaType(req).includes('json') ? parseBody(raw, 'application/json') ?? {} : {}) as Obj;
           return send(res, 201, { ...review, apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: { creationTimestamp: null }, status: { allowed: true, reason: 'the sandbox has one user, who may do everything' } });
         }
         const body = parseBody(await readBody(req, this.maxBody()), mediaType(req));

@@ -113,6 +113,9 @@ const DEFAULTERS: Record<string, (o: Obj) => void> = {
     }
     setDefault(o, 'status', { loadBalancer: {} });
   },
+  Secret(o) {
+    setDefault(o, 'type', 'Opaque');
+  },
   Namespace(o) {
     setDefault(o, 'spec', {});
     setDefault(o.spec, 'finalizers', ['kubernetes']);
