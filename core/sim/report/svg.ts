@@ -58,7 +58,7 @@ function frame(box: ChartBox, body: string, legend: readonly Line[] | readonly {
   );
 }
 
-/** Lines over time; `t` in seconds since the start, x axis labelled in days. */
+/** Lines over time; `t` in seconds since the start, x axis labelled in days (hours under 2 days). */
 export function timeChart(box: ChartBox, t: readonly number[], lines: readonly Line[], sharedMax?: number): string {
   const w = box.width - PAD.left - PAD.right;
   const h = box.height - PAD.top - PAD.bottom;
@@ -73,11 +73,12 @@ export function timeChart(box: ChartBox, t: readonly number[], lines: readonly L
     body += `<line class="grid" x1="${PAD.left}" x2="${PAD.left + w}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/>`;
     body += `<text class="axis" x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${formatTick(v)}</text>`;
   }
-  const days = tMax / 86_400;
-  for (const d of niceTicks(0, days, 8)) {
-    const px = x(d * 86_400);
+  // Short replays read better in hours.
+  const [unit, suffix] = tMax < 2 * 86_400 ? [3600, ' h'] : [86_400, ' d'];
+  for (const d of niceTicks(0, tMax / unit, 8)) {
+    const px = x(d * unit);
     body += `<line class="grid" x1="${px.toFixed(1)}" x2="${px.toFixed(1)}" y1="${PAD.top}" y2="${PAD.top + h}"/>`;
-    body += `<text class="axis" x="${px.toFixed(1)}" y="${PAD.top + h + 16}" text-anchor="middle">${formatTick(d)}${d === 0 ? ' d' : ''}</text>`;
+    body += `<text class="axis" x="${px.toFixed(1)}" y="${PAD.top + h + 16}" text-anchor="middle">${formatTick(d)}${d === 0 ? suffix : ''}</text>`;
   }
   for (const l of lines) {
     if (l.ys.length === 0) continue;
