@@ -1,0 +1,57 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HttpKubeClient } from '../../../core/kube/client.js';
+import { NODES } from '../../../core/sandbox/controlplane/refs.js';
+import { checkSandboxArgs, runSandbox, type SandboxArgs } from '../../../plugin/commands/sandbox.js';
+import { CliError, ExitCode } from '../../../plugin/exit-codes.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sandbox-cmd-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function args(overrides: Partial<SandboxArgs> = {}): SandboxArgs {
+  return { port: 0, 'kubeconfig-out': join(dir, 'kubeconfig'), speed: 1, nodes: 2, 'node-cpu': '2', 'node-memory': '4Gi', 'node-ready-delay': 0, 'pod-start-delay': 0, ...overrides };
+}
+
+describe('kubectl smartscale sandbox', () => {
+  it('starts, prints the kubeconfig path and usage, serves kubeconfig clients, and stops on the signal', async () => {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    let printed = '';
+    out.on('data', (d) => (printed += d));
+    let stop!: () => void;
+    const stopSignal = new Promise<void>((r) => (stop = r));
+    const running = runSandbox(args(), out, err, stopSignal);
+    for (let i = 0; i < 100 && !printed.includes('Ctrl-C'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(printed).toContain(`kubeconfig: ${join(dir, 'kubeconfig')}`);
+    expect(printed).toContain(`export KUBECONFIG=${join(dir, 'kubeconfig')}`);
+    const kc = new KubeConfig();
+    kc.loadFromString(readFileSync(join(dir, 'kubeconfig'), 'utf8'));
+    const client = new HttpKubeClient(kc);
+    const nodes = await client.list(NODES);
+    expect(nodes.items.map((n) => n.metadata.name)).toEqual(['sandbox-node-1', 'sandbox-node-2']);
+    client.close();
+    stop();
+    await running;
+    await expect(new HttpKubeClient(kc).list(NODES)).rejects.toMatchObject({ code: 0 });
+  });
+
+  it.each([
+    [{ port: 70000 }, '--port'],
+    [{ speed: 0 }, '--speed'],
+    [{ nodes: -1 }, '--nodes'],
+    [{ 'pod-start-delay': -2 }, '--pod-start-delay'],
+  ])('rejects %j with a usage error', (bad, flag) => {
+    try {
+      checkSandboxArgs(args(bad as Partial<SandboxArgs>));
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(CliError);
+      expect((e as CliError).exitCode).toBe(ExitCode.usage);
+      expect((e as CliError).message).toContain(flag);
+    }
+  });
+});
