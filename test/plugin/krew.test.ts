@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
+import { findManifestsDir } from '../../plugin/cluster/manifests.js';
 
-const root = resolve(import.meta.dirname, '../..');
+const root = dirname(findManifestsDir(import.meta.dirname));
 const manifest = load(readFileSync(resolve(root, 'plugin/krew/smartscale.yaml'), 'utf8')) as any;
 const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'));
 

@@ -1,18 +1,20 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resourceFor } from '../../../plugin/cluster/install-apply.js';
 import { planInstall, type WebhookCertificate } from '../../../plugin/cluster/install-plan.js';
 import { applyJsonPatch, findManifestsDir, readManifests } from '../../../plugin/cluster/manifests.js';
 
-const MANIFESTS = resolve(import.meta.dirname, '../../../manifests');
+// The project's manifests/ (found by walking up, so a compiled copy of this test under dist/ works too).
+const MANIFESTS = findManifestsDir(import.meta.dirname);
 const fakeCert = (tag: string): WebhookCertificate => ({ certPem: `cert-${tag}`, keyPem: `key-${tag}`, caCertPem: `ca-${tag}`, caKeyPem: `cakey-${tag}` });
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 describe('reading the shipped manifests', () => {
   it('finds manifests/ above the plugin', () => {
     expect(findManifestsDir()).toBe(MANIFESTS);
+    expect(existsSync(join(MANIFESTS, 'kustomization.yaml'))).toBe(true);
   });
 
   it('reads the CRDs and the kustomization resources, not the examples', () => {
