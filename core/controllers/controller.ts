@@ -9,6 +9,7 @@ import type { CloudProvider } from '../cloud/provider.js';
 import { UnavailableOfferings } from '../cloud/unavailable-offerings.js';
 import type { KubeClient } from '../kube/client.js';
 import type { SimulatedMetricsSource } from '../metrics/simulated.js';
+import type { MetricsSource } from '../metrics/source.js';
 import type { Mode } from '../model/annotations.js';
 import type { Clock } from '../model/clock.js';
 import { SMARTSCALE_NAMESPACE } from '../model/cluster-config.js';
@@ -43,6 +44,8 @@ export interface ControllerOptions {
   namespace?: string;
   /** The source the sandbox's workload writes to, when the config asks for `simulated`. */
   simulatedMetrics?: SimulatedMetricsSource;
+  /** A MetricsSource to use whatever the config says (benchmarks, tests). */
+  metricsSource?: MetricsSource;
   readFile?: (path: string) => string;
   logger?: ControllerLogger;
   events?: ControllerEvents;
@@ -139,7 +142,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const common = { client, state, clock, controllerMetrics: metrics, events };
   const loops = {
     config,
-    forecaster: new ForecasterLoop({ ...common, metrics: () => config.metricsSource(), intervalMs: interval.forecaster }),
+    forecaster: new ForecasterLoop({ ...common, metrics: () => options.metricsSource ?? config.metricsSource(), intervalMs: interval.forecaster }),
     provisioner: new ProvisionerLoop({ ...common, cloud, unavailable, intervalMs: interval.provisioner }),
     lifecycle: new NodeClaimLifecycleLoop({ ...common, cloud, unavailable, intervalMs: interval['node-claim-lifecycle'], registrationTimeoutMs: options.registrationTimeoutMs }),
     disruption: new DisruptionLoop({ ...common, cloud, unavailable, intervalMs: interval.disruption, validationMs: options.validationMs }),

@@ -30,6 +30,8 @@ export interface LoopRunnerOptions {
 interface LoopState {
   loop: Loop;
   running: boolean;
+  /** The pass in progress, so `runOnce` never overlaps one. */
+  inflight?: Promise<boolean>;
   again: boolean;
   failures: number;
   wake?: () => void;
@@ -75,10 +77,20 @@ export class LoopRunner {
   async runOnce(name: string): Promise<void> {
     const state = this.states.get(name);
     if (!state) throw new Error(`no loop named ${name}`);
+    while (state.inflight) await state.inflight;
     await this.run(state, true);
   }
 
-  private async run(state: LoopState, rethrow = false): Promise<boolean> {
+  private run(state: LoopState, rethrow = false): Promise<boolean> {
+    const pass = this.pass(state, rethrow);
+    state.inflight = pass.catch(() => false);
+    void state.inflight.then(() => {
+      if (state.inflight && !state.running) state.inflight = undefined;
+    });
+    return pass;
+  }
+
+  private async pass(state: LoopState, rethrow: boolean): Promise<boolean> {
     const { loop } = state;
     if (loop.leaderOnly && !this.options.isLeader()) return true;
     state.running = true;
@@ -112,7 +124,8 @@ export class LoopRunner {
       const delay = ok ? state.loop.intervalMs : Math.min(base * 2 ** (state.failures - 1), this.options.maxBackoffMs ?? 60_000);
       await new Promise<void>((resolve) => {
         state.wake = resolve;
-        void this.options.clock.sleep(delay).then(resolve);
+        // Timers hold at most ~24.8 days; a longer interval means "only when triggered".
+        if (delay < 2 ** 31 - 1) void this.options.clock.sleep(delay).then(resolve);
       });
       state.wake = undefined;
     }
