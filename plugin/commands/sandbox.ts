@@ -6,9 +6,6 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { NODES } from '../../core/sandbox/controlplane/refs.js';
-import { simulatedNode } from '../../core/sandbox/nodes.js';
-import { startSandbox } from '../../core/sandbox/sandbox.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 
 export interface SandboxArgs {
@@ -51,6 +48,12 @@ function untilSignal(): Promise<string> {
 export async function runSandbox(args: SandboxArgs, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, stopSignal: Promise<unknown> = untilSignal()): Promise<void> {
   checkSandboxArgs(args);
   const kubeconfigPath = resolve(args['kubeconfig-out'] ?? defaultKubeconfigPath());
+  // Loaded here so other commands do not pay for the API server, TLS and client-node at start-up.
+  const [{ startSandbox }, { simulatedNode }, { NODES }] = await Promise.all([
+    import('../../core/sandbox/sandbox.js'),
+    import('../../core/sandbox/nodes.js'),
+    import('../../core/sandbox/controlplane/refs.js'),
+  ]);
   let sandbox;
   try {
     sandbox = await startSandbox({
