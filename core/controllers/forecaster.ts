@@ -105,7 +105,7 @@ export class ForecasterLoop implements Loop {
     const source = this.options.metrics();
 
     // 1. Feed every Deployment's new buckets (in parallel: the source is I/O).
-    await runLimited(deployments, 64, async (d) => {
+    await runLimited(deployments, 16, async (d) => {
       const key = keyOf(d);
       seen.add(key);
       const fed = await this.feed(d, key, source, settings, lastComplete);

@@ -70,6 +70,7 @@ async function main(): Promise<void> {
   while (!controller.loops.forecaster.firstPass) await controller.runner.runOnce('forecaster');
   const backfillStats = controller.loops.forecaster.firstPass;
   const backfillSeconds = backfillStats.seconds;
+  const rssAfterBackfillMB = Math.round(process.memoryUsage().rss / 2 ** 20);
   const ticks: Array<{ seconds: number; patched: number; fed: number }> = [];
   for (let i = 0; i < TICKS; i++) {
     const nextMinute = (Math.floor(clock.now() / 60_000) + 1) * 60_000 + 50;
@@ -89,6 +90,9 @@ async function main(): Promise<void> {
       maxTickSeconds: Math.max(...ticks.map((t) => t.seconds)),
       rssMB: Math.round(mem.rss / 2 ** 20),
       heapUsedMB: Math.round(mem.heapUsed / 2 ** 20),
+      externalMB: Math.round(mem.external / 2 ** 20),
+      arrayBuffersMB: Math.round(mem.arrayBuffers / 2 ** 20),
+      rssAfterBackfillMB,
       rssAtStartMB: Math.round(rssBefore / 2 ** 20),
       rssAfterSyncMB: Math.round(synced / 2 ** 20),
       informerObjects: { deployments: controller.state.deployments.list().length, pods: controller.state.pods.list().length, nodes: controller.state.nodes.list().length },

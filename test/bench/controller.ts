@@ -23,6 +23,18 @@ const TICKS = Number(process.env.BENCH_TICKS ?? 5);
 const BACKFILL = process.env.BENCH_BACKFILL ?? '12h';
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
+/** The sandbox shares this process and two cores: retry the odd reset connection while filling it. */
+async function retry<T>(what: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await what();
+    } catch (error) {
+      if (attempt >= 5 || (error as { code?: number }).code === 409) throw error;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const kubeconfigPath = join(process.env.TMPDIR ?? '/tmp', `smartscale-bench-${process.pid}`, 'kubeconfig');
   const sandbox = await startSandbox({ kubeconfigPath, nodeReadyDelayMs: 0, podStartDelayMs: 0 });
@@ -35,10 +47,10 @@ async function main(): Promise<void> {
   }
   await applyObject(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
   await runLimited(Array.from({ length: NODES }, (_, i) => i), 16, async (i) => {
-    await client.create(Refs.nodes, simulatedNode({ name: `node-${i}`, cpu: '16', memory: '64Gi', labels: { 'topology.kubernetes.io/zone': `zone-${i % 3}` } }));
+    await retry(() => client.create(Refs.nodes, simulatedNode({ name: `node-${i}`, cpu: '16', memory: '64Gi', labels: { 'topology.kubernetes.io/zone': `zone-${i % 3}` } })));
   });
   await runLimited(Array.from({ length: DEPLOYMENTS }, (_, i) => i), 16, async (i) => {
-    await client.create(Refs.deployments, {
+    await retry(() => client.create(Refs.deployments, {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: `svc-${i}`, namespace: 'bench', annotations: { 'smartscale.io/enabled': 'true', 'smartscale.io/target-rps-per-pod': '10' } },
@@ -47,13 +59,13 @@ async function main(): Promise<void> {
         selector: { matchLabels: { app: `svc-${i}` } },
         template: { metadata: { labels: { app: `svc-${i}` } }, spec: { containers: [{ name: 'app', image: 'example', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] } },
       },
-    });
+    }));
   });
   // Let the control plane create and bind the pods (bounded).
   const deadline = Date.now() + 180_000;
   let pods = 0;
   while (Date.now() < deadline) {
-    pods = (await client.list(Refs.pods, { namespace: 'bench' })).items.filter((p) => p.spec?.nodeName).length;
+    pods = (await retry(() => client.list(Refs.pods, { namespace: 'bench' }))).items.filter((p) => p.spec?.nodeName).length;
     if (pods >= DEPLOYMENTS * 2) break;
     await new Promise((r) => setTimeout(r, 2000));
   }
@@ -62,7 +74,7 @@ async function main(): Promise<void> {
   const built = join(ROOT, 'dist', 'test', 'bench', 'controller-worker.js');
   const runner = existsSync(built) ? 'node dist' : 'tsx';
   const worker = existsSync(built)
-    ? spawn(process.execPath, ['--expose-gc', built, kubeconfigPath, String(TICKS)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    ? spawn(process.execPath, ['--expose-gc', ...(process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=256').split(' ').filter(Boolean), built, kubeconfigPath, String(TICKS)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
     : spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'test', 'bench', 'controller-worker.ts'), kubeconfigPath, String(TICKS)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   worker.stdout.on('data', (d) => (out += d));
