@@ -17,6 +17,9 @@ export interface SandboxArgs {
   'node-memory': string;
   'node-ready-delay': number;
   'pod-start-delay': number;
+  /** Run the whole product on the sandbox (core/controllers/demo.ts). */
+  demo?: boolean;
+  trace?: string;
 }
 
 export function defaultKubeconfigPath(): string {
@@ -48,6 +51,17 @@ function untilSignal(): Promise<string> {
 export async function runSandbox(args: SandboxArgs, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, stopSignal: Promise<unknown> = untilSignal()): Promise<void> {
   checkSandboxArgs(args);
   const kubeconfigPath = resolve(args['kubeconfig-out'] ?? defaultKubeconfigPath());
+  if (args.demo) {
+    const { startDemo } = await import('../../core/controllers/demo.js');
+    const demo = await startDemo({ speed: args.speed, port: args.port, kubeconfigPath, trace: args.trace, onError: (where, error) => err.write(`demo ${where}: ${error instanceof Error ? error.message : String(error)}\n`) }).catch((error: Error) => {
+      throw new CliError(`cannot start the demo: ${error.message}`, ExitCode.usage);
+    });
+    out.write(demo.banner);
+    await stopSignal;
+    await demo.stop();
+    err.write('demo stopped\n');
+    return;
+  }
   // Loaded here so other commands do not pay for the API server, TLS and client-node at start-up.
   const [{ startSandbox }, { simulatedNode }, { NODES }] = await Promise.all([
     import('../../core/sandbox/sandbox.js'),
@@ -104,7 +118,9 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
       .option('node-cpu', { type: 'string', default: '4', describe: 'CPU of each starting node' })
       .option('node-memory', { type: 'string', default: '16Gi', describe: 'Memory of each starting node' })
       .option('node-ready-delay', { type: 'number', default: 5, describe: 'Seconds (clock time) from a Node appearing to Ready' })
-      .option('pod-start-delay', { type: 'number', default: 2, describe: 'Seconds (clock time) from a pod binding to Running' }) as unknown as Argv<SandboxArgs>,
+      .option('pod-start-delay', { type: 'number', default: 2, describe: 'Seconds (clock time) from a pod binding to Running' })
+      .option('demo', { type: 'boolean', default: false, describe: 'Run smartscale itself on the sandbox: controller, webhook, a NodePool, three services with traffic, optimize mode' })
+      .option('trace', { type: 'string', describe: 'With --demo: a timestamp,value trace for the traffic (default: the built-in synthetic workload)' }) as unknown as Argv<SandboxArgs>,
   handler: async (args) => {
     await runSandbox(args);
   },
