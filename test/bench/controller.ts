@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const built = join(ROOT, 'dist', 'test', 'bench', 'controller-worker.js');
   const runner = existsSync(built) ? 'node dist' : 'tsx';
   const worker = existsSync(built)
-    ? spawn(process.execPath, ['--expose-gc', ...(process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=256').split(' ').filter(Boolean), built, kubeconfigPath, String(TICKS)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    ? spawn(process.execPath, ['--expose-gc', ...(process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=192 --max-semi-space-size=4').split(' ').filter(Boolean), built, kubeconfigPath, String(TICKS)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
     : spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'test', 'bench', 'controller-worker.ts'), kubeconfigPath, String(TICKS)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   worker.stdout.on('data', (d) => (out += d));
