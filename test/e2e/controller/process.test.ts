@@ -40,7 +40,7 @@ describe('smartscale controller process', () => {
       await waitFor('the lease held by proc-1', async () => (await env!.sandbox.client.get(Refs.leases, 'smartscale-controller', 'smartscale-system'))?.spec?.holderIdentity === 'proc-1', 30_000, 200);
       await env.sandbox.client.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
       // The process's own simulated cloud launches; its nodes register in the sandbox.
-      await waitFor('2 running pods', async () => (await runningPods(env!.sandbox.client, 'default', 'web')).length === 2, 30_000, 200);
+      await waitFor('2 running pods', async () => (await runningPods(env!.sandbox.client, 'default', 'web')).length === 2, 60_000, 200);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(/smartscale_actions_total\{loop="node-claim-lifecycle",action="launch"\} \d/);
       expect(metrics).toContain('smartscale_nodes{nodepool="demo",state="ready"} ');
@@ -52,5 +52,5 @@ describe('smartscale controller process', () => {
     const lease = await env.sandbox.client.get(Refs.leases, 'smartscale-controller', 'smartscale-system');
     expect(lease?.spec?.holderIdentity ?? null).toBeNull();
     expect(output).toContain('controller started');
-  }, 60_000);
+  }, 120_000);
 });
