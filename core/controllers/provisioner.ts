@@ -91,6 +91,7 @@ export class ProvisionerLoop implements Loop {
     m.pendingCapacity.set({ kind: 'predicted' }, acting.length);
     m.pendingCapacity.set({ kind: 'predicted_observe' }, observing.length);
     this.observePools(state, pools);
+    this.observeTargets(state);
     const pass: ProvisionerPass = { created: [], wouldLaunch: 0, pending: snap.pending.length, predicted: acting.length, unplaceable: 0 };
     if (pools.length === 0) {
       this.lastPass = pass;
@@ -229,6 +230,22 @@ export class ProvisionerLoop implements Loop {
   }
 
   private readonly lastStatus = new Map<string, string>();
+
+  /** The webhook's targets, per Deployment, as metrics (they live on the Deployments' annotations). */
+  private observeTargets(state: ClusterState): void {
+    const m = this.options.controllerMetrics.targetReplicas;
+    const seen = new Set<string>();
+    for (const d of state.optedInDeployments()) {
+      const labels = { namespace: d.metadata.namespace ?? 'default', deployment: d.metadata.name ?? '' };
+      seen.add(`${labels.namespace}/${labels.deployment}`);
+      for (const [kind, key] of [['target', 'smartscale.io/target-replicas'], ['peak', 'smartscale.io/peak-replicas']] as const) {
+        const value = Number(d.metadata.annotations?.[key]);
+        if (Number.isInteger(value) && value >= 0) m.set({ ...labels, kind }, value);
+      }
+      m.set({ ...labels, kind: 'spec' }, Number(d.spec?.replicas ?? 0) || 0);
+    }
+    m.retain((l) => seen.has(`${l.namespace}/${l.deployment}`));
+  }
 }
 
 export type { KubeObject };

@@ -44,6 +44,7 @@ describe('smartscale controller process', () => {
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(/smartscale_actions_total\{loop="node-claim-lifecycle",action="launch"\} \d/);
       expect(metrics).toContain('smartscale_nodes{nodepool="demo",state="ready"} ');
+      expect(metrics).toContain('smartscale_cost_per_hour_usd{nodepool="demo"} ');
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     } finally {
       child.kill('SIGTERM');
