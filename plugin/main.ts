@@ -9,7 +9,6 @@ import { commands } from './commands/index.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
 export async function main(argv: string[]): Promise<number> {
-  let exitCode: number = ExitCode.ok;
   const parser = yargs(argv)
     .scriptName('kubectl smartscale')
     .usage('$0 <command> [flags]\n\nPredictive autoscaling for Kubernetes: forecasts, replica targets and nodes before the pods exist.')
@@ -27,8 +26,8 @@ export async function main(argv: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
       if (error) throw error;
-      process.stderr.write(`error: ${message}\nSee 'kubectl smartscale --help'.\n`);
-      exitCode = ExitCode.usage;
+      // Throwing stops yargs here: a usage error must never go on to run the command.
+      throw new CliError(`${message}\nSee 'kubectl smartscale --help'.`, ExitCode.usage);
     });
   try {
     await parser.parseAsync();
@@ -42,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.SMARTSCALE_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return ExitCode.internal;
   }
-  return exitCode;
+  return ExitCode.ok;
 }
 
 main(hideBin(process.argv)).then(
