@@ -16,13 +16,16 @@ export class BudgetError extends Error {
 
 const DEFAULT_BUDGET: DisruptionBudget = { nodes: '10%' };
 
-/** Parses `"5"` or `"10%"` against a pool of `total` nodes; percentages round down. */
+/**
+ * Parses `"5"` or `"10%"` against a pool of `total` nodes. Percentages round up, as Karpenter's do,
+ * so a small pool with the default 10% can still be consolidated one node at a time.
+ */
 export function budgetNodes(value: string, total: number): number {
   const percent = /^(\d{1,3})%$/.exec(value);
   if (percent) {
     const p = Number(percent[1]);
     if (p > 100) throw new BudgetError(`budget ${value}: a percentage must be at most 100%`);
-    return Math.floor((total * p) / 100);
+    return Math.ceil((total * p) / 100);
   }
   if (/^\d+$/.test(value)) return Number(value);
   throw new BudgetError(`budget ${JSON.stringify(value)}: expected a count ("5") or a percentage ("10%")`);

@@ -11,9 +11,10 @@ describe('budgetNodes', () => {
     ['5', 20, 5],
     ['0', 20, 0],
     ['10%', 20, 2],
-    ['10%', 5, 0],
+    ['10%', 5, 1], // rounds up, like Karpenter
+    ['0%', 5, 0],
     ['100%', 7, 7],
-    ['25%', 10, 2],
+    ['25%', 10, 3],
   ])('%s of %d nodes → %d', (value, total, expected) => {
     expect(budgetNodes(value, total)).toBe(expected);
   });
