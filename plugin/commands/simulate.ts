@@ -10,16 +10,13 @@
 import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { CatalogError, loadCatalogSync } from '../../core/cloud/catalog/index.js';
 import { parseDuration } from '../../core/forecast/duration.js';
 import type { InstanceType } from '../../core/model/instance-type.js';
 import { parseNonNegativeMilli, parseNonNegativeUnits, QuantityError } from '../../core/model/quantity.js';
 import { FRONTIER_UNSERVED_PCT } from '../../core/sim/frontier.js';
-import { progressBar } from '../../core/sim/progress.js';
-import { renderReport } from '../../core/sim/report/html.js';
-import { DEFAULT_KNOBS, isStrategyName, STRATEGY_NAMES, type StrategyKnobs, type StrategyName } from '../../core/sim/run.js';
-import { builtinScenario, traceScenario, truncateSeries, type Scenario, type ScenarioOptions, type WorkloadMapping } from '../../core/sim/scenario.js';
-import { simulate, type SimulationResult, type SimulationSummary } from '../../core/sim/simulate.js';
+import { DEFAULT_KNOBS, isStrategyName, STRATEGY_NAMES, type StrategyKnobs, type StrategyName } from '../../core/sim/knobs.js';
+import type { Scenario, ScenarioOptions, WorkloadMapping } from '../../core/sim/scenario.js';
+import type { SimulationResult, SimulationSummary } from '../../core/sim/simulate.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { loadTraceFile } from './backtest.js';
 
@@ -139,7 +136,8 @@ export function parseSimulateArgs(args: SimulateArgs): { scenario: ScenarioOptio
   };
 }
 
-function buildScenarios(args: SimulateArgs, options: ScenarioOptions, horizonSeconds?: number): Scenario[] {
+async function buildScenarios(args: SimulateArgs, options: ScenarioOptions, horizonSeconds?: number): Promise<Scenario[]> {
+  const { builtinScenario, traceScenario, truncateSeries } = await import('../../core/sim/scenario.js');
   const wrap = <T>(what: string, f: () => T): T => {
     try {
       return f();
@@ -172,6 +170,14 @@ export function renderSimulationTable(s: SimulationSummary): string {
 
 export async function runSimulateCommand(args: SimulateArgs, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream | NodeJS.WritableStream } = process): Promise<SimulationResult[]> {
   const parsed = parseSimulateArgs(args);
+  // The simulator and its report load only when a simulation runs, so `--help` and the other
+  // commands start without them.
+  const [{ CatalogError, loadCatalogSync }, { simulate }, { progressBar }, { renderReport }] = await Promise.all([
+    import('../../core/cloud/catalog/index.js'),
+    import('../../core/sim/simulate.js'),
+    import('../../core/sim/progress.js'),
+    import('../../core/sim/report/html.js'),
+  ]);
   let catalog: InstanceType[];
   try {
     catalog = loadCatalogSync(args.catalog, { capacityTypes: ['on-demand', 'spot'] });
@@ -179,7 +185,7 @@ export async function runSimulateCommand(args: SimulateArgs, io: { stdout: NodeJ
     if (error instanceof CatalogError || error instanceof RangeError) throw usage(`--catalog: ${(error as Error).message}`);
     throw error;
   }
-  const scenarios = buildScenarios(args, parsed.scenario, parsed.horizonSeconds);
+  const scenarios = await buildScenarios(args, parsed.scenario, parsed.horizonSeconds);
   const results: SimulationResult[] = [];
   for (const scenario of scenarios) {
     const bar = progressBar(io.stderr as NodeJS.WriteStream, `simulating ${scenario.name}`);
