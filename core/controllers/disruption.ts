@@ -12,32 +12,20 @@
  *   uncordoned). Empty → the NodeClaim is deleted and the lifecycle terminates the instance.
  * - Bounded rate: at most `maxDisruptions` nodes draining at once, one new decision per pass.
  */
-import type { CloudProvider } from '../cloud/provider.js';
-import type { UnavailableOfferings } from '../cloud/unavailable-offerings.js';
-import { KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
+import { KubeApiError, type KubeObject } from '../kube/client.js';
 import { updateWithRetry } from '../kube/patch.js';
 import { Refs } from '../kube/refs.js';
-import type { Clock } from '../model/clock.js';
 import { planDisruption } from '../disruption/planner.js';
 import type { DisruptionDecision } from '../disruption/types.js';
 import { isConditionTrue } from '../model/node-claim.js';
 import { claimName, nodeClaimObject } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
-import type { ControllerEvents } from './events.js';
 import type { Loop } from './loop.js';
-import type { ControllerMetrics } from './metrics.js';
 import { DISRUPTED_TAINT, doNotDisrupt, pdbFromObject } from './objects.js';
 import { nodeSnapshot, predictedWorkloads } from './snapshot.js';
+import type { NodeLoopDependencies } from './loop-dependencies.js';
 
-export interface DisruptionLoopOptions {
-  client: KubeClient;
-  state: ClusterState;
-  cloud: CloudProvider;
-  clock: Clock;
-  unavailable: UnavailableOfferings;
-  controllerMetrics: ControllerMetrics;
-  events: ControllerEvents;
-  intervalMs?: number;
+export interface DisruptionLoopOptions extends NodeLoopDependencies {
   /** Default 15 s (Karpenter's consolidation validation period). */
   validationMs?: number;
   /** A drain not finished after this is abandoned and the node uncordoned (default 10 min). */

@@ -14,28 +14,17 @@
 import { isInsufficientCapacityError, isInvalidNodeClaimError, isNodeClaimNotFoundError } from '../cloud/errors.js';
 import type { CloudProvider } from '../cloud/provider.js';
 import type { UnavailableOfferings } from '../cloud/unavailable-offerings.js';
-import type { KubeClient, KubeObject } from '../kube/client.js';
+import type { KubeObject } from '../kube/client.js';
 import { patchStatus, updateWithRetry } from '../kube/patch.js';
 import { Refs } from '../kube/refs.js';
-import type { Clock } from '../model/clock.js';
 import { isConditionTrue, withCondition, type NodeClaim, type NodeClaimCondition } from '../model/node-claim.js';
 import { TERMINATION_FINALIZER } from './claims.js';
-import type { ClusterState } from './cluster-state.js';
-import type { ControllerEvents } from './events.js';
 import { runLimited } from './forecaster.js';
 import type { Loop } from './loop.js';
-import type { ControllerMetrics } from './metrics.js';
 import { isNodeReady, nodeClaimStatusObject } from './objects.js';
+import type { NodeLoopDependencies } from './loop-dependencies.js';
 
-export interface LifecycleOptions {
-  client: KubeClient;
-  state: ClusterState;
-  cloud: CloudProvider;
-  clock: Clock;
-  unavailable: UnavailableOfferings;
-  controllerMetrics: ControllerMetrics;
-  events: ControllerEvents;
-  intervalMs?: number;
+export interface LifecycleOptions extends NodeLoopDependencies {
   /** Default 15 minutes. */
   registrationTimeoutMs?: number;
   /** Launches in flight at once (default 10). */

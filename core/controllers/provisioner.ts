@@ -10,12 +10,9 @@
  *   could not sell are excluded; at most `maxLaunchesPerPass` claims per pass.
  * - An invalid NodePool gets `Ready=False` with the reasons and a Warning Event, never a crash.
  */
-import type { CloudProvider } from '../cloud/provider.js';
-import type { UnavailableOfferings } from '../cloud/unavailable-offerings.js';
-import type { KubeClient, KubeObject } from '../kube/client.js';
+import type { KubeObject } from '../kube/client.js';
 import { patchStatus } from '../kube/patch.js';
 import { Refs } from '../kube/refs.js';
-import type { Clock } from '../model/clock.js';
 import type { InstanceType } from '../model/instance-type.js';
 import type { NodePool } from '../model/node-pool.js';
 import { podKey } from '../model/pod.js';
@@ -24,20 +21,11 @@ import { solve } from '../scheduling/solver.js';
 import type { PlannedNodeClaim } from '../scheduling/types.js';
 import { claimName, nodeClaimObject } from './claims.js';
 import type { ClusterState, InvalidNodePool } from './cluster-state.js';
-import type { ControllerEvents } from './events.js';
 import type { Loop } from './loop.js';
-import type { ControllerMetrics } from './metrics.js';
 import { nodeSnapshot, predictedWorkloads } from './snapshot.js';
+import type { NodeLoopDependencies } from './loop-dependencies.js';
 
-export interface ProvisionerOptions {
-  client: KubeClient;
-  state: ClusterState;
-  cloud: CloudProvider;
-  clock: Clock;
-  unavailable: UnavailableOfferings;
-  controllerMetrics: ControllerMetrics;
-  events: ControllerEvents;
-  intervalMs?: number;
+export interface ProvisionerOptions extends NodeLoopDependencies {
   /**
    * Pending pods are batched as Karpenter does: a pass waits while the newest pending pod is
    * younger than `batchIdleMs`, unless the oldest has waited `batchMaxMs` (defaults 3 s and 15 s).
