@@ -191,6 +191,21 @@ function isNonNegativeFinite(value: unknown, max = MAX_DEMAND_RPS): value is num
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= max;
 }
 
+/**
+ * Parses text that must hold one JSON object: the object, or why it is not one. Shared by the
+ * parsers of smartscale's JSON contracts so they reject bad documents in the same words.
+ */
+export function readJsonObject(raw: string): { object: Record<string, unknown> } | { error: string } {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return { error: 'not valid JSON' };
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return { error: 'expected a JSON object' };
+  return { object: data as Record<string, unknown> };
+}
+
 /** Reads and validates a forecast annotation. Returns `value: undefined` and the reason when unusable. */
 export function parseForecastAnnotation(raw: string | undefined): Parsed<ForecastAnnotation | undefined> {
   const key = Annotations.forecast;
@@ -198,14 +213,9 @@ export function parseForecastAnnotation(raw: string | undefined): Parsed<Forecas
   const fail = (why: string): Parsed<undefined> => ({ value: undefined, warnings: [`${key} ignored: ${why}`] });
   if (typeof raw !== 'string') return fail('not a string');
   if (raw.length > FORECAST_ANNOTATION_MAX_BYTES) return fail(`longer than ${FORECAST_ANNOTATION_MAX_BYTES} bytes`);
-  let data: unknown;
-  try {
-    data = JSON.parse(raw);
-  } catch {
-    return fail('not valid JSON');
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return fail('expected a JSON object');
-  const f = data as Record<string, unknown>;
+  const read = readJsonObject(raw);
+  if ('error' in read) return fail(read.error);
+  const f = read.object;
   if (f.v !== 1) return fail(`unsupported format version ${JSON.stringify(f.v)}`);
   if (!isNonNegativeFinite(f.generatedAt, 1e11)) return fail('generatedAt must be unix seconds');
   if (!isNonNegativeFinite(f.stepSeconds, 86_400) || f.stepSeconds < 1) return fail('stepSeconds must be from 1 to 86400');

@@ -15,7 +15,7 @@
  * `lagSteps` the delay in steps; `fit` the share of the edge's variance explained (0..1);
  * `explained[].share` the share of a callee's demand its callers carry (0..1). Pure parser below.
  */
-import { truncate, type Parsed } from './annotations.js';
+import { readJsonObject, truncate, type Parsed } from './annotations.js';
 
 export const SERVICE_GRAPH_CONFIGMAP = 'smartscale-graph';
 export const SERVICE_GRAPH_KEY = 'graph.json';
@@ -48,14 +48,9 @@ function finiteIn(v: unknown, min: number, max: number): v is number {
 export function parseServiceGraph(raw: string | undefined): Parsed<ServiceGraphDocument | undefined> {
   if (raw === undefined) return { value: undefined, warnings: [] };
   const fail = (why: string): Parsed<undefined> => ({ value: undefined, warnings: [`${SERVICE_GRAPH_CONFIGMAP}/${SERVICE_GRAPH_KEY} ignored: ${why}`] });
-  let data: unknown;
-  try {
-    data = JSON.parse(raw);
-  } catch {
-    return fail('not valid JSON');
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return fail('expected a JSON object');
-  const d = data as Record<string, unknown>;
+  const read = readJsonObject(raw);
+  if ('error' in read) return fail(read.error);
+  const d = read.object;
   if (d.v !== 1) return fail(`unsupported format version ${JSON.stringify(d.v)}`);
   if (!finiteIn(d.generatedAt, 0, 1e11)) return fail('generatedAt must be unix seconds');
   if (!finiteIn(d.stepSeconds, 1, 86_400)) return fail('stepSeconds must be from 1 to 86400');
