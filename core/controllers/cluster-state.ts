@@ -34,6 +34,16 @@ export interface ClusterStateOptions {
   /** Informer backoff (tests shorten it). */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Informer staleness watchdog (default 5 minutes; core/kube/informer.ts). */
+  staleAfterMs?: number;
+}
+
+export interface InformerHealth {
+  resource: string;
+  stale: boolean;
+  lastEventAt: number;
+  watchdogRestarts: number;
+  relists: number;
 }
 
 export class ClusterState {
@@ -44,7 +54,7 @@ export class ClusterState {
   readonly nodePools: Informer<KubeObject>;
   readonly pdbs: Informer<KubeObject>;
   readonly configMaps: Informer<KubeObject>;
-  private readonly all: Informer<KubeObject>[];
+  private readonly all = new Map<string, Informer<KubeObject>>();
   /** Node name → clock ms of the last bind/unbind/delete of a pod on it. */
   private readonly podChangeAt = new Map<string, number>();
   private readonly emptySinceAt = new Map<string, number>();
@@ -53,14 +63,18 @@ export class ClusterState {
 
   constructor(private readonly options: ClusterStateOptions) {
     this.namespace = options.namespace ?? SMARTSCALE_NAMESPACE;
-    const make = (res: (typeof Refs)[keyof typeof Refs], name: string, namespace?: string) =>
-      new Informer<KubeObject>(options.client, res, {
+    const make = (res: (typeof Refs)[keyof typeof Refs], name: string, namespace?: string) => {
+      const informer = new Informer<KubeObject>(options.client, res, {
         clock: options.clock,
         namespace,
         initialBackoffMs: options.initialBackoffMs,
         maxBackoffMs: options.maxBackoffMs,
+        staleAfterMs: options.staleAfterMs,
         onError: (e) => options.onError?.(`informer/${name}`, e),
       });
+      this.all.set(name, informer);
+      return informer;
+    };
     this.deployments = make(Refs.deployments, 'deployments');
     this.pods = make(Refs.pods, 'pods');
     this.nodes = make(Refs.nodes, 'nodes');
@@ -68,7 +82,6 @@ export class ClusterState {
     this.nodePools = make(Refs.nodePools, 'nodepools');
     this.pdbs = make(Refs.pdbs, 'poddisruptionbudgets');
     this.configMaps = make(Refs.configMaps, 'configmaps', this.namespace);
-    this.all = [this.deployments, this.pods, this.nodes, this.nodeClaims, this.nodePools, this.pdbs, this.configMaps];
     const podChanged = (p: KubeObject) => {
       if (p.spec?.nodeName) this.podChangeAt.set(p.spec.nodeName, options.clock.now());
     };
@@ -99,15 +112,25 @@ export class ClusterState {
 
   /** Resolves once every informer has its first list. */
   async start(): Promise<void> {
-    await Promise.all(this.all.map((i) => i.start()));
+    await Promise.all([...this.all.values()].map((i) => i.start()));
   }
 
   stop(): void {
-    for (const i of this.all) i.stop();
+    for (const i of this.all.values()) i.stop();
   }
 
   synced(): boolean {
-    return this.all.every((i) => i.hasSynced());
+    return [...this.all.values()].every((i) => i.hasSynced());
+  }
+
+  /** Per informer: stale or not, last sign of life, watchdog restarts, relists (metrics, readiness). */
+  informerHealth(): InformerHealth[] {
+    return [...this.all].map(([resource, i]) => ({ resource, stale: i.stale(), lastEventAt: i.lastEventAt(), watchdogRestarts: i.watchdogRestarts, relists: i.relists }));
+  }
+
+  /** Resources whose cache has heard nothing from the API server for the staleness period. */
+  staleInformers(): string[] {
+    return this.informerHealth().filter((h) => h.stale).map((h) => h.resource);
   }
 
   config(): FullConfig {

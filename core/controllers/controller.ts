@@ -60,6 +60,8 @@ export interface ControllerOptions {
   registrationTimeoutMs?: number;
   unavailableTtlMs?: number;
   informerBackoffMs?: { initial: number; max: number };
+  /** Informer staleness watchdog: a watch silent this long is replaced (default 5 min). */
+  informerStaleAfterMs?: number;
   loopBackoffMs?: { initial: number; max: number };
 }
 
@@ -104,7 +106,9 @@ export async function startController(options: ControllerOptions): Promise<Runni
     onError: onApiError,
     initialBackoffMs: options.informerBackoffMs?.initial,
     maxBackoffMs: options.informerBackoffMs?.max,
+    staleAfterMs: options.informerStaleAfterMs,
   });
+  metrics.collectOnRender(() => metrics.informers(state.informerHealth()));
   const unavailable = new UnavailableOfferings(clock, { ttlMs: options.unavailableTtlMs });
   let runner!: LoopRunner;
   const elector = new LeaderElector({

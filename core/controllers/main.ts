@@ -125,8 +125,9 @@ async function main(argv: string[]): Promise<void> {
     } else if (path === '/healthz') {
       res.writeHead(200).end('ok');
     } else if (path === '/readyz') {
-      const ready = !stopping && controller.state.synced();
-      res.writeHead(ready ? 200 : 503).end(ready ? 'ready' : 'not ready');
+      const stale = controller.state.staleInformers();
+      const ready = !stopping && controller.state.synced() && stale.length === 0;
+      res.writeHead(ready ? 200 : 503).end(ready ? 'ready' : stale.length > 0 ? `not ready: stale cache (${stale.join(', ')})` : 'not ready');
     } else res.writeHead(404).end('not found');
   });
   await new Promise<void>((resolve) => server.listen(config.metricsPort, config.metricsHost, resolve));

@@ -51,6 +51,9 @@ export class ControllerMetrics {
   readonly loopSeconds = new Family('smartscale_loop_last_duration_seconds', 'gauge', 'Duration of the last reconcile pass per loop.');
   readonly leader = new Family('smartscale_leader', 'gauge', '1 when this replica holds the leader lease.');
   readonly apiErrors = new Family('smartscale_api_errors_total', 'counter', 'Kubernetes API failures the controller recovered from, by where.');
+  readonly informerStale = new Family('smartscale_informer_stale', 'gauge', '1 while an informer has heard nothing from the API server (no list, event or bookmark) for its staleness period.');
+  readonly informerWatchRestarts = new Family('smartscale_informer_watch_restarts_total', 'counter', 'Watches the staleness watchdog abandoned as hung, per informer.');
+  private readonly collectors: Array<() => void> = [];
 
   private readonly families = [
     this.forecastRelMae,
@@ -64,7 +67,21 @@ export class ControllerMetrics {
     this.loopSeconds,
     this.leader,
     this.apiErrors,
+    this.informerStale,
+    this.informerWatchRestarts,
   ];
+
+  /** Runs `collect` before every render (for values read from elsewhere, e.g. the informers). */
+  collectOnRender(collect: () => void): void {
+    this.collectors.push(collect);
+  }
+
+  informers(health: ReadonlyArray<{ resource: string; stale: boolean; watchdogRestarts: number }>): void {
+    for (const h of health) {
+      this.informerStale.set({ resource: h.resource }, h.stale ? 1 : 0);
+      this.informerWatchRestarts.set({ resource: h.resource }, h.watchdogRestarts);
+    }
+  }
 
   loopRun(loop: string, seconds: number, ok: boolean): void {
     this.loopRuns.add({ loop, result: ok ? 'success' : 'error' });
@@ -82,6 +99,7 @@ export class ControllerMetrics {
   }
 
   render(): string {
+    for (const collect of this.collectors) collect();
     return `${this.families.map((f) => f.render()).join('\n')}\n`;
   }
 }

@@ -7,6 +7,12 @@
  *   exponential backoff (capped, reset by the next success).
  * - On 410 Gone (the version is too old for the server) it lists again and reports the difference
  *   as add/update/delete events, so handlers never miss a change.
+ * - Staleness watchdog: a watch can hang silently (the TCP connection stays open, nothing arrives,
+ *   nothing closes it — a dead peer behind a NAT or load balancer). The informer asks for
+ *   bookmarks, so even an idle resource hears from the server now and then; after `staleAfterMs`
+ *   without any sign of life (a list, any watch event, bookmarks included) it abandons the watch,
+ *   reports a StaleWatchError through `onError`, and lists again (changes made during the hang
+ *   arrive as events). Until a list or an event succeeds, `stale()` is true (readiness reports it).
  *
  * Handlers run synchronously, in event order, after the cache has been updated.
  */
@@ -26,6 +32,25 @@ export interface InformerOptions extends ListOptions {
   maxBackoffMs?: number;
   /** Called with every failure the informer recovers from (for logs and metrics). */
   onError?: (error: unknown) => void;
+  /**
+   * A watch silent for this long (clock ms; no event, no bookmark) is presumed hung: abandoned and
+   * replaced by a relist and a new watch. Default 5 minutes; 0 turns the watchdog off.
+   */
+  staleAfterMs?: number;
+}
+
+export const DEFAULT_STALE_AFTER_MS = 5 * 60_000;
+
+/** Reported through `onError` when the watchdog abandons a silent watch. */
+export class StaleWatchError extends Error {
+  constructor(readonly resource: string, readonly silentForMs: number) {
+    super(`watch of ${resource} silent for ${Math.round(silentForMs / 1000)} s; abandoning it and listing again`);
+    this.name = 'StaleWatchError';
+  }
+}
+
+function resourceName(r: ResourceRef): string {
+  return r.group ? `${r.plural}.${r.group}` : r.plural;
 }
 
 export function objectKey(o: KubeObject): string {
@@ -41,8 +66,16 @@ export class Informer<T extends KubeObject = KubeObject> {
   private synced = false;
   private backoffMs: number;
   private syncWaiters: Array<() => void> = [];
+  /** Clock ms of the last sign of life from the server: a successful list or any watch event. */
+  private lastEventAtMs: number;
+  /** Identifies the current watch; callbacks of an abandoned one are ignored. */
+  private watchToken = 0;
+  /** Identifies the current run (start..stop), so a restarted informer has one watchdog. */
+  private runToken = 0;
   /** Counts relists (initial list included), for tests and metrics. */
   relists = 0;
+  /** Watches the watchdog abandoned because they went silent. */
+  watchdogRestarts = 0;
 
   constructor(
     private readonly client: KubeClient,
@@ -50,6 +83,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     private readonly options: InformerOptions,
   ) {
     this.backoffMs = options.initialBackoffMs ?? 200;
+    this.lastEventAtMs = options.clock.now();
   }
 
   on(handlers: InformerHandlers<T>): this {
@@ -61,15 +95,34 @@ export class Informer<T extends KubeObject = KubeObject> {
   start(): Promise<void> {
     if (!this.running) {
       this.running = true;
+      this.lastEventAtMs = this.options.clock.now();
+      const run = ++this.runToken;
       void this.relist();
+      void this.watchdog(run);
     }
     return this.waitForSync();
   }
 
   stop(): void {
     this.running = false;
+    this.watchToken++;
     this.watchHandle?.stop();
     this.watchHandle = undefined;
+  }
+
+  /** Clock ms of the last successful list or watch event (bookmarks included). */
+  lastEventAt(): number {
+    return this.lastEventAtMs;
+  }
+
+  /** True while nothing has come from the server for longer than `staleAfterMs` (the cache may be behind). */
+  stale(): boolean {
+    const limit = this.staleAfterMs();
+    return this.running && limit > 0 && this.options.clock.now() - this.lastEventAtMs >= limit;
+  }
+
+  private staleAfterMs(): number {
+    return this.options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   }
 
   hasSynced(): boolean {
@@ -115,6 +168,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         });
         if (!this.running) return;
         this.relists++;
+        this.lastEventAtMs = this.options.clock.now();
         this.replace(items);
         this.resourceVersion = resourceVersion;
         this.backoffMs = this.options.initialBackoffMs ?? 200;
@@ -156,9 +210,38 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.backoffMs = Math.min(this.backoffMs * 2, this.options.maxBackoffMs ?? 30_000);
   }
 
+  /**
+   * Wakes when the last sign of life is `staleAfterMs` old. A watch open and silent that long is
+   * abandoned for a relist; while a list is failing (no watch open) the relist's own backoff is
+   * already at work, so the watchdog only waits.
+   */
+  private async watchdog(run: number): Promise<void> {
+    const limit = this.staleAfterMs();
+    if (limit <= 0) return;
+    const { clock } = this.options;
+    while (this.running && run === this.runToken) {
+      const silentFor = clock.now() - this.lastEventAtMs;
+      if (silentFor < limit) {
+        await clock.sleep(limit - silentFor);
+        continue;
+      }
+      const hung = this.watchHandle;
+      if (hung) {
+        this.watchToken++;
+        this.watchHandle = undefined;
+        hung.stop();
+        this.watchdogRestarts++;
+        this.options.onError?.(new StaleWatchError(resourceName(this.resource), silentFor));
+        void this.relist();
+      }
+      await clock.sleep(limit);
+    }
+  }
+
   private startWatch(): void {
     if (!this.running) return;
     let gone = false;
+    const token = ++this.watchToken;
     this.watchHandle = this.client.watch<T>(
       this.resource,
       {
@@ -169,12 +252,15 @@ export class Informer<T extends KubeObject = KubeObject> {
         allowWatchBookmarks: true,
       },
       (event) => {
+        if (token !== this.watchToken) return;
+        this.lastEventAtMs = this.options.clock.now();
         if (this.handleEvent(event) === 'gone') {
           gone = true;
           this.watchHandle?.stop();
         }
       },
       (error) => {
+        if (token !== this.watchToken) return;
         this.watchHandle = undefined;
         if (!this.running) return;
         if (gone || (error instanceof KubeApiError && error.code === 410)) {

@@ -2,7 +2,9 @@
  * A KubeClient that injects the faults the controller must survive, around a real one:
  * - `refuseUntil`: every call fails as a refused connection (code 0) until that clock time;
  * - `conflictOnFirstUpdate`: the first replace of every object answers 409 Conflict;
- * - `closeWatches()`: every open watch ends mid-stream (as a load balancer cutting it would).
+ * - `closeWatches()`: every open watch ends mid-stream (as a load balancer cutting it would);
+ * - `hangWatches()`: every open watch goes silent and stays open (a dead peer whose TCP connection
+ *   nobody closes): no event, no bookmark, no end. Watches opened afterwards work.
  */
 import { KubeApiError, type KubeClient, type KubeObject, type ListOptions, type PatchKind, type ResourceRef, type WatchEvent, type WatchHandle, type WatchOptions } from '../../../core/kube/client.js';
 import type { Clock } from '../../../core/model/clock.js';
@@ -13,8 +15,9 @@ export class FaultyClient implements KubeClient {
   refused = 0;
   conflicts = 0;
   watchesClosed = 0;
+  watchesHung = 0;
   private readonly updated = new Set<string>();
-  private readonly watches = new Set<{ handle: WatchHandle; done: (e?: Error) => void }>();
+  private readonly watches = new Set<{ handle: WatchHandle; done: (e?: Error) => void; hung?: boolean }>();
 
   constructor(private readonly inner: KubeClient, private readonly clock: Clock) {}
 
@@ -32,6 +35,18 @@ export class FaultyClient implements KubeClient {
       this.watchesClosed++;
       w.done(new Error('watch stream closed by the server'));
     }
+  }
+
+  hangWatches(): void {
+    for (const w of this.watches) {
+      if (!w.hung) this.watchesHung++;
+      w.hung = true;
+    }
+  }
+
+  /** Watches open now (hung ones included): a watch the caller abandoned must not stay open. */
+  openWatches(): number {
+    return this.watches.size;
   }
 
   async get<T extends KubeObject>(res: ResourceRef, name: string, namespace?: string) {
@@ -77,6 +92,7 @@ export class FaultyClient implements KubeClient {
     let finished = false;
     const entry = {
       handle: undefined as unknown as WatchHandle,
+      hung: false,
       done: (e?: Error) => {
         if (finished) return;
         finished = true;
@@ -84,7 +100,7 @@ export class FaultyClient implements KubeClient {
         onDone(e);
       },
     };
-    entry.handle = this.inner.watch<T>(res, options, (e) => !finished && onEvent(e), (e) => entry.done(e));
+    entry.handle = this.inner.watch<T>(res, options, (e) => !finished && !entry.hung && onEvent(e), (e) => !entry.hung && entry.done(e));
     this.watches.add(entry);
     return {
       stop: () => {
