@@ -4,6 +4,11 @@
  * (instant, with client tokens and injectable capacity errors), DescribeInstances and
  * TerminateInstances for the provider to create, find, list and delete instances for real.
  * Every describe pages at `pageSize` so pagination is always exercised.
+ *
+ * Instance lifecycle as EC2 reports it: `pending` until `bootMs` of the clock has passed since the
+ * launch, then `running`; TerminateInstances moves it to `shutting-down` and, `shutdownMs` later,
+ * `terminated` (terminated instances stay visible to DescribeInstances, as in EC2 for about an hour).
+ * Pass a clock to tie these to a sandbox's time; without one the time is fixed (`now`).
  */
 import {
   CreateFleetCommand,
@@ -19,6 +24,7 @@ import {
   EC2Client,
   TerminateInstancesCommand,
   type _InstanceType,
+  type CreateLaunchTemplateCommandInput,
   type CreateFleetCommandInput,
   type CreateFleetError,
   type CreateFleetInstance,
@@ -32,6 +38,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import type { Clock } from '../../../../core/model/clock.js';
 
 /** An SDK-shaped service error (`name` is the AWS error code). */
 export function awsError(code: string, status = 400, message = code): Error {
@@ -97,7 +104,19 @@ export class InMemoryEc2 {
     { ImageId: 'ami-0a1', Architecture: 'x86_64', CreationDate: '2026-03-01T00:00:00.000Z', State: 'available', Name: 'al2023-x86', Tags: [{ Key: 'smartscale.io/discovery', Value: 'demo' }] },
     { ImageId: 'ami-0b1', Architecture: 'arm64', CreationDate: '2026-02-01T00:00:00.000Z', State: 'available', Name: 'al2023-arm', Tags: [{ Key: 'smartscale.io/discovery', Value: 'demo' }] },
   ];
-  readonly launchTemplates = new Map<string, { id: string; data: unknown; tags: Tag[] }>();
+  readonly launchTemplates = new Map<string, { id: string; data: CreateLaunchTemplateCommandInput['LaunchTemplateData']; tags: Tag[] }>();
+  /** The launch template each instance was launched from (what its user data came from). */
+  readonly templateOf = new Map<string, string>();
+  /** Launch to `running`, clock ms; default never (instances stay `pending`). */
+  bootMs = Infinity;
+  /** TerminateInstances to `terminated`, clock ms. */
+  shutdownMs = 0;
+  /**
+   * Runs after CreateFleet launched, before it answers: a test can make the answer never arrive
+   * (the caller "dies" with the instance already running, as after a crash or a lost response).
+   */
+  afterLaunch?: (output: { Instances: CreateFleetInstance[]; Errors: CreateFleetError[] }) => Promise<void>;
+  private readonly terminatedAt = new Map<string, number>();
   readonly instances = new Map<string, Instance>();
   /** Offerings (`type/zone/capacity-type`) CreateFleet reports as InsufficientInstanceCapacity. */
   readonly insufficient = new Set<string>();
@@ -111,9 +130,9 @@ export class InMemoryEc2 {
   hideNewInstances = false;
   private readonly hidden = new Set<string>();
   private nextId = 1;
-  now = Date.parse('2026-06-01T00:00:00Z');
+  private fixedNow = Date.parse('2026-06-01T00:00:00Z');
 
-  constructor() {
+  constructor(private readonly clock?: Pick<Clock, 'now'>) {
     this.mock = mockClient(this.client);
     const on = (command: any, name: string, handler: Handler) =>
       this.mock.on(command).callsFake(async (input: unknown) => {
@@ -145,16 +164,49 @@ export class InMemoryEc2 {
       this.launchTemplates.set(input.LaunchTemplateName, { id, data: input.LaunchTemplateData, tags: input.TagSpecifications?.[0]?.Tags ?? [] });
       return { LaunchTemplate: { LaunchTemplateName: input.LaunchTemplateName, LaunchTemplateId: id } };
     });
-    on(CreateFleetCommand, 'CreateFleet', (input) => this.createFleet(input));
+    on(CreateFleetCommand, 'CreateFleet', async (input) => {
+      const output = this.createFleet(input);
+      if (this.afterLaunch && (output.Instances ?? []).length > 0) await this.afterLaunch({ Instances: output.Instances ?? [], Errors: output.Errors ?? [] });
+      return output;
+    });
     on(DescribeInstancesCommand, 'DescribeInstances', (input) => this.describeInstances(input));
     on(TerminateInstancesCommand, 'TerminateInstances', (input) => {
-      const id: string = input.InstanceIds[0];
-      const instance = this.instances.get(id);
-      if (!instance) throw awsError('InvalidInstanceID.NotFound');
-      const previous = instance.State!.Name!;
-      instance.State = { Name: 'terminated', Code: 48 };
-      return { TerminatingInstances: [{ InstanceId: id, PreviousState: { Name: previous }, CurrentState: { Name: 'shutting-down' } }] };
+      const ids: string[] = input.InstanceIds ?? [];
+      // EC2 rejects the whole call when any ID is unknown.
+      for (const id of ids) if (!this.instances.has(id)) throw awsError('InvalidInstanceID.NotFound', 400, `The instance ID '${id}' does not exist`);
+      this.advance();
+      return {
+        TerminatingInstances: ids.map((id) => {
+          const instance = this.instances.get(id)!;
+          const previous = instance.State!.Name!;
+          if (previous !== 'terminated' && previous !== 'shutting-down') {
+            instance.State = { Name: 'shutting-down', Code: 32 };
+            this.terminatedAt.set(id, this.now);
+          }
+          this.advance();
+          return { InstanceId: id, PreviousState: { Name: previous }, CurrentState: { Name: instance.State!.Name } };
+        }),
+      };
     });
+  }
+
+  get now(): number {
+    return this.clock ? this.clock.now() : this.fixedNow;
+  }
+
+  set now(ms: number) {
+    this.fixedNow = ms;
+  }
+
+  /** Moves instances along their lifecycle to the current time (every call does this first). */
+  advance(): void {
+    const now = this.now;
+    for (const instance of this.instances.values()) {
+      const id = instance.InstanceId!;
+      if (instance.State?.Name === 'pending' && now - new Date(instance.LaunchTime!).getTime() >= this.bootMs) instance.State = { Name: 'running', Code: 16 };
+      const since = this.terminatedAt.get(id);
+      if (instance.State?.Name === 'shutting-down' && since !== undefined && now - since >= this.shutdownMs) instance.State = { Name: 'terminated', Code: 48 };
+    }
   }
 
   fail(command: string, ...errors: unknown[]): void {
@@ -181,7 +233,7 @@ export class InMemoryEc2 {
     return { [key]: all.slice(start, end), NextToken: end < all.length ? String(end) : undefined };
   }
 
-  private createFleet(input: CreateFleetCommandInput): unknown {
+  private createFleet(input: CreateFleetCommandInput): { FleetId?: string; Instances?: CreateFleetInstance[]; Errors?: CreateFleetError[] } {
     const canned = this.fleetResponses.shift();
     if (canned) return canned;
     const request = JSON.stringify({ ...input, ClientToken: undefined });
@@ -203,11 +255,21 @@ export class InMemoryEc2 {
       for (const o of config.Overrides ?? []) {
         const key = `${o.InstanceType}/${o.AvailabilityZone}/${capacityType}`;
         if (this.insufficient.has(key)) {
-          errors.push({ ErrorCode: 'InsufficientInstanceCapacity', ErrorMessage: `no capacity for ${key}`, Lifecycle: capacityType as 'spot', LaunchTemplateAndOverrides: { Overrides: { ...o } } });
+          errors.push({
+            ErrorCode: 'InsufficientInstanceCapacity',
+            ErrorMessage: `We currently do not have sufficient ${o.InstanceType} capacity in the Availability Zone you requested (${o.AvailabilityZone}).`,
+            Lifecycle: capacityType as 'spot',
+            LaunchTemplateAndOverrides: { LaunchTemplateSpecification: { ...config.LaunchTemplateSpecification }, Overrides: { ...o } },
+          });
           continue;
         }
-        const id = `i-${(this.nextId++).toString(16).padStart(17, '0')}`;
+        const serial = this.nextId++;
+        const id = `i-${serial.toString(16).padStart(17, '0')}`;
+        const ip = `10.0.${(serial >> 8) & 255}.${serial & 255}`;
+        this.templateOf.set(id, name);
         this.instances.set(id, {
+          PrivateIpAddress: ip,
+          PrivateDnsName: `ip-${ip.replace(/\./g, '-')}.ec2.internal`,
           InstanceId: id,
           InstanceType: o.InstanceType,
           Placement: { AvailabilityZone: o.AvailabilityZone },
@@ -218,7 +280,12 @@ export class InMemoryEc2 {
           Tags: tags.map((t) => ({ ...t })),
         });
         if (this.hideNewInstances) this.hidden.add(id);
-        instances.push({ InstanceIds: [id], InstanceType: o.InstanceType, Lifecycle: capacityType as 'spot', LaunchTemplateAndOverrides: { Overrides: { ...o } } });
+        instances.push({
+          InstanceIds: [id],
+          InstanceType: o.InstanceType,
+          Lifecycle: capacityType as 'spot',
+          LaunchTemplateAndOverrides: { LaunchTemplateSpecification: { ...config.LaunchTemplateSpecification }, Overrides: { ...o } },
+        });
         break outer;
       }
     }
@@ -228,6 +295,9 @@ export class InMemoryEc2 {
   }
 
   private describeInstances(input: { InstanceIds?: string[]; Filters?: Filter[]; NextToken?: string; MaxResults?: number }): unknown {
+    this.advance();
+    if (input.InstanceIds && input.MaxResults !== undefined) throw awsError('InvalidParameterCombination', 400, 'The parameter instancesSet cannot be used with the parameter maxResults');
+    if (input.MaxResults !== undefined && (input.MaxResults < 5 || input.MaxResults > 1000)) throw awsError('InvalidParameterValue', 400, `Value ( ${input.MaxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
     let found = [...this.instances.values()].filter((i) => !this.hidden.has(i.InstanceId!));
     if (input.InstanceIds) {
       for (const id of input.InstanceIds) {
@@ -283,5 +353,5 @@ function imageField(i: Image, name: string): string | undefined {
 }
 
 function instanceField(i: Instance, name: string): string | undefined {
-  return name === 'instance-state-name' ? i.State?.Name : name === 'instance-id' ? i.InstanceId : undefined;
+  return name === 'instance-state-name' ? i.State?.Name : name === 'instance-id' ? i.InstanceId : name === 'availability-zone' ? i.Placement?.AvailabilityZone : undefined;
 }
