@@ -1,6 +1,9 @@
 /**
  * The webhook server's settings, read from the environment of its pod (manifests/webhook/deployment.yaml).
  * Every value is validated; a bad one stops the server at start with a message naming it.
+ *
+ * `policy` here is the fallback: the ConfigMap `smartscale-config` (`mode`, `webhook.*`), watched
+ * unless SMARTSCALE_WATCH_CONFIG=false, overrides it key by key (webhook/policy.ts).
  */
 import { isMode, REPLICA_CEILING } from '../core/model/annotations.js';
 import type { ClusterPolicy } from './admission/handle.js';
@@ -22,6 +25,9 @@ export interface WebhookServerConfig {
   reloadIntervalMs: number;
   /** Watch HorizontalPodAutoscalers to leave the replicas they own alone (default true). */
   watchHpas: boolean;
+  /** Watch `smartscale-config` for the policy (default true); false: `policy` alone applies. */
+  watchConfig: boolean;
+  /** The policy where `smartscale-config` sets nothing valid. */
   policy: ClusterPolicy;
 }
 
@@ -76,6 +82,7 @@ export function readWebhookConfig(env: Env): WebhookServerConfig {
     namespace,
     webhookConfigurationName: env.SMARTSCALE_WEBHOOK_CONFIGURATION || undefined,
     watchHpas: flag(env, 'SMARTSCALE_WATCH_HPAS', true),
+    watchConfig: flag(env, 'SMARTSCALE_WATCH_CONFIG', true),
     reloadIntervalMs: integer(env, 'SMARTSCALE_CERT_RELOAD_SECONDS', 300, 5, 86_400) * 1000,
     policy: {
       clusterMode: mode,

@@ -1,6 +1,7 @@
 /**
  * The webhook's entry point in a pod: `node dist/webhook/server.js`. Reads the environment
- * (webhook/config.ts), listens on all interfaces over HTTPS, closes gracefully on SIGTERM.
+ * (webhook/config.ts), follows the policy in `smartscale-config` (webhook/policy.ts), listens on
+ * all interfaces over HTTPS, closes gracefully on SIGTERM.
  */
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -10,9 +11,12 @@ import { kubeCaBundlePublisher } from '../core/kube/webhook-configuration.js';
 import { kubeSecretsApi, SecretCertificateStore } from '../core/kube/secrets.js';
 import { systemClock } from '../core/model/clock.js';
 import { serviceDnsNames } from '../core/tls/index.js';
+import { ConfigWarnings, watchClusterConfig } from '../core/controllers/config-watch.js';
+import { KubeEventRecorder } from '../core/controllers/events.js';
 import { ConfigError, readWebhookConfig } from './config.js';
 import { startWebhook } from './serve.js';
 import { watchHpaOwnership } from './hpa-ownership.js';
+import { watchPolicy } from './policy.js';
 import { FileCertificateSource, StoreCertificateSource, type CertificateSource } from './tls.js';
 
 async function main(): Promise<void> {
@@ -28,10 +32,23 @@ async function main(): Promise<void> {
     }
     return kubeConfig;
   };
+  let kubeClient: HttpKubeClient | undefined;
+  const client = (): HttpKubeClient => (kubeClient ??= new HttpKubeClient(cluster()));
   // HPAs, from a local cache: the admission path never waits on the API server.
   const hpas = config.watchHpas
-    ? watchHpaOwnership(new HttpKubeClient(cluster()), systemClock, (err) => logger.warn({ err: (err as Error)?.message }, 'HPA watch failed; retrying'))
+    ? watchHpaOwnership(client(), systemClock, (err) => logger.warn({ err: (err as Error)?.message }, 'HPA watch failed; retrying'))
     : undefined;
+  // The policy from smartscale-config, watched; the environment's where it says nothing valid.
+  let configMaps: ReturnType<typeof watchClusterConfig> | undefined;
+  let policy = () => config.policy;
+  if (config.watchConfig) {
+    const watchError = (err: unknown) => logger.warn({ err: (err as Error)?.message }, 'smartscale-config watch failed; retrying');
+    configMaps = watchClusterConfig(client(), { clock: systemClock, namespace: config.namespace, onError: watchError });
+    const events = new KubeEventRecorder(client(), systemClock, (err) => logger.warn({ err: (err as Error)?.message }, 'event not recorded'));
+    const watched = watchPolicy({ configMaps, namespace: config.namespace, fallback: config.policy, warnings: new ConfigWarnings(events, config.namespace), logger });
+    void configMaps.start();
+    policy = () => watched.current();
+  }
   if (config.certDir) {
     source = new FileCertificateSource({ certFile: join(config.certDir, 'tls.crt'), keyFile: join(config.certDir, 'tls.key') });
   } else {
@@ -50,15 +67,18 @@ async function main(): Promise<void> {
     host: config.host,
     port: config.port,
     reloadIntervalMs: config.reloadIntervalMs,
-    policy: () => config.policy,
+    policy,
     ownership: hpas?.ownership,
-    // Not ready until the HPA cache is filled: before that, every Deployment would look HPA-free.
-    isReady: () => hpas?.hasSynced() ?? true,
+    // Not ready until the caches are filled: before that, every Deployment would look HPA-free
+    // and the environment's policy would stand in for the ConfigMap's.
+    isReady: () => (hpas?.hasSynced() ?? true) && (configMaps?.hasSynced() ?? true),
   });
-  logger.info({ host: config.host, port: running.address.port, mode: config.policy.clusterMode }, 'webhook listening');
+  logger.info({ host: config.host, port: running.address.port, watchConfig: config.watchConfig, fallbackMode: config.policy.clusterMode }, 'webhook listening');
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     hpas?.stop();
+    configMaps?.stop();
+    kubeClient?.close();
     running.close().then(
       () => process.exit(0),
       () => process.exit(1),

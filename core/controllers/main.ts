@@ -23,8 +23,10 @@ import { systemClock } from '../model/clock.js';
 import { serviceDnsNames } from '../tls/index.js';
 import { readWebhookConfig } from '../../webhook/config.js';
 import { HpaOwnershipIndex, type HpaLike } from '../../webhook/hpa-ownership.js';
+import { watchPolicy } from '../../webhook/policy.js';
 import { startWebhook, type RunningWebhook } from '../../webhook/serve.js';
 import { FileCertificateSource, StoreCertificateSource, type CertificateSource } from '../../webhook/tls.js';
+import { ConfigWarnings } from './config-watch.js';
 import { startController } from './controller.js';
 import { KubeEventRecorder } from './events.js';
 import { ProcessConfigError, readProcessConfig, USAGE, type ProcessConfig } from './process-config.js';
@@ -100,6 +102,10 @@ async function main(argv: string[]): Promise<void> {
       source = new StoreCertificateSource(new SecretCertificateStore(kubeSecretsApi(kc), wc.certSecret!.namespace, wc.certSecret!.name), { dnsNames: serviceDnsNames(wc.serviceName, wc.namespace), caCommonName: `${wc.serviceName}-ca` }, systemClock);
       if (wc.webhookConfigurationName) publishCa = kubeCaBundlePublisher(kc, wc.webhookConfigurationName).publish;
     }
+    const events = new KubeEventRecorder(client, systemClock, (e) => log.warn({ err: (e as Error).message }, 'event not recorded'));
+    // The mode is the controller's; the defaults follow smartscale-config (`webhook.*`) over the environment.
+    const { namespace } = controller.state;
+    const policy = watchPolicy({ configMaps: controller.state.configMaps, namespace, fallback: wc.policy, mode: () => controller.mode(), warnings: new ConfigWarnings(events, namespace), logger: log });
     webhook = await startWebhook({
       logger: log,
       source,
@@ -107,10 +113,9 @@ async function main(argv: string[]): Promise<void> {
       host: wc.host,
       port: wc.port,
       reloadIntervalMs: wc.reloadIntervalMs,
-      // The mode follows smartscale-config (watched by this replica's config loop).
-      policy: () => ({ ...wc.policy, clusterMode: controller.mode() }),
+      policy: () => policy.current(),
       ownership,
-      events: new KubeEventRecorder(client, systemClock, (e) => log.warn({ err: (e as Error).message }, 'event not recorded')),
+      events,
       isReady: () => (hpas?.hasSynced() ?? true) && controller.state.synced(),
     });
     log.info({ port: webhook.address.port }, 'webhook listening');

@@ -6,6 +6,8 @@ describe('readWebhookConfig', () => {
     const config = readWebhookConfig({ SMARTSCALE_WEBHOOK_CERT_DIR: '/certs' });
     expect(config).toMatchObject({ host: '0.0.0.0', port: 8443, certDir: '/certs', namespace: 'smartscale-system', serviceName: 'smartscale-webhook' });
     expect(config.policy.clusterMode).toBe('observe');
+    expect(config.watchConfig).toBe(true);
+    expect(readWebhookConfig({ SMARTSCALE_WEBHOOK_CERT_DIR: '/certs', SMARTSCALE_WATCH_CONFIG: 'false' }).watchConfig).toBe(false);
   });
 
   it('reads a self-managed Secret and the policy', () => {
@@ -24,6 +26,7 @@ describe('readWebhookConfig', () => {
     [{}, /SMARTSCALE_WEBHOOK_CERT_DIR/],
     [{ SMARTSCALE_WEBHOOK_CERT_DIR: '/c', SMARTSCALE_MODE: 'turbo' }, /SMARTSCALE_MODE/],
     [{ SMARTSCALE_WEBHOOK_CERT_DIR: '/c', SMARTSCALE_WEBHOOK_PORT: '70000' }, /SMARTSCALE_WEBHOOK_PORT/],
+    [{ SMARTSCALE_WEBHOOK_CERT_DIR: '/c', SMARTSCALE_WATCH_CONFIG: 'yes' }, /SMARTSCALE_WATCH_CONFIG/],
     [{ SMARTSCALE_WEBHOOK_CERT_DIR: '/c', SMARTSCALE_SCALE_DOWN_FRACTION: '2' }, /SCALE_DOWN_FRACTION/],
     [{ SMARTSCALE_WEBHOOK_CERT_DIR: '/c', SMARTSCALE_DEFAULT_MIN_REPLICAS: '9', SMARTSCALE_DEFAULT_MAX_REPLICAS: '3' }, /above/],
   ])('rejects bad settings %#', (env, message) => {

@@ -55,4 +55,14 @@ describe('webhook Deployment and RBAC', () => {
     const clusterRole = docs.find((d) => d.kind === 'ClusterRole')!;
     expect(clusterRole.rules.find((r: Doc) => r.resources.includes('mutatingwebhookconfigurations')).resourceNames).toEqual(['smartscale-webhook']);
   });
+
+  it('may read only the smartscale-config ConfigMap, which the server watches by default', () => {
+    const role = load('webhook/rbac.yaml').find((d) => d.kind === 'Role')!;
+    const rules = role.rules.filter((r: Doc) => r.resources.includes('configmaps'));
+    expect(rules).toEqual([expect.objectContaining({ resourceNames: ['smartscale-config'], verbs: ['get', 'list', 'watch'] })]);
+    expect(role.rules.some((r: Doc) => r.resources.includes('events') && r.verbs.includes('create'))).toBe(true);
+    const [deployment] = load('webhook/deployment.yaml');
+    const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env.map((e: Doc) => [e.name, e.value ?? 'smartscale-system']));
+    expect(readWebhookConfig(env).watchConfig).toBe(true);
+  });
 });

@@ -1,16 +1,22 @@
 /**
  * End to end against the sandbox API server: the real manifests (namespace, Service,
  * MutatingWebhookConfiguration with its CEL match condition), the webhook over TLS with its
- * certificate kept in a Secret and its CA written into the configuration through client-node, and
- * Deployments created through the API — opted in, not opted in, dryRun.
+ * certificate kept in a Secret and its CA written into the configuration through client-node, its
+ * policy watched from `smartscale-config` (edited with the real kubectl), and Deployments created
+ * through the API — opted in, not opted in, dryRun.
  */
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import { loadAll } from 'js-yaml';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigWarnings, watchClusterConfig } from '../../core/controllers/config-watch.js';
+import { KubeEventRecorder } from '../../core/controllers/events.js';
 import type { KubeObject, ResourceRef } from '../../core/kube/client.js';
+import type { Informer } from '../../core/kube/informer.js';
 import { kubeSecretsApi, SecretCertificateStore } from '../../core/kube/secrets.js';
 import { kubeCaBundlePublisher } from '../../core/kube/webhook-configuration.js';
 import { systemClock } from '../../core/model/clock.js';
@@ -18,7 +24,9 @@ import { SERVICE_ENDPOINT_ANNOTATION } from '../../core/sandbox/apiserver/admiss
 import { startSandbox, type Sandbox } from '../../core/sandbox/sandbox.js';
 import { inspectCertificate, isSignedBy, serviceDnsNames } from '../../core/tls/index.js';
 import { startWebhook, type RunningWebhook } from '../../webhook/serve.js';
+import { findKubectl } from '../e2e/support.js';
 import { HPA_RESOURCE, watchHpaOwnership, type HpaWatch } from '../../webhook/hpa-ownership.js';
+import { watchPolicy } from '../../webhook/policy.js';
 import { StoreCertificateSource } from '../../webhook/tls.js';
 import { deployment, forecast, optedIn, POLICY, projectRoot } from './builders.js';
 
@@ -28,12 +36,15 @@ const load = (path: string) => loadAll(readFileSync(join(manifests, path), 'utf8
 const NAMESPACES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
 const SERVICES: ResourceRef = { group: '', version: 'v1', plural: 'services', namespaced: true };
 const SECRETS: ResourceRef = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
+const EVENTS: ResourceRef = { group: '', version: 'v1', plural: 'events', namespaced: true };
 const CONFIGS: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations', namespaced: false };
 
 let sandbox: Sandbox;
 let webhook: RunningWebhook;
 let apps: AppsV1Api;
 let hpas: HpaWatch;
+let configMaps: Informer<KubeObject>;
+let dir: string;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ controlPlane: false });
@@ -44,6 +55,13 @@ beforeAll(async () => {
   const [config] = load('webhook/mutatingwebhookconfiguration.yaml');
   await sandbox.client.create(CONFIGS, config);
   hpas = watchHpaOwnership(sandbox.client, systemClock, () => undefined);
+  // No smartscale-config until the last tests: the fallback (optimize, POLICY's defaults) applies.
+  configMaps = watchClusterConfig(sandbox.client, { clock: systemClock });
+  const events = new KubeEventRecorder(sandbox.client, systemClock);
+  const policy = watchPolicy({ configMaps, namespace: 'smartscale-system', fallback: { ...POLICY, clusterMode: 'optimize' }, warnings: new ConfigWarnings(events, 'smartscale-system'), logger: pino({ level: 'silent' }) });
+  void configMaps.start();
+  dir = mkdtempSync(join(tmpdir(), 'smartscale-webhook-sandbox-'));
+  writeFileSync(join(dir, 'kubeconfig'), sandbox.kubeconfig);
   const store = new SecretCertificateStore(kubeSecretsApi(kc), 'smartscale-system', 'smartscale-webhook-tls');
   webhook = await startWebhook({
     logger: pino({ level: 'silent' }),
@@ -51,9 +69,9 @@ beforeAll(async () => {
     publishCa: kubeCaBundlePublisher(kc, 'smartscale-webhook').publish,
     host: '127.0.0.1',
     port: 0,
-    policy: () => ({ ...POLICY, clusterMode: 'optimize' }),
+    policy: () => policy.current(),
     ownership: hpas.ownership,
-    isReady: () => hpas.hasSynced(),
+    isReady: () => hpas.hasSynced() && configMaps.hasSynced(),
   });
   // The sandbox has no cluster network: the Service says where its endpoint is.
   const [service] = load('webhook/service.yaml');
@@ -63,6 +81,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   hpas?.stop();
+  configMaps?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
   await webhook?.close();
   await sandbox?.stop();
 });
@@ -142,5 +162,67 @@ describe('the webhook behind the sandbox API server', { timeout: 30_000 }, () =>
     expect(created.metadata?.annotations?.['smartscale.io/replicas-owner']).toBe('hpa');
     expect(created.metadata?.annotations?.['smartscale.io/target-replicas']).toBe('11');
     expect((await webhook.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+  });
+});
+
+const KUBECTL = findKubectl();
+
+function kubectl(...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(KUBECTL!, ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), '-n', 'smartscale-system', ...args], { env: { ...process.env, HOME: dir }, timeout: 30_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr}`)) : resolve(stdout),
+    );
+  });
+}
+
+/** Until the webhook's informer holds the ConfigMap as kubectl left it. */
+async function seen(key: string, value: string | undefined): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (configMaps.get('smartscale-config', 'smartscale-system')?.data?.[key] !== value && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  expect(configMaps.get('smartscale-config', 'smartscale-system')?.data?.[key]).toBe(value);
+}
+
+describe.skipIf(!KUBECTL)('the policy follows smartscale-config, edited with kubectl', { timeout: 60_000 }, () => {
+  const decision = (d: V1Deployment) => JSON.parse(d.metadata?.annotations?.['smartscale.io/decision'] ?? '{}');
+
+  it('observe mode from the ConfigMap: the next admission leaves replicas alone', async () => {
+    await kubectl('create', 'configmap', 'smartscale-config', '--from-literal=mode=observe');
+    await seen('mode', 'observe');
+    const created = await apps.createNamespacedDeployment({ namespace: 'shop', body: body('observed', fresh()) });
+    expect(created.spec?.replicas).toBe(5);
+    expect(decision(created)).toMatchObject({ action: 'observe', mode: 'observe', to: 11 });
+  });
+
+  it('optimize with a default maximum: the next admission scales up to it', async () => {
+    await kubectl('patch', 'configmap', 'smartscale-config', '--type=merge', '-p', JSON.stringify({ data: { mode: 'optimize', 'webhook.defaultMaxReplicas': '8' } }));
+    await seen('webhook.defaultMaxReplicas', '8');
+    const created = await apps.createNamespacedDeployment({ namespace: 'shop', body: body('capped', fresh()) });
+    expect(created.spec?.replicas).toBe(8);
+    expect(decision(created)).toMatchObject({ action: 'scale-up', mode: 'optimize', from: 5, to: 8 });
+  });
+
+  it('an invalid value is ignored: the fallback applies and an InvalidConfig Event says why', async () => {
+    await kubectl('patch', 'configmap', 'smartscale-config', '--type=merge', '-p', JSON.stringify({ data: { 'webhook.defaultMaxReplicas': 'lots' } }));
+    await seen('webhook.defaultMaxReplicas', 'lots');
+    const created = await apps.createNamespacedDeployment({ namespace: 'shop', body: body('uncapped', fresh()) });
+    expect(created.spec?.replicas).toBe(11);
+    expect((await webhook.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    const deadline = Date.now() + 10_000;
+    let events: KubeObject[] = [];
+    while (Date.now() < deadline) {
+      events = (await sandbox.client.list(EVENTS, { namespace: 'smartscale-system' })).items.filter((e) => e.reason === 'InvalidConfig');
+      if (events.length > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(events).toHaveLength(1);
+    expect(events[0].involvedObject).toMatchObject({ kind: 'ConfigMap', name: 'smartscale-config' });
+    expect(events[0].message).toContain('webhook.defaultMaxReplicas="lots" ignored');
+  });
+
+  it('without the ConfigMap the fallback applies again', async () => {
+    await kubectl('delete', 'configmap', 'smartscale-config');
+    await seen('mode', undefined);
+    const created = await apps.createNamespacedDeployment({ namespace: 'shop', body: body('fallback', fresh()) });
+    expect(decision(created)).toMatchObject({ action: 'scale-up', mode: 'optimize', to: 11 });
   });
 });
