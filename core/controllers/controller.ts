@@ -58,6 +58,8 @@ export interface ControllerOptions {
   validationMs?: number;
   gcGracePeriodMs?: number;
   registrationTimeoutMs?: number;
+  /** How long a deleted NodeClaim's drain may wait before its pods are deleted (default 1 h). */
+  terminationGracePeriodMs?: number;
   unavailableTtlMs?: number;
   informerBackoffMs?: { initial: number; max: number };
   /** Informer staleness watchdog: a watch silent this long is replaced (default 5 min). */
@@ -148,7 +150,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     config,
     forecaster: new ForecasterLoop({ ...common, metrics: () => options.metricsSource ?? config.metricsSource(), intervalMs: interval.forecaster }),
     provisioner: new ProvisionerLoop({ ...common, cloud, unavailable, intervalMs: interval.provisioner }),
-    lifecycle: new NodeClaimLifecycleLoop({ ...common, cloud, unavailable, intervalMs: interval['node-claim-lifecycle'], registrationTimeoutMs: options.registrationTimeoutMs }),
+    lifecycle: new NodeClaimLifecycleLoop({ ...common, cloud, unavailable, intervalMs: interval['node-claim-lifecycle'], registrationTimeoutMs: options.registrationTimeoutMs, terminationGracePeriodMs: options.terminationGracePeriodMs }),
     disruption: new DisruptionLoop({ ...common, cloud, unavailable, intervalMs: interval.disruption, validationMs: options.validationMs }),
     gc: new GarbageCollectionLoop({ ...common, cloud, intervalMs: interval['garbage-collection'], gracePeriodMs: options.gcGracePeriodMs }),
   };

@@ -6,14 +6,13 @@
  *   fresh snapshot at least `validationMs` later, still names the same nodes.
  * - Replacements first: when a decision needs new nodes, they are launched as claims and nothing
  *   is drained until they are Ready (the planner then finds the pods fit without new nodes).
- * - Drain: cordon (unschedulable + `smartscale.io/disrupted` taint), evict every workload pod
- *   through the Eviction API — the API server refuses (429) what a PodDisruptionBudget protects,
- *   and we wait — and never evict a do-not-disrupt pod (the drain is abandoned, the node
- *   uncordoned). Empty → the NodeClaim is deleted and the lifecycle terminates the instance.
+ * - Drain (core/controllers/drain.ts, shared with the lifecycle's termination): cordon
+ *   (unschedulable + `smartscale.io/disrupted` taint), evict every workload pod through the
+ *   Eviction API — the API server refuses (429) what a PodDisruptionBudget protects, and we wait —
+ *   and never evict a do-not-disrupt pod (the drain is abandoned, the node uncordoned). Empty →
+ *   the NodeClaim is deleted and the lifecycle terminates the instance.
  * - Bounded rate: at most `maxDisruptions` nodes draining at once, one new decision per pass.
  */
-import { KubeApiError, type KubeObject } from '../kube/client.js';
-import { updateWithRetry } from '../kube/patch.js';
 import { Refs } from '../kube/refs.js';
 import { planDisruption } from '../disruption/planner.js';
 import type { DisruptionDecision } from '../disruption/types.js';
@@ -21,7 +20,8 @@ import { isConditionTrue } from '../model/node-claim.js';
 import { claimName, nodeClaimObject } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
 import type { Loop } from './loop.js';
-import { DISRUPTED_TAINT, doNotDisrupt, pdbFromObject } from './objects.js';
+import { cordon, evictPods, isDoNotDisrupt, isTerminating, podName, podsToDrain, uncordon } from './drain.js';
+import { DISRUPTED_TAINT, pdbFromObject } from './objects.js';
 import { nodeSnapshot, predictedWorkloads } from './snapshot.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
 
@@ -136,12 +136,7 @@ export class DisruptionLoop implements Loop {
       if (this.draining.size >= max) break;
       const claim = claimByNode.get(node);
       if (!claim) continue;
-      await updateWithRetry(client, Refs.nodes, node, undefined, (fresh) => {
-        const taints = fresh.spec?.taints ?? [];
-        if (fresh.spec?.unschedulable && taints.some((t: any) => t.key === DISRUPTED_TAINT)) return undefined;
-        fresh.spec = { ...fresh.spec, unschedulable: true, taints: [...taints.filter((t: any) => t.key !== DISRUPTED_TAINT), { key: DISRUPTED_TAINT, effect: 'NoSchedule' }] };
-        return fresh;
-      });
+      if (!(await cordon(client, node))) continue;
       this.draining.set(node, { node, claim: claim.name, startedAt: clock.now(), decision });
       m.action(this.name, `disrupt-${decision.reason.toLowerCase()}`);
       events.emit({ object: nodeRef(node), type: 'Normal', reason: 'Disrupting', message: `${decision.method} (${decision.reason}): ${decision.message}` });
@@ -151,43 +146,26 @@ export class DisruptionLoop implements Loop {
   private async abandon(d: Draining, why: string): Promise<void> {
     const { client, events, controllerMetrics: m } = this.options;
     this.draining.delete(d.node);
-    await updateWithRetry(client, Refs.nodes, d.node, undefined, (fresh) => {
-      fresh.spec = { ...fresh.spec, unschedulable: false, taints: (fresh.spec?.taints ?? []).filter((t: any) => t.key !== DISRUPTED_TAINT) };
-      return fresh;
-    });
+    await uncordon(client, d.node);
     m.action(this.name, 'drain-abandoned');
     events.emit({ object: nodeRef(d.node), type: 'Warning', reason: 'DisruptionBlocked', message: why });
   }
 
   private async drainStep(d: Draining): Promise<void> {
     const { client, state, clock, events, controllerMetrics: m } = this.options;
-    const pods: KubeObject[] = (state.podsByNode().get(d.node) ?? []).filter(
-      (p) => !(p.metadata.ownerReferences ?? []).some((r) => r.controller && r.kind === 'DaemonSet') && !p.metadata.deletionTimestamp,
-    );
-    const protectedPod = pods.find((p) => doNotDisrupt(p.metadata.annotations));
-    if (protectedPod) return this.abandon(d, `pod ${protectedPod.metadata.namespace}/${protectedPod.metadata.name} is marked do-not-disrupt`);
+    // Pods already terminating need no eviction; the lifecycle waits for them before terminating the instance.
+    const pods = podsToDrain(state, d.node).filter((p) => !isTerminating(p));
+    const protectedPod = pods.find(isDoNotDisrupt);
+    if (protectedPod) return this.abandon(d, `pod ${podName(protectedPod)} is marked do-not-disrupt`);
     if (!state.nodes.get(d.node)) {
       this.draining.delete(d.node);
       return;
     }
-    let blocked = 0;
-    for (const p of pods) {
-      try {
-        await client.postSubresource(Refs.pods, p.metadata.name!, p.metadata.namespace, 'eviction', {
-          apiVersion: 'policy/v1',
-          kind: 'Eviction',
-          metadata: { name: p.metadata.name, namespace: p.metadata.namespace },
-        });
-        this.evicted.push(`${p.metadata.namespace}/${p.metadata.name}`);
-        m.action(this.name, 'evict');
-      } catch (error) {
-        // 429: a PodDisruptionBudget does not allow it now; try again next pass.
-        if (error instanceof KubeApiError && error.code === 429) blocked++;
-        else if (!(error instanceof KubeApiError && error.code === 404)) throw error;
-      }
-    }
+    const { evicted, blocked } = await evictPods(client, pods);
+    this.evicted.push(...evicted);
+    if (evicted.length > 0) m.action(this.name, 'evict', evicted.length);
     if (pods.length > 0) {
-      if (clock.now() - d.startedAt > (this.options.drainTimeoutMs ?? 600_000)) return this.abandon(d, `drain did not finish: ${blocked} pod(s) still protected by PodDisruptionBudgets`);
+      if (clock.now() - d.startedAt > (this.options.drainTimeoutMs ?? 600_000)) return this.abandon(d, `drain did not finish: ${blocked.length} pod(s) still protected by PodDisruptionBudgets`);
       return;
     }
     await client.delete(Refs.nodeClaims, d.claim);

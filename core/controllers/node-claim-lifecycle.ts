@@ -19,6 +19,7 @@ import { patchStatus, updateWithRetry } from '../kube/patch.js';
 import { Refs } from '../kube/refs.js';
 import { isConditionTrue, withCondition, type NodeClaim, type NodeClaimCondition } from '../model/node-claim.js';
 import { TERMINATION_FINALIZER } from './claims.js';
+import { cordon, evictPods, isCordoned, isDoNotDisrupt, isStuckTerminating, isTerminating, podName, podsToDrain } from './drain.js';
 import { runLimited } from './forecaster.js';
 import type { Loop } from './loop.js';
 import { isNodeReady, nodeClaimStatusObject } from './objects.js';
@@ -29,7 +30,14 @@ export interface LifecycleOptions extends NodeLoopDependencies {
   registrationTimeoutMs?: number;
   /** Launches in flight at once (default 10). */
   launchConcurrency?: number;
+  /**
+   * How long a deleted claim's drain may wait (PDBs, do-not-disrupt pods, slow pods), from its
+   * deletionTimestamp; then the remaining pods are deleted and the instance terminated. Default 1 h.
+   */
+  terminationGracePeriodMs?: number;
 }
+
+export const DEFAULT_TERMINATION_GRACE_PERIOD_MS = 60 * 60_000;
 
 export function nodeClaimRef(name: string) {
   return { apiVersion: 'smartscale.io/v1', kind: 'NodeClaim', name };
@@ -43,6 +51,8 @@ export class NodeClaimLifecycleLoop implements Loop {
   private readonly launching = new Set<string>();
   /** Launched and recorded by us, but the informer has not shown the status yet: not launched again. */
   private readonly recorded = new Set<string>();
+  /** Pods evicted (or, past the grace period, deleted) while terminating claims (tests). */
+  readonly evicted: string[] = [];
 
   constructor(private readonly options: LifecycleOptions) {
     this.intervalMs = options.intervalMs ?? 5_000;
@@ -132,7 +142,10 @@ export class NodeClaimLifecycleLoop implements Loop {
     if (!(object.metadata.finalizers ?? []).includes(TERMINATION_FINALIZER)) return;
     const { client, cloud, events, controllerMetrics: m } = this.options;
     const node = claim.status.providerId ? nodesByProvider.get(claim.status.providerId) : undefined;
-    if (node && !node.metadata.deletionTimestamp) await client.delete(Refs.nodes, node.metadata.name!);
+    if (node && !node.metadata.deletionTimestamp) {
+      if (!(await this.drain(object, claim, node.metadata.name!))) return;
+      await client.delete(Refs.nodes, node.metadata.name!);
+    }
     try {
       // Without a provider ID the launch may still have happened (a crash before recording): the
       // cloud finds the instance by claim name.
@@ -148,5 +161,41 @@ export class NodeClaimLifecycleLoop implements Loop {
       fresh.metadata.finalizers = finalizers;
       return fresh;
     });
+  }
+
+  /**
+   * One drain pass over a deleted claim's node; true once nothing is left to wait for. Waits for
+   * the cache to show the pods gone rather than trusting an accepted eviction: a pod in its
+   * graceful shutdown still runs on the instance.
+   */
+  private async drain(object: KubeObject, claim: NodeClaim, node: string): Promise<boolean> {
+    const { client, clock, state, events, controllerMetrics: m } = this.options;
+    if (!isCordoned(state.nodes.get(node))) {
+      if (!(await cordon(client, node))) return true;
+      m.action(this.name, 'cordon');
+      events.emit({ object: nodeClaimRef(claim.name), type: 'Normal', reason: 'Draining', message: `NodeClaim deleted: node ${node} cordoned; evicting its pods before terminating the instance` });
+    }
+    const pods = podsToDrain(state, node).filter((p) => !isStuckTerminating(p, clock.now()));
+    if (pods.length === 0) return true;
+    const deletedAt = Date.parse(object.metadata.deletionTimestamp!);
+    const grace = this.options.terminationGracePeriodMs ?? DEFAULT_TERMINATION_GRACE_PERIOD_MS;
+    const waiting = pods.filter((p) => !isTerminating(p));
+    if (Number.isFinite(deletedAt) && clock.now() - deletedAt >= grace) {
+      for (const p of waiting) await client.delete(Refs.pods, p.metadata.name!, p.metadata.namespace);
+      this.evicted.push(...waiting.map(podName));
+      if (waiting.length > 0) m.action(this.name, 'grace-period-delete', waiting.length);
+      events.emit({
+        object: nodeClaimRef(claim.name),
+        type: 'Warning',
+        reason: 'TerminationGracePeriodElapsed',
+        message: `drain of ${node} not finished after ${Math.round(grace / 1000)} s: deleted ${waiting.length} pod(s), terminating the instance`,
+      });
+      return true;
+    }
+    // do-not-disrupt pods are never evicted: they hold the node until they finish or the grace period ends.
+    const { evicted } = await evictPods(client, waiting.filter((p) => !isDoNotDisrupt(p)));
+    this.evicted.push(...evicted);
+    if (evicted.length > 0) m.action(this.name, 'evict', evicted.length);
+    return false;
   }
 }

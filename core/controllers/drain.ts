@@ -1,0 +1,95 @@
+/**
+ * Draining a node, shared by the two loops that take nodes away: disruption (a voluntary decision,
+ * abandoned when it cannot finish) and the node claim lifecycle (a NodeClaim being deleted, which
+ * always finishes — bounded by its termination grace period).
+ *
+ * - Cordon: `unschedulable` plus the taint `smartscale.io/disrupted`, so nothing new lands there
+ *   and a new leader can tell which nodes were being drained.
+ * - Evict through the Eviction API, never a plain delete: the API server answers 429 for a pod a
+ *   PodDisruptionBudget protects now, and the caller simply tries again on its next pass.
+ * - DaemonSet pods are not drained (they would come straight back); finished pods do not count.
+ */
+import { KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
+import { updateWithRetry } from '../kube/patch.js';
+import { Refs } from '../kube/refs.js';
+import type { ClusterState } from './cluster-state.js';
+import { DISRUPTED_TAINT, doNotDisrupt } from './objects.js';
+
+type Taint = { key?: string; effect?: string };
+
+export function podName(p: KubeObject): string {
+  return `${p.metadata.namespace}/${p.metadata.name}`;
+}
+
+export function isTerminating(p: KubeObject): boolean {
+  return Boolean(p.metadata.deletionTimestamp);
+}
+
+export function isDoNotDisrupt(p: KubeObject): boolean {
+  return doNotDisrupt(p.metadata.annotations);
+}
+
+/**
+ * A pod still terminating a minute after its deletionTimestamp (which already includes its grace
+ * period): its kubelet is not finishing it (an instance already gone); waiting longer helps nothing.
+ */
+export function isStuckTerminating(p: KubeObject, now: number): boolean {
+  const at = p.metadata.deletionTimestamp ? Date.parse(p.metadata.deletionTimestamp) : NaN;
+  return Number.isFinite(at) && now - at > 60_000;
+}
+
+/** The pods a drain waits for: bound to the node, not finished, not a DaemonSet's. Terminating ones included. */
+export function podsToDrain(state: ClusterState, node: string): KubeObject[] {
+  return (state.podsByNode().get(node) ?? []).filter((p) => !(p.metadata.ownerReferences ?? []).some((r) => r.controller && r.kind === 'DaemonSet'));
+}
+
+export function isCordoned(node: KubeObject | undefined): boolean {
+  return Boolean(node?.spec?.unschedulable) && ((node?.spec?.taints ?? []) as Taint[]).some((t) => t.key === DISRUPTED_TAINT);
+}
+
+/** Marks the node unschedulable with our taint; a no-op when it already is. Returns false when the node is gone. */
+export async function cordon(client: KubeClient, node: string): Promise<boolean> {
+  const current = await updateWithRetry(client, Refs.nodes, node, undefined, (fresh) => {
+    if (isCordoned(fresh)) return undefined;
+    const taints = ((fresh.spec?.taints ?? []) as Taint[]).filter((t) => t.key !== DISRUPTED_TAINT);
+    fresh.spec = { ...fresh.spec, unschedulable: true, taints: [...taints, { key: DISRUPTED_TAINT, effect: 'NoSchedule' }] };
+    return fresh;
+  });
+  return current !== undefined;
+}
+
+export async function uncordon(client: KubeClient, node: string): Promise<void> {
+  await updateWithRetry(client, Refs.nodes, node, undefined, (fresh) => {
+    fresh.spec = { ...fresh.spec, unschedulable: false, taints: ((fresh.spec?.taints ?? []) as Taint[]).filter((t) => t.key !== DISRUPTED_TAINT) };
+    return fresh;
+  });
+}
+
+export interface EvictionResult {
+  /** Pods the API server accepted to evict. */
+  evicted: string[];
+  /** Pods a PodDisruptionBudget protects now (429): try again later. */
+  blocked: string[];
+}
+
+/**
+ * Asks the Eviction API to evict each pod. 429 (a PDB does not allow it now) and 404 (already
+ * gone) are expected answers; any other error is thrown (the loop backs off and retries).
+ */
+export async function evictPods(client: KubeClient, pods: KubeObject[]): Promise<EvictionResult> {
+  const result: EvictionResult = { evicted: [], blocked: [] };
+  for (const p of pods) {
+    try {
+      await client.postSubresource(Refs.pods, p.metadata.name!, p.metadata.namespace, 'eviction', {
+        apiVersion: 'policy/v1',
+        kind: 'Eviction',
+        metadata: { name: p.metadata.name, namespace: p.metadata.namespace },
+      });
+      result.evicted.push(podName(p));
+    } catch (error) {
+      if (error instanceof KubeApiError && error.code === 429) result.blocked.push(podName(p));
+      else if (!(error instanceof KubeApiError && error.code === 404)) throw error;
+    }
+  }
+  return result;
+}
