@@ -5,18 +5,16 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { Annotations, parseForecastAnnotation } from '../../core/model/annotations.js';
-import { nowSeconds, warn, type CommonArgs } from '../cluster/command.js';
+import { nowSeconds, warn } from '../cluster/command.js';
 import { deploymentView } from '../cluster/deployment-view.js';
 import { getOptedInDeployment } from '../cluster/deployments.js';
-import { requirePositional } from '../cluster/required.js';
-import { openSession } from '../cluster/session.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { renderForecastChart } from '../render/chart.js';
 import { formatNumber, humanDuration } from '../render/format.js';
-import { isStructured, parseOutputFormat, renderData } from '../render/output.js';
+import { isStructured, renderData } from '../render/output.js';
+import { deploymentPositional, withDeployment, type DeploymentArgs } from './deployment-command.js';
 
-interface ForecastArgs extends CommonArgs {
-  deployment: string;
+interface ForecastArgs extends DeploymentArgs {
   width?: number;
 }
 
@@ -24,19 +22,10 @@ export const forecastCommand: CommandModule<object, ForecastArgs> = {
   command: 'forecast <deployment>',
   describe: "A Deployment's demand forecast with its band, as a chart",
   builder: (y: Argv) =>
-    y
-      .positional('deployment', { type: 'string', describe: 'Deployment name' })
-      .option('width', { type: 'number', describe: 'Chart width in columns (default: fits the terminal)' }) as unknown as Argv<ForecastArgs>,
+    deploymentPositional(y).option('width', { type: 'number', describe: 'Chart width in columns (default: fits the terminal)' }) as unknown as Argv<ForecastArgs>,
   handler: async (args) => {
-    requirePositional(args.deployment, 'the Deployment name');
-    const format = parseOutputFormat(args.output, ['table', 'json', 'yaml']);
-    const session = openSession(args);
-    let deployment;
-    try {
-      deployment = await getOptedInDeployment(session.client, session.namespace, args.deployment);
-    } finally {
-      session.close();
-    }
+    // Read, then the session is closed: the chart needs no cluster.
+    const { session, deployment, format } = await withDeployment(args, getOptedInDeployment, (context) => context);
     const raw = deployment.metadata.annotations?.[Annotations.forecast];
     const parsed = parseForecastAnnotation(raw);
     const id = `${session.namespace}/${args.deployment}`;
