@@ -94,6 +94,8 @@ export class Ec2CloudProvider implements CloudProvider {
   private readonly cluster: ClusterJoin;
   private readonly clock: Clock;
   private readonly maxLaunchAttempts: number;
+  /** Node classes named by claims and pools this provider has seen (their subnets bound the zones offered). */
+  private readonly nodeClassesInUse = new Set<string>();
 
   constructor(private readonly options: Ec2ProviderOptions) {
     this.cluster = validateClusterJoin(options.cluster);
@@ -241,12 +243,23 @@ export class Ec2CloudProvider implements CloudProvider {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
+  /**
+   * With a pool: its offerings in the zones of its node class's subnets. Without one: every type,
+   * with offerings in zones where no node class in use (the default one, and those of pools and
+   * claims seen) has a subnet marked unavailable — a plan over all pools must not choose a zone
+   * nothing can launch into (the claim would be refused, re-planned into the same zone, forever).
+   */
   async getInstanceTypes(nodePool?: NodePool): Promise<InstanceType[]> {
     const types = await this.instanceTypes.list();
-    if (!nodePool) return types;
+    if (!nodePool) {
+      const launchable = await this.launchableZones();
+      if (!launchable) return types;
+      return types.map((t) => ({ ...t, offerings: t.offerings.map((o) => (o.available && !launchable.has(o.zone) ? { ...o, available: false } : o)) }));
+    }
     let zones: ReadonlySet<string> | undefined;
     const nodeClassName = nodePool.nodeClassRef?.name ?? this.options.defaultNodeClass;
     if (nodeClassName) {
+      this.nodeClassesInUse.add(nodeClassName);
       const nodeClass = await this.options.nodeClasses(nodeClassName);
       if (nodeClass) zones = new Set((await this.resolver.resolve(nodeClass)).subnetsByZone.keys());
     }
@@ -264,7 +277,31 @@ export class Ec2CloudProvider implements CloudProvider {
     if (ref.kind !== 'EC2NodeClass') throw new InvalidNodeClaimError(claim.name, `nodeClassRef kind ${ref.kind} is not EC2NodeClass`);
     const nodeClass = await this.options.nodeClasses(ref.name);
     if (!nodeClass) throw new InvalidNodeClaimError(claim.name, `EC2NodeClass ${ref.name} not found`);
+    this.nodeClassesInUse.add(nodeClass.name);
     return nodeClass;
+  }
+
+  /**
+   * Zones where some node class in use has a subnet; undefined when none is known yet (nothing to
+   * restrict by). A class that cannot be resolved right now contributes no zone.
+   */
+  private async launchableZones(): Promise<ReadonlySet<string> | undefined> {
+    const names = new Set(this.nodeClassesInUse);
+    if (this.options.defaultNodeClass) names.add(this.options.defaultNodeClass);
+    if (names.size === 0) return undefined;
+    const zones = new Set<string>();
+    let resolved = 0;
+    for (const name of [...names].sort()) {
+      try {
+        const nodeClass = await this.options.nodeClasses(name);
+        if (!nodeClass) continue;
+        for (const zone of (await this.resolver.resolve(nodeClass)).subnetsByZone.keys()) zones.add(zone);
+        resolved++;
+      } catch {
+        // Unresolvable (deleted subnets, EC2 unreachable): its launches fail on their own, with the reason.
+      }
+    }
+    return resolved > 0 ? zones : undefined;
   }
 
   /**

@@ -93,4 +93,142 @@ describe('the EC2 provider under the controller, on the sandbox', () => {
     await waitFor('node removed', async () => (await client.list(Refs.nodes)).items.length === 0, 10_000);
     expect(s.ec2.mock.commandCalls(CreateFleetCommand)).toHaveLength(1);
   }, 90_000);
+
+  it('predicted pods (optimize): the node launches before the pods exist, and they run on it when they come', async () => {
+    sandbox = await startEc2Sandbox();
+    const s = sandbox;
+    const client = s.env.sandbox.client;
+    const { controller } = await s.startController('a');
+    await waitFor('leadership', () => controller.isLeader());
+    // What the webhook writes for a forecast peak of 2 replicas (the webhook is not running here).
+    const annotations = { 'smartscale.io/enabled': 'true', 'smartscale.io/mode': 'optimize', 'smartscale.io/peak-replicas': '2', 'smartscale.io/capacity': JSON.stringify({ replicas: 2 }) };
+    await client.create(Refs.deployments, deployment('default', 'api', { replicas: 0, annotations }));
+    const [claim] = await waitFor('a launched claim', async () => {
+      const c = await claimsWithInstance(s);
+      return c.length > 0 ? c : undefined;
+    }, 30_000);
+    expect(claim.spec.predicted).toBe(true);
+    expect(await runningPods(client, 'default', 'api')).toEqual([]);
+    const node = await waitFor('the node registers', async () => (await client.list(Refs.nodes)).items.find((n) => n.spec?.providerID === claim.status.providerID));
+    // The demand arrives: the pods run on the node that was waiting for them, nothing else launches.
+    await client.patch(Refs.deployments, 'api', 'default', { spec: { replicas: 2 } }, 'merge');
+    await waitFor('2 running pods', async () => (await runningPods(client, 'default', 'api')).length === 2, 30_000);
+    for (const p of await runningPods(client, 'default', 'api')) expect(p.spec.nodeName).toBe(node.metadata.name);
+    expect(fleetRequests(s)).toHaveLength(1);
+  }, 90_000);
+
+  it('insufficient capacity for the cheapest type: the next type launches and the offering is excluded from later launches', async () => {
+    // Exclusions last 3 minutes by default — under 4 s of real time at 50×, less than a loaded
+    // machine may take between the two launches here; 30 minutes keeps the test about exclusion.
+    sandbox = await startEc2Sandbox({ unavailableTtlMs: 30 * 60_000 });
+    const s = sandbox;
+    const client = s.env.sandbox.client;
+    for (const zone of ['us-east-1a', 'us-east-1b', 'us-east-1c']) s.ec2.insufficient.add(`t3.medium/${zone}/on-demand`);
+    const { controller, provider } = await s.startController('a');
+    await waitFor('leadership', () => controller.isLeader());
+    await client.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
+    await waitFor('2 running pods', async () => (await runningPods(client, 'default', 'web')).length === 2, 30_000);
+
+    const [first] = fleetRequests(s);
+    expect(overridesOf(first)[0].type).toBe('t3.medium');
+    const [claim] = await nodeClaims(client);
+    // m6i.large is the next cheapest amd64 type in the pool that holds the pods (t3.medium $0.0416 < m6i.large $0.096 < r6i.large $0.126).
+    expect(claim.status.instanceType).toBe('m6i.large');
+    const refused = overridesOf(first).filter((o) => o.type === 't3.medium');
+    expect(refused.length).toBeGreaterThan(0);
+    for (const o of refused) expect(provider.unavailable.isUnavailable({ instanceType: 't3.medium', zone: o.zone, capacityType: 'on-demand' })).toBe(true);
+    const t3 = (await provider.getInstanceTypes()).find((t) => t.name === 't3.medium')!;
+    expect(t3.offerings.filter((o) => refused.some((r) => r.zone === o.zone)).every((o) => !o.available)).toBe(true);
+
+    // More demand than the node holds: the next launch does not ask for the excluded offerings again.
+    await client.patch(Refs.deployments, 'web', 'default', { spec: { replicas: 5 } }, 'merge');
+    await waitFor('5 running pods', async () => (await runningPods(client, 'default', 'web')).length === 5, 30_000);
+    const later = fleetRequests(s).slice(1);
+    expect(later.length).toBeGreaterThan(0);
+    for (const r of later) for (const o of overridesOf(r)) expect(refused).not.toContainEqual(o);
+    expect(s.ec2.liveInstances()).toHaveLength((await nodeClaims(client)).length);
+  }, 90_000);
+
+  it('garbage collection: an instance smartscale launched with no claim is terminated after the grace period; one not ours is left alone', async () => {
+    sandbox = await startEc2Sandbox();
+    const s = sandbox;
+    const { controller, provider } = await s.startController('a');
+    await waitFor('leadership', () => controller.isLeader());
+    // Launched through the provider for a claim that was never recorded (the claim object is gone).
+    const orphan = await provider.create(claimFor({ name: 'ec2-gone1', types: ['t3.medium'] }));
+    const orphanId = INSTANCE_PROVIDER_ID.exec(orphan.status.providerId!)![2];
+    s.ec2.instances.set('i-00000000000000abc', { InstanceId: 'i-00000000000000abc', InstanceType: 't3.medium', State: { Name: 'running', Code: 16 }, LaunchTime: new Date(s.ec2.now - 3_600_000), Placement: { AvailabilityZone: 'us-east-1a' }, PrivateDnsName: 'ip-10-9-9-9.ec2.internal', Tags: [{ Key: 'Name', Value: 'someone else' }] });
+    await waitFor('the orphan terminated', () => terminatedIds(s).includes(orphanId), 30_000);
+    const launchedAt = new Date(s.ec2.instances.get(orphanId)!.LaunchTime!).getTime();
+    expect(s.ec2.terminatedAt.get(orphanId)! - launchedAt).toBeGreaterThanOrEqual(EC2_LOOPS.gcGracePeriodMs);
+    expect(controller.metrics.value('actions', { loop: 'garbage-collection', action: 'terminate-orphan-instance' })).toBe(1);
+    expect(terminatedIds(s)).not.toContain('i-00000000000000abc');
+    expect(s.ec2.instances.get('i-00000000000000abc')!.State!.Name).toBe('running');
+  }, 90_000);
+
+  it('garbage collection: a claim whose instance was terminated outside smartscale is deleted and its pods get a new node', async () => {
+    sandbox = await startEc2Sandbox();
+    const s = sandbox;
+    const client = s.env.sandbox.client;
+    const { controller } = await s.startController('a');
+    await waitFor('leadership', () => controller.isLeader());
+    await client.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
+    await waitFor('2 running pods', async () => (await runningPods(client, 'default', 'web')).length === 2, 30_000);
+    const [before] = await nodeClaims(client);
+    const instanceId = INSTANCE_PROVIDER_ID.exec(before.status.providerID)![2];
+    // Someone terminates the instance in the console (or EC2 reclaims it).
+    await s.ec2.client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+    await waitFor('the claim replaced', async () => {
+      const claims = await claimsWithInstance(s);
+      return claims.length === 1 && claims[0].metadata.name !== before.metadata.name;
+    }, 40_000);
+    await waitFor('2 running pods again', async () => (await runningPods(client, 'default', 'web')).length === 2, 30_000);
+    expect(controller.metrics.value('actions', { loop: 'garbage-collection', action: 'delete-claim-instance-gone' })).toBe(1);
+    expect(s.ec2.liveInstances()).toHaveLength(1);
+    expect((await client.list(Refs.nodes)).items.map((n) => n.spec.providerID)).toEqual([(await nodeClaims(client))[0].status.providerID]);
+  }, 90_000);
+
+  it.each([
+    { lookup: 'the instance is visible: found again by its claim tag', visible: true },
+    { lookup: 'DescribeInstances lags the launch: the same ClientToken gets the same instance back', visible: false },
+  ])('a controller dies between CreateFleet and recording the claim; $lookup — no duplicate, no leak', async ({ visible }) => {
+    sandbox = await startEc2Sandbox();
+    const s = sandbox;
+    const client = s.env.sandbox.client;
+    let kill: ((error: Error) => void) | undefined;
+    // The first launch happens in EC2, but its answer never reaches controller a.
+    s.ec2.afterLaunch = () => {
+      s.ec2.afterLaunch = undefined;
+      return new Promise((_, reject) => (kill = reject));
+    };
+    s.ec2.hideNewInstances = !visible;
+    const a = await s.startController('a');
+    await waitFor('a leads', () => a.controller.isLeader());
+    const b = await s.startController('b');
+    await client.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
+    await waitFor('a launched an instance', () => kill !== undefined, 30_000);
+    const crashed = a.controller.crash();
+    kill!(new Error('process killed'));
+    await crashed;
+    s.ec2.hideNewInstances = false;
+    const [claim] = await nodeClaims(client);
+    expect(claim.status?.providerID).toBeUndefined();
+    const [launched] = [...s.ec2.instances.keys()];
+
+    await waitFor('b leads', () => b.controller.isLeader(), 30_000);
+    await waitFor('the claim records the instance', async () => (await nodeClaims(client))[0]?.status?.providerID, 30_000);
+    s.ec2.reveal();
+    await waitFor('2 running pods', async () => (await runningPods(client, 'default', 'web')).length === 2, 30_000);
+    const claims = await nodeClaims(client);
+    expect(claims).toHaveLength(1);
+    expect(claims[0].metadata.name).toBe(claim.metadata.name);
+    expect(claims[0].status.providerID).toMatch(new RegExp(`/${launched}$`));
+    expect(s.ec2.instances.size).toBe(1);
+    expect(s.ec2.liveInstances()).toHaveLength(1);
+    const tokens = fleetRequests(s).map((r) => r.ClientToken);
+    // Visible: b finds it by tag and calls CreateFleet no more; lagging: b repeats the request with the same token.
+    expect(tokens).toEqual(visible ? [tokens[0]] : [tokens[0], tokens[0]]);
+    expect(b.controller.metrics.value('actions', { loop: 'garbage-collection', action: 'terminate-orphan-instance' })).toBeUndefined();
+    expect(terminatedIds(s)).toEqual([]);
+  }, 90_000);
 });

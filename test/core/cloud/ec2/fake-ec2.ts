@@ -116,7 +116,8 @@ export class InMemoryEc2 {
    * (the caller "dies" with the instance already running, as after a crash or a lost response).
    */
   afterLaunch?: (output: { Instances: CreateFleetInstance[]; Errors: CreateFleetError[] }) => Promise<void>;
-  private readonly terminatedAt = new Map<string, number>();
+  /** When TerminateInstances first took each instance down (clock ms). */
+  readonly terminatedAt = new Map<string, number>();
   readonly instances = new Map<string, Instance>();
   /** Offerings (`type/zone/capacity-type`) CreateFleet reports as InsufficientInstanceCapacity. */
   readonly insufficient = new Set<string>();

@@ -3,6 +3,7 @@ import { CreateFleetCommand, CreateLaunchTemplateCommand, DescribeInstancesComma
 import { describe, expect, it } from 'vitest';
 import { isInsufficientCapacityError, isInvalidNodeClaimError, isNodeClaimNotFoundError } from '../../../../core/cloud/errors.js';
 import { isEc2AuthorizationError, isEc2ValidationError, isNodeClassResolutionError } from '../../../../core/cloud/ec2/errors.js';
+import type { CloudProvider } from '../../../../core/cloud/provider.js';
 import { fleetClientToken } from '../../../../core/cloud/ec2/provider.js';
 import { launchTemplateName } from '../../../../core/cloud/ec2/launch-templates.js';
 import { renderUserData } from '../../../../core/cloud/ec2/user-data.js';
@@ -401,6 +402,20 @@ describe('Ec2CloudProvider.getInstanceTypes', () => {
     expect(types[0].offerings.map((o) => `${o.zone}/${o.capacityType}`)).toEqual(['us-east-1a/on-demand', 'us-east-1b/on-demand']);
     const all = await provider.getInstanceTypes();
     expect(all.map((t) => t.name).sort()).toEqual(['c7g.large', 'm6i.large', 'm6i.xlarge', 'r6i.large', 't3.medium']);
+  });
+
+  it('without a pool: offerings in zones where no node class in use has a subnet are unavailable (a plan must not pick them)', async () => {
+    const zonesAvailable = async (p: Pick<CloudProvider, 'getInstanceTypes'>) =>
+      (await p.getInstanceTypes()).find((t) => t.name === 't3.medium')!.offerings.filter((o) => o.available).map((o) => o.zone);
+    // No node class known yet: nothing to restrict by.
+    const fresh = harness();
+    expect(new Set(await zonesAvailable(fresh.provider))).toEqual(new Set(['us-east-1a', 'us-east-1b', 'us-east-1c']));
+    // After a claim of the class "default" (subnets in 1a and 1b; 1c's subnet is out of addresses).
+    await fresh.provider.create(claim({ types: ['t3.medium'] }));
+    expect(new Set(await zonesAvailable(fresh.provider))).toEqual(new Set(['us-east-1a', 'us-east-1b']));
+    // A configured default node class counts from the start.
+    const withDefault = harness({ defaultNodeClass: 'default' });
+    expect(new Set(await zonesAvailable(withDefault.provider))).toEqual(new Set(['us-east-1a', 'us-east-1b']));
   });
 
   it('keeps offering spot at the last good price when a spot price refresh fails', async () => {

@@ -8,6 +8,7 @@
 import { isNotFound, type KubeObject } from '../../../../core/kube/client.js';
 import { Refs } from '../../../../core/kube/refs.js';
 import { Ec2CloudProvider } from '../../../../core/cloud/ec2/provider.js';
+import { UnavailableOfferings } from '../../../../core/cloud/unavailable-offerings.js';
 import { parseEC2NodeClass } from '../../../../core/cloud/ec2/node-class.js';
 import { connectSimulatedCloud } from '../../../../core/sandbox/cloud-bridge.js';
 import { startSandboxEnvironment, type SandboxEnvironment, type SandboxEnvironmentOptions } from '../../../../core/controllers/sandbox-environment.js';
@@ -57,7 +58,7 @@ export interface Ec2Sandbox {
   stop(): Promise<void>;
 }
 
-export async function startEc2Sandbox(options: { bootMs?: number; sandbox?: SandboxEnvironmentOptions } = {}): Promise<Ec2Sandbox> {
+export async function startEc2Sandbox(options: { bootMs?: number; unavailableTtlMs?: number; sandbox?: SandboxEnvironmentOptions } = {}): Promise<Ec2Sandbox> {
   const env = await startSandboxEnvironment({ speed: 50, nodeReadyDelayMs: 2_000, podStartDelayMs: 2_000, webhook: false, nodePool: ec2NodePool(), controller: EC2_LOOPS, ...options.sandbox });
   const clock = env.sandbox.clock;
   const client = env.sandbox.client;
@@ -71,6 +72,7 @@ export async function startEc2Sandbox(options: { bootMs?: number; sandbox?: Sand
       cluster: CLUSTER,
       clock,
       random: () => 0.5,
+      unavailableOfferings: new UnavailableOfferings(clock, { ttlMs: options.unavailableTtlMs }),
       createClient: () => ec2.client,
       createIamClient: () => iam.client,
       nodeClasses: async (name) => {
@@ -95,7 +97,7 @@ export async function startEc2Sandbox(options: { bootMs?: number; sandbox?: Sand
     kubelets,
     async startController(identity) {
       const provider = newProvider();
-      const controller = await env.startController(identity, { cloud: provider });
+      const controller = await env.startController(identity, { cloud: provider, unavailableTtlMs: options.unavailableTtlMs });
       return { controller, provider };
     },
     async stop() {
