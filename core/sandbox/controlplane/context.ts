@@ -21,6 +21,12 @@ export function controllerUid(o: KubeObject, kind: string): string | undefined {
   return o.metadata.ownerReferences?.find((r) => r.controller && r.kind === kind)?.uid;
 }
 
+/** The `namespace/name` key of an object's controlling owner, if it is of `kind`. */
+export function controllerKey(o: KubeObject, kind: string): string | undefined {
+  const owner = o.metadata.ownerReferences?.find((r) => r.controller && r.kind === kind);
+  return owner ? `${o.metadata.namespace}/${owner.name}` : undefined;
+}
+
 export function keyOf(o: KubeObject): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }

@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../kube/client.js';
-import { controllerUid, keyOf, rfc3339, sameJson, splitKey, type ControlPlaneContext } from './context.js';
+import { controllerUid, rfc3339, sameJson, splitKey, type ControlPlaneContext } from './context.js';
+import { KeyedController } from './keyed-controller.js';
 import { DEPLOYMENTS, REPLICASETS } from './refs.js';
-import { WorkQueue } from './work-queue.js';
 
 const HASH_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -63,30 +63,15 @@ export function rollingStep(desired: number, maxSurge: number, maxUnavailable: n
   return { newReplicas, oldReplicas };
 }
 
-export class DeploymentController {
+export class DeploymentController extends KeyedController {
   readonly name = 'deployment';
-  private readonly queue: WorkQueue;
 
-  constructor(private readonly ctx: ControlPlaneContext) {
-    this.queue = new WorkQueue((k) => this.reconcile(k), ctx.clock, (_k, e) => ctx.onError(this.name, e));
-    const { deployments, replicaSets } = ctx.informers;
-    deployments.on({ add: (d) => this.queue.add(keyOf(d)), update: (d) => this.queue.add(keyOf(d)) });
-    const onRs = (rs: KubeObject) => {
-      const owner = rs.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'Deployment');
-      if (owner) this.queue.add(`${rs.metadata.namespace}/${owner.name}`);
-    };
-    replicaSets.on({ add: onRs, update: onRs, delete: onRs });
+  constructor(ctx: ControlPlaneContext) {
+    super(ctx, ctx.informers.deployments);
+    this.queueOwners(ctx.informers.replicaSets, 'Deployment');
   }
 
-  stop(): void {
-    this.queue.stop();
-  }
-
-  idle(): boolean {
-    return this.queue.idle();
-  }
-
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const d = this.ctx.informers.deployments.get(name, namespace);
     if (!d || d.metadata.deletionTimestamp) return;

@@ -5,32 +5,22 @@
 import type { KubeObject } from '../../kube/client.js';
 import { budgetState } from '../budget.js';
 import { keyOf, sameJson, splitKey, type ControlPlaneContext } from './context.js';
+import { KeyedController } from './keyed-controller.js';
 import { PDBS } from './refs.js';
-import { WorkQueue } from './work-queue.js';
 
-export class DisruptionController {
+export class DisruptionController extends KeyedController {
   readonly name = 'disruption';
-  private readonly queue: WorkQueue;
 
-  constructor(private readonly ctx: ControlPlaneContext) {
-    this.queue = new WorkQueue((k) => this.reconcile(k), ctx.clock, (_k, e) => ctx.onError(this.name, e));
+  constructor(ctx: ControlPlaneContext) {
+    super(ctx, ctx.informers.pdbs);
     const { pdbs, pods } = ctx.informers;
-    pdbs.on({ add: (b) => this.queue.add(keyOf(b)), update: (b) => this.queue.add(keyOf(b)) });
     const onPod = (p: KubeObject) => {
       for (const b of pdbs.list()) if (b.metadata.namespace === p.metadata.namespace) this.queue.add(keyOf(b));
     };
     pods.on({ add: onPod, update: onPod, delete: onPod });
   }
 
-  stop(): void {
-    this.queue.stop();
-  }
-
-  idle(): boolean {
-    return this.queue.idle();
-  }
-
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const pdb = this.ctx.informers.pdbs.get(name, namespace);
     if (!pdb) return;

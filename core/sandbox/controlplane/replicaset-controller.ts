@@ -6,26 +6,23 @@
  */
 import type { KubeObject } from '../../kube/client.js';
 import { isPodReady } from '../budget.js';
-import { controllerUid, keyOf, sameJson, splitKey, type ControlPlaneContext } from './context.js';
+import { controllerKey, controllerUid, sameJson, splitKey, type ControlPlaneContext } from './context.js';
+import { KeyedController } from './keyed-controller.js';
 import { PODS, REPLICASETS } from './refs.js';
-import { WorkQueue } from './work-queue.js';
 
 const BATCH = 500;
 
-export class ReplicaSetController {
+export class ReplicaSetController extends KeyedController {
   readonly name = 'replicaset';
-  private readonly queue: WorkQueue;
   private readonly pendingCreates = new Map<string, Set<string>>();
   private readonly pendingDeletes = new Map<string, Set<string>>();
 
-  constructor(private readonly ctx: ControlPlaneContext) {
-    this.queue = new WorkQueue((k) => this.reconcile(k), ctx.clock, (_k, e) => ctx.onError(this.name, e));
-    const { pods, replicaSets } = ctx.informers;
-    replicaSets.on({ add: (rs) => this.queue.add(keyOf(rs)), update: (rs) => this.queue.add(keyOf(rs)) });
+  constructor(ctx: ControlPlaneContext) {
+    super(ctx, ctx.informers.replicaSets);
+    const { pods } = ctx.informers;
     const onPod = (pod: KubeObject, gone: boolean) => {
-      const owner = pod.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'ReplicaSet');
-      if (!owner) return;
-      const rsKey = `${pod.metadata.namespace}/${owner.name}`;
+      const rsKey = controllerKey(pod, 'ReplicaSet');
+      if (!rsKey) return;
       if (gone) this.pendingDeletes.get(rsKey)?.delete(pod.metadata.name!);
       else this.pendingCreates.get(rsKey)?.delete(pod.metadata.name!);
       this.queue.add(rsKey);
@@ -33,15 +30,7 @@ export class ReplicaSetController {
     pods.on({ add: (p) => onPod(p, false), update: (p) => onPod(p, false), delete: (p) => onPod(p, true) });
   }
 
-  stop(): void {
-    this.queue.stop();
-  }
-
-  idle(): boolean {
-    return this.queue.idle();
-  }
-
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const rs = this.ctx.informers.replicaSets.get(name, namespace);
     if (!rs || rs.metadata.deletionTimestamp) return;

@@ -8,8 +8,8 @@ import type { KubeObject } from '../../kube/client.js';
 import { addResources, type Resources } from '../../model/resources.js';
 import { keyOf, rfc3339, splitKey, type ControlPlaneContext } from './context.js';
 import { choosePlacement, podRequests, unschedulableMessage } from './placement.js';
+import { KeyedController } from './keyed-controller.js';
 import { PODS } from './refs.js';
-import { WorkQueue } from './work-queue.js';
 
 function needsScheduling(pod: KubeObject): boolean {
   return !pod.spec?.nodeName && !pod.metadata.deletionTimestamp && (pod.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler' && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
@@ -19,14 +19,13 @@ function occupiesNode(pod: KubeObject): boolean {
   return !!pod.spec?.nodeName && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
 }
 
-export class Scheduler {
+export class Scheduler extends KeyedController {
   readonly name = 'scheduler';
-  private readonly queue: WorkQueue;
   /** Pods bound by us that the informer does not show bound yet: pod key → node. */
   private readonly assumed = new Map<string, string>();
 
-  constructor(private readonly ctx: ControlPlaneContext) {
-    this.queue = new WorkQueue((k) => this.schedule(k), ctx.clock, (_k, e) => ctx.onError(this.name, e));
+  constructor(ctx: ControlPlaneContext) {
+    super(ctx);
     const { pods, nodes } = ctx.informers;
     const onPod = (p: KubeObject) => {
       if (p.spec?.nodeName) this.assumed.delete(keyOf(p));
@@ -37,14 +36,6 @@ export class Scheduler {
       for (const p of pods.list()) if (needsScheduling(p)) this.queue.add(keyOf(p));
     };
     nodes.on({ add: retryAll, update: (n, old) => (JSON.stringify(n.status?.conditions) !== JSON.stringify(old.status?.conditions) || JSON.stringify(n.spec) !== JSON.stringify(old.spec) ? retryAll() : undefined) });
-  }
-
-  stop(): void {
-    this.queue.stop();
-  }
-
-  idle(): boolean {
-    return this.queue.idle();
   }
 
   private usage(): Map<string, Resources> {
@@ -63,7 +54,8 @@ export class Scheduler {
     return used;
   }
 
-  private async schedule(key: string): Promise<void> {
+  /** Schedules one pod. */
+  protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const pod = this.ctx.informers.pods.get(name, namespace);
     if (!pod || !needsScheduling(pod) || this.assumed.has(key)) return;
