@@ -33,6 +33,8 @@ import type { ControllerSettings } from './settings.js';
 /** Observed buckets kept per Deployment for propagation within an edge's lag. */
 const RECENT = 8;
 const MAX_OBSERVATIONS = 2000;
+/** Buckets this recent (seconds) are paired with the current ready replicas to learn per-pod capacity. */
+const CAPACITY_WINDOW_SECONDS = 300;
 /** Window of history the graph learner starts from for a new namespace. */
 const GRAPH_BACKFILL_SECONDS = 86_400;
 
@@ -225,17 +227,27 @@ export class ForecasterLoop implements Loop {
       s.lastFedSec = sample.t;
       s.fedThisPass.push(sample);
     }
-    if (userSettings.targetRpsPerPod === undefined && s.fedThisPass.length > 0 && !Number.isNaN(s.lastFedSec)) await this.learnCapacity(d, s, source, workload, userSettings.latencySloMs ?? settings.defaultLatencySloMs);
+    if (userSettings.targetRpsPerPod === undefined && s.fedThisPass.length > 0 && !Number.isNaN(s.lastFedSec)) await this.learnCapacity(d, s, source, workload, userSettings.latencySloMs ?? settings.defaultLatencySloMs, step);
     return s.fedThisPass.length;
   }
 
-  private async learnCapacity(d: KubeObject, s: SeriesState, source: MetricsSource, workload: { namespace: string; deployment: string }, sloMs: number): Promise<void> {
+  /**
+   * One observation per bucket fed this pass: its demand per ready pod, paired with the latency
+   * p95 of the same bucket (not the newest latency, which may belong to another load). Only recent
+   * buckets count: the ready count is today's, and older buckets may have run on other replicas.
+   */
+  private async learnCapacity(d: KubeObject, s: SeriesState, source: MetricsSource, workload: { namespace: string; deployment: string }, sloMs: number, step: number): Promise<void> {
     const ready = Number(d.status?.readyReplicas ?? 0);
     if (!(ready > 0)) return;
-    const latency = await source.latest('latencyP95', workload);
-    const demand = s.fedThisPass.at(-1)!.v;
-    if (latency.freshness !== 'fresh' || latency.value === undefined) return;
-    s.observations.push({ rpsPerPod: demand / ready, latencyMs: latency.value });
+    const newest = s.fedThisPass.at(-1)!.t;
+    const recent = s.fedThisPass.filter((x) => x.t > newest - CAPACITY_WINDOW_SECONDS);
+    const latency = await source.history('latencyP95', workload, { start: recent[0].t, end: newest, stepSeconds: step });
+    if (latency.freshness !== 'fresh') return;
+    const latencyAt = new Map(latency.samples.map((x) => [x.t, x.v]));
+    for (const sample of recent) {
+      const latencyMs = latencyAt.get(sample.t);
+      if (latencyMs !== undefined) s.observations.push({ rpsPerPod: sample.v / ready, latencyMs });
+    }
     if (s.observations.length > MAX_OBSERVATIONS) s.observations.splice(0, s.observations.length - MAX_OBSERVATIONS);
     const estimate = learnRpsPerPod(s.observations, { sloMs });
     if (estimate) s.learnedRpsPerPod = estimate.rpsPerPod;

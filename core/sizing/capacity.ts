@@ -4,7 +4,7 @@
  *
  * Observations are binned by load (equal-count bins, so sparse high loads do not get a bin of one);
  * a bin is healthy when its latency quantile (p90 by default) is under the SLO. The capacity is the
- * highest load of the last healthy bin before the first unhealthy one —
+ * highest load that met the SLO in the last healthy bin before the first unhealthy one —
  * or, when every bin is healthy, the highest load observed (we have not seen the limit, so we do not
  * claim more). Outliers move one quantile of one bin, not the answer.
  */
@@ -59,7 +59,14 @@ export function learnRpsPerPod(observations: readonly LoadObservation[], options
       if (Number.isNaN(lastHealthyTop)) return undefined;
       return { rpsPerPod: lastHealthyTop, limitObserved: true, observations: valid.length };
     }
-    lastHealthyTop = bin[bin.length - 1].rpsPerPod;
+    // The highest load of the bin that itself met the SLO: a healthy p90 tolerates a few slow
+    // observations, but the load of one that broke the objective is not a load the pod sustains.
+    for (let i = bin.length - 1; i >= 0; i--) {
+      if (bin[i].latencyMs <= o.sloMs) {
+        lastHealthyTop = bin[i].rpsPerPod;
+        break;
+      }
+    }
     if (end === valid.length) break;
   }
   return { rpsPerPod: lastHealthyTop, limitObserved: false, observations: valid.length };

@@ -45,4 +45,11 @@ describe('learnRpsPerPod', () => {
     expect(learnRpsPerPod(obs, { sloMs: 200 })!.rpsPerPod).toBeLessThanOrEqual(30);
     expect(() => learnRpsPerPod(obs, { sloMs: 0 })).toThrow(/sloMs/);
   });
+
+  it('never claims a load whose own observation broke the SLO, even in a bin whose p90 is healthy', () => {
+    // 40 loads; only the highest (40 rps) was slow — one slow point of 20 leaves the bin's p90 healthy.
+    const obs = Array.from({ length: 40 }, (_, i) => ({ rpsPerPod: i + 1, latencyMs: i === 39 ? 500 : 50 }));
+    const est = learnRpsPerPod(obs, { sloMs: 200 })!;
+    expect(est.rpsPerPod).toBe(39);
+  });
 });
