@@ -12,9 +12,10 @@ import type { SimulatedMetricsSource } from '../metrics/simulated.js';
 import type { MetricsSource } from '../metrics/source.js';
 import type { Mode } from '../model/annotations.js';
 import type { Clock } from '../model/clock.js';
-import { SMARTSCALE_NAMESPACE } from '../model/cluster-config.js';
+import { CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE } from '../model/cluster-config.js';
 import type { ClusterPolicy } from '../../webhook/admission/handle.js';
 import { DEFAULT_CONTEXT } from '../../webhook/mutate/index.js';
+import { ConfigMapPolicy } from '../../webhook/policy.js';
 import { ClusterState } from './cluster-state.js';
 import { ConfigWatchLoop } from './config-watch.js';
 import { DisruptionLoop } from './disruption.js';
@@ -179,6 +180,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     else await elector.abandon();
     state.stop();
   };
+  // The built-in defaults under smartscale-config's `webhook.*` keys, and this controller's mode.
+  const webhookPolicy = new ConfigMapPolicy({ fallback: DEFAULT_CONTEXT, data: () => state.configMaps.get(CLUSTER_CONFIG_NAME, namespace)?.data, mode: () => config.currentMode() });
   return {
     state,
     runner,
@@ -188,7 +191,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     loops,
     isLeader: () => elector.isLeader(),
     mode: () => config.currentMode(),
-    policy: () => ({ ...DEFAULT_CONTEXT, clusterMode: config.currentMode() }),
+    policy: () => webhookPolicy.current(),
     stop: () => shutdown(true),
     crash: () => shutdown(false),
   };
