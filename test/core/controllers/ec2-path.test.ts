@@ -43,16 +43,25 @@ async function claimsWithInstance(s: Ec2Sandbox) {
   return (await nodeClaims(s.env.sandbox.client)).filter((c) => c.status?.providerID);
 }
 
+/** The sandbox with EC2 and one leading controller. */
+async function start(options: Parameters<typeof startEc2Sandbox>[0] = {}) {
+  sandbox = await startEc2Sandbox(options);
+  const { controller, provider } = await sandbox.startController('a');
+  await waitFor('leadership', () => controller.isLeader());
+  return { s: sandbox, client: sandbox.env.sandbox.client, controller, provider };
+}
+
+/** Creates the Deployment `web` and waits until its pods run. */
+async function runWeb(client: Ec2Sandbox['env']['sandbox']['client'], replicas: number): Promise<void> {
+  await client.create(Refs.deployments, deployment('default', 'web', { replicas }));
+  await waitFor(`${replicas} running pods`, async () => (await runningPods(client, 'default', 'web')).length === replicas, 30_000);
+}
+
 describe('the EC2 provider under the controller, on the sandbox', () => {
   it('pending pods → CreateFleet over the cheapest fitting types → the Node registers → pods run; empty → TerminateInstances', async () => {
-    sandbox = await startEc2Sandbox();
-    const s = sandbox;
-    const client = s.env.sandbox.client;
-    const { controller, provider } = await s.startController('a');
-    await waitFor('leadership', () => controller.isLeader());
+    const { s, client, controller, provider } = await start();
     // Two 500m/512Mi pods: the cheapest amd64 on-demand type that holds them is t3.medium.
-    await client.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
-    await waitFor('2 running pods', async () => (await runningPods(client, 'default', 'web')).length === 2, 30_000);
+    await runWeb(client, 2);
 
     const claims = await nodeClaims(client);
     expect(claims).toHaveLength(1);
@@ -95,11 +104,7 @@ describe('the EC2 provider under the controller, on the sandbox', () => {
   }, 90_000);
 
   it('predicted pods (optimize): the node launches before the pods exist, and they run on it when they come', async () => {
-    sandbox = await startEc2Sandbox();
-    const s = sandbox;
-    const client = s.env.sandbox.client;
-    const { controller } = await s.startController('a');
-    await waitFor('leadership', () => controller.isLeader());
+    const { s, client, controller } = await start();
     // What the webhook writes for a forecast peak of 2 replicas (the webhook is not running here).
     const annotations = { 'smartscale.io/enabled': 'true', 'smartscale.io/mode': 'optimize', 'smartscale.io/peak-replicas': '2', 'smartscale.io/capacity': JSON.stringify({ replicas: 2 }) };
     await client.create(Refs.deployments, deployment('default', 'api', { replicas: 0, annotations }));
@@ -120,14 +125,9 @@ describe('the EC2 provider under the controller, on the sandbox', () => {
   it('insufficient capacity for the cheapest type: the next type launches and the offering is excluded from later launches', async () => {
     // Exclusions last 3 minutes by default — under 4 s of real time at 50×, less than a loaded
     // machine may take between the two launches here; 30 minutes keeps the test about exclusion.
-    sandbox = await startEc2Sandbox({ unavailableTtlMs: 30 * 60_000 });
-    const s = sandbox;
-    const client = s.env.sandbox.client;
+    const { s, client, provider } = await start({ unavailableTtlMs: 30 * 60_000 });
     for (const zone of ['us-east-1a', 'us-east-1b', 'us-east-1c']) s.ec2.insufficient.add(`t3.medium/${zone}/on-demand`);
-    const { controller, provider } = await s.startController('a');
-    await waitFor('leadership', () => controller.isLeader());
-    await client.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
-    await waitFor('2 running pods', async () => (await runningPods(client, 'default', 'web')).length === 2, 30_000);
+    await runWeb(client, 2);
 
     const [first] = fleetRequests(s);
     expect(overridesOf(first)[0].type).toBe('t3.medium');
@@ -150,10 +150,7 @@ describe('the EC2 provider under the controller, on the sandbox', () => {
   }, 90_000);
 
   it('garbage collection: an instance smartscale launched with no claim is terminated after the grace period; one not ours is left alone', async () => {
-    sandbox = await startEc2Sandbox();
-    const s = sandbox;
-    const { controller, provider } = await s.startController('a');
-    await waitFor('leadership', () => controller.isLeader());
+    const { s, controller, provider } = await start();
     // Launched through the provider for a claim that was never recorded (the claim object is gone).
     const orphan = await provider.create(claimFor({ name: 'ec2-gone1', types: ['t3.medium'] }));
     const orphanId = INSTANCE_PROVIDER_ID.exec(orphan.status.providerId!)![2];
@@ -167,13 +164,8 @@ describe('the EC2 provider under the controller, on the sandbox', () => {
   }, 90_000);
 
   it('garbage collection: a claim whose instance was terminated outside smartscale is deleted and its pods get a new node', async () => {
-    sandbox = await startEc2Sandbox();
-    const s = sandbox;
-    const client = s.env.sandbox.client;
-    const { controller } = await s.startController('a');
-    await waitFor('leadership', () => controller.isLeader());
-    await client.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
-    await waitFor('2 running pods', async () => (await runningPods(client, 'default', 'web')).length === 2, 30_000);
+    const { s, client, controller } = await start();
+    await runWeb(client, 2);
     const [before] = await nodeClaims(client);
     const instanceId = INSTANCE_PROVIDER_ID.exec(before.status.providerID)![2];
     // Someone terminates the instance in the console (or EC2 reclaims it).

@@ -11,7 +11,7 @@ import { Ec2CloudProvider } from '../../../../core/cloud/ec2/provider.js';
 import { UnavailableOfferings } from '../../../../core/cloud/unavailable-offerings.js';
 import { parseEC2NodeClass } from '../../../../core/cloud/ec2/node-class.js';
 import { connectSimulatedCloud } from '../../../../core/sandbox/cloud-bridge.js';
-import { startSandboxEnvironment, type SandboxEnvironment, type SandboxEnvironmentOptions } from '../../../../core/controllers/sandbox-environment.js';
+import { demoNodePool, startSandboxEnvironment, type SandboxEnvironment, type SandboxEnvironmentOptions } from '../../../../core/controllers/sandbox-environment.js';
 import type { RunningController } from '../../../../core/controllers/controller.js';
 import { CLUSTER, nodeClassSpec } from './builders.js';
 import { Ec2Kubelets } from './ec2-kubelet.js';
@@ -25,27 +25,12 @@ export const EC2_LOOPS = {
   loopBackoffMs: { initial: 1_000, max: 5_000 },
 };
 
+/** The sandbox's demo NodePool (amd64, on-demand), on the EC2NodeClass `default`, consolidating after 30 s. */
 export function ec2NodePool(name = 'ec2'): KubeObject {
-  return {
-    apiVersion: 'smartscale.io/v1',
-    kind: 'NodePool',
-    metadata: { name },
-    spec: {
-      template: {
-        metadata: { labels: { 'smartscale.io/managed': 'true' } },
-        spec: {
-          nodeClassRef: { group: 'smartscale.io', kind: 'EC2NodeClass', name: 'default' },
-          requirements: [
-            { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
-            { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
-          ],
-          expireAfter: 'Never',
-        },
-      },
-      limits: { cpu: '100' },
-      disruption: { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '30s', budgets: [{ nodes: '2' }] },
-    },
-  };
+  const pool = demoNodePool(name);
+  pool.spec.template.spec.nodeClassRef = { group: 'smartscale.io', kind: 'EC2NodeClass', name: 'default' };
+  pool.spec.disruption.consolidateAfter = '30s';
+  return pool;
 }
 
 export interface Ec2Sandbox {
