@@ -28,7 +28,7 @@ import type { EC2NodeClass } from './node-class.js';
 import { Ec2Pricing } from './pricing.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import { Ec2Tags, launchTags } from './tags.js';
-import { renderUserData, type ClusterJoin } from './user-data.js';
+import { labelsPinnedBy, renderUserData, type ClusterJoin } from './user-data.js';
 
 /** Finds a node class by name (from the API server's EC2NodeClass objects, or a fixed set in tests). */
 export type NodeClassSource = (name: string) => EC2NodeClass | undefined | Promise<EC2NodeClass | undefined>;
@@ -342,7 +342,7 @@ export class Ec2CloudProvider implements CloudProvider {
   ): Promise<Map<Arch, string>> {
     const userData = renderUserData({
       cluster: this.cluster,
-      labels: { ...claim.spec.labels, [Labels.nodePool]: claim.spec.nodePool },
+      labels: { ...labelsPinnedBy(claim.spec.requirements), ...claim.spec.labels, [Labels.nodePool]: claim.spec.nodePool },
       taints: [...claim.spec.taints, ...(claim.spec.startupTaints ?? [])],
       extra: nodeClass.userData,
     });

@@ -4,6 +4,7 @@
  * and whose second part, if any, is the node class's own user data. Pure and deterministic, so
  * the launch template derived from it is reused while nothing changes.
  */
+import type { Requirement } from '../../model/requirements.js';
 import type { Taint } from '../../model/scheduling-constraints.js';
 
 export interface ClusterJoin {
@@ -31,6 +32,30 @@ export function kubeletSettableLabel(key: string): boolean {
   if (prefix === 'node.kubernetes.io' || prefix === 'kubelet.kubernetes.io') return true;
   const restricted = prefix === 'kubernetes.io' || prefix.endsWith('.kubernetes.io') || prefix === 'k8s.io' || prefix.endsWith('.k8s.io');
   return !restricted;
+}
+
+/**
+ * Labels a claim's requirements fix to one value (`In` with a single value, after intersecting
+ * every `In` on the key), e.g. `karpenter.sh/capacity-type=on-demand` from a pool that allows only
+ * on-demand. They go into the kubelet's labels so pods selecting them can run on the node the
+ * moment it registers; values decided at launch (the type's family, say) cannot be known here.
+ */
+export function labelsPinnedBy(requirements: readonly Requirement[]): Record<string, string> {
+  const allowed = new Map<string, Set<string>>();
+  for (const r of requirements) {
+    if (r.operator !== 'In') continue;
+    const values = new Set(r.values ?? []);
+    const before = allowed.get(r.key);
+    allowed.set(r.key, before ? new Set([...before].filter((v) => values.has(v))) : values);
+  }
+  const excluded = (key: string, value: string) =>
+    requirements.some((r) => r.key === key && (r.operator === 'DoesNotExist' || (r.operator === 'NotIn' && (r.values ?? []).includes(value))));
+  const out: Record<string, string> = {};
+  for (const [key, values] of allowed) {
+    const [only] = values;
+    if (values.size === 1 && !excluded(key, only)) out[key] = only;
+  }
+  return out;
 }
 
 function taintFlag(t: Taint): string {

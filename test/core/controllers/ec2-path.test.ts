@@ -223,4 +223,15 @@ describe('the EC2 provider under the controller, on the sandbox', () => {
     expect(b.controller.metrics.value('actions', { loop: 'garbage-collection', action: 'terminate-orphan-instance' })).toBeUndefined();
     expect(terminatedIds(s)).toEqual([]);
   }, 90_000);
+
+  it('pods selecting the capacity type the pool pins run on the node launched for them (the kubelet gets the label from user data)', async () => {
+    const { s, client } = await start();
+    const d = deployment('default', 'web', { replicas: 2 });
+    d.spec.template.spec.nodeSelector = { 'karpenter.sh/capacity-type': 'on-demand' };
+    await client.create(Refs.deployments, d);
+    await waitFor('2 running pods', async () => (await runningPods(client, 'default', 'web')).length === 2, 30_000);
+    const [node] = (await client.list(Refs.nodes)).items;
+    expect(node.metadata.labels?.['karpenter.sh/capacity-type']).toBe('on-demand');
+    expect(fleetRequests(s)).toHaveLength(1);
+  }, 90_000);
 });

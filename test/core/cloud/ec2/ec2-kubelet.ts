@@ -2,8 +2,9 @@
  * Plays the kubelet (and the AWS cloud controller) for instances of the in-memory EC2: when an
  * instance is `running`, a Node registers for it — named after its private DNS name, with the
  * provider ID `aws:///<zone>/<instance-id>`, the labels and taints its launch template's user data
- * passes to the kubelet (`--node-labels`, `--register-with-taints`), the well-known labels of its
- * type and zone, and the type's capacity. When the instance is shutting down or gone, the Node goes.
+ * passes to the kubelet (`--node-labels`, `--register-with-taints`), the labels the kubelet and the
+ * AWS cloud controller set (os, arch, hostname, instance type, zone, region) — nothing else, as on
+ * EKS — and the type's capacity. When the instance is shutting down or gone, the Node goes.
  *
  * It is a `NodeEventSource`, so the sandbox's own bridge (core/sandbox/cloud-bridge.ts) turns its
  * events into Node objects, exactly as for the simulated cloud.
@@ -117,13 +118,15 @@ export class Ec2Kubelets implements NodeEventSource {
       zone,
       capacityType,
       pricePerHour: type.offerings.find((o) => o.zone === zone && o.capacityType === capacityType)?.pricePerHour ?? 0,
+      // What a real Node carries: the kubelet's own labels, the cloud controller's, and the user data's.
       labels: {
-        ...type.labels,
         ...flags.labels,
+        [Labels.os]: 'linux',
+        [Labels.arch]: type.labels[Labels.arch],
+        [Labels.hostname]: nodeName,
+        [Labels.instanceType]: type.name,
         [Labels.zone]: zone,
         [Labels.region]: zone.slice(0, -1),
-        [Labels.capacityType]: capacityType,
-        [Labels.hostname]: nodeName,
       },
       taints: flags.taints,
       capacity: type.capacity,

@@ -20,8 +20,8 @@ const TAGS = [
   { Key: 'smartscale.io/nodeclass', Value: 'default' },
 ];
 
-function templateFor(imageId: string): string {
-  const userData = renderUserData({ cluster: CLUSTER, labels: { team: 'platform', [Labels.nodePool]: 'default' }, taints: [] });
+function templateFor(imageId: string, pinned: Record<string, string> = {}): string {
+  const userData = renderUserData({ cluster: CLUSTER, labels: { ...pinned, team: 'platform', [Labels.nodePool]: 'default' }, taints: [] });
   return launchTemplateName({ clusterName: 'demo', nodeClass: nodeClass(), imageId, securityGroupIds: ['sg-0001'], instanceProfileName: 'SmartscaleNodeProfile', userData });
 }
 
@@ -40,7 +40,8 @@ describe('Ec2CloudProvider.create', () => {
     const input = claim({ requirements: [{ key: Labels.capacityType, operator: 'In', values: ['on-demand'] }] });
     const launched = await provider.create(input);
 
-    const lt = templateFor('ami-0a1');
+    // The capacity type the claim pins is a kubelet label (in the user data, so in the template's name).
+    const lt = templateFor('ami-0a1', { [Labels.capacityType]: 'on-demand' });
     expect(ec2.mock).toHaveReceivedCommandTimes(CreateFleetCommand, 1);
     expect(ec2.mock).toHaveReceivedCommandWith(CreateFleetCommand, {
       Type: 'instant',

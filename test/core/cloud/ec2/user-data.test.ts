@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kubeletSettableLabel, renderUserData } from '../../../../core/cloud/ec2/user-data.js';
+import { kubeletSettableLabel, labelsPinnedBy, renderUserData } from '../../../../core/cloud/ec2/user-data.js';
 import { CLUSTER } from './builders.js';
 
 describe('user data', () => {
@@ -59,5 +59,19 @@ describe('user data', () => {
     ['example.k8s.io/x', false],
   ])('kubelet may set %s: %s', (key, ok) => {
     expect(kubeletSettableLabel(key)).toBe(ok);
+  });
+
+  it('labels the requirements pin to one value become kubelet labels; open ones do not', () => {
+    expect(
+      labelsPinnedBy([
+        { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
+        { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['t3.medium', 'm6i.large'] },
+        { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m6i.large', 'r6i.large'] },
+        { key: 'topology.kubernetes.io/zone', operator: 'In', values: ['us-east-1a', 'us-east-1b'] },
+        { key: 'team', operator: 'In', values: ['a'] },
+        { key: 'team', operator: 'NotIn', values: ['a'] },
+        { key: 'kubernetes.io/arch', operator: 'Exists' },
+      ]),
+    ).toEqual({ 'karpenter.sh/capacity-type': 'on-demand', 'node.kubernetes.io/instance-type': 'm6i.large' });
   });
 });
