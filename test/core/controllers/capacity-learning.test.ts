@@ -79,6 +79,9 @@ describe('per-pod capacity learned by the forecaster loop', () => {
       const load = loadAt(k);
       demand.push([t, load * REPLICAS]);
       latency.push([t, latencyMs(load, k)]);
+      // A reading of the next bucket a second after this one closed (a scrape between rule evaluations): the newest
+      // latency is often this one, which belongs to another load — learning must pair by bucket.
+      latency.push([t + 1, latencyMs(loadAt(k + 1), k + 1)]);
     }
     for (const name of ['learned', 'given']) {
       e.metrics.set('demand', { namespace: 'default', deployment: name }, demand);
@@ -112,12 +115,13 @@ describe('per-pod capacity learned by the forecaster loop', () => {
       const f = forecastIn(await annotations(e, 'learned'));
       return f && f.generatedAt >= first.generatedAt + 60 * STEP ? f : undefined;
     }, 90_000, 100);
-    // The estimate is conservative: at most the highest level that met the SLO (0.99·KNEE), and at
-    // least one bin below it (a bin of 20 observations spans ≤ 6 levels here even at 60
-    // observations, so ≥ 0.99·KNEE − 0.12·KNEE).
+    // The estimate is conservative: at most the highest level that met the SLO (0.99·KNEE). And at
+    // most about a bin below it: with ≥ 100 observations spread over 16 levels a 20-observation bin
+    // spans ≤ 3.2 levels (0.064·KNEE); the first unhealthy bin holds ≥ 2 points at 1.01·KNEE or more,
+    // so it starts at ≥ 0.946·KNEE and the healthy bin before it reaches ≥ 0.926·KNEE. Hence 0.92.
     const learned = settled.learnedRpsPerPod!;
     expect(learned).toBeLessThanOrEqual(0.99 * KNEE + 1e-3);
-    expect(learned).toBeGreaterThanOrEqual(0.87 * KNEE);
+    expect(learned).toBeGreaterThanOrEqual(0.92 * KNEE);
 
     // The webhook's targets follow the learned capacity (same admission wrote both annotations).
     const a = await annotations(e, 'learned');
