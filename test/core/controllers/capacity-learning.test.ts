@@ -3,7 +3,7 @@
  * MetricsSource whose latency p95 crosses the SLO at a known per-pod load (the knee). The
  * forecaster writes what it learns into `smartscale.io/forecast` (`learnedRpsPerPod`); the
  * webhook derives `smartscale.io/target-replicas` from it. A user-given rps-per-pod wins; with too
- * few observations nothing is claimed.
+ * few observations nothing is claimed and the cluster default applies.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
@@ -21,6 +21,8 @@ const STEP = 10;
 const KNEE = 25;
 const SLO_MS = 200;
 const REPLICAS = 4;
+/** The cluster's default per-pod capacity (smartscale-config `webhook.defaultRpsPerPod`), used until one is learned. */
+const DEFAULT_RPS_PER_POD = 8;
 /** Per-pod loads visited, 0.85·KNEE … 1.15·KNEE in steps of 0.02·KNEE (0.99·KNEE meets the SLO, 1.01·KNEE breaks it). */
 const LEVELS = Array.from({ length: 16 }, (_, i) => KNEE * (0.85 + 0.02 * i));
 
@@ -60,7 +62,7 @@ describe('per-pod capacity learned by the forecaster loop', () => {
       nodePool: null,
       nodeReadyDelayMs: 0,
       podStartDelayMs: 1_000,
-      config: { 'controller.forecastStep': `${STEP}s`, 'controller.horizon': `${15 * STEP}s`, 'controller.backfill': '10m' },
+      config: { 'controller.forecastStep': `${STEP}s`, 'controller.horizon': `${15 * STEP}s`, 'controller.backfill': '10m', 'webhook.defaultRpsPerPod': String(DEFAULT_RPS_PER_POD) },
     });
     const e = env;
     const client = e.sandbox.client;
@@ -96,11 +98,15 @@ describe('per-pod capacity learned by the forecaster loop', () => {
     const c = await e.startController('a', { intervals: { forecaster: STEP * 1000 }, leaseDurationSeconds: 3_600, renewDeadlineMs: 1_800_000, leaseRetryMs: 5_000 });
     await waitFor('leader', () => c.isLeader(), 20_000);
 
-    // Too few observations: a forecast is published with no learned capacity, and with no default
-    // configured the webhook claims no target at all.
-    const early = await waitFor('first forecast', async () => forecastIn(await annotations(e, 'learned')), 20_000);
+    // Too few observations: a forecast is published with no learned capacity, and the webhook's
+    // targets follow the cluster default.
+    const earlyAnnotations = await waitFor('first forecast', async () => {
+      const a = await annotations(e, 'learned');
+      return forecastIn(a) ? a : undefined;
+    }, 20_000);
+    const early = forecastIn(earlyAnnotations)!;
     expect(early.learnedRpsPerPod).toBeUndefined();
-    expect((await annotations(e, 'learned'))['smartscale.io/target-replicas']).toBeUndefined();
+    expect(Number(earlyAnnotations['smartscale.io/target-replicas'])).toBe(expectedTarget(early, DEFAULT_RPS_PER_POD));
 
     // Enough buckets for the estimate to resolve the knee: ~100 observations make a 20-observation
     // bin span about 3 levels (0.06·KNEE); wait for 60 buckets past the first estimate.
