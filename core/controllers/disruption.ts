@@ -17,7 +17,9 @@ import { Refs } from '../kube/refs.js';
 import { planDisruption } from '../disruption/planner.js';
 import type { DisruptionDecision } from '../disruption/types.js';
 import { isConditionTrue } from '../model/node-claim.js';
-import { claimName, nodeClaimObject } from './claims.js';
+import { Labels } from '../model/labels.js';
+import type { PlannedNodeClaim } from '../scheduling/types.js';
+import { CLAIM_REASON_LABEL, claimName, nodeClaimObject } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
 import type { Loop } from './loop.js';
 import { cordon, evictPods, isDoNotDisrupt, isTerminating, podName, podsToDrain, uncordon } from './drain.js';
@@ -39,6 +41,24 @@ interface Draining {
   decision: DisruptionDecision;
 }
 
+/** Replacement claims not yet Initialized (node Ready) and not being deleted. */
+export function pendingReplacements(state: ClusterState): string[] {
+  return state
+    .claims()
+    .filter(({ object, claim }) => object.metadata.labels?.[CLAIM_REASON_LABEL] === 'replacement' && !object.metadata.deletionTimestamp && !isConditionTrue(claim, 'Initialized'))
+    .map(({ claim }) => claim.name);
+}
+
+/** The planned claim with only the instance types whose acceptable offering costs less than `price`; undefined if none. */
+export function cheaperThan(planned: PlannedNodeClaim, price: number): PlannedNodeClaim | undefined {
+  if (price === Infinity) return planned;
+  const options = planned.instanceTypeOptions.filter((o) => o.offering.pricePerHour < price);
+  if (options.length === 0) return undefined;
+  const names = new Set(options.map((o) => o.instanceType));
+  const requirements = planned.requirements.map((r) => (r.key === Labels.instanceType && r.operator === 'In' && r.values ? { ...r, values: r.values.filter((v) => names.has(v)) } : r));
+  return { ...planned, instanceTypeOptions: options, requirements };
+}
+
 function nodeRef(name: string) {
   return { apiVersion: 'v1', kind: 'Node', name };
 }
@@ -49,7 +69,6 @@ export class DisruptionLoop implements Loop {
   readonly intervalMs: number;
   private candidate: { nodes: string; at: number } | undefined;
   private readonly draining = new Map<string, Draining>();
-  private replacements = new Set<string>();
   /** Pods evicted, by node (tests and the e2e check PDB-protected pods are never among them). */
   readonly evicted: string[] = [];
 
@@ -63,12 +82,9 @@ export class DisruptionLoop implements Loop {
     this.adoptDrains();
     for (const d of [...this.draining.values()]) await this.drainStep(d);
     if (this.draining.size >= config.controller.maxDisruptions) return;
-    // Replacements launched for a decision: wait until they are Ready (or gone).
-    if (this.replacements.size > 0) {
-      const claims = new Map(state.claims().map((c) => [c.claim.name, c.claim]));
-      for (const name of [...this.replacements]) if (!claims.has(name) || isConditionTrue(claims.get(name)!, 'Initialized')) this.replacements.delete(name);
-      if (this.replacements.size > 0) return;
-    }
+    // Replacements launched for a decision: nothing is drained until they are Ready (or gone). Read
+    // from the claims' label, not memory, so a new leader waits for the previous one's replacements.
+    if (pendingReplacements(state).length > 0) return;
     const { valid: pools } = state.nodePoolsParsed();
     if (pools.length === 0) return;
     const types = await cloud.getInstanceTypes();
@@ -100,7 +116,8 @@ export class DisruptionLoop implements Loop {
     }
     if (now - this.candidate.at < (this.options.validationMs ?? 15_000)) return;
     this.candidate = undefined;
-    await this.act(decision, snap.claimByNode, pools);
+    const replacedPrice = snap.nodes.filter((n) => decision.nodes.includes(n.name)).reduce((sum, n) => sum + n.pricePerHour, 0);
+    await this.act(decision, snap.claimByNode, pools, replacedPrice);
   }
 
   /** Nodes a previous leader was draining (cordoned with our taint): finish them. */
@@ -117,15 +134,18 @@ export class DisruptionLoop implements Loop {
     }
   }
 
-  private async act(decision: DisruptionDecision, claimByNode: Map<string, { name: string }>, pools: ReturnType<ClusterState['nodePoolsParsed']>['valid']): Promise<void> {
+  private async act(decision: DisruptionDecision, claimByNode: Map<string, { name: string }>, pools: ReturnType<ClusterState['nodePoolsParsed']>['valid'], replacedPrice: number): Promise<void> {
     const { client, events, controllerMetrics: m, clock, state } = this.options;
     if (decision.replacements.length > 0) {
-      for (const planned of decision.replacements) {
-        const pool = pools.find((p) => p.name === planned.nodePool);
-        if (!pool) continue;
-        const name = claimName(pool.name);
-        await client.create(Refs.nodeClaims, nodeClaimObject(planned, pool, { name, predicted: false, reason: 'replacement' }));
-        this.replacements.add(name);
+      // A consolidation's replacement must come out cheaper than what it replaces even when the
+      // cloud cannot sell the planned type: its fall-back types are limited to cheaper ones (else
+      // an insufficient-capacity fall-back could launch a node as dear as the old one, and the
+      // next pass would replace that one in turn).
+      const cap = decision.reason === 'Underutilized' ? replacedPrice : Infinity;
+      const launches = decision.replacements.map((planned) => ({ planned: cheaperThan(planned, cap), pool: pools.find((p) => p.name === planned.nodePool) }));
+      if (launches.some((l) => !l.planned || !l.pool)) return;
+      for (const { planned, pool } of launches) {
+        await client.create(Refs.nodeClaims, nodeClaimObject(planned!, pool!, { name: claimName(pool!.name), predicted: false, reason: 'replacement' }));
         m.action(this.name, 'launch-replacement');
       }
       events.emit({ object: nodeRef(decision.nodes[0]), type: 'Normal', reason: 'DisruptionLaunchingReplacement', message: `${decision.method}: ${decision.message}; launching ${decision.replacements.length} replacement(s) first` });
