@@ -156,7 +156,7 @@ export class DisruptionLoop implements Loop {
       if (this.draining.size >= max) break;
       const claim = claimByNode.get(node);
       if (!claim) continue;
-      if (!(await cordon(client, node))) continue;
+      if ((await cordon(client, node)) === 'gone') continue;
       this.draining.set(node, { node, claim: claim.name, startedAt: clock.now(), decision });
       m.action(this.name, `disrupt-${decision.reason.toLowerCase()}`);
       events.emit({ object: nodeRef(node), type: 'Normal', reason: 'Disrupting', message: `${decision.method} (${decision.reason}): ${decision.message}` });

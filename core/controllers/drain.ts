@@ -47,15 +47,18 @@ export function isCordoned(node: KubeObject | undefined): boolean {
   return Boolean(node?.spec?.unschedulable) && ((node?.spec?.taints ?? []) as Taint[]).some((t) => t.key === DISRUPTED_TAINT);
 }
 
-/** Marks the node unschedulable with our taint; a no-op when it already is. Returns false when the node is gone. */
-export async function cordon(client: KubeClient, node: string): Promise<boolean> {
+/** Marks the node unschedulable with our taint: `cordoned` now, `already` cordoned, or `gone`. */
+export async function cordon(client: KubeClient, node: string): Promise<'cordoned' | 'already' | 'gone'> {
+  let changed = false;
   const current = await updateWithRetry(client, Refs.nodes, node, undefined, (fresh) => {
+    changed = false;
     if (isCordoned(fresh)) return undefined;
     const taints = ((fresh.spec?.taints ?? []) as Taint[]).filter((t) => t.key !== DISRUPTED_TAINT);
     fresh.spec = { ...fresh.spec, unschedulable: true, taints: [...taints, { key: DISRUPTED_TAINT, effect: 'NoSchedule' }] };
+    changed = true;
     return fresh;
   });
-  return current !== undefined;
+  return current === undefined ? 'gone' : changed ? 'cordoned' : 'already';
 }
 
 export async function uncordon(client: KubeClient, node: string): Promise<void> {

@@ -8,8 +8,16 @@
  *   the claim is deleted, so the provisioner re-plans on what the cloud can sell.
  * - Registered once a Node with the claim's provider ID exists; Initialized once it is Ready. A
  *   claim whose node never registers within `registrationTimeoutMs` is deleted (and terminated).
- * - A deleted claim (finalizer `smartscale.io/termination`): its Node is deleted, its instance
- *   terminated, then the finalizer removed. Drains happen before, in the disruption loop.
+ * - A deleted claim (finalizer `smartscale.io/termination`), whoever deleted it — a user's
+ *   `kubectl delete nodeclaim`, the disruption loop, garbage collection — is terminated as
+ *   Karpenter's termination finalizer does: its Node cordoned and drained through the Eviction API
+ *   (a PodDisruptionBudget's 429 → try again next pass; do-not-disrupt pods are not evicted but
+ *   waited for), and only when no workload pod is left (terminating ones included) the Node is
+ *   deleted, the instance terminated and, last, the finalizer removed. Every step is read back
+ *   from the API (deletionTimestamp, the cordon), so a restarted controller or a new leader resumes
+ *   a drain where it stood. The wait is bounded by `terminationGracePeriodMs` counted from the
+ *   claim's deletionTimestamp (default 1 h): past it the remaining pods are deleted and the
+ *   termination goes on (docs/adr/094-drains-watchdog-and-replacements.md).
  */
 import { isInsufficientCapacityError, isInvalidNodeClaimError, isNodeClaimNotFoundError } from '../cloud/errors.js';
 import type { CloudProvider } from '../cloud/provider.js';
@@ -171,9 +179,12 @@ export class NodeClaimLifecycleLoop implements Loop {
   private async drain(object: KubeObject, claim: NodeClaim, node: string): Promise<boolean> {
     const { client, clock, state, events, controllerMetrics: m } = this.options;
     if (!isCordoned(state.nodes.get(node))) {
-      if (!(await cordon(client, node))) return true;
-      m.action(this.name, 'cordon');
-      events.emit({ object: nodeClaimRef(claim.name), type: 'Normal', reason: 'Draining', message: `NodeClaim deleted: node ${node} cordoned; evicting its pods before terminating the instance` });
+      const cordoned = await cordon(client, node);
+      if (cordoned === 'gone') return true;
+      if (cordoned === 'cordoned') {
+        m.action(this.name, 'cordon');
+        events.emit({ object: nodeClaimRef(claim.name), type: 'Normal', reason: 'Draining', message: `NodeClaim deleted: node ${node} cordoned; evicting its pods before terminating the instance` });
+      }
     }
     const pods = podsToDrain(state, node).filter((p) => !isStuckTerminating(p, clock.now()));
     if (pods.length === 0) return true;
