@@ -44,8 +44,11 @@ describe('informer staleness watchdog in the controller', () => {
     faulty.hangWatches();
     expect(faulty.watchesHung).toBe(7);
     await e.sandbox.client.create(Refs.deployments, deployment('default', 'web', { replicas: 3 }));
-    // 60 s of clock: the provisioner runs many passes, but its pod cache is frozen.
-    await e.sandbox.clock.sleep(60_000);
+    // Up to 60 s of clock, ending well before the watchdog is due (5 min after the pods informer's
+    // last sign of life, a bookmark at most 250 s old): the provisioner runs many passes, but its pod cache is frozen.
+    const due = c.state.pods.lastEventAt() + 5 * 60_000;
+    await e.sandbox.clock.sleep(Math.min(60_000, due - e.sandbox.clock.now() - 15_000));
+    expect(podsHealth(c).watchdogRestarts).toBe(0);
     expect(c.state.pods.list().filter((p) => p.metadata.labels?.app === 'web')).toEqual([]);
     expect(await nodeClaims(e.sandbox.client)).toEqual([]);
 
