@@ -16,6 +16,7 @@ import type { ExistingNode } from '../model/node.js';
 import { DEFAULT_DISRUPTION, type NodePool } from '../model/node-pool.js';
 import type { Pod } from '../model/pod.js';
 import { planDisruption } from '../disruption/planner.js';
+import type { DisruptionDecision, DisruptionInput } from '../disruption/types.js';
 import { freeSlots, isReady, type NodeType, type SimCluster, type SimNode } from './cluster.js';
 import type { PodShape } from './scenario.js';
 
@@ -95,6 +96,12 @@ export class PlannerDisruption {
   }
 
   private act(now: number, cluster: SimCluster, predictedPods: number): void {
+    this.plans++;
+    this.carryOut(now, cluster, planDisruption(this.planInput(now, cluster, predictedPods)).decision);
+  }
+
+  /** The planner's input for the simulated cluster now, as the controller would assemble it. */
+  planInput(now: number, cluster: SimCluster, predictedPods: number): DisruptionInput {
     const nodes = this.snapshot(cluster);
     const budget = String(Math.max(1, Math.ceil((cluster.nodes.length * this.options.budgetPercent) / 100)));
     const pool: NodePool = {
@@ -110,9 +117,10 @@ export class PlannerDisruption {
     };
     for (let i = this.predictedPods.length; i < predictedPods; i++) this.predictedPods.push(this.podOf('predicted', i, 'predicted'));
     const predicted = this.predictedPods.slice(0, Math.max(0, predictedPods));
-    this.plans++;
-    const plan = planDisruption({ now: now * 1000, nodes, nodePools: [pool], instanceTypes: this.catalog, pdbs: [], predictedPods: predicted });
-    const decision = plan.decision;
+    return { now: now * 1000, nodes, nodePools: [pool], instanceTypes: this.catalog, pdbs: [], predictedPods: predicted };
+  }
+
+  private carryOut(now: number, cluster: SimCluster, decision: DisruptionDecision | undefined): void {
     if (!decision) return;
     this.decisions++;
     const byName = new Map(cluster.nodes.map((n) => [`node-${n.id}`, n]));
