@@ -149,23 +149,32 @@ export class PlannerDisruption {
     return cluster.nodes.map((n) => this.existingNode(n));
   }
 
-  /** The node's snapshot, rebuilt only when its pods (or its Ready time) changed since the last plan. */
+  /**
+   * The node's snapshot, rebuilt only when its pods (or its Ready time) changed since the last plan;
+   * a rebuild keeps the node's labels and the pod objects whose position and app are unchanged.
+   */
   private existingNode(n: SimNode): ExistingNode {
     const cached = this.snapshots.get(n);
     if (cached && cached.readyAt === n.readyAt && cached.placeholders === n.placeholders && sameCounts(cached.perService, n.perService)) return cached.node;
-    const node = this.buildExistingNode(n);
+    const node = this.buildExistingNode(n, cached?.node);
     this.snapshots.set(n, { readyAt: n.readyAt, placeholders: n.placeholders, perService: n.perService.slice(), node });
     return node;
   }
 
-  private buildExistingNode(n: SimNode): ExistingNode {
+  private buildExistingNode(n: SimNode, previous: ExistingNode | undefined): ExistingNode {
     const name = `node-${n.id}`;
     const pods: Pod[] = [];
-    let k = 0;
+    const add = (app: string) => {
+      const k = pods.length;
+      const old = previous?.pods[k];
+      pods.push(old && old.labels.app === app ? old : this.podOf(app, k, `${name}-pod`, name));
+    };
     for (let s = 0; s < n.perService.length; s++) {
-      for (let j = 0; j < n.perService[s]; j++) pods.push(this.podOf(this.serviceNames[s] ?? `svc-${s}`, k, `${name}-pod`, name)), k++;
+      for (let j = 0; j < n.perService[s]; j++) add(this.serviceNames[s] ?? `svc-${s}`);
     }
-    for (let j = 0; j < n.placeholders; j++) pods.push(this.podOf('placeholder', k++, `${name}-pod`, name));
+    for (let j = 0; j < n.placeholders; j++) add('placeholder');
+    const emptySince = n.pods + n.placeholders === 0 ? n.readyAt * 1000 : undefined;
+    if (previous) return { ...previous, pods, emptySince };
     const src = n.type.source;
     return {
       name,
@@ -180,7 +189,7 @@ export class PlannerDisruption {
       allocatable: { ...src.allocatable, pods: n.type.slots },
       pods,
       createdAt: n.launchedAt * 1000,
-      emptySince: n.pods + n.placeholders === 0 ? n.readyAt * 1000 : undefined,
+      emptySince,
       initialized: true,
     };
   }
