@@ -57,12 +57,15 @@ interface Context {
   readonly limitBlocked: Set<PodClass>;
 }
 
+function invalidRequest(name: string, value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return undefined;
+  return `request ${name} must be a non-negative integer, got ${String(value)}`;
+}
+
+// Checked for every pod of every snapshot (bound ones too), so without allocating.
 function invalidRequests(pod: Pod): string | undefined {
   const r = pod.requests;
-  for (const [name, value] of [['cpu', r?.milliCpu], ['memory', r?.memoryBytes], ['pods', r?.pods], ['gpus', r?.gpus]] as const) {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) return `request ${name} must be a non-negative integer, got ${String(value)}`;
-  }
-  return undefined;
+  return invalidRequest('cpu', r?.milliCpu) ?? invalidRequest('memory', r?.memoryBytes) ?? invalidRequest('pods', r?.pods) ?? invalidRequest('gpus', r?.gpus);
 }
 
 export function solve(input: SchedulingInput): SchedulingResult {
@@ -171,10 +174,8 @@ function existingBin(node: ExistingNode, table: SelectorTable): Bin {
     bin.freeMemory -= pod.requests.memoryBytes;
     bin.freePods -= Math.max(1, pod.requests.pods);
     bin.freeGpus -= pod.requests.gpus;
-    table.selectors.forEach((s, i) => {
-      if (selectorMatchesLabels(s, pod.labels)) bin.selectorCounts[i] += 1;
-    });
-    for (const term of pod.antiAffinity ?? []) if (term.topologyKey === Labels.hostname) bin.antiAffinityHeld[table.indexOf(term.labelSelector)] = 1;
+    for (let i = 0; i < n; i++) if (selectorMatchesLabels(table.selectors[i], pod.labels)) bin.selectorCounts[i] += 1;
+    if (pod.antiAffinity) for (const term of pod.antiAffinity) if (term.topologyKey === Labels.hostname) bin.antiAffinityHeld[table.indexOf(term.labelSelector)] = 1;
   }
   return bin;
 }
