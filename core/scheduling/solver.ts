@@ -19,7 +19,7 @@ import { podKey, type Pod } from '../model/pod.js';
 import { labelsSatisfy, type Requirement } from '../model/requirements.js';
 import type { Resources } from '../model/resources.js';
 import { toleratesAll } from '../model/scheduling-constraints.js';
-import { applyJoin, emptyState, maxJoin, type Bin, type BinState } from './bins.js';
+import { antiAffinityHeldFor, applyJoin, emptyState, maxJoin, selectorCountsFor, type Bin, type BinState } from './bins.js';
 import { buildPodClasses, buildSelectorTable, cmp, remaining, selectorMatchesLabels, splitByZone, type PodClass, type SelectorTable } from './pod-classes.js';
 import {
   buildProfile,
@@ -160,8 +160,8 @@ function existingBin(node: ExistingNode, table: SelectorTable): Bin {
     freePods: node.allocatable.pods,
     freeGpus: node.allocatable.gpus,
     mask: -1,
-    selectorCounts: new Int32Array(n),
-    antiAffinityHeld: new Uint8Array(n),
+    selectorCounts: selectorCountsFor(n),
+    antiAffinityHeld: antiAffinityHeldFor(n),
     pods: [],
     classes: new Set(),
     usedCpu: 0,
@@ -424,8 +424,16 @@ function fitCount(r: Resources, a: Resources): number {
 }
 
 function newBin(ctx: Context, prepared: PreparedPool, t: number, mask: number): Bin {
+  const a = prepared.types[t].allocatable;
+  const selectors = ctx.table.selectors.length;
   return {
-    ...emptyState(prepared.types[t], mask, ctx.table.selectors.length),
+    freeCpu: a.milliCpu,
+    freeMemory: a.memoryBytes,
+    freePods: a.pods,
+    freeGpus: a.gpus,
+    mask,
+    selectorCounts: selectorCountsFor(selectors),
+    antiAffinityHeld: antiAffinityHeldFor(selectors),
     id: '',
     pool: prepared,
     typeIndex: t,
