@@ -123,8 +123,11 @@ export class PlannerDisruption {
   private carryOut(now: number, cluster: SimCluster, decision: DisruptionDecision | undefined): void {
     if (!decision) return;
     this.decisions++;
-    const byName = new Map(cluster.nodes.map((n) => [`node-${n.id}`, n]));
-    const victims = decision.nodes.map((name) => byName.get(name)).filter((n): n is SimNode => n !== undefined);
+    const victims: SimNode[] = [];
+    for (const name of decision.nodes) {
+      const victim = cluster.nodes.find((n) => this.snapshots.get(n)?.node.name === name);
+      if (victim) victims.push(victim);
+    }
     if (decision.replacements.length === 0) {
       for (const v of victims) cluster.terminate(v);
       return;
