@@ -36,11 +36,7 @@ export class DisruptionContext {
     this.candidates = candidates;
     this.blocked = blocked;
     this.counts = poolNodeCounts(input.nodes);
-    const future = [...(input.pendingPods ?? []), ...input.predictedPods];
-    const baseline = solve({ pods: future, existingNodes: input.nodes, nodePools: [], instanceTypes: [] });
-    const placed = new Set(baseline.placements.map((p) => p.pod));
-    // Pods that need new capacity anyway are the provisioner's business, not a reason to keep nodes.
-    this.keptPods = future.filter((p) => placed.has(`${p.namespace}/${p.name}`));
+    this.keptPods = keptPods([...(input.pendingPods ?? []), ...input.predictedPods], input.nodes);
   }
 
   /** Re-plans the moved pods and the kept ones without `removed`, optionally with new nodes. */
@@ -60,6 +56,18 @@ export class DisruptionContext {
   block(node: ExistingNode, reason: string): void {
     this.blocked.push({ node: node.name, reason });
   }
+}
+
+/**
+ * The future pods (pending and predicted) that today's nodes would hold. Pods that need new
+ * capacity anyway are the provisioner's business, not a reason to keep nodes. With no future pods
+ * (the common case between surges) there is nothing to place and no solver run.
+ */
+function keptPods(future: readonly Pod[], nodes: readonly ExistingNode[]): Pod[] {
+  if (future.length === 0) return [];
+  const baseline = solve({ pods: future, existingNodes: nodes, nodePools: [], instanceTypes: [] });
+  const placed = new Set(baseline.placements.map((p) => p.pod));
+  return future.filter((p) => placed.has(`${p.namespace}/${p.name}`));
 }
 
 function price(candidates: readonly Candidate[]): number {

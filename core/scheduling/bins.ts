@@ -36,6 +36,21 @@ export interface Bin extends BinState {
   usedGpus: number;
 }
 
+// Most snapshots have no anti-affinity or spread selectors: then every bin shares these (a typed
+// array of length 0 holds nothing to write), which saves two allocations per bin and per trial fill.
+const NO_COUNTS = new Int32Array(0);
+const NO_HELD = new Uint8Array(0);
+
+/** Per-selector pod counts for a new bin (the shared empty array when there are no selectors). */
+export function selectorCountsFor(selectors: number): Int32Array {
+  return selectors === 0 ? NO_COUNTS : new Int32Array(selectors);
+}
+
+/** Per-selector anti-affinity flags for a new bin (the shared empty array when there are no selectors). */
+export function antiAffinityHeldFor(selectors: number): Uint8Array {
+  return selectors === 0 ? NO_HELD : new Uint8Array(selectors);
+}
+
 export function emptyState(type: InstanceType, mask: number, selectors: number): BinState {
   return {
     freeCpu: type.allocatable.milliCpu,
@@ -43,8 +58,8 @@ export function emptyState(type: InstanceType, mask: number, selectors: number):
     freePods: type.allocatable.pods,
     freeGpus: type.allocatable.gpus,
     mask,
-    selectorCounts: new Int32Array(selectors),
-    antiAffinityHeld: new Uint8Array(selectors),
+    selectorCounts: selectorCountsFor(selectors),
+    antiAffinityHeld: antiAffinityHeldFor(selectors),
   };
 }
 

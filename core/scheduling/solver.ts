@@ -19,7 +19,7 @@ import { podKey, type Pod } from '../model/pod.js';
 import { labelsSatisfy, type Requirement } from '../model/requirements.js';
 import type { Resources } from '../model/resources.js';
 import { toleratesAll } from '../model/scheduling-constraints.js';
-import { applyJoin, emptyState, maxJoin, type Bin, type BinState } from './bins.js';
+import { antiAffinityHeldFor, applyJoin, emptyState, maxJoin, selectorCountsFor, type Bin, type BinState } from './bins.js';
 import { buildPodClasses, buildSelectorTable, cmp, remaining, selectorMatchesLabels, splitByZone, type PodClass, type SelectorTable } from './pod-classes.js';
 import {
   buildProfile,
@@ -57,12 +57,15 @@ interface Context {
   readonly limitBlocked: Set<PodClass>;
 }
 
+function invalidRequest(name: string, value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return undefined;
+  return `request ${name} must be a non-negative integer, got ${String(value)}`;
+}
+
+// Checked for every pod of every snapshot (bound ones too), so without allocating.
 function invalidRequests(pod: Pod): string | undefined {
   const r = pod.requests;
-  for (const [name, value] of [['cpu', r?.milliCpu], ['memory', r?.memoryBytes], ['pods', r?.pods], ['gpus', r?.gpus]] as const) {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) return `request ${name} must be a non-negative integer, got ${String(value)}`;
-  }
-  return undefined;
+  return invalidRequest('cpu', r?.milliCpu) ?? invalidRequest('memory', r?.memoryBytes) ?? invalidRequest('pods', r?.pods) ?? invalidRequest('gpus', r?.gpus);
 }
 
 export function solve(input: SchedulingInput): SchedulingResult {
@@ -157,8 +160,8 @@ function existingBin(node: ExistingNode, table: SelectorTable): Bin {
     freePods: node.allocatable.pods,
     freeGpus: node.allocatable.gpus,
     mask: -1,
-    selectorCounts: new Int32Array(n),
-    antiAffinityHeld: new Uint8Array(n),
+    selectorCounts: selectorCountsFor(n),
+    antiAffinityHeld: antiAffinityHeldFor(n),
     pods: [],
     classes: new Set(),
     usedCpu: 0,
@@ -171,10 +174,8 @@ function existingBin(node: ExistingNode, table: SelectorTable): Bin {
     bin.freeMemory -= pod.requests.memoryBytes;
     bin.freePods -= Math.max(1, pod.requests.pods);
     bin.freeGpus -= pod.requests.gpus;
-    table.selectors.forEach((s, i) => {
-      if (selectorMatchesLabels(s, pod.labels)) bin.selectorCounts[i] += 1;
-    });
-    for (const term of pod.antiAffinity ?? []) if (term.topologyKey === Labels.hostname) bin.antiAffinityHeld[table.indexOf(term.labelSelector)] = 1;
+    for (let i = 0; i < n; i++) if (selectorMatchesLabels(table.selectors[i], pod.labels)) bin.selectorCounts[i] += 1;
+    if (pod.antiAffinity) for (const term of pod.antiAffinity) if (term.topologyKey === Labels.hostname) bin.antiAffinityHeld[table.indexOf(term.labelSelector)] = 1;
   }
   return bin;
 }
@@ -423,8 +424,16 @@ function fitCount(r: Resources, a: Resources): number {
 }
 
 function newBin(ctx: Context, prepared: PreparedPool, t: number, mask: number): Bin {
+  const a = prepared.types[t].allocatable;
+  const selectors = ctx.table.selectors.length;
   return {
-    ...emptyState(prepared.types[t], mask, ctx.table.selectors.length),
+    freeCpu: a.milliCpu,
+    freeMemory: a.memoryBytes,
+    freePods: a.pods,
+    freeGpus: a.gpus,
+    mask,
+    selectorCounts: selectorCountsFor(selectors),
+    antiAffinityHeld: antiAffinityHeldFor(selectors),
     id: '',
     pool: prepared,
     typeIndex: t,

@@ -16,10 +16,24 @@ import type { ExistingNode } from '../model/node.js';
 import { DEFAULT_DISRUPTION, type NodePool } from '../model/node-pool.js';
 import type { Pod } from '../model/pod.js';
 import { planDisruption } from '../disruption/planner.js';
+import type { DisruptionDecision, DisruptionInput } from '../disruption/types.js';
 import { freeSlots, isReady, type NodeType, type SimCluster, type SimNode } from './cluster.js';
 import type { PodShape } from './scenario.js';
 
 const ZONE = 'us-east-1a';
+
+interface NodeSnapshot {
+  readonly readyAt: number;
+  readonly placeholders: number;
+  readonly perService: Int32Array;
+  readonly node: ExistingNode;
+}
+
+function sameCounts(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 export interface PlannerDisruptionOptions {
   pollSeconds: number;
@@ -35,14 +49,25 @@ export class PlannerDisruption {
   private candidateSince = NaN;
   private readonly byName: Map<string, NodeType>;
   private readonly catalog: InstanceType[];
+  /**
+   * The snapshot is rebuilt for every plan, so its parts are kept between plans: one requests and
+   * one labels object per app (pods of a Deployment share them in the API too, and the solver's
+   * equivalence classes key on them by identity), the predicted pods, and each node's snapshot
+   * until its pods change. The planner and the solver never mutate their input.
+   */
+  private readonly requests: Pod['requests'];
+  private readonly labelsByApp = new Map<string, Readonly<Record<string, string>>>();
+  private readonly predictedPods: Pod[] = [];
+  private readonly snapshots = new WeakMap<SimNode, NodeSnapshot>();
   /** Planner calls made, and how many returned a decision (for the docs' cost note and tests). */
   plans = 0;
   decisions = 0;
 
-  constructor(types: readonly NodeType[], private readonly pod: PodShape, private readonly serviceNames: readonly string[], options: Partial<PlannerDisruptionOptions> = {}) {
+  constructor(types: readonly NodeType[], pod: PodShape, private readonly serviceNames: readonly string[], options: Partial<PlannerDisruptionOptions> = {}) {
     this.options = { ...DEFAULT_PLANNER_DISRUPTION, ...options };
     this.byName = new Map(types.map((t) => [t.name, t]));
     this.catalog = types.map((t) => t.source);
+    this.requests = { milliCpu: pod.milliCpu, memoryBytes: pod.memoryBytes, pods: 1, gpus: 0 };
   }
 
   reconcile(now: number, cluster: SimCluster, predictedPods: number): void {
@@ -71,7 +96,13 @@ export class PlannerDisruption {
   }
 
   private act(now: number, cluster: SimCluster, predictedPods: number): void {
-    const nodes = cluster.nodes.map((n) => this.existingNode(n));
+    this.plans++;
+    this.carryOut(now, cluster, planDisruption(this.planInput(now, cluster, predictedPods)).decision);
+  }
+
+  /** The planner's input for the simulated cluster now, as the controller would assemble it. */
+  planInput(now: number, cluster: SimCluster, predictedPods: number): DisruptionInput {
+    const nodes = this.snapshot(cluster);
     const budget = String(Math.max(1, Math.ceil((cluster.nodes.length * this.options.budgetPercent) / 100)));
     const pool: NodePool = {
       name: 'default',
@@ -84,15 +115,19 @@ export class PlannerDisruption {
       // baselines do not expire nodes either).
       disruption: { ...DEFAULT_DISRUPTION, expireAfterMs: null, budgets: [{ nodes: budget }] },
     };
-    const predicted: Pod[] = [];
-    for (let i = 0; i < predictedPods; i++) predicted.push(this.podOf('predicted', i, 'predicted'));
-    this.plans++;
-    const plan = planDisruption({ now: now * 1000, nodes, nodePools: [pool], instanceTypes: this.catalog, pdbs: [], predictedPods: predicted });
-    const decision = plan.decision;
+    for (let i = this.predictedPods.length; i < predictedPods; i++) this.predictedPods.push(this.podOf('predicted', i, 'predicted'));
+    const predicted = this.predictedPods.slice(0, Math.max(0, predictedPods));
+    return { now: now * 1000, nodes, nodePools: [pool], instanceTypes: this.catalog, pdbs: [], predictedPods: predicted };
+  }
+
+  private carryOut(now: number, cluster: SimCluster, decision: DisruptionDecision | undefined): void {
     if (!decision) return;
     this.decisions++;
-    const byName = new Map(cluster.nodes.map((n) => [`node-${n.id}`, n]));
-    const victims = decision.nodes.map((name) => byName.get(name)).filter((n): n is SimNode => n !== undefined);
+    const victims: SimNode[] = [];
+    for (const name of decision.nodes) {
+      const victim = cluster.nodes.find((n) => this.snapshots.get(n)?.node.name === name);
+      if (victim) victims.push(victim);
+    }
     if (decision.replacements.length === 0) {
       for (const v of victims) cluster.terminate(v);
       return;
@@ -107,23 +142,42 @@ export class PlannerDisruption {
   }
 
   private podOf(app: string, i: number, prefix: string, nodeName?: string): Pod {
-    return {
-      namespace: 'sim',
-      name: `${prefix}-${i}`,
-      labels: { app },
-      requests: { milliCpu: this.pod.milliCpu, memoryBytes: this.pod.memoryBytes, pods: 1, gpus: 0 },
-      nodeName,
-    };
+    let labels = this.labelsByApp.get(app);
+    if (!labels) this.labelsByApp.set(app, (labels = { app }));
+    return { namespace: 'sim', name: `${prefix}-${i}`, labels, requests: this.requests, nodeName };
   }
 
+  /** The cluster as the planner sees it (what the controller would list from the API). */
+  snapshot(cluster: SimCluster): ExistingNode[] {
+    return cluster.nodes.map((n) => this.existingNode(n));
+  }
+
+  /**
+   * The node's snapshot, rebuilt only when its pods (or its Ready time) changed since the last plan;
+   * a rebuild keeps the node's labels and the pod objects whose position and app are unchanged.
+   */
   private existingNode(n: SimNode): ExistingNode {
+    const cached = this.snapshots.get(n);
+    if (cached && cached.readyAt === n.readyAt && cached.placeholders === n.placeholders && sameCounts(cached.perService, n.perService)) return cached.node;
+    const node = this.buildExistingNode(n, cached?.node);
+    this.snapshots.set(n, { readyAt: n.readyAt, placeholders: n.placeholders, perService: n.perService.slice(), node });
+    return node;
+  }
+
+  private buildExistingNode(n: SimNode, previous: ExistingNode | undefined): ExistingNode {
     const name = `node-${n.id}`;
     const pods: Pod[] = [];
-    let k = 0;
+    const add = (app: string) => {
+      const k = pods.length;
+      const old = previous?.pods[k];
+      pods.push(old && old.labels.app === app ? old : this.podOf(app, k, `${name}-pod`, name));
+    };
     for (let s = 0; s < n.perService.length; s++) {
-      for (let j = 0; j < n.perService[s]; j++) pods.push(this.podOf(this.serviceNames[s] ?? `svc-${s}`, k, `${name}-pod`, name)), k++;
+      for (let j = 0; j < n.perService[s]; j++) add(this.serviceNames[s] ?? `svc-${s}`);
     }
-    for (let j = 0; j < n.placeholders; j++) pods.push(this.podOf('placeholder', k++, `${name}-pod`, name));
+    for (let j = 0; j < n.placeholders; j++) add('placeholder');
+    const emptySince = n.pods + n.placeholders === 0 ? n.readyAt * 1000 : undefined;
+    if (previous) return { ...previous, pods, emptySince };
     const src = n.type.source;
     return {
       name,
@@ -138,7 +192,7 @@ export class PlannerDisruption {
       allocatable: { ...src.allocatable, pods: n.type.slots },
       pods,
       createdAt: n.launchedAt * 1000,
-      emptySince: n.pods + n.placeholders === 0 ? n.readyAt * 1000 : undefined,
+      emptySince,
       initialized: true,
     };
   }

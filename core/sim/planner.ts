@@ -28,7 +28,8 @@ const SIM_POOL: NodePool = {
 };
 
 export class SolverPlanner implements NodePlanner {
-  private readonly cache = new Map<number, readonly NodeType[]>();
+  /** Plans by pod count (an array: consolidation asks once per node per poll, millions of times a replay). */
+  private readonly cache: Array<readonly NodeType[] | undefined> = [];
   private readonly byName: Map<string, NodeType>;
 
   constructor(private readonly types: readonly NodeType[], private readonly pod: PodShape) {
@@ -38,7 +39,7 @@ export class SolverPlanner implements NodePlanner {
   plan(pods: number): readonly NodeType[] {
     const n = Math.max(0, Math.floor(pods));
     if (n === 0) return [];
-    const hit = this.cache.get(n);
+    const hit = this.cache[n];
     if (hit) return hit;
     const podList: Pod[] = [];
     for (let i = 0; i < n; i++) {
@@ -71,7 +72,7 @@ export class SolverPlanner implements NodePlanner {
         slots += filler.slots;
       }
     }
-    this.cache.set(n, planned);
+    this.cache[n] = planned;
     return planned;
   }
 }

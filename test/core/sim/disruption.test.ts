@@ -39,4 +39,27 @@ describe('PlannerDisruption (the production planner on the simulated cluster)', 
     expect(cluster.nodes.length).toBe(3);
     expect(cluster.terminations).toBe(0);
   });
+
+  it('reuses a node\'s snapshot between plans only while its pods are unchanged', () => {
+    const cluster = clusterOf(2);
+    for (let i = 0; i < 3; i++) cluster.launch(typeNamed('m7g.xlarge'), 0);
+    cluster.setDesired(0, 6);
+    cluster.setDesired(1, 3);
+    cluster.warmStart(0);
+    const disruption = new PlannerDisruption(NODE_TYPES, DEFAULT_POD, ['web', 'api']);
+    const first = disruption.snapshot(cluster);
+    expect(disruption.snapshot(cluster)).toEqual(first);
+    expect(disruption.snapshot(cluster).every((n, i) => n === first[i])).toBe(true);
+
+    cluster.setDesired(1, 1); // removes two api pods from some node(s)
+    const second = disruption.snapshot(cluster);
+    const fresh = new PlannerDisruption(NODE_TYPES, DEFAULT_POD, ['web', 'api']).snapshot(cluster);
+    expect(second).toEqual(fresh);
+    const apiPods = (nodes: typeof first) => nodes.flatMap((n) => n.pods).filter((p) => p.labels.app === 'api').length;
+    expect(apiPods(first)).toBe(3);
+    expect(apiPods(second)).toBe(1);
+    const changed = second.filter((n, i) => n !== first[i]);
+    expect(changed.length).toBeGreaterThan(0);
+    for (const n of changed) expect(n.pods.length).toBeLessThan(first.find((f) => f.name === n.name)!.pods.length);
+  });
 });
