@@ -20,23 +20,28 @@ function uniform(seed: number): () => number {
 
 describe('nextMargin', () => {
   it('rises after a shortfall and decays while capacity sufficed, by the conformal step', () => {
-    const up = nextMargin(1, true, 60, options);
-    const down = nextMargin(1, false, 60, options);
-    expect(up).toBeCloseTo(Math.exp(0.05 * 0.99), 12);
-    expect(down).toBeCloseTo(Math.exp(-0.05 * 0.01), 12);
+    const up = nextMargin(2, true, 60, options);
+    const down = nextMargin(2, false, 60, options);
+    expect(up).toBeCloseTo(2 * Math.exp(0.05 * 0.99), 12);
+    expect(down).toBeCloseTo(2 * Math.exp(-0.05 * 0.01), 12);
     // The step scales with the observed interval: six 10-second ticks make one minute.
-    let m = 1;
+    let m = 2;
     for (let i = 0; i < 6; i++) m = nextMargin(m, true, 10, options);
     expect(m).toBeCloseTo(up, 12);
   });
 
   it.each([
     ['clamps at the top', 2.99, true, 600, 3],
-    ['clamps at the bottom', 0.5001, false, 1e7, 0.5],
+    ['never falls below 1 by default (it only adds margin)', 1.0001, false, 1e7, 1],
     ['restarts a broken margin at 1', Number.NaN, false, 0, 1],
     ['ignores an empty interval', 1.7, true, 0, 1.7],
   ])('%s', (_name, margin, short, seconds, expected) => {
     expect(nextMargin(margin, short, seconds, options)).toBeCloseTo(expected, 9);
+  });
+
+  it('falls below 1 where the bounds allow it', () => {
+    expect(nextMargin(0.5001, false, 1e7, { ...options, minMargin: 0.5 })).toBeCloseTo(0.5, 9);
+    expect(nextMargin(1, false, 60, { ...options, minMargin: 0.5 })).toBeLessThan(1);
   });
 
   it('steers the long-run share of time short of capacity to the target', () => {
