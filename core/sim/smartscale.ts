@@ -17,6 +17,7 @@ import { SeriesForecaster, type Forecast } from '../forecast/forecaster.js';
 import { propagateForecasts, serviceForecast, ServiceGraphLearner, type ServiceForecast } from '../graph/service-graph.js';
 import { DEFAULT_SHORTFALL_FEEDBACK, marginedRpsPerPod, nextMargin, shortfallTargetForQuantile, type ShortfallFeedbackOptions } from '../sizing/feedback.js';
 import { dampScaleDown, planReplicas, replicasForDemand } from '../sizing/replicas.js';
+import { DEFAULT_SURGE, surgeFloorDemand } from '../sizing/surge.js';
 import { Consolidator, provision } from './baselines/karpenter.js';
 import { PlannerDisruption } from './disruption.js';
 import type { Strategy, TickContext } from './engine.js';
@@ -56,9 +57,14 @@ export interface SmartscaleOptions {
    * undefined = from the quantile (`shortfallTargetForQuantile`), 0 = no feedback (margin 1).
    */
   shortfallTarget?: number;
+  /**
+   * The reactive floor extrapolates the observed rise over the node lead while observed demand is
+   * above this × the forecast's band for now (core/sizing/surge); 0 = never.
+   */
+  surgeFactor: number;
 }
 
-export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true, deletionCost: true, utilization: 1, disruption: 'planner' };
+export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true, deletionCost: true, utilization: 1, disruption: 'planner', surgeFactor: DEFAULT_SURGE.factor };
 
 const RECENT = 8;
 
@@ -76,6 +82,8 @@ export class SmartscaleStrategy implements Strategy {
   private nodePeak: number[];
   private horizonPeak: number[];
   private nextFloor = 0;
+  /** Per service: the forecast's upper band for the bucket in progress (requests per second). */
+  private readonly upperNow: number[];
   /** Served-record feedback (undefined when off), its margin per service, and ready pods over the metrics lag. */
   private readonly feedback?: ShortfallFeedbackOptions;
   private readonly margin: number[];
@@ -96,6 +104,7 @@ export class SmartscaleStrategy implements Strategy {
     this.target = new Array<number>(n).fill(0);
     this.nodePeak = new Array<number>(n).fill(0);
     this.horizonPeak = new Array<number>(n).fill(0);
+    this.upperNow = new Array<number>(n).fill(0);
     const target = this.options.shortfallTarget ?? shortfallTargetForQuantile(this.options.quantile);
     if (target > 0) this.feedback = { ...DEFAULT_SHORTFALL_FEEDBACK, target };
     this.margin = new Array<number>(n).fill(1);
@@ -130,8 +139,14 @@ export class SmartscaleStrategy implements Strategy {
       let desired = cluster.desired(s);
       if (fresh) desired = dampScaleDown(desired, this.target[s], this.options.maxScaleDownFraction);
       if (floorDue) {
-        // Demand already observed must be served whatever the forecast said.
-        const floor = replicasForDemand(ctx.demandAt(s, ctx.tick - lagTicks), perPod, { minReplicas: 1, maxReplicas: 100_000 });
+        // Demand already observed must be served whatever the forecast said (and, in a surge the
+        // forecast did not see, the rise it is on, over the node lead).
+        const surge = { factor: this.options.surgeFactor, windowSeconds: DEFAULT_SURGE.windowSeconds };
+        const observedTick = ctx.tick - lagTicks;
+        const earlierTick = Math.max(0, observedTick - Math.round(surge.windowSeconds / timing.tickSeconds));
+        const lead = timing.metricsLagSeconds + timing.nodeReadySeconds + timing.podStartSeconds;
+        const need = surgeFloorDemand(ctx.demandAt(s, observedTick), ctx.demandAt(s, earlierTick), this.upperNow[s], lead, surge);
+        const floor = replicasForDemand(need, perPod, { minReplicas: 1, maxReplicas: 100_000 });
         desired = Math.max(desired, floor);
       }
       if (desired !== cluster.desired(s)) cluster.setDesired(s, desired);
@@ -205,6 +220,7 @@ export class SmartscaleStrategy implements Strategy {
     const nodeLead = 1 + Math.ceil((timing.metricsLagSeconds + timing.nodeReadySeconds + timing.podStartSeconds) / step);
     services.forEach((s, i) => {
       const upperRps = merged[s.name].upper.map((u) => u / step);
+      this.upperNow[i] = upperRps[0] ?? 0;
       const plan = planReplicas(upperRps, this.sizingRpsPerPod(i), { minReplicas: 1, maxReplicas: 100_000 }, this.options.podsForNodeLead ? nodeLead : podLead);
       this.target[i] = plan.target;
       let nodePeak = 0;

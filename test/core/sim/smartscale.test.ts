@@ -51,3 +51,20 @@ describe('smartscale served-record feedback', () => {
     expect(run(rps, { shortfallTarget: 0 }).costUsd).not.toBe(derived.costUsd);
   });
 });
+
+describe('smartscale surge floor', () => {
+  it('leaves less of a flash crowd unserved by extrapolating its rise (1.8% → 0.7% here), at little cost', () => {
+    // Six quiet hours the forecast learns, then a 20× climb over 4 minutes it cannot foresee.
+    const quiet = new Array<number>(6 * 60).fill(10);
+    const crowd = [40, 90, 150, 200, ...new Array<number>(60).fill(200), ...new Array<number>(60).fill(10)];
+    const rps = [...quiet, ...crowd];
+    const off = run(rps, { shortfallTarget: 0, surgeFactor: 0 });
+    const on = run(rps, { shortfallTarget: 0, surgeFactor: 2 });
+    expect(off.unservedPct).toBeGreaterThan(0);
+    expect(on.unservedPct).toBeLessThan(off.unservedPct * 0.8);
+    expect(on.costUsd).toBeLessThan(off.costUsd * 1.05);
+    // Steady traffic never looks like a surge: identical to off.
+    const steady = new Array<number>(6 * 60).fill(30);
+    expect(run(steady, { surgeFactor: 2 }).costUsd).toBe(run(steady, { surgeFactor: 0 }).costUsd);
+  });
+});

@@ -42,6 +42,7 @@ describe('simulate flags', () => {
     expect(parsed.strategies).toHaveLength(5);
     expect(parsed.knobs.smartscale).toBeUndefined();
     expect(parseSimulateArgs({ ...DEFAULTS, 'shortfall-target': 0 }).knobs.smartscale).toEqual({ shortfallTarget: 0 });
+    expect(parseSimulateArgs({ ...DEFAULTS, 'shortfall-target': 0, 'surge-factor': 0 }).knobs.smartscale).toEqual({ shortfallTarget: 0, surgeFactor: 0 });
   });
 
   it.each([
@@ -60,6 +61,7 @@ describe('simulate flags', () => {
     [{ disruption: 'chaos' }, /--disruption chaos/],
     [{ 'shortfall-target': 0.7 }, /--shortfall-target 0.7/],
     [{ 'shortfall-target': -0.01 }, /--shortfall-target -0.01/],
+    [{ 'surge-factor': -1 }, /--surge-factor -1/],
   ] as Array<[Partial<SimulateArgs>, RegExp]>)('rejects %o with a clear message', (args, message) => {
     expect(usageError(args)).toMatch(message);
   });
