@@ -5,9 +5,10 @@
  *  - the service graph (core/graph): call ratios learned online from edge series, and downstream
  *    propagation of the forecasts, when the scenario has a call graph;
  *  - sizing (core/sizing): `planReplicas` on the upper band (replicas ready within the node lead
- *    time), `dampScaleDown` against flapping; a reactive floor covers demand already observed; a
- *    margin on demand corrected by the served record (`nextMargin`: up when ready capacity was
- *    short of the demand observed, down while it was not);
+ *    time), `dampScaleDown` against flapping; a reactive floor covers demand already observed
+ *    (and, in a surge far above the band, its rise over the node lead: `surgeFloorDemand`); a
+ *    margin on demand raised by the served record (`nextMargin`: up when ready capacity was short
+ *    of the demand observed, back down toward 1 while it was not);
  *  - provisioning: predicted pods (the peak need within the node lead time, beyond the pods that
  *    exist) go to the production solver with the pending pods, so nodes launch before pods exist;
  *  - consolidation: Karpenter's policy with a forecast-aware guard — free slots for the pods the
