@@ -29,5 +29,5 @@ export interface StrategyKnobs {
   smartscale?: Partial<SmartscaleOptions>;
 }
 
-export const DEFAULT_KNOBS: StrategyKnobs = { hpaTarget: 0.7, headroom: 0.3, quantile: 0.98, utilization: 0.85 };
+export const DEFAULT_KNOBS: StrategyKnobs = { hpaTarget: 0.7, headroom: 0.3, quantile: 0.965, utilization: 0.88 };
 

@@ -4,8 +4,11 @@
  *    is complete and its metrics have arrived (`metricsLag` after the bucket ends — no peeking);
  *  - the service graph (core/graph): call ratios learned online from edge series, and downstream
  *    propagation of the forecasts, when the scenario has a call graph;
- *  - sizing (core/sizing): `planReplicas` on the upper band (replicas ready within the pod lead
- *    time), `dampScaleDown` against flapping; a reactive floor covers demand already observed;
+ *  - sizing (core/sizing): `planReplicas` on the upper band (replicas ready within the node lead
+ *    time), `dampScaleDown` against flapping; a reactive floor covers demand already observed
+ *    (and, in a surge far above the band, its rise over the node lead: `surgeFloorDemand`); a
+ *    margin on demand raised by the served record (`nextMargin`: up when ready capacity was short
+ *    of the demand observed, back down toward 1 while it was not);
  *  - provisioning: predicted pods (the peak need within the node lead time, beyond the pods that
  *    exist) go to the production solver with the pending pods, so nodes launch before pods exist;
  *  - consolidation: Karpenter's policy with a forecast-aware guard — free slots for the pods the
@@ -13,7 +16,9 @@
  */
 import { SeriesForecaster, type Forecast } from '../forecast/forecaster.js';
 import { propagateForecasts, serviceForecast, ServiceGraphLearner, type ServiceForecast } from '../graph/service-graph.js';
+import { DEFAULT_SHORTFALL_FEEDBACK, marginedRpsPerPod, nextMargin, shortfallTargetForQuantile, type ShortfallFeedbackOptions } from '../sizing/feedback.js';
 import { dampScaleDown, planReplicas, replicasForDemand } from '../sizing/replicas.js';
+import { DEFAULT_SURGE, surgeFloorDemand } from '../sizing/surge.js';
 import { Consolidator, provision } from './baselines/karpenter.js';
 import { PlannerDisruption } from './disruption.js';
 import type { Strategy, TickContext } from './engine.js';
@@ -48,9 +53,19 @@ export interface SmartscaleOptions {
   utilization: number;
   /** Set pod-deletion-cost so scale-down empties nodes instead of thinning all of them. */
   deletionCost: boolean;
+  /**
+   * Share of time with unserved demand the served-record feedback steers to (core/sizing/feedback);
+   * undefined = from the quantile (`shortfallTargetForQuantile`), 0 = no feedback (margin 1).
+   */
+  shortfallTarget?: number;
+  /**
+   * The reactive floor extrapolates the observed rise over the node lead while observed demand is
+   * above this × the forecast's band for now (core/sizing/surge); 0 = never.
+   */
+  surgeFactor: number;
 }
 
-export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true, deletionCost: true, utilization: 1, disruption: 'planner' };
+export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true, deletionCost: true, utilization: 1, disruption: 'planner', surgeFactor: DEFAULT_SURGE.factor };
 
 const RECENT = 8;
 
@@ -68,6 +83,12 @@ export class SmartscaleStrategy implements Strategy {
   private nodePeak: number[];
   private horizonPeak: number[];
   private nextFloor = 0;
+  /** Per service: the forecast's upper band for the bucket in progress (requests per second). */
+  private readonly upperNow: number[];
+  /** Served-record feedback (undefined when off), its margin per service, and ready pods over the metrics lag. */
+  private readonly feedback?: ShortfallFeedbackOptions;
+  private readonly margin: number[];
+  private readonly readyHistory: number[][];
 
   constructor(private readonly scenario: Scenario, private readonly planner: NodePlanner, nodeTypes: readonly NodeType[], options: Partial<SmartscaleOptions> = {}) {
     this.options = { ...DEFAULT_SMARTSCALE, ...options };
@@ -84,6 +105,11 @@ export class SmartscaleStrategy implements Strategy {
     this.target = new Array<number>(n).fill(0);
     this.nodePeak = new Array<number>(n).fill(0);
     this.horizonPeak = new Array<number>(n).fill(0);
+    this.upperNow = new Array<number>(n).fill(0);
+    const target = this.options.shortfallTarget ?? shortfallTargetForQuantile(this.options.quantile);
+    if (target > 0) this.feedback = { ...DEFAULT_SHORTFALL_FEEDBACK, target };
+    this.margin = new Array<number>(n).fill(1);
+    this.readyHistory = scenario.services.map(() => []);
   }
 
   step(ctx: TickContext): void {
@@ -100,12 +126,13 @@ export class SmartscaleStrategy implements Strategy {
       this.fed++;
       fresh = true;
     }
-    if (fresh) this.plan(ctx);
     const lagTicks = Math.round(timing.metricsLagSeconds / timing.tickSeconds);
+    if (this.feedback) this.observeServed(ctx, lagTicks);
+    if (fresh) this.plan(ctx);
     const floorDue = ctx.now >= this.nextFloor;
     if (floorDue) this.nextFloor = ctx.now + 15;
     for (let s = 0; s < scenario.services.length; s++) {
-      const perPod = scenario.services[s].rpsPerPod * this.options.utilization;
+      const perPod = this.sizingRpsPerPod(s);
       if (ctx.tick === 0) {
         cluster.setDesired(s, Math.max(1, replicasForDemand(ctx.demandAt(s, 0), perPod, { minReplicas: 1, maxReplicas: 100_000 }) + 1));
         continue;
@@ -113,8 +140,14 @@ export class SmartscaleStrategy implements Strategy {
       let desired = cluster.desired(s);
       if (fresh) desired = dampScaleDown(desired, this.target[s], this.options.maxScaleDownFraction);
       if (floorDue) {
-        // Demand already observed must be served whatever the forecast said.
-        const floor = replicasForDemand(ctx.demandAt(s, ctx.tick - lagTicks), perPod, { minReplicas: 1, maxReplicas: 100_000 });
+        // Demand already observed must be served whatever the forecast said (and, in a surge the
+        // forecast did not see, the rise it is on, over the node lead).
+        const surge = { factor: this.options.surgeFactor, windowSeconds: DEFAULT_SURGE.windowSeconds };
+        const observedTick = ctx.tick - lagTicks;
+        const earlierTick = Math.max(0, observedTick - Math.round(surge.windowSeconds / timing.tickSeconds));
+        const lead = timing.metricsLagSeconds + timing.nodeReadySeconds + timing.podStartSeconds;
+        const need = surgeFloorDemand(ctx.demandAt(s, observedTick), ctx.demandAt(s, earlierTick), this.upperNow[s], lead, surge);
+        const floor = replicasForDemand(need, perPod, { minReplicas: 1, maxReplicas: 100_000 });
         desired = Math.max(desired, floor);
       }
       if (desired !== cluster.desired(s)) cluster.setDesired(s, desired);
@@ -128,6 +161,28 @@ export class SmartscaleStrategy implements Strategy {
     provision(ctx.now, cluster, this.planner, 0, predicted);
     if (this.plannerDisruption) this.plannerDisruption.reconcile(ctx.now, cluster, reserve);
     else this.consolidator.reconcile(ctx.now, cluster, reserve);
+  }
+
+  /** Per-pod capacity sizing works with: the utilization margin and the served-record margin. */
+  private sizingRpsPerPod(s: number): number {
+    return marginedRpsPerPod(this.scenario.services[s].rpsPerPod * this.options.utilization, this.margin[s]);
+  }
+
+  /**
+   * The served record as the controller sees it: demand observed `metricsLag` ago against the
+   * pods that were ready then; the margin moves once per tick.
+   */
+  private observeServed(ctx: TickContext, lagTicks: number): void {
+    const feedback = this.feedback;
+    if (!feedback) return;
+    for (let s = 0; s < this.scenario.services.length; s++) {
+      const history = this.readyHistory[s];
+      history.push(ctx.cluster.ready(s));
+      if (history.length > lagTicks + 1) history.shift();
+      if (ctx.tick < lagTicks) continue;
+      const short = ctx.demandAt(s, ctx.tick - lagTicks) > history[0] * this.scenario.services[s].rpsPerPod;
+      this.margin[s] = nextMargin(this.margin[s], short, ctx.scenario.timing.tickSeconds, feedback);
+    }
   }
 
   private feed(i: number): void {
@@ -166,7 +221,8 @@ export class SmartscaleStrategy implements Strategy {
     const nodeLead = 1 + Math.ceil((timing.metricsLagSeconds + timing.nodeReadySeconds + timing.podStartSeconds) / step);
     services.forEach((s, i) => {
       const upperRps = merged[s.name].upper.map((u) => u / step);
-      const plan = planReplicas(upperRps, s.rpsPerPod * this.options.utilization, { minReplicas: 1, maxReplicas: 100_000 }, this.options.podsForNodeLead ? nodeLead : podLead);
+      this.upperNow[i] = upperRps[0] ?? 0;
+      const plan = planReplicas(upperRps, this.sizingRpsPerPod(i), { minReplicas: 1, maxReplicas: 100_000 }, this.options.podsForNodeLead ? nodeLead : podLead);
       this.target[i] = plan.target;
       let nodePeak = 0;
       for (let h = 0; h < Math.min(nodeLead, plan.perStep.length); h++) nodePeak = Math.max(nodePeak, plan.perStep[h]);

@@ -42,6 +42,8 @@ export interface SimulateArgs {
   quantile: number;
   utilization: number;
   disruption: string;
+  'shortfall-target'?: number;
+  'surge-factor'?: number;
   'ca-instance-type'?: string;
   workers?: number;
   days: number;
@@ -110,6 +112,16 @@ export function parseSimulateArgs(args: SimulateArgs): { scenario: ScenarioOptio
     caInstanceType: args['ca-instance-type'],
     disruption: disruptionMode(args.disruption),
   };
+  const shortfall = args['shortfall-target'];
+  if (shortfall !== undefined) {
+    if (typeof shortfall !== 'number' || !(shortfall >= 0 && shortfall < 0.5)) throw usage(`--shortfall-target ${shortfall}: must be from 0 (off) to below 0.5`);
+    knobs.smartscale = { shortfallTarget: shortfall };
+  }
+  const surge = args['surge-factor'];
+  if (surge !== undefined) {
+    if (typeof surge !== 'number' || !(surge >= 0 && surge <= 100)) throw usage(`--surge-factor ${surge}: must be from 0 (off) to 100`);
+    knobs.smartscale = { ...knobs.smartscale, surgeFactor: surge };
+  }
   if (args.workers !== undefined && (!Number.isInteger(args.workers) || args.workers < 0 || args.workers > 256)) {
     throw usage(`--workers ${args.workers}: must be a whole number from 0 to 256`);
   }
@@ -241,6 +253,8 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       .option('headroom', { type: 'number', default: DEFAULT_KNOBS.headroom, describe: 'Placeholder headroom of the overprovisioned baseline (0.3 = 30%)' })
       .option('quantile', { type: 'number', default: DEFAULT_KNOBS.quantile, describe: 'Forecast band quantile smartscale sizes for' })
       .option('utilization', { type: 'number', default: DEFAULT_KNOBS.utilization, describe: 'Utilization smartscale sizes pods for at the band (margin for surges)' })
+      .option('shortfall-target', { type: 'number', describe: 'Share of time with unserved demand smartscale\'s served-record feedback steers to (default: (1 − quantile) ÷ 4; 0 = off)' })
+      .option('surge-factor', { type: 'number', describe: 'smartscale\'s floor extrapolates a rise while observed demand is above this × the forecast band (default 2; 0 = off)' })
       .option('disruption', { type: 'string', default: 'planner', describe: 'smartscale disruption: planner (the production planner) or slots (a faster slot-count model)' })
       .option('ca-instance-type', { type: 'string', describe: 'Cluster Autoscaler node group type (default: cheapest per pod)' })
       .option('workers', { type: 'number', describe: 'Worker threads (default: one per core; 0 = none)' })

@@ -40,6 +40,9 @@ describe('simulate flags', () => {
     expect(parsed.scenario.pod).toEqual({ milliCpu: 500, memoryBytes: 1024 ** 3 });
     expect(parsed.scenario.timing).toEqual({ tickSeconds: 10, podStartSeconds: 20, nodeReadySeconds: 60, metricsLagSeconds: 30 });
     expect(parsed.strategies).toHaveLength(5);
+    expect(parsed.knobs.smartscale).toBeUndefined();
+    expect(parseSimulateArgs({ ...DEFAULTS, 'shortfall-target': 0 }).knobs.smartscale).toEqual({ shortfallTarget: 0 });
+    expect(parseSimulateArgs({ ...DEFAULTS, 'shortfall-target': 0, 'surge-factor': 0 }).knobs.smartscale).toEqual({ shortfallTarget: 0, surgeFactor: 0 });
   });
 
   it.each([
@@ -56,6 +59,9 @@ describe('simulate flags', () => {
     [{ report: 'out.pdf' }, /HTML file/],
     [{ horizon: '10m' }, /at least 1h/],
     [{ disruption: 'chaos' }, /--disruption chaos/],
+    [{ 'shortfall-target': 0.7 }, /--shortfall-target 0.7/],
+    [{ 'shortfall-target': -0.01 }, /--shortfall-target -0.01/],
+    [{ 'surge-factor': -1 }, /--surge-factor -1/],
   ] as Array<[Partial<SimulateArgs>, RegExp]>)('rejects %o with a clear message', (args, message) => {
     expect(usageError(args)).toMatch(message);
   });
