@@ -2,8 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '../kube/client.js';
 import { Labels } from '../model/labels.js';
+import type { NodeClaim } from '../model/node-claim.js';
 import type { NodePool } from '../model/node-pool.js';
 import { resourcesToList } from '../model/resources.js';
+import type { Taint } from '../model/scheduling-constraints.js';
 import type { PlannedNodeClaim } from '../scheduling/types.js';
 
 /** Held on every NodeClaim until its instance is terminated: deleting a claim never leaks the instance. */
@@ -35,4 +37,42 @@ export function nodeClaimObject(planned: PlannedNodeClaim, pool: NodePool, optio
       predicted: options.predicted,
     },
   };
+}
+
+/**
+ * The labels a claim's Node must carry, as Karpenter's registration step applies them: the
+ * launched type's labels (family, size, cpu, …), every label the requirements pin to one value,
+ * the pool's labels, and what the launch decided (type, zone, capacity type, pool). The kubelet
+ * cannot set most of them itself (it does not know what was decided, and NodeRestriction forbids
+ * `*.kubernetes.io` keys), so the controller patches them on after registration.
+ */
+export function registrationLabels(claim: NodeClaim, typeLabels: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const labels: Record<string, string> = { ...typeLabels };
+  for (const r of claim.spec.requirements) {
+    if (r.operator === 'In' && r.values?.length === 1) labels[r.key] = r.values[0];
+  }
+  Object.assign(labels, claim.spec.labels, { [Labels.nodePool]: claim.spec.nodePool });
+  if (claim.status.instanceType) labels[Labels.instanceType] = claim.status.instanceType;
+  if (claim.status.zone) labels[Labels.zone] = claim.status.zone;
+  if (claim.status.capacityType) labels[Labels.capacityType] = claim.status.capacityType;
+  // The hostname is the kubelet's, whatever a requirement said.
+  delete labels[Labels.hostname];
+  return labels;
+}
+
+/** Of `wanted`, the labels the Node lacks, and those it has with another value (kept: the kubelet's word). */
+export function labelChanges(nodeLabels: Readonly<Record<string, string>>, wanted: Readonly<Record<string, string>>): { missing: Record<string, string>; conflicting: Array<{ key: string; node: string; claim: string }> } {
+  const missing: Record<string, string> = {};
+  const conflicting: Array<{ key: string; node: string; claim: string }> = [];
+  for (const [key, value] of Object.entries(wanted)) {
+    const current = nodeLabels[key];
+    if (current === undefined) missing[key] = value;
+    else if (current !== value) conflicting.push({ key, node: current, claim: value });
+  }
+  return { missing, conflicting };
+}
+
+/** The claim's taints the Node lacks (same key and effect), to add once at registration. */
+export function missingTaints(nodeTaints: readonly Taint[], claimTaints: readonly Taint[]): Taint[] {
+  return claimTaints.filter((t) => !nodeTaints.some((n) => n.key === t.key && n.effect === t.effect));
 }

@@ -6,7 +6,10 @@
  *   and gets the same instance back (no duplicate, no leak).
  * - Insufficient capacity: the offerings tried are excluded for a while (UnavailableOfferings) and
  *   the claim is deleted, so the provisioner re-plans on what the cloud can sell.
- * - Registered once a Node with the claim's provider ID exists; Initialized once it is Ready. A
+ * - Registered once a Node with the claim's provider ID exists and carries the labels the launch
+ *   decided (type, zone, capacity type, the type's family/size/…, the pool's labels) and the
+ *   claim's taints: the controller patches them on, as Karpenter's registration does, since a
+ *   kubelet may not set most of them. Initialized once it is Ready. A
  *   claim whose node never registers within `registrationTimeoutMs` is deleted (and terminated).
  * - A deleted claim (finalizer `smartscale.io/termination`), whoever deleted it — a user's
  *   `kubectl delete nodeclaim`, the disruption loop, garbage collection — is terminated as
@@ -22,11 +25,12 @@
 import { isInsufficientCapacityError, isInvalidNodeClaimError, isNodeClaimNotFoundError } from '../cloud/errors.js';
 import type { CloudProvider } from '../cloud/provider.js';
 import type { UnavailableOfferings } from '../cloud/unavailable-offerings.js';
-import type { KubeObject } from '../kube/client.js';
+import type { InstanceType } from '../model/instance-type.js';
+import { isNotFound, type KubeObject } from '../kube/client.js';
 import { patchStatus, updateWithRetry } from '../kube/patch.js';
 import { Refs } from '../kube/refs.js';
 import { isConditionTrue, withCondition, type NodeClaim, type NodeClaimCondition } from '../model/node-claim.js';
-import { TERMINATION_FINALIZER } from './claims.js';
+import { labelChanges, missingTaints, registrationLabels, TERMINATION_FINALIZER } from './claims.js';
 import { cordon, evictPods, isCordoned, isDoNotDisrupt, isStuckTerminating, isTerminating, podName, podsToDrain } from './drain.js';
 import { runLimited } from './forecaster.js';
 import type { Loop } from './loop.js';
@@ -77,9 +81,14 @@ export class NodeClaimLifecycleLoop implements Loop {
       ({ object, claim }) => !object.metadata.deletionTimestamp && !claim.status.providerId && !this.launching.has(claim.name) && !this.recorded.has(claim.name),
     );
     await runLimited(toLaunch, this.options.launchConcurrency ?? 10, ({ claim }) => this.launch(claim));
+    let types: Promise<InstanceType[]> | undefined;
+    const typeLabels = async (name: string | undefined) => {
+      types ??= this.options.cloud.getInstanceTypes();
+      return { ...(await types).find((t) => t.name === name)?.labels };
+    };
     for (const { object, claim } of claims) {
       if (object.metadata.deletionTimestamp) await this.terminate(object, claim, nodesByProvider);
-      else if (claim.status.providerId) await this.track(claim, nodesByProvider.get(claim.status.providerId));
+      else if (claim.status.providerId) await this.track(claim, nodesByProvider.get(claim.status.providerId), typeLabels);
     }
   }
 
@@ -118,7 +127,7 @@ export class NodeClaimLifecycleLoop implements Loop {
     }
   }
 
-  private async track(claim: NodeClaim, node: KubeObject | undefined): Promise<void> {
+  private async track(claim: NodeClaim, node: KubeObject | undefined, typeLabels: (instanceType: string | undefined) => Promise<Record<string, string>>): Promise<void> {
     const { client, clock, events, controllerMetrics: m } = this.options;
     if (!node) {
       const launchedAt = claim.status.conditions.find((c) => c.type === 'Launched')?.lastTransitionTime ?? claim.createdAt;
@@ -132,6 +141,7 @@ export class NodeClaimLifecycleLoop implements Loop {
     let conditions = [...claim.status.conditions];
     let changed = false;
     if (!isConditionTrue(claim, 'Registered')) {
+      if (!(await this.register(claim, node, typeLabels))) return;
       conditions = withCondition(conditions, this.condition('Registered', 'Registered'));
       changed = true;
       m.action(this.name, 'registered');
@@ -144,6 +154,46 @@ export class NodeClaimLifecycleLoop implements Loop {
     }
     if (!changed && claim.status.nodeName === node.metadata.name) return;
     await patchStatus(client, Refs.nodeClaims, claim.name, undefined, nodeClaimStatusObject({ ...claim, status: { ...claim.status, nodeName: node.metadata.name, conditions } }));
+  }
+
+  /**
+   * Karpenter's registration step: the Node gets the labels the launch decided and the claim's
+   * taints it lacks, once, before the claim is Registered (so a failed patch is retried next pass
+   * and a restarted controller repeats it harmlessly). A label the kubelet already set with
+   * another value is left as it is — the kubelet describes the machine it runs on — with a
+   * Warning Event. False when the Node is gone.
+   */
+  private async register(claim: NodeClaim, node: KubeObject, typeLabels: (instanceType: string | undefined) => Promise<Record<string, string>>): Promise<boolean> {
+    const { client, events, controllerMetrics: m } = this.options;
+    const name = node.metadata.name!;
+    const { missing, conflicting } = labelChanges(node.metadata.labels ?? {}, registrationLabels(claim, await typeLabels(claim.status.instanceType)));
+    if (conflicting.length > 0) {
+      m.action(this.name, 'label-conflict', conflicting.length);
+      events.emit({
+        object: nodeClaimRef(claim.name),
+        type: 'Warning',
+        reason: 'LabelConflict',
+        message: `node ${name} registered with ${conflicting.map((c) => `${c.key}=${c.node}`).join(', ')}; the claim says ${conflicting.map((c) => `${c.key}=${c.claim}`).join(', ')}: kept the node's values`,
+      });
+    }
+    try {
+      // A merge patch of labels carries no resourceVersion: it cannot conflict with the kubelet's status updates.
+      if (Object.keys(missing).length > 0) await client.patch(Refs.nodes, name, undefined, { metadata: { labels: missing } }, 'merge');
+      if (missingTaints(node.spec?.taints ?? [], claim.spec.taints).length > 0) {
+        // The taint list is replaced whole, so read-modify-write on a fresh copy (a merge patch would drop taints added meanwhile).
+        await updateWithRetry(client, Refs.nodes, name, undefined, (fresh) => {
+          const add = missingTaints(fresh.spec?.taints ?? [], claim.spec.taints);
+          if (add.length === 0) return undefined;
+          fresh.spec = { ...fresh.spec, taints: [...(fresh.spec?.taints ?? []), ...add.map((t) => ({ ...t }))] };
+          return fresh;
+        });
+      }
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+    if (Object.keys(missing).length > 0) m.action(this.name, 'registration-labels', Object.keys(missing).length);
+    return true;
   }
 
   private async terminate(object: KubeObject, claim: NodeClaim, nodesByProvider: Map<string, KubeObject>): Promise<void> {

@@ -7,6 +7,7 @@ import type { KubeObject } from '../kube/client.js';
 import { Annotations, KARPENTER_DO_NOT_DISRUPT } from '../model/annotations.js';
 import type { PodDisruptionBudget } from '../model/disruption-budget.js';
 import { Labels } from '../model/labels.js';
+import { registrationLabels } from './claims.js';
 import type { NodeClaim, NodeClaimCondition } from '../model/node-claim.js';
 import type { ExistingNode } from '../model/node.js';
 import type { Pod, TopologySpreadConstraint } from '../model/pod.js';
@@ -135,12 +136,9 @@ export function existingNodeFromObject(o: KubeObject, facts: NodeFacts): Existin
 }
 
 /** A claim still launching (no Node yet) as capacity the planner counts, so it is not launched twice. */
-export function launchingNode(claim: NodeClaim, allocatable: Resources, pricePerHour: number): ExistingNode {
-  const labels: Record<string, string> = { ...claim.spec.labels, [Labels.nodePool]: claim.spec.nodePool, [Labels.hostname]: `claim-${claim.name}` };
-  for (const r of claim.spec.requirements) if (r.operator === 'In' && r.values?.length === 1) labels[r.key] = r.values[0];
-  if (claim.status.instanceType) labels[Labels.instanceType] = claim.status.instanceType;
-  if (claim.status.zone) labels[Labels.zone] = claim.status.zone;
-  if (claim.status.capacityType) labels[Labels.capacityType] = claim.status.capacityType;
+export function launchingNode(claim: NodeClaim, allocatable: Resources, pricePerHour: number, typeLabels?: Readonly<Record<string, string>>): ExistingNode {
+  // The labels its Node will carry once registered (the launched type's included, when known).
+  const labels: Record<string, string> = { ...registrationLabels(claim, typeLabels), [Labels.hostname]: `claim-${claim.name}` };
   return {
     name: `claim-${claim.name}`,
     providerId: claim.status.providerId,

@@ -12,6 +12,7 @@ import { isConditionTrue, type NodeClaim } from '../model/node-claim.js';
 import type { ExistingNode } from '../model/node.js';
 import type { Pod } from '../model/pod.js';
 import { resources } from '../model/resources.js';
+import { registrationLabels } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
 import { existingNodeFromObject, isPendingPod, launchingNode, podFromObject, podFromSpec } from './objects.js';
 
@@ -69,6 +70,18 @@ export interface NodeSnapshot {
   claimByNode: Map<string, NodeClaim>;
 }
 
+/** The labels every one of the types has with the same value (what a launch among them surely gives). */
+function commonLabels(types: ReadonlyArray<InstanceType | undefined>): Record<string, string> {
+  if (types.length === 0 || types.some((t) => !t)) return {};
+  const out: Record<string, string> = { ...types[0]!.labels };
+  for (const t of types.slice(1)) for (const [k, v] of Object.entries(out)) if (t!.labels[k] !== v) delete out[k];
+  return out;
+}
+
+function withClaimLabels(node: KubeObject, claim: NodeClaim, type: InstanceType | undefined): KubeObject {
+  return { ...node, metadata: { ...node.metadata, labels: { ...registrationLabels(claim, type?.labels), ...node.metadata.labels } } };
+}
+
 /** Nodes with their pods, launching claims and pending pods. */
 export function nodeSnapshot(state: ClusterState, instanceTypes: readonly InstanceType[]): NodeSnapshot {
   const byNode = state.podsByNode();
@@ -90,8 +103,10 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     }
     const pods = (byNode.get(name) ?? []).map(podFromObject);
     const workload = pods.filter((p) => !p.daemonSet);
+    // Until the lifecycle has patched the launch's labels on (registration), the claim vouches for them.
+    const labelled = claim && !isConditionTrue(claim, 'Registered') ? withClaimLabels(o, claim, typeByName.get(claim.status.instanceType ?? '')) : o;
     nodes.push(
-      existingNodeFromObject(o, {
+      existingNodeFromObject(labelled, {
         pods,
         claim,
         emptySince: state.emptySince(name, workload.length === 0),
@@ -105,7 +120,8 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     const type = typeByName.get(claim.status.instanceType ?? claim.spec.instanceTypeOptions[0]);
     const allocatable = claim.status.allocatable ?? type?.allocatable ?? resources();
     const price = claim.status.pricePerHour ?? type?.offerings.reduce((m, o) => Math.min(m, o.pricePerHour), Infinity) ?? 0;
-    launching.push(launchingNode(claim, allocatable, Number.isFinite(price) ? price : 0));
+    const options = claim.status.instanceType ? [type] : claim.spec.instanceTypeOptions.map((n) => typeByName.get(n));
+    launching.push(launchingNode(claim, allocatable, Number.isFinite(price) ? price : 0, commonLabels(options)));
   }
   const pending = state.pods.list().filter(isPendingPod).map(podFromObject);
   return { nodes, launching, pending, claimByNode };

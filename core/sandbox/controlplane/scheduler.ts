@@ -35,7 +35,10 @@ export class Scheduler extends KeyedController {
     const retryAll = () => {
       for (const p of pods.list()) if (needsScheduling(p)) this.queue.add(keyOf(p));
     };
-    nodes.on({ add: retryAll, update: (n, old) => (JSON.stringify(n.status?.conditions) !== JSON.stringify(old.status?.conditions) || JSON.stringify(n.spec) !== JSON.stringify(old.spec) ? retryAll() : undefined) });
+    // As kube-scheduler requeues on a node's label change too (a label patched on after registration).
+    const changed = (n: KubeObject, old: KubeObject) =>
+      JSON.stringify(n.status?.conditions) !== JSON.stringify(old.status?.conditions) || JSON.stringify(n.spec) !== JSON.stringify(old.spec) || JSON.stringify(n.metadata.labels) !== JSON.stringify(old.metadata.labels);
+    nodes.on({ add: retryAll, update: (n, old) => (changed(n, old) ? retryAll() : undefined) });
   }
 
   private usage(): Map<string, Resources> {
