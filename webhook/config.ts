@@ -5,7 +5,7 @@
  * `policy` here is the fallback: the ConfigMap `smartscale-config` (`mode`, `webhook.*`), watched
  * unless SMARTSCALE_WATCH_CONFIG=false, overrides it key by key (webhook/policy.ts).
  */
-import { isMode, REPLICA_CEILING } from '../core/model/annotations.js';
+import { isMode, MIN_UTILIZATION, REPLICA_CEILING } from '../core/model/annotations.js';
 import type { ClusterPolicy } from './admission/handle.js';
 import { DEFAULT_CONTEXT } from './mutate/index.js';
 
@@ -92,6 +92,7 @@ export function readWebhookConfig(env: Env): WebhookServerConfig {
       scaleDownFraction: decimal(env, 'SMARTSCALE_SCALE_DOWN_FRACTION', DEFAULT_CONTEXT.scaleDownFraction, 0, 1)!,
       leadSteps: integer(env, 'SMARTSCALE_LEAD_STEPS', DEFAULT_CONTEXT.leadSteps, 1, 1440),
       maxForecastAgeSec: integer(env, 'SMARTSCALE_MAX_FORECAST_AGE_SECONDS', DEFAULT_CONTEXT.maxForecastAgeSec, 1, 86_400),
+      utilization: decimal(env, 'SMARTSCALE_UTILIZATION', DEFAULT_CONTEXT.utilization, MIN_UTILIZATION, 1)!,
     },
   };
 }

@@ -50,6 +50,7 @@ export function resolvePolicy(data: ConfigData, fallback: ClusterPolicy, mode?: 
       scaleDownFraction: set.scaleDownFraction ?? fallback.scaleDownFraction,
       leadSteps: set.leadSteps ?? fallback.leadSteps,
       maxForecastAgeSec: set.maxForecastAgeSec ?? fallback.maxForecastAgeSec,
+      utilization: set.utilization ?? fallback.utilization,
     },
     warnings,
   };

@@ -16,6 +16,8 @@ export const Annotations = {
   targetRpsPerPod: 'smartscale.io/target-rps-per-pod',
   latencySloMs: 'smartscale.io/latency-slo-ms',
   rpsQuery: 'smartscale.io/rps-query',
+  /** Optional: the share of per-pod capacity pods are sized to use at the forecast's band (0 < u ≤ 1). */
+  targetUtilization: 'smartscale.io/target-utilization',
   forecast: 'smartscale.io/forecast',
   targetReplicas: 'smartscale.io/target-replicas',
   peakReplicas: 'smartscale.io/peak-replicas',
@@ -44,6 +46,7 @@ export interface DeploymentSettings {
   targetRpsPerPod?: number;
   latencySloMs?: number;
   rpsQuery?: string;
+  targetUtilization?: number;
 }
 
 export interface Parsed<T> {
@@ -93,6 +96,22 @@ function readPositiveNumber(
   return value;
 }
 
+/** Lowest utilization accepted: below it a typo (5 for 0.05?) would multiply the replicas 20-fold. */
+export const MIN_UTILIZATION = 0.1;
+
+function readUtilization(annotations: Record<string, string | undefined>, warnings: string[]): number | undefined {
+  const key = Annotations.targetUtilization;
+  const raw = annotations[key];
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(value >= MIN_UTILIZATION && value <= 1)) {
+    warnings.push(`${key}=${JSON.stringify(truncate(String(raw)))} ignored: expected a number from ${MIN_UTILIZATION} to 1 (the share of per-pod capacity to use, e.g. 0.88)`);
+    return undefined;
+  }
+  return value;
+}
+
 export function truncate(text: string, length = 64): string {
   return text.length > length ? `${text.slice(0, length)}…` : text;
 }
@@ -122,6 +141,7 @@ export function parseDeploymentSettings(input: AnnotationMap): Parsed<Deployment
   }
   settings.targetRpsPerPod = readPositiveNumber(annotations, Annotations.targetRpsPerPod, 1e9, warnings);
   settings.latencySloMs = readPositiveNumber(annotations, Annotations.latencySloMs, 3_600_000, warnings);
+  settings.targetUtilization = readUtilization(annotations, warnings);
   const query = annotations[Annotations.rpsQuery];
   if (query !== undefined) {
     if (typeof query === 'string' && query.trim().length > 0 && query.length <= 4096) settings.rpsQuery = query;
@@ -160,12 +180,26 @@ export interface ForecastAnnotation {
   learnedRpsPerPod?: number;
   /** True when the metrics behind it are missing or old: nothing may act on a stale forecast. */
   stale?: boolean;
+  /**
+   * Optional (added after v1 shipped; readers that do not know it ignore it): the served-record
+   * margin (core/sizing/feedback.ts) the forecaster keeps for this Deployment, ≥ 1. Sizing divides
+   * per-pod capacity by it (`marginedRpsPerPod`).
+   */
+  margin?: number;
+  /**
+   * Optional, likewise: demand (requests/second) the replicas must cover now whatever the band
+   * says — the observed demand, or in a surge far above the band its rise extrapolated over the
+   * node lead (core/sizing/surge.ts `surgeFloorDemand`).
+   */
+  surgeFloor?: number;
 }
 
 export const FORECAST_ANNOTATION_MAX_BYTES = 16 * 1024;
 export const FORECAST_MAX_STEPS = 1440;
 /** Any demand above this (requests/second) is treated as corrupt input. */
 export const MAX_DEMAND_RPS = 1e9;
+/** A served-record margin above this is corrupt input (the feedback's own bound is 3). */
+export const MAX_FORECAST_MARGIN = 10;
 
 function roundForAnnotation(value: number): number {
   if (value === 0) return 0;
@@ -184,6 +218,8 @@ export function formatForecastAnnotation(forecast: ForecastAnnotation): string {
   if (compact.recentRelMae !== undefined) compact.recentRelMae = roundForAnnotation(compact.recentRelMae);
   if (compact.observed !== undefined) compact.observed = roundForAnnotation(compact.observed);
   if (compact.learnedRpsPerPod !== undefined) compact.learnedRpsPerPod = roundForAnnotation(compact.learnedRpsPerPod);
+  if (compact.margin !== undefined) compact.margin = roundForAnnotation(compact.margin);
+  if (compact.surgeFloor !== undefined) compact.surgeFloor = roundForAnnotation(compact.surgeFloor);
   return JSON.stringify(compact);
 }
 
@@ -237,14 +273,16 @@ export function parseForecastAnnotation(raw: string | undefined): Parsed<Forecas
     model: f.model,
   };
   const warnings: string[] = [];
-  const optional = (name: 'recentRelMae' | 'observed' | 'learnedRpsPerPod', max: number) => {
+  const optional = (name: 'recentRelMae' | 'observed' | 'learnedRpsPerPod' | 'margin' | 'surgeFloor', max: number, min = 0) => {
     if (f[name] === undefined) return;
-    if (isNonNegativeFinite(f[name], max)) forecast[name] = f[name] as number;
-    else warnings.push(`${key}: field ${name} ignored: expected a number from 0 to ${max}`);
+    if (isNonNegativeFinite(f[name], max) && f[name] >= min) forecast[name] = f[name] as number;
+    else warnings.push(`${key}: field ${name} ignored: expected a number from ${min} to ${max}`);
   };
   optional('recentRelMae', 1e6);
   optional('observed', MAX_DEMAND_RPS);
   optional('learnedRpsPerPod', MAX_DEMAND_RPS);
+  optional('margin', MAX_FORECAST_MARGIN, 1);
+  optional('surgeFloor', MAX_DEMAND_RPS);
   if (f.stale !== undefined) {
     if (typeof f.stale === 'boolean') forecast.stale = f.stale;
     else warnings.push(`${key}: field stale ignored: expected true or false`);

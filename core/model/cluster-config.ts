@@ -10,7 +10,7 @@
  * Other keys are kept as they are (the controller may define more); only known keys are validated.
  * Pure: parsing never throws, it returns what it could read and one warning per value it ignored.
  */
-import { isMode, REPLICA_CEILING, truncate, type Mode, type Parsed } from './annotations.js';
+import { isMode, MIN_UTILIZATION, REPLICA_CEILING, truncate, type Mode, type Parsed } from './annotations.js';
 import { parseDurationMs } from './duration.js';
 
 export const CLUSTER_CONFIG_NAME = 'smartscale-config';
@@ -51,6 +51,7 @@ export const WebhookConfigKeys = {
   scaleDownFraction: 'webhook.scaleDownFraction',
   leadSteps: 'webhook.leadSteps',
   maxForecastAge: 'webhook.maxForecastAge',
+  utilization: 'webhook.utilization',
 } as const;
 
 /**
@@ -66,6 +67,8 @@ export interface WebhookDefaults {
   scaleDownFraction?: number;
   leadSteps?: number;
   maxForecastAgeSec?: number;
+  /** Share of per-pod capacity pods are sized to use at the forecast's band, when the Deployment sets none. */
+  utilization?: number;
 }
 
 /**
@@ -77,6 +80,7 @@ export interface WebhookDefaults {
  * | `webhook.scaleDownFraction` | number 0..1 |
  * | `webhook.leadSteps` | whole number 1..1440 |
  * | `webhook.maxForecastAge` | duration 1s..1d (`15m`) |
+ * | `webhook.utilization` | number 0.1..1 (default 0.88, ADR 075) |
  *
  * Pure: never throws, one warning per value ignored. Both bounds set with the minimum above the
  * maximum: both ignored (one warning), since neither alone says which one was meant.
@@ -110,6 +114,7 @@ export function parseWebhookDefaults(data: Record<string, unknown> | undefined |
     scaleDownFraction: read(K.scaleDownFraction, 'a number from 0 to 1', decimal(0, 1)),
     leadSteps: read(K.leadSteps, 'a whole number from 1 to 1440', whole(1, 1440)),
     maxForecastAgeSec: read(K.maxForecastAge, 'a duration from 1s to 1d in whole seconds, e.g. 15m', seconds(1, 86_400)),
+    utilization: read(K.utilization, `a number from ${MIN_UTILIZATION} to 1, e.g. 0.88`, decimal(MIN_UTILIZATION, 1)),
   };
   if (value.defaultMinReplicas !== undefined && value.defaultMaxReplicas !== undefined && value.defaultMinReplicas > value.defaultMaxReplicas) {
     warnings.push(`${CLUSTER_CONFIG_NAME}: ${K.defaultMinReplicas}=${value.defaultMinReplicas} is above ${K.defaultMaxReplicas}=${value.defaultMaxReplicas}; both ignored`);

@@ -67,6 +67,7 @@ export function handleAdmission(body: unknown, policy: ClusterPolicy, ownership:
     scaleDownFraction: policy.scaleDownFraction,
     leadSteps: policy.leadSteps,
     maxForecastAgeSec: policy.maxForecastAgeSec,
+    utilization: policy.utilization,
     hpaOwnsReplicas,
     liveReplicas: liveReplicas(request),
     nowSec,

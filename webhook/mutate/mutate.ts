@@ -17,7 +17,8 @@ import {
   type ForecastAnnotation,
   type Mode,
 } from '../../core/model/annotations.js';
-import { clampReplicas, dampScaleDown, planReplicas, type ReplicaBounds } from '../../core/sizing/replicas.js';
+import { marginedRpsPerPod } from '../../core/sizing/feedback.js';
+import { clampReplicas, dampScaleDown, planReplicas, replicasForDemand, type ReplicaBounds } from '../../core/sizing/replicas.js';
 import { capacityFor, podRequests } from './capacity.js';
 import { parseDecisionRecord, formatDecisionRecord } from './decision-record.js';
 import { WebhookAnnotations, type DecisionRecord, type MutateContext, type MutateResult } from './types.js';
@@ -105,6 +106,17 @@ function forecastProblem(forecast: ForecastAnnotation, ctx: MutateContext): stri
   return undefined;
 }
 
+/**
+ * Per-pod capacity to size with, as the simulator's smartscale strategy does (ADR 075): pods are
+ * sized to use `utilization` of their capacity at the band, and the served-record margin the
+ * forecaster publishes (absent: 1) divides it further.
+ */
+function sizingRpsPerPod(rpsPerPod: number, settings: DeploymentSettings, forecast: ForecastAnnotation, ctx: MutateContext): number {
+  const u = settings.targetUtilization ?? ctx.utilization;
+  const utilization = Number.isFinite(u) && u > 0 && u <= 1 ? u : 1;
+  return marginedRpsPerPod(rpsPerPod * utilization, forecast.margin ?? 1);
+}
+
 function perPodCapacity(userRps: number | undefined, forecast: ForecastAnnotation, ctx: MutateContext): number | undefined {
   if (userRps !== undefined) return userRps;
   if (forecast.learnedRpsPerPod !== undefined && forecast.learnedRpsPerPod > 0) return forecast.learnedRpsPerPod;
@@ -160,7 +172,12 @@ function decide(
   }
 
   const bounds = boundsFor(settings, ctx);
-  const plan = planReplicas(forecast.upper, rpsPerPod, bounds, ctx.leadSteps);
+  const perPod = sizingRpsPerPod(rpsPerPod, settings, forecast, ctx);
+  const banded = planReplicas(forecast.upper, perPod, bounds, ctx.leadSteps);
+  // Demand already observed (in a surge, its extrapolated rise) is covered whatever the band says.
+  const floor = forecast.surgeFloor === undefined ? 0 : replicasForDemand(forecast.surgeFloor, perPod, bounds);
+  const floored = floor > banded.target;
+  const plan = floored ? { ...banded, target: floor, peak: Math.max(banded.peak, floor) } : banded;
   const spec = asRecord(deployment.spec);
   const specReplicas = readReplicas(spec?.replicas);
   if (spec?.replicas !== undefined && specReplicas === undefined) warnings.push('spec.replicas is not a whole number: left alone');
@@ -195,7 +212,12 @@ function decide(
   if (!spec) return ({ action: 'no-action', ...base, reason: 'no spec' });
   writes.replicas = to;
   const action = to > from ? 'scale-up' : to < from ? 'scale-down' : 'hold';
-  const reason = action === 'scale-down' && to > plan.target ? 'scale-down damped' : `target ${plan.target} for the next ${ctx.leadSteps} step(s)`;
+  const reason =
+    action === 'scale-down' && to > plan.target
+      ? 'scale-down damped'
+      : floored
+        ? `target ${plan.target} for the observed demand (above the band)`
+        : `target ${plan.target} for the next ${ctx.leadSteps} step(s)`;
   return ({ action, ...base, reason });
 }
 

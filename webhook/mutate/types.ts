@@ -33,6 +33,12 @@ export interface MutateContext {
   hpaOwnsReplicas: boolean;
   /** Replicas of the live object (the old object of an UPDATE); undefined on CREATE. */
   liveReplicas?: number;
+  /**
+   * Share of per-pod capacity pods are sized to use at the forecast's band (0 < u ≤ 1); the rest is
+   * margin for what the band does not see. A Deployment's `smartscale.io/target-utilization`
+   * overrides it. Default 0.88, as the simulator's smartscale strategy (core/sim/knobs.ts, ADR 075).
+   */
+  utilization: number;
   /** Current time, unix seconds. */
   nowSec: number;
 }
@@ -44,6 +50,7 @@ export const DEFAULT_CONTEXT: Omit<MutateContext, 'nowSec' | 'hpaOwnsReplicas' |
   scaleDownFraction: 0.1,
   leadSteps: 2,
   maxForecastAgeSec: 900,
+  utilization: 0.88,
 };
 
 export type DecisionAction =

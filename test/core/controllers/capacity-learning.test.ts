@@ -12,7 +12,8 @@ import { Refs } from '../../../core/kube/refs.js';
 import { parseForecastAnnotation, type ForecastAnnotation } from '../../../core/model/annotations.js';
 import { READY_DELAY_ANNOTATION } from '../../../core/sandbox/controlplane/kubelet.js';
 import { DEFAULT_CAPACITY_OPTIONS } from '../../../core/sizing/capacity.js';
-import { planReplicas } from '../../../core/sizing/replicas.js';
+import { marginedRpsPerPod } from '../../../core/sizing/feedback.js';
+import { planReplicas, replicasForDemand } from '../../../core/sizing/replicas.js';
 import { DEFAULT_CONTEXT } from '../../../webhook/mutate/index.js';
 import { deployment, runningPods, waitFor } from './support.js';
 
@@ -50,9 +51,15 @@ function forecastIn(a: Record<string, string>): ForecastAnnotation | undefined {
   return parseForecastAnnotation(a['smartscale.io/forecast']).value;
 }
 
-/** The webhook's target for this forecast at `rpsPerPod` (its defaults: bounds 1..100, two lead steps). */
+/**
+ * The webhook's target for this forecast at `rpsPerPod` (its defaults: bounds 1..100, two lead
+ * steps, utilization 0.88; the forecast's served-record margin and surge floor when it has them).
+ */
 function expectedTarget(f: ForecastAnnotation, rpsPerPod: number): number {
-  return planReplicas(f.upper, rpsPerPod, { minReplicas: DEFAULT_CONTEXT.defaultMinReplicas, maxReplicas: DEFAULT_CONTEXT.defaultMaxReplicas }, DEFAULT_CONTEXT.leadSteps).target;
+  const bounds = { minReplicas: DEFAULT_CONTEXT.defaultMinReplicas, maxReplicas: DEFAULT_CONTEXT.defaultMaxReplicas };
+  const perPod = marginedRpsPerPod(rpsPerPod * DEFAULT_CONTEXT.utilization, f.margin ?? 1);
+  const floor = f.surgeFloor === undefined ? 0 : replicasForDemand(f.surgeFloor, perPod, bounds);
+  return Math.max(floor, planReplicas(f.upper, perPod, bounds, DEFAULT_CONTEXT.leadSteps).target);
 }
 
 describe('per-pod capacity learned by the forecaster loop', () => {
