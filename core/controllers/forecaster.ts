@@ -10,6 +10,14 @@
  * history from the MetricsSource the first time a Deployment is seen (ADR 090) — what was learned
  * is what the metrics still hold, so nothing is lost that the metrics store keeps.
  *
+ * Sizing inputs (ADR 075), published with the forecast for the webhook to size with, as the
+ * simulator's smartscale strategy does: the served-record margin (core/sizing/served-record.ts,
+ * feedback.ts) moves once per bucket fed — up when the bucket's demand exceeded the replicas ready
+ * at its end × per-pod capacity, back toward 1 when not — and the surge floor
+ * (core/sizing/surge.ts) is the newest bucket's demand, or, when it is above `factor` × the band
+ * the previous forecast gave it, that demand plus its rise extrapolated over `controller.surgeLead`.
+ * The margin is seeded from the published annotation after a restart.
+ *
  * Staleness (core/metrics/source.ts contract): when the source cannot give the new buckets, the
  * models are left untouched and the last forecast is re-published with `stale: true`, which the
  * webhook and the provisioner act on nothing.
@@ -21,9 +29,13 @@ import { toForecastAnnotation } from '../forecast/annotation.js';
 import { SeriesForecaster } from '../forecast/forecaster.js';
 import { propagateForecasts, serviceForecast, ServiceGraphLearner, type ServiceForecast } from '../graph/service-graph.js';
 import type { MetricsSource, Sample } from '../metrics/source.js';
-import { Annotations, formatForecastAnnotation, parseDeploymentSettings, parseForecastAnnotation, type ForecastAnnotation } from '../model/annotations.js';
+import { Annotations, formatForecastAnnotation, parseDeploymentSettings, parseForecastAnnotation, type DeploymentSettings, type ForecastAnnotation } from '../model/annotations.js';
 import type { Clock } from '../model/clock.js';
+import { CLUSTER_CONFIG_NAME, parseWebhookDefaults } from '../model/cluster-config.js';
 import { learnRpsPerPod, type LoadObservation } from '../sizing/capacity.js';
+import { DEFAULT_SHORTFALL_FEEDBACK, shortfallTargetForQuantile, type ShortfallFeedbackOptions } from '../sizing/feedback.js';
+import { ServedRecord } from '../sizing/served-record.js';
+import { DEFAULT_SURGE, surgeFloorDemand } from '../sizing/surge.js';
 import type { ClusterState } from './cluster-state.js';
 import type { ControllerEvents } from './events.js';
 import type { Loop } from './loop.js';
@@ -50,6 +62,12 @@ interface SeriesState {
   fedThisPass: Sample[];
   stale: boolean;
   staleReason?: string;
+  /** Ready replicas over time and the served-record margin. */
+  served: ServedRecord;
+  /** The last forecast's upper band (requests/second) and the end of the bucket before its first step. */
+  band?: { fromSec: number; upperRps: number[] };
+  /** Demand the replicas must cover now (requests/second); undefined before any bucket. */
+  surgeFloor?: number;
 }
 
 interface GraphState {
@@ -59,9 +77,12 @@ interface GraphState {
   nextProbeSec: number;
 }
 
+/** What the loop reads of the cluster state (ClusterState is one). */
+export type ForecasterClusterView = Pick<ClusterState, 'config' | 'optedInDeployments' | 'namespace'> & { configMaps: Pick<ClusterState['configMaps'], 'get'> };
+
 export interface ForecasterLoopOptions {
   client: KubeClient;
-  state: ClusterState;
+  state: ForecasterClusterView;
   metrics: () => MetricsSource;
   clock: Clock;
   controllerMetrics: ControllerMetrics;
@@ -87,6 +108,7 @@ export class ForecasterLoop implements Loop {
   readonly intervalMs: number;
   private readonly series = new Map<string, SeriesState>();
   private readonly graphs = new Map<string, GraphState>();
+  private webhookDefaults?: { data: unknown; rpsPerPod: number | undefined };
   lastStats: ForecastTickStats = { deployments: 0, patched: 0, stale: 0, fedBuckets: 0, seconds: 0 };
   /** The first pass that fed anything (the backfill), for the benchmark. */
   firstPass?: ForecastTickStats;
@@ -110,7 +132,7 @@ export class ForecasterLoop implements Loop {
     await runLimited(deployments, 16, async (d) => {
       const key = keyOf(d);
       seen.add(key);
-      const fed = await this.feed(d, key, source, settings, lastComplete);
+      const fed = await this.feed(d, key, source, settings, lastComplete, nowSec);
       stats.fedBuckets += fed;
     });
     for (const key of [...this.series.keys()]) if (!seen.has(key)) this.series.delete(key);
@@ -150,9 +172,10 @@ export class ForecasterLoop implements Loop {
           // Nothing new to say: mark what is there stale, once.
           if (current && !current.stale) next = { ...current, stale: true };
         } else if (f) {
+          s.band = { fromSec: s.lastFedSec, upperRps: merged[name].upper.map((u) => u / s.stepSeconds) };
           next = toForecastAnnotation(
             { ...f, point: merged[name].point, upper: merged[name].upper },
-            { generatedAt: s.lastFedSec, observedCount: s.recent.at(-1), learnedRpsPerPod: s.learnedRpsPerPod },
+            { generatedAt: s.lastFedSec, observedCount: s.recent.at(-1), learnedRpsPerPod: s.learnedRpsPerPod, margin: s.served.margin, surgeFloor: s.surgeFloor },
           );
           this.observeMetrics(ns, name, next);
           if (current && !this.material(current, next, keyOf(d))) next = undefined;
@@ -185,27 +208,33 @@ export class ForecasterLoop implements Loop {
   }
 
   /** Feeds new buckets; returns how many. */
-  private async feed(d: KubeObject, key: string, source: MetricsSource, settings: ControllerSettings, lastComplete: number): Promise<number> {
+  private async feed(d: KubeObject, key: string, source: MetricsSource, settings: ControllerSettings, lastComplete: number, nowSec: number): Promise<number> {
     const step = settings.forecastStepSeconds;
     const ns = d.metadata.namespace ?? 'default';
     const name = d.metadata.name!;
     const userSettings = parseDeploymentSettings(d.metadata.annotations).value;
     let s = this.series.get(key);
-    if (!s || s.stepSeconds !== step || s.forecaster.options.horizonSteps < settings.horizonSteps) {
+    if (!s || s.stepSeconds !== step || s.forecaster.options.horizonSteps < settings.horizonSteps || s.forecaster.options.quantile !== settings.bandQuantile) {
+      // The margin survives a restart through the annotation it was published in.
+      const published = parseForecastAnnotation(d.metadata.annotations?.[Annotations.forecast]).value;
       s = {
-        forecaster: new SeriesForecaster({ stepSeconds: step, horizonSteps: settings.horizonSteps }),
+        forecaster: new SeriesForecaster({ stepSeconds: step, horizonSteps: settings.horizonSteps, quantile: settings.bandQuantile }),
         stepSeconds: step,
         lastFedSec: NaN,
         recent: [],
         observations: [],
         fedThisPass: [],
         stale: false,
+        served: new ServedRecord(s?.served.margin ?? published?.margin),
       };
       this.series.set(key, s);
     }
     s.fedThisPass = [];
     const start = Number.isNaN(s.lastFedSec) ? lastComplete - Math.max(step, settings.backfillSeconds) + step : s.lastFedSec + step;
-    if (start > lastComplete) return 0;
+    if (start > lastComplete) {
+      this.observeServed(d, s, userSettings, settings, nowSec);
+      return 0;
+    }
     const workload = { namespace: ns, deployment: name, ...(userSettings.rpsQuery ? { rpsQuery: userSettings.rpsQuery } : {}) };
     const reading = await source.history('demand', workload, { start, end: lastComplete, stepSeconds: step });
     if (reading.freshness === 'unavailable' || (reading.samples.length === 0 && !Number.isNaN(s.lastFedSec))) {
@@ -228,7 +257,40 @@ export class ForecasterLoop implements Loop {
       s.fedThisPass.push(sample);
     }
     if (userSettings.targetRpsPerPod === undefined && s.fedThisPass.length > 0 && !Number.isNaN(s.lastFedSec)) await this.learnCapacity(d, s, source, workload, userSettings.latencySloMs ?? settings.defaultLatencySloMs, step);
+    this.observeServed(d, s, userSettings, settings, nowSec);
     return s.fedThisPass.length;
+  }
+
+  /**
+   * The served record and the surge floor from this pass's buckets (ADR 075), then today's ready
+   * replicas, which the buckets still to come are compared with.
+   */
+  private observeServed(d: KubeObject, s: SeriesState, user: DeploymentSettings, settings: ControllerSettings, nowSec: number): void {
+    const step = s.stepSeconds;
+    const fed = s.fedThisPass;
+    if (fed.length > 0) {
+      const rpsPerPod = user.targetRpsPerPod ?? s.learnedRpsPerPod ?? this.defaultRpsPerPod();
+      if (rpsPerPod !== undefined) s.served.observe(fed, rpsPerPod, step, this.feedback(settings));
+      const newest = fed.at(-1)!;
+      const earlier = fed.length > 1 ? fed.at(-2)!.v : s.recent.length > 1 ? s.recent.at(-2)! / step : newest.v;
+      const i = s.band ? Math.round((newest.t - s.band.fromSec) / step) - 1 : -1;
+      const expected = s.band && i >= 0 && i < s.band.upperRps.length ? s.band.upperRps[i] : 0;
+      s.surgeFloor = surgeFloorDemand(newest.v, earlier, expected, settings.surgeLeadSeconds, { factor: DEFAULT_SURGE.factor, windowSeconds: step });
+    }
+    s.served.recordReady(nowSec, Number(d.status?.readyReplicas ?? 0));
+  }
+
+  private feedback(settings: ControllerSettings): ShortfallFeedbackOptions {
+    return { ...DEFAULT_SHORTFALL_FEEDBACK, target: shortfallTargetForQuantile(settings.bandQuantile) };
+  }
+
+  /** The webhook's cluster-wide per-pod capacity (`webhook.defaultRpsPerPod`), for Deployments with no other. */
+  private defaultRpsPerPod(): number | undefined {
+    const { state } = this.options;
+    const data = state.configMaps.get(CLUSTER_CONFIG_NAME, state.namespace)?.data;
+    // Parsed again only when the informer replaced the ConfigMap: this runs per Deployment per pass.
+    if (!this.webhookDefaults || this.webhookDefaults.data !== data) this.webhookDefaults = { data, rpsPerPod: parseWebhookDefaults(data).value.defaultRpsPerPod };
+    return this.webhookDefaults.rpsPerPod;
   }
 
   /**
@@ -297,6 +359,10 @@ export class ForecasterLoop implements Loop {
     if ((current.learnedRpsPerPod ?? 0) !== (next.learnedRpsPerPod ?? 0)) return true;
     const peak = (a: number[]) => a.reduce((m, v) => Math.max(m, v), 0);
     const threshold = this.options.materialChange ?? 0.05;
+    // The sizing inputs: a margin that moved, or a floor that rose above the band or fell back.
+    if (!nearBy(current.margin ?? 1, next.margin ?? 1, threshold)) return true;
+    const band = Math.max(current.upper[0] ?? 0, next.upper[0] ?? 0);
+    if (Math.max(current.surgeFloor ?? 0, next.surgeFloor ?? 0) > band && !nearBy(current.surgeFloor ?? 0, next.surgeFloor ?? 0, threshold)) return true;
     // Compare what lies ahead in both: the new forecast's steps against the old one's, aligned in time.
     const shift = Math.round((next.generatedAt - current.generatedAt) / next.stepSeconds);
     const oldAhead = current.upper.slice(shift);
@@ -314,6 +380,10 @@ export class ForecasterLoop implements Loop {
     m.forecastDemand.set({ ...labels, kind: 'observed' }, f.observed ?? 0);
     m.forecastDemand.set({ ...labels, kind: 'forecast_peak' }, f.upper.reduce((a, b) => Math.max(a, b), 0));
   }
+}
+
+function nearBy(a: number, b: number, threshold: number): boolean {
+  return Math.abs(a - b) <= threshold * Math.max(a, b, 1e-9);
 }
 
 export function keyOf(o: KubeObject): string {

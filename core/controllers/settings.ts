@@ -12,6 +12,11 @@
  * | `controller.defaultLatencySlo` | 250ms | SLO used to learn per-pod capacity when a Deployment sets none |
  * | `controller.maxLaunchesPerPass` | 20 | node claims created per provisioner pass, at most |
  * | `controller.maxDisruptions` | 1 | nodes drained at the same time, at most |
+ * | `controller.bandQuantile` | 0.965 | quantile of the forecast's upper band (ADR 075); also sets the served-record margin's target |
+ * | `controller.surgeLead` | 110s | lead a surge's observed rise is extrapolated over (metrics lag + node Ready + pod start) |
+ *
+ * `bandQuantile` and `surgeLead` default to the simulator's smartscale strategy (core/sim/knobs.ts,
+ * core/sim/scenario.ts DEFAULT_TIMING: 30 s + 60 s + 20 s), so the simulated numbers carry over.
  */
 import { parseClusterConfig, type ClusterConfig } from '../model/cluster-config.js';
 import { parseDurationMs } from '../model/duration.js';
@@ -25,6 +30,10 @@ export interface ControllerSettings {
   defaultLatencySloMs: number;
   maxLaunchesPerPass: number;
   maxDisruptions: number;
+  /** Quantile of the forecast's upper band the webhook sizes at. */
+  bandQuantile: number;
+  /** Seconds a surge's observed rise is extrapolated over (core/sizing/surge.ts). */
+  surgeLeadSeconds: number;
 }
 
 export const DEFAULT_SETTINGS: ControllerSettings = {
@@ -35,6 +44,8 @@ export const DEFAULT_SETTINGS: ControllerSettings = {
   defaultLatencySloMs: 250,
   maxLaunchesPerPass: 20,
   maxDisruptions: 1,
+  bandQuantile: 0.965,
+  surgeLeadSeconds: 110,
 };
 
 export interface FullConfig {
@@ -72,6 +83,17 @@ export function parseControllerSettings(data: Record<string, string | undefined>
     }
     return value;
   };
+  const quantile = (key: string, fallback: number, min: number, max: number): number => {
+    const raw = d[key];
+    if (raw === undefined) return fallback;
+    const text = String(raw).trim();
+    const value = /^\d*\.\d+$|^\d+$/.test(text) ? Number(text) : NaN;
+    if (!(value >= min && value <= max)) {
+      warnings.push(`${key}=${JSON.stringify(raw)} ignored: expected a number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
   const step = seconds('controller.forecastStep', DEFAULT_SETTINGS.forecastStepSeconds, 10, 3600);
   const horizon = seconds('controller.horizon', step * DEFAULT_SETTINGS.horizonSteps, step, step * 1440);
   return {
@@ -83,6 +105,8 @@ export function parseControllerSettings(data: Record<string, string | undefined>
       defaultLatencySloMs: seconds('controller.defaultLatencySlo', DEFAULT_SETTINGS.defaultLatencySloMs / 1000, 0.001, 3600) * 1000,
       maxLaunchesPerPass: integer('controller.maxLaunchesPerPass', DEFAULT_SETTINGS.maxLaunchesPerPass, 1, 1000),
       maxDisruptions: integer('controller.maxDisruptions', DEFAULT_SETTINGS.maxDisruptions, 0, 100),
+      bandQuantile: quantile('controller.bandQuantile', DEFAULT_SETTINGS.bandQuantile, 0.5, 0.999),
+      surgeLeadSeconds: seconds('controller.surgeLead', DEFAULT_SETTINGS.surgeLeadSeconds, 0, 3600),
     },
     warnings,
   };

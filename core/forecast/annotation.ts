@@ -13,6 +13,10 @@ export interface AnnotationExtras {
   observedCount?: number;
   learnedRpsPerPod?: number;
   stale?: boolean;
+  /** The served-record margin (≥ 1) the webhook divides per-pod capacity by. */
+  margin?: number;
+  /** Demand (requests/second) the replicas must cover now: observed, or in a surge extrapolated. */
+  surgeFloor?: number;
 }
 
 export function toForecastAnnotation(forecast: Forecast, extras: AnnotationExtras = {}): ForecastAnnotation {
@@ -31,5 +35,7 @@ export function toForecastAnnotation(forecast: Forecast, extras: AnnotationExtra
   if (extras.observedCount !== undefined) annotation.observed = rps(extras.observedCount);
   if (extras.learnedRpsPerPod !== undefined) annotation.learnedRpsPerPod = extras.learnedRpsPerPod;
   if (extras.stale !== undefined) annotation.stale = extras.stale;
+  if (extras.margin !== undefined && Number.isFinite(extras.margin) && extras.margin >= 1) annotation.margin = extras.margin;
+  if (extras.surgeFloor !== undefined && Number.isFinite(extras.surgeFloor) && extras.surgeFloor >= 0) annotation.surgeFloor = extras.surgeFloor;
   return annotation;
 }

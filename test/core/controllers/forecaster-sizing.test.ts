@@ -1,0 +1,177 @@
+/**
+ * The forecaster loop's sizing inputs (ADR 075): the served-record margin and the surge floor it
+ * publishes in `smartscale.io/forecast`, and the band quantile it forecasts at. The loop runs on
+ * fakes (a manual clock, the simulated metrics source, a client that records patches), pass by pass.
+ */
+import { describe, expect, it } from 'vitest';
+import { RecordingControllerEvents } from '../../../core/controllers/events.js';
+import { ForecasterLoop } from '../../../core/controllers/forecaster.js';
+import { ControllerMetrics } from '../../../core/controllers/metrics.js';
+import { DEFAULT_SETTINGS, parseControllerSettings, parseFullConfig } from '../../../core/controllers/settings.js';
+import type { KubeClient, KubeObject } from '../../../core/kube/client.js';
+import { SimulatedMetricsSource } from '../../../core/metrics/simulated.js';
+import { Annotations, parseForecastAnnotation, type ForecastAnnotation } from '../../../core/model/annotations.js';
+import { ManualClock } from '../../../core/model/clock.js';
+import { DEFAULT_KNOBS } from '../../../core/sim/knobs.js';
+import { DEFAULT_SHORTFALL_FEEDBACK, nextMargin, shortfallTargetForQuantile } from '../../../core/sizing/feedback.js';
+import { DEFAULT_CONTEXT, mutate } from '../../../webhook/mutate/index.js';
+import { deployment } from './support.js';
+
+const STEP = 60;
+const START_SEC = 1_790_000_040; // a whole minute
+const FEEDBACK = { ...DEFAULT_SHORTFALL_FEEDBACK, target: shortfallTargetForQuantile(DEFAULT_SETTINGS.bandQuantile) };
+
+/** A KubeClient that applies merge patches of annotations to the objects it was given; nothing else is called. */
+function patchingClient(objects: Map<string, KubeObject>): KubeClient {
+  const unused = () => Promise.reject(new Error('not used by the forecaster loop'));
+  return {
+    get: unused,
+    list: unused,
+    create: unused,
+    replace: unused,
+    delete: unused,
+    postSubresource: unused,
+    watch: () => {
+      throw new Error('not used by the forecaster loop');
+    },
+    async patch<T extends KubeObject>(_res: unknown, name: string, namespace: string | undefined, patch: unknown): Promise<T> {
+      const object = objects.get(`${namespace}/${name}`)!;
+      const annotations = (patch as { metadata: { annotations: Record<string, string> } }).metadata.annotations;
+      object.metadata.annotations = { ...object.metadata.annotations, ...annotations };
+      return object as T;
+    },
+  };
+}
+
+/** One opted-in Deployment at 10 rps per pod whose demand per minute bucket is `demandAt(k)` (k = minutes from START_SEC). */
+function harness(demandAt: (k: number) => number, minutes: number) {
+  const clock = new ManualClock((START_SEC + 5) * 1000);
+  const metrics = new SimulatedMetricsSource({ clock });
+  const counts = Array.from({ length: 120 + minutes }, (_, i) => demandAt(i - 120) * STEP);
+  metrics.loadCounts({ namespace: 'shop', deployment: 'api' }, START_SEC - 120 * STEP, STEP, counts);
+  const d = deployment('shop', 'api', { replicas: 20, annotations: { [Annotations.enabled]: 'true', [Annotations.targetRpsPerPod]: '10' } });
+  d.status = { readyReplicas: 20 };
+  const objects = new Map([['shop/api', d]]);
+  const config = parseFullConfig({ 'controller.backfill': '2h' });
+  const loop = new ForecasterLoop({
+    client: patchingClient(objects),
+    state: { config: () => config, optedInDeployments: () => [d], namespace: 'smartscale-system', configMaps: { get: () => undefined } },
+    metrics: () => metrics,
+    clock,
+    controllerMetrics: new ControllerMetrics(),
+    events: new RecordingControllerEvents(),
+    // Publish every change: these tests follow the values, not the material-change rule.
+    materialChange: 1e-9,
+  });
+  return {
+    d,
+    /** Ready replicas from now on (the Deployment's status as the informer would show it). */
+    setReady: (n: number) => (d.status = { readyReplicas: n }),
+    /** One pass `seconds` later. */
+    pass: async (seconds = STEP) => {
+      clock.advance(seconds * 1000);
+      await loop.reconcile();
+    },
+    first: () => loop.reconcile(),
+    forecast: (): ForecastAnnotation => parseForecastAnnotation(d.metadata.annotations![Annotations.forecast]).value!,
+  };
+}
+
+describe('forecaster loop: the served-record margin', () => {
+  it('rises while ready replicas fall short of demand and decays back when they do not, each bucket against the replicas ready at its end', async () => {
+    const h = harness(() => 100, 24 * 60);
+    await h.first();
+    // The backfill says nothing about capacity then: no ready replicas were seen.
+    expect(h.forecast().margin).toBe(1);
+
+    // 5 ready × 10 rps < 100 rps. The first bucket after the change ended while 20 were ready.
+    h.setReady(5);
+    let expected = 1;
+    for (let k = 0; k < 10; k++) {
+      await h.pass();
+      if (k > 0) expected = nextMargin(expected, true, STEP, FEEDBACK);
+      expect(h.forecast().margin).toBeCloseTo(expected, 3);
+    }
+    expect(h.forecast().margin).toBeGreaterThan(1.5);
+    const raised = h.forecast().margin!;
+
+    // The webhook sizes with it: more replicas than for the same forecast without a margin.
+    const targetFor = (f: ForecastAnnotation) => {
+      const annotations = { ...h.d.metadata.annotations, [Annotations.forecast]: JSON.stringify(f) };
+      const out = mutate({ ...h.d, metadata: { ...h.d.metadata, annotations } } as unknown as Record<string, unknown>, { ...DEFAULT_CONTEXT, hpaOwnsReplicas: false, nowSec: f.generatedAt });
+      return Number((out.deployment.metadata as { annotations: Record<string, string> }).annotations[Annotations.targetReplicas]);
+    };
+    const { margin: _published, ...unmargined } = h.forecast();
+    expect(targetFor(h.forecast())).toBeGreaterThanOrEqual(Math.floor(targetFor(unmargined) * 1.4));
+
+
+    // Enough capacity again: the margin decays, slowly (by the target share of time per minute).
+    h.setReady(20);
+    await h.pass();
+    expected = nextMargin(expected, true, STEP, FEEDBACK); // that bucket ended while 5 were ready
+    for (let k = 0; k < 12; k++) {
+      await h.pass(3600);
+      for (let b = 0; b < 60; b++) expected = nextMargin(expected, false, STEP, FEEDBACK);
+    }
+    const decayed = h.forecast().margin!;
+    expect(decayed).toBeCloseTo(expected, 3);
+    // Twelve calm hours take back most of the rise (the margin halves its excess in about 26 h).
+    expect(decayed - 1).toBeLessThan((raised - 1) / 2);
+    expect(decayed).toBeGreaterThanOrEqual(1);
+
+  });
+
+  it('survives a restart through the published annotation', async () => {
+    const h = harness(() => 100, 60);
+    h.d.metadata.annotations![Annotations.forecast] = JSON.stringify({ v: 1, generatedAt: START_SEC - 600, stepSeconds: 60, point: [100], upper: [120], quantile: 0.965, model: 'holt', margin: 1.7 });
+    await h.first();
+    expect(h.forecast().margin).toBe(1.7);
+  });
+});
+
+describe('forecaster loop: the surge floor', () => {
+  it('is the observed demand in ordinary traffic and the extrapolated rise in a surge far above the band', async () => {
+    // Steady 100 rps with a little noise, then a flash crowd: 1000 rps from minute 30 on.
+    const h = harness((k) => (k >= 30 ? 1000 : 100 + (k % 3)), 60);
+    await h.first();
+    for (let k = 0; k < 29; k++) await h.pass();
+    const calm = h.forecast();
+    expect(calm.surgeFloor).toBeCloseTo(calm.observed!, 1);
+    expect(calm.upper[0]).toBeLessThan(500);
+
+    await h.pass(); // the bucket ending at minute 30 (demand 100 + 29 % 3)
+    await h.pass(); // the first surge bucket: 1000 rps against a band below 500
+    const surge = h.forecast();
+    // 1000 rps plus its rise over the last bucket (900 rps in 60 s) over the 110 s lead.
+    expect(surge.surgeFloor).toBeCloseTo(1000 + ((1000 - 102) / 60) * DEFAULT_SETTINGS.surgeLeadSeconds, 0);
+
+    // The webhook floors the target at it: 2646.3 rps at 10 × 0.88 rps per pod (margin from the record).
+    const result = mutate({ ...h.d, metadata: { ...h.d.metadata, annotations: { ...h.d.metadata.annotations, [Annotations.maxReplicas]: '1000' } } } as unknown as Record<string, unknown>, {
+      ...DEFAULT_CONTEXT,
+      hpaOwnsReplicas: false,
+      nowSec: surge.generatedAt,
+    });
+    expect(result.decision.to).toBe(Math.ceil(surge.surgeFloor! / ((10 * 0.88) / surge.margin!) - 1e-6));
+  });
+});
+
+describe('controller settings for sizing', () => {
+  it('forecasts at the simulator strategy’s band quantile by default', async () => {
+    expect(DEFAULT_SETTINGS.bandQuantile).toBe(DEFAULT_KNOBS.quantile);
+    const h = harness(() => 100, 5);
+    await h.first();
+    expect(h.forecast().quantile).toBe(0.965);
+  });
+
+  it('reads controller.bandQuantile and controller.surgeLead, and ignores bad values with a warning', () => {
+    expect(parseControllerSettings({ 'controller.bandQuantile': '0.99', 'controller.surgeLead': '3m' })).toEqual({
+      value: { ...DEFAULT_SETTINGS, bandQuantile: 0.99, surgeLeadSeconds: 180 },
+      warnings: [],
+    });
+    for (const raw of ['1', '0.2', 'high', '']) {
+      const parsed = parseControllerSettings({ 'controller.bandQuantile': raw });
+      expect(parsed.value.bandQuantile).toBe(0.965);
+      expect(parsed.warnings).toEqual([expect.stringMatching(/controller\.bandQuantile=.* ignored: expected a number from 0\.5 to 0\.999/)]);
+    }
+  });
+});
