@@ -60,3 +60,71 @@ export class UnavailableOfferings {
     this.entries.clear();
   }
 }
+
+export interface LaunchBackoffEntry {
+  readonly key: string;
+  readonly nodePool: string;
+  readonly reason: string;
+  /** Refusals in a row. */
+  readonly failures: number;
+  /** No launch of this key before then (ms on the clock). */
+  readonly retryAt: number;
+}
+
+/**
+ * Launches the cloud refused as invalid (no node class, no image for the architecture, no subnet
+ * in the zone), by a key the caller derives from what was asked (pool and requirements). Retrying
+ * the same request cannot succeed until someone fixes the configuration, so each refusal in a row
+ * doubles the wait, from `initialMs` up to `maxMs`; a success forgets the key. An entry nobody
+ * retried for `maxMs` past its retry time is dropped (the demand went away).
+ */
+export class LaunchBackoff {
+  private readonly entries = new Map<string, LaunchBackoffEntry>();
+  readonly initialMs: number;
+  readonly maxMs: number;
+
+  constructor(
+    private readonly clock: Pick<Clock, 'now'>,
+    options: { initialMs?: number; maxMs?: number } = {},
+  ) {
+    this.initialMs = options.initialMs ?? 30_000;
+    this.maxMs = options.maxMs ?? 10 * 60_000;
+    if (!(this.initialMs > 0) || !(this.maxMs >= this.initialMs) || !Number.isFinite(this.maxMs)) {
+      throw new RangeError(`launch backoff needs 0 < initialMs ≤ maxMs < ∞, got ${options.initialMs} and ${options.maxMs}`);
+    }
+  }
+
+  /** Records a refusal; returns the entry (its retry time). */
+  refused(key: string, nodePool: string, reason: string): LaunchBackoffEntry {
+    const failures = (this.current(key)?.failures ?? 0) + 1;
+    const wait = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(failures - 1, 30));
+    const entry = { key, nodePool, reason, failures, retryAt: this.clock.now() + wait };
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  succeeded(key: string): void {
+    this.entries.delete(key);
+  }
+
+  /** The entry while launches of `key` must wait, else undefined. */
+  waiting(key: string): LaunchBackoffEntry | undefined {
+    const entry = this.current(key);
+    return entry && entry.retryAt > this.clock.now() ? entry : undefined;
+  }
+
+  /** Entries still remembered (waiting, or due and not yet retried), for status and metrics. */
+  list(): LaunchBackoffEntry[] {
+    for (const key of [...this.entries.keys()]) this.current(key);
+    return [...this.entries.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+
+  private current(key: string): LaunchBackoffEntry | undefined {
+    const entry = this.entries.get(key);
+    if (entry && this.clock.now() > entry.retryAt + this.maxMs) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+}

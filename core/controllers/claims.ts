@@ -5,6 +5,7 @@ import { Labels } from '../model/labels.js';
 import type { NodeClaim } from '../model/node-claim.js';
 import type { NodePool } from '../model/node-pool.js';
 import { resourcesToList } from '../model/resources.js';
+import type { Requirement } from '../model/requirements.js';
 import type { Taint } from '../model/scheduling-constraints.js';
 import type { PlannedNodeClaim } from '../scheduling/types.js';
 
@@ -75,4 +76,17 @@ export function labelChanges(nodeLabels: Readonly<Record<string, string>>, wante
 /** The claim's taints the Node lacks (same key and effect), to add once at registration. */
 export function missingTaints(nodeTaints: readonly Taint[], claimTaints: readonly Taint[]): Taint[] {
   return claimTaints.filter((t) => !nodeTaints.some((n) => n.key === t.key && n.effect === t.effect));
+}
+
+/**
+ * What a launch asked for, as a `LaunchBackoff` key: the pool and its requirements but the
+ * instance types (the options shift with the pods' sizes; an invalid node class, image or zone
+ * is invalid for all of them).
+ */
+export function launchKey(nodePool: string, requirements: readonly Requirement[]): string {
+  const parts = requirements
+    .filter((r) => r.key !== Labels.instanceType)
+    .map((r) => `${r.key} ${r.operator} ${[...(r.values ?? [])].sort().join(',')}`)
+    .sort();
+  return `${nodePool}|${parts.join(';')}`;
 }

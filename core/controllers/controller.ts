@@ -6,7 +6,7 @@
  * pod, in the sandbox demo and in tests.
  */
 import type { CloudProvider } from '../cloud/provider.js';
-import { UnavailableOfferings } from '../cloud/unavailable-offerings.js';
+import { LaunchBackoff, UnavailableOfferings } from '../cloud/unavailable-offerings.js';
 import type { KubeClient } from '../kube/client.js';
 import type { SimulatedMetricsSource } from '../metrics/simulated.js';
 import type { MetricsSource } from '../metrics/source.js';
@@ -62,6 +62,14 @@ export interface ControllerOptions {
   /** How long a deleted NodeClaim's drain may wait before its pods are deleted (default 1 h). */
   terminationGracePeriodMs?: number;
   unavailableTtlMs?: number;
+  /**
+   * The offerings the cloud could not sell, shared with the CloudProvider when it keeps its own
+   * (the EC2 provider's `unavailableOfferings`), so its exclusions show in status and metrics.
+   * Default: a new list with `unavailableTtlMs`.
+   */
+  unavailable?: UnavailableOfferings;
+  /** Waits after a launch the cloud refused as invalid: doubling from `initial` to `max` (default 30 s to 10 min). */
+  invalidClaimBackoffMs?: { initial: number; max: number };
   informerBackoffMs?: { initial: number; max: number };
   /** Informer staleness watchdog: a watch silent this long is replaced (default 5 min). */
   informerStaleAfterMs?: number;
@@ -74,6 +82,7 @@ export interface RunningController {
   readonly elector: LeaderElector;
   readonly metrics: ControllerMetrics;
   readonly unavailable: UnavailableOfferings;
+  readonly launchBackoff: LaunchBackoff;
   readonly loops: {
     forecaster: ForecasterLoop;
     provisioner: ProvisionerLoop;
@@ -112,7 +121,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     staleAfterMs: options.informerStaleAfterMs,
   });
   metrics.collectOnRender(() => metrics.informers(state.informerHealth()));
-  const unavailable = new UnavailableOfferings(clock, { ttlMs: options.unavailableTtlMs });
+  const unavailable = options.unavailable ?? new UnavailableOfferings(clock, { ttlMs: options.unavailableTtlMs });
+  const launchBackoff = new LaunchBackoff(clock, { initialMs: options.invalidClaimBackoffMs?.initial, maxMs: options.invalidClaimBackoffMs?.max });
   let runner!: LoopRunner;
   const elector = new LeaderElector({
     client,
@@ -150,8 +160,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const loops = {
     config,
     forecaster: new ForecasterLoop({ ...common, metrics: () => options.metricsSource ?? config.metricsSource(), intervalMs: interval.forecaster }),
-    provisioner: new ProvisionerLoop({ ...common, cloud, unavailable, intervalMs: interval.provisioner }),
-    lifecycle: new NodeClaimLifecycleLoop({ ...common, cloud, unavailable, intervalMs: interval['node-claim-lifecycle'], registrationTimeoutMs: options.registrationTimeoutMs, terminationGracePeriodMs: options.terminationGracePeriodMs }),
+    provisioner: new ProvisionerLoop({ ...common, cloud, unavailable, launchBackoff, intervalMs: interval.provisioner }),
+    lifecycle: new NodeClaimLifecycleLoop({ ...common, cloud, unavailable, launchBackoff, intervalMs: interval['node-claim-lifecycle'], registrationTimeoutMs: options.registrationTimeoutMs, terminationGracePeriodMs: options.terminationGracePeriodMs }),
     disruption: new DisruptionLoop({ ...common, cloud, unavailable, intervalMs: interval.disruption, validationMs: options.validationMs }),
     gc: new GarbageCollectionLoop({ ...common, cloud, intervalMs: interval['garbage-collection'], gracePeriodMs: options.gcGracePeriodMs }),
   };
@@ -188,6 +198,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     elector,
     metrics,
     unavailable,
+    launchBackoff,
     loops,
     isLeader: () => elector.isLeader(),
     mode: () => config.currentMode(),

@@ -6,6 +6,9 @@
  *   and gets the same instance back (no duplicate, no leak).
  * - Insufficient capacity: the offerings tried are excluded for a while (UnavailableOfferings) and
  *   the claim is deleted, so the provisioner re-plans on what the cloud can sell.
+ * - An invalid claim (no node class, no image, no subnet in the zone): deleted too, and its
+ *   pool + requirements backed off (LaunchBackoff, doubling) with a Warning on the NodePool, so
+ *   the provisioner does not ask again every pass; a successful launch forgets it.
  * - Registered once a Node with the claim's provider ID exists and carries the labels the launch
  *   decided (type, zone, capacity type, the type's family/size/…, the pool's labels) and the
  *   claim's taints: the controller patches them on, as Karpenter's registration does, since a
@@ -24,13 +27,14 @@
  */
 import { isInsufficientCapacityError, isInvalidNodeClaimError, isNodeClaimNotFoundError } from '../cloud/errors.js';
 import type { CloudProvider } from '../cloud/provider.js';
-import type { UnavailableOfferings } from '../cloud/unavailable-offerings.js';
+import type { LaunchBackoff, UnavailableOfferings } from '../cloud/unavailable-offerings.js';
 import type { InstanceType } from '../model/instance-type.js';
 import { isNotFound, type KubeObject } from '../kube/client.js';
 import { patchStatus, updateWithRetry } from '../kube/patch.js';
 import { Refs } from '../kube/refs.js';
 import { isConditionTrue, withCondition, type NodeClaim, type NodeClaimCondition } from '../model/node-claim.js';
-import { labelChanges, missingTaints, registrationLabels, TERMINATION_FINALIZER } from './claims.js';
+import { labelChanges, launchKey, missingTaints, registrationLabels, TERMINATION_FINALIZER } from './claims.js';
+import { nodePoolRef } from './provisioner.js';
 import { cordon, evictPods, isCordoned, isDoNotDisrupt, isStuckTerminating, isTerminating, podName, podsToDrain } from './drain.js';
 import { runLimited } from './forecaster.js';
 import type { Loop } from './loop.js';
@@ -38,6 +42,8 @@ import { isNodeReady, nodeClaimStatusObject } from './objects.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
 
 export interface LifecycleOptions extends NodeLoopDependencies {
+  /** Launches refused as invalid, shared with the provisioner (which waits before asking again). */
+  launchBackoff: LaunchBackoff;
   /** Default 15 minutes. */
   registrationTimeoutMs?: number;
   /** Launches in flight at once (default 10). */
@@ -101,11 +107,13 @@ export class NodeClaimLifecycleLoop implements Loop {
     this.launching.add(claim.name);
     try {
       let launched: NodeClaim;
+      const key = launchKey(claim.spec.nodePool, claim.spec.requirements);
       try {
         launched = await cloud.create(claim);
       } catch (error) {
         if (isInsufficientCapacityError(error) || isInvalidNodeClaimError(error)) {
           if (isInsufficientCapacityError(error)) this.options.unavailable.markUnavailable(error.offerings);
+          else this.refused(claim, key, error);
           m.action(this.name, isInsufficientCapacityError(error) ? 'insufficient-capacity' : 'invalid-claim');
           events.emit({ object: nodeClaimRef(claim.name), type: 'Warning', reason: isInsufficientCapacityError(error) ? 'InsufficientCapacity' : 'InvalidNodeClaim', message: `${(error as Error).message}; deleting the claim to re-plan` });
           await client.delete(Refs.nodeClaims, claim.name);
@@ -113,6 +121,7 @@ export class NodeClaimLifecycleLoop implements Loop {
         }
         throw error;
       }
+      this.options.launchBackoff.succeeded(key);
       await patchStatus(client, Refs.nodeClaims, claim.name, undefined, nodeClaimStatusObject(launched));
       this.recorded.add(claim.name);
       m.action(this.name, 'launch');
@@ -125,6 +134,22 @@ export class NodeClaimLifecycleLoop implements Loop {
     } finally {
       this.launching.delete(claim.name);
     }
+  }
+
+  /**
+   * The cloud refused the claim as invalid: asking again the same way cannot work until the
+   * configuration changes, so the provisioner waits (doubling) before planning it again, and the
+   * NodePool's owner is told why.
+   */
+  private refused(claim: NodeClaim, key: string, error: Error): void {
+    const entry = this.options.launchBackoff.refused(key, claim.spec.nodePool, error.message);
+    const wait = Math.round((entry.retryAt - this.options.clock.now()) / 1000);
+    this.options.events.emit({
+      object: nodePoolRef(claim.spec.nodePool),
+      type: 'Warning',
+      reason: 'InvalidNodeClaim',
+      message: `the cloud refused a launch for this pool: ${error.message}; not asking again for ${wait} s (refusal ${entry.failures} in a row)`,
+    });
   }
 
   private async track(claim: NodeClaim, node: KubeObject | undefined, typeLabels: (instanceType: string | undefined) => Promise<Record<string, string>>): Promise<void> {

@@ -7,9 +7,12 @@
  *   pass whose extra claims are only recorded: an Event on the NodePool and its
  *   `status.wouldLaunch`.
  * - Launching claims count as capacity (nothing is launched twice); offerings the cloud recently
- *   could not sell are excluded; at most `maxLaunchesPerPass` claims per pass.
+ *   could not sell are excluded; a claim like one the cloud refused as invalid waits out its
+ *   backoff (LaunchBackoff; the pool's `Launchable` condition says why); at most
+ *   `maxLaunchesPerPass` claims per pass.
  * - An invalid NodePool gets `Ready=False` with the reasons and a Warning Event, never a crash.
  */
+import type { LaunchBackoff, LaunchBackoffEntry } from '../cloud/unavailable-offerings.js';
 import type { KubeObject } from '../kube/client.js';
 import { patchStatus } from '../kube/patch.js';
 import { Refs } from '../kube/refs.js';
@@ -19,13 +22,15 @@ import { podKey } from '../model/pod.js';
 import { formatBytes, formatMilli } from '../model/quantity.js';
 import { solve } from '../scheduling/solver.js';
 import type { PlannedNodeClaim } from '../scheduling/types.js';
-import { claimName, nodeClaimObject } from './claims.js';
+import { claimName, launchKey, nodeClaimObject } from './claims.js';
 import type { ClusterState, InvalidNodePool } from './cluster-state.js';
 import type { Loop } from './loop.js';
 import { nodeSnapshot, predictedWorkloads } from './snapshot.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
 
 export interface ProvisionerOptions extends NodeLoopDependencies {
+  /** Launches the cloud refused as invalid: such a claim is not created again before its retry time. */
+  launchBackoff: LaunchBackoff;
   /**
    * Pending pods are batched as Karpenter does: a pass waits while the newest pending pod is
    * younger than `batchIdleMs`, unless the oldest has waited `batchMaxMs` (defaults 3 s and 15 s).
@@ -44,6 +49,10 @@ export interface ProvisionerPass {
 
 export function nodePoolRef(name: string) {
   return { apiVersion: 'smartscale.io/v1', kind: 'NodePool', name };
+}
+
+function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function summary(c: PlannedNodeClaim) {
@@ -91,7 +100,13 @@ export class ProvisionerLoop implements Loop {
     const result = snap.pending.length + acting.length > 0 ? solve({ ...input, pods: [...snap.pending, ...acting] }) : undefined;
     const poolByName = new Map(pools.map((p) => [p.name, p]));
     const predictedKeys = new Set(acting.map(podKey));
-    for (const planned of (result?.newNodeClaims ?? []).slice(0, config.controller.maxLaunchesPerPass)) {
+    const backoff = this.options.launchBackoff;
+    const allowed = (result?.newNodeClaims ?? []).filter((planned) => {
+      if (!backoff.waiting(launchKey(planned.nodePool, planned.requirements))) return true;
+      m.action(this.name, 'launch-backoff');
+      return false;
+    });
+    for (const planned of allowed.slice(0, config.controller.maxLaunchesPerPass)) {
       const pool = poolByName.get(planned.nodePool)!;
       const predicted = planned.pods.every((p) => predictedKeys.has(p));
       const name = claimName(pool.name);
@@ -201,17 +216,25 @@ export class ProvisionerLoop implements Loop {
     }
     m.nodes.retain((l) => byPool.has(l.nodepool));
     m.costPerHour.retain((l) => byPool.has(l.nodepool));
+    const refusals = new Map<string, LaunchBackoffEntry>();
+    for (const e of this.options.launchBackoff.list()) refusals.set(e.nodePool, e);
     for (const [name, p] of byPool) {
       m.nodes.set({ nodepool: name, state: 'ready' }, p.ready);
       m.nodes.set({ nodepool: name, state: 'launching' }, p.launching);
       m.costPerHour.set({ nodepool: name }, Math.round(p.cost * 1e6) / 1e6);
       const status = { resources: { nodes: String(p.ready + p.launching), cpu: formatMilli(p.milliCpu), memory: formatBytes(p.memory) } };
-      const key = JSON.stringify(status);
+      const refused = refusals.get(name);
+      // A merge patch replaces the whole conditions list: Ready and Launchable are written together.
+      const launchable = refused
+        ? { type: 'Launchable', status: 'False', reason: 'InvalidNodeClaim', message: `${refused.reason} (refused ${refused.failures} time(s) in a row; next attempt not before ${rfc3339(refused.retryAt)})`.slice(0, 1000) }
+        : { type: 'Launchable', status: 'True', reason: 'NoRefusal', message: '' };
+      const key = JSON.stringify([status, launchable]);
       if (this.lastStatus.get(name) !== key && pools.some((x) => x.name === name)) {
         this.lastStatus.set(name, key);
+        const now = rfc3339(this.options.clock.now());
         void patchStatus(this.options.client, Refs.nodePools, name, undefined, {
           ...status,
-          conditions: [{ type: 'Ready', status: 'True', reason: 'Valid', message: '', lastTransitionTime: new Date(this.options.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z') }],
+          conditions: [{ type: 'Ready', status: 'True', reason: 'Valid', message: '', lastTransitionTime: now }, { ...launchable, lastTransitionTime: now }],
         }).catch(() => this.lastStatus.delete(name));
       }
     }

@@ -12,7 +12,7 @@ import { UnavailableOfferings } from '../../../../core/cloud/unavailable-offerin
 import { parseEC2NodeClass } from '../../../../core/cloud/ec2/node-class.js';
 import { connectSimulatedCloud } from '../../../../core/sandbox/cloud-bridge.js';
 import { demoNodePool, startSandboxEnvironment, type SandboxEnvironment, type SandboxEnvironmentOptions } from '../../../../core/controllers/sandbox-environment.js';
-import type { RunningController } from '../../../../core/controllers/controller.js';
+import type { ControllerOptions, RunningController } from '../../../../core/controllers/controller.js';
 import { CLUSTER, nodeClassSpec } from './builders.js';
 import { Ec2Kubelets } from './ec2-kubelet.js';
 import { InMemoryEc2 } from './fake-ec2.js';
@@ -39,7 +39,7 @@ export interface Ec2Sandbox {
   iam: InMemoryIam;
   kubelets: Ec2Kubelets;
   /** A controller replica with its own EC2 provider (fresh caches, as a new process) on the same EC2. */
-  startController(identity: string): Promise<{ controller: RunningController; provider: Ec2CloudProvider }>;
+  startController(identity: string, overrides?: Partial<ControllerOptions>): Promise<{ controller: RunningController; provider: Ec2CloudProvider }>;
   stop(): Promise<void>;
 }
 
@@ -62,7 +62,9 @@ export async function startEc2Sandbox(options: { bootMs?: number; unavailableTtl
       createIamClient: () => iam.client,
       nodeClasses: async (name) => {
         try {
-          return parseEC2NodeClass(await client.get(Refs.ec2NodeClasses, name));
+          // The client answers a 404 with undefined: the provider's "not found".
+          const o = await client.get(Refs.ec2NodeClasses, name);
+          return o ? parseEC2NodeClass(o) : undefined;
         } catch (error) {
           if (isNotFound(error)) return undefined;
           throw error;
@@ -80,9 +82,9 @@ export async function startEc2Sandbox(options: { bootMs?: number; unavailableTtl
     ec2,
     iam,
     kubelets,
-    async startController(identity) {
+    async startController(identity, overrides = {}) {
       const provider = newProvider();
-      const controller = await env.startController(identity, { cloud: provider, unavailableTtlMs: options.unavailableTtlMs });
+      const controller = await env.startController(identity, { cloud: provider, unavailableTtlMs: options.unavailableTtlMs, ...overrides });
       return { controller, provider };
     },
     async stop() {
