@@ -122,6 +122,11 @@ export async function startController(options: ControllerOptions): Promise<Runni
   });
   metrics.collectOnRender(() => metrics.informers(state.informerHealth()));
   const unavailable = options.unavailable ?? new UnavailableOfferings(clock, { ttlMs: options.unavailableTtlMs });
+  metrics.collectOnRender(() => {
+    const current = unavailable.list();
+    metrics.unavailableOfferings.retain(() => false);
+    for (const e of current) metrics.unavailableOfferings.set({ instance_type: e.ref.instanceType, zone: e.ref.zone, capacity_type: e.ref.capacityType, reason: e.reason }, 1);
+  });
   const launchBackoff = new LaunchBackoff(clock, { initialMs: options.invalidClaimBackoffMs?.initial, maxMs: options.invalidClaimBackoffMs?.max });
   let runner!: LoopRunner;
   const elector = new LeaderElector({

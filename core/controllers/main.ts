@@ -14,6 +14,7 @@ import { Ec2CloudProvider } from '../cloud/ec2/provider.js';
 import { parseEC2NodeClass } from '../cloud/ec2/node-class.js';
 import type { CloudProvider } from '../cloud/provider.js';
 import { SimulatedCloudProvider } from '../cloud/simulated/provider.js';
+import { UnavailableOfferings } from '../cloud/unavailable-offerings.js';
 import { HttpKubeClient } from '../kube/client.js';
 import { Informer } from '../kube/informer.js';
 import { Refs } from '../kube/refs.js';
@@ -39,7 +40,7 @@ function kubeConfigFor(config: ProcessConfig): KubeConfig {
   return kc;
 }
 
-function cloudFor(config: ProcessConfig, kc: KubeConfig, client: HttpKubeClient, log: pino.Logger): { cloud: CloudProvider; stop: () => void } {
+function cloudFor(config: ProcessConfig, kc: KubeConfig, client: HttpKubeClient, log: pino.Logger, unavailable: UnavailableOfferings): { cloud: CloudProvider; stop: () => void } {
   if (config.cloud === 'simulated') {
     const cloud = new SimulatedCloudProvider({ clock: systemClock, instanceTypes: loadCatalogSync(config.catalog), launchDelayMs: config.launchDelaySeconds * 1000 });
     const unregister = registerSimulatedNodes(cloud, client, (e) => log.warn({ err: (e as Error).message }, 'registering a simulated node failed'));
@@ -52,6 +53,8 @@ function cloudFor(config: ProcessConfig, kc: KubeConfig, client: HttpKubeClient,
     cluster: config.cluster!,
     region: config.region,
     clock: systemClock,
+    // One list: the fleet's per-offering capacity errors reach the solver, status and /metrics.
+    unavailableOfferings: unavailable,
     nodeClasses: (name) => {
       const o = classes.get(name);
       return o ? parseEC2NodeClass(o) : undefined;
@@ -73,10 +76,12 @@ async function main(argv: string[]): Promise<void> {
   const log = pino({ level: config.logLevel, base: { component: 'smartscale-controller', identity: config.identity } });
   const kc = kubeConfigFor(config);
   const client = new HttpKubeClient(kc, 'smartscale-controller');
-  const { cloud, stop: stopCloud } = cloudFor(config, kc, client, log);
+  const unavailable = new UnavailableOfferings(systemClock);
+  const { cloud, stop: stopCloud } = cloudFor(config, kc, client, log, unavailable);
   const controller = await startController({
     client,
     cloud,
+    unavailable,
     clock: systemClock,
     identity: config.identity,
     namespace: config.namespace,

@@ -53,6 +53,7 @@ export class ControllerMetrics {
   readonly apiErrors = new Family('smartscale_api_errors_total', 'counter', 'Kubernetes API failures the controller recovered from, by where.');
   readonly informerStale = new Family('smartscale_informer_stale', 'gauge', '1 while an informer has heard nothing from the API server (no list, event or bookmark) for its staleness period.');
   readonly informerWatchRestarts = new Family('smartscale_informer_watch_restarts_total', 'counter', 'Watches the staleness watchdog abandoned as hung, per informer.');
+  readonly unavailableOfferings = new Family('smartscale_unavailable_offerings', 'gauge', 'Offerings excluded after the cloud could not sell them (1 each, by type, zone, capacity type and reason), the cloud provider\'s and the controller\'s alike.');
   private readonly collectors: Array<() => void> = [];
 
   private readonly families = [
@@ -69,6 +70,7 @@ export class ControllerMetrics {
     this.apiErrors,
     this.informerStale,
     this.informerWatchRestarts,
+    this.unavailableOfferings,
   ];
 
   /** Runs `collect` before every render (for values read from elsewhere, e.g. the informers). */

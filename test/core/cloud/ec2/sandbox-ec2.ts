@@ -84,7 +84,8 @@ export async function startEc2Sandbox(options: { bootMs?: number; unavailableTtl
     kubelets,
     async startController(identity, overrides = {}) {
       const provider = newProvider();
-      const controller = await env.startController(identity, { cloud: provider, unavailableTtlMs: options.unavailableTtlMs, ...overrides });
+      // One list of unavailable offerings, as main.ts wires it: the fleet's exclusions are the controller's.
+      const controller = await env.startController(identity, { cloud: provider, unavailable: provider.unavailable, ...overrides });
       return { controller, provider };
     },
     async stop() {
