@@ -15,8 +15,12 @@ export interface DemandBucket {
   v: number;
 }
 
-/** Ready-replica readings kept at most (a pass every 15 s: about an hour). */
-const MAX_READINGS = 256;
+/**
+ * Readings kept at most. Only changes of the ready count are kept (the newest reading at or before a
+ * time answers the same), and those older than the newest bucket are dropped as buckets arrive, so
+ * a few suffice; the cap bounds memory per Deployment when buckets stop arriving.
+ */
+const MAX_READINGS = 32;
 
 export class ServedRecord {
   /** The margin on demand (≥ the feedback's minimum). */
@@ -33,7 +37,9 @@ export class ServedRecord {
     if (!Number.isFinite(atSec)) return;
     const last = this.readings.at(-1);
     if (last && atSec < last[0]) return;
-    this.readings.push([atSec, Number.isFinite(readyReplicas) && readyReplicas > 0 ? readyReplicas : 0]);
+    const ready = Number.isFinite(readyReplicas) && readyReplicas > 0 ? readyReplicas : 0;
+    if (last && last[1] === ready) return;
+    this.readings.push([atSec, ready]);
     if (this.readings.length > MAX_READINGS) this.readings.shift();
   }
 

@@ -61,3 +61,15 @@ describe('ServedRecord', () => {
     expect(r.margin).toBe(DEFAULT_SHORTFALL_FEEDBACK.maxMargin);
   });
 });
+
+describe('ServedRecord memory', () => {
+  it('keeps a reading only when the ready count changes, so the answers are those of every reading', () => {
+    const r = new ServedRecord();
+    for (let t = 0; t < 10_000; t += 15) r.recordReady(t, t < 5_000 ? 4 : 6);
+    expect([r.readyAt(0), r.readyAt(4_999), r.readyAt(5_010), r.readyAt(9_999)]).toEqual([4, 4, 6, 6]);
+    // 667 readings, far over the cap of 32: had each been kept, t = 0 would have been dropped. Only the
+    // two distinct counts were, so the first still answers for any time before 5,010 s.
+    r.observe([{ t: 4_000, v: 50 }], 10, 60, FEEDBACK);
+    expect(r.margin).toBeGreaterThan(1);
+  });
+});
