@@ -24,7 +24,7 @@ import { Ec2InstanceTypes } from './instance-types.js';
 import { InstanceProfiles } from './instance-profiles.js';
 import { LaunchTemplates } from './launch-templates.js';
 import { NodeClassResolver, type ResolvedNodeClass } from './network.js';
-import type { EC2NodeClass } from './node-class.js';
+import { NodeClassError, type EC2NodeClass } from './node-class.js';
 import { Ec2Pricing } from './pricing.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import { Ec2Tags, launchTags } from './tags.js';
@@ -275,7 +275,15 @@ export class Ec2CloudProvider implements CloudProvider {
     const ref = claim.spec.nodeClassRef ?? (this.options.defaultNodeClass ? { kind: 'EC2NodeClass', name: this.options.defaultNodeClass } : undefined);
     if (!ref) throw new InvalidNodeClaimError(claim.name, 'spec.nodeClassRef is required by the EC2 provider (or set a default node class)');
     if (ref.kind !== 'EC2NodeClass') throw new InvalidNodeClaimError(claim.name, `nodeClassRef kind ${ref.kind} is not EC2NodeClass`);
-    const nodeClass = await this.options.nodeClasses(ref.name);
+    let nodeClass: EC2NodeClass | undefined;
+    try {
+      nodeClass = await this.options.nodeClasses(ref.name);
+    } catch (error) {
+      // A class that fails validation makes the claim unlaunchable until it is fixed: reported as
+      // an invalid claim (backoff and an Event on the pool), not as a failure of the whole pass.
+      if (error instanceof NodeClassError) throw new InvalidNodeClaimError(claim.name, error.message);
+      throw error;
+    }
     if (!nodeClass) throw new InvalidNodeClaimError(claim.name, `EC2NodeClass ${ref.name} not found`);
     this.nodeClassesInUse.add(nodeClass.name);
     return nodeClass;

@@ -5,6 +5,7 @@ import { isInsufficientCapacityError, isInvalidNodeClaimError, isNodeClaimNotFou
 import { isEc2AuthorizationError, isEc2ValidationError, isNodeClassResolutionError } from '../../../../core/cloud/ec2/errors.js';
 import type { CloudProvider } from '../../../../core/cloud/provider.js';
 import { fleetClientToken } from '../../../../core/cloud/ec2/provider.js';
+import { parseEC2NodeClass } from '../../../../core/cloud/ec2/node-class.js';
 import { launchTemplateName } from '../../../../core/cloud/ec2/launch-templates.js';
 import { renderUserData } from '../../../../core/cloud/ec2/user-data.js';
 import { Labels } from '../../../../core/model/labels.js';
@@ -204,6 +205,15 @@ describe('Ec2CloudProvider.create: invalid claims and typed errors', () => {
   ])('rejects %s with InvalidNodeClaimError', async (_, c) => {
     const { ec2, provider } = harness();
     expect(isInvalidNodeClaimError(await expectRejection(provider.create(c)))).toBe(true);
+    expect(ec2.mock).toHaveReceivedCommandTimes(CreateFleetCommand, 0);
+  });
+
+  it('rejects a claim whose node class fails validation with InvalidNodeClaimError naming the field', async () => {
+    // What main.ts's lookup does with an EC2NodeClass object a user got wrong: parseEC2NodeClass throws.
+    const { ec2, provider } = harness({ nodeClasses: () => parseEC2NodeClass({ metadata: { name: 'default' }, spec: { role: 'r', amiSelectorTerms: [], subnetSelectorTerms: [], securityGroupSelectorTerms: [] } }) });
+    const error = await expectRejection(provider.create(claim()));
+    expect(isInvalidNodeClaimError(error)).toBe(true);
+    expect((error as Error).message).toMatch(/EC2NodeClass default: .*(amiSelectorTerms|subnetSelectorTerms|securityGroupSelectorTerms)/);
     expect(ec2.mock).toHaveReceivedCommandTimes(CreateFleetCommand, 0);
   });
 
