@@ -359,10 +359,12 @@ export class ForecasterLoop implements Loop {
     if ((current.learnedRpsPerPod ?? 0) !== (next.learnedRpsPerPod ?? 0)) return true;
     const peak = (a: number[]) => a.reduce((m, v) => Math.max(m, v), 0);
     const threshold = this.options.materialChange ?? 0.05;
-    // The sizing inputs: a margin that moved, or a floor that rose above the band or fell back.
+    // The sizing inputs: a margin that moved; a surge floor that appeared, moved or ended. An
+    // ordinary floor (the observed demand) rides along with the next publication: republishing
+    // each time noise takes it above the band would patch several percent of Deployments a pass.
     if (!nearBy(current.margin ?? 1, next.margin ?? 1, threshold)) return true;
-    const band = Math.max(current.upper[0] ?? 0, next.upper[0] ?? 0);
-    if (Math.max(current.surgeFloor ?? 0, next.surgeFloor ?? 0) > band && !nearBy(current.surgeFloor ?? 0, next.surgeFloor ?? 0, threshold)) return true;
+    if (surging(current) !== surging(next)) return true;
+    if (surging(next) && !nearBy(current.surgeFloor!, next.surgeFloor!, threshold)) return true;
     // Compare what lies ahead in both: the new forecast's steps against the old one's, aligned in time.
     const shift = Math.round((next.generatedAt - current.generatedAt) / next.stepSeconds);
     const oldAhead = current.upper.slice(shift);
@@ -380,6 +382,11 @@ export class ForecasterLoop implements Loop {
     m.forecastDemand.set({ ...labels, kind: 'observed' }, f.observed ?? 0);
     m.forecastDemand.set({ ...labels, kind: 'forecast_peak' }, f.upper.reduce((a, b) => Math.max(a, b), 0));
   }
+}
+
+/** Whether the forecast's floor extrapolates a surge (is above the observed demand, beyond rounding). */
+function surging(f: ForecastAnnotation): boolean {
+  return f.surgeFloor !== undefined && f.surgeFloor > (f.observed ?? 0) * 1.001;
 }
 
 function nearBy(a: number, b: number, threshold: number): boolean {
