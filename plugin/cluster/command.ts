@@ -7,6 +7,11 @@ export interface CommonArgs extends ClusterArgs {
   output?: string;
 }
 
+/** The `<deployment>` positional of the commands about one Deployment (enable, disable, forecast). */
+export function deploymentPositional(y: Argv): Argv {
+  return y.positional('deployment', { type: 'string', describe: 'Deployment name' });
+}
+
 export function withAllNamespaces<T>(y: Argv<T>): Argv<T & { allNamespaces?: boolean }> {
   return y.option('all-namespaces', { alias: 'A', type: 'boolean', describe: 'Every namespace (ignores -n)' }) as Argv<T & { allNamespaces?: boolean }>;
 }

@@ -1,7 +1,8 @@
 /**
  * The `--prometheus URL --query PROMQL [--range 14d | --start T --end T] [--step 1m]` half of
  * `kubectl smartscale backtest`: fetches one series from a Prometheus-compatible server and hands
- * it to the same `runBacktest` as a trace, so the output is the same.
+ * it to the same `runBacktest` as a trace, so the output is the same. Its flags are declared by
+ * backtest.ts' withPrometheusOptions.
  *
  * The query must return one series in requests/second (like `smartscale.io/rps-query`), ideally
  * with a rate window equal to the step: `sum(rate(http_requests_total{job="web"}[1m]))`. A value
@@ -9,7 +10,6 @@
  * holding value × step requests.
  */
 import { readFileSync } from 'node:fs';
-import type { Argv } from 'yargs';
 import { checkPrometheusUrl } from '../../core/metrics/config.js';
 import { parseDurationMs } from '../../core/model/duration.js';
 import { PrometheusClient } from '../../core/metrics/prometheus/client.js';
@@ -18,6 +18,7 @@ import { cleanSeries } from '../../core/metrics/samples.js';
 import { MAX_RANGE_POINTS, type TimeRange } from '../../core/metrics/source.js';
 import type { RegularSeries } from '../../core/forecast/series.js';
 import { CliError, ExitCode } from '../exit-codes.js';
+import { DEFAULT_BACKTEST_RANGE } from './backtest.js';
 
 export interface PrometheusBacktestArgs {
   trace?: string;
@@ -39,22 +40,6 @@ export interface PrometheusBacktestPlan {
   bearerToken?: string;
   ca?: string;
   timeoutMs: number;
-}
-
-export const DEFAULT_BACKTEST_RANGE = '14d';
-
-/** Adds the Prometheus flags to the backtest command's builder. */
-export function withPrometheusOptions<T>(y: Argv<T>): Argv<T> {
-  return y
-    .option('prometheus', { type: 'string', describe: 'Backtest a series from this Prometheus-compatible server (base URL)' })
-    .option('query', { type: 'string', describe: 'PromQL returning one series in requests/second, e.g. sum(rate(x[1m]))' })
-    .option('range', { type: 'string', describe: `With --prometheus: how far back from now (default ${DEFAULT_BACKTEST_RANGE})` })
-    .option('start', { type: 'string', describe: 'With --prometheus: start time, RFC 3339 or unix seconds (with --end)' })
-    .option('end', { type: 'string', describe: 'With --prometheus: end time, RFC 3339 or unix seconds' })
-    .option('step', { type: 'string', describe: 'With --prometheus: resolution, e.g. 1m (default 1m)' })
-    .option('bearer-token-file', { type: 'string', describe: 'With --prometheus: file holding a bearer token' })
-    .option('ca-file', { type: 'string', describe: 'With --prometheus: PEM CA bundle for https' })
-    .option('timeout', { type: 'string', describe: 'With --prometheus: per-request timeout (default 30s)' }) as Argv<T>;
 }
 
 const usage = (message: string) => new CliError(message, ExitCode.usage);

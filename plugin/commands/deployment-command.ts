@@ -1,9 +1,9 @@
 /**
- * What the commands about one Deployment (enable, disable, forecast) share: the `<deployment>`
- * positional, checking it and `-o` before touching the cluster, the session and the read of the
- * Deployment — and, for the two that annotate it, the patch and the report of what changed.
+ * What the commands about one Deployment (enable, disable, forecast) share when they run: checking
+ * the `<deployment>` positional (declared by cluster/command.ts' deploymentPositional) and `-o`
+ * before touching the cluster, the session and the read of the Deployment — and, for the two that
+ * annotate it, the patch and the report of what changed. Loaded only by their *-run.ts modules.
  */
-import type { Argv } from 'yargs';
 import type { KubeClient, KubeObject } from '../../core/kube/client.js';
 import { describeChanges, patchAnnotations, type AnnotationChanges } from '../cluster/annotate.js';
 import type { CommonArgs } from '../cluster/command.js';
@@ -19,10 +19,6 @@ export interface DeploymentContext {
   session: ClusterSession;
   deployment: KubeObject;
   format: OutputFormat;
-}
-
-export function deploymentPositional(y: Argv): Argv {
-  return y.positional('deployment', { type: 'string', describe: 'Deployment name' });
 }
 
 /**

@@ -1,14 +1,13 @@
 /**
  * `kubectl smartscale enable DEPLOYMENT [--min N] [--max N] [--target-rps-per-pod R]
  * [--latency-slo-ms L] [--mode observe|optimize]`: opts a Deployment in (merge patch of its annotations).
+ * What it runs is enable-run.ts, loaded when it runs (docs/plugin.md, start-up).
  */
 import type { Argv, CommandModule } from 'yargs';
-import { effectiveChanges } from '../cluster/annotate.js';
-import { getDeployment } from '../cluster/deployments.js';
-import { enableChanges } from '../cluster/opt-in.js';
-import { applyAnnotationChanges, deploymentPositional, withDeployment, type DeploymentArgs } from './deployment-command.js';
+import { deploymentPositional } from '../cluster/command.js';
+import type { DeploymentArgs } from './deployment-command.js';
 
-interface EnableArgs extends DeploymentArgs {
+export interface EnableArgs extends DeploymentArgs {
   min?: number;
   max?: number;
   targetRpsPerPod?: number;
@@ -26,13 +25,5 @@ export const enableCommand: CommandModule<object, EnableArgs> = {
       .option('target-rps-per-pod', { type: 'number', describe: 'Requests/second one pod serves (default: learned)' })
       .option('latency-slo-ms', { type: 'number', describe: 'Latency objective used to learn per-pod capacity' })
       .option('mode', { type: 'string', describe: "This Deployment's mode (default: the cluster's)" }) as unknown as Argv<EnableArgs>,
-  handler: (args) =>
-    withDeployment(args, getDeployment, (context) => {
-      const current = context.deployment.metadata.annotations;
-      return applyAnnotationChanges(context, args.deployment, effectiveChanges(current, enableChanges(current, args)), {
-        unchanged: 'already enabled with these settings (unchanged)',
-        changed: 'enabled',
-        next: () => 'Next: the forecaster picks it up at its next step; the webhook then annotates target and peak replicas.',
-      });
-    }),
+  handler: async (args) => (await import('./enable-run.js')).runEnable(args),
 };

@@ -2,19 +2,13 @@
  * `kubectl smartscale forecast DEPLOYMENT [-o table|json|yaml]`: the Deployment's forecast (from
  * its `smartscale.io/forecast` annotation) as a terminal chart — the demand observed when it was
  * made, the expected demand and its band over the horizon — with the next peak and the model.
+ * What it runs is forecast-run.ts, loaded when it runs (docs/plugin.md, start-up).
  */
 import type { Argv, CommandModule } from 'yargs';
-import { Annotations, parseForecastAnnotation } from '../../core/model/annotations.js';
-import { nowSeconds, warn } from '../cluster/command.js';
-import { deploymentView } from '../cluster/deployment-view.js';
-import { getOptedInDeployment } from '../cluster/deployments.js';
-import { CliError, ExitCode } from '../exit-codes.js';
-import { renderForecastChart } from '../render/chart.js';
-import { formatNumber, humanDuration } from '../render/format.js';
-import { isStructured, renderData } from '../render/output.js';
-import { deploymentPositional, withDeployment, type DeploymentArgs } from './deployment-command.js';
+import { deploymentPositional } from '../cluster/command.js';
+import type { DeploymentArgs } from './deployment-command.js';
 
-interface ForecastArgs extends DeploymentArgs {
+export interface ForecastArgs extends DeploymentArgs {
   width?: number;
 }
 
@@ -23,30 +17,5 @@ export const forecastCommand: CommandModule<object, ForecastArgs> = {
   describe: "A Deployment's demand forecast with its band, as a chart",
   builder: (y: Argv) =>
     deploymentPositional(y).option('width', { type: 'number', describe: 'Chart width in columns (default: fits the terminal)' }) as unknown as Argv<ForecastArgs>,
-  handler: async (args) => {
-    // Read, then the session is closed: the chart needs no cluster.
-    const { session, deployment, format } = await withDeployment(args, getOptedInDeployment, (context) => context);
-    const raw = deployment.metadata.annotations?.[Annotations.forecast];
-    const parsed = parseForecastAnnotation(raw);
-    const id = `${session.namespace}/${args.deployment}`;
-    if (!parsed.value) {
-      const why = raw === undefined ? `it has no ${Annotations.forecast} annotation yet (the forecaster writes one after its first step)` : parsed.warnings.join('; ');
-      throw new CliError(`no forecast for Deployment ${id}: ${why}`, ExitCode.notFound);
-    }
-    warn(parsed.warnings);
-    const now = nowSeconds();
-    const view = deploymentView(deployment, 'observe', now);
-    const f = parsed.value;
-    if (isStructured(format)) {
-      process.stdout.write(renderData({ deployment: id, forecast: f, nextPeak: view.forecast?.nextPeak, ageSeconds: view.forecast?.ageSeconds }, format));
-      return;
-    }
-    const columns = args.width ?? Math.min(90, Math.max(30, (process.stdout.columns || 80) - 10));
-    const peak = view.forecast!.nextPeak;
-    const header = [
-      `Deployment ${id}: model ${f.model}, step ${humanDuration(f.stepSeconds)}, horizon ${humanDuration(f.point.length * f.stepSeconds)}, made ${humanDuration(now - f.generatedAt)} ago${f.stale ? ' (STALE: metrics missing or old)' : ''}`,
-      `Observed ${formatNumber(f.observed)} rps; next peak ${formatNumber(peak.rps)} rps (band ${formatNumber(peak.upperRps)} at q${f.quantile}) ${peak.inSeconds >= 0 ? `in ${humanDuration(peak.inSeconds)}` : `${humanDuration(-peak.inSeconds)} ago`}; recent rel-MAE ${f.recentRelMae === undefined ? '-' : f.recentRelMae.toFixed(2)}`,
-    ];
-    process.stdout.write(`${header.join('\n')}\n\n${renderForecastChart({ observed: f.observed, point: f.point, upper: f.upper, stepSeconds: f.stepSeconds }, { width: columns })}`);
-  },
+  handler: async (args) => (await import('./forecast-run.js')).runForecast(args),
 };

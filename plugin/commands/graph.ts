@@ -1,16 +1,15 @@
 /**
  * `kubectl smartscale graph [-n NS | -A] [-o table|wide|json|yaml]`: the learned service graph —
  * who calls whom, calls per request (ratio), lag and fit — from ConfigMap smartscale-system/smartscale-graph.
+ * What it runs is graph-run.ts, loaded when it runs (docs/plugin.md, start-up).
  */
 import type { Argv, CommandModule } from 'yargs';
-import { warn, withAllNamespaces, type CommonArgs } from '../cluster/command.js';
-import { readGraph, type GraphEdgeView } from '../cluster/graph.js';
-import { openSession } from '../cluster/session.js';
+import { withAllNamespaces, type CommonArgs } from '../cluster/command.js';
+import type { GraphEdgeView } from '../cluster/graph.js';
 import { formatNumber, formatPercent } from '../render/format.js';
-import { isStructured, parseOutputFormat, renderData } from '../render/output.js';
-import { renderTable, type Column } from '../render/table.js';
+import type { Column } from '../render/table.js';
 
-interface GraphArgs extends CommonArgs {
+export interface GraphArgs extends CommonArgs {
   allNamespaces?: boolean;
 }
 
@@ -28,23 +27,5 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
   command: 'graph',
   describe: 'The learned service graph with call ratios',
   builder: (y: Argv) => withAllNamespaces(y) as unknown as Argv<GraphArgs>,
-  handler: async (args) => {
-    const format = parseOutputFormat(args.output);
-    const session = openSession(args);
-    try {
-      const report = await readGraph(session.client, session.scope, session.home);
-      warn(report.warnings);
-      if (isStructured(format)) {
-        process.stdout.write(renderData(report, format));
-        return;
-      }
-      if (report.edges.length === 0) {
-        process.stdout.write(session.scope === undefined ? 'No service graph edges.\n' : `No service graph edges in namespace ${session.scope}.\n`);
-        return;
-      }
-      process.stdout.write(renderTable(graphColumns, report.edges, format === 'wide'));
-    } finally {
-      session.close();
-    }
-  },
+  handler: async (args) => (await import('./graph-run.js')).runGraph(args),
 };

@@ -2,16 +2,14 @@
  * `kubectl smartscale nodes [-o table|wide|json|yaml]`: smartscale's NodeClaims and the cluster's
  * Nodes with utilization (requests of bound pods over allocatable), age, and — when the disruption
  * planner is available — what would be consolidated next and why.
+ * What it runs is nodes-run.ts, loaded when it runs (docs/plugin.md, start-up).
  */
 import type { Argv, CommandModule } from 'yargs';
 import { formatBytes, formatMilli } from '../../core/model/quantity.js';
-import { nowSeconds, warn, type CommonArgs } from '../cluster/command.js';
+import type { CommonArgs } from '../cluster/command.js';
 import type { NodeRow } from '../cluster/node-view.js';
-import { gatherNodes } from '../cluster/nodes.js';
-import { openSession } from '../cluster/session.js';
 import { age, formatDollars, formatPercent } from '../render/format.js';
-import { isStructured, parseOutputFormat, renderData } from '../render/output.js';
-import { renderTable, type Column } from '../render/table.js';
+import type { Column } from '../render/table.js';
 
 export function nodeColumns(now: number): Array<Column<NodeRow>> {
   return [
@@ -37,32 +35,5 @@ export const nodesCommand: CommandModule<object, CommonArgs> = {
   command: 'nodes',
   describe: "smartscale's node claims and the cluster's nodes: utilization, age, what would be consolidated next",
   builder: (y: Argv) => y as Argv<CommonArgs>,
-  handler: async (args) => {
-    const format = parseOutputFormat(args.output);
-    const session = openSession(args);
-    try {
-      const report = await gatherNodes(session.client, Date.now(), session.home);
-      warn(report.warnings);
-      if (isStructured(format)) {
-        process.stdout.write(renderData(report, format));
-        return;
-      }
-      if (report.nodes.length === 0) {
-        process.stdout.write('No nodes.\n');
-        return;
-      }
-      let out = renderTable(nodeColumns(nowSeconds()), report.nodes, format === 'wide');
-      const c = report.consolidation;
-      if (c.available) {
-        if (c.next) {
-          const replace = c.next.replacements.length > 0 ? `, replaced by ${c.next.replacements.join(', ')}` : '';
-          out += `\nNext consolidation (once consolidate-after has passed): ${c.next.method} of ${c.next.nodes.join(', ')}${replace}, saving ${formatDollars(c.next.savingsPerHour)}/hour: ${c.next.message}\n`;
-        } else out += '\nNext consolidation: none — every node is needed for the current and predicted pods, or blocked.\n';
-        for (const b of c.blocked ?? []) out += `  ${b.node}: not considered (${b.reason})\n`;
-      }
-      process.stdout.write(out);
-    } finally {
-      session.close();
-    }
-  },
+  handler: async (args) => (await import('./nodes-run.js')).runNodes(args),
 };

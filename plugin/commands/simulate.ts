@@ -18,7 +18,6 @@ import { DEFAULT_KNOBS, isStrategyName, STRATEGY_NAMES, type StrategyKnobs, type
 import type { Scenario, ScenarioOptions, WorkloadMapping } from '../../core/sim/scenario.js';
 import type { SimulationResult, SimulationSummary } from '../../core/sim/simulate.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { loadTraceFile } from './backtest.js';
 
 export interface SimulateArgs {
   trace?: string[];
@@ -149,7 +148,7 @@ export function parseSimulateArgs(args: SimulateArgs): { scenario: ScenarioOptio
 }
 
 async function buildScenarios(args: SimulateArgs, options: ScenarioOptions, horizonSeconds?: number): Promise<Scenario[]> {
-  const { builtinScenario, traceScenario, truncateSeries } = await import('../../core/sim/scenario.js');
+  const [{ builtinScenario, traceScenario, truncateSeries }, { loadTraceFile }] = await Promise.all([import('../../core/sim/scenario.js'), import('./backtest-run.js')]);
   const wrap = <T>(what: string, f: () => T): T => {
     try {
       return f();

@@ -1,0 +1,37 @@
+/** What `kubectl smartscale nodes` runs (nodes.ts declares it; this loads only when it runs). */
+import { nowSeconds, warn, type CommonArgs } from '../cluster/command.js';
+import { gatherNodes } from '../cluster/nodes.js';
+import { openSession } from '../cluster/session.js';
+import { formatDollars } from '../render/format.js';
+import { isStructured, parseOutputFormat, renderData } from '../render/output.js';
+import { renderTable } from '../render/table.js';
+import { nodeColumns } from './nodes.js';
+
+export async function runNodes(args: CommonArgs): Promise<void> {
+  const format = parseOutputFormat(args.output);
+  const session = openSession(args);
+  try {
+    const report = await gatherNodes(session.client, Date.now(), session.home);
+    warn(report.warnings);
+    if (isStructured(format)) {
+      process.stdout.write(renderData(report, format));
+      return;
+    }
+    if (report.nodes.length === 0) {
+      process.stdout.write('No nodes.\n');
+      return;
+    }
+    let out = renderTable(nodeColumns(nowSeconds()), report.nodes, format === 'wide');
+    const c = report.consolidation;
+    if (c.available) {
+      if (c.next) {
+        const replace = c.next.replacements.length > 0 ? `, replaced by ${c.next.replacements.join(', ')}` : '';
+        out += `\nNext consolidation (once consolidate-after has passed): ${c.next.method} of ${c.next.nodes.join(', ')}${replace}, saving ${formatDollars(c.next.savingsPerHour)}/hour: ${c.next.message}\n`;
+      } else out += '\nNext consolidation: none — every node is needed for the current and predicted pods, or blocked.\n';
+      for (const b of c.blocked ?? []) out += `  ${b.node}: not considered (${b.reason})\n`;
+    }
+    process.stdout.write(out);
+  } finally {
+    session.close();
+  }
+}
