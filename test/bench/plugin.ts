@@ -3,7 +3,8 @@
  * - `kubectl smartscale --help` start to exit (bar ≤ 300 ms), and bare `node dist/plugin/main.js --help`;
  * - `kubectl smartscale status -A` against a sandbox holding 2,000 opted-in Deployments with
  *   forecasts and 50 NodeClaims (bar ≤ 1 s), plus the same gathering in-process (no process start).
- * Also the cost of importing @kubernetes/client-node, which any command importing it pays.
+ * Also, for context: bare node, yargs alone (the floor under --help), kubectl's own start, the
+ * cost of importing @kubernetes/client-node, and the 1-minute load average before and after.
  * Prints one JSON object. Needs `npm run build` first (it runs it when dist/ is missing).
  */
 import { execFile, execFileSync } from 'node:child_process';
@@ -33,6 +34,15 @@ await yargs(process.argv.slice(1)).scriptName('kubectl smartscale')
   .command(commands).strict().help().version(false).parseAsync();
 `;
 
+/** The floor under the plugin's --help: yargs with the same global options and no commands. */
+const YARGS_ONLY_ENTRY = `
+import yargs from 'yargs';
+await yargs(process.argv.slice(1)).scriptName('kubectl smartscale')
+  .option('kubeconfig', { type: 'string', global: true }).option('context', { type: 'string', global: true })
+  .option('namespace', { alias: 'n', type: 'string', global: true }).option('output', { alias: 'o', type: 'string', global: true })
+  .strict().help().version(false).parseAsync();
+`;
+
 function timed(command: string, args: string[], env: Record<string, string | undefined>, cwd?: string): Promise<{ ms: number; code: number; bytes: number }> {
   const started = performance.now();
   return new Promise((done) => {
@@ -41,6 +51,8 @@ function timed(command: string, args: string[], env: Record<string, string | und
     });
   });
 }
+
+const round2 = (v: number) => Math.round(v * 100) / 100;
 
 function summary(samples: number[]): { medianMs: number; minMs: number; maxMs: number; runs: number } {
   const s = [...samples].sort((a, b) => a - b);
@@ -60,11 +72,15 @@ async function series(runs: number, run: () => Promise<{ ms: number; code: numbe
 
 async function main(): Promise<void> {
   if (!pluginBuilt()) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  const { cpus, loadavg } = await import('node:os');
+  const loadBefore = loadavg();
   const help = await series(RUNS, () => timed(KUBECTL, ['smartscale', '--help'], {}));
   const helpDirect = await series(RUNS, () => timed(process.execPath, [join(ROOT, 'dist/plugin/main.js'), '--help'], {}));
   const helpOwn = await series(RUNS, () => timed(process.execPath, ['--input-type=module', '-e', OWN_COMMANDS_ENTRY, '--', '--help'], {}, ROOT));
   const clientNode = await series(3, () => timed(process.execPath, ['-e', "import('@kubernetes/client-node')"], {}));
   const nodeBare = await series(3, () => timed(process.execPath, ['-e', '0'], {}));
+  const yargsOnly = await series(RUNS, () => timed(process.execPath, ['--input-type=module', '-e', YARGS_ONLY_ENTRY, '--', '--help'], {}, ROOT));
+  const kubectlStart = await series(3, () => timed(KUBECTL, ['version', '--client'], {}));
 
   const sandbox = await startPluginSandbox();
   const c = sandbox.client;
@@ -106,7 +122,7 @@ async function main(): Promise<void> {
   const statusSummary = summary(status);
   process.stdout.write(
     `${JSON.stringify({
-      machine: { cpus: (await import('node:os')).cpus().length, node: process.version, kubectl: execFileSync(KUBECTL, ['version', '--client', '-o', 'json'], { encoding: 'utf8' }).match(/"gitVersion":\s*"([^"]+)"/)?.[1] },
+      machine: { cpus: cpus().length, loadAverage1m: { before: round2(loadBefore[0]), after: round2(loadavg()[0]) }, node: process.version, kubectl: execFileSync(KUBECTL, ['version', '--client', '-o', 'json'], { encoding: 'utf8' }).match(/"gitVersion":\s*"([^"]+)"/)?.[1] },
       helpStart: { bar: '<= 300 ms', via: 'kubectl smartscale --help', ...helpSummary, met: helpSummary.medianMs <= 300 },
       helpStartOwnCommandsOnly: { via: 'node -e <yargs + the 8 cluster commands only> --help', ...summary(helpOwn) },
       helpStartNodeDirect: { via: 'node dist/plugin/main.js --help', ...summary(helpDirect) },
@@ -114,7 +130,12 @@ async function main(): Promise<void> {
       status2000OwnCommandsOnly: { via: 'node -e <yargs + the 8 cluster commands only> status -A', ...summary(statusOwn) },
       status2000Json: { via: 'kubectl smartscale status -A -o json', ...summary(statusJson) },
       status2000InProcess: { via: 'gatherStatus() against the same sandbox, no process start', ...summary(inProcess) },
-      context: { nodeBareStart: summary(nodeBare), clientNodeImport: summary(clientNode) },
+      context: {
+        nodeBareStart: summary(nodeBare),
+        yargsOnlyHelp: { via: 'node -e <yargs, the 4 global flags, no commands> --help', ...summary(yargsOnly) },
+        kubectlClientStart: { via: 'kubectl version --client (what kubectl adds before it runs a plugin)', ...summary(kubectlStart) },
+        clientNodeImport: summary(clientNode),
+      },
     })}\n`,
   );
 }
