@@ -10,7 +10,7 @@
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import { Informer } from '../kube/informer.js';
 import { Refs } from '../kube/refs.js';
-import type { Clock } from '../model/clock.js';
+import { systemClock, type Clock } from '../model/clock.js';
 import { CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE } from '../model/cluster-config.js';
 import { parseNodePoolResource } from '../model/custom-resources/node-pool.js';
 import type { NodeClaim } from '../model/node-claim.js';
@@ -36,6 +36,8 @@ export interface ClusterStateOptions {
   maxBackoffMs?: number;
   /** Informer staleness watchdog (default 5 minutes; core/kube/informer.ts). */
   staleAfterMs?: number;
+  /** What the watchdog measures silence on: default the wall clock, whatever pace `clock` keeps. */
+  watchdogClock?: Clock;
 }
 
 export interface InformerHealth {
@@ -70,6 +72,7 @@ export class ClusterState {
         initialBackoffMs: options.initialBackoffMs,
         maxBackoffMs: options.maxBackoffMs,
         staleAfterMs: options.staleAfterMs,
+        watchdogClock: options.watchdogClock ?? systemClock,
         onError: (e) => options.onError?.(`informer/${name}`, e),
       });
       this.all.set(name, informer);

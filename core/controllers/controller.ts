@@ -73,6 +73,8 @@ export interface ControllerOptions {
   informerBackoffMs?: { initial: number; max: number };
   /** Informer staleness watchdog: a watch silent this long is replaced (default 5 min). */
   informerStaleAfterMs?: number;
+  /** What the watchdog measures silence on (default the wall clock; tests pass their scaled clock). */
+  informerWatchdogClock?: Clock;
   loopBackoffMs?: { initial: number; max: number };
 }
 
@@ -119,6 +121,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     initialBackoffMs: options.informerBackoffMs?.initial,
     maxBackoffMs: options.informerBackoffMs?.max,
     staleAfterMs: options.informerStaleAfterMs,
+    watchdogClock: options.informerWatchdogClock,
   });
   metrics.collectOnRender(() => metrics.informers(state.informerHealth()));
   const unavailable = options.unavailable ?? new UnavailableOfferings(clock, { ttlMs: options.unavailableTtlMs });

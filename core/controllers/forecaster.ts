@@ -356,9 +356,14 @@ export class ForecasterLoop implements Loop {
     const refresh = (this.options.refreshSeconds ?? 300) * (0.5 + (h % 1000) / 2000);
     if (next.generatedAt - current.generatedAt >= refresh) return true;
     if (next.generatedAt <= current.generatedAt) return false;
-    if ((current.learnedRpsPerPod ?? 0) !== (next.learnedRpsPerPod ?? 0)) return true;
     const peak = (a: number[]) => a.reduce((m, v) => Math.max(m, v), 0);
     const threshold = this.options.materialChange ?? 0.05;
+    // Learned capacity: appearing or going is material, drifting within the threshold is not (it is
+    // re-estimated every bucket now that each bucket pairs with its own latency).
+    const learnedBefore = current.learnedRpsPerPod;
+    const learnedNow = next.learnedRpsPerPod;
+    if ((learnedBefore === undefined) !== (learnedNow === undefined)) return true;
+    if (learnedBefore !== undefined && learnedNow !== undefined && !nearBy(learnedBefore, learnedNow, threshold)) return true;
     // The sizing inputs: a margin that moved; a surge floor that appeared, moved or ended. An
     // ordinary floor (the observed demand) rides along with the next publication: republishing
     // each time noise takes it above the band would patch several percent of Deployments a pass.

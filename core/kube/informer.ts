@@ -37,6 +37,12 @@ export interface InformerOptions extends ListOptions {
    * replaced by a relist and a new watch. Default 5 minutes; 0 turns the watchdog off.
    */
   staleAfterMs?: number;
+  /**
+   * The clock the watchdog measures silence on; default `clock`. A hung connection is a matter of
+   * real time: a controller running on a scaled clock (the sandbox demo, the benchmark) passes the
+   * wall clock here, or every idle watch would look silent between two bookmarks.
+   */
+  watchdogClock?: Clock;
 }
 
 export const DEFAULT_STALE_AFTER_MS = 5 * 60_000;
@@ -83,7 +89,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     private readonly options: InformerOptions,
   ) {
     this.backoffMs = options.initialBackoffMs ?? 200;
-    this.lastEventAtMs = options.clock.now();
+    this.lastEventAtMs = (options.watchdogClock ?? options.clock).now();
   }
 
   on(handlers: InformerHandlers<T>): this {
@@ -95,7 +101,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   start(): Promise<void> {
     if (!this.running) {
       this.running = true;
-      this.lastEventAtMs = this.options.clock.now();
+      this.lastEventAtMs = this.watchdogClock().now();
       const run = ++this.runToken;
       void this.relist();
       void this.watchdog(run);
@@ -118,7 +124,11 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** True while nothing has come from the server for longer than `staleAfterMs` (the cache may be behind). */
   stale(): boolean {
     const limit = this.staleAfterMs();
-    return this.running && limit > 0 && this.options.clock.now() - this.lastEventAtMs >= limit;
+    return this.running && limit > 0 && this.watchdogClock().now() - this.lastEventAtMs >= limit;
+  }
+
+  private watchdogClock(): Clock {
+    return this.options.watchdogClock ?? this.options.clock;
   }
 
   private staleAfterMs(): number {
@@ -168,7 +178,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         });
         if (!this.running) return;
         this.relists++;
-        this.lastEventAtMs = this.options.clock.now();
+        this.lastEventAtMs = this.watchdogClock().now();
         this.replace(items);
         this.resourceVersion = resourceVersion;
         this.backoffMs = this.options.initialBackoffMs ?? 200;
@@ -218,7 +228,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private async watchdog(run: number): Promise<void> {
     const limit = this.staleAfterMs();
     if (limit <= 0) return;
-    const { clock } = this.options;
+    const clock = this.watchdogClock();
     while (this.running && run === this.runToken) {
       const silentFor = clock.now() - this.lastEventAtMs;
       if (silentFor < limit) {
@@ -253,7 +263,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       },
       (event) => {
         if (token !== this.watchToken) return;
-        this.lastEventAtMs = this.options.clock.now();
+        this.lastEventAtMs = this.watchdogClock().now();
         if (this.handleEvent(event) === 'gone') {
           gone = true;
           this.watchHandle?.stop();

@@ -29,7 +29,8 @@ async function startWithFaultyClient(): Promise<{ e: SandboxEnvironment; faulty:
   const kc = new KubeConfig();
   kc.loadFromString(e.sandbox.kubeconfig);
   const faulty = new FaultyClient(new HttpKubeClient(kc, 'faulty'), e.sandbox.clock);
-  const c = await e.startController('a', { client: faulty });
+  // The watchdog runs on the wall clock by default; here on the sandbox's 50× clock, so its 5 minutes pass in 6 s.
+  const c = await e.startController('a', { client: faulty, informerWatchdogClock: e.sandbox.clock });
   await waitFor('leader', () => c.isLeader());
   return { e, faulty, c };
 }

@@ -131,6 +131,25 @@ describe('Informer staleness watchdog (scripted client)', () => {
     informer.stop();
   });
 
+  it('measures silence on watchdogClock when given: a scaled controller clock racing ahead does not abandon a live watch', async () => {
+    const client = new ScriptedClient();
+    client.lists.push({ items: [], resourceVersion: '1' }, { items: [], resourceVersion: '2' });
+    const clock = new ManualClock(0);
+    const wall = new ManualClock(0);
+    const informer = new Informer(client as unknown as KubeClient, CONFIGMAPS, { clock, watchdogClock: wall, staleAfterMs: 5 * MINUTE });
+    await informer.start();
+    clock.advance(60 * MINUTE); // an hour of a 60× clock: one real minute
+    wall.advance(MINUTE);
+    await flush();
+    expect(informer.watchdogRestarts).toBe(0);
+    expect(informer.stale()).toBe(false);
+    wall.advance(4 * MINUTE);
+    await flush();
+    expect(informer.watchdogRestarts).toBe(1);
+    expect(client.listCalls).toBe(2);
+    informer.stop();
+  });
+
   it('is on by default (5 minutes) and off with staleAfterMs 0', async () => {
     expect(DEFAULT_STALE_AFTER_MS).toBe(5 * MINUTE);
     for (const [staleAfterMs, restarts] of [[undefined, 1], [0, 0]] as const) {
