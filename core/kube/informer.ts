@@ -16,7 +16,7 @@
  *
  * Handlers run synchronously, in event order, after the cache has been updated.
  */
-import type { Clock } from '../model/clock.js';
+import { systemClock, type Clock } from '../model/clock.js';
 import { KubeApiError, type KubeClient, type KubeObject, type ListOptions, type ResourceRef, type WatchEvent, type WatchHandle } from './client.js';
 
 export interface InformerHandlers<T extends KubeObject> {
@@ -82,6 +82,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   relists = 0;
   /** Watches the watchdog abandoned because they went silent. */
   watchdogRestarts = 0;
+  private cancelWatchdogSleep?: () => void;
 
   constructor(
     private readonly client: KubeClient,
@@ -111,6 +112,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   stop(): void {
     this.running = false;
+    this.cancelWatchdogSleep?.();
     this.watchToken++;
     this.watchHandle?.stop();
     this.watchHandle = undefined;
@@ -232,7 +234,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     while (this.running && run === this.runToken) {
       const silentFor = clock.now() - this.lastEventAtMs;
       if (silentFor < limit) {
-        await clock.sleep(limit - silentFor);
+        await this.watchdogSleep(clock, limit - silentFor);
         continue;
       }
       const hung = this.watchHandle;
@@ -244,8 +246,28 @@ export class Informer<T extends KubeObject = KubeObject> {
         this.options.onError?.(new StaleWatchError(resourceName(this.resource), silentFor));
         void this.relist();
       }
-      await clock.sleep(limit);
+      await this.watchdogSleep(clock, limit);
     }
+  }
+
+  /**
+   * On the wall clock the watchdog's wait must neither keep the process alive nor outlive stop():
+   * an unref'd timer, cleared (and the loop woken to exit) when the informer stops.
+   */
+  private watchdogSleep(clock: Clock, ms: number): Promise<void> {
+    if (clock !== systemClock) return clock.sleep(ms);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.cancelWatchdogSleep = undefined;
+        resolve();
+      }, ms);
+      timer.unref();
+      this.cancelWatchdogSleep = () => {
+        clearTimeout(timer);
+        this.cancelWatchdogSleep = undefined;
+        resolve();
+      };
+    });
   }
 
   private startWatch(): void {

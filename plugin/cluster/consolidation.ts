@@ -91,7 +91,8 @@ export async function previewConsolidation(input: ConsolidationInput): Promise<C
     [Refs.configMaps.plural, input.configMaps],
   ]);
   // Epoch 0 as the informers' clock: every pod change and emptiness looks long past (see above).
-  const state = new ClusterState({ client: new SnapshotKubeClient(lists), clock: new ManualClock(0), namespace: input.home });
+  // staleAfterMs 0: lists of a snapshot, no watch that could go silent (and no watchdog timer to outlive the command).
+  const state = new ClusterState({ client: new SnapshotKubeClient(lists), clock: new ManualClock(0), namespace: input.home, staleAfterMs: 0 });
   await state.start();
   try {
     const config = state.config();
