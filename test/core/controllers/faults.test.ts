@@ -11,15 +11,12 @@ import type { CloudProvider } from '../../../core/cloud/provider.js';
 import type { NodeClaim } from '../../../core/model/node-claim.js';
 import { startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
 import { FaultyClient } from './faulty-client.js';
-import { deployment, nodeClaims, runningPods, waitFor } from './support.js';
+import { deployment, FAST_LOOPS, nodeClaims, runningPods, waitFor } from './support.js';
 
 const SPEED = 50;
 const FAST = {
-  intervals: { provisioner: 2_000, 'node-claim-lifecycle': 2_000, disruption: 5_000, 'garbage-collection': 10_000, forecaster: 60_000, config: 5_000 },
-  validationMs: 5_000,
+  ...FAST_LOOPS,
   gcGracePeriodMs: 20_000,
-  informerBackoffMs: { initial: 500, max: 5_000 },
-  loopBackoffMs: { initial: 1_000, max: 5_000 },
 };
 
 let env: SandboxEnvironment | undefined;

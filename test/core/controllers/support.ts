@@ -1,6 +1,15 @@
 /** Builders and waits for the controller tests (sandbox-backed and unit). */
 import type { KubeClient, KubeObject } from '../../../core/kube/client.js';
 import { Refs } from '../../../core/kube/refs.js';
+import type { ControllerOptions } from '../../../core/controllers/controller.js';
+
+/** Loop intervals and backoffs short enough for sandbox tests at 50× (files add what they need). */
+export const FAST_LOOPS = {
+  intervals: { provisioner: 2_000, 'node-claim-lifecycle': 2_000, disruption: 5_000, 'garbage-collection': 10_000, forecaster: 60_000, config: 5_000 },
+  validationMs: 5_000,
+  informerBackoffMs: { initial: 500, max: 5_000 },
+  loopBackoffMs: { initial: 1_000, max: 5_000 },
+} satisfies Partial<ControllerOptions>;
 
 export function deployment(namespace: string, name: string, options: { replicas?: number; annotations?: Record<string, string>; cpu?: string; memory?: string } = {}): KubeObject {
   return {
