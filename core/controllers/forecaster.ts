@@ -27,6 +27,7 @@ import { patchAnnotations } from '../kube/patch.js';
 import { Refs } from '../kube/refs.js';
 import { toForecastAnnotation } from '../forecast/annotation.js';
 import { SeriesForecaster } from '../forecast/forecaster.js';
+import { changedMaterially, DEFAULT_PUBLICATION_RULE } from '../forecast/publication.js';
 import { propagateForecasts, serviceForecast, ServiceGraphLearner, type ServiceForecast } from '../graph/service-graph.js';
 import type { MetricsSource, Sample } from '../metrics/source.js';
 import { Annotations, formatForecastAnnotation, parseDeploymentSettings, parseForecastAnnotation, type DeploymentSettings, type ForecastAnnotation } from '../model/annotations.js';
@@ -178,7 +179,7 @@ export class ForecasterLoop implements Loop {
             { generatedAt: s.lastFedSec, observedCount: s.recent.at(-1), learnedRpsPerPod: s.learnedRpsPerPod, margin: s.served.margin, surgeFloor: s.surgeFloor },
           );
           this.observeMetrics(ns, name, next);
-          if (current && !this.material(current, next, keyOf(d))) next = undefined;
+          if (current && !changedMaterially(current, next, keyOf(d), { threshold: this.options.materialChange ?? DEFAULT_PUBLICATION_RULE.threshold, refreshSeconds: this.options.refreshSeconds ?? DEFAULT_PUBLICATION_RULE.refreshSeconds })) next = undefined;
         }
         if (!next) continue;
         stats.patched++;
@@ -347,39 +348,6 @@ export class ForecasterLoop implements Loop {
     if (times.length > 0) g.lastEdgeSec = times.at(-1)!;
   }
 
-  private material(current: ForecastAnnotation, next: ForecastAnnotation, key: string): boolean {
-    if (current.stale !== next.stale) return true;
-    // Each Deployment refreshes on its own period (50–100% of refreshSeconds, from its name), so
-    // Deployments created together do not all refresh in the same tick.
-    let h = 0;
-    for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) >>> 0;
-    const refresh = (this.options.refreshSeconds ?? 300) * (0.5 + (h % 1000) / 2000);
-    if (next.generatedAt - current.generatedAt >= refresh) return true;
-    if (next.generatedAt <= current.generatedAt) return false;
-    const peak = (a: number[]) => a.reduce((m, v) => Math.max(m, v), 0);
-    const threshold = this.options.materialChange ?? 0.05;
-    // Learned capacity: appearing or going is material, drifting within the threshold is not (it is
-    // re-estimated every bucket now that each bucket pairs with its own latency).
-    const learnedBefore = current.learnedRpsPerPod;
-    const learnedNow = next.learnedRpsPerPod;
-    if ((learnedBefore === undefined) !== (learnedNow === undefined)) return true;
-    if (learnedBefore !== undefined && learnedNow !== undefined && !nearBy(learnedBefore, learnedNow, threshold)) return true;
-    // The sizing inputs: a margin that moved; a surge floor that appeared, moved or ended. An
-    // ordinary floor (the observed demand) rides along with the next publication: republishing
-    // each time noise takes it above the band would patch several percent of Deployments a pass.
-    if (!nearBy(current.margin ?? 1, next.margin ?? 1, threshold)) return true;
-    if (surging(current) !== surging(next)) return true;
-    if (surging(next) && !nearBy(current.surgeFloor!, next.surgeFloor!, threshold)) return true;
-    // Compare what lies ahead in both: the new forecast's steps against the old one's, aligned in time.
-    const shift = Math.round((next.generatedAt - current.generatedAt) / next.stepSeconds);
-    const oldAhead = current.upper.slice(shift);
-    const newSame = next.upper.slice(0, oldAhead.length);
-    const near = (a: number, b: number) => Math.abs(a - b) <= threshold * Math.max(a, b, 1e-9);
-    if (!near(peak(oldAhead), peak(newSame))) return true;
-    if (!near(peak(current.upper), peak(next.upper))) return true;
-    return false;
-  }
-
   private observeMetrics(ns: string, name: string, f: ForecastAnnotation): void {
     const m = this.options.controllerMetrics;
     const labels = { namespace: ns, deployment: name };
@@ -387,15 +355,6 @@ export class ForecasterLoop implements Loop {
     m.forecastDemand.set({ ...labels, kind: 'observed' }, f.observed ?? 0);
     m.forecastDemand.set({ ...labels, kind: 'forecast_peak' }, f.upper.reduce((a, b) => Math.max(a, b), 0));
   }
-}
-
-/** Whether the forecast's floor extrapolates a surge (is above the observed demand, beyond rounding). */
-function surging(f: ForecastAnnotation): boolean {
-  return f.surgeFloor !== undefined && f.surgeFloor > (f.observed ?? 0) * 1.001;
-}
-
-function nearBy(a: number, b: number, threshold: number): boolean {
-  return Math.abs(a - b) <= threshold * Math.max(a, b, 1e-9);
 }
 
 export function keyOf(o: KubeObject): string {
