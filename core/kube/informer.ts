@@ -16,7 +16,7 @@
  *
  * Handlers run synchronously, in event order, after the cache has been updated.
  */
-import { systemClock, type Clock } from '../model/clock.js';
+import type { Clock } from '../model/clock.js';
 import { KubeApiError, type KubeClient, type KubeObject, type ListOptions, type ResourceRef, type WatchEvent, type WatchHandle } from './client.js';
 
 export interface InformerHandlers<T extends KubeObject> {
@@ -82,7 +82,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   relists = 0;
   /** Watches the watchdog abandoned because they went silent. */
   watchdogRestarts = 0;
-  private cancelWatchdogSleep?: () => void;
+  /** Ends the current run's watchdog wait when the informer stops. */
+  private watchdogStop?: AbortController;
 
   constructor(
     private readonly client: KubeClient,
@@ -105,14 +106,15 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.lastEventAtMs = this.watchdogClock().now();
       const run = ++this.runToken;
       void this.relist();
-      void this.watchdog(run);
+      this.watchdogStop = new AbortController();
+      void this.watchdog(run, this.watchdogStop.signal);
     }
     return this.waitForSync();
   }
 
   stop(): void {
     this.running = false;
-    this.cancelWatchdogSleep?.();
+    this.watchdogStop?.abort();
     this.watchToken++;
     this.watchHandle?.stop();
     this.watchHandle = undefined;
@@ -227,14 +229,14 @@ export class Informer<T extends KubeObject = KubeObject> {
    * abandoned for a relist; while a list is failing (no watch open) the relist's own backoff is
    * already at work, so the watchdog only waits.
    */
-  private async watchdog(run: number): Promise<void> {
+  private async watchdog(run: number, signal: AbortSignal): Promise<void> {
     const limit = this.staleAfterMs();
     if (limit <= 0) return;
     const clock = this.watchdogClock();
     while (this.running && run === this.runToken) {
       const silentFor = clock.now() - this.lastEventAtMs;
       if (silentFor < limit) {
-        await this.watchdogSleep(clock, limit - silentFor);
+        await clock.sleep(limit - silentFor, signal);
         continue;
       }
       const hung = this.watchHandle;
@@ -246,28 +248,8 @@ export class Informer<T extends KubeObject = KubeObject> {
         this.options.onError?.(new StaleWatchError(resourceName(this.resource), silentFor));
         void this.relist();
       }
-      await this.watchdogSleep(clock, limit);
+      await clock.sleep(limit, signal);
     }
-  }
-
-  /**
-   * On the wall clock the watchdog's wait must neither keep the process alive nor outlive stop():
-   * an unref'd timer, cleared (and the loop woken to exit) when the informer stops.
-   */
-  private watchdogSleep(clock: Clock, ms: number): Promise<void> {
-    if (clock !== systemClock) return clock.sleep(ms);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.cancelWatchdogSleep = undefined;
-        resolve();
-      }, ms);
-      timer.unref();
-      this.cancelWatchdogSleep = () => {
-        clearTimeout(timer);
-        this.cancelWatchdogSleep = undefined;
-        resolve();
-      };
-    });
   }
 
   private startWatch(): void {

@@ -5,13 +5,34 @@
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
-  /** Resolves after `ms` milliseconds of this clock's time. */
-  sleep(ms: number): Promise<void>;
+  /**
+   * Resolves after `ms` milliseconds of this clock's time, or at once when `signal` aborts (it
+   * never rejects): a loop's wait ends with the loop, without a timer left behind.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * A real-time wait of `ms`, cleared and resolved early when `signal` aborts. `unref`: the timer
+ * does not keep the process alive on its own.
+ */
+export function timerSleep(ms: number, signal?: AbortSignal, unref = false): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    if (unref) timer.unref();
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) => timerSleep(ms, signal),
 };
 
 /** A clock that only moves when told to; sleepers wake when time passes their deadline. */
@@ -27,10 +48,25 @@ export class ManualClock implements Clock {
     return this.current;
   }
 
-  sleep(ms: number): Promise<void> {
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      this.sleepers.push({ until: this.current + Math.max(0, ms), wake: resolve });
+      if (signal?.aborted) return resolve();
+      const sleeper = { until: this.current + Math.max(0, ms), wake: () => {
+        signal?.removeEventListener('abort', cancel);
+        resolve();
+      } };
+      const cancel = () => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        resolve();
+      };
+      this.sleepers.push(sleeper);
+      signal?.addEventListener('abort', cancel, { once: true });
     });
+  }
+
+  /** Sleepers waiting for time to pass (aborted ones are gone). */
+  get sleeping(): number {
+    return this.sleepers.length;
   }
 
   /** Moves time forward and wakes every sleeper whose deadline has passed. */

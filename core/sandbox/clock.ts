@@ -3,7 +3,7 @@
  * minute). Every part of a sandbox — API server timestamps, controllers' delays — reads this one
  * clock, so their times agree.
  */
-import type { Clock } from '../model/clock.js';
+import { timerSleep, type Clock } from '../model/clock.js';
 
 export class ScaledClock implements Clock {
   private readonly startReal: number;
@@ -18,10 +18,7 @@ export class ScaledClock implements Clock {
     return this.startMs + (this.realNow() - this.startReal) * this.speed;
   }
 
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, Math.max(0, ms) / this.speed);
-      t.unref?.();
-    });
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return timerSleep(Math.max(0, ms) / this.speed, signal, true);
   }
 }
