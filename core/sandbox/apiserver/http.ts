@@ -13,7 +13,8 @@ import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions, openApiV3
 import type { ApiCore, DeleteOptions, PatchType, WriteResult } from './rest.js';
 import { groupVersion, resourceKey, type ResourceType } from './resources.js';
 import { SelectorError, selectorPredicate, type Predicate } from './selectors.js';
-import { entryBuffer, entryJson, type StoredEvent } from './store.js';
+import { writeChunked } from './chunked-body.js';
+import { entryBuffer, entryJson, type Entry, type StoredEvent } from './store.js';
 import { bindPod, evictPod, toScale, writeScale } from './subresources.js';
 import { toTable, type IncludeObject } from './tables.js';
 
@@ -116,10 +117,20 @@ function listKind(type: ResourceType): string {
   return `${type.kind}List`;
 }
 
+const COMMA = Buffer.from(',');
+const LIST_TAIL = Buffer.from(']}');
+
+/** The list body after its head: the items' cached encodings, comma-separated (the tail is written by end()). */
+function* listPieces(head: Buffer, entries: readonly Entry[]): Generator<Buffer> {
+  yield head;
+  for (let i = 0; i < entries.length; i++) {
+    if (i > 0) yield COMMA;
+    yield entryBuffer(entries[i]);
+  }
+}
+
 export class ApiHttpHandler {
   private readonly watches = new Set<() => void>();
-  /** Encoded bodies of unfiltered lists, reused until the type is written again. */
-  private readonly listCache = new Map<string, { version: number; body: Buffer }>();
 
   constructor(private readonly api: ApiCore, private readonly options: HttpOptions) {}
 
@@ -312,7 +323,7 @@ export class ApiHttpHandler {
     }
   }
 
-  private list(req: IncomingMessage, res: ServerResponse, route: Route, q: URLSearchParams): void {
+  private list(req: IncomingMessage, res: ServerResponse, route: Route, q: URLSearchParams): Promise<void> | void {
     const { type, namespace } = route;
     const predicate = this.predicate(q);
     const plain = !predicate && !q.get('limit') && !q.get('continue') && !wantsTable(req);
@@ -343,49 +354,29 @@ export class ApiHttpHandler {
     if (wantsTable(req)) {
       return send(res, 200, toTable(type, entries.map((e) => e.object), this.tableContext(type, q), meta));
     }
-    const head = `{"kind":${JSON.stringify(listKind(type))},"apiVersion":${JSON.stringify(groupVersion(type))},"metadata":${JSON.stringify(meta)},"items":[`;
-    send(res, 200, head + entries.map(entryJson).join(',') + ']}');
+    return this.sendList(res, type, meta, entries);
   }
 
   /**
-   * A whole list, built from each object's cached encoding and itself cached until the next write
-   * to the type. Its resourceVersion is the type's last write: the list is exactly the state at
-   * that version, so a watch from it misses nothing.
+   * A whole list, streamed from each object's cached encoding. Its resourceVersion is the type's
+   * last write: the entries are taken in one synchronous step, so the list is exactly the state at
+   * that version and a watch from it misses nothing, even though the body goes out over several
+   * turns of the event loop.
    */
-  private fullList(res: ServerResponse, type: ResourceType, namespace: string | undefined): void {
-    const key = resourceKey(type);
-    const version = this.api.store.typeVersion(key);
-    const cacheKey = `${key}|${type.namespaced ? (namespace ?? '') : ''}`;
-    const cached = this.listCache.get(cacheKey);
-    if (cached && cached.version === version && version > 0) {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': cached.body.length, 'Cache-Control': 'no-cache, private' });
-      res.end(cached.body);
-      return;
-    }
+  private fullList(res: ServerResponse, type: ResourceType, namespace: string | undefined): Promise<void> {
+    const version = this.api.store.typeVersion(resourceKey(type));
     const rv = String(version > 0 ? version : this.api.store.currentRv());
-    const parts: Buffer[] = [Buffer.from(`{"kind":${JSON.stringify(listKind(type))},"apiVersion":${JSON.stringify(groupVersion(type))},"metadata":{"resourceVersion":"${rv}"},"items":[`)];
-    const comma = Buffer.from(',');
-    let length = parts[0].length + 2;
-    const entries = this.api.list(type, namespace);
-    for (let i = 0; i < entries.length; i++) {
-      const b = entryBuffer(entries[i]);
-      if (i > 0) {
-        parts.push(comma);
-        length++;
-      }
-      parts.push(b);
-      length += b.length;
-    }
-    parts.push(Buffer.from(']}'));
+    return this.sendList(res, type, { resourceVersion: rv }, this.api.list(type, namespace));
+  }
+
+  /** Writes a JSON list of entries in chunks (chunked-body.ts): no body-sized string or buffer per list. */
+  private async sendList(res: ServerResponse, type: ResourceType, meta: Obj, entries: readonly Entry[]): Promise<void> {
+    const head = Buffer.from(`{"kind":${JSON.stringify(listKind(type))},"apiVersion":${JSON.stringify(groupVersion(type))},"metadata":${JSON.stringify(meta)},"items":[`);
+    let length = head.length + LIST_TAIL.length + Math.max(0, entries.length - 1) * COMMA.length;
+    for (const entry of entries) length += entryBuffer(entry).length;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': length, 'Cache-Control': 'no-cache, private' });
-    // Written as the cached pieces in one corked batch: no 20 MB copy per list.
-    res.cork();
-    for (const part of parts) res.write(part);
-    res.uncork();
-    res.end();
-    // Keep the joined body for the next list only when the type is quiet; joining costs a copy.
-    if (version > 0 && cached?.version === -version) this.listCache.set(cacheKey, { version, body: Buffer.concat(parts, length) });
-    else if (version > 0) this.listCache.set(cacheKey, { version: -version, body: Buffer.alloc(0) });
+    await writeChunked(res, listPieces(head, entries));
+    res.end(res.destroyed ? undefined : LIST_TAIL);
   }
 
   private watch(req: IncomingMessage, res: ServerResponse, route: Route, q: URLSearchParams): void {
