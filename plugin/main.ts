@@ -23,6 +23,10 @@ export async function main(argv: string[]): Promise<number> {
     .help()
     .alias('h', 'help')
     .version(false)
+    // English whatever LANG says, like kubectl and like every description here: yargs' own
+    // headings would otherwise follow the locale ("Kommandos:" above English text), and the
+    // bundle (docs/plugin.md, Start-up) does not carry yargs' locale files.
+    .detectLocale(false)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
       if (error) throw error;
