@@ -34,6 +34,7 @@ export function nodeClaimObject(planned: PlannedNodeClaim, pool: NodePool, optio
       resources: { requests: resourcesToList(planned.requests) },
       instanceTypeOptions: planned.instanceTypeOptions.slice(0, 60).map((o) => o.instanceType),
       taints: pool.taints.map((t) => ({ ...t })),
+      ...(pool.startupTaints?.length ? { startupTaints: pool.startupTaints.map((t) => ({ ...t })) } : {}),
       labels: { ...pool.labels },
       predicted: options.predicted,
     },
@@ -73,9 +74,13 @@ export function labelChanges(nodeLabels: Readonly<Record<string, string>>, wante
   return { missing, conflicting };
 }
 
-/** The claim's taints the Node lacks (same key and effect), to add once at registration. */
+/**
+ * The claim's taints the Node lacks (same key and effect), to add once at registration. Only
+ * `spec.taints`: startup taints are the kubelet's to register and another agent's to remove, so a
+ * Node without one (already removed) must not get it back.
+ */
 export function missingTaints(nodeTaints: readonly Taint[], claimTaints: readonly Taint[]): Taint[] {
-  return claimTaints.filter((t) => !nodeTaints.some((n) => n.key === t.key && n.effect === t.effect));
+  return claimTaints.filter((t) => !hasTaint(nodeTaints, t));
 }
 
 /**
@@ -83,6 +88,15 @@ export function missingTaints(nodeTaints: readonly Taint[], claimTaints: readonl
  * instance types (the options shift with the pods' sizes; an invalid node class, image or zone
  * is invalid for all of them).
  */
+export function hasTaint(taints: readonly Taint[], t: Taint): boolean {
+  return taints.some((n) => n.key === t.key && n.effect === t.effect);
+}
+
+/** The claim's startup taints still on the Node (its initialization waits until none is left). */
+export function remainingStartupTaints(nodeTaints: readonly Taint[], claim: NodeClaim): Taint[] {
+  return (claim.spec.startupTaints ?? []).filter((t) => hasTaint(nodeTaints, t));
+}
+
 export function launchKey(nodePool: string, requirements: readonly Requirement[]): string {
   const parts = requirements
     .filter((r) => r.key !== Labels.instanceType)

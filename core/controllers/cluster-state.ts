@@ -48,6 +48,9 @@ export interface InformerHealth {
   relists: number;
 }
 
+/** How long a created NodeClaim is counted without the informer having delivered it (clock ms). */
+export const CREATED_CLAIM_TTL_MS = 60_000;
+
 export class ClusterState {
   readonly deployments: Informer<KubeObject>;
   readonly pods: Informer<KubeObject>;
@@ -61,6 +64,13 @@ export class ClusterState {
   private readonly podChangeAt = new Map<string, number>();
   private readonly emptySinceAt = new Map<string, number>();
   private readonly listeners = new Set<(kind: string) => void>();
+  /**
+   * NodeClaims this controller created that the informer has not delivered yet (name → object and
+   * clock ms): a pass that runs before the watch event arrives still counts them, or it would
+   * launch the same capacity again. Dropped on any informer event for the name, or after
+   * `CREATED_CLAIM_TTL_MS` (a claim deleted before this process ever saw it).
+   */
+  private readonly createdClaims = new Map<string, { object: KubeObject; at: number }>();
   readonly namespace: string;
 
   constructor(private readonly options: ClusterStateOptions) {
@@ -99,7 +109,11 @@ export class ClusterState {
       delete: podChanged,
     });
     this.configMaps.on({ add: () => this.notify('config'), update: () => this.notify('config'), delete: () => this.notify('config') });
-    this.nodeClaims.on({ add: () => this.notify('nodeclaim'), update: () => this.notify('nodeclaim'), delete: () => this.notify('nodeclaim') });
+    const claimSeen = (o: KubeObject) => {
+      this.createdClaims.delete(o.metadata.name ?? '');
+      this.notify('nodeclaim');
+    };
+    this.nodeClaims.on({ add: claimSeen, update: claimSeen, delete: claimSeen });
     this.nodes.on({ add: () => this.notify('node'), update: () => this.notify('node'), delete: () => this.notify('node') });
   }
 
@@ -157,7 +171,21 @@ export class ClusterState {
   }
 
   claims(): Array<{ object: KubeObject; claim: NodeClaim }> {
-    return this.nodeClaims.list().map((object) => ({ object, claim: nodeClaimFromObject(object) }));
+    const listed = this.nodeClaims.list();
+    const out = listed.map((object) => ({ object, claim: nodeClaimFromObject(object) }));
+    if (this.createdClaims.size === 0) return out;
+    const now = this.options.clock.now();
+    for (const [name, { object, at }] of this.createdClaims) {
+      if (now - at > CREATED_CLAIM_TTL_MS || this.nodeClaims.get(name)) this.createdClaims.delete(name);
+      else out.push({ object, claim: nodeClaimFromObject(object) });
+    }
+    return out;
+  }
+
+  /** A NodeClaim this controller just created (the API's answer), counted until the informer has it. */
+  recordCreatedClaim(object: KubeObject): void {
+    const name = object.metadata.name;
+    if (name && !this.nodeClaims.get(name)) this.createdClaims.set(name, { object, at: this.options.clock.now() });
   }
 
   /** Active pods per node name (bound, not finished). */

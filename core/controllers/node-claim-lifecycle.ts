@@ -12,7 +12,9 @@
  * - Registered once a Node with the claim's provider ID exists and carries the labels the launch
  *   decided (type, zone, capacity type, the type's family/size/…, the pool's labels) and the
  *   claim's taints: the controller patches them on, as Karpenter's registration does, since a
- *   kubelet may not set most of them. Initialized once it is Ready. A
+ *   kubelet may not set most of them. Initialized once it is Ready and none of the claim's startup
+ *   taints (copied from the pool; the kubelet registers with them, another agent removes them) is
+ *   left on it. A
  *   claim whose node never registers within `registrationTimeoutMs` is deleted (and terminated).
  * - A deleted claim (finalizer `smartscale.io/termination`), whoever deleted it — a user's
  *   `kubectl delete nodeclaim`, the disruption loop, garbage collection — is terminated as
@@ -33,7 +35,7 @@ import { isNotFound, type KubeObject } from '../kube/client.js';
 import { patchStatus, updateWithRetry } from '../kube/patch.js';
 import { Refs } from '../kube/refs.js';
 import { isConditionTrue, withCondition, type NodeClaim, type NodeClaimCondition } from '../model/node-claim.js';
-import { labelChanges, launchKey, missingTaints, registrationLabels, TERMINATION_FINALIZER } from './claims.js';
+import { labelChanges, launchKey, missingTaints, registrationLabels, remainingStartupTaints, TERMINATION_FINALIZER } from './claims.js';
 import { nodePoolRef } from './provisioner.js';
 import { cordon, evictPods, isCordoned, isDoNotDisrupt, isStuckTerminating, isTerminating, podName, podsToDrain } from './drain.js';
 import { runLimited } from './forecaster.js';
@@ -171,11 +173,12 @@ export class NodeClaimLifecycleLoop implements Loop {
       changed = true;
       m.action(this.name, 'registered');
     }
-    if (!isConditionTrue(claim, 'Initialized') && isNodeReady(node)) {
+    if (!isConditionTrue(claim, 'Initialized') && isNodeReady(node) && remainingStartupTaints(node.spec?.taints ?? [], claim).length === 0) {
       conditions = withCondition(conditions, this.condition('Initialized', 'Ready'));
       changed = true;
       m.action(this.name, 'initialized');
-      events.emit({ object: nodeClaimRef(claim.name), type: 'Normal', reason: 'Initialized', message: `node ${node.metadata.name} is Ready` });
+      const startup = claim.spec.startupTaints?.length ? ` and its startup taints (${claim.spec.startupTaints.map((t) => t.key).join(', ')}) are gone` : '';
+      events.emit({ object: nodeClaimRef(claim.name), type: 'Normal', reason: 'Initialized', message: `node ${node.metadata.name} is Ready${startup}` });
     }
     if (!changed && claim.status.nodeName === node.metadata.name) return;
     await patchStatus(client, Refs.nodeClaims, claim.name, undefined, nodeClaimStatusObject({ ...claim, status: { ...claim.status, nodeName: node.metadata.name, conditions } }));

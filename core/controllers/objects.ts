@@ -7,7 +7,7 @@ import type { KubeObject } from '../kube/client.js';
 import { Annotations, KARPENTER_DO_NOT_DISRUPT } from '../model/annotations.js';
 import type { PodDisruptionBudget } from '../model/disruption-budget.js';
 import { Labels } from '../model/labels.js';
-import { registrationLabels } from './claims.js';
+import { hasTaint, registrationLabels, remainingStartupTaints } from './claims.js';
 import type { NodeClaim, NodeClaimCondition } from '../model/node-claim.js';
 import type { ExistingNode } from '../model/node.js';
 import type { Pod, TopologySpreadConstraint } from '../model/pod.js';
@@ -112,7 +112,11 @@ export interface NodeFacts {
 
 export function existingNodeFromObject(o: KubeObject, facts: NodeFacts): ExistingNode {
   const labels = o.metadata.labels ?? {};
-  const taints: Taint[] = (o.spec?.taints ?? []).map((t: Obj) => ({ key: t.key, value: t.value, effect: t.effect }));
+  const nodeTaints: Taint[] = (o.spec?.taints ?? []).map((t: Obj) => ({ key: t.key, value: t.value, effect: t.effect }));
+  // A claim's startup taints are temporary (another agent removes them once the node is set up):
+  // pods need not tolerate them, and the node is initialized only once they are gone.
+  const startup = facts.claim?.spec.startupTaints ?? [];
+  const taints = startup.length > 0 ? nodeTaints.filter((t) => !hasTaint(startup, t)) : nodeTaints;
   const created = Date.parse(o.metadata.creationTimestamp ?? '');
   return {
     name: o.metadata.name ?? '',
@@ -130,7 +134,7 @@ export function existingNodeFromObject(o: KubeObject, facts: NodeFacts): Existin
     createdAt: facts.claim?.createdAt ?? (Number.isNaN(created) ? 0 : created),
     ...(facts.emptySince !== undefined ? { emptySince: facts.emptySince } : {}),
     ...(facts.lastPodChangeAt !== undefined ? { lastPodChangeAt: facts.lastPodChangeAt } : {}),
-    initialized: isNodeReady(o),
+    initialized: isNodeReady(o) && (facts.claim ? remainingStartupTaints(nodeTaints, facts.claim).length === 0 : true),
     unschedulable: o.spec?.unschedulable === true || Boolean(o.metadata.deletionTimestamp) || taints.some((t) => t.key === DISRUPTED_TAINT),
   };
 }
@@ -184,6 +188,7 @@ export function nodeClaimFromObject(o: KubeObject): NodeClaim {
       requests: safeResources(spec.resources?.requests),
       instanceTypeOptions: Array.isArray(spec.instanceTypeOptions) ? spec.instanceTypeOptions.map(String) : [],
       taints: Array.isArray(spec.taints) ? spec.taints : [],
+      ...(Array.isArray(spec.startupTaints) && spec.startupTaints.length > 0 ? { startupTaints: spec.startupTaints } : {}),
       labels: spec.labels ?? {},
     },
     status: {

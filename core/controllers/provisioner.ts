@@ -110,7 +110,7 @@ export class ProvisionerLoop implements Loop {
       const pool = poolByName.get(planned.nodePool)!;
       const predicted = planned.pods.every((p) => predictedKeys.has(p));
       const name = claimName(pool.name);
-      await this.options.client.create(Refs.nodeClaims, nodeClaimObject(planned, pool, { name, predicted, reason: 'provisioning' }));
+      state.recordCreatedClaim(await this.options.client.create(Refs.nodeClaims, nodeClaimObject(planned, pool, { name, predicted, reason: 'provisioning' })));
       pass.created.push(name);
       m.action(this.name, predicted ? 'create-claim-predicted' : 'create-claim-pending');
       this.options.events.emit({

@@ -209,7 +209,8 @@ export class SimulatedCloudProvider implements CloudProvider {
         [Labels.nodePool]: claim.spec.nodePool,
         [Labels.hostname]: instance.nodeName,
       },
-      taints: claim.spec.taints,
+      // As a kubelet registers: the claim's taints and its startup taints.
+      taints: [...claim.spec.taints, ...(claim.spec.startupTaints ?? [])],
       capacity: type.capacity,
       allocatable: type.allocatable,
       at: now,

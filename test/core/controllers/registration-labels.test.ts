@@ -1,6 +1,7 @@
-/** The pure part of registration: which labels a claim's Node must carry, and what to patch. */
+/** The pure part of registration: which labels a claim's Node must carry, what to patch, and startup taints. */
 import { describe, expect, it } from 'vitest';
-import { labelChanges, missingTaints, registrationLabels } from '../../../core/controllers/claims.js';
+import { labelChanges, missingTaints, registrationLabels, remainingStartupTaints } from '../../../core/controllers/claims.js';
+import { existingNodeFromObject, nodeClaimFromObject } from '../../../core/controllers/objects.js';
 import { Labels } from '../../../core/model/labels.js';
 import type { NodeClaim } from '../../../core/model/node-claim.js';
 import type { Requirement } from '../../../core/model/requirements.js';
@@ -53,5 +54,47 @@ describe('missingTaints', () => {
       { key: 'dedicated', value: 'web', effect: 'NoExecute' as const },
     ];
     expect(missingTaints(node, want)).toEqual([want[1]]);
+  });
+});
+
+describe('startup taints (pure parts)', () => {
+  const AGENT = { key: 'example.com/agent-not-ready', value: 'true', effect: 'NoSchedule' as const };
+  const DEDICATED = { key: 'dedicated', value: 'web', effect: 'NoSchedule' as const };
+  const withStartup: NodeClaim = { ...claim([]), spec: { ...claim([]).spec, taints: [DEDICATED], startupTaints: [AGENT] } };
+  const nodeObject = (taints: object[]) => ({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'n1', labels: {} },
+    spec: { providerID: 'sim:///a/i-1', taints },
+    status: { conditions: [{ type: 'Ready', status: 'True' }], allocatable: { cpu: '2', memory: '4Gi', pods: '17' } },
+  });
+
+  it('registration adds the claim’s taints only, never a startup taint the node no longer has', () => {
+    expect(missingTaints([], withStartup.spec.taints)).toEqual([DEDICATED]);
+    expect(missingTaints([DEDICATED], withStartup.spec.taints)).toEqual([]);
+  });
+
+  it('remainingStartupTaints: those still on the node, by key and effect', () => {
+    expect(remainingStartupTaints([AGENT, DEDICATED], withStartup)).toEqual([AGENT]);
+    expect(remainingStartupTaints([{ ...AGENT, effect: 'NoExecute' }], withStartup)).toEqual([]);
+    expect(remainingStartupTaints([DEDICATED], withStartup)).toEqual([]);
+    expect(remainingStartupTaints([AGENT], claim([]))).toEqual([]);
+  });
+
+  it('the planner sees the node without its startup taints, not initialized until they are gone', () => {
+    const starting = existingNodeFromObject(nodeObject([AGENT, DEDICATED]), { pods: [], claim: withStartup });
+    expect(starting.taints).toEqual([DEDICATED]);
+    expect(starting.initialized).toBe(false);
+    const ready = existingNodeFromObject(nodeObject([DEDICATED]), { pods: [], claim: withStartup });
+    expect(ready.taints).toEqual([DEDICATED]);
+    expect(ready.initialized).toBe(true);
+    // Without a claim (a node smartscale did not launch) every taint counts.
+    expect(existingNodeFromObject(nodeObject([AGENT]), { pods: [] }).taints).toEqual([AGENT]);
+  });
+
+  it('a NodeClaim object round-trips its startup taints; a claim without them has none', () => {
+    const object = { metadata: { name: 'demo-abcde' }, spec: { nodePool: 'demo', taints: [DEDICATED], startupTaints: [AGENT] }, status: {} };
+    expect(nodeClaimFromObject(object as never).spec.startupTaints).toEqual([AGENT]);
+    expect(nodeClaimFromObject({ metadata: { name: 'x' }, spec: { nodePool: 'demo' } } as never).spec.startupTaints).toBeUndefined();
   });
 });
