@@ -9,7 +9,8 @@
  * Variants: `kubectl smartscale --help` (the bar, ≤ 300 ms), the shipped bin directly, the
  * unbundled tsc output (dist/plugin/main.js) directly, yargs alone with the same global flags
  * (the floor of the unbundled CLI), bare node and kubectl's own start. More variants can be given
- * as JSON in PLUGIN_START_EXTRA: `[{"name":"x","argv":["node","/tmp/x.js","--help"]}]`.
+ * as JSON in PLUGIN_START_EXTRA: `[{"name":"x","argv":["node","/tmp/x.js","--help"]}]`, with
+ * `"binDir":"/tmp/other-bin"` to put another `kubectl-smartscale` first on kubectl's PATH.
  * Prints one JSON object. Needs `npm run build` first.
  */
 import { execFile } from 'node:child_process';
@@ -31,6 +32,8 @@ await yargs(process.argv.slice(1)).scriptName('kubectl smartscale')
 interface Variant {
   name: string;
   argv: string[];
+  /** Searched for plugins before node_modules/.bin. */
+  binDir?: string;
 }
 
 interface Sample {
@@ -58,7 +61,7 @@ function variants(): Variant[] {
 function run(variant: Variant): Promise<Sample> {
   const started = performance.now();
   return new Promise((done, fail) => {
-    execFile('/usr/bin/time', ['-f', '%U %S', ...variant.argv], { cwd: ROOT, env: { HOME: process.env.HOME, PATH: `${BIN_DIR}:/usr/bin:/bin` }, maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) => {
+    execFile('/usr/bin/time', ['-f', '%U %S', ...variant.argv], { cwd: ROOT, env: { HOME: process.env.HOME, PATH: `${variant.binDir ? `${variant.binDir}:` : ''}${BIN_DIR}:/usr/bin:/bin` }, maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) => {
       const wallMs = performance.now() - started;
       if (error) return fail(new Error(`${variant.name} failed: ${error.message}\n${stderr}`));
       const [user, sys] = stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
