@@ -7,7 +7,10 @@
  * Prints one JSON object. Bars: list ≤ 200 ms, watch event ≤ 10 ms after the write (p99).
  *
  * The API server runs in a child process (as it does for kubectl), so the client's work of
- * receiving 20 MB does not share the server's event loop.
+ * receiving 20 MB does not share the server's event loop. For the patched lists it also reports
+ * every run's time, the garbage-collection pauses in each process and the server's longest
+ * event-loop block: a slow run with neither a long GC nor a long block points at the machine's
+ * load, not the server (docs/sandbox.md, "List latency").
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'node:https';
 import { createInterface } from 'node:readline';
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { systemClock } from '../../core/model/clock.js';
 import { startApiServer, type RunningApiServer } from '../../core/sandbox/apiserver/server.js';
 import { startSandbox } from '../../core/sandbox/sandbox.js';
@@ -33,6 +37,30 @@ function percentile(values: number[], p: number): number {
 
 function round(v: number): number {
   return Math.round(v * 100) / 100;
+}
+
+interface GcPauses {
+  major: { count: number; maxMs: number; totalMs: number };
+  minor: { count: number; maxMs: number; totalMs: number };
+}
+
+/** Records this process's GC pauses (major: mark-compact; minor: scavenge) until `take()` reads and resets them. */
+function gcPauses(): { take(): GcPauses } {
+  let pauses: Array<{ kind: number; ms: number }> = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push({ kind: (e as any).detail?.kind, ms: e.duration });
+  }).observe({ entryTypes: ['gc'] });
+  const sum = (kind: number) => {
+    const ms = pauses.filter((p) => p.kind === kind).map((p) => p.ms);
+    return { count: ms.length, maxMs: round(Math.max(0, ...ms)), totalMs: round(ms.reduce((a, b) => a + b, 0)) };
+  };
+  return {
+    take() {
+      const out = { major: sum(perfConstants.NODE_PERFORMANCE_GC_MAJOR), minor: sum(perfConstants.NODE_PERFORMANCE_GC_MINOR) };
+      pauses = [];
+      return out;
+    },
+  };
 }
 
 interface ServerAccess {
@@ -200,13 +228,17 @@ async function measureStartup(): Promise<{ coldMs: number[]; warmMs: number[] }>
 
 /** Child process: start the server, fill the store, report access, serve until told to stop. */
 async function serve(): Promise<void> {
+  const gc = gcPauses();
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const server = await startApiServer({ clock: systemClock, watchLogCapacity: 50_000 });
   const populateMs = await populate(server);
   process.send!({ port: server.port, token: server.token, caPem: server.caPem, populateMs, nodes: server.core.store.count('v1/nodes'), pods: server.core.store.count('v1/pods') });
   process.on('message', async (m) => {
     if (m === 'cpu') {
       const u = process.cpuUsage();
-      process.send!({ cpuMs: (u.user + u.system) / 1000 });
+      process.send!({ cpuMs: (u.user + u.system) / 1000, gc: gc.take(), longestBlockMs: loop.max / 1e6 });
+      loop.reset();
       return;
     }
     await server.close();
@@ -215,6 +247,7 @@ async function serve(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const loadBefore = round((await import('node:os')).loadavg()[0]);
   const startupMs = await measureStartup();
   const child = fork(process.argv[1], ['--serve'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const info = await new Promise<ServerAccess & { populateMs: number; nodes: number; pods: number }>((resolve, reject) => {
@@ -228,14 +261,19 @@ async function main(): Promise<void> {
     const c0 = performance.now();
     await httpsCall(server, agent, 'GET', '/api/v1/pods');
     const coldListMs = performance.now() - c0;
-    const serverCpu = (): Promise<number> =>
+    const serverState = (): Promise<{ cpuMs: number; gc: GcPauses; longestBlockMs: number }> =>
       new Promise((resolve) => {
-        child.once('message', (m: any) => resolve(m.cpuMs));
+        child.once('message', (m: any) => resolve(m));
         child.send('cpu');
       });
+    const serverCpu = async (): Promise<number> => (await serverState()).cpuMs;
+    const clientGc = gcPauses();
     const cpuBefore = await serverCpu();
+    clientGc.take();
     const list = await measureList(server, agent);
-    const cpuAfter = await serverCpu();
+    const clientGcDuringLists = clientGc.take();
+    const afterList = await serverState();
+    const cpuAfter = afterList.cpuMs;
     const unchanged = await measureList(server, agent, {}, false);
     const cpuUnchanged = await serverCpu();
     const table = await measureList(server, agent, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' });
@@ -248,7 +286,7 @@ async function main(): Promise<void> {
     const watchP99 = percentile(watch, 99);
     const result = {
       benchmark: 'sandbox',
-      machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+      machine: { cpus: (await import('node:os')).cpus().length, node: process.version, loadAverage1m: { before: loadBefore, after: round((await import('node:os')).loadavg()[0]) } },
       store: { nodes: info.nodes, pods: info.pods, populateMs: round(populateMs) },
       listPods: {
         items: list.items,
@@ -256,8 +294,10 @@ async function main(): Promise<void> {
         serverToLastByteMs: { p50: round(listP50), max: round(Math.max(...list.ms)), runs: list.ms.map(round) },
         withClientParseMs: { p50: round(percentile(list.parseMs, 50)), max: round(Math.max(...list.parseMs)) },
         runs: LIST_RUNS,
-        note: 'a pod is patched before each list, so the server rebuilds the body from per-object cached encodings',
+        note: 'a pod is patched before each list (that pod is encoded again); the body is streamed from the per-object cached encodings',
         serverCpuMsPerList: round((cpuAfter - cpuBefore) / LIST_RUNS),
+        gcPausesDuringLists: { server: afterList.gc, client: clientGcDuringLists },
+        serverLongestEventLoopBlockMs: round(afterList.longestBlockMs),
         unchangedStoreMs: { p50: round(percentile(unchanged.ms, 50)), max: round(Math.max(...unchanged.ms)), serverCpuMsPerList: round((cpuUnchanged - cpuAfter) / LIST_RUNS) },
         firstListEverMs: round(coldListMs),
       },

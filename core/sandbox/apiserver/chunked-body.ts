@@ -5,15 +5,18 @@
  * Why not write the pieces at once: node's TLS layer copies a batch of writes into one buffer the
  * size of the whole body and encrypts all of it before the first byte leaves. That is a 21.5 MB
  * allocation per list, and when it lands on memory the process has not touched before (the first
- * list after a bigger one, or after the allocator returned the memory), faulting those pages in
- * cost 80–220 ms on the benchmark machine: the one slow list in ten (docs/sandbox.md, "List
- * latency"). Chunks of CHUNK_BYTES come from and go back to the allocator's ordinary free lists,
- * the client decrypts chunk n while the server encrypts chunk n+1, and other requests (watch
- * events) are served between chunks instead of waiting for the whole body.
+ * list after the bulk load's, or any list after the allocator returned the memory to the kernel),
+ * faulting those pages in cost 80–220 ms on the benchmark machine: the one slow list in ten
+ * (docs/sandbox.md, "List latency"; ADR 044). A list now needs two or three chunks, reused while
+ * it streams; the client decrypts chunk n while the server encrypts chunk n+1, and other requests
+ * (watch events) are served between chunks instead of waiting for the whole body.
  */
 
-/** Below glibc's default mmap threshold (128 KiB), so chunks are recycled, never freshly mapped. */
-export const CHUNK_BYTES = 64 * 1024;
+/**
+ * 256 KiB: fewer turns of the event loop than 64 KiB (server CPU per 21.5 MB list 48–69 ms against
+ * 59–90 ms in side-by-side runs), and even on fresh memory a chunk costs 64 page faults, not 5,500.
+ */
+export const CHUNK_BYTES = 256 * 1024;
 
 /** The part of a ServerResponse (or any Writable) the writer needs. */
 export interface BodySink {
@@ -42,7 +45,7 @@ const ignore = (): void => {};
 /**
  * Copies `pieces` into chunks of `chunkBytes` and writes them in order; a piece larger than a chunk
  * is written as slices of itself (pieces are never modified). A chunk is reused once the sink has
- * let go of it, so a list allocates two or three chunks, not one per 64 KiB. Stops early when the
+ * let go of it, so a list allocates two or three chunks, not one per CHUNK_BYTES. Stops early when the
  * sink is destroyed. Does not end the sink.
  */
 export async function writeChunked(sink: BodySink, pieces: Iterable<Buffer>, chunkBytes = CHUNK_BYTES): Promise<void> {
