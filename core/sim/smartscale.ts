@@ -188,23 +188,24 @@ export class SmartscaleStrategy implements Strategy {
   }
 
   /**
-   * The targets over the lead in seconds (`leadWindowPeak`): from now to when capacity asked for
-   * now is ready, on the path from the demand observed now (the metrics lag old) through the band
-   * at each later bucket centre — pods for the node lead (or the pod lead), nodes for the node
+   * The targets over the lead in seconds (`leadWindowPeak`): from the newest observation (the
+   * metrics lag old) to when capacity asked for now is ready, on the path from the demand observed
+   * then through the band at each later bucket centre — pods for the node lead (or the pod lead), nodes for the node
    * lead, the consolidation reserve for the longer of it and `reserveSteps`.
    */
   private leadTarget(ctx: TickContext, s: number, lagTicks: number, centres: readonly number[], rates: readonly number[]): void {
     const timing = ctx.scenario.timing;
     const perPod = this.sizingRpsPerPod(s);
     const observedTick = Math.max(0, ctx.tick - lagTicks);
-    const observed = { observedAt: observedTick * timing.tickSeconds, observedRate: ctx.demandAt(s, observedTick), from: ctx.now };
+    // The window starts at the observation (the end of the bucket just fed) and spans the lead as
+    // the controller counts it: metrics lag + node Ready (or not, for the pod lead) + pod start.
+    const observedAt = observedTick * timing.tickSeconds;
+    const observed = { observedAt, observedRate: ctx.demandAt(s, observedTick), from: observedAt };
     const need = (leadSeconds: number) =>
-      replicasForDemand(leadWindowPeak({ ...observed, to: ctx.now + leadSeconds }, centres, rates), perPod, { minReplicas: 1, maxReplicas: 100_000 });
-    // The metrics lag is already behind (the observation is that old): capacity asked for now is
-    // ready after node Ready + pod start.
-    const nodeLead = timing.nodeReadySeconds + timing.podStartSeconds;
+      replicasForDemand(leadWindowPeak({ ...observed, to: observedAt + leadSeconds }, centres, rates), perPod, { minReplicas: 1, maxReplicas: 100_000 });
+    const nodeLead = timing.metricsLagSeconds + timing.nodeReadySeconds + timing.podStartSeconds;
     this.nodePeak[s] = need(nodeLead);
-    this.target[s] = this.options.podsForNodeLead ? this.nodePeak[s] : need(timing.podStartSeconds);
+    this.target[s] = this.options.podsForNodeLead ? this.nodePeak[s] : need(timing.metricsLagSeconds + timing.podStartSeconds);
     const reserveSeconds = (this.options.reserveSteps ?? 0) * ctx.scenario.services[s].counts.stepSeconds;
     this.horizonPeak[s] = reserveSeconds > nodeLead ? need(reserveSeconds) : this.nodePeak[s];
   }

@@ -60,3 +60,28 @@ export function leadWindowPeak(window: LeadWindow, centres: readonly number[], r
   for (let i = 0; i < times.length; i++) if (times[i] > from && times[i] < to) peak = Math.max(peak, values[i]);
   return peak;
 }
+
+/** What `forecastLeadPeak` reads of a published forecast (`smartscale.io/forecast`). */
+export interface PublishedBand {
+  /** End of the last observed bucket (unix seconds); step i covers the i-th bucket after it. */
+  generatedAt: number;
+  stepSeconds: number;
+  /** Upper band per step (requests per second). */
+  upper: readonly number[];
+  /** Mean demand of the last observed bucket (requests per second). */
+  observed?: number;
+}
+
+/**
+ * The webhook's (and controller's) form of the rule: the peak over the lead after a published
+ * forecast — from its generation (the end of the last observed bucket) for `leadSeconds` (metrics
+ * lag + node Ready + pod start) — on the path from the last bucket's mean at its centre through the
+ * band at each later centre. Undefined when the forecast carries no observed demand (the caller
+ * then sizes by whole steps) or the lead is not positive.
+ */
+export function forecastLeadPeak(f: PublishedBand, leadSeconds: number): number | undefined {
+  if (f.observed === undefined || !(leadSeconds > 0) || !Number.isFinite(leadSeconds) || !(f.stepSeconds > 0)) return undefined;
+  const centres = f.upper.map((_, i) => f.generatedAt + (i + 0.5) * f.stepSeconds);
+  const window = { observedAt: f.generatedAt - f.stepSeconds / 2, observedRate: f.observed, from: f.generatedAt, to: f.generatedAt + leadSeconds };
+  return leadWindowPeak(window, centres, f.upper);
+}
