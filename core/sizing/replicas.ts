@@ -83,5 +83,7 @@ export const SCALE_DOWN_FRACTION_SECONDS = 60;
 export function scaleDownFractionFor(fractionPerMinute: number, seconds: number): number {
   const f = Number.isFinite(fractionPerMinute) ? Math.min(1, Math.max(0, fractionPerMinute)) : 0.1;
   const minutes = Number.isFinite(seconds) && seconds > 0 ? seconds / SCALE_DOWN_FRACTION_SECONDS : 1;
-  return 1 - (1 - f) ** minutes;
+  // Rounded so that one minute gives back exactly f (1 − 0.9 is 0.0999…98 in floating point, and
+  // 10% of 30 replicas must stay 3).
+  return Math.round((1 - (1 - f) ** minutes) * 1e12) / 1e12;
 }
