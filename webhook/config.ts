@@ -91,6 +91,7 @@ export function readWebhookConfig(env: Env): WebhookServerConfig {
       defaultRpsPerPod: decimal(env, 'SMARTSCALE_DEFAULT_RPS_PER_POD', undefined, 0.001, 1e9),
       scaleDownFraction: decimal(env, 'SMARTSCALE_SCALE_DOWN_FRACTION', DEFAULT_CONTEXT.scaleDownFraction, 0, 1)!,
       leadSteps: integer(env, 'SMARTSCALE_LEAD_STEPS', DEFAULT_CONTEXT.leadSteps, 1, 1440),
+      leadSeconds: integer(env, 'SMARTSCALE_LEAD_SECONDS', DEFAULT_CONTEXT.leadSeconds, 0, 3600),
       maxForecastAgeSec: integer(env, 'SMARTSCALE_MAX_FORECAST_AGE_SECONDS', DEFAULT_CONTEXT.maxForecastAgeSec, 1, 86_400),
       utilization: decimal(env, 'SMARTSCALE_UTILIZATION', DEFAULT_CONTEXT.utilization, MIN_UTILIZATION, 1)!,
     },

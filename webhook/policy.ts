@@ -49,6 +49,7 @@ export function resolvePolicy(data: ConfigData, fallback: ClusterPolicy, mode?: 
       defaultRpsPerPod: set.defaultRpsPerPod ?? fallback.defaultRpsPerPod,
       scaleDownFraction: set.scaleDownFraction ?? fallback.scaleDownFraction,
       leadSteps: set.leadSteps ?? fallback.leadSteps,
+      leadSeconds: set.leadSeconds ?? fallback.leadSeconds,
       maxForecastAgeSec: set.maxForecastAgeSec ?? fallback.maxForecastAgeSec,
       utilization: set.utilization ?? fallback.utilization,
     },

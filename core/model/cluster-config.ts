@@ -50,6 +50,7 @@ export const WebhookConfigKeys = {
   defaultRpsPerPod: 'webhook.defaultRpsPerPod',
   scaleDownFraction: 'webhook.scaleDownFraction',
   leadSteps: 'webhook.leadSteps',
+  leadSeconds: 'webhook.leadSeconds',
   maxForecastAge: 'webhook.maxForecastAge',
   utilization: 'webhook.utilization',
 } as const;
@@ -66,6 +67,8 @@ export interface WebhookDefaults {
   /** Most of the current replicas one decision may remove, 0..1. */
   scaleDownFraction?: number;
   leadSteps?: number;
+  /** Seconds of lead the target covers after a forecast (0 = whole steps, `leadSteps`). */
+  leadSeconds?: number;
   maxForecastAgeSec?: number;
   /** Share of per-pod capacity pods are sized to use at the forecast's band, when the Deployment sets none. */
   utilization?: number;
@@ -79,6 +82,7 @@ export interface WebhookDefaults {
  * | `webhook.defaultRpsPerPod` | number 0.001..1e9 |
  * | `webhook.scaleDownFraction` | number 0..1 |
  * | `webhook.leadSteps` | whole number 1..1440 |
+ * | `webhook.leadSeconds` | duration 0s..1h in whole seconds (default 110s, ADR 076; 0 = whole steps) |
  * | `webhook.maxForecastAge` | duration 1s..1d (`15m`) |
  * | `webhook.utilization` | number 0.1..1 (default 0.88, ADR 075) |
  *
@@ -113,6 +117,7 @@ export function parseWebhookDefaults(data: Record<string, unknown> | undefined |
     defaultRpsPerPod: read(K.defaultRpsPerPod, 'a number from 0.001 to 1e9', decimal(0.001, 1e9)),
     scaleDownFraction: read(K.scaleDownFraction, 'a number from 0 to 1', decimal(0, 1)),
     leadSteps: read(K.leadSteps, 'a whole number from 1 to 1440', whole(1, 1440)),
+    leadSeconds: read(K.leadSeconds, 'a duration from 0s to 1h in whole seconds, e.g. 110s', seconds(0, 3600)),
     maxForecastAgeSec: read(K.maxForecastAge, 'a duration from 1s to 1d in whole seconds, e.g. 15m', seconds(1, 86_400)),
     utilization: read(K.utilization, `a number from ${MIN_UTILIZATION} to 1, e.g. 0.88`, decimal(MIN_UTILIZATION, 1)),
   };

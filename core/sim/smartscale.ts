@@ -17,7 +17,8 @@
 import { SeriesForecaster, type Forecast } from '../forecast/forecaster.js';
 import { propagateForecasts, serviceForecast, ServiceGraphLearner, type ServiceForecast } from '../graph/service-graph.js';
 import { DEFAULT_SHORTFALL_FEEDBACK, marginedRpsPerPod, nextMargin, shortfallTargetForQuantile, type ShortfallFeedbackOptions } from '../sizing/feedback.js';
-import { dampScaleDown, planReplicas, replicasForDemand } from '../sizing/replicas.js';
+import { dampScaleDown, planReplicas, replicasForDemand, scaleDownFractionFor } from '../sizing/replicas.js';
+import { leadWindowPeak } from '../sizing/lead.js';
 import { DEFAULT_SURGE, surgeFloorDemand } from '../sizing/surge.js';
 import { Consolidator, provision } from './baselines/karpenter.js';
 import { PlannerDisruption } from './disruption.js';
@@ -31,8 +32,19 @@ export interface SmartscaleOptions {
   quantile: number;
   /** Forecast horizon in buckets. */
   horizonSteps: number;
-  /** Largest share of replicas removed per decision. */
+  /**
+   * Largest share of replicas removed per minute (`scaleDownFractionFor`: one decision per bucket
+   * fed removes the share of the time since the previous one).
+   */
   maxScaleDownFraction: number;
+  /** `minute`: the share above is per minute of time; `decision`: per bucket fed, whatever its length. */
+  scaleDownPace: 'minute' | 'decision';
+  /**
+   * How the target covers the node lead: `steps` — the peak band among the whole forecast steps
+   * within it (`planReplicas`); `seconds` — the peak over the lead in seconds on the path from the
+   * observed demand through the band at each bucket centre (core/sizing/lead.ts).
+   */
+  leadSizing: 'steps' | 'seconds';
   consolidation: 'WhenEmpty' | 'WhenEmptyOrUnderutilized';
   /**
    * Buckets ahead whose predicted pods keep their free capacity from consolidation; undefined =
@@ -65,7 +77,7 @@ export interface SmartscaleOptions {
   surgeFactor: number;
 }
 
-export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true, deletionCost: true, utilization: 1, disruption: 'planner', surgeFactor: DEFAULT_SURGE.factor };
+export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, scaleDownPace: 'minute', leadSizing: 'seconds', consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true, deletionCost: true, utilization: 1, disruption: 'planner', surgeFactor: DEFAULT_SURGE.factor };
 
 const RECENT = 8;
 
@@ -83,6 +95,8 @@ export class SmartscaleStrategy implements Strategy {
   private nodePeak: number[];
   private horizonPeak: number[];
   private nextFloor = 0;
+  /** Per service: when the last sizing decision was made (a bucket fed), for the per-minute pace. */
+  private readonly lastDecision: number[];
   /** Per service: the forecast's upper band for the bucket in progress (requests per second). */
   private readonly upperNow: number[];
   /** Served-record feedback (undefined when off), its margin per service, and ready pods over the metrics lag. */
@@ -106,6 +120,7 @@ export class SmartscaleStrategy implements Strategy {
     this.nodePeak = new Array<number>(n).fill(0);
     this.horizonPeak = new Array<number>(n).fill(0);
     this.upperNow = new Array<number>(n).fill(0);
+    this.lastDecision = new Array<number>(n).fill(NaN);
     const target = this.options.shortfallTarget ?? shortfallTargetForQuantile(this.options.quantile);
     if (target > 0) this.feedback = { ...DEFAULT_SHORTFALL_FEEDBACK, target };
     this.margin = new Array<number>(n).fill(1);
@@ -128,7 +143,7 @@ export class SmartscaleStrategy implements Strategy {
     }
     const lagTicks = Math.round(timing.metricsLagSeconds / timing.tickSeconds);
     if (this.feedback) this.observeServed(ctx, lagTicks);
-    if (fresh) this.plan(ctx);
+    if (fresh) this.plan(ctx, lagTicks);
     const floorDue = ctx.now >= this.nextFloor;
     if (floorDue) this.nextFloor = ctx.now + 15;
     for (let s = 0; s < scenario.services.length; s++) {
@@ -138,7 +153,7 @@ export class SmartscaleStrategy implements Strategy {
         continue;
       }
       let desired = cluster.desired(s);
-      if (fresh) desired = dampScaleDown(desired, this.target[s], this.options.maxScaleDownFraction);
+      if (fresh) desired = dampScaleDown(desired, this.target[s], this.scaleDownFraction(s, ctx.now));
       if (floorDue) {
         // Demand already observed must be served whatever the forecast said (and, in a surge the
         // forecast did not see, the rise it is on, over the node lead).
@@ -161,6 +176,38 @@ export class SmartscaleStrategy implements Strategy {
     provision(ctx.now, cluster, this.planner, 0, predicted);
     if (this.plannerDisruption) this.plannerDisruption.reconcile(ctx.now, cluster, reserve);
     else this.consolidator.reconcile(ctx.now, cluster, reserve);
+  }
+
+  /** The share of replicas a scale-down decision now may remove (per minute since the previous one, or per decision). */
+  private scaleDownFraction(s: number, now: number): number {
+    const previous = this.lastDecision[s];
+    this.lastDecision[s] = now;
+    const f = this.options.maxScaleDownFraction;
+    if (this.options.scaleDownPace === 'decision' || !Number.isFinite(previous)) return f;
+    return scaleDownFractionFor(f, now - previous);
+  }
+
+  /**
+   * The targets over the lead in seconds (`leadWindowPeak`): from the newest observation (the
+   * metrics lag old) to when capacity asked for now is ready, on the path from the demand observed
+   * then through the band at each later bucket centre — pods for the node lead (or the pod lead), nodes for the node
+   * lead, the consolidation reserve for the longer of it and `reserveSteps`.
+   */
+  private leadTarget(ctx: TickContext, s: number, lagTicks: number, centres: readonly number[], rates: readonly number[]): void {
+    const timing = ctx.scenario.timing;
+    const perPod = this.sizingRpsPerPod(s);
+    const observedTick = Math.max(0, ctx.tick - lagTicks);
+    // The window starts at the observation (the end of the bucket just fed) and spans the lead as
+    // the controller counts it: metrics lag + node Ready (or not, for the pod lead) + pod start.
+    const observedAt = observedTick * timing.tickSeconds;
+    const observed = { observedAt, observedRate: ctx.demandAt(s, observedTick), from: observedAt };
+    const need = (leadSeconds: number) =>
+      replicasForDemand(leadWindowPeak({ ...observed, to: observedAt + leadSeconds }, centres, rates), perPod, { minReplicas: 1, maxReplicas: 100_000 });
+    const nodeLead = timing.metricsLagSeconds + timing.nodeReadySeconds + timing.podStartSeconds;
+    this.nodePeak[s] = need(nodeLead);
+    this.target[s] = this.options.podsForNodeLead ? this.nodePeak[s] : need(timing.metricsLagSeconds + timing.podStartSeconds);
+    const reserveSeconds = (this.options.reserveSteps ?? 0) * ctx.scenario.services[s].counts.stepSeconds;
+    this.horizonPeak[s] = reserveSeconds > nodeLead ? need(reserveSeconds) : this.nodePeak[s];
   }
 
   /** Per-pod capacity sizing works with: the utilization margin and the served-record margin. */
@@ -206,7 +253,7 @@ export class SmartscaleStrategy implements Strategy {
     }
   }
 
-  private plan(ctx: TickContext): void {
+  private plan(ctx: TickContext, lagTicks: number): void {
     const { scenario } = ctx;
     const timing = scenario.timing;
     const services = scenario.services;
@@ -222,6 +269,12 @@ export class SmartscaleStrategy implements Strategy {
     services.forEach((s, i) => {
       const upperRps = merged[s.name].upper.map((u) => u / step);
       this.upperNow[i] = upperRps[0] ?? 0;
+      if (this.options.leadSizing === 'seconds') {
+        // Step h (1-based) is the bucket h after the last one fed; its centre is half a bucket in.
+        const centres = upperRps.map((_, h) => (this.fed + h + 0.5) * step);
+        this.leadTarget(ctx, i, lagTicks, centres, upperRps);
+        return;
+      }
       const plan = planReplicas(upperRps, this.sizingRpsPerPod(i), { minReplicas: 1, maxReplicas: 100_000 }, this.options.podsForNodeLead ? nodeLead : podLead);
       this.target[i] = plan.target;
       let nodePeak = 0;

@@ -68,3 +68,22 @@ export function dampScaleDown(current: number, desired: number, maxDownFraction 
   const maxDrop = Math.max(1, Math.floor(current * maxDownFraction));
   return Math.max(desired, current - maxDrop);
 }
+
+/** The interval `dampScaleDown`'s fraction is stated for: 10% per minute by default. */
+export const SCALE_DOWN_FRACTION_SECONDS = 60;
+
+/**
+ * The share of replicas one scale-down decision may remove when decisions are `seconds` apart and
+ * `fractionPerMinute` may go per minute: `1 − (1 − f)^(seconds / 60)`. Decisions come once per
+ * forecast, so with 5-minute buckets they are 5 minutes apart; a fixed share per decision would
+ * make scale-down after a spike five times slower than with 1-minute buckets. The pace is per unit
+ * of time instead, whatever the bucket: 10% per minute is 10% a minute apart, 41% five minutes
+ * apart. A non-positive or non-finite interval counts as one minute; the result is within [0, 1].
+ */
+export function scaleDownFractionFor(fractionPerMinute: number, seconds: number): number {
+  const f = Number.isFinite(fractionPerMinute) ? Math.min(1, Math.max(0, fractionPerMinute)) : 0.1;
+  const minutes = Number.isFinite(seconds) && seconds > 0 ? seconds / SCALE_DOWN_FRACTION_SECONDS : 1;
+  // Rounded so that one minute gives back exactly f (1 − 0.9 is 0.0999…98 in floating point, and
+  // 10% of 30 replicas must stay 3).
+  return Math.round((1 - (1 - f) ** minutes) * 1e12) / 1e12;
+}

@@ -23,6 +23,8 @@ describe('resolvePolicy', () => {
     ['one bound within the fallback other', { 'webhook.defaultMaxReplicas': '8' }, { defaultMaxReplicas: 8 }],
     ['capacity and damping', { 'webhook.defaultRpsPerPod': '25', 'webhook.scaleDownFraction': '0.5' }, { defaultRpsPerPod: 25, scaleDownFraction: 0.5 }],
     ['lead and age', { 'webhook.leadSteps': '5', 'webhook.maxForecastAge': '1h' }, { leadSteps: 5, maxForecastAgeSec: 3600 }],
+    ['lead in seconds', { 'webhook.leadSeconds': '2m' }, { leadSeconds: 120 }],
+    ['whole steps', { 'webhook.leadSeconds': '0s' }, { leadSeconds: 0 }],
   ])('%s: the ConfigMap key by key over the fallback', (_name, data, expected) => {
     const resolved = resolvePolicy(data, FALLBACK);
     expect(resolved.value).toEqual({ ...FALLBACK, ...expected });
@@ -34,6 +36,7 @@ describe('resolvePolicy', () => {
     [{ 'webhook.defaultRpsPerPod': '-4' }, 'webhook.defaultRpsPerPod="-4" ignored'],
     [{ 'webhook.scaleDownFraction': 'half' }, 'webhook.scaleDownFraction="half" ignored'],
     [{ 'webhook.maxForecastAge': 'soon' }, 'webhook.maxForecastAge="soon" ignored'],
+    [{ 'webhook.leadSeconds': '2h' }, 'webhook.leadSeconds="2h" ignored'],
     [{ 'webhook.defaultMinReplicas': '9', 'webhook.defaultMaxReplicas': '2' }, 'is above'],
     // The ConfigMap's minimum above the fallback's maximum (50): crossed, so the fallback's bounds stay.
     [{ 'webhook.defaultMinReplicas': '60' }, 'default replica bounds 60..50 are crossed'],

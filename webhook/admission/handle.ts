@@ -66,6 +66,7 @@ export function handleAdmission(body: unknown, policy: ClusterPolicy, ownership:
     defaultRpsPerPod: policy.defaultRpsPerPod,
     scaleDownFraction: policy.scaleDownFraction,
     leadSteps: policy.leadSteps,
+    leadSeconds: policy.leadSeconds,
     maxForecastAgeSec: policy.maxForecastAgeSec,
     utilization: policy.utilization,
     hpaOwnsReplicas,

@@ -18,7 +18,8 @@ import {
   type Mode,
 } from '../../core/model/annotations.js';
 import { marginedRpsPerPod } from '../../core/sizing/feedback.js';
-import { clampReplicas, dampScaleDown, planReplicas, replicasForDemand, type ReplicaBounds } from '../../core/sizing/replicas.js';
+import { forecastLeadPeak } from '../../core/sizing/lead.js';
+import { clampReplicas, dampScaleDown, planReplicas, replicasForDemand, scaleDownFractionFor, type ReplicaBounds } from '../../core/sizing/replicas.js';
 import { capacityFor, podRequests } from './capacity.js';
 import { parseDecisionRecord, formatDecisionRecord } from './decision-record.js';
 import { WebhookAnnotations, type DecisionRecord, type MutateContext, type MutateResult } from './types.js';
@@ -173,7 +174,10 @@ function decide(
 
   const bounds = boundsFor(settings, ctx);
   const perPod = sizingRpsPerPod(rpsPerPod, settings, forecast, ctx);
-  const banded = planReplicas(forecast.upper, perPod, bounds, ctx.leadSteps);
+  const stepped = planReplicas(forecast.upper, perPod, bounds, ctx.leadSteps);
+  // The peak over the lead in seconds when the forecast says what was observed (ADR 076); else whole steps.
+  const leadPeak = forecastLeadPeak(forecast, ctx.leadSeconds);
+  const banded = leadPeak === undefined ? stepped : { ...stepped, target: replicasForDemand(leadPeak, perPod, bounds) };
   // Demand already observed (in a surge, its extrapolated rise) is covered whatever the band says.
   const floor = forecast.surgeFloor === undefined ? 0 : replicasForDemand(forecast.surgeFloor, perPod, bounds);
   const floored = floor > banded.target;
@@ -188,7 +192,8 @@ function decide(
     previous?.forecastAt === forecast.generatedAt && previous.from !== undefined
       ? previous.from
       : (readReplicas(ctx.liveReplicas) ?? specReplicas ?? 1);
-  const damped = plan.target >= from ? plan.target : dampScaleDown(from, plan.target, clampFraction(ctx.scaleDownFraction));
+  // One decision per forecast: it removes the per-minute share for the forecast's step.
+  const damped = plan.target >= from ? plan.target : dampScaleDown(from, plan.target, scaleDownFractionFor(clampFraction(ctx.scaleDownFraction), forecast.stepSeconds));
   const to = clampReplicas(damped, bounds);
 
   writes.annotations[Annotations.targetReplicas] = String(plan.target);
@@ -217,7 +222,9 @@ function decide(
       ? 'scale-down damped'
       : floored
         ? `target ${plan.target} for the observed demand (above the band)`
-        : `target ${plan.target} for the next ${ctx.leadSteps} step(s)`;
+        : leadPeak === undefined
+          ? `target ${plan.target} for the next ${ctx.leadSteps} step(s)`
+          : `target ${plan.target} for the next ${ctx.leadSeconds}s`;
   return ({ action, ...base, reason });
 }
 

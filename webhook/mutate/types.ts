@@ -23,10 +23,23 @@ export interface MutateContext {
   defaultMaxReplicas: number;
   /** Per-pod capacity (requests/second) when neither the user nor the forecaster gives one. */
   defaultRpsPerPod?: number;
-  /** Most of the current replicas one decision may remove (0..1), so a dip does not cause flapping. */
+  /**
+   * Most of the current replicas removed per minute (0..1), so a dip does not cause flapping; one
+   * decision per forecast removes the share of the forecast's step (`scaleDownFractionFor`).
+   */
   scaleDownFraction: number;
-  /** How many forecast steps ahead a new pod must be started to be ready in time. */
+  /**
+   * How many forecast steps ahead a new pod must be started to be ready in time: the whole-step
+   * rule, used when the forecast carries no observed demand (or `leadSeconds` is 0).
+   */
   leadSteps: number;
+  /**
+   * Seconds from a forecast's generation until capacity asked for then is ready (metrics lag + node
+   * Ready + pod start): the target is the peak over it on the path from the observed demand through
+   * the band at each bucket centre (core/sizing/lead.ts `forecastLeadPeak`), so with buckets longer
+   * than the lead only the part of a bucket's rise that can arrive within it is held (ADR 076).
+   */
+  leadSeconds: number;
   /** A forecast older than this (seconds) is not acted on. */
   maxForecastAgeSec: number;
   /** True when a HorizontalPodAutoscaler targets this Deployment. */
@@ -49,6 +62,7 @@ export const DEFAULT_CONTEXT: Omit<MutateContext, 'nowSec' | 'hpaOwnsReplicas' |
   defaultMaxReplicas: 100,
   scaleDownFraction: 0.1,
   leadSteps: 2,
+  leadSeconds: 110,
   maxForecastAgeSec: 900,
   utilization: 0.88,
 };

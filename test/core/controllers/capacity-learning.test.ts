@@ -13,6 +13,7 @@ import { parseForecastAnnotation, type ForecastAnnotation } from '../../../core/
 import { READY_DELAY_ANNOTATION } from '../../../core/sandbox/controlplane/kubelet.js';
 import { DEFAULT_CAPACITY_OPTIONS } from '../../../core/sizing/capacity.js';
 import { marginedRpsPerPod } from '../../../core/sizing/feedback.js';
+import { forecastLeadPeak } from '../../../core/sizing/lead.js';
 import { planReplicas, replicasForDemand } from '../../../core/sizing/replicas.js';
 import { DEFAULT_CONTEXT } from '../../../webhook/mutate/index.js';
 import { deployment, runningPods, waitFor } from './support.js';
@@ -52,14 +53,16 @@ function forecastIn(a: Record<string, string>): ForecastAnnotation | undefined {
 }
 
 /**
- * The webhook's target for this forecast at `rpsPerPod` (its defaults: bounds 1..100, two lead
- * steps, utilization 0.88; the forecast's served-record margin and surge floor when it has them).
+ * The webhook's target for this forecast at `rpsPerPod` (its defaults: bounds 1..100, the peak
+ * over a 110 s lead — two whole steps when the forecast has no observed demand — utilization 0.88; the forecast's served-record margin and surge floor when it has them).
  */
 function expectedTarget(f: ForecastAnnotation, rpsPerPod: number): number {
   const bounds = { minReplicas: DEFAULT_CONTEXT.defaultMinReplicas, maxReplicas: DEFAULT_CONTEXT.defaultMaxReplicas };
   const perPod = marginedRpsPerPod(rpsPerPod * DEFAULT_CONTEXT.utilization, f.margin ?? 1);
   const floor = f.surgeFloor === undefined ? 0 : replicasForDemand(f.surgeFloor, perPod, bounds);
-  return Math.max(floor, planReplicas(f.upper, perPod, bounds, DEFAULT_CONTEXT.leadSteps).target);
+  const leadPeak = forecastLeadPeak(f, DEFAULT_CONTEXT.leadSeconds);
+  const banded = leadPeak === undefined ? planReplicas(f.upper, perPod, bounds, DEFAULT_CONTEXT.leadSteps).target : replicasForDemand(leadPeak, perPod, bounds);
+  return Math.max(floor, banded);
 }
 
 describe('per-pod capacity learned by the forecaster loop', () => {

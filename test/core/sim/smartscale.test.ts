@@ -3,7 +3,8 @@ import { prepareScenario, runStrategy } from '../../../core/sim/engine.js';
 import type { StrategyMetrics } from '../../../core/sim/metrics.js';
 import { simContext } from '../../../core/sim/run.js';
 import { SmartscaleStrategy, type SmartscaleOptions } from '../../../core/sim/smartscale.js';
-import { CATALOG, scenarioOf } from './builders.js';
+import { traceScenario } from '../../../core/sim/scenario.js';
+import { CATALOG, scenarioOf, traceOf } from './builders.js';
 
 /** Minutes of `base` rps with a one-minute surge to `surge` rps at pseudo-random minutes (about one in `every`). */
 function surges(minutes: number, base: number, surge: number, every: number): number[] {
@@ -14,8 +15,8 @@ function surges(minutes: number, base: number, surge: number, every: number): nu
   });
 }
 
-function run(rps: readonly number[], options: Partial<SmartscaleOptions>): StrategyMetrics {
-  const scenario = scenarioOf(rps, 1);
+function run(rps: readonly number[], options: Partial<SmartscaleOptions>, stepSeconds = 60): StrategyMetrics {
+  const scenario = stepSeconds === 60 ? scenarioOf(rps, 1) : traceScenario('test', traceOf(rps, stepSeconds), { mapping: { rpsPerPod: 1 } });
   const ctx = simContext(scenario, CATALOG);
   const strategy = new SmartscaleStrategy(scenario, ctx.planner, ctx.nodeTypes, { quantile: 0.98, utilization: 0.85, disruption: 'slots', ...options });
   return runStrategy(prepareScenario(scenario), ctx.nodeTypes, strategy);
@@ -66,5 +67,52 @@ describe('smartscale surge floor', () => {
     // Steady traffic never looks like a surge: identical to off.
     const steady = new Array<number>(6 * 60).fill(30);
     expect(run(steady, { surgeFactor: 2 }).costUsd).toBe(run(steady, { surgeFactor: 0 }).costUsd);
+  });
+});
+
+/** Buckets of `level` rps times a pseudo-random factor in [0.3, 1.7]: noise no forecast can predict. */
+function noisy(buckets: number, level: number): number[] {
+  let x = 987_654;
+  return Array.from({ length: buckets }, () => {
+    x = (Math.imul(x, 1_664_525) + 1_013_904_223) >>> 0;
+    return Math.round(level * (0.3 + 1.4 * (x / 2 ** 32)));
+  });
+}
+
+describe('smartscale sizing over the node lead in seconds', () => {
+  it('with 5-minute buckets, holds only the part of the next bucket the lead reaches: cheaper, little more unserved', () => {
+    // Two days of 5-minute buckets swinging ±70% at random: the band of every bucket is wide, and
+    // whole steps held it for the bucket in progress and the whole next one, 10 minutes ahead for
+    // a lead of under 2.
+    const rps = noisy(2 * 288, 40);
+    const steps = run(rps, { leadSizing: 'steps' }, 300);
+    const seconds = run(rps, { leadSizing: 'seconds' }, 300);
+    expect(seconds.costUsd).toBeLessThan(steps.costUsd * 0.95);
+    expect(seconds.meanNodes).toBeLessThan(steps.meanNodes);
+    expect(seconds.unservedPct).toBeLessThan(Math.max(0.5, steps.unservedPct * 3));
+  });
+
+  it('with 1-minute buckets, where the lead spans whole buckets, sizes about as whole steps did', () => {
+    const rps = noisy(12 * 60, 40);
+    const steps = run(rps, { leadSizing: 'steps' });
+    const seconds = run(rps, { leadSizing: 'seconds' });
+    expect(Math.abs(seconds.costUsd / steps.costUsd - 1)).toBeLessThan(0.05);
+  });
+});
+
+describe('smartscale scale-down pace', () => {
+  it('is per minute, not per bucket fed: after a spike in 5-minute buckets capacity comes down as fast as in 1-minute ones', () => {
+    // Quiet, one 10× bucket, quiet for two hours.
+    const quiet = (n: number) => new Array<number>(n).fill(20);
+    const rps5 = [...quiet(72), 200, ...quiet(24)];
+    const minute = run(rps5, { scaleDownPace: 'minute' }, 300);
+    const decision = run(rps5, { scaleDownPace: 'decision' }, 300);
+    expect(minute.costUsd).toBeLessThan(decision.costUsd);
+    // An hour after the spike, the per-minute pace is back near the quiet level; 10% per 5-minute
+    // decision is not (0.9^12 of the excess is still there).
+    const readyAt = (m: StrategyMetrics, t: number) => m.series.readyPods[m.series.t.findIndex((x) => x >= t)];
+    const hourAfter = (72 + 1 + 12) * 300;
+    expect(readyAt(minute, hourAfter)).toBeLessThan(readyAt(decision, hourAfter));
+    expect(readyAt(minute, hourAfter)).toBeLessThan(40);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dampScaleDown, planReplicas, replicasForDemand } from '../../../core/sizing/replicas.js';
+import { dampScaleDown, planReplicas, replicasForDemand, scaleDownFractionFor } from '../../../core/sizing/replicas.js';
 
 const bounds = { minReplicas: 2, maxReplicas: 20 };
 
@@ -44,5 +44,32 @@ describe('dampScaleDown', () => {
     [10, 9, 0.5, 9],
   ])('current %i desired %i fraction %f → %i', (current, desired, fraction, expected) => {
     expect(dampScaleDown(current, desired, fraction)).toBe(expected);
+  });
+});
+
+describe('scaleDownFractionFor', () => {
+  it.each([
+    [0.1, 60, 0.1], // the stated pace: 10% a minute apart
+    [0.1, 300, 1 - 0.9 ** 5], // five minutes apart: 41%, not 10%
+    [0.1, 30, 1 - Math.sqrt(0.9)],
+    [0.1, 0, 0.1], // no interval known: one minute
+    [0.1, NaN, 0.1],
+    [1.5, 60, 1], // clamped
+    [-1, 60, 0],
+  ])('fraction %f per minute, %f s apart → %f', (fraction, seconds, expected) => {
+    expect(scaleDownFractionFor(fraction, seconds)).toBeCloseTo(expected, 12);
+  });
+
+  it('removes the same share per hour whether decisions come every minute or every five', () => {
+    const down = (replicas: number, decisions: number, seconds: number) => {
+      let r = replicas;
+      for (let i = 0; i < decisions; i++) r = dampScaleDown(r, 1, scaleDownFractionFor(0.1, seconds));
+      return r;
+    };
+    const everyMinute = down(1000, 60, 60);
+    const everyFive = down(1000, 12, 300);
+    expect(Math.abs(everyMinute - everyFive)).toBeLessThanOrEqual(3);
+    // The old rule, one 10% step per decision, left five-minute buckets with far more after an hour.
+    expect(down(1000, 12, 60)).toBeGreaterThan(everyFive * 10);
   });
 });
