@@ -18,6 +18,8 @@ export interface Seasonality {
   daily?: number;
   /** Weekly period in steps, when detected. */
   weekly?: number;
+  /** Sub-hourly ("cron") period in steps, when detected (short-season.ts). */
+  short?: number;
 }
 
 export interface DetectorOptions {

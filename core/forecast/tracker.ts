@@ -38,6 +38,8 @@ export class HorizonTracker {
   private readonly upper: Float64Array;
   private readonly originOfSlot: Float64Array;
   private readonly slots: number;
+  /** Mean over the horizon of |error| ÷ band scale, of the forecasts scored at the last step (NaN if none). */
+  private lastRelative = NaN;
 
   constructor(private readonly options: TrackerOptions) {
     const H = options.horizon;
@@ -56,27 +58,33 @@ export class HorizonTracker {
     return Number.isNaN(m) ? Math.max(1, Math.sqrt(point)) : Math.max(m, 1e-9);
   }
 
-  /** The upper band for a point forecast at horizon h. */
-  upperFor(h: number, point: number): number {
-    const u = point + this.q[h - 1] * this.scale(h, point);
+  /**
+   * The upper band for a point forecast at horizon h; `width` (default 1) stretches it for a step
+   * known to be more uncertain than the average one (a timer's spike), the calibration still holding
+   * on average.
+   */
+  upperFor(h: number, point: number, width = 1): number {
+    const u = point + this.q[h - 1] * this.scale(h, point) * width;
     return u > point ? u : point;
   }
 
-  /** Files the forecasts made at `origin` (the last observed step) for origin+1 … origin+H. */
-  file(origin: number, forecast: Float64Array): void {
+  /** Files the forecasts made at `origin` (the last observed step) for origin+1 … origin+H, with optional band widths per step. */
+  file(origin: number, forecast: Float64Array, widths?: Float64Array): void {
     const slot = origin % this.slots;
     this.originOfSlot[slot] = origin;
     const base = slot * this.options.horizon;
     for (let h = 1; h <= this.options.horizon; h++) {
       const p = forecast[h - 1];
       this.point[base + h - 1] = p;
-      this.upper[base + h - 1] = this.upperFor(h, p);
+      this.upper[base + h - 1] = this.upperFor(h, p, widths ? widths[h - 1] : 1);
     }
   }
 
   /** Scores every filed forecast for `step` against its actual. */
   score(step: number, actual: number, listener?: ScoreListener, label = ''): void {
     const { horizon, errorAlpha, quantile, bandRate } = this.options;
+    let relativeSum = 0;
+    let relativeN = 0;
     for (let h = 1; h <= horizon; h++) {
       const origin = step - h;
       const slot = origin % this.slots;
@@ -86,6 +94,10 @@ export class HorizonTracker {
       const u = this.upper[i];
       const err = Math.abs(actual - p);
       const m = this.mae[h - 1];
+      if (!Number.isNaN(m)) {
+        relativeSum += err / Math.max(m, 1e-9);
+        relativeN++;
+      }
       // Warm start: a plain mean over the first samples, then exponential weighting.
       const k = this.n[h - 1] + 1;
       this.n[h - 1] = k;
@@ -94,6 +106,12 @@ export class HorizonTracker {
       this.q[h - 1] += actual > u ? bandRate * quantile : -bandRate * (1 - quantile);
       if (listener) listener(label, h, p, u, actual);
     }
+    this.lastRelative = relativeN > 0 ? relativeSum / relativeN : NaN;
+  }
+
+  /** Mean over the horizon of |error| ÷ recent MAE of the forecasts scored at the last `score` (NaN if none). */
+  lastRelativeError(): number {
+    return this.lastRelative;
   }
 
   /** Recent MAE at horizon h (1-based); NaN until scored once. */

@@ -4,6 +4,7 @@
  */
 import type { SeasonalProfile } from '../profile.js';
 import type { Seasonality } from '../seasonality.js';
+import type { ShortSeason } from '../short-season.js';
 
 /** What the series forecaster shares with its models: the detected periods and their profiles. */
 export interface SeasonContext {
@@ -11,6 +12,8 @@ export interface SeasonContext {
   /** Profile over a day, learned from the start whether or not the period is detected yet. */
   daily?: SeasonalProfile;
   weekly?: SeasonalProfile;
+  /** The detected sub-hourly period and its factors (undefined while none is detected). */
+  short?: ShortSeason;
 }
 
 /** The profile a seasonal model should use: weekly when detected and learned, else daily when detected. */

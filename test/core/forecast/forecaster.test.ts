@@ -124,7 +124,7 @@ describe('backtestSeries', () => {
   it('reports every model, persistence at 1, honest coverage and a selection that beats persistence', () => {
     const { series } = generateWorkload({ days: 6 });
     const r = backtestSeries(series, { name: 'builtin', horizonSteps: 15, warmupSteps: 2880 });
-    expect(Object.keys(r.models)).toEqual(['persistence', 'seasonal-naive', 'ewma', 'holt', 'holt-winters', 'seasonal-ratio', 'blend']);
+    expect(Object.keys(r.models)).toEqual(['persistence', 'seasonal-naive', 'ewma', 'holt', 'holt-winters', 'seasonal-ratio', 'blend', 'short-season']);
     expect(r.models.persistence.relMae).toBe(1);
     expect(r.selected.relMae).toBeLessThan(0.9);
     expect(Math.abs(r.selected.coverage - 0.9)).toBeLessThan(0.03);

@@ -1,0 +1,440 @@
+/**
+ * Online detection of sub-hourly ("cron") periods: timers, batch jobs and function triggers that fire
+ * every 5, 10, 15, 30 or 60 minutes put spikes into minute-level traffic that the daily profile
+ * (15-minute bins) averages away.
+ *
+ * Candidates are the periods that divide an hour and are at least two steps long (on a 1-minute step:
+ * 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60 steps; on a 5-minute step: 2, 3, 4, 6, 12), and at most a
+ * third of the history kept. The history is a ring of log1p(value) per step (the last day, at most
+ * `maxHistorySteps`). Every `evaluateEverySeconds` of data the ring is differenced (so trends and
+ * random walks do not look periodic), the differences are clipped at a few mean absolute
+ * differences (so two outliers a period apart cannot fake a season), and the autocorrelation at
+ * each candidate lag is computed. A candidate counts when its score is above `threshold` and above
+ * `z / √pairs` (four standard errors of the autocorrelation of noise: short histories need more).
+ * A series with period P also correlates at 2P, 3P…, so of the candidates within `preferShorterWithin`
+ * of the best score the shortest is chosen. Hysteresis: the chosen period is kept while its score
+ * stays above `dropThreshold`, and replaced only by a candidate that beats it by `switchMargin`.
+ *
+ * On detection the seasonal factors are fitted from the same ring: the log series minus its
+ * centred moving average over one period (which removes exactly the periodic part and does not
+ * lag a trend), the median residual per phase, centred on zero. Cost: O(history × candidates) per
+ * evaluation, i.e. amortized O(1) per step; O(1) per step otherwise.
+ */
+
+export interface ShortSeasonOptions {
+  /** Autocorrelation of the differenced log series needed to detect a period. */
+  threshold: number;
+  /** Hysteresis: the chosen period is dropped only when its score falls below this. */
+  dropThreshold: number;
+  /** A candidate's score must also be at least z / √pairs (z standard errors of white noise). */
+  z: number;
+  /**
+   * A longer candidate is chosen over a shorter one only when its per-phase factors explain this much
+   * more of the variance (adjusted R² of the detrended log series).
+   */
+  preferShorterWithin: number;
+  /** Another period replaces the chosen one only when it explains this much more (adjusted R²). */
+  switchMargin: number;
+  /** Detection re-runs after this much data (seconds). */
+  evaluateEverySeconds: number;
+  /** History kept, in seconds (capped at `maxHistorySteps`). */
+  historySeconds: number;
+  maxHistorySteps: number;
+  /** Differences beyond this many mean absolute differences are clipped before correlating. */
+  clip: number;
+}
+
+export const DEFAULT_SHORT_SEASON_OPTIONS: ShortSeasonOptions = {
+  threshold: 0.3,
+  dropThreshold: 0.2,
+  z: 4,
+  preferShorterWithin: 0.01,
+  switchMargin: 0.02,
+  evaluateEverySeconds: 900,
+  historySeconds: 86_400,
+  maxHistorySteps: 1440,
+  clip: 5,
+};
+
+/** A detected sub-hourly period and its multiplicative factor per phase (geometric mean 1). */
+export interface ShortSeason {
+  /** Period in steps. */
+  readonly period: number;
+  /** The factor at absolute step `step`. */
+  factorAt(step: number): number;
+}
+
+export interface ShortSeasonState {
+  /** log1p(value) per step, oldest first (null for a gap), rounded to 1e-5. */
+  ring: Array<number | null>;
+  /** Absolute step of the newest ring entry (null before the first). */
+  lastStep: number | null;
+  sinceEvaluation: number;
+  period: number | null;
+  /** Log factor per phase of `period` (exact, so a restored forecaster forecasts the same). */
+  logFactors: number[] | null;
+  scores: Record<string, number | null>;
+}
+
+const SECONDS_PER_HOUR = 3600;
+
+/** Candidate periods in steps, shortest first: divisors of an hour in steps, ≥ 2 steps, ≤ `maxSteps`. */
+export function shortPeriodCandidates(stepSeconds: number, maxSteps: number): number[] {
+  if (!(stepSeconds > 0) || SECONDS_PER_HOUR % stepSeconds !== 0) return [];
+  const hourSteps = SECONDS_PER_HOUR / stepSeconds;
+  const out: number[] = [];
+  for (let p = 2; p <= Math.min(hourSteps, maxSteps); p++) if (hourSteps % p === 0) out.push(p);
+  return out;
+}
+
+/**
+ * Pearson correlation of x[i] with x[i − lag], skipping pairs with a non-finite member. NaN when
+ * fewer than `minPairs` pairs or a side has no variance.
+ */
+export function laggedCorrelation(x: ArrayLike<number>, lag: number, minPairs: number): { r: number; pairs: number } {
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let i = lag; i < x.length; i++) {
+    const a = x[i];
+    const b = x[i - lag];
+    if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
+    n++;
+    sx += a;
+    sy += b;
+    sxx += a * a;
+    syy += b * b;
+    sxy += a * b;
+  }
+  if (n < minPairs) return { r: NaN, pairs: n };
+  const cov = sxy - (sx * sy) / n;
+  const vx = sxx - (sx * sx) / n;
+  const vy = syy - (sy * sy) / n;
+  if (vx <= 1e-12 || vy <= 1e-12) return { r: NaN, pairs: n };
+  return { r: cov / Math.sqrt(vx * vy), pairs: n };
+}
+
+export class ShortSeasonDetector {
+  readonly candidates: readonly number[];
+  private readonly options: ShortSeasonOptions;
+  private readonly ring: Float64Array;
+  private readonly scratch: Float64Array;
+  private readonly residuals: Float64Array;
+  private readonly evaluateEvery: number;
+  private head = 0;
+  private filled = 0;
+  private lastStep = NaN;
+  private sinceEvaluation = 0;
+  private readonly scores = new Map<number, number>();
+  private season?: PhaseFactors;
+
+  constructor(readonly stepSeconds: number, options: Partial<ShortSeasonOptions> = {}) {
+    this.options = { ...DEFAULT_SHORT_SEASON_OPTIONS, ...options };
+    const { historySeconds, maxHistorySteps, evaluateEverySeconds } = this.options;
+    const length = Math.max(0, Math.min(maxHistorySteps, Math.floor(historySeconds / stepSeconds)));
+    this.candidates = shortPeriodCandidates(stepSeconds, Math.floor(length / 3));
+    // Nothing to detect: keep no history at all.
+    this.ring = new Float64Array(this.candidates.length > 0 ? length : 0).fill(NaN);
+    this.scratch = new Float64Array(this.ring.length);
+    this.residuals = new Float64Array(this.ring.length);
+    this.evaluateEvery = Math.max(1, Math.round(evaluateEverySeconds / stepSeconds));
+  }
+
+  /** Feeds the value at absolute step `step` (steps in order; NaN for a gap; skipped steps are gaps). */
+  observe(step: number, value: number): void {
+    if (this.ring.length === 0) return;
+    const gap = Number.isNaN(this.lastStep) ? 0 : Math.min(step - this.lastStep - 1, this.ring.length);
+    for (let i = 0; i < gap; i++) this.push(NaN);
+    this.push(Number.isFinite(value) && value >= 0 ? Math.log1p(value) : NaN);
+    this.lastStep = step;
+    this.sinceEvaluation += gap + 1;
+    if (this.sinceEvaluation >= this.evaluateEvery) {
+      this.sinceEvaluation = 0;
+      this.evaluate();
+    }
+  }
+
+  private push(v: number): void {
+    this.ring[this.head] = v;
+    this.head = (this.head + 1) % this.ring.length;
+    if (this.filled < this.ring.length) this.filled++;
+  }
+
+  /** The stored log series, oldest first, into `out` (length `filled`). */
+  private history(out: Float64Array): Float64Array {
+    const n = this.filled;
+    const view = out.subarray(0, n);
+    const start = (this.head - n + this.ring.length) % this.ring.length;
+    for (let i = 0; i < n; i++) view[i] = this.ring[(start + i) % this.ring.length];
+    return view;
+  }
+
+  private evaluate(): void {
+    const { dropThreshold, preferShorterWithin, switchMargin } = this.options;
+    const qualified = this.screen();
+    const current = this.season?.period;
+    const keep = current !== undefined && (this.scores.get(current) ?? NaN) >= dropThreshold;
+    if (qualified.length === 0 && !keep) {
+      this.season = undefined;
+      return;
+    }
+    const e = this.detrended();
+    const contenders = keep && !qualified.includes(current) ? [...qualified, current].sort((a, b) => a - b) : qualified;
+    let best = contenders[0];
+    let bestFit = -Infinity;
+    let currentFit = NaN;
+    for (const p of contenders) {
+      const fit = adjustedExplained(e, this.firstStep(), p);
+      if (p === current) currentFit = fit;
+      // A longer period (more factors) must explain clearly more than a shorter one it may contain.
+      if (fit > bestFit + (bestFit === -Infinity ? 0 : preferShorterWithin)) {
+        best = p;
+        bestFit = fit;
+      }
+    }
+    const chosen = keep && !(bestFit >= currentFit + switchMargin) ? current : best;
+    this.season = this.fitFactors(e, chosen);
+  }
+
+  /** Absolute step of the oldest ring entry. */
+  private firstStep(): number {
+    return this.lastStep - this.filled + 1;
+  }
+
+  /**
+   * Scores every candidate (autocorrelation of the clipped, differenced log series at its lag) and
+   * returns those that pass the threshold and the noise bound, shortest first.
+   */
+  private screen(): number[] {
+    const { threshold, z, clip } = this.options;
+    const x = this.history(this.scratch);
+    // Difference in place (newest first, so each value is still undifferenced when read), clip outliers.
+    let absSum = 0;
+    let absN = 0;
+    for (let i = x.length - 1; i >= 1; i--) {
+      x[i] = x[i] - x[i - 1];
+      if (Number.isFinite(x[i])) {
+        absSum += Math.abs(x[i]);
+        absN++;
+      }
+    }
+    if (x.length > 0) x[0] = NaN;
+    const bound = absN > 0 ? (clip * absSum) / absN : 0;
+    for (let i = 1; i < x.length; i++) x[i] = Math.max(-bound, Math.min(bound, x[i]));
+    const qualified: number[] = [];
+    for (const p of this.candidates) {
+      const { r, pairs } = laggedCorrelation(x, p, Math.max(2 * p, 60));
+      this.scores.set(p, r);
+      if (r >= threshold && r >= z / Math.sqrt(pairs)) qualified.push(p);
+    }
+    return qualified;
+  }
+
+  /**
+   * The log series minus its centred moving average over the longest candidate (a 2×L average for
+   * an even L), which removes every candidate's periodic part (they divide it) and follows a trend
+   * without lag. NaN where the window is incomplete or holds a gap. Prefix sums: O(history).
+   */
+  private detrended(): Float64Array {
+    const x = this.history(this.scratch);
+    const n = x.length;
+    const out = this.residuals.subarray(0, n).fill(NaN);
+    const L = this.candidates[this.candidates.length - 1];
+    const half = Math.floor(L / 2);
+    const even = L % 2 === 0;
+    const sums = new Float64Array(n + 1);
+    const gaps = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) {
+      const finite = Number.isFinite(x[i]);
+      sums[i + 1] = sums[i] + (finite ? x[i] : 0);
+      gaps[i + 1] = gaps[i] + (finite ? 0 : 1);
+    }
+    for (let i = half; i + half < n; i++) {
+      if (gaps[i + half + 1] - gaps[i - half] > 0) continue;
+      let sum = sums[i + half + 1] - sums[i - half];
+      if (even) sum -= (x[i - half] + x[i + half]) / 2;
+      out[i] = x[i] - sum / L;
+    }
+    return out;
+  }
+
+  /**
+   * Median residual per phase of `period`, centred so the factors' geometric mean is 1 (medians: a
+   * flash crowd in the history does not become a "season"). Undefined when a phase has no residual.
+   */
+  private fitFactors(e: Float64Array, period: number): PhaseFactors | undefined {
+    const byPhase: number[][] = Array.from({ length: period }, () => []);
+    const first = this.firstStep();
+    for (let i = 0; i < e.length; i++) if (Number.isFinite(e[i])) byPhase[phaseOf(first + i, period)].push(e[i]);
+    const logFactors = byPhase.map(median);
+    if (logFactors.some((v) => Number.isNaN(v))) return undefined;
+    const mean = logFactors.reduce((a, b) => a + b, 0) / period;
+    return new PhaseFactors(period, logFactors.map((v) => v - mean));
+  }
+
+  /** The detected period and its factors, or undefined. */
+  current(): ShortSeason | undefined {
+    return this.season;
+  }
+
+  /** The latest score per candidate period (NaN until enough history). */
+  latestScores(): Record<number, number> {
+    return Object.fromEntries(this.scores);
+  }
+
+  toJSON(): ShortSeasonState {
+    const ring = this.history(new Float64Array(this.filled));
+    return {
+      ring: Array.from(ring, (v) => (Number.isFinite(v) ? Math.round(v * 1e5) / 1e5 : null)),
+      lastStep: Number.isNaN(this.lastStep) ? null : this.lastStep,
+      sinceEvaluation: this.sinceEvaluation,
+      period: this.season?.period ?? null,
+      logFactors: this.season ? [...this.season.logFactors] : null,
+      scores: Object.fromEntries(Array.from(this.scores, ([p, r]) => [String(p), Number.isNaN(r) ? null : r])),
+    };
+  }
+
+  /** Continues from `toJSON()` output; a state from another step size is ignored (detection restarts). */
+  restore(s: ShortSeasonState): void {
+    if (!s || !Array.isArray(s.ring) || s.ring.length > this.ring.length) return;
+    this.ring.fill(NaN);
+    s.ring.forEach((v, i) => (this.ring[i] = typeof v === 'number' ? v : NaN));
+    this.filled = s.ring.length;
+    this.head = this.ring.length === 0 ? 0 : this.filled % this.ring.length;
+    this.lastStep = typeof s.lastStep === 'number' ? s.lastStep : NaN;
+    this.sinceEvaluation = typeof s.sinceEvaluation === 'number' ? s.sinceEvaluation : 0;
+    this.scores.clear();
+    for (const [p, r] of Object.entries(s.scores ?? {})) this.scores.set(Number(p), typeof r === 'number' ? r : NaN);
+    const period = s.period;
+    const valid = typeof period === 'number' && this.candidates.includes(period) && Array.isArray(s.logFactors) && s.logFactors.length === period;
+    this.season = valid ? new PhaseFactors(period, s.logFactors!.map(Number)) : undefined;
+  }
+}
+
+class PhaseFactors implements ShortSeason {
+  private readonly factors: Float64Array;
+
+  constructor(readonly period: number, readonly logFactors: readonly number[]) {
+    this.factors = Float64Array.from(logFactors, Math.exp);
+  }
+
+  factorAt(step: number): number {
+    return this.factors[phaseOf(step, this.period)];
+  }
+}
+
+function phaseOf(step: number, period: number): number {
+  const phase = step % period;
+  return phase < 0 ? phase + period : phase;
+}
+
+/**
+ * Share of the variance of `e` that per-phase means of `period` explain, adjusted for the number of
+ * means fitted (adjusted R²), so a longer period is not preferred for its extra freedom alone.
+ */
+function adjustedExplained(e: Float64Array, firstStep: number, period: number): number {
+  const sum = new Float64Array(period);
+  const count = new Float64Array(period);
+  let total = 0;
+  let totalSq = 0;
+  let m = 0;
+  for (let i = 0; i < e.length; i++) {
+    const v = e[i];
+    if (!Number.isFinite(v)) continue;
+    const phase = phaseOf(firstStep + i, period);
+    sum[phase] += v;
+    count[phase]++;
+    total += v;
+    totalSq += v * v;
+    m++;
+  }
+  if (m <= period + 1) return NaN;
+  const sst = totalSq - (total * total) / m;
+  let explained = 0;
+  for (let p = 0; p < period; p++) if (count[p] > 0) explained += (sum[p] * sum[p]) / count[p];
+  const sse = totalSq - explained;
+  if (!(sst > 1e-12)) return NaN;
+  return 1 - sse / (m - period) / (sst / (m - 1));
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export interface BandWidthState {
+  /** Recent relative error per phase of the hour (null until visited). */
+  error: Array<number | null>;
+}
+
+/**
+ * How much wider the upper band should be at each phase of the detected short period. A timer's
+ * spike is forecast, but its size varies from one firing to the next far more than a quiet minute
+ * does, so a band of one width for every step is too narrow at the spikes and too wide between
+ * them. This keeps, per phase of the hour, an exponentially weighted mean of the selection's
+ * relative error (|error| ÷ recent MAE, averaged over the horizon), and gives each phase of the
+ * period the mean over the hour-phases it covers, normalised to a mean width of 1 — the band's
+ * calibration (adaptive conformal) still sets the overall level. Width 1 everywhere while no period
+ * is detected. O(1) per observation; O(steps per hour) per refresh.
+ */
+export class PhaseBandWidth {
+  private readonly error: Float64Array;
+  private widths = new Float64Array(0);
+  private period = 0;
+
+  constructor(readonly hourSteps: number, private readonly alpha = 0.1, private readonly maxRelative = 10) {
+    this.error = new Float64Array(hourSteps).fill(NaN);
+  }
+
+  /** Steps per hour when the step divides an hour into at least two steps, else 0 (no widths). */
+  static hourStepsFor(stepSeconds: number): number {
+    return shortPeriodCandidates(stepSeconds, Infinity).length > 0 ? SECONDS_PER_HOUR / stepSeconds : 0;
+  }
+
+  /** Records the relative error of the forecasts scored for `step`. */
+  observe(step: number, relativeError: number): void {
+    if (this.hourSteps === 0 || !Number.isFinite(relativeError)) return;
+    const phase = phaseOf(step, this.hourSteps);
+    const r = Math.min(relativeError, this.maxRelative);
+    const e = this.error[phase];
+    this.error[phase] = Number.isNaN(e) ? r : e + this.alpha * (r - e);
+  }
+
+  /** Recomputes the widths for the season now detected (none: width 1). */
+  refresh(season: ShortSeason | undefined): void {
+    this.period = 0;
+    if (!season || this.hourSteps === 0 || this.hourSteps % season.period !== 0) return;
+    const P = season.period;
+    if (this.widths.length !== P) this.widths = new Float64Array(P);
+    this.widths.fill(0);
+    for (let k = 0; k < this.hourSteps; k++) {
+      const e = this.error[k];
+      if (Number.isNaN(e)) return;
+      this.widths[k % P] += e;
+    }
+    let mean = 0;
+    for (let p = 0; p < P; p++) mean += this.widths[p] / P;
+    if (!(mean > 0)) return;
+    for (let p = 0; p < P; p++) this.widths[p] /= mean;
+    this.period = P;
+  }
+
+  /** The band width at absolute step `step` (1 when no period is detected or errors are unknown). */
+  widthAt(step: number): number {
+    return this.period === 0 ? 1 : this.widths[phaseOf(step, this.period)];
+  }
+
+  toJSON(): BandWidthState {
+    return { error: Array.from(this.error, (v) => (Number.isNaN(v) ? null : v)) };
+  }
+
+  restore(s: BandWidthState): void {
+    if (!s || !Array.isArray(s.error) || s.error.length !== this.hourSteps) return;
+    s.error.forEach((v, i) => (this.error[i] = typeof v === 'number' ? v : NaN));
+  }
+}
