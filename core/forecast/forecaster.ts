@@ -46,7 +46,7 @@ export function createModel(name: ModelName): ForecastModel {
     case 'blend':
       return new BlendModel();
     case 'short-season':
-      return new ShortSeasonModel('short-season', new BlendModel());
+      return new ShortSeasonModel('short-season', new SeasonalRatioModel());
   }
 }
 

@@ -35,8 +35,14 @@ export interface ShortSeasonOptions {
   preferShorterWithin: number;
   /** Another period replaces the chosen one only when it explains this much more (adjusted R²). */
   switchMargin: number;
-  /** Detection re-runs after this much data (seconds). */
+  /** Detection re-runs after this much data (seconds) at least… */
   evaluateEverySeconds: number;
+  /**
+   * …and at most this many times per history length: an evaluation costs O(history), so re-running
+   * every history ÷ N steps bounds the cost per step to O(N × candidates) — a young series (short
+   * history, cheap evaluations) is re-examined often, a full day-long ring every two hours.
+   */
+  evaluationsPerHistory: number;
   /** History kept, in seconds (capped at `maxHistorySteps`). */
   historySeconds: number;
   maxHistorySteps: number;
@@ -51,6 +57,7 @@ export const DEFAULT_SHORT_SEASON_OPTIONS: ShortSeasonOptions = {
   preferShorterWithin: 0.01,
   switchMargin: 0.02,
   evaluateEverySeconds: 900,
+  evaluationsPerHistory: 12,
   historySeconds: 86_400,
   maxHistorySteps: 1440,
   clip: 5,
@@ -88,7 +95,7 @@ export function shortPeriodCandidates(stepSeconds: number, maxSteps: number): nu
 }
 
 /**
- * Pearson correlation of x[i] with x[i − lag], skipping pairs with a non-finite member. NaN when
+ * Pearson correlation of x[i] with x[i − lag], skipping pairs with a NaN member. NaN when
  * fewer than `minPairs` pairs or a side has no variance.
  */
 export function laggedCorrelation(x: ArrayLike<number>, lag: number, minPairs: number): { r: number; pairs: number } {
@@ -101,7 +108,8 @@ export function laggedCorrelation(x: ArrayLike<number>, lag: number, minPairs: n
   for (let i = lag; i < x.length; i++) {
     const a = x[i];
     const b = x[i - lag];
-    if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
+    // NaN test by self-comparison: this is the hot loop of detection.
+    if (a !== a || b !== b) continue;
     n++;
     sx += a;
     sy += b;
@@ -151,7 +159,7 @@ export class ShortSeasonDetector {
     this.push(Number.isFinite(value) && value >= 0 ? Math.log1p(value) : NaN);
     this.lastStep = step;
     this.sinceEvaluation += gap + 1;
-    if (this.sinceEvaluation >= this.evaluateEvery) {
+    if (this.sinceEvaluation >= Math.max(this.evaluateEvery, Math.ceil(this.filled / this.options.evaluationsPerHistory))) {
       this.sinceEvaluation = 0;
       this.evaluate();
     }
