@@ -29,11 +29,11 @@ export interface ShortSeasonOptions {
   /** A candidate's score must also be at least z / √pairs (z standard errors of white noise). */
   z: number;
   /**
-   * A longer candidate is chosen over a shorter one only when its per-phase factors explain this much
-   * more of the variance (adjusted R² of the detrended log series).
+   * Of the qualified candidates the one whose per-phase factors model the detrended log series best
+   * (Akaike's criterion) is chosen; a longer one must beat a shorter one by this much.
    */
   preferShorterWithin: number;
-  /** Another period replaces the chosen one only when it explains this much more (adjusted R²). */
+  /** Another period replaces the chosen one only when its criterion is lower by this much. */
   switchMargin: number;
   /** Detection re-runs after this much data (seconds) at least… */
   evaluateEverySeconds: number;
@@ -54,8 +54,8 @@ export const DEFAULT_SHORT_SEASON_OPTIONS: ShortSeasonOptions = {
   threshold: 0.3,
   dropThreshold: 0.2,
   z: 4,
-  preferShorterWithin: 0.01,
-  switchMargin: 0.02,
+  preferShorterWithin: 4,
+  switchMargin: 10,
   evaluateEverySeconds: 900,
   evaluationsPerHistory: 12,
   historySeconds: 86_400,
@@ -192,18 +192,18 @@ export class ShortSeasonDetector {
     const e = this.detrended();
     const contenders = keep && !qualified.includes(current) ? [...qualified, current].sort((a, b) => a - b) : qualified;
     let best = contenders[0];
-    let bestFit = -Infinity;
-    let currentFit = NaN;
+    let bestCriterion = Infinity;
+    let currentCriterion = NaN;
     for (const p of contenders) {
-      const fit = adjustedExplained(e, this.firstStep(), p);
-      if (p === current) currentFit = fit;
-      // A longer period (more factors) must explain clearly more than a shorter one it may contain.
-      if (fit > bestFit + (bestFit === -Infinity ? 0 : preferShorterWithin)) {
+      const criterion = informationCriterion(e, this.firstStep(), p);
+      if (p === current) currentCriterion = criterion;
+      // Shortest first: a longer period (more factors) must be clearly better than a shorter one.
+      if (criterion < bestCriterion - (bestCriterion === Infinity ? 0 : preferShorterWithin)) {
         best = p;
-        bestFit = fit;
+        bestCriterion = criterion;
       }
     }
-    const chosen = keep && !(bestFit >= currentFit + switchMargin) ? current : best;
+    const chosen = keep && !(bestCriterion <= currentCriterion - switchMargin) ? current : best;
     this.season = this.fitFactors(e, chosen);
   }
 
@@ -340,32 +340,30 @@ function phaseOf(step: number, period: number): number {
 }
 
 /**
- * Share of the variance of `e` that per-phase means of `period` explain, adjusted for the number of
- * means fitted (adjusted R²), so a longer period is not preferred for its extra freedom alone.
+ * Akaike's information criterion of per-phase means of `period` as a model of `e` (Gaussian errors):
+ * m·ln(SSE/m) + 2·period; lower is better. Each extra phase mean must pay for itself, so a longer
+ * period that contains a shorter one wins only when its extra phases explain real structure (the
+ * top of the hour differing from the quarter hours), not noise. NaN with too few residuals.
  */
-function adjustedExplained(e: Float64Array, firstStep: number, period: number): number {
+function informationCriterion(e: Float64Array, firstStep: number, period: number): number {
   const sum = new Float64Array(period);
   const count = new Float64Array(period);
-  let total = 0;
   let totalSq = 0;
   let m = 0;
   for (let i = 0; i < e.length; i++) {
     const v = e[i];
-    if (!Number.isFinite(v)) continue;
+    if (v !== v) continue;
     const phase = phaseOf(firstStep + i, period);
     sum[phase] += v;
     count[phase]++;
-    total += v;
     totalSq += v * v;
     m++;
   }
-  if (m <= period + 1) return NaN;
-  const sst = totalSq - (total * total) / m;
+  if (m <= 2 * period) return NaN;
   let explained = 0;
   for (let p = 0; p < period; p++) if (count[p] > 0) explained += (sum[p] * sum[p]) / count[p];
-  const sse = totalSq - explained;
-  if (!(sst > 1e-12)) return NaN;
-  return 1 - sse / (m - period) / (sst / (m - 1));
+  const sse = Math.max(totalSq - explained, 1e-12 * m);
+  return m * Math.log(sse / m) + 2 * period;
 }
 
 function median(values: number[]): number {
