@@ -6,20 +6,26 @@
  * Candidates are the periods that divide an hour and are at least two steps long (on a 1-minute step:
  * 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60 steps; on a 5-minute step: 2, 3, 4, 6, 12), and at most a
  * third of the history kept. The history is a ring of log1p(value) per step (the last day, at most
- * `maxHistorySteps`). Every `evaluateEverySeconds` of data the ring is differenced (so trends and
- * random walks do not look periodic), the differences are clipped at a few mean absolute
- * differences (so two outliers a period apart cannot fake a season), and the autocorrelation at
- * each candidate lag is computed. A candidate counts when its score is above `threshold` and above
- * `z / √pairs` (four standard errors of the autocorrelation of noise: short histories need more).
- * A series with period P also correlates at 2P, 3P…, so of the candidates within `preferShorterWithin`
- * of the best score the shortest is chosen. Hysteresis: the chosen period is kept while its score
- * stays above `dropThreshold`, and replaced only by a candidate that beats it by `switchMargin`.
+ * `maxHistorySteps`).
  *
- * On detection the seasonal factors are fitted from the same ring: the log series minus its
- * centred moving average over one period (which removes exactly the periodic part and does not
- * lag a trend), the median residual per phase, centred on zero. Cost: O(history × candidates) per
- * evaluation, i.e. amortized O(1) per step; O(1) per step otherwise.
+ * Detection: the ring is differenced (so trends and random walks do not look periodic), the
+ * differences are clipped at a few mean absolute differences (so two outliers a period apart cannot
+ * fake a season), and the autocorrelation at each candidate lag is computed. A candidate qualifies
+ * when its score is above `threshold` and above `z / √pairs` (four standard errors of the
+ * autocorrelation of noise: a short history needs a clearer signal). A series with period P also
+ * correlates at 2P, 3P…, so among the qualified candidates the one whose per-phase factors model the
+ * detrended series best by Akaike's criterion is chosen, a longer one having to beat a shorter one
+ * clearly. Hysteresis: the chosen period is kept while its score stays above `dropThreshold`, and
+ * replaced only by a candidate whose criterion is better by `switchMargin`.
+ *
+ * Factors: the log series minus its centred moving average over the longest candidate (which
+ * removes every candidate's periodic part and does not lag a trend), the median residual per phase
+ * (a flash crowd in the history does not become a season), centred so their geometric mean is 1.
+ *
+ * Cost: O(1) per step, plus an evaluation of O(history × candidates) every max(15 minutes of data,
+ * history ÷ 12 steps): amortized O(candidates) per step (about 0.75 µs at 1-minute steps).
  */
+import { laggedCorrelation } from './seasonality.js';
 
 export interface ShortSeasonOptions {
   /** Autocorrelation of the differenced log series needed to detect a period. */
@@ -94,36 +100,6 @@ export function shortPeriodCandidates(stepSeconds: number, maxSteps: number): nu
   return out;
 }
 
-/**
- * Pearson correlation of x[i] with x[i − lag], skipping pairs with a NaN member. NaN when
- * fewer than `minPairs` pairs or a side has no variance.
- */
-export function laggedCorrelation(x: ArrayLike<number>, lag: number, minPairs: number): { r: number; pairs: number } {
-  let n = 0;
-  let sx = 0;
-  let sy = 0;
-  let sxx = 0;
-  let syy = 0;
-  let sxy = 0;
-  for (let i = lag; i < x.length; i++) {
-    const a = x[i];
-    const b = x[i - lag];
-    // NaN test by self-comparison: this is the hot loop of detection.
-    if (a !== a || b !== b) continue;
-    n++;
-    sx += a;
-    sy += b;
-    sxx += a * a;
-    syy += b * b;
-    sxy += a * b;
-  }
-  if (n < minPairs) return { r: NaN, pairs: n };
-  const cov = sxy - (sx * sy) / n;
-  const vx = sxx - (sx * sx) / n;
-  const vy = syy - (sy * sy) / n;
-  if (vx <= 1e-12 || vy <= 1e-12) return { r: NaN, pairs: n };
-  return { r: cov / Math.sqrt(vx * vy), pairs: n };
-}
 
 export class ShortSeasonDetector {
   readonly candidates: readonly number[];
