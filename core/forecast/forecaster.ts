@@ -2,11 +2,12 @@
  * The online forecaster of one series: what the controller keeps per Deployment (thousands of them)
  * and the simulator replays traces through.
  *
- * `update(timestampSec, value)` feeds one bucket: the periods detector, the shared seasonal profiles,
- * every candidate model, and the rolling-origin scoring of every model (and of the selection itself)
- * at each horizon step all advance in O(models × horizon) — nothing refits over history.
- * `forecast(h)` picks, per horizon step, the model with the lowest recent error at that step and adds
- * the upper band calibrated on the selection's own recent errors. `toJSON()` / `fromJSON()` carry the
+ * `update(timestampSec, value)` feeds one bucket: the period detectors (daily/weekly, and sub-hourly
+ * "cron" periods: short-season.ts), the shared seasonal profiles, every candidate model, and the
+ * rolling-origin scoring of every model (and of the selection itself) at each horizon step all
+ * advance in O(models × horizon) — nothing refits over history. `forecast(h)` picks, per horizon
+ * step, the model with the lowest recent error at that step and adds the upper band calibrated on the
+ * selection's own recent errors, widened at the phases of a sub-hourly period that err more. `toJSON()` / `fromJSON()` carry the
  * learning across a controller restart (profiles, model states, errors, band calibration).
  */
 import { BlendModel } from './models/blend.js';

@@ -100,7 +100,6 @@ export function shortPeriodCandidates(stepSeconds: number, maxSteps: number): nu
   return out;
 }
 
-
 export class ShortSeasonDetector {
   readonly candidates: readonly number[];
   private readonly options: ShortSeasonOptions;
