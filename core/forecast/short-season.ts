@@ -249,11 +249,26 @@ export class ShortSeasonDetector {
    * flash crowd in the history does not become a "season"). Undefined when a phase has no residual.
    */
   private fitFactors(e: Float64Array, period: number): PhaseFactors | undefined {
-    const byPhase: number[][] = Array.from({ length: period }, () => []);
     const first = this.firstStep();
-    for (let i = 0; i < e.length; i++) if (Number.isFinite(e[i])) byPhase[phaseOf(first + i, period)].push(e[i]);
-    const logFactors = byPhase.map(median);
-    if (logFactors.some((v) => Number.isNaN(v))) return undefined;
+    // Group the residuals by phase in one typed array (a counting sort), then sort each group
+    // numerically in place: no per-phase arrays, no comparator.
+    const count = new Int32Array(period + 1);
+    for (let i = 0, phase = phaseOf(first, period); i < e.length; i++, phase = phase + 1 === period ? 0 : phase + 1) {
+      if (e[i] === e[i]) count[phase + 1]++;
+    }
+    for (let p = 0; p < period; p++) count[p + 1] += count[p];
+    const grouped = new Float64Array(count[period]);
+    const next = count.slice(0, period);
+    for (let i = 0, phase = phaseOf(first, period); i < e.length; i++, phase = phase + 1 === period ? 0 : phase + 1) {
+      if (e[i] === e[i]) grouped[next[phase]++] = e[i];
+    }
+    const logFactors: number[] = [];
+    for (let p = 0; p < period; p++) {
+      const group = grouped.subarray(count[p], count[p + 1]).sort();
+      if (group.length === 0) return undefined;
+      const mid = group.length >> 1;
+      logFactors.push(group.length % 2 === 1 ? group[mid] : (group[mid - 1] + group[mid]) / 2);
+    }
     const mean = logFactors.reduce((a, b) => a + b, 0) / period;
     return new PhaseFactors(period, logFactors.map((v) => v - mean));
   }
@@ -325,10 +340,9 @@ function informationCriterion(e: Float64Array, firstStep: number, period: number
   const count = new Float64Array(period);
   let totalSq = 0;
   let m = 0;
-  for (let i = 0; i < e.length; i++) {
+  for (let i = 0, phase = phaseOf(firstStep, period); i < e.length; i++, phase = phase + 1 === period ? 0 : phase + 1) {
     const v = e[i];
     if (v !== v) continue;
-    const phase = phaseOf(firstStep + i, period);
     sum[phase] += v;
     count[phase]++;
     totalSq += v * v;
@@ -339,13 +353,6 @@ function informationCriterion(e: Float64Array, firstStep: number, period: number
   for (let p = 0; p < period; p++) if (count[p] > 0) explained += (sum[p] * sum[p]) / count[p];
   const sse = Math.max(totalSq - explained, 1e-12 * m);
   return m * Math.log(sse / m) + 2 * period;
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 export interface BandWidthState {
