@@ -11,12 +11,14 @@
  * Detection: the ring is differenced (so trends and random walks do not look periodic), the
  * differences are clipped at a few mean absolute differences (so two outliers a period apart cannot
  * fake a season), and the autocorrelation at each candidate lag is computed. A candidate qualifies
- * when its score is above `threshold` and above `z / √pairs` (four standard errors of the
- * autocorrelation of noise: a short history needs a clearer signal). A series with period P also
- * correlates at 2P, 3P…, so among the qualified candidates the one whose per-phase factors model the
- * detrended series best by Akaike's criterion is chosen, a longer one having to beat a shorter one
- * clearly. Hysteresis: the chosen period is kept while its score stays above `dropThreshold`, and
- * replaced only by a candidate whose criterion is better by `switchMargin`.
+ * when its score is above `threshold` and above z = 4 standard errors of the score of noise,
+ * √(1.5 / pairs) (a short history needs a clearer signal), and when its per-phase factors model the
+ * detrended series clearly better than no season (Akaike's criterion lower by `minGain`: bursts can
+ * correlate by chance at a short lag, their phase means explain nothing). A series with period P
+ * also correlates at 2P, 3P…, so among the qualified candidates the one with the best criterion is
+ * chosen, a longer one having to beat a shorter one clearly. Hysteresis: the chosen period is kept
+ * while its score stays above `dropThreshold` and above z / 2 standard errors, and replaced only by a
+ * candidate whose criterion is better by `switchMargin`.
  *
  * Factors: the log series minus its centred moving average over the longest candidate (which
  * removes every candidate's periodic part and does not lag a trend), the median residual per phase
@@ -32,7 +34,11 @@ export interface ShortSeasonOptions {
   threshold: number;
   /** Hysteresis: the chosen period is dropped only when its score falls below this. */
   dropThreshold: number;
-  /** A candidate's score must also be at least z / √pairs (z standard errors of white noise). */
+  /**
+   * A candidate's score must also be at least z standard errors of the score of noise, √(1.5 / pairs)
+   * (Bartlett: differenced white noise has lag-1 autocorrelation −½); a detected period is kept
+   * only while its score stays above z / 2 of them.
+   */
   z: number;
   /**
    * Of the qualified candidates the one whose per-phase factors model the detrended log series best
@@ -41,6 +47,8 @@ export interface ShortSeasonOptions {
   preferShorterWithin: number;
   /** Another period replaces the chosen one only when its criterion is lower by this much. */
   switchMargin: number;
+  /** A newly detected period's criterion must be lower than no season's by this much. */
+  minGain: number;
   /** Detection re-runs after this much data (seconds) at least… */
   evaluateEverySeconds: number;
   /**
@@ -62,6 +70,7 @@ export const DEFAULT_SHORT_SEASON_OPTIONS: ShortSeasonOptions = {
   z: 4,
   preferShorterWithin: 4,
   switchMargin: 10,
+  minGain: 10,
   evaluateEverySeconds: 900,
   evaluationsPerHistory: 12,
   historySeconds: 86_400,
@@ -112,6 +121,7 @@ export class ShortSeasonDetector {
   private lastStep = NaN;
   private sinceEvaluation = 0;
   private readonly scores = new Map<number, number>();
+  private readonly pairs = new Map<number, number>();
   private season?: PhaseFactors;
 
   constructor(readonly stepSeconds: number, options: Partial<ShortSeasonOptions> = {}) {
@@ -159,19 +169,25 @@ export class ShortSeasonDetector {
     const { dropThreshold, preferShorterWithin, switchMargin } = this.options;
     const qualified = this.screen();
     const current = this.season?.period;
-    const keep = current !== undefined && (this.scores.get(current) ?? NaN) >= dropThreshold;
+    const currentScore = current === undefined ? NaN : (this.scores.get(current) ?? NaN);
+    const keep = current !== undefined && currentScore >= dropThreshold && currentScore >= (this.options.z / 2) * this.noiseScale(current);
     if (qualified.length === 0 && !keep) {
       this.season = undefined;
       return;
     }
     const e = this.detrended();
     const contenders = keep && !qualified.includes(current) ? [...qualified, current].sort((a, b) => a - b) : qualified;
-    let best = contenders[0];
+    // A new period's factors must also model the series clearly better than no season at all (a
+    // second test, on the levels rather than the differences: heavy-tailed bursts can correlate by
+    // chance at a short lag, but their phase means explain nothing).
+    const flat = informationCriterion(e, this.firstStep(), 1);
+    let best: number | undefined;
     let bestCriterion = Infinity;
     let currentCriterion = NaN;
     for (const p of contenders) {
       const criterion = informationCriterion(e, this.firstStep(), p);
       if (p === current) currentCriterion = criterion;
+      else if (!(criterion <= flat - this.options.minGain)) continue;
       // Shortest first: a longer period (more factors) must be clearly better than a shorter one.
       if (criterion < bestCriterion - (bestCriterion === Infinity ? 0 : preferShorterWithin)) {
         best = p;
@@ -179,7 +195,7 @@ export class ShortSeasonDetector {
       }
     }
     const chosen = keep && !(bestCriterion <= currentCriterion - switchMargin) ? current : best;
-    this.season = this.fitFactors(e, chosen);
+    this.season = chosen === undefined ? undefined : this.fitFactors(e, chosen);
   }
 
   /** Absolute step of the oldest ring entry. */
@@ -211,9 +227,16 @@ export class ShortSeasonDetector {
     for (const p of this.candidates) {
       const { r, pairs } = laggedCorrelation(x, p, Math.max(2 * p, 60));
       this.scores.set(p, r);
-      if (r >= threshold && r >= z / Math.sqrt(pairs)) qualified.push(p);
+      this.pairs.set(p, pairs);
+      if (r >= threshold && r >= z * this.noiseScale(p)) qualified.push(p);
     }
     return qualified;
+  }
+
+  /** Standard error of the score of differenced white noise at the candidate's last evaluation. */
+  private noiseScale(period: number): number {
+    const pairs = this.pairs.get(period) ?? 0;
+    return pairs > 0 ? Math.sqrt(1.5 / pairs) : Infinity;
   }
 
   /**

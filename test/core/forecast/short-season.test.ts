@@ -120,6 +120,17 @@ describe('ShortSeasonDetector: invents nothing on aperiodic series', () => {
   });
 
   it.each([
+    ['log-normal noise', (r: SeededRandom) => 500 * Math.exp(0.3 * r.normal())],
+    ['bursty noise (2% of minutes tripled)', (r: SeededRandom) => 500 * (r.next() < 0.02 ? 3 : 1) * Math.exp(0.1 * r.normal())],
+  ])('%s, over 30 seeds', (_, draw) => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const r = new SeededRandom(seed * 101);
+      const values = Array.from({ length: DAY_STEPS }, () => draw(r));
+      expect([...periodsSeen(values, MINUTE)], `seed ${seed}`).toEqual([]);
+    }
+  });
+
+  it.each([
     ['nasa_ksc_jul1995_1min.csv'],
     ['worldcup98_1min.csv'],
     ['aws_elb_request_count_5min.csv'],
