@@ -127,6 +127,8 @@ export class SeriesForecaster {
   private readonly shortDetector: ShortSeasonDetector;
   private readonly bandWidth: PhaseBandWidth;
   private readonly widths: Float64Array;
+  /** 1 for the models that forecast, are scored and may be selected as of the last update (not dormant). */
+  private readonly awake: Uint8Array;
   private readonly ctx: SeasonContext;
   private readonly scratch: Float64Array[];
   private readonly selectedScratch: Float64Array;
@@ -152,6 +154,7 @@ export class SeriesForecaster {
     this.shortDetector = new ShortSeasonDetector(stepSeconds);
     this.bandWidth = new PhaseBandWidth(PhaseBandWidth.hourStepsFor(stepSeconds));
     this.widths = new Float64Array(horizonSteps).fill(1);
+    this.awake = new Uint8Array(this.models.length);
     this.ctx = {
       season: {},
       daily: this.detector.dailySteps ? new SeasonalProfile(this.detector.dailySteps, PROFILE_BINS_PER_DAY) : undefined,
@@ -160,6 +163,7 @@ export class SeriesForecaster {
     this.scratch = this.models.map(() => new Float64Array(horizonSteps));
     this.selectedScratch = new Float64Array(horizonSteps);
     this.choice = new Int32Array(horizonSteps);
+    this.refreshAwake();
   }
 
   /** Names of the candidate models, in order. */
@@ -198,9 +202,9 @@ export class SeriesForecaster {
     const ctx = this.ctx;
     // Score the forecasts made for this step before anything learns from it.
     const listener = this.listener;
-    for (let m = 0; m < this.models.length; m++) this.trackers[m].score(step, y, listener, this.models[m].name);
+    for (let m = 0; m < this.models.length; m++) if (this.awake[m]) this.trackers[m].score(step, y, listener, this.models[m].name);
+    if (this.bandWidth.hourSteps > 0) this.bandWidth.observe(step, this.selectedTracker.relativeError(step, y));
     this.selectedTracker.score(step, y, listener, SELECTED);
-    this.bandWidth.observe(step, this.selectedTracker.lastRelativeError());
     for (const model of this.models) model.observe(step, y, ctx);
     ctx.daily?.observe(step, y);
     ctx.weekly?.observe(step, y);
@@ -208,6 +212,7 @@ export class SeriesForecaster {
     // File every model's forecast from this origin, and the selection's.
     const H = this.options.horizonSteps;
     for (let m = 0; m < this.models.length; m++) {
+      if (!this.awake[m]) continue;
       this.models[m].forecastInto(step, this.scratch[m], H, ctx);
       this.trackers[m].file(step, this.scratch[m]);
     }
@@ -226,6 +231,15 @@ export class SeriesForecaster {
     this.ctx.season = season;
     this.ctx.short = short;
     this.bandWidth.refresh(short);
+    this.refreshAwake();
+  }
+
+  /**
+   * A dormant model (one that would only repeat another, e.g. `short-season` with no sub-hourly
+   * period) still learns but is not asked to forecast, scored or selected: it costs nothing more.
+   */
+  private refreshAwake(): void {
+    for (let i = 0; i < this.models.length; i++) this.awake[i] = this.models[i].dormant?.(this.ctx) ? 0 : 1;
   }
 
   /** Per horizon step, the model with the lowest recent MAE among those scored enough (else persistence). */
@@ -237,7 +251,7 @@ export class SeriesForecaster {
       let bestMae = Infinity;
       for (let m = 0; m < this.models.length; m++) {
         const t = this.trackers[m];
-        if (t.scored(h) < minScored) continue;
+        if (!this.awake[m] || t.scored(h) < minScored) continue;
         const mae = t.recentMae(h);
         if (mae < bestMae) {
           bestMae = mae;
@@ -269,7 +283,7 @@ export class SeriesForecaster {
       for (let m = 0; m < this.models.length; m++) {
         const t = this.trackers[m];
         const mae = t.recentMae(h);
-        if (t.scored(h) < this.options.minScored || !(mae <= best * within)) continue;
+        if (!this.awake[m] || t.scored(h) < this.options.minScored || !(mae <= best * within)) continue;
         const w = 1 / (mae * mae);
         sum += w * this.scratch[m][h - 1];
         weights += w;
@@ -389,7 +403,7 @@ export class SeriesForecaster {
     // Recompute the current forecasts so forecast() answers at once.
     if (!Number.isNaN(f.lastStep) && !Number.isNaN(f.lastValue)) {
       const H = f.options.horizonSteps;
-      f.models.forEach((m, i) => m.forecastInto(f.lastStep, f.scratch[i], H, f.ctx));
+      f.models.forEach((m, i) => f.awake[i] && m.forecastInto(f.lastStep, f.scratch[i], H, f.ctx));
       f.select();
       f.combine();
     }

@@ -38,8 +38,6 @@ export class HorizonTracker {
   private readonly upper: Float64Array;
   private readonly originOfSlot: Float64Array;
   private readonly slots: number;
-  /** Mean over the horizon of |error| ÷ band scale, of the forecasts scored at the last step (NaN if none). */
-  private lastRelative = NaN;
 
   constructor(private readonly options: TrackerOptions) {
     const H = options.horizon;
@@ -83,8 +81,6 @@ export class HorizonTracker {
   /** Scores every filed forecast for `step` against its actual. */
   score(step: number, actual: number, listener?: ScoreListener, label = ''): void {
     const { horizon, errorAlpha, quantile, bandRate } = this.options;
-    let relativeSum = 0;
-    let relativeN = 0;
     for (let h = 1; h <= horizon; h++) {
       const origin = step - h;
       const slot = origin % this.slots;
@@ -94,10 +90,6 @@ export class HorizonTracker {
       const u = this.upper[i];
       const err = Math.abs(actual - p);
       const m = this.mae[h - 1];
-      if (!Number.isNaN(m)) {
-        relativeSum += err / Math.max(m, 1e-9);
-        relativeN++;
-      }
       // Warm start: a plain mean over the first samples, then exponential weighting.
       const k = this.n[h - 1] + 1;
       this.n[h - 1] = k;
@@ -106,12 +98,25 @@ export class HorizonTracker {
       this.q[h - 1] += actual > u ? bandRate * quantile : -bandRate * (1 - quantile);
       if (listener) listener(label, h, p, u, actual);
     }
-    this.lastRelative = relativeN > 0 ? relativeSum / relativeN : NaN;
   }
 
-  /** Mean over the horizon of |error| ÷ recent MAE of the forecasts scored at the last `score` (NaN if none). */
-  lastRelativeError(): number {
-    return this.lastRelative;
+  /**
+   * Mean over the horizon of |actual − forecast| ÷ recent MAE of the forecasts filed for `step` (NaN
+   * when none is filed or no MAE is known yet). Call it before `score`, which moves the MAE.
+   */
+  relativeError(step: number, actual: number): number {
+    const horizon = this.options.horizon;
+    let sum = 0;
+    let n = 0;
+    for (let h = 1; h <= horizon; h++) {
+      const origin = step - h;
+      const slot = origin % this.slots;
+      const m = this.mae[h - 1];
+      if (origin < 0 || this.originOfSlot[slot] !== origin || Number.isNaN(m)) continue;
+      sum += Math.abs(actual - this.point[slot * horizon + h - 1]) / Math.max(m, 1e-9);
+      n++;
+    }
+    return n > 0 ? sum / n : NaN;
   }
 
   /** Recent MAE at horizon h (1-based); NaN until scored once. */

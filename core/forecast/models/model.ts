@@ -38,6 +38,12 @@ export interface ForecastModel {
   forecastInto(step: number, out: Float64Array, horizon: number, ctx: SeasonContext): void;
   /** True once the model has seen at least one value. */
   ready(): boolean;
+  /**
+   * Optional: true while the model has nothing of its own to add in this context (its forecast would
+   * equal another model's). The forecaster then keeps feeding it (`observe`) but does not ask it to
+   * forecast, score it or select it, so an idle candidate costs O(1) per step.
+   */
+  dormant?(ctx: SeasonContext): boolean;
   /** A JSON-able snapshot; `restore` on a model built with the same options continues from it. */
   toJSON(): unknown;
   restore(state: unknown): void;

@@ -5,8 +5,8 @@ import type { ForecastModel, SeasonContext } from './model.js';
  * (`ctx.short`, see short-season.ts) it feeds its inner model the series divided by the period's
  * factor at each step (the spikes taken out) and multiplies the inner forecast by the factor at
  * each future step (the spikes put back where the timer will fire). Without a detected period it
- * is exactly its inner model, so on aperiodic traffic it ties with it and the selector keeps the
- * original. Cost: the inner model's, plus O(horizon).
+ * would be exactly its inner model, so it is dormant: the forecaster only feeds it (O(1)) and neither
+ * asks it to forecast nor scores nor selects it. Cost: the inner model's, plus O(horizon).
  */
 export class ShortSeasonModel implements ForecastModel {
   constructor(readonly name: string, private readonly inner: ForecastModel) {}
@@ -21,6 +21,11 @@ export class ShortSeasonModel implements ForecastModel {
     const short = ctx.short;
     if (!short) return;
     for (let h = 1; h <= horizon; h++) out[h - 1] *= short.factorAt(step + h);
+  }
+
+  /** Dormant while no sub-hourly period is detected: it would forecast exactly as its inner model. */
+  dormant(ctx: SeasonContext): boolean {
+    return ctx.short === undefined;
   }
 
   ready(): boolean {
