@@ -228,15 +228,17 @@ export class SeriesForecaster {
     const season = this.detector.current();
     const short = this.shortDetector.current();
     if (short) season.short = short.period;
+    const changed = season.daily !== this.ctx.season.daily || season.weekly !== this.ctx.season.weekly || season.short !== this.ctx.season.short;
     this.ctx.season = season;
     this.ctx.short = short;
     this.bandWidth.refresh(short);
-    this.refreshAwake();
+    if (changed) this.refreshAwake();
   }
 
   /**
    * A dormant model (one that would only repeat another, e.g. `short-season` with no sub-hourly
    * period) still learns but is not asked to forecast, scored or selected: it costs nothing more.
+   * Dormancy depends on the detected periods, so it is re-read only when they change.
    */
   private refreshAwake(): void {
     for (let i = 0; i < this.models.length; i++) this.awake[i] = this.models[i].dormant?.(this.ctx) ? 0 : 1;

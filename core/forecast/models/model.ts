@@ -39,8 +39,8 @@ export interface ForecastModel {
   /** True once the model has seen at least one value. */
   ready(): boolean;
   /**
-   * Optional: true while the model has nothing of its own to add in this context (its forecast would
-   * equal another model's). The forecaster then keeps feeding it (`observe`) but does not ask it to
+   * Optional: true while the model has nothing of its own to add given the detected periods (its
+   * forecast would equal another model's; re-read only when the periods change). The forecaster then keeps feeding it (`observe`) but does not ask it to
    * forecast, score it or select it, so an idle candidate costs O(1) per step.
    */
   dormant?(ctx: SeasonContext): boolean;
