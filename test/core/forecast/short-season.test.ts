@@ -237,6 +237,16 @@ describe('SeriesForecaster with a cron series', () => {
     expect(errors['short-season']).toBeLessThan(0.7 * errors.blend);
   });
 
+  it('keeps short-season dormant (never forecast, scored or selected) on aperiodic traffic', () => {
+    const f = new SeriesForecaster({ stepSeconds: MINUTE });
+    series(DAY_STEPS, 22, (t) => 1 + 0.3 * Math.sin((2 * Math.PI * t) / DAY_STEPS)).forEach((v, i) => f.update(start + i * MINUTE, v));
+    const fc = f.forecast();
+    expect(fc.season.short).toBeUndefined();
+    expect(fc.modelPerStep).not.toContain('short-season');
+    expect(f.recentErrors(1)['short-season']).toBeNaN();
+    expect(f.recentErrors(1)['seasonal-ratio']).toBeGreaterThan(0);
+  });
+
   it('round-trips its state, short period included, and continues alike', () => {
     const a = new SeriesForecaster({ stepSeconds: MINUTE });
     feed(a, 0, 900);
