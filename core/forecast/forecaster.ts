@@ -2,11 +2,12 @@
  * The online forecaster of one series: what the controller keeps per Deployment (thousands of them)
  * and the simulator replays traces through.
  *
- * `update(timestampSec, value)` feeds one bucket: the periods detector, the shared seasonal profiles,
- * every candidate model, and the rolling-origin scoring of every model (and of the selection itself)
- * at each horizon step all advance in O(models × horizon) — nothing refits over history.
- * `forecast(h)` picks, per horizon step, the model with the lowest recent error at that step and adds
- * the upper band calibrated on the selection's own recent errors. `toJSON()` / `fromJSON()` carry the
+ * `update(timestampSec, value)` feeds one bucket: the period detectors (daily/weekly, and sub-hourly
+ * "cron" periods: short-season.ts), the shared seasonal profiles, every candidate model, and the
+ * rolling-origin scoring of every model (and of the selection itself) at each horizon step all
+ * advance in O(models × horizon) — nothing refits over history. `forecast(h)` picks, per horizon
+ * step, the model with the lowest recent error at that step and adds the upper band calibrated on the
+ * selection's own recent errors, widened at the phases of a sub-hourly period that err more. `toJSON()` / `fromJSON()` carry the
  * learning across a controller restart (profiles, model states, errors, band calibration).
  */
 import { BlendModel } from './models/blend.js';
@@ -16,12 +17,16 @@ import type { ForecastModel, SeasonContext } from './models/model.js';
 import { PersistenceModel } from './models/persistence.js';
 import { SeasonalNaiveModel } from './models/seasonal-naive.js';
 import { SeasonalRatioModel } from './models/seasonal-ratio.js';
+import { ShortSeasonModel } from './models/short-season.js';
 import { SeasonalProfile, type ProfileState } from './profile.js';
 import { SeasonalityDetector, type DetectorState, type Seasonality } from './seasonality.js';
+import { PhaseBandWidth, ShortSeasonDetector, type BandWidthState, type ShortSeasonState } from './short-season.js';
 import { HorizonTracker, type ScoreListener, type TrackerState } from './tracker.js';
 
-export const MODEL_NAMES = ['persistence', 'seasonal-naive', 'ewma', 'holt', 'holt-winters', 'seasonal-ratio', 'blend'] as const;
+export const MODEL_NAMES = ['persistence', 'seasonal-naive', 'ewma', 'holt', 'holt-winters', 'seasonal-ratio', 'blend', 'short-season'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
+/** The default candidates before `short-season` existed: a state saved with them restores with today's default. */
+const DEFAULT_MODELS_BEFORE_SHORT_SEASON: readonly ModelName[] = MODEL_NAMES.filter((n) => n !== 'short-season');
 /** The name under which the selection's own scores are reported. */
 export const SELECTED = 'selected';
 
@@ -41,6 +46,8 @@ export function createModel(name: ModelName): ForecastModel {
       return new SeasonalRatioModel();
     case 'blend':
       return new BlendModel();
+    case 'short-season':
+      return new ShortSeasonModel('short-season', new SeasonalRatioModel());
   }
 }
 
@@ -100,6 +107,10 @@ export interface ForecasterState {
   detector: DetectorState;
   daily: ProfileState | null;
   weekly: ProfileState | null;
+  /** The sub-hourly period detector; absent in states saved before it existed. */
+  short?: ShortSeasonState;
+  /** The selection's band width per phase of the short period; absent in older states. */
+  bandWidth?: BandWidthState;
   models: Record<string, unknown>;
   trackers: Record<string, TrackerState>;
 }
@@ -113,6 +124,11 @@ export class SeriesForecaster {
   private readonly trackers: HorizonTracker[];
   private readonly selectedTracker: HorizonTracker;
   private readonly detector: SeasonalityDetector;
+  private readonly shortDetector: ShortSeasonDetector;
+  private readonly bandWidth: PhaseBandWidth;
+  private readonly widths: Float64Array;
+  /** 1 for the models that forecast, are scored and may be selected as of the last update (not dormant). */
+  private readonly awake: Uint8Array;
   private readonly ctx: SeasonContext;
   private readonly scratch: Float64Array[];
   private readonly selectedScratch: Float64Array;
@@ -135,6 +151,10 @@ export class SeriesForecaster {
     this.trackers = this.models.map(() => new HorizonTracker(trackerOptions));
     this.selectedTracker = new HorizonTracker(trackerOptions);
     this.detector = new SeasonalityDetector(stepSeconds);
+    this.shortDetector = new ShortSeasonDetector(stepSeconds);
+    this.bandWidth = new PhaseBandWidth(PhaseBandWidth.hourStepsFor(stepSeconds));
+    this.widths = new Float64Array(horizonSteps).fill(1);
+    this.awake = new Uint8Array(this.models.length);
     this.ctx = {
       season: {},
       daily: this.detector.dailySteps ? new SeasonalProfile(this.detector.dailySteps, PROFILE_BINS_PER_DAY) : undefined,
@@ -143,6 +163,7 @@ export class SeriesForecaster {
     this.scratch = this.models.map(() => new Float64Array(horizonSteps));
     this.selectedScratch = new Float64Array(horizonSteps);
     this.choice = new Int32Array(horizonSteps);
+    this.refreshAwake();
   }
 
   /** Names of the candidate models, in order. */
@@ -175,27 +196,52 @@ export class SeriesForecaster {
     const y = Number.isFinite(value) && value >= 0 ? value : NaN;
     this.lastStep = step;
     this.detector.observe(step, y);
+    this.shortDetector.observe(step, y);
     if (Number.isNaN(y)) return true;
     this.lastValue = y;
     const ctx = this.ctx;
     // Score the forecasts made for this step before anything learns from it.
     const listener = this.listener;
-    for (let m = 0; m < this.models.length; m++) this.trackers[m].score(step, y, listener, this.models[m].name);
+    for (let m = 0; m < this.models.length; m++) if (this.awake[m]) this.trackers[m].score(step, y, listener, this.models[m].name);
+    if (this.bandWidth.hourSteps > 0) this.bandWidth.observe(step, this.selectedTracker.relativeError(step, y));
     this.selectedTracker.score(step, y, listener, SELECTED);
     for (const model of this.models) model.observe(step, y, ctx);
     ctx.daily?.observe(step, y);
     ctx.weekly?.observe(step, y);
-    ctx.season = this.detector.current();
+    this.refreshSeason();
     // File every model's forecast from this origin, and the selection's.
     const H = this.options.horizonSteps;
     for (let m = 0; m < this.models.length; m++) {
+      if (!this.awake[m]) continue;
       this.models[m].forecastInto(step, this.scratch[m], H, ctx);
       this.trackers[m].file(step, this.scratch[m]);
     }
     this.select();
     this.combine();
-    this.selectedTracker.file(step, this.selectedScratch);
+    for (let h = 1; h <= H; h++) this.widths[h - 1] = this.bandWidth.widthAt(step + h);
+    this.selectedTracker.file(step, this.selectedScratch, this.widths);
     return true;
+  }
+
+  /** The periods the models see from now on: daily/weekly and the sub-hourly one. */
+  private refreshSeason(): void {
+    const season = this.detector.current();
+    const short = this.shortDetector.current();
+    if (short) season.short = short.period;
+    const changed = season.daily !== this.ctx.season.daily || season.weekly !== this.ctx.season.weekly || season.short !== this.ctx.season.short;
+    this.ctx.season = season;
+    this.ctx.short = short;
+    this.bandWidth.refresh(short);
+    if (changed) this.refreshAwake();
+  }
+
+  /**
+   * A dormant model (one that would only repeat another, e.g. `short-season` with no sub-hourly
+   * period) still learns but is not asked to forecast, scored or selected: it costs nothing more.
+   * Dormancy depends on the detected periods, so it is re-read only when they change.
+   */
+  private refreshAwake(): void {
+    for (let i = 0; i < this.models.length; i++) this.awake[i] = this.models[i].dormant?.(this.ctx) ? 0 : 1;
   }
 
   /** Per horizon step, the model with the lowest recent MAE among those scored enough (else persistence). */
@@ -207,7 +253,7 @@ export class SeriesForecaster {
       let bestMae = Infinity;
       for (let m = 0; m < this.models.length; m++) {
         const t = this.trackers[m];
-        if (t.scored(h) < minScored) continue;
+        if (!this.awake[m] || t.scored(h) < minScored) continue;
         const mae = t.recentMae(h);
         if (mae < bestMae) {
           bestMae = mae;
@@ -239,7 +285,7 @@ export class SeriesForecaster {
       for (let m = 0; m < this.models.length; m++) {
         const t = this.trackers[m];
         const mae = t.recentMae(h);
-        if (t.scored(h) < this.options.minScored || !(mae <= best * within)) continue;
+        if (!this.awake[m] || t.scored(h) < this.options.minScored || !(mae <= best * within)) continue;
         const w = 1 / (mae * mae);
         sum += w * this.scratch[m][h - 1];
         weights += w;
@@ -260,7 +306,7 @@ export class SeriesForecaster {
       const m = ready ? this.choice[h - 1] : 0;
       const p = ready ? this.selectedScratch[h - 1] : 0;
       point.push(p);
-      upper.push(ready ? this.selectedTracker.upperFor(h, p) : 0);
+      upper.push(ready ? this.selectedTracker.upperFor(h, p, this.bandWidth.widthAt(this.lastStep + h)) : 0);
       const name = this.models[m].name;
       modelPerStep.push(name);
       votes.set(name, (votes.get(name) ?? 0) + 1);
@@ -323,6 +369,8 @@ export class SeriesForecaster {
       detector: this.detector.toJSON(),
       daily: this.ctx.daily ? this.ctx.daily.toJSON() : null,
       weekly: this.ctx.weekly ? this.ctx.weekly.toJSON() : null,
+      short: this.shortDetector.toJSON(),
+      bandWidth: this.bandWidth.toJSON(),
       models,
       trackers,
     };
@@ -331,26 +379,33 @@ export class SeriesForecaster {
   /**
    * Rebuilds a forecaster from `toJSON()` output. Forecasts filed but not yet scored are not kept,
    * so scoring resumes `horizonSteps` buckets after the restore; everything learned is kept.
+   * A state saved before the sub-hourly detector existed restores with an empty one (it detects
+   * again within hours) and, if it used the default models of then, with today's default models.
    * Throws on a state of another version or shape.
    */
   static fromJSON(state: ForecasterState): SeriesForecaster {
     if (state?.v !== 1 || typeof state.options?.stepSeconds !== 'number') throw new Error('unsupported forecaster state');
-    const f = new SeriesForecaster(state.options);
+    const saved = state.options.models;
+    const legacyDefault =
+      state.short === undefined && Array.isArray(saved) && saved.length === DEFAULT_MODELS_BEFORE_SHORT_SEASON.length && saved.every((m, i) => m === DEFAULT_MODELS_BEFORE_SHORT_SEASON[i]);
+    const f = new SeriesForecaster(legacyDefault ? { ...state.options, models: MODEL_NAMES } : state.options);
     f.lastStep = state.lastStep ?? NaN;
     f.lastValue = state.lastValue ?? NaN;
     f.detector.restore(state.detector);
     if (state.daily && f.ctx.daily) f.ctx.daily.restore(state.daily);
     if (state.weekly && f.ctx.weekly) f.ctx.weekly.restore(state.weekly);
+    if (state.short) f.shortDetector.restore(state.short);
+    if (state.bandWidth) f.bandWidth.restore(state.bandWidth);
     f.models.forEach((m, i) => {
       if (state.models[m.name] !== undefined) m.restore(state.models[m.name]);
       if (state.trackers[m.name]) f.trackers[i].restore(state.trackers[m.name]);
     });
     if (state.trackers[SELECTED]) f.selectedTracker.restore(state.trackers[SELECTED]);
-    f.ctx.season = f.detector.current();
+    f.refreshSeason();
     // Recompute the current forecasts so forecast() answers at once.
     if (!Number.isNaN(f.lastStep) && !Number.isNaN(f.lastValue)) {
       const H = f.options.horizonSteps;
-      f.models.forEach((m, i) => m.forecastInto(f.lastStep, f.scratch[i], H, f.ctx));
+      f.models.forEach((m, i) => f.awake[i] && m.forecastInto(f.lastStep, f.scratch[i], H, f.ctx));
       f.select();
       f.combine();
     }

@@ -18,6 +18,8 @@ export interface Seasonality {
   daily?: number;
   /** Weekly period in steps, when detected. */
   weekly?: number;
+  /** Sub-hourly ("cron") period in steps, when detected (short-season.ts). */
+  short?: number;
 }
 
 export interface DetectorOptions {
@@ -55,29 +57,41 @@ export function periodSteps(periodSeconds: number, stepSeconds: number): number 
  * Returns NaN when fewer than `minPairs` pairs are available.
  */
 export function differencedAutocorrelation(series: ArrayLike<number>, lag: number, minPairs: number): number {
+  const d = new Float64Array(series.length);
+  if (d.length > 0) d[0] = NaN;
+  for (let i = 1; i < d.length; i++) d[i] = series[i] - series[i - 1];
+  return laggedCorrelation(d, lag, minPairs).r;
+}
+
+/**
+ * Pearson correlation of x[i] with x[i − lag], skipping pairs with a NaN member. NaN when
+ * fewer than `minPairs` pairs or a side has no variance.
+ */
+export function laggedCorrelation(x: ArrayLike<number>, lag: number, minPairs: number): { r: number; pairs: number } {
   let n = 0;
   let sx = 0;
   let sy = 0;
   let sxx = 0;
   let syy = 0;
   let sxy = 0;
-  for (let i = lag + 1; i < series.length; i++) {
-    const x = series[i] - series[i - 1];
-    const y = series[i - lag] - series[i - lag - 1];
-    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+  for (let i = lag; i < x.length; i++) {
+    const a = x[i];
+    const b = x[i - lag];
+    // NaN test by self-comparison: this is the hot loop of detection.
+    if (a !== a || b !== b) continue;
     n++;
-    sx += x;
-    sy += y;
-    sxx += x * x;
-    syy += y * y;
-    sxy += x * y;
+    sx += a;
+    sy += b;
+    sxx += a * a;
+    syy += b * b;
+    sxy += a * b;
   }
-  if (n < minPairs) return NaN;
+  if (n < minPairs) return { r: NaN, pairs: n };
   const cov = sxy - (sx * sy) / n;
   const vx = sxx - (sx * sx) / n;
   const vy = syy - (sy * sy) / n;
-  if (vx <= 1e-12 || vy <= 1e-12) return NaN;
-  return cov / Math.sqrt(vx * vy);
+  if (vx <= 1e-12 || vy <= 1e-12) return { r: NaN, pairs: n };
+  return { r: cov / Math.sqrt(vx * vy), pairs: n };
 }
 
 export class SeasonalityDetector {

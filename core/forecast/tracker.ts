@@ -56,21 +56,25 @@ export class HorizonTracker {
     return Number.isNaN(m) ? Math.max(1, Math.sqrt(point)) : Math.max(m, 1e-9);
   }
 
-  /** The upper band for a point forecast at horizon h. */
-  upperFor(h: number, point: number): number {
-    const u = point + this.q[h - 1] * this.scale(h, point);
+  /**
+   * The upper band for a point forecast at horizon h; `width` (default 1) stretches it for a step
+   * known to be more uncertain than the average one (a timer's spike), the calibration still holding
+   * on average.
+   */
+  upperFor(h: number, point: number, width = 1): number {
+    const u = point + this.q[h - 1] * this.scale(h, point) * width;
     return u > point ? u : point;
   }
 
-  /** Files the forecasts made at `origin` (the last observed step) for origin+1 … origin+H. */
-  file(origin: number, forecast: Float64Array): void {
+  /** Files the forecasts made at `origin` (the last observed step) for origin+1 … origin+H, with optional band widths per step. */
+  file(origin: number, forecast: Float64Array, widths?: Float64Array): void {
     const slot = origin % this.slots;
     this.originOfSlot[slot] = origin;
     const base = slot * this.options.horizon;
     for (let h = 1; h <= this.options.horizon; h++) {
       const p = forecast[h - 1];
       this.point[base + h - 1] = p;
-      this.upper[base + h - 1] = this.upperFor(h, p);
+      this.upper[base + h - 1] = this.upperFor(h, p, widths ? widths[h - 1] : 1);
     }
   }
 
@@ -94,6 +98,25 @@ export class HorizonTracker {
       this.q[h - 1] += actual > u ? bandRate * quantile : -bandRate * (1 - quantile);
       if (listener) listener(label, h, p, u, actual);
     }
+  }
+
+  /**
+   * Mean over the horizon of |actual − forecast| ÷ recent MAE of the forecasts filed for `step` (NaN
+   * when none is filed or no MAE is known yet). Call it before `score`, which moves the MAE.
+   */
+  relativeError(step: number, actual: number): number {
+    const horizon = this.options.horizon;
+    let sum = 0;
+    let n = 0;
+    for (let h = 1; h <= horizon; h++) {
+      const origin = step - h;
+      const slot = origin % this.slots;
+      const m = this.mae[h - 1];
+      if (origin < 0 || this.originOfSlot[slot] !== origin || Number.isNaN(m)) continue;
+      sum += Math.abs(actual - this.point[slot * horizon + h - 1]) / Math.max(m, 1e-9);
+      n++;
+    }
+    return n > 0 ? sum / n : NaN;
   }
 
   /** Recent MAE at horizon h (1-based); NaN until scored once. */

@@ -4,6 +4,7 @@
  */
 import type { SeasonalProfile } from '../profile.js';
 import type { Seasonality } from '../seasonality.js';
+import type { ShortSeason } from '../short-season.js';
 
 /** What the series forecaster shares with its models: the detected periods and their profiles. */
 export interface SeasonContext {
@@ -11,6 +12,8 @@ export interface SeasonContext {
   /** Profile over a day, learned from the start whether or not the period is detected yet. */
   daily?: SeasonalProfile;
   weekly?: SeasonalProfile;
+  /** The detected sub-hourly period and its factors (undefined while none is detected). */
+  short?: ShortSeason;
 }
 
 /** The profile a seasonal model should use: weekly when detected and learned, else daily when detected. */
@@ -35,6 +38,12 @@ export interface ForecastModel {
   forecastInto(step: number, out: Float64Array, horizon: number, ctx: SeasonContext): void;
   /** True once the model has seen at least one value. */
   ready(): boolean;
+  /**
+   * Optional: true while the model has nothing of its own to add given the detected periods (its
+   * forecast would equal another model's; re-read only when the periods change). The forecaster then keeps feeding it (`observe`) but does not ask it to
+   * forecast, score it or select it, so an idle candidate costs O(1) per step.
+   */
+  dormant?(ctx: SeasonContext): boolean;
   /** A JSON-able snapshot; `restore` on a model built with the same options continues from it. */
   toJSON(): unknown;
   restore(state: unknown): void;
