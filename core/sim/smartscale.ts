@@ -45,6 +45,13 @@ export interface SmartscaleOptions {
    * observed demand through the band at each bucket centre (core/sizing/lead.ts).
    */
   leadSizing: 'steps' | 'seconds';
+  /**
+   * With `seconds`: the window also spans the time to the next decision (one bucket: the target
+   * is recomputed when the next bucket is fed), since what that decision asks for is ready only a
+   * lead after it — demand in between is this decision's to cover. Default true; false reproduces
+   * the window of the lead alone (ADR 076), which left predicted 1-minute spikes to the reactive floor.
+   */
+  leadToNextDecision: boolean;
   consolidation: 'WhenEmpty' | 'WhenEmptyOrUnderutilized';
   /**
    * Buckets ahead whose predicted pods keep their free capacity from consolidation; undefined =
@@ -77,7 +84,7 @@ export interface SmartscaleOptions {
   surgeFactor: number;
 }
 
-export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, scaleDownPace: 'minute', leadSizing: 'seconds', consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true, deletionCost: true, utilization: 1, disruption: 'planner', surgeFactor: DEFAULT_SURGE.factor };
+export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, scaleDownPace: 'minute', leadSizing: 'seconds', leadToNextDecision: true, consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true, deletionCost: true, utilization: 1, disruption: 'planner', surgeFactor: DEFAULT_SURGE.factor };
 
 const RECENT = 8;
 
@@ -201,8 +208,9 @@ export class SmartscaleStrategy implements Strategy {
     // the controller counts it: metrics lag + node Ready (or not, for the pod lead) + pod start.
     const observedAt = observedTick * timing.tickSeconds;
     const observed = { observedAt, observedRate: ctx.demandAt(s, observedTick), from: observedAt };
+    const gap = this.options.leadToNextDecision ? ctx.scenario.services[s].counts.stepSeconds : 0;
     const need = (leadSeconds: number) =>
-      replicasForDemand(leadWindowPeak({ ...observed, to: observedAt + leadSeconds }, centres, rates), perPod, { minReplicas: 1, maxReplicas: 100_000 });
+      replicasForDemand(leadWindowPeak({ ...observed, to: observedAt + leadSeconds + gap }, centres, rates), perPod, { minReplicas: 1, maxReplicas: 100_000 });
     const nodeLead = timing.metricsLagSeconds + timing.nodeReadySeconds + timing.podStartSeconds;
     this.nodePeak[s] = need(nodeLead);
     this.target[s] = this.options.podsForNodeLead ? this.nodePeak[s] : need(timing.metricsLagSeconds + timing.podStartSeconds);

@@ -73,15 +73,17 @@ export interface PublishedBand {
 }
 
 /**
- * The webhook's (and controller's) form of the rule: the peak over the lead after a published
- * forecast — from its generation (the end of the last observed bucket) for `leadSeconds` (metrics
- * lag + node Ready + pod start) — on the path from the last bucket's mean at its centre through the
- * band at each later centre. Undefined when the forecast carries no observed demand (the caller
- * then sizes by whole steps) or the lead is not positive.
+ * The webhook's (and controller's) form of the rule: the peak after a published forecast — from
+ * its generation (the end of the last observed bucket) for `leadSeconds` (metrics lag + node Ready
+ * + pod start) plus one step (the next forecast, a bucket later, is the next decision: what it
+ * asks for is ready only a lead after it, so the demand until then is this one's to cover) — on
+ * the path from the last bucket's mean at its centre through the band at each later centre.
+ * Undefined when the forecast carries no observed demand (the caller then sizes by whole steps)
+ * or the lead is not positive.
  */
 export function forecastLeadPeak(f: PublishedBand, leadSeconds: number): number | undefined {
   if (f.observed === undefined || !(leadSeconds > 0) || !Number.isFinite(leadSeconds) || !(f.stepSeconds > 0)) return undefined;
   const centres = f.upper.map((_, i) => f.generatedAt + (i + 0.5) * f.stepSeconds);
-  const window = { observedAt: f.generatedAt - f.stepSeconds / 2, observedRate: f.observed, from: f.generatedAt, to: f.generatedAt + leadSeconds };
+  const window = { observedAt: f.generatedAt - f.stepSeconds / 2, observedRate: f.observed, from: f.generatedAt, to: f.generatedAt + leadSeconds + f.stepSeconds };
   return leadWindowPeak(window, centres, f.upper);
 }

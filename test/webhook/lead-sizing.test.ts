@@ -18,23 +18,27 @@ describe('webhook sizing over the lead in seconds', () => {
     expect(DEFAULT_CONTEXT.leadSeconds).toBe(110);
   });
 
-  it('with 5-minute buckets holds only the part of the next bucket the lead reaches', () => {
-    // Observed 50 rps; the band of the bucket in progress is 200 (its centre 150 s away), the next 300.
+  it('with 5-minute buckets holds the path until the next forecast’s capacity is ready, not the whole next bucket', () => {
+    // Observed 50 rps; the band of the bucket in progress is 200 (its centre 150 s away), the next 300 (450 s).
     const f = forecast({ generatedAt: NOW - 30, stepSeconds: 300, point: [60, 60], upper: [200, 300], observed: 50 });
     const bySeconds = mutate(deployment({ replicas: 1, annotations: optedIn({}, f) }), context({ leadSeconds: 110 })).deployment;
     const bySteps = mutate(deployment({ replicas: 1, annotations: optedIn({}, f) }), context({ leadSeconds: 0 })).deployment;
-    // Path from 50 at generatedAt − 150 to 200 at generatedAt + 150, read 110 s after generation.
-    const peak = 50 + (150 * 260) / 300;
+    // The next forecast comes a bucket later and its capacity is ready 110 s after that: the path
+    // (50 at generatedAt − 150, 200 at + 150, 300 at + 450) is read up to 410 s after generation.
+    const peak = 200 + (100 * 260) / 300;
     expect(forecastLeadPeak(f, 110)).toBeCloseTo(peak, 9);
     expect(targetOf(bySeconds)).toBe(Math.ceil(peak / 10)); // 10 rps per pod (fixtures), utilization 1
     expect(targetOf(bySteps)).toBe(30); // whole steps: the next bucket's 300 rps
   });
 
-  it('with 1-minute buckets is close to the whole-step rule', () => {
+  it('with 1-minute buckets reaches a step further than whole steps did, as far as the next forecast’s lead', () => {
+    // Band 100, 110, 120, 200 at centres 30, 90, 150, 210 s after generation; read up to 170 s.
     const f = forecast({ observed: 95 });
     const bySeconds = targetOf(mutate(deployment({ replicas: 1, annotations: optedIn({}, f) }), context({ leadSeconds: 110 })).deployment);
     const bySteps = targetOf(mutate(deployment({ replicas: 1, annotations: optedIn({}, f) }), context({ leadSeconds: 0 })).deployment);
-    expect(Math.abs(bySeconds - bySteps)).toBeLessThanOrEqual(1);
+    expect(forecastLeadPeak(f, 110)).toBeCloseTo(120 + (80 * 20) / 60, 9);
+    expect(bySeconds).toBe(Math.ceil((120 + (80 * 20) / 60) / 10));
+    expect(bySeconds).toBeGreaterThan(bySteps); // whole steps: the three within 1 + ⌈110 / 60⌉
   });
 
   it('falls back to whole steps when the forecast says nothing observed', () => {
