@@ -147,6 +147,11 @@ export class SeriesForecaster {
     if (!(quantile > 0 && quantile < 1)) throw new RangeError(`quantile must be between 0 and 1, got ${quantile}`);
     if (models.length === 0 || models[0] !== 'persistence') throw new RangeError('models must start with persistence (the reference)');
     this.models = models.map(createModel);
+    // A dormant short-season model need not feed its inner seasonal-ratio: the forecaster's own one
+    // (earlier in the list, so it has seen each step first) holds the same state until a period shows.
+    const twinAt = models.indexOf('seasonal-ratio');
+    const shortAt = models.indexOf('short-season');
+    if (twinAt >= 0 && shortAt > twinAt) (this.models[shortAt] as ShortSeasonModel).shadow(this.models[twinAt]);
     const trackerOptions = { horizon: horizonSteps, quantile, errorAlpha, bandRate };
     this.trackers = this.models.map(() => new HorizonTracker(trackerOptions));
     this.selectedTracker = new HorizonTracker(trackerOptions);
