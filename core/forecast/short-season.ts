@@ -109,12 +109,26 @@ export function shortPeriodCandidates(stepSeconds: number, maxSteps: number): nu
   return out;
 }
 
+/**
+ * Work buffers of the evaluation, shared by every detector in the thread: an evaluation runs to
+ * its end synchronously, and per-detector copies (two day-long Float64Arrays, 23 KB) were most of
+ * a series' memory — a controller keeps thousands of series.
+ */
+let sharedScratch = new Float64Array(0);
+let sharedResiduals = new Float64Array(0);
+function workBuffers(n: number): { scratch: Float64Array; residuals: Float64Array } {
+  if (sharedScratch.length < n) {
+    sharedScratch = new Float64Array(n);
+    sharedResiduals = new Float64Array(n);
+  }
+  return { scratch: sharedScratch, residuals: sharedResiduals };
+}
+
 export class ShortSeasonDetector {
   readonly candidates: readonly number[];
   private readonly options: ShortSeasonOptions;
-  private readonly ring: Float64Array;
-  private readonly scratch: Float64Array;
-  private readonly residuals: Float64Array;
+  /** log1p of each step's value; single precision is finer than the state keeps (1e-5). */
+  private readonly ring: Float32Array;
   private readonly evaluateEvery: number;
   private head = 0;
   private filled = 0;
@@ -130,9 +144,7 @@ export class ShortSeasonDetector {
     const length = Math.max(0, Math.min(maxHistorySteps, Math.floor(historySeconds / stepSeconds)));
     this.candidates = shortPeriodCandidates(stepSeconds, Math.floor(length / 3));
     // Nothing to detect: keep no history at all.
-    this.ring = new Float64Array(this.candidates.length > 0 ? length : 0).fill(NaN);
-    this.scratch = new Float64Array(this.ring.length);
-    this.residuals = new Float64Array(this.ring.length);
+    this.ring = new Float32Array(this.candidates.length > 0 ? length : 0).fill(NaN);
     this.evaluateEvery = Math.max(1, Math.round(evaluateEverySeconds / stepSeconds));
   }
 
@@ -209,7 +221,7 @@ export class ShortSeasonDetector {
    */
   private screen(): number[] {
     const { threshold, z, clip } = this.options;
-    const x = this.history(this.scratch);
+    const x = this.history(workBuffers(this.filled).scratch);
     // Difference in place (newest first, so each value is still undifferenced when read), clip outliers.
     let absSum = 0;
     let absN = 0;
@@ -245,9 +257,9 @@ export class ShortSeasonDetector {
    * without lag. NaN where the window is incomplete or holds a gap. Prefix sums: O(history).
    */
   private detrended(): Float64Array {
-    const x = this.history(this.scratch);
+    const x = this.history(workBuffers(this.filled).scratch);
     const n = x.length;
-    const out = this.residuals.subarray(0, n).fill(NaN);
+    const out = workBuffers(n).residuals.subarray(0, n).fill(NaN);
     const L = this.candidates[this.candidates.length - 1];
     const half = Math.floor(L / 2);
     const even = L % 2 === 0;
