@@ -242,7 +242,8 @@ export class SeriesForecaster {
 
   /**
    * A dormant model (one that would only repeat another, e.g. `short-season` with no sub-hourly
-   * period) still learns but is not asked to forecast, scored or selected: it costs nothing more.
+   * period) is not asked to forecast, scored or selected; `short-season` does not even feed its inner
+   * model then, but starts from its twin's state when a period shows (`shadow`).
    * Dormancy depends on the detected periods, so it is re-read only when they change.
    */
   private refreshAwake(): void {

@@ -175,7 +175,7 @@ function decide(
   const bounds = boundsFor(settings, ctx);
   const perPod = sizingRpsPerPod(rpsPerPod, settings, forecast, ctx);
   const stepped = planReplicas(forecast.upper, perPod, bounds, ctx.leadSteps);
-  // The peak over the lead in seconds when the forecast says what was observed (ADR 076); else whole steps.
+  // The peak over the lead plus one step, in seconds, when the forecast says what was observed (ADR 076); else whole steps.
   const leadPeak = forecastLeadPeak(forecast, ctx.leadSeconds);
   const banded = leadPeak === undefined ? stepped : { ...stepped, target: replicasForDemand(leadPeak, perPod, bounds) };
   // Demand already observed (in a surge, its extrapolated rise) is covered whatever the band says.
@@ -224,7 +224,7 @@ function decide(
         ? `target ${plan.target} for the observed demand (above the band)`
         : leadPeak === undefined
           ? `target ${plan.target} for the next ${ctx.leadSteps} step(s)`
-          : `target ${plan.target} for the next ${ctx.leadSeconds}s`;
+          : `target ${plan.target} for the next ${ctx.leadSeconds + forecast.stepSeconds}s`;
   return ({ action, ...base, reason });
 }
 
