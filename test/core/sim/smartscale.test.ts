@@ -24,9 +24,11 @@ function run(rps: readonly number[], options: Partial<SmartscaleOptions>, stepSe
 
 describe('smartscale served-record feedback', () => {
   it('raises the margin where surges the band misses leave demand unserved', () => {
-    // Surges of 2× for one minute, never at the same time of day: the forecast cannot see them, the
-    // served record can. Feedback steers to 0.2% of the time short; without it the band alone decides.
-    const rps = surges(12 * 60, 30, 60, 6);
+    // Surges of 2× for one minute (about one minute in 20), never at the same time of day: the
+    // forecast cannot see them, the served record can. Feedback steers to 0.2% of the time short;
+    // without it the band alone decides, and its calibration climbs toward covering them only miss
+    // by miss. (One minute in 6 is covered from the start by a band that starts at its quantile.)
+    const rps = surges(12 * 60, 30, 60, 20);
     const off = run(rps, { shortfallTarget: 0 });
     const on = run(rps, { shortfallTarget: 0.002 });
     expect(off.unservedPct).toBeGreaterThan(0);
@@ -122,11 +124,13 @@ describe('smartscale scale-down pace', () => {
     const minute = run(rps5, { scaleDownPace: 'minute' }, 300);
     const decision = run(rps5, { scaleDownPace: 'decision' }, 300);
     expect(minute.costUsd).toBeLessThan(decision.costUsd);
-    // An hour after the spike, the per-minute pace is back near the quiet level; 10% per 5-minute
-    // decision is not (0.9^12 of the excess is still there).
+    // An hour after the spike, the per-minute pace is back near the level it settles at (the band,
+    // wider after the spike); 10% per 5-minute decision is not (0.9^12 of the excess is still there).
     const readyAt = (m: StrategyMetrics, t: number) => m.series.readyPods[m.series.t.findIndex((x) => x >= t)];
     const hourAfter = (72 + 1 + 12) * 300;
+    const settled = readyAt(minute, (72 + 1 + 23) * 300);
     expect(readyAt(minute, hourAfter)).toBeLessThan(readyAt(decision, hourAfter));
-    expect(readyAt(minute, hourAfter)).toBeLessThan(40);
+    expect(readyAt(minute, hourAfter)).toBeLessThan(settled * 1.15);
+    expect(readyAt(decision, hourAfter)).toBeGreaterThan(settled * 2);
   });
 });
