@@ -16,8 +16,9 @@ import type { ExistingNode } from '../model/node.js';
 import { DEFAULT_DISRUPTION, type NodePool } from '../model/node-pool.js';
 import type { Pod } from '../model/pod.js';
 import { planDisruption } from '../disruption/planner.js';
+import { withoutSlack } from '../sizing/slack.js';
 import type { DisruptionDecision, DisruptionInput } from '../disruption/types.js';
-import { freeSlots, isReady, type NodeType, type SimCluster, type SimNode } from './cluster.js';
+import { isReady, type NodeType, type SimCluster, type SimNode } from './cluster.js';
 import type { PodShape } from './scenario.js';
 
 const ZONE = 'us-east-1a';
@@ -70,39 +71,41 @@ export class PlannerDisruption {
     this.requests = { milliCpu: pod.milliCpu, memoryBytes: pod.memoryBytes, pods: 1, gpus: 0 };
   }
 
-  reconcile(now: number, cluster: SimCluster, predictedPods: number): void {
+  /**
+   * `slack`: per service, pods beyond what the strategy decided (slack pods, core/sizing/slack.ts);
+   * the plan is made as if they did not exist — the emptiest nodes' first, as scale-down deletes them.
+   */
+  reconcile(now: number, cluster: SimCluster, predictedPods: number, slack?: readonly number[]): void {
     if (now < this.nextPoll) return;
     this.nextPoll = now + this.options.pollSeconds;
     const settled = cluster.pendingCount(false) === 0 && cluster.nodes.every((n) => isReady(n, now) && Number.isNaN(n.drainAt));
-    if (!settled || !this.someNodeCouldGo(cluster, predictedPods)) {
+    const counts = slack?.some((n) => n > 0) ? withoutSlack(cluster.nodes, slack) : undefined;
+    if (!settled || !this.someNodeCouldGo(cluster, predictedPods, counts)) {
       this.candidateSince = NaN;
       return;
     }
     if (Number.isNaN(this.candidateSince)) this.candidateSince = now;
     if (now - this.candidateSince < this.options.validationSeconds) return;
     this.candidateSince = NaN;
-    this.act(now, cluster, predictedPods);
+    this.act(now, cluster, predictedPods, counts);
   }
 
   /** A slot count: is there a node whose pods fit in the others' free slots, beyond the predicted pods? */
-  private someNodeCouldGo(cluster: SimCluster, predictedPods: number): boolean {
+  private someNodeCouldGo(cluster: SimCluster, predictedPods: number, counts?: readonly Int32Array[]): boolean {
+    const used = cluster.nodes.map((n, i) => (counts ? sum(counts[i]) : n.pods) + n.placeholders);
     let free = -predictedPods;
-    for (const n of cluster.nodes) free += freeSlots(n);
-    for (const n of cluster.nodes) {
-      const used = n.pods + n.placeholders;
-      if (used <= free - freeSlots(n)) return true;
-    }
-    return false;
+    cluster.nodes.forEach((n, i) => (free += n.type.slots - used[i]));
+    return cluster.nodes.some((n, i) => used[i] <= free - (n.type.slots - used[i]));
   }
 
-  private act(now: number, cluster: SimCluster, predictedPods: number): void {
+  private act(now: number, cluster: SimCluster, predictedPods: number, counts?: readonly Int32Array[]): void {
     this.plans++;
-    this.carryOut(now, cluster, planDisruption(this.planInput(now, cluster, predictedPods)).decision);
+    this.carryOut(now, cluster, planDisruption(this.planInput(now, cluster, predictedPods, counts)).decision);
   }
 
   /** The planner's input for the simulated cluster now, as the controller would assemble it. */
-  planInput(now: number, cluster: SimCluster, predictedPods: number): DisruptionInput {
-    const nodes = this.snapshot(cluster);
+  planInput(now: number, cluster: SimCluster, predictedPods: number, counts?: readonly Int32Array[]): DisruptionInput {
+    const nodes = this.snapshot(cluster, counts);
     const budget = String(Math.max(1, Math.ceil((cluster.nodes.length * this.options.budgetPercent) / 100)));
     const pool: NodePool = {
       name: 'default',
@@ -148,23 +151,23 @@ export class PlannerDisruption {
   }
 
   /** The cluster as the planner sees it (what the controller would list from the API). */
-  snapshot(cluster: SimCluster): ExistingNode[] {
-    return cluster.nodes.map((n) => this.existingNode(n));
+  snapshot(cluster: SimCluster, counts?: readonly Int32Array[]): ExistingNode[] {
+    return cluster.nodes.map((n, i) => this.existingNode(n, counts ? counts[i] : n.perService));
   }
 
   /**
    * The node's snapshot, rebuilt only when its pods (or its Ready time) changed since the last plan;
    * a rebuild keeps the node's labels and the pod objects whose position and app are unchanged.
    */
-  private existingNode(n: SimNode): ExistingNode {
+  private existingNode(n: SimNode, perService: Int32Array): ExistingNode {
     const cached = this.snapshots.get(n);
-    if (cached && cached.readyAt === n.readyAt && cached.placeholders === n.placeholders && sameCounts(cached.perService, n.perService)) return cached.node;
-    const node = this.buildExistingNode(n, cached?.node);
-    this.snapshots.set(n, { readyAt: n.readyAt, placeholders: n.placeholders, perService: n.perService.slice(), node });
+    if (cached && cached.readyAt === n.readyAt && cached.placeholders === n.placeholders && sameCounts(cached.perService, perService)) return cached.node;
+    const node = this.buildExistingNode(n, perService, cached?.node);
+    this.snapshots.set(n, { readyAt: n.readyAt, placeholders: n.placeholders, perService: perService.slice(), node });
     return node;
   }
 
-  private buildExistingNode(n: SimNode, previous: ExistingNode | undefined): ExistingNode {
+  private buildExistingNode(n: SimNode, perService: Int32Array, previous: ExistingNode | undefined): ExistingNode {
     const name = `node-${n.id}`;
     const pods: Pod[] = [];
     const add = (app: string) => {
@@ -172,11 +175,11 @@ export class PlannerDisruption {
       const old = previous?.pods[k];
       pods.push(old && old.labels.app === app ? old : this.podOf(app, k, `${name}-pod`, name));
     };
-    for (let s = 0; s < n.perService.length; s++) {
-      for (let j = 0; j < n.perService[s]; j++) add(this.serviceNames[s] ?? `svc-${s}`);
+    for (let s = 0; s < perService.length; s++) {
+      for (let j = 0; j < perService[s]; j++) add(this.serviceNames[s] ?? `svc-${s}`);
     }
     for (let j = 0; j < n.placeholders; j++) add('placeholder');
-    const emptySince = n.pods + n.placeholders === 0 ? n.readyAt * 1000 : undefined;
+    const emptySince = pods.length === 0 ? n.readyAt * 1000 : undefined;
     if (previous) return { ...previous, pods, emptySince };
     const src = n.type.source;
     return {
@@ -196,4 +199,10 @@ export class PlannerDisruption {
       initialized: true,
     };
   }
+}
+
+function sum(counts: Int32Array): number {
+  let s = 0;
+  for (const c of counts) s += c;
+  return s;
 }

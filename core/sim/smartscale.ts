@@ -20,10 +20,11 @@ import { DEFAULT_SHORTFALL_FEEDBACK, marginedRpsPerPod, nextMargin, shortfallTar
 import { dampScaleDown, planReplicas, replicasForDemand, scaleDownFractionFor } from '../sizing/replicas.js';
 import { leadWindowPeak } from '../sizing/lead.js';
 import { DEFAULT_SURGE, surgeFloorDemand } from '../sizing/surge.js';
+import { slackReplicas } from '../sizing/slack.js';
 import { Consolidator, provision } from './baselines/karpenter.js';
 import { PlannerDisruption } from './disruption.js';
 import type { Strategy, TickContext } from './engine.js';
-import type { NodeType } from './cluster.js';
+import { isReady, type NodeType, type SimCluster } from './cluster.js';
 import type { NodePlanner } from './planner.js';
 import type { Scenario } from './scenario.js';
 
@@ -82,9 +83,15 @@ export interface SmartscaleOptions {
    * above this × the forecast's band for now (core/sizing/surge); 0 = never.
    */
   surgeFactor: number;
+  /**
+   * Fill the free pod slots of Ready nodes with slack pods beyond the decision (core/sizing/slack):
+   * they serve surges at once, scale-down removes them first, and the disruption planner plans as if
+   * they did not exist. Only with `disruption: 'planner'`.
+   */
+  slackPods: boolean;
 }
 
-export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, scaleDownPace: 'minute', leadSizing: 'seconds', leadToNextDecision: true, consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true, deletionCost: true, utilization: 1, disruption: 'planner', surgeFactor: DEFAULT_SURGE.factor };
+export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, scaleDownPace: 'minute', leadSizing: 'seconds', leadToNextDecision: true, consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true, deletionCost: true, utilization: 1, disruption: 'planner', surgeFactor: DEFAULT_SURGE.factor, slackPods: false };
 
 const RECENT = 8;
 
@@ -110,6 +117,9 @@ export class SmartscaleStrategy implements Strategy {
   private readonly feedback?: ShortfallFeedbackOptions;
   private readonly margin: number[];
   private readonly readyHistory: number[][];
+  /** Per service: replicas the decision wants (without slack pods). */
+  private readonly decided: number[];
+  private readonly slack: number[];
 
   constructor(private readonly scenario: Scenario, private readonly planner: NodePlanner, nodeTypes: readonly NodeType[], options: Partial<SmartscaleOptions> = {}) {
     this.options = { ...DEFAULT_SMARTSCALE, ...options };
@@ -132,6 +142,8 @@ export class SmartscaleStrategy implements Strategy {
     if (target > 0) this.feedback = { ...DEFAULT_SHORTFALL_FEEDBACK, target };
     this.margin = new Array<number>(n).fill(1);
     this.readyHistory = scenario.services.map(() => []);
+    this.decided = new Array<number>(n).fill(0);
+    this.slack = new Array<number>(n).fill(0);
   }
 
   step(ctx: TickContext): void {
@@ -156,10 +168,11 @@ export class SmartscaleStrategy implements Strategy {
     for (let s = 0; s < scenario.services.length; s++) {
       const perPod = this.sizingRpsPerPod(s);
       if (ctx.tick === 0) {
-        cluster.setDesired(s, Math.max(1, replicasForDemand(ctx.demandAt(s, 0), perPod, { minReplicas: 1, maxReplicas: 100_000 }) + 1));
+        this.decided[s] = Math.max(1, replicasForDemand(ctx.demandAt(s, 0), perPod, { minReplicas: 1, maxReplicas: 100_000 }) + 1);
+        cluster.setDesired(s, this.decided[s]);
         continue;
       }
-      let desired = cluster.desired(s);
+      let desired = this.decided[s];
       if (fresh) desired = dampScaleDown(desired, this.target[s], this.scaleDownFraction(s, ctx.now));
       if (floorDue) {
         // Demand already observed must be served whatever the forecast said (and, in a surge the
@@ -172,8 +185,9 @@ export class SmartscaleStrategy implements Strategy {
         const floor = replicasForDemand(need, perPod, { minReplicas: 1, maxReplicas: 100_000 });
         desired = Math.max(desired, floor);
       }
-      if (desired !== cluster.desired(s)) cluster.setDesired(s, desired);
+      this.decided[s] = desired;
     }
+    if (ctx.tick > 0) this.applyDesired(ctx.now, cluster);
     let predicted = 0;
     let reserve = 0;
     for (let s = 0; s < scenario.services.length; s++) {
@@ -181,8 +195,29 @@ export class SmartscaleStrategy implements Strategy {
       reserve += Math.max(0, this.horizonPeak[s] - cluster.existing(s));
     }
     provision(ctx.now, cluster, this.planner, 0, predicted);
-    if (this.plannerDisruption) this.plannerDisruption.reconcile(ctx.now, cluster, reserve);
+    if (this.plannerDisruption) this.plannerDisruption.reconcile(ctx.now, cluster, reserve, this.slack);
     else this.consolidator.reconcile(ctx.now, cluster, reserve);
+  }
+
+  /**
+   * Sets each service's replicas: the decision, plus (with `slackPods`) slack pods in the free slots
+   * of Ready nodes not draining that the decided pods leave.
+   */
+  private applyDesired(now: number, cluster: SimCluster): void {
+    let free = 0;
+    if (this.options.slackPods && this.plannerDisruption) {
+      let slots = 0;
+      for (const n of cluster.nodes) if (isReady(n, now) && Number.isNaN(n.drainAt)) slots += n.type.slots - n.placeholders;
+      let decided = 0;
+      for (const d of this.decided) decided += d;
+      free = slots - decided;
+    }
+    const slack = slackReplicas(this.decided, free);
+    for (let s = 0; s < this.decided.length; s++) {
+      this.slack[s] = slack[s];
+      const want = this.decided[s] + slack[s];
+      if (want !== cluster.desired(s)) cluster.setDesired(s, want);
+    }
   }
 
   /** The share of replicas a scale-down decision now may remove (per minute since the previous one, or per decision). */

@@ -12,9 +12,9 @@ function halfEmptyCluster() {
   return cluster;
 }
 
-function drive(disruption: PlannerDisruption, cluster: ReturnType<typeof clusterOf>, predicted: number, until: number) {
+function drive(disruption: PlannerDisruption, cluster: ReturnType<typeof clusterOf>, predicted: number, until: number, slack?: number[]) {
   for (let t = 0; t <= until; t += 10) {
-    disruption.reconcile(t, cluster, predicted);
+    disruption.reconcile(t, cluster, predicted, slack);
     cluster.schedule(t);
     cluster.advance(t);
   }
@@ -38,6 +38,33 @@ describe('PlannerDisruption (the production planner on the simulated cluster)', 
     drive(disruption, cluster, 14, 300); // 7 running + 14 predicted = all 21 slots
     expect(cluster.nodes.length).toBe(3);
     expect(cluster.terminations).toBe(0);
+  });
+
+  it('plans as if slack pods did not exist: nodes they fill still consolidate', () => {
+    // The same 7 pods, plus 14 slack pods filling every slot: with them visible nothing can go.
+    const full = () => {
+      const cluster = halfEmptyCluster();
+      cluster.setDesired(0, 21);
+      cluster.schedule(0);
+      cluster.advance(100);
+      return cluster;
+    };
+    const seen = full();
+    drive(new PlannerDisruption(NODE_TYPES, DEFAULT_POD, ['app']), seen, 0, 300);
+    expect(seen.nodes.length).toBe(3);
+    // Told which are slack, and with the slack refilled to the slots left after each removal (as
+    // the strategy does), it consolidates to one node as it did without them.
+    const slack = full();
+    const disruption = new PlannerDisruption(NODE_TYPES, DEFAULT_POD, ['app']);
+    for (let t = 0; t <= 300; t += 10) {
+      const slots = slack.nodes.reduce((n, node) => n + node.type.slots, 0);
+      slack.setDesired(0, slots);
+      disruption.reconcile(t, slack, 0, [slots - 7]);
+      slack.schedule(t);
+      slack.advance(t);
+    }
+    expect(slack.nodes.length).toBe(1);
+    expect(slack.desired(0)).toBe(7);
   });
 
   it('reuses a node\'s snapshot between plans only while its pods are unchanged', () => {

@@ -134,3 +134,22 @@ describe('smartscale scale-down pace', () => {
     expect(readyAt(decision, hourAfter)).toBeGreaterThan(settled * 2);
   });
 });
+
+describe('smartscale slack pods', () => {
+  it('fill the free slots of the nodes held: surges the band misses find running pods, at no extra node cost', () => {
+    const rps = surges(12 * 60, 30, 60, 20);
+    const off = run(rps, { disruption: 'planner' });
+    const on = run(rps, { disruption: 'planner', slackPods: true });
+    expect(off.unservedPct).toBeGreaterThan(0);
+    expect(on.unservedPct).toBeLessThan(off.unservedPct);
+    expect(on.costUsd).toBeLessThanOrEqual(off.costUsd);
+    // They hold no node: on steady traffic the nodes and their cost are exactly those without them.
+    const steady = new Array<number>(10 * 60).fill(30);
+    const steadyOff = run(steady, { disruption: 'planner' });
+    const steadyOn = run(steady, { disruption: 'planner', slackPods: true });
+    expect(steadyOn.costUsd).toBe(steadyOff.costUsd);
+    expect(steadyOn.launches).toBe(steadyOff.launches);
+    const meanReady = (m: StrategyMetrics) => m.series.readyPods.reduce((a, b) => a + b, 0) / m.series.readyPods.length;
+    expect(meanReady(steadyOn)).toBeGreaterThan(meanReady(steadyOff));
+  });
+});
