@@ -15,7 +15,8 @@
  * feedback.ts) moves once per bucket fed — up when the bucket's demand exceeded the replicas ready
  * at its end × per-pod capacity, back toward 1 when not — and the surge floor
  * (core/sizing/surge.ts) is the newest bucket's demand, or, when it is above `factor` × the band
- * the previous forecast gave it, that demand plus its rise extrapolated over `controller.surgeLead`.
+ * the previous forecast gave it — or the last `sustainBuckets` buckets were each above the band
+ * forecast for them — that demand plus its rise extrapolated over `controller.surgeLead`.
  * The margin is seeded from the published annotation after a restart.
  *
  * Staleness (core/metrics/source.ts contract): when the source cannot give the new buckets, the
@@ -36,7 +37,7 @@ import { CLUSTER_CONFIG_NAME, parseWebhookDefaults } from '../model/cluster-conf
 import { learnRpsPerPod, type LoadObservation } from '../sizing/capacity.js';
 import { DEFAULT_SHORTFALL_FEEDBACK, shortfallTargetForQuantile, type ShortfallFeedbackOptions } from '../sizing/feedback.js';
 import { ServedRecord } from '../sizing/served-record.js';
-import { DEFAULT_SURGE, surgeFloorDemand } from '../sizing/surge.js';
+import { DEFAULT_SURGE, nextAboveBandRun, surgeFloorDemand } from '../sizing/surge.js';
 import type { ClusterState } from './cluster-state.js';
 import type { ControllerEvents } from './events.js';
 import type { Loop } from './loop.js';
@@ -69,6 +70,8 @@ interface SeriesState {
   band?: { fromSec: number; upperRps: number[] };
   /** Demand the replicas must cover now (requests/second); undefined before any bucket. */
   surgeFloor?: number;
+  /** Buckets in a row above the upper band the forecast before each gave it (`nextAboveBandRun`). */
+  aboveBandRun?: number;
 }
 
 interface GraphState {
@@ -278,9 +281,15 @@ export class ForecasterLoop implements Loop {
       if (rpsPerPod !== undefined) s.served.observe(fed, rpsPerPod, step, this.feedback(settings));
       const newest = fed.at(-1)!;
       const earlier = fed.length > 1 ? fed.at(-2)!.v : s.recent.length > 1 ? s.recent.at(-2)! / step : newest.v;
-      const i = s.band ? Math.round((newest.t - s.band.fromSec) / step) - 1 : -1;
-      const expected = s.band && i >= 0 && i < s.band.upperRps.length ? s.band.upperRps[i] : 0;
-      s.surgeFloor = surgeFloorDemand(newest.v, earlier, expected, settings.surgeLeadSeconds, { factor: DEFAULT_SURGE.factor, windowSeconds: step });
+      // The band the last forecast gave the bucket ending at t (0 when it gave none: no forecast
+      // yet, or more buckets fed in one pass than it covered).
+      const band = s.band;
+      const bandFor = (t: number) => {
+        const i = band ? Math.round((t - band.fromSec) / step) - 1 : -1;
+        return band && i >= 0 && i < band.upperRps.length ? band.upperRps[i] : 0;
+      };
+      for (const sample of fed) s.aboveBandRun = nextAboveBandRun(s.aboveBandRun ?? 0, sample.v, bandFor(sample.t));
+      s.surgeFloor = surgeFloorDemand(newest.v, earlier, bandFor(newest.t), settings.surgeLeadSeconds, { ...DEFAULT_SURGE, windowSeconds: step }, s.aboveBandRun);
     }
     s.served.recordReady(nowSec, Number(d.status?.readyReplicas ?? 0));
   }

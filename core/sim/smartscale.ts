@@ -19,7 +19,7 @@ import { propagateForecasts, serviceForecast, ServiceGraphLearner, type ServiceF
 import { DEFAULT_SHORTFALL_FEEDBACK, marginedRpsPerPod, nextMargin, shortfallTargetForQuantile, type ShortfallFeedbackOptions } from '../sizing/feedback.js';
 import { dampScaleDown, planReplicas, replicasForDemand, scaleDownFractionFor } from '../sizing/replicas.js';
 import { leadWindowPeak } from '../sizing/lead.js';
-import { DEFAULT_SURGE, surgeFloorDemand } from '../sizing/surge.js';
+import { DEFAULT_SURGE, nextAboveBandRun, surgeFloorDemand } from '../sizing/surge.js';
 import { slackReplicas } from '../sizing/slack.js';
 import { Consolidator, provision } from './baselines/karpenter.js';
 import { PlannerDisruption } from './disruption.js';
@@ -84,6 +84,11 @@ export interface SmartscaleOptions {
    */
   surgeFactor: number;
   /**
+   * The floor also extrapolates once this many complete buckets in a row were each above the band
+   * forecast for them (core/sizing/surge); 0 = never. Default `DEFAULT_SURGE.sustainBuckets`.
+   */
+  surgeSustainBuckets: number;
+  /**
    * Fill the free pod slots of Ready nodes with slack pods beyond the decision (core/sizing/slack):
    * they serve surges at once, scale-down removes them first, and the disruption planner plans as if
    * they did not exist. Only with `disruption: 'planner'`.
@@ -91,7 +96,7 @@ export interface SmartscaleOptions {
   slackPods: boolean;
 }
 
-export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, scaleDownPace: 'minute', leadSizing: 'seconds', leadToNextDecision: true, consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true, deletionCost: true, utilization: 1, disruption: 'planner', surgeFactor: DEFAULT_SURGE.factor, slackPods: false };
+export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, scaleDownPace: 'minute', leadSizing: 'seconds', leadToNextDecision: true, consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true, deletionCost: true, utilization: 1, disruption: 'planner', surgeFactor: DEFAULT_SURGE.factor, surgeSustainBuckets: DEFAULT_SURGE.sustainBuckets, slackPods: false };
 
 const RECENT = 8;
 
@@ -113,6 +118,10 @@ export class SmartscaleStrategy implements Strategy {
   private readonly lastDecision: number[];
   /** Per service: the forecast's upper band for the bucket in progress (requests per second). */
   private readonly upperNow: number[];
+  /** Per service: complete buckets in a row above the upper band forecast for each (`nextAboveBandRun`). */
+  private readonly aboveBandRun: number[];
+  /** Per service: the reactive floor (replicas) at the last floor check. */
+  private readonly lastFloor: number[];
   /** Served-record feedback (undefined when off), its margin per service, and ready pods over the metrics lag. */
   private readonly feedback?: ShortfallFeedbackOptions;
   private readonly margin: number[];
@@ -137,6 +146,8 @@ export class SmartscaleStrategy implements Strategy {
     this.nodePeak = new Array<number>(n).fill(0);
     this.horizonPeak = new Array<number>(n).fill(0);
     this.upperNow = new Array<number>(n).fill(0);
+    this.aboveBandRun = new Array<number>(n).fill(0);
+    this.lastFloor = new Array<number>(n).fill(0);
     this.lastDecision = new Array<number>(n).fill(NaN);
     const target = this.options.shortfallTarget ?? shortfallTargetForQuantile(this.options.quantile);
     if (target > 0) this.feedback = { ...DEFAULT_SHORTFALL_FEEDBACK, target };
@@ -173,16 +184,19 @@ export class SmartscaleStrategy implements Strategy {
         continue;
       }
       let desired = this.decided[s];
-      if (fresh) desired = dampScaleDown(desired, this.target[s], this.scaleDownFraction(s, ctx.now));
+      // The floor last computed holds until the next one (as the product's published surge floor
+      // holds until the next forecast): a decision between two floor checks does not scale below it.
+      if (fresh) desired = Math.max(dampScaleDown(desired, this.target[s], this.scaleDownFraction(s, ctx.now)), this.lastFloor[s]);
       if (floorDue) {
         // Demand already observed must be served whatever the forecast said (and, in a surge the
         // forecast did not see, the rise it is on, over the node lead).
-        const surge = { factor: this.options.surgeFactor, windowSeconds: DEFAULT_SURGE.windowSeconds };
+        const surge = { ...DEFAULT_SURGE, factor: this.options.surgeFactor, sustainBuckets: this.options.surgeSustainBuckets };
         const observedTick = ctx.tick - lagTicks;
         const earlierTick = Math.max(0, observedTick - Math.round(surge.windowSeconds / timing.tickSeconds));
         const lead = timing.metricsLagSeconds + timing.nodeReadySeconds + timing.podStartSeconds;
-        const need = surgeFloorDemand(ctx.demandAt(s, observedTick), ctx.demandAt(s, earlierTick), this.upperNow[s], lead, surge);
+        const need = surgeFloorDemand(ctx.demandAt(s, observedTick), ctx.demandAt(s, earlierTick), this.upperNow[s], lead, surge, this.aboveBandRun[s]);
         const floor = replicasForDemand(need, perPod, { minReplicas: 1, maxReplicas: 100_000 });
+        this.lastFloor[s] = floor;
         desired = Math.max(desired, floor);
       }
       this.decided[s] = desired;
@@ -197,6 +211,11 @@ export class SmartscaleStrategy implements Strategy {
     provision(ctx.now, cluster, this.planner, 0, predicted);
     if (this.plannerDisruption) this.plannerDisruption.reconcile(ctx.now, cluster, reserve, this.slack);
     else this.consolidator.reconcile(ctx.now, cluster, reserve);
+  }
+
+  /** Replicas the reactive floor asked for at its last check; they hold until the next check. */
+  floorReplicas(svc: number): number {
+    return this.lastFloor[svc];
   }
 
   /**
@@ -281,6 +300,8 @@ export class SmartscaleStrategy implements Strategy {
     for (let s = 0; s < services.length; s++) {
       const c = services[s].counts;
       const v = c.values[i];
+      // upperNow is still the band the last forecast gave this bucket (the one in progress then).
+      this.aboveBandRun[s] = nextAboveBandRun(this.aboveBandRun[s], v / c.stepSeconds, this.upperNow[s]);
       this.forecasters[s].update(c.startSec + i * c.stepSeconds, v);
       demand[services[s].name] = v;
       if (Number.isFinite(v)) {

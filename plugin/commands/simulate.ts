@@ -119,7 +119,8 @@ export function parseSimulateArgs(args: SimulateArgs): { scenario: ScenarioOptio
   const surge = args['surge-factor'];
   if (surge !== undefined) {
     if (typeof surge !== 'number' || !(surge >= 0 && surge <= 100)) throw usage(`--surge-factor ${surge}: must be from 0 (off) to 100`);
-    knobs.smartscale = { ...knobs.smartscale, surgeFactor: surge };
+    // 0 turns the surge floor off altogether, the sustained-miss rule too.
+    knobs.smartscale = { ...knobs.smartscale, surgeFactor: surge, ...(surge === 0 ? { surgeSustainBuckets: 0 } : {}) };
   }
   if (args.workers !== undefined && (!Number.isInteger(args.workers) || args.workers < 0 || args.workers > 256)) {
     throw usage(`--workers ${args.workers}: must be a whole number from 0 to 256`);
@@ -253,7 +254,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       .option('quantile', { type: 'number', default: DEFAULT_KNOBS.quantile, describe: 'Forecast band quantile smartscale sizes for' })
       .option('utilization', { type: 'number', default: DEFAULT_KNOBS.utilization, describe: 'Utilization smartscale sizes pods for at the band (margin for surges)' })
       .option('shortfall-target', { type: 'number', describe: 'Share of time with unserved demand smartscale\'s served-record feedback steers to (default: (1 − quantile) ÷ 4; 0 = off)' })
-      .option('surge-factor', { type: 'number', describe: 'smartscale\'s floor extrapolates a rise while observed demand is above this × the forecast band (default 2; 0 = off)' })
+      .option('surge-factor', { type: 'number', describe: 'smartscale\'s floor extrapolates a rise while observed demand is above this × the forecast band, or after 3 buckets in a row above it (default 2; 0 = off)' })
       .option('disruption', { type: 'string', default: 'planner', describe: 'smartscale disruption: planner (the production planner) or slots (a faster slot-count model)' })
       .option('ca-instance-type', { type: 'string', describe: 'Cluster Autoscaler node group type (default: cheapest per pod)' })
       .option('workers', { type: 'number', describe: 'Worker threads (default: one per core; 0 = none)' })

@@ -155,6 +155,35 @@ describe('forecaster loop: the surge floor', () => {
   });
 });
 
+describe('forecaster loop: the surge floor after buckets in a row above their band', () => {
+  it('extrapolates a climb below the factor once three buckets in a row exceeded the band forecast for each', async () => {
+    // Steady 100 rps, then a climb of 40 rps a minute: each bucket above the band the forecast
+    // before it gave (persistence-like forecasts trail a ramp by a step), never 2× it.
+    const h = harness((k) => (k >= 30 ? 100 + 40 * (k - 29) : 100 + (k % 3)), 60);
+    await h.first();
+    for (let k = 0; k < 30; k++) await h.pass(); // through the bucket ending at minute 30
+    const floors: number[] = [];
+    const observed: number[] = [];
+    const bands: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      bands.push(h.forecast().upper[0]); // the band (rps) for the bucket about to be fed
+      await h.pass();
+      floors.push(h.forecast().surgeFloor!);
+      observed.push(h.forecast().observed!);
+    }
+    expect(observed).toEqual([140, 180, 220]);
+    for (let k = 0; k < 3; k++) {
+      expect(observed[k]).toBeGreaterThan(bands[k]);
+      expect(observed[k]).toBeLessThan(2 * bands[k]);
+    }
+    // Twice above: still the observed demand. The third time: the rise of the last bucket (40 rps
+    // in 60 s) over the 110 s lead.
+    expect(floors[0]).toBeCloseTo(140, 1); // published to 0.1 rps
+    expect(floors[1]).toBeCloseTo(180, 1);
+    expect(floors[2]).toBeCloseTo(220 + (40 / 60) * DEFAULT_SETTINGS.surgeLeadSeconds, 1);
+  });
+});
+
 describe('controller settings for sizing', () => {
   it('forecasts at the simulator strategy’s band quantile by default', async () => {
     expect(DEFAULT_SETTINGS.bandQuantile).toBe(DEFAULT_KNOBS.quantile);

@@ -153,3 +153,34 @@ describe('smartscale slack pods', () => {
     expect(meanReady(steadyOn)).toBeGreaterThan(meanReady(steadyOff));
   });
 });
+
+describe('smartscale surge floor after buckets in a row above the band', () => {
+  // Six quiet hours, then a climb of 25% a minute for 8 minutes: every bucket above the band the
+  // forecast gave it, none 2× it — the factor alone never extrapolates.
+  const quiet = new Array<number>(6 * 60).fill(40);
+  const climb = Array.from({ length: 8 }, (_, i) => Math.round(40 * 1.25 ** (i + 1)));
+  const rps = [...quiet, ...climb, ...new Array<number>(60).fill(climb.at(-1)!)];
+
+  it('extrapolates the climb once three buckets in a row missed: less of it unserved', () => {
+    const off = run(rps, { disruption: 'planner', surgeSustainBuckets: 0 });
+    const on = run(rps, { disruption: 'planner', surgeSustainBuckets: 3 });
+    expect(off.unservedPct).toBeGreaterThan(0);
+    expect(on.unservedPct).toBeLessThan(off.unservedPct * 0.8);
+  });
+
+  it('holds the floor between checks: a forecast decision in between never scales below it', () => {
+    const scenario = scenarioOf(rps, 1);
+    const ctx = simContext(scenario, CATALOG);
+    const strategy = new SmartscaleStrategy(scenario, ctx.planner, ctx.nodeTypes, { quantile: 0.98, utilization: 0.85, disruption: 'planner' });
+    let checked = 0;
+    const watching: typeof strategy = Object.assign(Object.create(strategy), {
+      step(tick: Parameters<typeof strategy.step>[0]) {
+        strategy.step(tick);
+        expect(tick.cluster.desired(0)).toBeGreaterThanOrEqual(strategy.floorReplicas(0));
+        if (strategy.floorReplicas(0) > 0) checked++;
+      },
+    });
+    runStrategy(prepareScenario(scenario), ctx.nodeTypes, watching);
+    expect(checked).toBeGreaterThan(1000);
+  });
+});

@@ -42,7 +42,9 @@ describe('simulate flags', () => {
     expect(parsed.strategies).toHaveLength(5);
     expect(parsed.knobs.smartscale).toBeUndefined();
     expect(parseSimulateArgs({ ...DEFAULTS, 'shortfall-target': 0 }).knobs.smartscale).toEqual({ shortfallTarget: 0 });
-    expect(parseSimulateArgs({ ...DEFAULTS, 'shortfall-target': 0, 'surge-factor': 0 }).knobs.smartscale).toEqual({ shortfallTarget: 0, surgeFactor: 0 });
+    // --surge-factor 0 turns the whole surge floor off, the run-of-misses rule with it.
+    expect(parseSimulateArgs({ ...DEFAULTS, 'shortfall-target': 0, 'surge-factor': 0 }).knobs.smartscale).toEqual({ shortfallTarget: 0, surgeFactor: 0, surgeSustainBuckets: 0 });
+    expect(parseSimulateArgs({ ...DEFAULTS, 'surge-factor': 1.5 }).knobs.smartscale).toEqual({ surgeFactor: 1.5 });
   });
 
   it.each([
