@@ -188,8 +188,8 @@ export interface ForecastAnnotation {
   margin?: number;
   /**
    * Optional, likewise: demand (requests/second) the replicas must cover now whatever the band
-   * says — the observed demand, or in a surge far above the band its rise extrapolated over the
-   * node lead (core/sizing/surge.ts `surgeFloorDemand`).
+   * says — the observed demand, or in a surge (far above the band, or three buckets in a row above
+   * it) its rise extrapolated over the node lead (core/sizing/surge.ts `surgeFloorDemand`).
    */
   surgeFloor?: number;
 }
