@@ -71,6 +71,11 @@ export class HorizonTracker {
     return c;
   }
 
+  /** Bytes of forecasts and scores held (0 until the first forecast is filed). */
+  get allocatedBytes(): number {
+    return this.cells?.byteLength ?? 0;
+  }
+
   /** Band scale at horizon h (1-based): the recent MAE, or a fallback while unknown. */
   scale(h: number, point: number): number {
     const m = this.recentMae(h);
