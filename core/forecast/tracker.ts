@@ -104,7 +104,10 @@ export class HorizonTracker {
     for (let h = 1; h <= H; h++) {
       const p = forecast[h - 1];
       c[point + h] = p;
-      c[upper + h] = this.upperFor(h, p, widths ? widths[h - 1] : 1);
+      // upperFor(h, p, width), on the buffer at hand (this is the hot path).
+      const m = c[h - 1];
+      const u = p + c[this.qAt + h - 1] * (Number.isNaN(m) ? Math.max(1, Math.sqrt(p)) : Math.max(m, 1e-9)) * (widths ? widths[h - 1] : 1);
+      c[upper + h] = u > p ? u : p;
     }
   }
 
