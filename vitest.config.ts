@@ -5,5 +5,6 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     exclude: [...configDefaults.exclude, 'dist/**'],
+    globalSetup: ['./test/support/global-setup.ts'],
   },
 });

@@ -56,3 +56,13 @@ export function isNodeClaimNotFoundError(error: unknown): error is NodeClaimNotF
 export function isInvalidNodeClaimError(error: unknown): error is InvalidNodeClaimError {
   return hasKind(error, 'InvalidNodeClaim');
 }
+
+/**
+ * A launch failure that asking again the same way cannot fix: an `InvalidNodeClaimError`, or a
+ * provider's own error marked `permanent: true` (EC2: the request was rejected as invalid or not
+ * authorized, the node class resolves to nothing). The caller backs the request off instead of
+ * retrying it every pass.
+ */
+export function isPermanentLaunchError(error: unknown): error is Error {
+  return isInvalidNodeClaimError(error) || (typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true);
+}

@@ -25,7 +25,9 @@ export interface CloudProvider {
    *
    * Errors: `InsufficientCapacityError` listing every offering that failed when none could be
    * launched (the caller excludes them, see `UnavailableOfferings`, and re-plans);
-   * `InvalidNodeClaimError` when no offering satisfies the claim at all. Others are transient.
+   * `InvalidNodeClaimError` when no offering satisfies the claim at all; a provider's own error
+   * with `permanent: true` (`isPermanentLaunchError`) when the cloud rejects the request as
+   * invalid or unauthorized — the caller backs both off. Others are transient.
    */
   create(claim: NodeClaim): Promise<NodeClaim>;
 

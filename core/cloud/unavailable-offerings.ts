@@ -67,9 +67,14 @@ export interface LaunchBackoffEntry {
   readonly reason: string;
   /** Refusals in a row. */
   readonly failures: number;
+  /** When the last refusal happened (ms on the clock). */
+  readonly refusedAt: number;
   /** No launch of this key before then (ms on the clock). */
   readonly retryAt: number;
 }
+
+/** What `restore` did with an entry read back from the API. */
+export type RestoreOutcome = 'adopted' | 'known' | 'forgotten' | 'expired';
 
 /**
  * Launches the cloud refused as invalid (no node class, no image for the architecture, no subnet
@@ -77,9 +82,14 @@ export interface LaunchBackoffEntry {
  * the same request cannot succeed until someone fixes the configuration, so each refusal in a row
  * doubles the wait, from `initialMs` up to `maxMs`; a success forgets the key. An entry nobody
  * retried for `maxMs` past its retry time is dropped (the demand went away).
+ *
+ * The entries are also written to the API (the NodePool's `status.launchRefusals`, ADR 095) and
+ * read back with `restore`, so a new leader waits out a backoff the previous one started.
  */
 export class LaunchBackoff {
   private readonly entries = new Map<string, LaunchBackoffEntry>();
+  /** Key → when a launch of it last succeeded: an older refusal read back from the API is stale. */
+  private readonly succeededAt = new Map<string, number>();
   readonly initialMs: number;
   readonly maxMs: number;
 
@@ -98,13 +108,34 @@ export class LaunchBackoff {
   refused(key: string, nodePool: string, reason: string): LaunchBackoffEntry {
     const failures = (this.current(key)?.failures ?? 0) + 1;
     const wait = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(failures - 1, 30));
-    const entry = { key, nodePool, reason, failures, retryAt: this.clock.now() + wait };
+    const now = this.clock.now();
+    const entry = { key, nodePool, reason, failures, refusedAt: now, retryAt: now + wait };
     this.entries.set(key, entry);
     return entry;
   }
 
   succeeded(key: string): void {
     this.entries.delete(key);
+    this.succeededAt.set(key, this.clock.now());
+  }
+
+  /**
+   * Takes over an entry another process recorded (read back from the API). Kept as it is unless
+   * this process already knows a refusal at least as recent, saw a launch of the key succeed since,
+   * or the entry has expired. The wait is capped at `maxMs` from now, so a time far in the future
+   * (a hand edit, another configuration) cannot hold the pool for longer than this process would.
+   */
+  restore(entry: LaunchBackoffEntry): RestoreOutcome {
+    const now = this.clock.now();
+    this.forgetOldSuccesses(now);
+    const succeeded = this.succeededAt.get(entry.key);
+    if (succeeded !== undefined && succeeded >= entry.refusedAt) return 'forgotten';
+    if (now > entry.retryAt + this.maxMs) return 'expired';
+    const known = this.current(entry.key);
+    if (known && known.refusedAt >= entry.refusedAt) return 'known';
+    const failures = Math.max(1, Math.min(Math.floor(entry.failures), 1000));
+    this.entries.set(entry.key, { ...entry, failures, refusedAt: Math.min(entry.refusedAt, now), retryAt: Math.min(entry.retryAt, now + this.maxMs) });
+    return 'adopted';
   }
 
   /** The entry while launches of `key` must wait, else undefined. */
@@ -126,5 +157,13 @@ export class LaunchBackoff {
       return undefined;
     }
     return entry;
+  }
+
+  /**
+   * A success more than twice `maxMs` ago cannot shadow anything still worth restoring: a refusal
+   * before it waited at most `maxMs` and is dropped `maxMs` after its retry time.
+   */
+  private forgetOldSuccesses(now: number): void {
+    for (const [key, at] of this.succeededAt) if (now - at > 2 * this.maxMs) this.succeededAt.delete(key);
   }
 }

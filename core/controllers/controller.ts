@@ -168,7 +168,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const loops = {
     config,
     forecaster: new ForecasterLoop({ ...common, metrics: () => options.metricsSource ?? config.metricsSource(), intervalMs: interval.forecaster }),
-    provisioner: new ProvisionerLoop({ ...common, cloud, unavailable, launchBackoff, intervalMs: interval.provisioner }),
+    provisioner: new ProvisionerLoop({ ...common, cloud, unavailable, launchBackoff, intervalMs: interval.provisioner, logger: log }),
     lifecycle: new NodeClaimLifecycleLoop({ ...common, cloud, unavailable, launchBackoff, intervalMs: interval['node-claim-lifecycle'], registrationTimeoutMs: options.registrationTimeoutMs, terminationGracePeriodMs: options.terminationGracePeriodMs }),
     disruption: new DisruptionLoop({ ...common, cloud, unavailable, intervalMs: interval.disruption, validationMs: options.validationMs }),
     gc: new GarbageCollectionLoop({ ...common, cloud, intervalMs: interval['garbage-collection'], gracePeriodMs: options.gcGracePeriodMs }),

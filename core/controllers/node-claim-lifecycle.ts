@@ -6,9 +6,12 @@
  *   and gets the same instance back (no duplicate, no leak).
  * - Insufficient capacity: the offerings tried are excluded for a while (UnavailableOfferings) and
  *   the claim is deleted, so the provisioner re-plans on what the cloud can sell.
- * - An invalid claim (no node class, no image, no subnet in the zone): deleted too, and its
+ * - An invalid claim (no node class, no image, no subnet in the zone, a request EC2 rejects as
+ *   invalid or unauthorized — `isPermanentLaunchError`): deleted too, and its
  *   pool + requirements backed off (LaunchBackoff, doubling) with a Warning on the NodePool, so
- *   the provisioner does not ask again every pass; a successful launch forgets it.
+ *   the provisioner does not ask again every pass; a successful launch forgets it. The backoff is
+ *   written to the NodePool's `status.launchRefusals` before the claim is deleted, so a leader
+ *   that takes over right after still honours it (ADR 095).
  * - Registered once a Node with the claim's provider ID exists and carries the labels the launch
  *   decided (type, zone, capacity type, the type's family/size/…, the pool's labels) and the
  *   claim's taints: the controller patches them on, as Karpenter's registration does, since a
@@ -27,7 +30,7 @@
  *   claim's deletionTimestamp (default 1 h): past it the remaining pods are deleted and the
  *   termination goes on (docs/adr/094-drains-watchdog-and-replacements.md).
  */
-import { isInsufficientCapacityError, isInvalidNodeClaimError, isNodeClaimNotFoundError } from '../cloud/errors.js';
+import { isInsufficientCapacityError, isNodeClaimNotFoundError, isPermanentLaunchError } from '../cloud/errors.js';
 import type { CloudProvider } from '../cloud/provider.js';
 import type { LaunchBackoff, UnavailableOfferings } from '../cloud/unavailable-offerings.js';
 import type { InstanceType } from '../model/instance-type.js';
@@ -39,6 +42,7 @@ import { labelChanges, launchKey, missingTaints, registrationLabels, remainingSt
 import { nodePoolRef } from './provisioner.js';
 import { cordon, evictPods, isCordoned, isDoNotDisrupt, isStuckTerminating, isTerminating, podName, podsToDrain } from './drain.js';
 import { runLimited } from './forecaster.js';
+import { launchRefusalsStatus } from './launch-refusals.js';
 import type { Loop } from './loop.js';
 import { isNodeReady, nodeClaimStatusObject } from './objects.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
@@ -113,9 +117,9 @@ export class NodeClaimLifecycleLoop implements Loop {
       try {
         launched = await cloud.create(claim);
       } catch (error) {
-        if (isInsufficientCapacityError(error) || isInvalidNodeClaimError(error)) {
+        if (isInsufficientCapacityError(error) || isPermanentLaunchError(error)) {
           if (isInsufficientCapacityError(error)) this.options.unavailable.markUnavailable(error.offerings);
-          else this.refused(claim, key, error);
+          else await this.refused(claim, key, error);
           m.action(this.name, isInsufficientCapacityError(error) ? 'insufficient-capacity' : 'invalid-claim');
           events.emit({ object: nodeClaimRef(claim.name), type: 'Warning', reason: isInsufficientCapacityError(error) ? 'InsufficientCapacity' : 'InvalidNodeClaim', message: `${(error as Error).message}; deleting the claim to re-plan` });
           await client.delete(Refs.nodeClaims, claim.name);
@@ -143,8 +147,14 @@ export class NodeClaimLifecycleLoop implements Loop {
    * configuration changes, so the provisioner waits (doubling) before planning it again, and the
    * NodePool's owner is told why.
    */
-  private refused(claim: NodeClaim, key: string, error: Error): void {
-    const entry = this.options.launchBackoff.refused(key, claim.spec.nodePool, error.message);
+  private async refused(claim: NodeClaim, key: string, error: Error): Promise<void> {
+    const backoff = this.options.launchBackoff;
+    const entry = backoff.refused(key, claim.spec.nodePool, error.message);
+    const pool = claim.spec.nodePool;
+    // Best effort: should this write fail, the provisioner writes the same list on its next pass.
+    await patchStatus(this.options.client, Refs.nodePools, pool, undefined, { launchRefusals: launchRefusalsStatus(backoff.list().filter((e) => e.nodePool === pool)) }).catch(
+      (e: unknown) => this.options.controllerMetrics.action(this.name, isNotFound(e) ? 'refusal-pool-gone' : 'refusal-not-persisted'),
+    );
     const wait = Math.round((entry.retryAt - this.options.clock.now()) / 1000);
     this.options.events.emit({
       object: nodePoolRef(claim.spec.nodePool),

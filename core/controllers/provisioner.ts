@@ -10,6 +10,9 @@
  *   could not sell are excluded; a claim like one the cloud refused as invalid waits out its
  *   backoff (LaunchBackoff; the pool's `Launchable` condition says why); at most
  *   `maxLaunchesPerPass` claims per pass.
+ * - The backoff is kept in each NodePool's `status.launchRefusals` and read back every pass, so a
+ *   new leader waits out what the previous one started (ADR 095); items that do not parse are
+ *   ignored with a warning.
  * - An invalid NodePool gets `Ready=False` with the reasons and a Warning Event, never a crash.
  */
 import type { LaunchBackoff, LaunchBackoffEntry } from '../cloud/unavailable-offerings.js';
@@ -24,6 +27,7 @@ import { solve } from '../scheduling/solver.js';
 import type { PlannedNodeClaim } from '../scheduling/types.js';
 import { claimName, launchKey, nodeClaimObject } from './claims.js';
 import type { ClusterState, InvalidNodePool } from './cluster-state.js';
+import { launchRefusalsStatus, parseLaunchRefusals } from './launch-refusals.js';
 import type { Loop } from './loop.js';
 import { nodeSnapshot, predictedWorkloads } from './snapshot.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
@@ -37,6 +41,8 @@ export interface ProvisionerOptions extends NodeLoopDependencies {
    */
   batchIdleMs?: number;
   batchMaxMs?: number;
+  /** Where ignored `status.launchRefusals` items are reported (besides a Warning Event). */
+  logger?: { warn(obj: object, msg?: string): void };
 }
 
 export interface ProvisionerPass {
@@ -65,6 +71,8 @@ export class ProvisionerLoop implements Loop {
   readonly intervalMs: number;
   private readonly reportedInvalid = new Map<string, string>();
   private readonly lastWould = new Map<string, string>();
+  /** Pool → the last unreadable `status.launchRefusals` reported (each is reported once). */
+  private readonly reportedRefusalErrors = new Map<string, string>();
   lastPass: ProvisionerPass = { created: [], wouldLaunch: 0, pending: 0, predicted: 0, unplaceable: 0 };
 
   constructor(private readonly options: ProvisionerOptions) {
@@ -76,6 +84,7 @@ export class ProvisionerLoop implements Loop {
     const config = state.config();
     const { valid: pools, invalid } = state.nodePoolsParsed();
     await this.reportInvalid(invalid);
+    this.restoreLaunchRefusals();
     const types = await cloud.getInstanceTypes();
     const snap = nodeSnapshot(state, types);
     const nowSec = Math.floor(clock.now() / 1000);
@@ -129,6 +138,27 @@ export class ProvisionerLoop implements Loop {
     if (observing.length > 0) pass.wouldLaunch = await this.recordWouldLaunch(input, [...snap.pending, ...acting], observing, result?.newNodeClaims.length ?? 0, pools);
     else await this.clearWouldLaunch(pools);
     this.lastPass = pass;
+  }
+
+  /**
+   * Takes over the backoff other leaders wrote to the NodePools' status (the informer's copy). Our
+   * own entries come back too and are kept; a success since, or an expired entry, is not revived.
+   */
+  private restoreLaunchRefusals(): void {
+    const backoff = this.options.launchBackoff;
+    for (const object of this.options.state.nodePools.list()) {
+      const pool = object.metadata.name ?? '';
+      const { entries, errors } = parseLaunchRefusals(pool, object.status);
+      for (const entry of entries) {
+        if (backoff.restore(entry) === 'adopted') this.options.controllerMetrics.action(this.name, 'launch-backoff-restored');
+      }
+      const text = errors.join('; ').slice(0, 1000);
+      if (this.reportedRefusalErrors.get(pool) === text) continue;
+      this.reportedRefusalErrors.set(pool, text);
+      if (!text) continue;
+      this.options.logger?.warn({ nodePool: pool, errors }, 'ignoring unreadable launch refusals in the NodePool status');
+      this.options.events.emit({ object: nodePoolRef(pool), type: 'Warning', reason: 'InvalidLaunchRefusals', message: `ignored: ${text}` });
+    }
   }
 
   /** True while pending pods are still arriving (a ReplicaSet creating its pods one by one). */
@@ -217,12 +247,16 @@ export class ProvisionerLoop implements Loop {
     m.nodes.retain((l) => byPool.has(l.nodepool));
     m.costPerHour.retain((l) => byPool.has(l.nodepool));
     const refusals = new Map<string, LaunchBackoffEntry>();
-    for (const e of this.options.launchBackoff.list()) refusals.set(e.nodePool, e);
+    const entries = this.options.launchBackoff.list();
+    for (const e of entries) refusals.set(e.nodePool, e);
     for (const [name, p] of byPool) {
       m.nodes.set({ nodepool: name, state: 'ready' }, p.ready);
       m.nodes.set({ nodepool: name, state: 'launching' }, p.launching);
       m.costPerHour.set({ nodepool: name }, Math.round(p.cost * 1e6) / 1e6);
-      const status = { resources: { nodes: String(p.ready + p.launching), cpu: formatMilli(p.milliCpu), memory: formatBytes(p.memory) } };
+      const status = {
+        resources: { nodes: String(p.ready + p.launching), cpu: formatMilli(p.milliCpu), memory: formatBytes(p.memory) },
+        launchRefusals: launchRefusalsStatus(entries.filter((e) => e.nodePool === name)),
+      };
       const refused = refusals.get(name);
       // A merge patch replaces the whole conditions list: Ready and Launchable are written together.
       const launchable = refused

@@ -158,15 +158,19 @@ export class SeriesForecaster {
     this.detector = new SeasonalityDetector(stepSeconds);
     this.shortDetector = new ShortSeasonDetector(stepSeconds);
     this.bandWidth = new PhaseBandWidth(PhaseBandWidth.hourStepsFor(stepSeconds));
-    this.widths = new Float64Array(horizonSteps).fill(1);
+    // Every model's forecast, the selection's and the band widths: one buffer (a controller keeps
+    // thousands of forecasters, and each buffer costs its own bookkeeping).
+    const forecasts = new Float64Array((this.models.length + 2) * horizonSteps);
+    const row = (i: number) => forecasts.subarray(i * horizonSteps, (i + 1) * horizonSteps);
+    this.scratch = this.models.map((_, m) => row(m));
+    this.selectedScratch = row(this.models.length);
+    this.widths = row(this.models.length + 1).fill(1);
     this.awake = new Uint8Array(this.models.length);
     this.ctx = {
       season: {},
       daily: this.detector.dailySteps ? new SeasonalProfile(this.detector.dailySteps, PROFILE_BINS_PER_DAY) : undefined,
       weekly: this.detector.weeklySteps ? new SeasonalProfile(this.detector.weeklySteps, PROFILE_BINS_PER_DAY * 7) : undefined,
     };
-    this.scratch = this.models.map(() => new Float64Array(horizonSteps));
-    this.selectedScratch = new Float64Array(horizonSteps);
     this.choice = new Int32Array(horizonSteps);
     this.refreshAwake();
   }

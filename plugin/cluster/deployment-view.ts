@@ -27,6 +27,16 @@ export interface DeploymentView {
     /** The highest expected demand within the horizon and when. */
     nextPeak: { rps: number; upperRps: number; at: string; inSeconds: number };
     horizonSeconds: number;
+    /**
+     * The served-record margin (≥ 1) the forecaster keeps for this Deployment: the webhook sizes
+     * with per-pod capacity divided by it (ADR 075). Absent when the forecast does not carry one.
+     */
+    margin?: number;
+    /**
+     * Demand (requests/second) the replicas must cover now whatever the band says: the observed
+     * demand, or in a surge its rise extrapolated over the node lead (core/sizing/surge.ts).
+     */
+    surgeFloorRps?: number;
   };
   capacity?: CapacityAnnotation;
   warnings: string[];
@@ -107,6 +117,8 @@ export function deploymentView(deployment: KubeObject, clusterMode: Mode, nowSec
       observedRps: f.observed,
       nextPeak: forecastPeak(f, nowSeconds),
       horizonSeconds: f.point.length * f.stepSeconds,
+      ...(f.margin !== undefined ? { margin: f.margin } : {}),
+      ...(f.surgeFloor !== undefined ? { surgeFloorRps: f.surgeFloor } : {}),
     };
   }
   return view;

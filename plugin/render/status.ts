@@ -36,6 +36,8 @@ export function deploymentColumns(allNamespaces: boolean): Array<Column<Deployme
     { header: 'MODEL', value: (d) => d.forecast?.model ?? '-' },
     { header: 'REL-MAE', value: (d) => (d.forecast?.recentRelMae === undefined ? '-' : d.forecast.recentRelMae.toFixed(2)) },
     { header: 'CAPACITY', value: capacity },
+    { header: 'MARGIN', value: (d) => (d.forecast?.margin === undefined ? '-' : `${d.forecast.margin.toFixed(2)}x`) },
+    { header: 'SURGE-FLOOR', value: (d) => (d.forecast?.surgeFloorRps === undefined ? '-' : `${formatNumber(d.forecast.surgeFloorRps)}rps`) },
     { header: 'MIN', value: (d) => count(d.bounds.min), wide: true },
     { header: 'MAX', value: (d) => count(d.bounds.max), wide: true },
     { header: 'BAND', value: (d) => (d.forecast ? `${formatNumber(d.forecast.nextPeak.upperRps)}rps` : '-'), wide: true },

@@ -49,6 +49,8 @@ export const INSUFFICIENT_CAPACITY_CODES: ReadonlySet<string> = new Set([
 export class Ec2AuthorizationError extends Error {
   readonly kind = 'Ec2Authorization' as const;
   readonly reason = 'UnauthorizedOperation';
+  /** Retrying the same launch cannot help (core/cloud/errors.ts `isPermanentLaunchError`). */
+  readonly permanent = true;
   constructor(
     readonly operation: string,
     readonly code: string,
@@ -63,6 +65,8 @@ export class Ec2AuthorizationError extends Error {
 export class Ec2ValidationError extends Error {
   readonly kind = 'Ec2Validation' as const;
   readonly reason = 'InvalidRequest';
+  /** Retrying the same launch cannot help (core/cloud/errors.ts `isPermanentLaunchError`). */
+  readonly permanent = true;
   constructor(
     readonly operation: string,
     readonly code: string,
@@ -77,6 +81,8 @@ export class Ec2ValidationError extends Error {
 export class NodeClassResolutionError extends Error {
   readonly kind = 'NodeClassResolution' as const;
   readonly reason = 'NodeClassNotReady';
+  /** Retrying the same launch cannot help (core/cloud/errors.ts `isPermanentLaunchError`). */
+  readonly permanent = true;
   constructor(
     readonly nodeClass: string,
     message: string,

@@ -27,7 +27,9 @@ export function candidateRef(c: LaunchCandidate): OfferingRef {
 
 /**
  * Spot whenever the claim allows it and a spot offering is left (it is the cheaper market, as in
- * Karpenter); on-demand otherwise. Returns undefined when there are no candidates.
+ * Karpenter); on-demand otherwise. Returns undefined when there are no candidates. A fleet asks for
+ * one capacity type (`DefaultTargetCapacityType`), so a claim allowing both gets a spot fleet
+ * first and, when every spot override fails for capacity, an on-demand fleet in the next round.
  */
 export function chooseCapacityType(candidates: readonly LaunchCandidate[]): CapacityType | undefined {
   if (candidates.some((c) => c.capacityType === 'spot')) return 'spot';
@@ -90,12 +92,15 @@ export function buildCreateFleetInput(request: FleetRequest): CreateFleetCommand
     ...(request.capacityType === 'spot'
       ? { SpotOptions: { AllocationStrategy: 'price-capacity-optimized' } }
       : { OnDemandOptions: { AllocationStrategy: 'lowest-price' } }),
+    // The resource types EC2 documents for an instant fleet's TagSpecifications are fleet, instance,
+    // volume and network-interface (CreateFleet API reference); `spot-instances-request` is not one
+    // of them — sent before, it risked every spot launch failing with InvalidParameterValue. The
+    // network interfaces are tagged by the launch template; the spot request needs no tag of its
+    // own (the IAM conditions read aws:RequestTag, the tags of the whole request). docs/ec2.md.
     TagSpecifications: [
       { ResourceType: 'instance', Tags: tags },
       { ResourceType: 'volume', Tags: tags },
       { ResourceType: 'fleet', Tags: tags },
-      // Spot launches also create spot requests; tagged so the IAM tag conditions cover them.
-      ...(request.capacityType === 'spot' ? [{ ResourceType: 'spot-instances-request' as const, Tags: tags }] : []),
     ],
   };
 }

@@ -39,8 +39,15 @@ export class BlendModel implements ForecastModel {
   private weights?: Float64Array;
   /** Exponentially averaged weights (Polyak–Ruppert): what forecasts use; far less jittery than the SGD iterate. */
   private averaged?: Float64Array;
+  /**
+   * What each pending origin's features are made of, per slot (origin mod (H+1)): the last value, the
+   * levels, the robust levels, the profile levels and the profile at each of the H steps ahead —
+   * 1 + 3·levels + H numbers from which the features of every horizon step are recomputed exactly
+   * when the outcome arrives (storing the H × features matrix took six times the memory).
+   */
   private pending?: Float64Array;
   private pendingOrigin?: Float64Array;
+  private recordLength = 0;
   private horizon = 0;
   private last = NaN;
   private scale = NaN;
@@ -48,12 +55,14 @@ export class BlendModel implements ForecastModel {
 
   constructor(private readonly options: BlendOptions = DEFAULT_BLEND) {
     const k = options.alphas.length;
-    this.levels = new Float64Array(k).fill(NaN);
-    this.robustLevels = new Float64Array(k).fill(NaN);
-    this.deviations = new Float64Array(k).fill(NaN);
-    this.profileLevels = new Float64Array(k).fill(NaN);
     this.featureCount = 1 + 3 * k;
-    this.features = new Float64Array(this.featureCount);
+    // One buffer for the small per-model arrays (a controller keeps thousands of models).
+    const cells = new Float64Array(4 * k + this.featureCount).fill(NaN);
+    this.levels = cells.subarray(0, k);
+    this.robustLevels = cells.subarray(k, 2 * k);
+    this.deviations = cells.subarray(2 * k, 3 * k);
+    this.profileLevels = cells.subarray(3 * k, 4 * k);
+    this.features = cells.subarray(4 * k);
   }
 
   private ensure(horizon: number): void {
@@ -61,18 +70,45 @@ export class BlendModel implements ForecastModel {
     const K = this.featureCount;
     const old = this.weights;
     const oldAveraged = this.averaged;
-    this.weights = new Float64Array(horizon * K);
-    this.averaged = new Float64Array(horizon * K);
+    const record = 1 + 3 * this.options.alphas.length + horizon;
+    // weights, averaged, the origin of each slot, the pending records: one buffer.
+    const cells = new Float64Array(2 * horizon * K + (horizon + 1) * (1 + record));
+    const weights = cells.subarray(0, horizon * K);
+    const averaged = cells.subarray(horizon * K, 2 * horizon * K);
     for (let h = 0; h < horizon; h++) {
       for (let k = 0; k < K; k++) {
         const initial = k === 0 ? 0 : 1 / (K - 1);
-        this.weights[h * K + k] = old && h < this.horizon ? old[h * K + k] : initial;
-        this.averaged[h * K + k] = oldAveraged && h < this.horizon ? oldAveraged[h * K + k] : initial;
+        weights[h * K + k] = old && h < this.horizon ? old[h * K + k] : initial;
+        averaged[h * K + k] = oldAveraged && h < this.horizon ? oldAveraged[h * K + k] : initial;
       }
     }
+    this.weights = weights;
+    this.averaged = averaged;
     this.horizon = horizon;
-    this.pending = new Float64Array((horizon + 1) * horizon * K);
-    this.pendingOrigin = new Float64Array(horizon + 1).fill(NaN);
+    this.recordLength = record;
+    this.pendingOrigin = cells.subarray(2 * horizon * K, 2 * horizon * K + horizon + 1).fill(NaN);
+    this.pending = cells.subarray(2 * horizon * K + horizon + 1);
+  }
+
+  /**
+   * The features of horizon step h of the origin filed in `slot`, into `this.features`: exactly the
+   * numbers `forecastInto` computed for them.
+   */
+  private featuresOf(slot: number, h: number): Float64Array {
+    const n = this.options.alphas.length;
+    const r = this.pending!;
+    const base = slot * this.recordLength;
+    const x = this.features;
+    const ahead = r[base + 1 + 3 * n + h - 1];
+    x[0] = r[base];
+    for (let j = 0; j < n; j++) {
+      const level = r[base + 1 + j];
+      x[1 + j] = level;
+      const factor = ahead / r[base + 1 + 2 * n + j];
+      x[1 + n + j] = Number.isFinite(factor) && factor > 0 ? level * Math.min(factor, 10) : level;
+      x[1 + 2 * n + j] = r[base + 1 + n + j];
+    }
+    return x;
   }
 
   observe(step: number, value: number, ctx: SeasonContext): void {
@@ -105,19 +141,21 @@ export class BlendModel implements ForecastModel {
     const K = this.featureCount;
     const H = this.horizon;
     const rate = this.options.learningRate / this.scale;
+    const weights = this.weights!;
+    const averaged = this.averaged!;
     for (let h = 1; h <= H; h++) {
       const origin = step - h;
       const slot = origin % (H + 1);
       if (origin < 0 || this.pendingOrigin![slot] !== origin) continue;
-      const base = (slot * H + h - 1) * K;
+      const x = this.featuresOf(slot, h);
       const w = (h - 1) * K;
       let p = 0;
-      for (let k = 0; k < K; k++) p += this.weights![w + k] * this.pending![base + k];
+      for (let k = 0; k < K; k++) p += weights[w + k] * x[k];
       const sign = actual > p ? 1 : actual < p ? -1 : 0;
       const avg = this.options.averaging;
       for (let k = 0; k < K; k++) {
-        this.weights![w + k] += sign * rate * this.pending![base + k];
-        this.averaged![w + k] += avg * (this.weights![w + k] - this.averaged![w + k]);
+        weights[w + k] += sign * rate * x[k];
+        averaged[w + k] += avg * (weights[w + k] - averaged[w + k]);
       }
     }
   }
@@ -131,24 +169,22 @@ export class BlendModel implements ForecastModel {
     const slot = step % (H + 1);
     this.pendingOrigin![slot] = step;
     const n = this.options.alphas.length;
-    const x = this.features;
+    // File this origin's record: what the features of every horizon step are computed from.
+    const r = this.pending!;
+    const base = slot * this.recordLength;
+    r[base] = last;
+    for (let j = 0; j < n; j++) {
+      r[base + 1 + j] = Number.isNaN(this.levels[j]) ? last : this.levels[j];
+      r[base + 1 + n + j] = Number.isNaN(this.robustLevels[j]) ? last : this.robustLevels[j];
+      r[base + 1 + 2 * n + j] = this.profileLevels[j];
+    }
+    for (let h = 1; h <= H; h++) r[base + 1 + 3 * n + h - 1] = profile ? profile.valueAt(step + h) : NaN;
+    const averaged = this.averaged!;
     for (let h = 1; h <= horizon; h++) {
-      const ahead = profile ? profile.valueAt(step + h) : NaN;
-      x[0] = last;
-      for (let j = 0; j < n; j++) {
-        const level = Number.isNaN(this.levels[j]) ? last : this.levels[j];
-        x[1 + j] = level;
-        const factor = ahead / this.profileLevels[j];
-        x[1 + n + j] = Number.isFinite(factor) && factor > 0 ? level * Math.min(factor, 10) : level;
-        x[1 + 2 * n + j] = Number.isNaN(this.robustLevels[j]) ? last : this.robustLevels[j];
-      }
-      const base = (slot * H + h - 1) * K;
+      const x = this.featuresOf(slot, h);
       const w = (h - 1) * K;
       let p = 0;
-      for (let k = 0; k < K; k++) {
-        this.pending![base + k] = x[k];
-        p += this.averaged![w + k] * x[k];
-      }
+      for (let k = 0; k < K; k++) p += averaged[w + k] * x[k];
       out[h - 1] = p > 0 ? p : 0;
     }
   }

@@ -63,5 +63,7 @@ describe('a claim the cloud refuses as invalid', () => {
     expect(sandbox.ec2.mock.commandCalls(CreateFleetCommand)).toHaveLength(1);
     await waitFor('Launchable=True', async () => (await launchable())?.status === 'True', 20_000);
     expect(controller.launchBackoff.list()).toEqual([]);
+    // The persisted backoff is cleared too (a later leader must not revive it: ADR 095).
+    await waitFor('status.launchRefusals cleared', async () => ((await client.get(Refs.nodePools, 'ec2'))?.status?.launchRefusals ?? ['?']).length === 0, 20_000);
   }, 180_000);
 });

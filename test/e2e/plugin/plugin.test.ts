@@ -16,7 +16,7 @@ vi.setConfig({ testTimeout: 120_000, hookTimeout: 300_000 });
 
 let sandbox: PluginSandbox;
 const now = Math.floor(Date.now() / 1000);
-const webForecast = formatForecastAnnotation({ v: 1, generatedAt: now - 30, stepSeconds: 60, point: [10, 12, 15, 20, 18, 14], upper: [12, 15, 19, 25, 22, 17], quantile: 0.9, model: 'holt-winters', recentRelMae: 0.62, observed: 9 });
+const webForecast = formatForecastAnnotation({ v: 1, generatedAt: now - 30, stepSeconds: 60, point: [10, 12, 15, 20, 18, 14], upper: [12, 15, 19, 25, 22, 17], quantile: 0.9, model: 'holt-winters', recentRelMae: 0.62, observed: 9, margin: 1.25, surgeFloor: 14 });
 
 /** `kubectl smartscale ARGS --kubeconfig sandbox`. */
 function plugin(...args: string[]): Promise<RunResult> {
@@ -157,9 +157,10 @@ describe('status', () => {
     expect(result.stderr).toBe('');
     const lines = result.stdout.split('\n');
     expect(lines[0]).toBe('Cluster mode: observe (smartscale-config)   Context: smartscale-sandbox');
-    expect(result.stdout).toMatch(/^NAME\s+MODE\s+CURRENT\s+READY\s+TARGET\s+PEAK\s+NEXT-PEAK\s+IN\s+MODEL\s+REL-MAE\s+CAPACITY$/m);
-    expect(result.stdout).toMatch(/^web\s+observe\*\s+2\s+0\s+3\s+5\s+20rps\s+\S+\s+holt-winters\s+0\.62\s+-$/m);
-    expect(result.stdout).toMatch(/^cart\s+optimize\s+2/m);
+    expect(result.stdout).toMatch(/^NAME\s+MODE\s+CURRENT\s+READY\s+TARGET\s+PEAK\s+NEXT-PEAK\s+IN\s+MODEL\s+REL-MAE\s+CAPACITY\s+MARGIN\s+SURGE-FLOOR$/m);
+    // The sizing margin and surge floor come from the forecast annotation; cart has none.
+    expect(result.stdout).toMatch(/^web\s+observe\*\s+2\s+0\s+3\s+5\s+20rps\s+\S+\s+holt-winters\s+0\.62\s+-\s+1\.25x\s+14rps$/m);
+    expect(result.stdout).toMatch(/^cart\s+optimize\s+2\s.*\s-\s+-\s+-$/m);
     expect(result.stdout).not.toContain('legacy');
     expect(result.stdout).not.toContain('charge');
     expect(result.stdout).toMatch(/^default\s+2\s+1\s+c6i.xlarge\(1\),m6i.large\(1\)\s+\$0\.266$/m);
@@ -170,7 +171,7 @@ describe('status', () => {
     expect(all.stdout).toMatch(/^NAMESPACE\s+NAME\s+MODE/m);
     expect(all.stdout).toMatch(/^payments\s+charge\s+observe\*/m);
     const wide = await plugin('status', '-A', '-o', 'wide');
-    expect(wide.stdout).toMatch(/CAPACITY\s+MIN\s+MAX\s+BAND\s+FORECAST-AGE\s+RPS-PER-POD\s+WARNINGS$/m);
+    expect(wide.stdout).toMatch(/CAPACITY\s+MARGIN\s+SURGE-FLOOR\s+MIN\s+MAX\s+BAND\s+FORECAST-AGE\s+RPS-PER-POD\s+WARNINGS$/m);
     expect(wide.stdout).toMatch(/COST\/HOUR\s+PREDICTED$/m);
   });
 
@@ -179,10 +180,16 @@ describe('status', () => {
     expect(json.cluster).toEqual({ mode: 'observe', modeSource: 'configmap', installed: true });
     expect(json.deployments.map((d: any) => `${d.namespace}/${d.name}`)).toEqual(['payments/charge', 'shop/cart', 'shop/web']);
     expect(json.deployments[2].forecast.nextPeak.rps).toBe(20);
+    // Keys only added: every key status -o json had before is still there, margin and surgeFloorRps beside them.
+    expect(Object.keys(json.deployments[2].forecast)).toEqual(['model', 'recentRelMae', 'generatedAt', 'ageSeconds', 'stale', 'observedRps', 'nextPeak', 'horizonSeconds', 'margin', 'surgeFloorRps']);
+    expect(json.deployments[2].forecast).toMatchObject({ margin: 1.25, surgeFloorRps: 14 });
+    expect(Object.keys(json.deployments[2])).toEqual(['namespace', 'name', 'enabled', 'mode', 'modeSource', 'replicas', 'bounds', 'warnings', 'forecast']);
+    expect(json.deployments[1].forecast).toBeUndefined();
     expect(json.nodeClaims).toHaveLength(2);
     const yaml = load((await plugin('status', 'web', '-n', 'shop', '-o', 'yaml')).stdout) as any;
     expect(yaml.deployments).toHaveLength(1);
     expect(yaml.deployments[0].replicas).toMatchObject({ target: 3, peak: 5 });
+    expect(yaml.deployments[0].forecast).toMatchObject({ margin: 1.25, surgeFloorRps: 14 });
   });
 
   it('DEPLOYMENT: not found and not opted in are distinct errors', async () => {

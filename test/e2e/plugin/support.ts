@@ -4,13 +4,14 @@
  * the real kubectl running the built plugin found on PATH (node_modules/.bin, linked by the build).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
 import { HttpKubeClient, type KubeObject } from '../../../core/kube/client.js';
 import { httpKubeClientFor, loadKubeconfig } from '../../../core/kube/kubeconfig.js';
 import { ManualClock } from '../../../core/model/clock.js';
@@ -106,8 +107,54 @@ export function pluginBuilt(): boolean {
   return existsSync(join(BIN_DIR, 'kubectl-smartscale')) && existsSync(join(ROOT, 'dist', 'plugin', 'main.js'));
 }
 
-/** Builds dist/ (and links node_modules/.bin/kubectl-smartscale) so kubectl runs the current code. */
-export function buildPlugin(): Promise<void> {
+const BUILD_LOCK = join(ROOT, 'dist', '.test-build.lock');
+const BUILD_STAMP = join(ROOT, 'dist', '.test-build.stamp');
+/** A lock older than this is left over from a killed run: the build itself takes well under it. */
+const STALE_LOCK_MS = 10 * 60_000;
+
+/**
+ * Builds dist/ (and links node_modules/.bin/kubectl-smartscale) so kubectl runs the current code —
+ * once per test run. Several test files need the build and run in parallel workers; the build
+ * deletes and rewrites the bundle and the bin link, so a second build while another file runs the
+ * plugin would pull its files away mid-test. The first caller builds under a lock directory and
+ * stamps the run's id; the others wait for the lock and find the stamp.
+ */
+export async function buildPlugin(): Promise<void> {
+  const runId = inject('testRunId') ?? `${process.pid}-${Date.now()}`;
+  await acquireLock(BUILD_LOCK);
+  try {
+    if (readStamp() === runId && pluginBuilt()) return;
+    await runBuild();
+    writeFileSync(BUILD_STAMP, runId);
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
+}
+
+function readStamp(): string | undefined {
+  try {
+    return readFileSync(BUILD_STAMP, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function acquireLock(dir: string): Promise<void> {
+  mkdirSync(join(dir, '..'), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - (statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > STALE_LOCK_MS) rmSync(dir, { recursive: true, force: true });
+      else await new Promise((ok) => setTimeout(ok, 200));
+    }
+  }
+}
+
+function runBuild(): Promise<void> {
   return new Promise((ok, fail) => {
     execFile('npm', ['run', 'build', '--silent'], { cwd: ROOT, timeout: 300_000 }, (error, stdout, stderr) => {
       // tsc emits even when another area has a type error; only a missing bin is fatal here.

@@ -7,7 +7,7 @@ import { deployment, forecast, nodeClaim, NOW } from '../builders.js';
 
 function report(partial: Partial<StatusReport> = {}): StatusReport {
   const deployments = [
-    deployment('web', { forecast: forecast(), annotations: { 'smartscale.io/target-replicas': '4', 'smartscale.io/peak-replicas': '6', 'smartscale.io/capacity': '{"replicas":3,"cpu":"750m","memory":"768Mi","pods":3}', 'smartscale.io/min-replicas': '2', 'smartscale.io/max-replicas': '20' } }),
+    deployment('web', { forecast: forecast({ margin: 1.25, surgeFloor: 14 }), annotations: { 'smartscale.io/target-replicas': '4', 'smartscale.io/peak-replicas': '6', 'smartscale.io/capacity': '{"replicas":3,"cpu":"750m","memory":"768Mi","pods":3}', 'smartscale.io/min-replicas': '2', 'smartscale.io/max-replicas': '20' } }),
     deployment('api', { namespace: 'core', replicas: 5, ready: 4, annotations: { 'smartscale.io/mode': 'optimize' } }),
   ].map((d) => deploymentView(d, 'observe', NOW));
   const claims = [nodeClaim('default-a', { node: 'n1', ready: true }), nodeClaim('default-b', { type: 'c6i.xlarge', price: '0.17', predicted: true }), nodeClaim('gpu-a', { pool: 'gpu', type: 'g5.xlarge', price: '1.006', node: 'n3', ready: true })].map(nodeClaimView);
@@ -41,9 +41,26 @@ describe('deploymentView', () => {
       replicas: { desired: 3, ready: 3, target: 4, peak: 6 },
       bounds: { min: 2, max: 20 },
       capacity: { replicas: 3, cpu: '750m', memory: '768Mi', pods: 3 },
-      forecast: { model: 'holt-winters', recentRelMae: 0.62, ageSeconds: 30, nextPeak: { rps: 20, upperRps: 25, inSeconds: 210 } },
+      forecast: { model: 'holt-winters', recentRelMae: 0.62, ageSeconds: 30, nextPeak: { rps: 20, upperRps: 25, inSeconds: 210 }, margin: 1.25, surgeFloorRps: 14 },
     });
     expect(view.warnings).toEqual([]);
+  });
+
+  it('shows the sizing margin and surge floor only when the forecast carries valid ones', () => {
+    const without = deploymentView(deployment('x', { forecast: forecast() }), 'observe', NOW);
+    expect(without.forecast).not.toHaveProperty('margin');
+    expect(without.forecast).not.toHaveProperty('surgeFloorRps');
+    // Out of range (a margin is ≥ 1 and at most 10; a floor is a demand ≥ 0): ignored with a warning, the rest of the forecast kept.
+    const bad = deploymentView(deployment('y', { forecast: forecast({ margin: 0.5, surgeFloor: -3 }) }), 'observe', NOW);
+    expect(bad.forecast).toMatchObject({ model: 'holt-winters' });
+    expect(bad.forecast).not.toHaveProperty('margin');
+    expect(bad.forecast).not.toHaveProperty('surgeFloorRps');
+    expect(bad.warnings).toEqual([expect.stringContaining('field margin ignored'), expect.stringContaining('field surgeFloor ignored')]);
+    const table = renderStatusTable(report({ namespace: 'default', deployments: [without, bad, report().deployments[0]] }), false);
+    expect(table).toMatch(/CAPACITY\s+MARGIN\s+SURGE-FLOOR\n/);
+    expect(table).toMatch(/^web\s.*\s1\.25x\s+14rps$/m);
+    expect(table).toMatch(/^x\s.*\s-\s+-$/m);
+    expect(table).toMatch(/^y\s.*\s-\s+-$/m);
   });
 
   it('collects warnings for unreadable annotations instead of failing', () => {

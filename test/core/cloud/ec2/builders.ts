@@ -17,6 +17,15 @@ export const CLUSTER: ClusterJoin = {
   serviceCidr: '10.100.0.0/16',
 };
 
+/** The tags a launch of `claim()` on `nodeClass()` carries (node class tags first, then smartscale's). */
+export const LAUNCH_TAGS = [
+  { Key: 'team', Value: 'platform' },
+  { Key: 'smartscale.io/nodeclaim', Value: 'default-abc12' },
+  { Key: 'smartscale.io/nodepool', Value: 'default' },
+  { Key: 'smartscale.io/cluster', Value: 'demo' },
+  { Key: 'smartscale.io/nodeclass', Value: 'default' },
+];
+
 export function nodeClassSpec(spec: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     subnetSelectorTerms: [{ tags: { 'smartscale.io/discovery': 'demo' } }],

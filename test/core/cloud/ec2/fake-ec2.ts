@@ -243,10 +243,9 @@ export class InMemoryEc2 {
       if (seen && seen.request !== request) throw awsError('IdempotentParameterMismatch');
       if (seen) return { FleetId: 'fleet-replayed', ...seen.output };
     }
-    // Instant fleets tag the fleet and what they launch; maintain/request fleets only the fleet. EC2
-    // documents fleet and instance; volume works in practice (Karpenter sends it); whether a real
-    // CreateFleet accepts spot-instances-request (smartscale sends it for spot) is NOT verified.
-    const taggable = input.Type === 'instant' ? ['fleet', 'instance', 'volume', 'spot-instances-request'] : ['fleet'];
+    // Instant fleets tag the fleet and what they launch; maintain/request fleets only the fleet: the
+    // resource types the CreateFleet API reference lists for TagSpecifications (docs/ec2.md).
+    const taggable = input.Type === 'instant' ? ['fleet', 'instance', 'volume', 'network-interface'] : ['fleet'];
     for (const spec of input.TagSpecifications ?? []) {
       if (!taggable.includes(spec.ResourceType ?? '')) throw awsError('InvalidParameterValue', 400, `'${spec.ResourceType}' is not a valid taggable resource type for this operation.`);
     }

@@ -11,15 +11,7 @@ import { renderUserData } from '../../../../core/cloud/ec2/user-data.js';
 import { Labels } from '../../../../core/model/labels.js';
 import { MIB } from '../../../../core/model/quantity.js';
 import { awsError } from './fake-ec2.js';
-import { claim, CLUSTER, harness, nodeClass } from './builders.js';
-
-const TAGS = [
-  { Key: 'team', Value: 'platform' },
-  { Key: 'smartscale.io/nodeclaim', Value: 'default-abc12' },
-  { Key: 'smartscale.io/nodepool', Value: 'default' },
-  { Key: 'smartscale.io/cluster', Value: 'demo' },
-  { Key: 'smartscale.io/nodeclass', Value: 'default' },
-];
+import { claim, CLUSTER, harness, LAUNCH_TAGS as TAGS, nodeClass } from './builders.js';
 
 function templateFor(imageId: string, pinned: Record<string, string> = {}): string {
   const userData = renderUserData({ cluster: CLUSTER, labels: { ...pinned, team: 'platform', [Labels.nodePool]: 'default' }, taints: [] });
@@ -97,7 +89,7 @@ describe('Ec2CloudProvider.create: spot, launch templates', () => {
     const arm = ec2.mock.commandCalls(CreateFleetCommand)[0].args[0].input;
     expect(arm.SpotOptions).toEqual({ AllocationStrategy: 'price-capacity-optimized' });
     expect(arm.OnDemandOptions).toBeUndefined();
-    expect(arm.TagSpecifications?.map((t) => t.ResourceType)).toEqual(['instance', 'volume', 'fleet', 'spot-instances-request']);
+    expect(arm.TagSpecifications?.map((t) => t.ResourceType)).toEqual(['instance', 'volume', 'fleet']);
     expect(arm.TargetCapacitySpecification).toEqual({ TotalTargetCapacity: 1, DefaultTargetCapacityType: 'spot' });
     // arm64 first: its cheapest override (c7g.large at 0.025) leads; only offerings with a spot price are listed.
     expect(arm.LaunchTemplateConfigs?.map((c) => [c.LaunchTemplateSpecification?.LaunchTemplateName, c.Overrides?.map((o) => `${o.InstanceType}@${o.AvailabilityZone}`)])).toEqual([

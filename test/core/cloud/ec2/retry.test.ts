@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs, withRetry, type RetryPolicy } from '../../../../core/cloud/ec2/retry.js';
-import { classifyAwsError, isEc2AuthorizationError, isEc2ValidationError, isRetryableAwsError, launchFailedCondition, launchFailure } from '../../../../core/cloud/ec2/errors.js';
-import { InsufficientCapacityError } from '../../../../core/cloud/errors.js';
+import { classifyAwsError, NodeClassResolutionError, isEc2AuthorizationError, isEc2ValidationError, isRetryableAwsError, launchFailedCondition, launchFailure } from '../../../../core/cloud/ec2/errors.js';
+import { InsufficientCapacityError, isPermanentLaunchError } from '../../../../core/cloud/errors.js';
 import { awsError } from './fake-ec2.js';
 
 function policy(sleeps: number[], overrides: Partial<RetryPolicy> = {}): RetryPolicy {
@@ -74,6 +74,13 @@ describe('retry', () => {
     expect(launchFailure(classifyAwsError('CreateFleet', awsError('UnauthorizedOperation')))).toMatchObject({ reason: 'UnauthorizedOperation', retryable: false });
     expect(launchFailure(classifyAwsError('CreateFleet', awsError('InvalidAMIID.NotFound')))).toMatchObject({ reason: 'InvalidRequest', retryable: false });
     expect(launchFailure(new Error('socket hang up'))).toEqual({ reason: 'LaunchFailed', message: 'socket hang up', retryable: true });
+    // The controller backs off exactly the failures launchFailure calls permanent (core/cloud/errors.ts).
+    for (const error of [classifyAwsError('CreateFleet', awsError('UnauthorizedOperation')), classifyAwsError('CreateFleet', awsError('InvalidAMIID.NotFound')), new NodeClassResolutionError('default', 'no subnets')]) {
+      expect(isPermanentLaunchError(error)).toBe(!launchFailure(error).retryable);
+      expect(isPermanentLaunchError(error)).toBe(true);
+    }
+    expect(isPermanentLaunchError(new Error('socket hang up'))).toBe(false);
+    expect(isPermanentLaunchError(new InsufficientCapacityError([{ instanceType: 'm5.large', zone: 'a', capacityType: 'spot' }]))).toBe(false);
     expect(launchFailedCondition(classifyAwsError('CreateFleet', awsError('UnauthorizedOperation', 403, 'no iam:PassRole')), 42)).toEqual({
       type: 'Launched',
       status: 'False',
