@@ -31,9 +31,9 @@ import { SeriesForecaster } from '../forecast/forecaster.js';
 import { changedMaterially, DEFAULT_PUBLICATION_RULE } from '../forecast/publication.js';
 import { propagateForecasts, serviceForecast, ServiceGraphLearner, type ServiceForecast } from '../graph/service-graph.js';
 import type { MetricsSource, Sample } from '../metrics/source.js';
-import { Annotations, formatForecastAnnotation, parseDeploymentSettings, parseForecastAnnotation, type DeploymentSettings, type ForecastAnnotation } from '../model/annotations.js';
+import { Annotations, formatForecastAnnotation, parseDeploymentSettings, parseForecastAnnotation, type DeploymentSettings, type ForecastAnnotation, type Mode } from '../model/annotations.js';
 import type { Clock } from '../model/clock.js';
-import { CLUSTER_CONFIG_NAME, parseWebhookDefaults } from '../model/cluster-config.js';
+import { CLUSTER_CONFIG_NAME, effectiveMode, parseWebhookDefaults } from '../model/cluster-config.js';
 import { learnRpsPerPod, type LoadObservation } from '../sizing/capacity.js';
 import { DEFAULT_SHORTFALL_FEEDBACK, shortfallTargetForQuantile, type ShortfallFeedbackOptions } from '../sizing/feedback.js';
 import { ServedRecord } from '../sizing/served-record.js';
@@ -291,7 +291,8 @@ export class ForecasterLoop implements Loop {
       for (const sample of fed) s.aboveBandRun = nextAboveBandRun(s.aboveBandRun ?? 0, sample.v, bandFor(sample.t));
       s.surgeFloor = surgeFloorDemand(newest.v, earlier, bandFor(newest.t), settings.surgeLeadSeconds, { ...DEFAULT_SURGE, windowSeconds: step }, s.aboveBandRun);
     }
-    s.served.recordReady(nowSec, Number(d.status?.readyReplicas ?? 0));
+    const serving = servingReplicas(d, effectiveMode(this.options.state.config().cluster.mode, user.mode));
+    if (serving !== undefined) s.served.recordReady(nowSec, serving);
   }
 
   private feedback(settings: ControllerSettings): ShortfallFeedbackOptions {
@@ -379,6 +380,20 @@ export function deploymentRef(d: KubeObject) {
 }
 
 /** Runs `work` over items with at most `limit` in flight. */
+/**
+ * The replicas the served record compares demand with (ADR 075, amended): in optimize mode the
+ * Deployment's ready replicas, which smartscale's targets set; in observe mode the webhook's
+ * `target-replicas` — what smartscale would have had running — since the ready count there is
+ * whatever another autoscaler (or nobody) chose, and learning from its shortfalls would publish a
+ * margin that answers for that autoscaler and carry it into optimize mode (it decays over days).
+ * Undefined in observe mode until the webhook has written a target: nothing is recorded.
+ */
+export function servingReplicas(d: KubeObject, mode: Mode): number | undefined {
+  if (mode === 'optimize') return Number(d.status?.readyReplicas ?? 0);
+  const target = Number(d.metadata.annotations?.[Annotations.targetReplicas]);
+  return Number.isInteger(target) && target >= 0 ? target : undefined;
+}
+
 export async function runLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const errors: unknown[] = [];

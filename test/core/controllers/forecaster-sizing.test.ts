@@ -43,8 +43,12 @@ function patchingClient(objects: Map<string, KubeObject>): KubeClient {
   };
 }
 
-/** One opted-in Deployment at 10 rps per pod whose demand per minute bucket is `demandAt(k)` (k = minutes from START_SEC). */
-function harness(demandAt: (k: number) => number, minutes: number) {
+/**
+ * One opted-in Deployment at 10 rps per pod whose demand per minute bucket is `demandAt(k)` (k =
+ * minutes from START_SEC). Optimize mode unless asked: there the served record follows the ready
+ * replicas (in observe mode, the webhook's target — see the tests of that).
+ */
+function harness(demandAt: (k: number) => number, minutes: number, mode: 'observe' | 'optimize' = 'optimize') {
   const clock = new ManualClock((START_SEC + 5) * 1000);
   const metrics = new SimulatedMetricsSource({ clock });
   const counts = Array.from({ length: 120 + minutes }, (_, i) => demandAt(i - 120) * STEP);
@@ -52,7 +56,7 @@ function harness(demandAt: (k: number) => number, minutes: number) {
   const d = deployment('shop', 'api', { replicas: 20, annotations: { [Annotations.enabled]: 'true', [Annotations.targetRpsPerPod]: '10' } });
   d.status = { readyReplicas: 20 };
   const objects = new Map([['shop/api', d]]);
-  const config = parseFullConfig({ 'controller.backfill': '2h' });
+  const config = parseFullConfig({ 'controller.backfill': '2h', mode });
   const loop = new ForecasterLoop({
     client: patchingClient(objects),
     state: { config: () => config, optedInDeployments: () => [d], namespace: 'smartscale-system', configMaps: { get: () => undefined } },
@@ -67,6 +71,11 @@ function harness(demandAt: (k: number) => number, minutes: number) {
     d,
     /** Ready replicas from now on (the Deployment's status as the informer would show it). */
     setReady: (n: number) => (d.status = { readyReplicas: n }),
+    /** The webhook's target-replicas annotation from now on (undefined removes it). */
+    setTarget: (n: string | undefined) => {
+      const { [Annotations.targetReplicas]: _old, ...rest } = d.metadata.annotations!;
+      d.metadata.annotations = n === undefined ? rest : { ...rest, [Annotations.targetReplicas]: n };
+    },
     /** One pass `seconds` later. */
     pass: async (seconds = STEP) => {
       clock.advance(seconds * 1000);
@@ -119,6 +128,52 @@ describe('forecaster loop: the served-record margin', () => {
     expect(decayed - 1).toBeLessThan((raised - 1) / 2);
     expect(decayed).toBeGreaterThanOrEqual(1);
 
+  });
+
+  it('in observe mode follows what smartscale would have run (the webhook target), not the ready replicas another autoscaler chose', async () => {
+    // 100 rps; another autoscaler holds 5 ready (50 rps): in optimize mode a shortfall every bucket.
+    const h = harness(() => 100, 24 * 60, 'observe');
+    h.setReady(5);
+    await h.first();
+    // No target written yet: nothing to compare with, the margin does not move.
+    for (let k = 0; k < 5; k++) await h.pass();
+    expect(h.forecast().margin).toBe(1);
+    // smartscale's own target serves the demand: 5 ready do not count against it.
+    h.setTarget('12');
+    for (let k = 0; k < 10; k++) await h.pass();
+    expect(h.forecast().margin).toBeLessThanOrEqual(1);
+    // Its target falls short (4 × 10 rps < 100): now the margin rises, bucket by bucket.
+    h.setTarget('4');
+    await h.pass(); // the bucket ending now ended while the target was still 12
+    let expected = h.forecast().margin!;
+    for (let k = 0; k < 10; k++) {
+      await h.pass();
+      expected = nextMargin(expected, true, STEP, FEEDBACK);
+      expect(h.forecast().margin).toBeCloseTo(expected, 3);
+    }
+    expect(h.forecast().margin).toBeGreaterThan(1.5);
+  });
+
+  it('in observe mode ignores a target that is not a whole number of replicas', async () => {
+    const h = harness(() => 100, 60, 'observe');
+    h.setReady(5);
+    h.setTarget('12');
+    await h.first();
+    await h.pass();
+    h.setTarget('lots');
+    for (let k = 0; k < 10; k++) await h.pass();
+    // The last good reading (12, enough) still answers; the ready 5 never counted.
+    expect(h.forecast().margin).toBe(1);
+  });
+
+  it('a Deployment in optimize mode in an observe cluster follows its ready replicas', async () => {
+    const h = harness(() => 100, 60, 'observe');
+    h.d.metadata.annotations![Annotations.mode] = 'optimize';
+    h.setTarget('12');
+    await h.first();
+    h.setReady(5);
+    for (let k = 0; k < 6; k++) await h.pass();
+    expect(h.forecast().margin).toBeGreaterThan(1);
   });
 
   it('survives a restart through the published annotation', async () => {
