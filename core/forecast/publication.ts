@@ -5,8 +5,10 @@
  * writes only when what the webhook would size from has changed materially, or when the annotation
  * is due for a refresh (so its age keeps telling readers the forecast is alive):
  *  - staleness flipped either way;
- *  - the refresh period elapsed: each Deployment refreshes every 50–100% of `refreshSeconds`,
- *    spread by a hash of its key so Deployments created together do not all refresh in one tick;
+ *  - its refresh instant passed: once every `refreshSeconds`, at a phase within the period fixed
+ *    by a hash of its key — so however many Deployments published together (after a backfill, a
+ *    metrics outage, a config change), their refreshes spread evenly over the whole period, and
+ *    none goes longer than the period unrefreshed;
  *  - learned per-pod capacity appeared, went, or moved by more than the threshold (it is
  *    re-estimated every bucket, so drifting within the threshold would patch almost every
  *    Deployment every tick);
@@ -22,23 +24,33 @@ import type { ForecastAnnotation } from '../model/annotations.js';
 export interface PublicationRule {
   /** Relative change that counts as material (e.g. 0.05). */
   threshold: number;
-  /** Longest time an unchanged annotation stays unrefreshed, seconds (each key refreshes at 50–100% of it). */
+  /** Longest time an unchanged annotation stays unrefreshed, seconds (each key refreshes once per period, at its own phase). */
   refreshSeconds: number;
 }
 
 export const DEFAULT_PUBLICATION_RULE: PublicationRule = { threshold: 0.05, refreshSeconds: 300 };
 
-/** The refresh period of one key: 50–100% of `refreshSeconds`, fixed per key. */
-export function refreshPeriodSeconds(key: string, refreshSeconds: number): number {
+/** Where in each refresh period the key `key` refreshes: seconds in [0, refreshSeconds), fixed per key. */
+export function refreshPhaseSeconds(key: string, refreshSeconds: number): number {
   let h = 0;
   for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) >>> 0;
-  return refreshSeconds * (0.5 + (h % 1000) / 2000);
+  // A final mix: keys differing only in a trailing digit would otherwise land 31 s apart in order.
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b) >>> 0;
+  h = (h ^ (h >>> 16)) >>> 0;
+  return refreshSeconds * ((h % 10_000) / 10_000);
+}
+
+/** Whether one of the key's refresh instants (phase + k × refreshSeconds) lies in (fromSec, toSec]. */
+export function refreshDue(key: string, fromSec: number, toSec: number, refreshSeconds: number): boolean {
+  if (!(refreshSeconds > 0) || !(toSec > fromSec)) return false;
+  const phase = refreshPhaseSeconds(key, refreshSeconds);
+  return Math.floor((toSec - phase) / refreshSeconds) > Math.floor((fromSec - phase) / refreshSeconds);
 }
 
 /** Whether `next` should replace the published `current` annotation of the Deployment `key`. */
 export function changedMaterially(current: ForecastAnnotation, next: ForecastAnnotation, key: string, rule: PublicationRule = DEFAULT_PUBLICATION_RULE): boolean {
   if (current.stale !== next.stale) return true;
-  if (next.generatedAt - current.generatedAt >= refreshPeriodSeconds(key, rule.refreshSeconds)) return true;
+  if (refreshDue(key, current.generatedAt, next.generatedAt, rule.refreshSeconds)) return true;
   if (next.generatedAt <= current.generatedAt) return false;
   const { threshold } = rule;
   const learnedBefore = current.learnedRpsPerPod;

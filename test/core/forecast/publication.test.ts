@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changedMaterially, refreshPeriodSeconds, surging, type PublicationRule } from '../../../core/forecast/publication.js';
+import { changedMaterially, refreshDue, refreshPhaseSeconds, surging, type PublicationRule } from '../../../core/forecast/publication.js';
 import type { ForecastAnnotation } from '../../../core/model/annotations.js';
 
 const rule: PublicationRule = { threshold: 0.05, refreshSeconds: 300 };
@@ -44,22 +44,44 @@ describe('forecast publication rule', () => {
     expect(changedMaterially(published(), published(), KEY, rule)).toBe(false);
   });
 
-  it('refreshes each key within 50–100% of the refresh period, at a period fixed per key', () => {
-    const keys = Array.from({ length: 200 }, (_, i) => `ns-${i % 7}/deploy-${i}`);
-    const periods = keys.map((k) => refreshPeriodSeconds(k, 300));
-    for (const p of periods) {
-      expect(p).toBeGreaterThanOrEqual(150);
-      expect(p).toBeLessThanOrEqual(300);
-    }
-    // Spread out, not one period for all.
-    expect(new Set(periods.map((p) => Math.round(p))).size).toBeGreaterThan(50);
-    expect(refreshPeriodSeconds(KEY, 300)).toBe(refreshPeriodSeconds(KEY, 300));
-    // A flat band: nothing but time changes.
+  it('refreshes each key once per refresh period, at a phase fixed per key', () => {
+    const phase = refreshPhaseSeconds(KEY, 300);
+    expect(phase).toBeGreaterThanOrEqual(0);
+    expect(phase).toBeLessThan(300);
+    expect(refreshPhaseSeconds(KEY, 300)).toBe(phase);
+    // A flat band: nothing but time changes. The refresh instant is phase + k × 300.
     const flat = Array.from({ length: 10 }, () => 150);
-    const period = refreshPeriodSeconds(KEY, 300);
     const at = (generatedAt: number) => published({ generatedAt, upper: flat, point: flat.map((u) => u * 0.8) });
-    expect(changedMaterially(at(1000), at(1000 + Math.floor(period) - 1), KEY, rule)).toBe(false);
-    expect(changedMaterially(at(1000), at(1000 + Math.ceil(period)), KEY, rule)).toBe(true);
+    const instant = 3000 + phase;
+    expect(changedMaterially(at(instant - 290), at(Math.floor(instant) - 1), KEY, rule)).toBe(false);
+    expect(changedMaterially(at(instant - 290), at(Math.ceil(instant)), KEY, rule)).toBe(true);
+    // Published just after its instant: the next refresh is a whole period later, never later than that.
+    expect(changedMaterially(at(Math.ceil(instant)), at(Math.floor(instant) + 299), KEY, rule)).toBe(false);
+    expect(changedMaterially(at(Math.ceil(instant)), at(Math.ceil(instant) + 300), KEY, rule)).toBe(true);
+  });
+
+  it('spreads the refreshes of Deployments that all published at once evenly over the period', () => {
+    // 2,000 Deployments published together at t = 6000 (a backfill); passes every 60 s after.
+    const keys = Array.from({ length: 2000 }, (_, i) => `bench/svc-${i}`);
+    const perPass = [0, 0, 0, 0, 0, 0];
+    for (const k of keys) {
+      for (let pass = 1; pass <= 5; pass++) {
+        if (refreshDue(k, 6000 + (pass - 1) * 60, 6000 + pass * 60, 300)) perPass[pass]++;
+      }
+    }
+    // Each refreshes exactly once in the first period, about a fifth of them in each pass.
+    expect(perPass.reduce((a, b) => a + b, 0)).toBe(2000);
+    for (let pass = 1; pass <= 5; pass++) {
+      expect(perPass[pass]).toBeGreaterThan(400 * 0.85);
+      expect(perPass[pass]).toBeLessThan(400 * 1.15);
+    }
+  });
+
+  it('is never due over an empty or backward interval, or with no period', () => {
+    expect(refreshDue(KEY, 1000, 1000, 300)).toBe(false);
+    expect(refreshDue(KEY, 2000, 1000, 300)).toBe(false);
+    expect(refreshDue(KEY, 0, 1e6, 0)).toBe(false);
+    expect(refreshDue(KEY, 0, 1e6, Number.NaN)).toBe(false);
   });
 
   describe('learned per-pod capacity', () => {
