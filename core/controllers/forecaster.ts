@@ -31,7 +31,7 @@ import { SeriesForecaster } from '../forecast/forecaster.js';
 import { changedMaterially, DEFAULT_PUBLICATION_RULE } from '../forecast/publication.js';
 import { propagateForecasts, serviceForecast, ServiceGraphLearner, type ServiceForecast } from '../graph/service-graph.js';
 import type { MetricsSource, Sample } from '../metrics/source.js';
-import { Annotations, formatForecastAnnotation, parseDeploymentSettings, parseForecastAnnotation, type DeploymentSettings, type ForecastAnnotation, type Mode } from '../model/annotations.js';
+import { Annotations, formatForecastAnnotation, parseDeploymentSettings, parseForecastAnnotation, parseReplicaCount, type DeploymentSettings, type ForecastAnnotation, type Mode } from '../model/annotations.js';
 import type { Clock } from '../model/clock.js';
 import { CLUSTER_CONFIG_NAME, effectiveMode, parseWebhookDefaults } from '../model/cluster-config.js';
 import { learnRpsPerPod, type LoadObservation } from '../sizing/capacity.js';
@@ -379,7 +379,6 @@ export function deploymentRef(d: KubeObject) {
   return { apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name ?? '', namespace: d.metadata.namespace, uid: d.metadata.uid };
 }
 
-/** Runs `work` over items with at most `limit` in flight. */
 /**
  * The replicas the served record compares demand with (ADR 075, amended): in optimize mode the
  * Deployment's ready replicas, which smartscale's targets set; in observe mode the webhook's
@@ -390,10 +389,10 @@ export function deploymentRef(d: KubeObject) {
  */
 export function servingReplicas(d: KubeObject, mode: Mode): number | undefined {
   if (mode === 'optimize') return Number(d.status?.readyReplicas ?? 0);
-  const target = Number(d.metadata.annotations?.[Annotations.targetReplicas]);
-  return Number.isInteger(target) && target >= 0 ? target : undefined;
+  return parseReplicaCount(d.metadata.annotations?.[Annotations.targetReplicas]);
 }
 
+/** Runs `work` over items with at most `limit` in flight. */
 export async function runLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const errors: unknown[] = [];

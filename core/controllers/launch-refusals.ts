@@ -6,7 +6,7 @@
  * What is read back is validated item by item: anyone with access to the status subresource can
  * write there, so a bad item is skipped with a reason, never trusted and never thrown.
  */
-import type { LaunchBackoffEntry } from '../cloud/unavailable-offerings.js';
+import type { LaunchBackoff, LaunchBackoffEntry } from '../cloud/unavailable-offerings.js';
 
 /** One item of `status.launchRefusals`. */
 export interface LaunchRefusalStatus {
@@ -22,14 +22,34 @@ const MAX_ITEMS = 100;
 const MAX_KEY = 4096;
 const MAX_REASON = 1000;
 
+/**
+ * The list to write for one pool: what the reader accepts back — the newest MAX_ITEMS entries (the
+ * CRD caps the list, and a longer one would fail the whole status patch, conditions included),
+ * keys no longer than MAX_KEY (an entry with a longer key stays in this process's memory only).
+ */
 export function launchRefusalsStatus(entries: readonly LaunchBackoffEntry[]): LaunchRefusalStatus[] {
-  return entries.map((e) => ({
+  const writable = entries.filter((e) => e.key.length > 0 && e.key.length <= MAX_KEY);
+  const newest = writable.length > MAX_ITEMS ? [...writable].sort((a, b) => b.refusedAt - a.refusedAt).slice(0, MAX_ITEMS) : writable;
+  return newest.map((e) => ({
     key: e.key,
     reason: e.reason.slice(0, MAX_REASON),
     failures: e.failures,
     refusedAt: new Date(e.refusedAt).toISOString(),
     retryAt: new Date(e.retryAt).toISOString(),
   }));
+}
+
+/**
+ * Takes over what a NodePool's status says into `backoff` (the items another leader wrote, or this
+ * one before a restart); returns how many were adopted and why items were ignored. The provisioner
+ * does this every pass; the lifecycle before it writes the pool's list, so a refusal recorded right
+ * after taking over does not overwrite the previous leader's other items.
+ */
+export function restoreLaunchRefusals(backoff: LaunchBackoff, nodePool: string, status: unknown): { adopted: number; errors: string[] } {
+  const { entries, errors } = parseLaunchRefusals(nodePool, status);
+  let adopted = 0;
+  for (const entry of entries) if (backoff.restore(entry) === 'adopted') adopted++;
+  return { adopted, errors };
 }
 
 export interface ParsedLaunchRefusals {

@@ -42,7 +42,7 @@ import { labelChanges, launchKey, missingTaints, registrationLabels, remainingSt
 import { nodePoolRef } from './provisioner.js';
 import { cordon, evictPods, isCordoned, isDoNotDisrupt, isStuckTerminating, isTerminating, podName, podsToDrain } from './drain.js';
 import { runLimited } from './forecaster.js';
-import { launchRefusalsStatus } from './launch-refusals.js';
+import { launchRefusalsStatus, restoreLaunchRefusals } from './launch-refusals.js';
 import type { Loop } from './loop.js';
 import { isNodeReady, nodeClaimStatusObject } from './objects.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
@@ -149,8 +149,11 @@ export class NodeClaimLifecycleLoop implements Loop {
    */
   private async refused(claim: NodeClaim, key: string, error: Error): Promise<void> {
     const backoff = this.options.launchBackoff;
-    const entry = backoff.refused(key, claim.spec.nodePool, error.message);
     const pool = claim.spec.nodePool;
+    // What the pool's status holds first (a leader that just took over may not have read it yet):
+    // the list written below replaces it, and the same key's refusals go on doubling from there.
+    restoreLaunchRefusals(backoff, pool, this.options.state.nodePools.get(pool)?.status);
+    const entry = backoff.refused(key, pool, error.message);
     // Best effort: should this write fail, the provisioner writes the same list on its next pass.
     await patchStatus(this.options.client, Refs.nodePools, pool, undefined, { launchRefusals: launchRefusalsStatus(backoff.list().filter((e) => e.nodePool === pool)) }).catch(
       (e: unknown) => this.options.controllerMetrics.action(this.name, isNotFound(e) ? 'refusal-pool-gone' : 'refusal-not-persisted'),

@@ -19,6 +19,7 @@ import type { LaunchBackoff, LaunchBackoffEntry } from '../cloud/unavailable-off
 import type { KubeObject } from '../kube/client.js';
 import { patchStatus } from '../kube/patch.js';
 import { Refs } from '../kube/refs.js';
+import { parseReplicaCount } from '../model/annotations.js';
 import type { InstanceType } from '../model/instance-type.js';
 import type { NodePool } from '../model/node-pool.js';
 import { podKey } from '../model/pod.js';
@@ -27,7 +28,7 @@ import { solve } from '../scheduling/solver.js';
 import type { PlannedNodeClaim } from '../scheduling/types.js';
 import { claimName, launchKey, nodeClaimObject } from './claims.js';
 import type { ClusterState, InvalidNodePool } from './cluster-state.js';
-import { launchRefusalsStatus, parseLaunchRefusals } from './launch-refusals.js';
+import { launchRefusalsStatus, restoreLaunchRefusals } from './launch-refusals.js';
 import type { Loop } from './loop.js';
 import { nodeSnapshot, predictedWorkloads } from './snapshot.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
@@ -148,10 +149,8 @@ export class ProvisionerLoop implements Loop {
     const backoff = this.options.launchBackoff;
     for (const object of this.options.state.nodePools.list()) {
       const pool = object.metadata.name ?? '';
-      const { entries, errors } = parseLaunchRefusals(pool, object.status);
-      for (const entry of entries) {
-        if (backoff.restore(entry) === 'adopted') this.options.controllerMetrics.action(this.name, 'launch-backoff-restored');
-      }
+      const { adopted, errors } = restoreLaunchRefusals(backoff, pool, object.status);
+      for (let i = 0; i < adopted; i++) this.options.controllerMetrics.action(this.name, 'launch-backoff-restored');
       const text = errors.join('; ').slice(0, 1000);
       if (this.reportedRefusalErrors.get(pool) === text) continue;
       this.reportedRefusalErrors.set(pool, text);
@@ -284,8 +283,8 @@ export class ProvisionerLoop implements Loop {
       const labels = { namespace: d.metadata.namespace ?? 'default', deployment: d.metadata.name ?? '' };
       seen.add(`${labels.namespace}/${labels.deployment}`);
       for (const [kind, key] of [['target', 'smartscale.io/target-replicas'], ['peak', 'smartscale.io/peak-replicas']] as const) {
-        const value = Number(d.metadata.annotations?.[key]);
-        if (Number.isInteger(value) && value >= 0) m.set({ ...labels, kind }, value);
+        const value = parseReplicaCount(d.metadata.annotations?.[key]);
+        if (value !== undefined) m.set({ ...labels, kind }, value);
       }
       m.set({ ...labels, kind: 'spec' }, Number(d.spec?.replicas ?? 0) || 0);
     }

@@ -57,6 +57,17 @@ export interface Parsed<T> {
 
 type AnnotationMap = Record<string, string | undefined> | undefined | null;
 
+/**
+ * A replica count as smartscale writes it (`target-replicas`, `peak-replicas`): up to nine decimal
+ * digits, surrounding blanks allowed. Anything else — empty, signed, "1e3", "0x10", fractions — is
+ * not one (`Number()` would read "" as 0 and "1e3" as 1000).
+ */
+export function parseReplicaCount(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  return /^\d{1,9}$/.test(text) ? Number(text) : undefined;
+}
+
 function readInteger(
   annotations: Record<string, string | undefined>,
   key: string,

@@ -3,7 +3,7 @@
  * object in, a plain record out; unreadable annotations become warnings, never exceptions.
  */
 import type { KubeObject } from '../../core/kube/client.js';
-import { Annotations, parseDeploymentSettings, parseForecastAnnotation, type CapacityAnnotation, type ForecastAnnotation, type Mode } from '../../core/model/annotations.js';
+import { Annotations, parseDeploymentSettings, parseForecastAnnotation, parseReplicaCount, type CapacityAnnotation, type ForecastAnnotation, type Mode } from '../../core/model/annotations.js';
 import { effectiveMode } from '../../core/model/cluster-config.js';
 
 export interface DeploymentView {
@@ -44,7 +44,8 @@ export interface DeploymentView {
 
 function readReplicaCount(raw: string | undefined, key: string, warnings: string[]): number | undefined {
   if (raw === undefined) return undefined;
-  if (/^\d{1,9}$/.test(raw.trim())) return Number(raw.trim());
+  const count = parseReplicaCount(raw);
+  if (count !== undefined) return count;
   warnings.push(`${key}=${JSON.stringify(raw.slice(0, 40))} is not a replica count`);
   return undefined;
 }

@@ -30,6 +30,14 @@ export const AUTHORIZATION_CODES: ReadonlySet<string> = new Set([
   'CredentialsProviderError',
 ]);
 
+/**
+ * Authorization codes that say the credentials themselves failed — expired, not yet refreshed,
+ * a clock skewed against the signature, the metadata service slow to answer — not that the policy
+ * forbids the call: they clear by themselves, so a launch refused with one is retried, not backed
+ * off as a refused configuration.
+ */
+export const TRANSIENT_CREDENTIAL_CODES: ReadonlySet<string> = new Set(['InvalidClientTokenId', 'SignatureDoesNotMatch', 'ExpiredToken', 'CredentialsProviderError', 'AuthFailure']);
+
 /** Codes in CreateFleet's `Errors` that mean "no capacity for this offering right now". */
 export const INSUFFICIENT_CAPACITY_CODES: ReadonlySet<string> = new Set([
   'InsufficientInstanceCapacity',
@@ -49,8 +57,11 @@ export const INSUFFICIENT_CAPACITY_CODES: ReadonlySet<string> = new Set([
 export class Ec2AuthorizationError extends Error {
   readonly kind = 'Ec2Authorization' as const;
   readonly reason = 'UnauthorizedOperation';
-  /** Retrying the same launch cannot help (core/cloud/errors.ts `isPermanentLaunchError`). */
-  readonly permanent = true;
+  /**
+   * Retrying the same launch cannot help (core/cloud/errors.ts `isPermanentLaunchError`) — unless
+   * the credentials themselves failed (TRANSIENT_CREDENTIAL_CODES), which clears on its own.
+   */
+  readonly permanent: boolean;
   constructor(
     readonly operation: string,
     readonly code: string,
@@ -58,6 +69,7 @@ export class Ec2AuthorizationError extends Error {
   ) {
     super(`EC2 ${operation} not authorized (${code}): ${detail}`);
     this.name = 'Ec2AuthorizationError';
+    this.permanent = !TRANSIENT_CREDENTIAL_CODES.has(code);
   }
 }
 
@@ -180,7 +192,7 @@ export function launchFailure(error: unknown): { reason: string; message: string
     case 'InvalidNodeClaim':
       return { reason: 'InvalidNodeClaim', message, retryable: false };
     case 'Ec2Authorization':
-      return { reason: 'UnauthorizedOperation', message, retryable: false };
+      return { reason: 'UnauthorizedOperation', message, retryable: !(error as Ec2AuthorizationError).permanent };
     case 'Ec2Validation':
       return { reason: 'InvalidRequest', message, retryable: false };
     case 'NodeClassResolution':

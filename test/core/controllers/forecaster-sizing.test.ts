@@ -160,8 +160,11 @@ describe('forecaster loop: the served-record margin', () => {
     h.setTarget('12');
     await h.first();
     await h.pass();
-    h.setTarget('lots');
-    for (let k = 0; k < 10; k++) await h.pass();
+    // Number() would read '' and ' ' as 0 (a shortfall every bucket) and '0x1' as 1.
+    for (const bad of ['lots', '', ' ', '0x1', '1e0', '-3', '2.5']) {
+      h.setTarget(bad);
+      for (let k = 0; k < 3; k++) await h.pass();
+    }
     // The last good reading (12, enough) still answers; the ready 5 never counted.
     expect(h.forecast().margin).toBe(1);
   });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { LaunchBackoff } from '../../../core/cloud/unavailable-offerings.js';
 import { launchKey } from '../../../core/controllers/claims.js';
-import { launchRefusalsStatus, parseLaunchRefusals } from '../../../core/controllers/launch-refusals.js';
+import { launchRefusalsStatus, parseLaunchRefusals, restoreLaunchRefusals } from '../../../core/controllers/launch-refusals.js';
 import { ManualClock } from '../../../core/model/clock.js';
 
 describe('LaunchBackoff', () => {
@@ -128,6 +128,43 @@ describe('status.launchRefusals', () => {
     expect(parsed.errors).toEqual(['status.launchRefusals has 202 items; read the first 100', 'status.launchRefusals[0]: not an object']);
     expect(parsed.entries).toHaveLength(99);
     expect(parsed.entries[0]).toEqual({ key: 'p|', nodePool: 'p', reason: '', failures: 2, refusedAt: Date.UTC(2026, 0, 1), retryAt: Date.UTC(2026, 0, 1, 0, 1) });
+  });
+});
+
+describe('status.launchRefusals as written', () => {
+  it('holds the newest 100 entries and only keys the reader accepts back, so the status patch is never refused', () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const backoff = new LaunchBackoff(clock, { initialMs: 10_000, maxMs: 60_000 });
+    for (let i = 0; i < 150; i++) {
+      backoff.refused(`p|zone In z-${i}`, 'p', 'no subnet');
+      clock.advance(100); // all 151 still remembered (an entry is forgotten 70 s after it was refused here)
+    }
+    backoff.refused(`p|${'x'.repeat(5000)}`, 'p', 'requirements too long to write');
+    expect(backoff.list()).toHaveLength(151);
+    const written = launchRefusalsStatus(backoff.list());
+    expect(written).toHaveLength(100);
+    expect(new Set(written.map((w) => w.key))).toEqual(new Set(Array.from({ length: 100 }, (_, i) => `p|zone In z-${i + 50}`)));
+    // What is written reads back whole, with no complaint.
+    const read = parseLaunchRefusals('p', JSON.parse(JSON.stringify({ launchRefusals: written })));
+    expect(read.errors).toEqual([]);
+    expect(read.entries).toHaveLength(100);
+  });
+
+  it('restoring a pool status first keeps the other leader’s items in the list written after a refusal', () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const earlier = new LaunchBackoff(clock, { initialMs: 10_000, maxMs: 60_000 });
+    earlier.refused('p|arch In arm64', 'p', 'no arm64 image');
+    earlier.refused('p|zone In z-1', 'p', 'no subnet');
+    const status = JSON.parse(JSON.stringify({ launchRefusals: launchRefusalsStatus(earlier.list()) }));
+    clock.advance(2000);
+    // The next leader refuses the zone again before its provisioner has read the status.
+    const next = new LaunchBackoff(clock, { initialMs: 10_000, maxMs: 60_000 });
+    expect(restoreLaunchRefusals(next, 'p', status)).toEqual({ adopted: 2, errors: [] });
+    const again = next.refused('p|zone In z-1', 'p', 'no subnet');
+    expect(again.failures).toBe(2); // doubling goes on from the earlier leader's count
+    expect(launchRefusalsStatus(next.list()).map((w) => w.key).sort()).toEqual(['p|arch In arm64', 'p|zone In z-1']);
+    // Garbage in the status adopts nothing and says why.
+    expect(restoreLaunchRefusals(next, 'p', { launchRefusals: 'x' })).toEqual({ adopted: 0, errors: ['status.launchRefusals is string, not a list'] });
   });
 });
 

@@ -80,6 +80,14 @@ describe('retry', () => {
       expect(isPermanentLaunchError(error)).toBe(true);
     }
     expect(isPermanentLaunchError(new Error('socket hang up'))).toBe(false);
+    // Credentials that failed (expired, not refreshed yet, a skewed clock) clear by themselves:
+    // retried, not backed off as a refused configuration; a policy that forbids the call is.
+    for (const code of ['ExpiredToken', 'CredentialsProviderError', 'SignatureDoesNotMatch', 'InvalidClientTokenId']) {
+      const error = classifyAwsError('CreateFleet', awsError(code));
+      expect(isPermanentLaunchError(error)).toBe(false);
+      expect(launchFailure(error).retryable).toBe(true);
+    }
+    for (const code of ['AccessDenied', 'OptInRequired', 'Blocked']) expect(isPermanentLaunchError(classifyAwsError('CreateFleet', awsError(code)))).toBe(true);
     expect(isPermanentLaunchError(new InsufficientCapacityError([{ instanceType: 'm5.large', zone: 'a', capacityType: 'spot' }]))).toBe(false);
     expect(launchFailedCondition(classifyAwsError('CreateFleet', awsError('UnauthorizedOperation', 403, 'no iam:PassRole')), 42)).toEqual({
       type: 'Launched',
