@@ -122,7 +122,8 @@ export class ForecasterLoop implements Loop {
   }
 
   async reconcile(): Promise<void> {
-    const settings = this.options.state.config().controller;
+    const config = this.options.state.config();
+    const settings = config.controller;
     const step = settings.forecastStepSeconds;
     const nowSec = Math.floor(this.options.clock.now() / 1000);
     const lastComplete = Math.floor(nowSec / step) * step;
@@ -136,7 +137,7 @@ export class ForecasterLoop implements Loop {
     await runLimited(deployments, 16, async (d) => {
       const key = keyOf(d);
       seen.add(key);
-      const fed = await this.feed(d, key, source, settings, lastComplete, nowSec);
+      const fed = await this.feed(d, key, source, settings, config.cluster.mode, lastComplete, nowSec);
       stats.fedBuckets += fed;
     });
     for (const key of [...this.series.keys()]) if (!seen.has(key)) this.series.delete(key);
@@ -216,7 +217,7 @@ export class ForecasterLoop implements Loop {
   }
 
   /** Feeds new buckets; returns how many. */
-  private async feed(d: KubeObject, key: string, source: MetricsSource, settings: ControllerSettings, lastComplete: number, nowSec: number): Promise<number> {
+  private async feed(d: KubeObject, key: string, source: MetricsSource, settings: ControllerSettings, clusterMode: Mode, lastComplete: number, nowSec: number): Promise<number> {
     const step = settings.forecastStepSeconds;
     const ns = d.metadata.namespace ?? 'default';
     const name = d.metadata.name!;
@@ -240,7 +241,7 @@ export class ForecasterLoop implements Loop {
     s.fedThisPass = [];
     const start = Number.isNaN(s.lastFedSec) ? lastComplete - Math.max(step, settings.backfillSeconds) + step : s.lastFedSec + step;
     if (start > lastComplete) {
-      this.observeServed(d, s, userSettings, settings, nowSec);
+      this.observeServed(d, s, userSettings, settings, clusterMode, nowSec);
       return 0;
     }
     const workload = { namespace: ns, deployment: name, ...(userSettings.rpsQuery ? { rpsQuery: userSettings.rpsQuery } : {}) };
@@ -265,7 +266,7 @@ export class ForecasterLoop implements Loop {
       s.fedThisPass.push(sample);
     }
     if (userSettings.targetRpsPerPod === undefined && s.fedThisPass.length > 0 && !Number.isNaN(s.lastFedSec)) await this.learnCapacity(d, s, source, workload, userSettings.latencySloMs ?? settings.defaultLatencySloMs, step);
-    this.observeServed(d, s, userSettings, settings, nowSec);
+    this.observeServed(d, s, userSettings, settings, clusterMode, nowSec);
     return s.fedThisPass.length;
   }
 
@@ -273,7 +274,7 @@ export class ForecasterLoop implements Loop {
    * The served record and the surge floor from this pass's buckets (ADR 075), then today's ready
    * replicas, which the buckets still to come are compared with.
    */
-  private observeServed(d: KubeObject, s: SeriesState, user: DeploymentSettings, settings: ControllerSettings, nowSec: number): void {
+  private observeServed(d: KubeObject, s: SeriesState, user: DeploymentSettings, settings: ControllerSettings, clusterMode: Mode, nowSec: number): void {
     const step = s.stepSeconds;
     const fed = s.fedThisPass;
     if (fed.length > 0) {
@@ -291,7 +292,7 @@ export class ForecasterLoop implements Loop {
       for (const sample of fed) s.aboveBandRun = nextAboveBandRun(s.aboveBandRun ?? 0, sample.v, bandFor(sample.t));
       s.surgeFloor = surgeFloorDemand(newest.v, earlier, bandFor(newest.t), settings.surgeLeadSeconds, { ...DEFAULT_SURGE, windowSeconds: step }, s.aboveBandRun);
     }
-    const serving = servingReplicas(d, effectiveMode(this.options.state.config().cluster.mode, user.mode));
+    const serving = servingReplicas(d, effectiveMode(clusterMode, user.mode));
     if (serving !== undefined) s.served.recordReady(nowSec, serving);
   }
 

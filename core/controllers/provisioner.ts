@@ -150,7 +150,7 @@ export class ProvisionerLoop implements Loop {
     for (const object of this.options.state.nodePools.list()) {
       const pool = object.metadata.name ?? '';
       const { adopted, errors } = restoreLaunchRefusals(backoff, pool, object.status);
-      for (let i = 0; i < adopted; i++) this.options.controllerMetrics.action(this.name, 'launch-backoff-restored');
+      if (adopted > 0) this.options.controllerMetrics.action(this.name, 'launch-backoff-restored', adopted);
       const text = errors.join('; ').slice(0, 1000);
       if (this.reportedRefusalErrors.get(pool) === text) continue;
       this.reportedRefusalErrors.set(pool, text);

@@ -58,8 +58,8 @@ export interface Parsed<T> {
 type AnnotationMap = Record<string, string | undefined> | undefined | null;
 
 /**
- * A replica count as smartscale writes it (`target-replicas`, `peak-replicas`): up to nine decimal
- * digits, surrounding blanks allowed. Anything else — empty, signed, "1e3", "0x10", fractions — is
+ * A replica count as written in an annotation (`target-replicas`, `peak-replicas`, `min-replicas`,
+ * `max-replicas`): up to nine decimal digits, surrounding blanks allowed. Anything else — empty, signed, "1e3", "0x10", fractions — is
  * not one (`Number()` would read "" as 0 and "1e3" as 1000).
  */
 export function parseReplicaCount(raw: string | undefined): number | undefined {
@@ -77,12 +77,11 @@ function readInteger(
 ): number | undefined {
   const raw = annotations[key];
   if (raw === undefined) return undefined;
-  const text = String(raw).trim();
-  if (!/^\d{1,9}$/.test(text)) {
+  const value = parseReplicaCount(raw);
+  if (value === undefined) {
     warnings.push(`${key}=${JSON.stringify(truncate(String(raw)))} ignored: expected a whole number from ${min} to ${max}`);
     return undefined;
   }
-  const value = Number(text);
   if (value < min || value > max) {
     warnings.push(`${key}=${value} ignored: expected a whole number from ${min} to ${max}`);
     return undefined;
