@@ -17,7 +17,9 @@
  * (core/sizing/surge.ts) is the newest bucket's demand, or, when it is above `factor` × the band
  * the previous forecast gave it — or the last `sustainBuckets` buckets were each above the band
  * forecast for them — that demand plus its rise extrapolated over `controller.surgeLead`.
- * The margin is seeded from the published annotation after a restart.
+ * The margin is seeded from the published annotation after a restart; the run of buckets above
+ * their band is replayed from the backfill (the band the model gave each of the last few buckets
+ * just before it was fed), so a new leader extrapolates a climb on the pass the old one would have.
  *
  * Staleness (core/metrics/source.ts contract): when the source cannot give the new buckets, the
  * models are left untouched and the last forecast is re-published with `stale: true`, which the
@@ -256,8 +258,15 @@ export class ForecasterLoop implements Loop {
       return 0;
     }
     s.stale = false;
-    for (const sample of reading.samples) {
+    // No forecast of this process's gave these buckets a band (a start, a new leader, new
+    // settings: the backfill): the band the model gave each of the last `sustainBuckets` just
+    // before it was fed stands in, so a run of buckets above their band already under way goes
+    // on where the previous leader's stood (ADR 077, amendment). More would not change the floor.
+    const replayed = s.band ? undefined : new Map<number, number>();
+    const replayFrom = reading.samples.length - DEFAULT_SURGE.sustainBuckets;
+    for (const [i, sample] of reading.samples.entries()) {
       if (sample.t <= s.lastFedSec) continue;
+      if (replayed && i >= replayFrom && !Number.isNaN(s.lastFedSec)) replayed.set(sample.t, bandAt(s.forecaster.forecast(settings.horizonSteps).upper, s.lastFedSec, sample.t, step) / step);
       const count = sample.v * step;
       s.forecaster.update(sample.t - step, count);
       s.recent.push(count);
@@ -266,7 +275,7 @@ export class ForecasterLoop implements Loop {
       s.fedThisPass.push(sample);
     }
     if (userSettings.targetRpsPerPod === undefined && s.fedThisPass.length > 0 && !Number.isNaN(s.lastFedSec)) await this.learnCapacity(d, s, source, workload, userSettings.latencySloMs ?? settings.defaultLatencySloMs, step);
-    this.observeServed(d, s, userSettings, settings, clusterMode, nowSec);
+    this.observeServed(d, s, userSettings, settings, clusterMode, nowSec, replayed);
     return s.fedThisPass.length;
   }
 
@@ -274,7 +283,7 @@ export class ForecasterLoop implements Loop {
    * The served record and the surge floor from this pass's buckets (ADR 075), then today's ready
    * replicas, which the buckets still to come are compared with.
    */
-  private observeServed(d: KubeObject, s: SeriesState, user: DeploymentSettings, settings: ControllerSettings, clusterMode: Mode, nowSec: number): void {
+  private observeServed(d: KubeObject, s: SeriesState, user: DeploymentSettings, settings: ControllerSettings, clusterMode: Mode, nowSec: number, replayed?: ReadonlyMap<number, number>): void {
     const step = s.stepSeconds;
     const fed = s.fedThisPass;
     if (fed.length > 0) {
@@ -282,13 +291,10 @@ export class ForecasterLoop implements Loop {
       if (rpsPerPod !== undefined) s.served.observe(fed, rpsPerPod, step, this.feedback(settings));
       const newest = fed.at(-1)!;
       const earlier = fed.length > 1 ? fed.at(-2)!.v : s.recent.length > 1 ? s.recent.at(-2)! / step : newest.v;
-      // The band the last forecast gave the bucket ending at t (0 when it gave none: no forecast
-      // yet, or more buckets fed in one pass than it covered).
+      // The band the last forecast gave the bucket ending at t (0 when it gave none: more buckets
+      // fed in one pass than it covered), or, with no forecast yet, the one replayed in the backfill.
       const band = s.band;
-      const bandFor = (t: number) => {
-        const i = band ? Math.round((t - band.fromSec) / step) - 1 : -1;
-        return band && i >= 0 && i < band.upperRps.length ? band.upperRps[i] : 0;
-      };
+      const bandFor = (t: number) => (band ? bandAt(band.upperRps, band.fromSec, t, step) : (replayed?.get(t) ?? 0));
       for (const sample of fed) s.aboveBandRun = nextAboveBandRun(s.aboveBandRun ?? 0, sample.v, bandFor(sample.t));
       s.surgeFloor = surgeFloorDemand(newest.v, earlier, bandFor(newest.t), settings.surgeLeadSeconds, { ...DEFAULT_SURGE, windowSeconds: step }, s.aboveBandRun);
     }
@@ -370,6 +376,15 @@ export class ForecasterLoop implements Loop {
     m.forecastDemand.set({ ...labels, kind: 'observed' }, f.observed ?? 0);
     m.forecastDemand.set({ ...labels, kind: 'forecast_peak' }, f.upper.reduce((a, b) => Math.max(a, b), 0));
   }
+}
+
+/**
+ * The upper band (per step, any unit) a forecast made after the bucket ending at `fromSec` gave
+ * the bucket ending at `t`; 0 beyond its horizon or before its first step.
+ */
+function bandAt(upper: readonly number[], fromSec: number, t: number, step: number): number {
+  const i = Math.round((t - fromSec) / step) - 1;
+  return i >= 0 && i < upper.length ? upper[i] : 0;
 }
 
 export function keyOf(o: KubeObject): string {

@@ -57,18 +57,22 @@ function harness(demandAt: (k: number) => number, minutes: number, mode: 'observ
   d.status = { readyReplicas: 20 };
   const objects = new Map([['shop/api', d]]);
   const config = parseFullConfig({ 'controller.backfill': '2h', mode });
-  const loop = new ForecasterLoop({
-    client: patchingClient(objects),
-    state: { config: () => config, optedInDeployments: () => [d], namespace: 'smartscale-system', configMaps: { get: () => undefined } },
-    metrics: () => metrics,
-    clock,
-    controllerMetrics: new ControllerMetrics(),
-    events: new RecordingControllerEvents(),
-    // Publish every change: these tests follow the values, not the material-change rule.
-    materialChange: 1e-9,
-  });
+  const newLoop = () =>
+    new ForecasterLoop({
+      client: patchingClient(objects),
+      state: { config: () => config, optedInDeployments: () => [d], namespace: 'smartscale-system', configMaps: { get: () => undefined } },
+      metrics: () => metrics,
+      clock,
+      controllerMetrics: new ControllerMetrics(),
+      events: new RecordingControllerEvents(),
+      // Publish every change: these tests follow the values, not the material-change rule.
+      materialChange: 1e-9,
+    });
+  let loop = newLoop();
   return {
     d,
+    /** A new leader from now on: a fresh loop (nothing in memory) on the same cluster and metrics. */
+    restart: () => void (loop = newLoop()),
     /** Ready replicas from now on (the Deployment's status as the informer would show it). */
     setReady: (n: number) => (d.status = { readyReplicas: n }),
     /** The webhook's target-replicas annotation from now on (undefined removes it). */
@@ -239,6 +243,65 @@ describe('forecaster loop: the surge floor after buckets in a row above their ba
     expect(floors[0]).toBeCloseTo(140, 1); // published to 0.1 rps
     expect(floors[1]).toBeCloseTo(180, 1);
     expect(floors[2]).toBeCloseTo(220 + (40 / 60) * DEFAULT_SETTINGS.surgeLeadSeconds, 1);
+  });
+});
+
+/**
+ * What a leader publishes on each of `passes` passes after the first, given `demandAt`; with
+ * `restartBefore`, a new leader (a fresh loop, its state from the backfill) takes over just
+ * before that pass (1-based). Each value is checked to be freshly published by that pass.
+ */
+async function floorsThrough(demandAt: (k: number) => number, passes: number, restartBefore?: number): Promise<Array<{ observed: number; surgeFloor: number }>> {
+  const h = harness(demandAt, passes + 5);
+  await h.first();
+  const out: Array<{ observed: number; surgeFloor: number }> = [];
+  for (let p = 1; p <= passes; p++) {
+    if (p === restartBefore) h.restart();
+    await h.pass();
+    const f = h.forecast();
+    expect(f.generatedAt).toBe(START_SEC + p * STEP);
+    out.push({ observed: f.observed!, surgeFloor: f.surgeFloor! });
+  }
+  return out;
+}
+
+describe('forecaster loop: the run of buckets above their band after a change of leader', () => {
+  // Steady ~100 rps, then from minute 30 a climb of 40 rps a minute (each bucket above its band, never 2× it).
+  const climb = (k: number) => (k >= 30 ? 100 + 40 * (k - 29) : 100 + (k % 3));
+
+  it('a leader started mid-climb extrapolates on the same pass the old leader did', async () => {
+    const old = await floorsThrough(climb, 35);
+    // The old leader: passes 31-33 feed 140, 180, 220 rps; the third extrapolates, and so on.
+    expect(old.slice(30).map((f) => f.observed)).toEqual([140, 180, 220, 260, 300]);
+    const extrapolating = old.map((f) => f.surgeFloor > f.observed + 1);
+    expect(extrapolating.indexOf(true)).toBe(32);
+    expect(extrapolating.slice(32).every(Boolean)).toBe(true);
+    // A new leader taking over before any pass of the climb publishes what the old one did from
+    // that pass on — in particular before pass 33 (two misses known only to the old leader's
+    // memory): extrapolated at once, not three buckets later.
+    for (const restart of [31, 32, 33, 34]) {
+      const taken = await floorsThrough(climb, 35, restart);
+      for (let p = restart; p <= 35; p++) {
+        expect(taken[p - 1].observed, `restart before pass ${restart}, pass ${p}`).toBe(old[p - 1].observed);
+        expect(taken[p - 1].surgeFloor, `restart before pass ${restart}, pass ${p}`).toBeCloseTo(old[p - 1].surgeFloor, 1);
+      }
+    }
+    const atThird = await floorsThrough(climb, 33, 33);
+    expect(atThird[32].surgeFloor).toBeCloseTo(220 + (40 / 60) * DEFAULT_SETTINGS.surgeLeadSeconds, 1);
+  });
+
+  it('no false floor after a restart: steady traffic, and a single bucket above its band that fell back', async () => {
+    // Minute 30 alone is 1.8× the usual demand (above its band, below the factor); then back to normal.
+    const blip = (k: number) => (k === 30 ? 180 : 100 + (k % 3));
+    const old = await floorsThrough(blip, 34);
+    for (const f of old) expect(f.surgeFloor).toBeCloseTo(f.observed, 1);
+    for (const restart of [2, 20, 31, 32, 33]) {
+      const taken = await floorsThrough(blip, 34, restart);
+      for (let p = restart; p <= 34; p++) {
+        expect(taken[p - 1].observed).toBe(old[p - 1].observed);
+        expect(taken[p - 1].surgeFloor, `restart before pass ${restart}, pass ${p}`).toBeCloseTo(taken[p - 1].observed, 1);
+      }
+    }
   });
 });
 
