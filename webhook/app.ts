@@ -62,6 +62,9 @@ export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
 
+  // JSON only: fastify would also hand a text/plain body to the route, as a string.
+  app.removeContentTypeParser('text/plain');
+
   // Anything the client sent that we cannot read is a 400 with a clear message; the API server
   // shows it, and failurePolicy Ignore keeps the write going.
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -69,8 +72,13 @@ export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
     const clientError = status >= 400 && status < 500;
     if (request.routeOptions.url === '/mutate') metrics.observeAdmission(clientError ? 'rejected' : 'error', reply.elapsedTime / 1000, false);
     if (clientError) {
-      log.info({ reason: error.message, code: error.code }, 'admission request rejected');
-      return reply.code(400).send({ error: 'Bad Request', message: error.message });
+      // fastify says only "Unsupported Media Type"; the API server shows the message, so name what is wrong.
+      const message =
+        error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? `content-type must be application/json, got ${JSON.stringify(String(request.headers['content-type'] ?? 'none').slice(0, 64))}`
+          : error.message;
+      log.info({ reason: message, code: error.code }, 'admission request rejected');
+      return reply.code(400).send({ error: 'Bad Request', message });
     }
     log.error({ err: error }, 'admission failed');
     return reply.code(500).send({ error: 'Internal Server Error', message: 'the webhook failed; see its logs' });

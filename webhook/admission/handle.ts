@@ -2,7 +2,7 @@
  * One admission, start to finish, without HTTP: review in, review out, plus what the server should
  * count, log and record afterwards. Pure apart from what the injected ownership lookup does.
  */
-import { mutate, type DecisionRecord, type MutateContext } from '../mutate/index.js';
+import { MAX_REPLICAS, mutate, type DecisionRecord, type MutateContext } from '../mutate/index.js';
 import { diffJsonPatch } from './json-patch.js';
 import { admissionResponse, isDeploymentRequest, parseAdmissionReview, type AdmissionRequest, type AdmissionReviewResponse } from './review.js';
 
@@ -40,14 +40,16 @@ function readName(request: AdmissionRequest): string {
 function liveReplicas(request: AdmissionRequest): number | undefined {
   const spec = request.oldObject?.spec as Record<string, unknown> | undefined;
   const replicas = spec?.replicas;
-  return typeof replicas === 'number' && Number.isInteger(replicas) && replicas >= 0 ? replicas : undefined;
+  return typeof replicas === 'number' && Number.isInteger(replicas) && replicas >= 0 && replicas <= MAX_REPLICAS ? replicas : undefined;
 }
 
 /** Throws BadReviewError for a body that is not an AdmissionReview v1 request. */
 export function handleAdmission(body: unknown, policy: ClusterPolicy, ownership: ReplicaOwnership, nowSec: number): AdmissionOutcome {
   const request = parseAdmissionReview(body);
   const writes = request.operation === 'CREATE' || request.operation === 'UPDATE';
-  if (!writes || !isDeploymentRequest(request) || !request.object) {
+  // A subresource write (status, scale) cannot change what mutate writes; the configuration's rules
+  // do not send them, and one sent anyway (an edited configuration) is let through untouched.
+  if (!writes || request.subResource !== undefined || !isDeploymentRequest(request) || !request.object) {
     return { review: admissionResponse(request.uid), request, result: 'ignored', patchOperations: 0, warnings: [] };
   }
   const namespace = request.namespace ?? '';

@@ -13,6 +13,8 @@ export interface AdmissionRequest {
   /** `group/version/kind` of the object, e.g. `apps/v1/Deployment`. */
   kind: { group: string; version: string; kind: string };
   operation: string;
+  /** `status`, `scale`, …: a write of a subresource, not of the object itself. */
+  subResource?: string;
   namespace?: string;
   name?: string;
   dryRun: boolean;
@@ -81,6 +83,7 @@ export function parseAdmissionReview(body: unknown): AdmissionRequest {
     uid: request.uid,
     kind: { group: (kind.group as string | undefined) ?? '', version: kind.version, kind: kind.kind },
     operation: request.operation,
+    subResource: optionalString(request.subResource, 'subResource') || undefined,
     namespace: optionalString(request.namespace, 'namespace'),
     name: optionalString(request.name, 'name'),
     dryRun: request.dryRun === true,

@@ -61,8 +61,11 @@ function boundsFor(settings: { minReplicas?: number; maxReplicas?: number }, ctx
   return { minReplicas: Math.min(minReplicas, maxReplicas), maxReplicas };
 }
 
+/** spec.replicas is an int32 in the API: anything larger is not a replica count (and would not round-trip the decision record). */
+export const MAX_REPLICAS = 2 ** 31 - 1;
+
 function readReplicas(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_REPLICAS ? value : undefined;
 }
 
 interface Writes {
@@ -184,7 +187,7 @@ function decide(
   const plan = floored ? { ...banded, target: floor, peak: Math.max(banded.peak, floor) } : banded;
   const spec = asRecord(deployment.spec);
   const specReplicas = readReplicas(spec?.replicas);
-  if (spec?.replicas !== undefined && specReplicas === undefined) warnings.push('spec.replicas is not a whole number: left alone');
+  if (spec?.replicas !== undefined && specReplicas === undefined) warnings.push(`spec.replicas is not a whole number from 0 to ${MAX_REPLICAS}: left alone`);
   // Start from the replicas running; a second pass over the same forecast starts where the first did,
   // so damping steps once per forecast, not once per write, and re-applying changes nothing.
   const previous = parseDecisionRecord(annotations[WebhookAnnotations.decision]);
