@@ -22,8 +22,58 @@ export const Annotations = {
   targetReplicas: 'smartscale.io/target-replicas',
   peakReplicas: 'smartscale.io/peak-replicas',
   capacity: 'smartscale.io/capacity',
+  /** The webhook's last decision (webhook/mutate/decision-record.ts). */
+  decision: 'smartscale.io/decision',
+  /** `hpa` while a HorizontalPodAutoscaler owns `spec.replicas`. */
+  replicasOwner: 'smartscale.io/replicas-owner',
   doNotDisrupt: 'smartscale.io/do-not-disrupt',
 } as const;
+
+/** The annotations a user sets on a Deployment (the rest smartscale writes). */
+export const USER_ANNOTATIONS: readonly string[] = [
+  Annotations.enabled,
+  Annotations.mode,
+  Annotations.minReplicas,
+  Annotations.maxReplicas,
+  Annotations.targetRpsPerPod,
+  Annotations.latencySloMs,
+  Annotations.rpsQuery,
+  Annotations.targetUtilization,
+];
+
+const KNOWN_ANNOTATIONS: ReadonlySet<string> = new Set(Object.values(Annotations));
+
+/** Edit distance, bounded: only the few keys with our prefix are compared, and only when unknown. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/**
+ * A warning for a `smartscale.io/` key smartscale does not know — most likely a typo that would
+ * otherwise be silently ignored — naming the nearest user setting. The suggestion names it without
+ * the prefix, so callers that match warnings by key only match the key actually written.
+ */
+function unknownKeyWarning(key: string): string {
+  const name = key.slice(ANNOTATION_PREFIX.length);
+  let best: string | undefined;
+  let bestDistance = Math.max(3, Math.floor(name.length / 3)) + 1;
+  if (name.length <= 64) {
+    for (const known of USER_ANNOTATIONS) {
+      const knownName = known.slice(ANNOTATION_PREFIX.length);
+      // A shortened or lengthened name (`target-rps`, `modes`) is as close as a one-letter slip.
+      const d = knownName.startsWith(name) || name.startsWith(knownName) ? 1 : editDistance(name, knownName);
+      if (d < bestDistance) [best, bestDistance] = [known.slice(ANNOTATION_PREFIX.length), d];
+    }
+  }
+  const hint = best ? `did you mean ${best}?` : `known: ${USER_ANNOTATIONS.map((k) => k.slice(ANNOTATION_PREFIX.length)).join(', ')}`;
+  return `${JSON.stringify(truncate(key))} is not a smartscale annotation and is ignored (${hint})`;
+}
 
 /** Karpenter's spelling of do-not-disrupt, honoured too so existing manifests keep working. */
 export const KARPENTER_DO_NOT_DISRUPT = 'karpenter.sh/do-not-disrupt';
@@ -83,7 +133,7 @@ function readInteger(
     return undefined;
   }
   if (value < min || value > max) {
-    warnings.push(`${key}=${value} ignored: expected a whole number from ${min} to ${max}`);
+    warnings.push(`${key}=${JSON.stringify(truncate(String(raw)))} ignored: expected a whole number from ${min} to ${max}`);
     return undefined;
   }
   return value;
@@ -156,6 +206,9 @@ export function parseDeploymentSettings(input: AnnotationMap): Parsed<Deployment
   if (query !== undefined) {
     if (typeof query === 'string' && query.trim().length > 0 && query.length <= 4096) settings.rpsQuery = query;
     else warnings.push(`${Annotations.rpsQuery} ignored: expected a non-empty PromQL expression of at most 4096 characters`);
+  }
+  for (const key in annotations) {
+    if (key.startsWith(ANNOTATION_PREFIX) && !KNOWN_ANNOTATIONS.has(key)) warnings.push(unknownKeyWarning(key));
   }
   for (const key of Object.keys(settings) as Array<keyof DeploymentSettings>) {
     if (settings[key] === undefined) delete settings[key];

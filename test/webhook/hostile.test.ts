@@ -10,7 +10,7 @@ import { ManualClock } from '../../core/model/clock.js';
 import { applyJsonPatch, type JsonPatchOperation } from '../../webhook/admission/json-patch.js';
 import { buildWebhookApp } from '../../webhook/app.js';
 import { mutate } from '../../webhook/mutate/index.js';
-import { context, deployment, NOW, optedIn, POLICY, review } from './builders.js';
+import { context, deployment, forecast, NOW, optedIn, POLICY, review } from './builders.js';
 
 const apps: Array<ReturnType<typeof buildWebhookApp>> = [];
 function app() {
@@ -207,5 +207,36 @@ describe('odd annotation values', () => {
   it('answers a Deployment with a thousand annotations', async () => {
     const many = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`team.example.com/key-${i}`, `value-${i}`]));
     expect(await warningsFor(many)).toEqual([]);
+  });
+});
+
+describe('the opt-in and typos reach the user', () => {
+  it('warns about a misspelt opt-in, without mutating (the configuration sends any value of it)', async () => {
+    const object = deployment({ replicas: 5, annotations: { 'smartscale.io/enabled': 'True' } });
+    const { body } = await send(review(object));
+    expect(expectAllowed(body, '705ab4f5-6393-11e8-b7cc-42010a800002')).toEqual([]);
+    expect(body.response!.warnings).toEqual(['smartscale.io/enabled="True" ignored: expected "true" or "false"']);
+  });
+
+  it('says nothing for "false" or a Deployment without the opt-in', async () => {
+    for (const annotations of [{ 'smartscale.io/enabled': 'false', 'smartscale.io/max-replica': '3' }, { 'smartscale.io/max-replicas': 'x' }]) {
+      const { body } = await send(review(deployment({ replicas: 5, annotations })));
+      expect(body.response).toEqual({ uid: '705ab4f5-6393-11e8-b7cc-42010a800002', allowed: true });
+    }
+  });
+
+  it('warns about an unknown smartscale.io/ key on an opted-in Deployment', async () => {
+    const { body } = await send(review(deployment({ replicas: 5, annotations: optedIn({ 'smartscale.io/max-replica': '3' }) })));
+    expect(body.response!.warnings).toEqual(['"smartscale.io/max-replica" is not a smartscale annotation and is ignored (did you mean max-replicas?)']);
+  });
+});
+
+describe('idempotent damping whatever the forecast time', () => {
+  it.each([NOW - 30, NOW - 30.5, NOW - 0.001])('generatedAt %d: a second write of the same forecast damps no further', (generatedAt) => {
+    const object = deployment({ replicas: 30, annotations: optedIn({}, forecast({ generatedAt })) });
+    const once = mutate(object, context({ liveReplicas: 30 })).deployment;
+    expect((once.spec as Json).replicas).toBe(27);
+    const again = mutate(once, context({ liveReplicas: 27 }));
+    expect(again.deployment).toBe(once);
   });
 });

@@ -27,7 +27,7 @@ describe('MutatingWebhookConfiguration', () => {
     expect(hook.rules).toEqual([{ apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' }]);
     expect(hook.namespaceSelector.matchExpressions).toContainEqual({ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'smartscale-system'] });
     expect(hook.matchConditions).toHaveLength(1);
-    expect(hook.matchConditions[0].expression).toContain("object.metadata.annotations['smartscale.io/enabled'] == 'true'");
+    expect(hook.matchConditions[0].expression).toContain("'smartscale.io/enabled' in object.metadata.annotations");
   });
 
   it('points at the Service the certificate names', () => {

@@ -77,7 +77,7 @@ export function handleAdmission(body: unknown, policy: ClusterPolicy, ownership:
   };
   const { deployment, warnings, decision } = mutate(request.object, context);
   if (decision.action === 'skip') {
-    return { review: admissionResponse(request.uid), request, result: 'skipped', patchOperations: 0, warnings: [], decision };
+    return { review: admissionResponse(request.uid, [], warnings), request, result: 'skipped', patchOperations: 0, warnings, decision };
   }
   const patch = diffJsonPatch(request.object, deployment);
   return {

@@ -30,7 +30,9 @@ export function parseDecisionRecord(raw: string | undefined): DecisionRecord | u
   const r = data as Record<string, unknown>;
   if (typeof r.action !== 'string' || !ACTIONS.has(r.action) || !isMode(r.mode) || typeof r.reason !== 'string') return undefined;
   const record: DecisionRecord = { action: r.action as DecisionAction, mode: r.mode, reason: r.reason };
-  if (isCount(r.forecastAt)) record.forecastAt = r.forecastAt;
+  // The forecast's generatedAt as written, fractions included: a record that did not read back
+  // would make every write of the same forecast damp again.
+  if (typeof r.forecastAt === 'number' && Number.isFinite(r.forecastAt) && r.forecastAt >= 0 && r.forecastAt <= 1e12) record.forecastAt = r.forecastAt;
   if (isCount(r.from)) record.from = r.from;
   if (isCount(r.to)) record.to = r.to;
   return record;

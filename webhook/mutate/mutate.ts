@@ -135,7 +135,12 @@ export function mutate(deployment: Json, ctx: MutateContext): MutateResult {
   const settingsParsed = parseDeploymentSettings(annotations);
   const settings = settingsParsed.value;
   const mode: Mode = settings.mode ?? ctx.clusterMode;
-  if (!settings.enabled) return { deployment, warnings: [], decision: { action: 'skip', mode, reason: 'not opted in' } };
+  if (!settings.enabled) {
+    // Not opted in: nothing to say, unless the opt-in itself is misspelt ("True", "yes"), which
+    // would otherwise leave the user wondering why nothing happens.
+    const about = warnings.concat(settingsParsed.warnings).filter((w) => w.startsWith(Annotations.enabled));
+    return { deployment, warnings: about, decision: { action: 'skip', mode, reason: 'not opted in' } };
+  }
   warnings.push(...settingsParsed.warnings);
 
   const writes: Writes = { annotations: {} };

@@ -1,7 +1,7 @@
 /**
  * Inputs and outputs of the webhook's pure decision, `mutate`.
  */
-import type { Mode } from '../../core/model/annotations.js';
+import { Annotations, type Mode } from '../../core/model/annotations.js';
 
 /** Annotations the webhook writes beyond the shared contract in core/model/annotations.ts. */
 export const WebhookAnnotations = {
@@ -9,9 +9,9 @@ export const WebhookAnnotations = {
    * The webhook's last decision as compact JSON (`DecisionRecord`): what it did and why. Also what
    * makes damping idempotent: a second pass over the same forecast starts from the same replicas.
    */
-  decision: 'smartscale.io/decision',
+  decision: Annotations.decision,
   /** `hpa` when a HorizontalPodAutoscaler owns `spec.replicas` and smartscale leaves it alone. */
-  replicasOwner: 'smartscale.io/replicas-owner',
+  replicasOwner: Annotations.replicasOwner,
 } as const;
 
 /** The cluster's policy and what the webhook knows about the world, passed in: mutate reads no clock. */
