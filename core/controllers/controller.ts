@@ -25,6 +25,7 @@ import { GarbageCollectionLoop } from './garbage-collection.js';
 import { LeaderElector } from './leader-election.js';
 import { LoopRunner } from './loop.js';
 import { ControllerMetrics } from './metrics.js';
+import { LaunchRefusalSync } from './launch-refusal-sync.js';
 import { NodeClaimLifecycleLoop } from './node-claim-lifecycle.js';
 import { ProvisionerLoop } from './provisioner.js';
 
@@ -131,6 +132,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     for (const e of current) metrics.unavailableOfferings.set({ instance_type: e.ref.instanceType, zone: e.ref.zone, capacity_type: e.ref.capacityType, reason: e.reason }, 1);
   });
   const launchBackoff = new LaunchBackoff(clock, { initialMs: options.invalidClaimBackoffMs?.initial, maxMs: options.invalidClaimBackoffMs?.max });
+  // One queue of status reads and writes per NodePool for both loops that write the refusals (ADR 095).
+  const launchRefusals = new LaunchRefusalSync(launchBackoff, client);
   let runner!: LoopRunner;
   const elector = new LeaderElector({
     client,
@@ -168,8 +171,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const loops = {
     config,
     forecaster: new ForecasterLoop({ ...common, metrics: () => options.metricsSource ?? config.metricsSource(), intervalMs: interval.forecaster }),
-    provisioner: new ProvisionerLoop({ ...common, cloud, unavailable, launchBackoff, intervalMs: interval.provisioner, logger: log }),
-    lifecycle: new NodeClaimLifecycleLoop({ ...common, cloud, unavailable, launchBackoff, intervalMs: interval['node-claim-lifecycle'], registrationTimeoutMs: options.registrationTimeoutMs, terminationGracePeriodMs: options.terminationGracePeriodMs }),
+    provisioner: new ProvisionerLoop({ ...common, cloud, unavailable, launchBackoff, launchRefusals, intervalMs: interval.provisioner, logger: log }),
+    lifecycle: new NodeClaimLifecycleLoop({ ...common, cloud, unavailable, launchBackoff, launchRefusals, intervalMs: interval['node-claim-lifecycle'], registrationTimeoutMs: options.registrationTimeoutMs, terminationGracePeriodMs: options.terminationGracePeriodMs }),
     disruption: new DisruptionLoop({ ...common, cloud, unavailable, intervalMs: interval.disruption, validationMs: options.validationMs }),
     gc: new GarbageCollectionLoop({ ...common, cloud, intervalMs: interval['garbage-collection'], gracePeriodMs: options.gcGracePeriodMs }),
   };

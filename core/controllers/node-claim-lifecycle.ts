@@ -10,8 +10,9 @@
  *   invalid or unauthorized — `isPermanentLaunchError`): deleted too, and its
  *   pool + requirements backed off (LaunchBackoff, doubling) with a Warning on the NodePool, so
  *   the provisioner does not ask again every pass; a successful launch forgets it. The backoff is
- *   written to the NodePool's `status.launchRefusals` before the claim is deleted, so a leader
- *   that takes over right after still honours it (ADR 095).
+ *   written to the NodePool's `status.launchRefusals` before the claim is deleted (after a fresh
+ *   read, in order with the provisioner's writes: LaunchRefusalSync), so a leader that takes over
+ *   right after still honours it (ADR 095).
  * - Registered once a Node with the claim's provider ID exists and carries the labels the launch
  *   decided (type, zone, capacity type, the type's family/size/…, the pool's labels) and the
  *   claim's taints: the controller patches them on, as Karpenter's registration does, since a
@@ -42,7 +43,7 @@ import { labelChanges, launchKey, missingTaints, registrationLabels, remainingSt
 import { nodePoolRef } from './provisioner.js';
 import { cordon, evictPods, isCordoned, isDoNotDisrupt, isStuckTerminating, isTerminating, podName, podsToDrain } from './drain.js';
 import { runLimited } from './forecaster.js';
-import { launchRefusalsStatus, restoreLaunchRefusals } from './launch-refusals.js';
+import type { LaunchRefusalSync } from './launch-refusal-sync.js';
 import type { Loop } from './loop.js';
 import { isNodeReady, nodeClaimStatusObject } from './objects.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
@@ -50,6 +51,8 @@ import type { NodeLoopDependencies } from './loop-dependencies.js';
 export interface LifecycleOptions extends NodeLoopDependencies {
   /** Launches refused as invalid, shared with the provisioner (which waits before asking again). */
   launchBackoff: LaunchBackoff;
+  /** The same backoff as the NodePools' `status.launchRefusals` show it (shared with the provisioner). */
+  launchRefusals: LaunchRefusalSync;
   /** Default 15 minutes. */
   registrationTimeoutMs?: number;
   /** Launches in flight at once (default 10). */
@@ -148,16 +151,12 @@ export class NodeClaimLifecycleLoop implements Loop {
    * NodePool's owner is told why.
    */
   private async refused(claim: NodeClaim, key: string, error: Error): Promise<void> {
-    const backoff = this.options.launchBackoff;
     const pool = claim.spec.nodePool;
-    // What the pool's status holds first (a leader that just took over may not have read it yet):
-    // the list written below replaces it, and the same key's refusals go on doubling from there.
-    restoreLaunchRefusals(backoff, pool, this.options.state.nodePools.get(pool)?.status);
-    const entry = backoff.refused(key, pool, error.message);
-    // Best effort: should this write fail, the provisioner writes the same list on its next pass.
-    await patchStatus(this.options.client, Refs.nodePools, pool, undefined, { launchRefusals: launchRefusalsStatus(backoff.list().filter((e) => e.nodePool === pool)) }).catch(
-      (e: unknown) => this.options.controllerMetrics.action(this.name, isNotFound(e) ? 'refusal-pool-gone' : 'refusal-not-persisted'),
-    );
+    // Read afresh first (a leader that just took over continues the previous one's doubling and
+    // keeps its other items), then recorded and written, in order with the provisioner's writes.
+    // Best effort: should the write fail, the provisioner writes the same list on its next pass.
+    const { entry, result, error: notPersisted } = await this.options.launchRefusals.refused(pool, key, error.message);
+    if (notPersisted || result?.gone) this.options.controllerMetrics.action(this.name, result?.gone ? 'refusal-pool-gone' : 'refusal-not-persisted');
     const wait = Math.round((entry.retryAt - this.options.clock.now()) / 1000);
     this.options.events.emit({
       object: nodePoolRef(claim.spec.nodePool),

@@ -11,7 +11,8 @@
  *   backoff (LaunchBackoff; the pool's `Launchable` condition says why); at most
  *   `maxLaunchesPerPass` claims per pass.
  * - The backoff is kept in each NodePool's `status.launchRefusals` and read back every pass, so a
- *   new leader waits out what the previous one started (ADR 095); items that do not parse are
+ *   new leader waits out what the previous one started, and an item a user deleted ends its wait
+ *   (ADR 095 and its amendment; LaunchRefusalSync); items that do not parse are
  *   ignored with a warning.
  * - An invalid NodePool gets `Ready=False` with the reasons and a Warning Event, never a crash.
  */
@@ -28,7 +29,8 @@ import { solve } from '../scheduling/solver.js';
 import type { PlannedNodeClaim } from '../scheduling/types.js';
 import { claimName, launchKey, nodeClaimObject } from './claims.js';
 import type { ClusterState, InvalidNodePool } from './cluster-state.js';
-import { launchRefusalsStatus, restoreLaunchRefusals } from './launch-refusals.js';
+import type { LaunchRefusalSync } from './launch-refusal-sync.js';
+import { launchRefusalsStatus } from './launch-refusals.js';
 import type { Loop } from './loop.js';
 import { nodeSnapshot, predictedWorkloads } from './snapshot.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
@@ -36,6 +38,8 @@ import type { NodeLoopDependencies } from './loop-dependencies.js';
 export interface ProvisionerOptions extends NodeLoopDependencies {
   /** Launches the cloud refused as invalid: such a claim is not created again before its retry time. */
   launchBackoff: LaunchBackoff;
+  /** The same backoff as the NodePools' `status.launchRefusals` show it (shared with the lifecycle). */
+  launchRefusals: LaunchRefusalSync;
   /**
    * Pending pods are batched as Karpenter does: a pass waits while the newest pending pod is
    * younger than `batchIdleMs`, unless the oldest has waited `batchMaxMs` (defaults 3 s and 15 s).
@@ -85,7 +89,7 @@ export class ProvisionerLoop implements Loop {
     const config = state.config();
     const { valid: pools, invalid } = state.nodePoolsParsed();
     await this.reportInvalid(invalid);
-    this.restoreLaunchRefusals();
+    await this.syncLaunchRefusals();
     const types = await cloud.getInstanceTypes();
     const snap = nodeSnapshot(state, types);
     const nowSec = Math.floor(clock.now() / 1000);
@@ -97,7 +101,7 @@ export class ProvisionerLoop implements Loop {
     m.pendingCapacity.set({ kind: 'pending' }, snap.pending.length);
     m.pendingCapacity.set({ kind: 'predicted' }, acting.length);
     m.pendingCapacity.set({ kind: 'predicted_observe' }, observing.length);
-    this.observePools(state, pools);
+    await this.observePools(state, pools);
     this.observeTargets(state);
     const pass: ProvisionerPass = { created: [], wouldLaunch: 0, pending: snap.pending.length, predicted: acting.length, unplaceable: 0 };
     if (pools.length === 0) {
@@ -142,22 +146,50 @@ export class ProvisionerLoop implements Loop {
   }
 
   /**
-   * Takes over the backoff other leaders wrote to the NodePools' status (the informer's copy). Our
-   * own entries come back too and are kept; a success since, or an expired entry, is not revived.
+   * The NodePools' `status.launchRefusals` against the backoff, before anything is planned: items
+   * other leaders wrote are taken over; an item someone deleted (after fixing the configuration)
+   * ends its wait now (ADR 095, amended). Only pools with something to compare are read — afresh,
+   * not from the informer, which may not show this leader's own last write yet.
    */
-  private restoreLaunchRefusals(): void {
-    const backoff = this.options.launchBackoff;
-    for (const object of this.options.state.nodePools.list()) {
+  private async syncLaunchRefusals(): Promise<void> {
+    const { launchRefusals: sync, state, controllerMetrics: m } = this.options;
+    const remembered = new Set(sync.backoff.list().map((e) => e.nodePool));
+    const names = new Set<string>();
+    for (const object of state.nodePools.list()) {
       const pool = object.metadata.name ?? '';
-      const { adopted, errors } = restoreLaunchRefusals(backoff, pool, object.status);
-      if (adopted > 0) this.options.controllerMetrics.action(this.name, 'launch-backoff-restored', adopted);
-      const text = errors.join('; ').slice(0, 1000);
-      if (this.reportedRefusalErrors.get(pool) === text) continue;
-      this.reportedRefusalErrors.set(pool, text);
-      if (!text) continue;
-      this.options.logger?.warn({ nodePool: pool, errors }, 'ignoring unreadable launch refusals in the NodePool status');
-      this.options.events.emit({ object: nodePoolRef(pool), type: 'Warning', reason: 'InvalidLaunchRefusals', message: `ignored: ${text}` });
+      names.add(pool);
+      const cached = object.status?.launchRefusals;
+      const listed = cached !== undefined && cached !== null && !(Array.isArray(cached) && cached.length === 0);
+      if (!listed && !remembered.has(pool) && !sync.hasSeen(pool)) {
+        this.reportRefusalErrors(pool, []);
+        continue;
+      }
+      let result;
+      try {
+        result = await sync.sync(pool);
+      } catch {
+        // Unreadable now: the backoff stands as it is; the next pass reads again.
+        m.apiErrors.add({ where: 'provisioner/launch-refusals' });
+        continue;
+      }
+      if (result.adopted > 0) m.action(this.name, 'launch-backoff-restored', result.adopted);
+      for (const key of result.dismissed) {
+        m.action(this.name, 'launch-backoff-dismissed');
+        this.options.events.emit({ object: nodePoolRef(pool), type: 'Normal', reason: 'LaunchRefusalDeleted', message: `status.launchRefusals no longer lists ${key.slice(0, 200)}: planning it again` });
+      }
+      this.reportRefusalErrors(pool, result.errors);
     }
+    sync.retain(names);
+  }
+
+  /** Unreadable `status.launchRefusals` items: logged and a Warning Event, each distinct set once. */
+  private reportRefusalErrors(pool: string, errors: string[]): void {
+    const text = errors.join('; ').slice(0, 1000);
+    if (this.reportedRefusalErrors.get(pool) === text) return;
+    this.reportedRefusalErrors.set(pool, text);
+    if (!text) return;
+    this.options.logger?.warn({ nodePool: pool, errors }, 'ignoring unreadable launch refusals in the NodePool status');
+    this.options.events.emit({ object: nodePoolRef(pool), type: 'Warning', reason: 'InvalidLaunchRefusals', message: `ignored: ${text}` });
   }
 
   /** True while pending pods are still arriving (a ReplicaSet creating its pods one by one). */
@@ -228,8 +260,13 @@ export class ProvisionerLoop implements Loop {
     }
   }
 
-  /** Node count, cost per hour and resources per pool, into metrics and each pool's status. */
-  private observePools(state: ClusterState, pools: NodePool[]): void {
+  /**
+   * Node count, cost per hour and resources per pool, into metrics and each pool's status. The
+   * status (with the pool's launch refusals and the Launchable condition they decide) is written
+   * when it changed, or when the list last read or written differs from the backoff's, through the
+   * refusals' queue: built when the write runs, on a fresh copy, in order with the lifecycle's.
+   */
+  private async observePools(state: ClusterState, pools: NodePool[]): Promise<void> {
     const m = this.options.controllerMetrics;
     const byPool = new Map<string, { ready: number; launching: number; cost: number; milliCpu: number; memory: number }>();
     for (const pool of pools) byPool.set(pool.name, { ready: 0, launching: 0, cost: 0, milliCpu: 0, memory: 0 });
@@ -245,30 +282,25 @@ export class ProvisionerLoop implements Loop {
     }
     m.nodes.retain((l) => byPool.has(l.nodepool));
     m.costPerHour.retain((l) => byPool.has(l.nodepool));
-    const refusals = new Map<string, LaunchBackoffEntry>();
-    const entries = this.options.launchBackoff.list();
-    for (const e of entries) refusals.set(e.nodePool, e);
+    const sync = this.options.launchRefusals;
     for (const [name, p] of byPool) {
       m.nodes.set({ nodepool: name, state: 'ready' }, p.ready);
       m.nodes.set({ nodepool: name, state: 'launching' }, p.launching);
       m.costPerHour.set({ nodepool: name }, Math.round(p.cost * 1e6) / 1e6);
-      const status = {
-        resources: { nodes: String(p.ready + p.launching), cpu: formatMilli(p.milliCpu), memory: formatBytes(p.memory) },
-        launchRefusals: launchRefusalsStatus(entries.filter((e) => e.nodePool === name)),
-      };
-      const refused = refusals.get(name);
-      // A merge patch replaces the whole conditions list: Ready and Launchable are written together.
-      const launchable = refused
-        ? { type: 'Launchable', status: 'False', reason: 'InvalidNodeClaim', message: `${refused.reason} (refused ${refused.failures} time(s) in a row; next attempt not before ${rfc3339(refused.retryAt)})`.slice(0, 1000) }
-        : { type: 'Launchable', status: 'True', reason: 'NoRefusal', message: '' };
-      const key = JSON.stringify([status, launchable]);
-      if (this.lastStatus.get(name) !== key && pools.some((x) => x.name === name)) {
-        this.lastStatus.set(name, key);
-        const now = rfc3339(this.options.clock.now());
-        void patchStatus(this.options.client, Refs.nodePools, name, undefined, {
-          ...status,
-          conditions: [{ type: 'Ready', status: 'True', reason: 'Valid', message: '', lastTransitionTime: now }, { ...launchable, lastTransitionTime: now }],
-        }).catch(() => this.lastStatus.delete(name));
+      if (!pools.some((x) => x.name === name)) continue;
+      const resources = { nodes: String(p.ready + p.launching), cpu: formatMilli(p.milliCpu), memory: formatBytes(p.memory) };
+      const entries = sync.backoff.list().filter((e) => e.nodePool === name);
+      if (this.lastStatus.get(name) === poolStatusKey(resources, entries) && !sync.differs(name)) continue;
+      try {
+        await sync.write(name, (now) => {
+          this.lastStatus.set(name, poolStatusKey(resources, now));
+          const at = rfc3339(this.options.clock.now());
+          // A merge patch replaces the whole conditions list: Ready and Launchable are written together.
+          return { resources, conditions: [{ type: 'Ready', status: 'True', reason: 'Valid', message: '', lastTransitionTime: at }, { ...launchableCondition(now), lastTransitionTime: at }] };
+        });
+      } catch {
+        this.lastStatus.delete(name);
+        m.apiErrors.add({ where: 'provisioner/pool-status' });
       }
     }
   }
@@ -290,6 +322,19 @@ export class ProvisionerLoop implements Loop {
     }
     m.retain((l) => seen.has(`${l.namespace}/${l.deployment}`));
   }
+}
+
+/** `Launchable`: False with the newest refusal's reason while any request of the pool is backed off. */
+function launchableCondition(entries: readonly LaunchBackoffEntry[]) {
+  const refused = entries.reduce<LaunchBackoffEntry | undefined>((newest, e) => (!newest || e.refusedAt > newest.refusedAt ? e : newest), undefined);
+  return refused
+    ? { type: 'Launchable', status: 'False', reason: 'InvalidNodeClaim', message: `${refused.reason} (refused ${refused.failures} time(s) in a row; next attempt not before ${rfc3339(refused.retryAt)})`.slice(0, 1000) }
+    : { type: 'Launchable', status: 'True', reason: 'NoRefusal', message: '' };
+}
+
+/** What the pool's status write says, times aside: unchanged → not written again. */
+function poolStatusKey(resources: Record<string, string>, entries: readonly LaunchBackoffEntry[]): string {
+  return JSON.stringify([resources, launchRefusalsStatus(entries), launchableCondition(entries)]);
 }
 
 export type { KubeObject };

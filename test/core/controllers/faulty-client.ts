@@ -5,6 +5,9 @@
  * - `closeWatches()`: every open watch ends mid-stream (as a load balancer cutting it would);
  * - `hangWatches()`: every open watch goes silent and stays open (a dead peer whose TCP connection
  *   nobody closes): no event, no bookmark, no end. Watches opened afterwards work.
+ * - `delayWatchEvents(plural)`: the watch events of one resource are held back, in order, until
+ *   `releaseWatchEvents(plural)` — an informer cache that lags the API server (and the process's
+ *   own writes) while everything else is current.
  */
 import { KubeApiError, type KubeClient, type KubeObject, type ListOptions, type PatchKind, type ResourceRef, type WatchEvent, type WatchHandle, type WatchOptions } from '../../../core/kube/client.js';
 import type { Clock } from '../../../core/model/clock.js';
@@ -18,6 +21,7 @@ export class FaultyClient implements KubeClient {
   watchesHung = 0;
   private readonly updated = new Set<string>();
   private readonly watches = new Set<{ handle: WatchHandle; done: (e?: Error) => void; hung?: boolean }>();
+  private readonly held = new Map<string, Array<() => void>>();
 
   constructor(private readonly inner: KubeClient, private readonly clock: Clock) {}
 
@@ -42,6 +46,16 @@ export class FaultyClient implements KubeClient {
       if (!w.hung) this.watchesHung++;
       w.hung = true;
     }
+  }
+
+  delayWatchEvents(plural: string): void {
+    if (!this.held.has(plural)) this.held.set(plural, []);
+  }
+
+  releaseWatchEvents(plural: string): void {
+    const queued = this.held.get(plural) ?? [];
+    this.held.delete(plural);
+    for (const deliver of queued) deliver();
   }
 
   /** Watches open now (hung ones included): a watch the caller abandoned must not stay open. */
@@ -100,7 +114,17 @@ export class FaultyClient implements KubeClient {
         onDone(e);
       },
     };
-    entry.handle = this.inner.watch<T>(res, options, (e) => !finished && !entry.hung && onEvent(e), (e) => !entry.hung && entry.done(e));
+    const deliver = (e: WatchEvent<T>) => !finished && !entry.hung && onEvent(e);
+    entry.handle = this.inner.watch<T>(
+      res,
+      options,
+      (e) => {
+        const held = this.held.get(res.plural);
+        if (held) held.push(() => deliver(e));
+        else deliver(e);
+      },
+      (e) => !entry.hung && entry.done(e),
+    );
     this.watches.add(entry);
     return {
       stop: () => {

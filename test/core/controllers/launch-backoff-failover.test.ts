@@ -9,77 +9,13 @@
  */
 import { CreateFleetCommand } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningController } from '../../../core/controllers/controller.js';
-import { RecordingControllerEvents } from '../../../core/controllers/events.js';
 import { launchKey } from '../../../core/controllers/claims.js';
 import { Refs } from '../../../core/kube/refs.js';
-import { ManualClock } from '../../../core/model/clock.js';
 import { patchStatus } from '../../../core/kube/patch.js';
-import { EC2_LOOPS, ec2NodePool, startEc2Sandbox, type Ec2Sandbox } from '../cloud/ec2/sandbox-ec2.js';
+import { advance, BACKOFF, claimsCreated, LEASE, launchRefusals, refusals, startSandboxWithMissingNodeClass, stopSandbox, takeOver } from './launch-backoff-support.js';
 import { deployment, nodeClaims, waitFor } from './support.js';
 
-let sandbox: Ec2Sandbox | undefined;
-afterEach(async () => {
-  await sandbox?.stop();
-  sandbox = undefined;
-});
-
-const BACKOFF = { initial: 60_000, max: 480_000 };
-/** Short enough to hand over within the first backoff; the renew deadline tolerates the test's jumps. */
-const LEASE = { leaseDurationSeconds: 30, renewDeadlineMs: 25_000, leaseRetryMs: 2_000 };
-
-interface Replica {
-  controller: RunningController;
-  events: RecordingControllerEvents;
-  warnings: Array<{ obj: object; msg?: string }>;
-}
-
-async function startSandboxWithMissingNodeClass(nodeClass = 'missing'): Promise<{ sandbox: Ec2Sandbox; clock: ManualClock; start: (identity: string) => Promise<Replica> }> {
-  const pool = ec2NodePool();
-  pool.spec.template.spec.nodeClassRef.name = nodeClass;
-  sandbox = await startEc2Sandbox({ sandbox: { nodePool: pool, controller: { ...EC2_LOOPS, ...LEASE, invalidClaimBackoffMs: BACKOFF } } });
-  // A day ahead of the sandbox: pods it creates are never "still arriving" for the provisioner's batching.
-  const clock = new ManualClock(sandbox.env.sandbox.clock.now() + 86_400_000);
-  const started = sandbox;
-  return {
-    sandbox: started,
-    clock,
-    async start(identity) {
-      const events = new RecordingControllerEvents();
-      const warnings: Replica['warnings'] = [];
-      const logger = { info: () => {}, warn: (obj: object, msg?: string) => warnings.push({ obj, msg }) };
-      const { controller } = await started.startController(identity, { clock, events, logger });
-      return { controller, events, warnings };
-    },
-  };
-}
-
-/** Advances the controllers' clock in steps the lease's renew deadline tolerates, `replica` leading after each. */
-async function advance(clock: ManualClock, ms: number, replica: RunningController): Promise<void> {
-  for (let left = ms; left > 0; left -= 10_000) {
-    clock.advance(Math.min(left, 10_000));
-    await waitFor('leadership after the clock moved', () => replica.isLeader() && replica.state.synced());
-  }
-}
-
-/**
- * Moves the clock a second at a time until `replica` has taken the lease over (its first attempt
- * is an API call in flight: a single jump could come before it waits on the clock).
- */
-async function takeOver(clock: ManualClock, replica: RunningController): Promise<void> {
-  await waitFor('the new replica leads', () => {
-    if (replica.isLeader() && replica.state.synced()) return true;
-    clock.advance(1_000);
-    return false;
-  }, 30_000, 20);
-}
-
-const refusals = (c: RunningController) => c.metrics.value('actions', { loop: 'node-claim-lifecycle', action: 'invalid-claim' }) ?? 0;
-const claimsCreated = (c: RunningController) => c.metrics.value('actions', { loop: 'provisioner', action: 'create-claim-pending' }) ?? 0;
-
-async function launchRefusals(s: Ec2Sandbox): Promise<Array<Record<string, unknown>>> {
-  return (await s.env.sandbox.client.get(Refs.nodePools, 'ec2'))?.status?.launchRefusals ?? [];
-}
+afterEach(stopSandbox);
 
 describe('the invalid-claim backoff across a change of leader', () => {
   it('a new leader does not relaunch within the backoff, and relaunches (doubling on) once it expires', async () => {
