@@ -7,6 +7,13 @@
  * - Transient failures (unreachable, timeout, HTTP 429/5xx) are retried up to `retries` times
  *   with exponential backoff and full jitter, sleeping on the injected Clock; a `Retry-After`
  *   header is honoured up to `maxBackoffMs`. Other failures are not retried.
+ * - With `circuitBreakMs`, once attempts of CIRCUIT_FAILURES different calls failed on an
+ *   unreachable, hanging or overloaded server with no success between them, every call for that
+ *   long fails at once without asking, and calls in flight stop retrying: a controller reading
+ *   thousands of Deployments finishes its pass in a few calls' worst case (timeout × (retries + 1)
+ *   plus backoff) instead of one per series. One slow query among successful ones never opens it.
+ * - Redirects are not followed (credentials never travel to another host): the error names the
+ *   new location so the base URL can be fixed. Replies with `warnings` are `partial` errors.
  * - Range queries are split so no request asks for more than `maxPointsPerSeries` points.
  * - Queries are sent as POST form bodies, so long PromQL never hits URL length limits.
  */
@@ -15,9 +22,21 @@ import type { TimeRange } from '../source.js';
 import { PrometheusError } from './errors.js';
 import { parseEnvelope, parseInstant, parseMatrix, type InstantSample, type RangeSeries } from './response.js';
 import { mergeSeries, splitRange } from './split.js';
-import { nodeHttpTransport, type HttpTransport } from './transport.js';
+import { nodeHttpTransport, type HttpResponse, type HttpTransport } from './transport.js';
 
-export type PrometheusAuth = { bearerToken: string } | { username: string; password: string };
+/**
+ * A secret, or a function that reads it (asked on every request, so a rotated token file — a
+ * projected service account token is replaced hourly — is picked up without a restart). A
+ * function that throws makes the request fail as `auth`, with its message.
+ */
+export type Secret = string | (() => string);
+export type PrometheusAuth = { bearerToken: Secret } | { username: string; password: Secret };
+
+/** Per-call limits, tighter than the client's own. */
+export interface CallOptions {
+  /** Reply size cap for this call (e.g. small for a query that must return one series). */
+  maxBodyBytes?: number;
+}
 
 export interface PrometheusClientOptions {
   /** Base URL, e.g. `http://prometheus.monitoring:9090` or a path prefix such as `https://host/prometheus`. */
@@ -36,15 +55,27 @@ export interface PrometheusClientOptions {
   maxPointsPerSeries?: number;
   /** Reply size cap. Default 64 MiB. */
   maxBodyBytes?: number;
+  /** After a call gives up on a dead or overloaded server, fail every call at once for this long. Default 0 (off). */
+  circuitBreakMs?: number;
   clock?: Clock;
   /** In [0, 1); injected so backoff is reproducible in tests. */
   random?: () => number;
   transport?: HttpTransport;
 }
 
+/** Different calls that must fail on the server, with no success between, before the circuit opens. */
+export const CIRCUIT_FAILURES = 3;
+
 export class PrometheusClient {
   readonly baseUrl: URL;
   private readonly headers: Record<string, string>;
+  private readonly auth?: PrometheusAuth;
+  private readonly circuitBreakMs: number;
+  /** Set while calls fail without asking: when it opened (clock ms) and the failure that opened it. */
+  private circuitOpened?: { at: number; error: PrometheusError };
+  /** Calls (by number) with an attempt that failed on the server since the last success. */
+  private readonly failingCalls = new Set<number>();
+  private callsStarted = 0;
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly baseBackoffMs: number;
@@ -67,9 +98,8 @@ export class PrometheusClient {
     if (!url.pathname.endsWith('/')) url.pathname += '/';
     this.baseUrl = url;
     this.headers = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'smartscale' };
-    const auth = options.auth;
-    if (auth && 'bearerToken' in auth) this.headers.authorization = `Bearer ${auth.bearerToken}`;
-    else if (auth) this.headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+    this.auth = options.auth;
+    this.circuitBreakMs = options.circuitBreakMs ?? 0;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.retries = options.retries ?? 3;
     this.baseBackoffMs = options.baseBackoffMs ?? 200;
@@ -83,13 +113,13 @@ export class PrometheusClient {
   }
 
   /** Instant query at `time` (unix seconds). */
-  async query(expr: string, time: number): Promise<InstantSample[]> {
-    const { resultType, result } = await this.call('api/v1/query', { query: expr, time: formatTime(time) });
+  async query(expr: string, time: number, options: CallOptions = {}): Promise<InstantSample[]> {
+    const { resultType, result } = await this.call('api/v1/query', { query: expr, time: formatTime(time) }, options);
     return parseInstant(result, resultType);
   }
 
   /** Range query, split into pieces of at most `maxPointsPerSeries` points and joined. */
-  async queryRange(expr: string, range: TimeRange): Promise<RangeSeries[]> {
+  async queryRange(expr: string, range: TimeRange, options: CallOptions = {}): Promise<RangeSeries[]> {
     const parts: RangeSeries[][] = [];
     for (const piece of splitRange(range, this.maxPointsPerSeries)) {
       const { resultType, result } = await this.call('api/v1/query_range', {
@@ -97,40 +127,77 @@ export class PrometheusClient {
         start: formatTime(piece.start),
         end: formatTime(piece.end),
         step: String(piece.stepSeconds),
-      });
+      }, options);
       parts.push(parseMatrix(result, resultType));
     }
     return mergeSeries(parts);
   }
 
-  private async call(path: string, form: Record<string, string>): Promise<{ resultType: string; result: unknown }> {
+  private async call(path: string, form: Record<string, string>, options: CallOptions): Promise<{ resultType: string; result: unknown }> {
     const url = new URL(path, this.baseUrl);
     const body = new URLSearchParams(form).toString();
+    const started = this.clock.now();
+    const callNumber = ++this.callsStarted;
+    this.throwIfCircuitOpen();
     for (let attempt = 0; ; attempt++) {
       try {
         const response = await this.transport({
           url,
           method: 'POST',
-          headers: this.headers,
+          headers: { ...this.headers, ...this.authorization() },
           body,
           timeoutMs: this.timeoutMs,
           ca: this.ca,
-          maxBodyBytes: this.maxBodyBytes,
+          maxBodyBytes: Math.min(this.maxBodyBytes, options.maxBodyBytes ?? Infinity),
         });
+        if (response.status >= 300 && response.status < 400) throw redirected(response);
         try {
-          return parseEnvelope(response.status, response.body);
+          const parsed = parseEnvelope(response.status, response.body);
+          this.failingCalls.clear();
+          return parsed;
         } catch (error) {
           if (error instanceof PrometheusError && error.retryable) {
-            (error as PrometheusError & { retryAfterMs?: number }).retryAfterMs = retryAfterMs(response.headers['retry-after']);
+            (error as PrometheusError & { retryAfterMs?: number }).retryAfterMs = retryAfterMs(response.headers['retry-after'], this.clock.now());
           }
           throw error;
         }
       } catch (error) {
         const typed =
           error instanceof PrometheusError ? error : new PrometheusError('unreachable', `request failed: ${String(error)}`, true);
-        if (!typed.retryable || attempt >= this.retries) throw typed;
+        if (!typed.retryable) throw typed;
+        if (this.circuitBreakMs > 0 && opensCircuit(typed)) {
+          this.failingCalls.add(callNumber);
+          if (this.failingCalls.size >= CIRCUIT_FAILURES && !this.circuitOpened) this.circuitOpened = { at: this.clock.now(), error: typed };
+        }
+        // The server was found dead (by this call or others) while this one ran: stop, do not retry.
+        if (this.circuitOpened && this.circuitOpened.at >= started) throw typed;
+        if (attempt >= this.retries) throw typed;
         await this.clock.sleep(this.backoffMs(attempt, (typed as { retryAfterMs?: number }).retryAfterMs));
       }
+    }
+  }
+
+  private throwIfCircuitOpen(): void {
+    const opened = this.circuitOpened;
+    if (!opened) return;
+    const age = this.clock.now() - opened.at;
+    if (age >= this.circuitBreakMs) {
+      this.circuitOpened = undefined;
+      return;
+    }
+    const { kind, message, status, errorType } = opened.error;
+    const retryIn = Math.ceil((this.circuitBreakMs - age) / 1000);
+    throw new PrometheusError(kind, `not asked: ${this.baseUrl.host} failed ${Math.round(age / 1000)} s ago (${message}); next try in ${retryIn} s`, true, status, errorType);
+  }
+
+  private authorization(): Record<string, string> {
+    const auth = this.auth;
+    if (!auth) return {};
+    try {
+      if ('bearerToken' in auth) return { authorization: `Bearer ${reveal(auth.bearerToken)}` };
+      return { authorization: `Basic ${Buffer.from(`${auth.username}:${reveal(auth.password)}`).toString('base64')}` };
+    } catch (error) {
+      throw new PrometheusError('auth', `credentials unavailable: ${error instanceof Error ? error.message : String(error)}`, false);
     }
   }
 
@@ -147,8 +214,32 @@ function formatTime(seconds: number): string {
   return Number.isInteger(seconds) ? String(seconds) : seconds.toFixed(3);
 }
 
-function retryAfterMs(header: string | string[] | undefined): number | undefined {
-  const text = Array.isArray(header) ? header[0] : header;
-  if (text === undefined || !/^\d{1,6}$/.test(text.trim())) return undefined;
-  return Number(text.trim()) * 1000;
+/** `Retry-After` is either seconds or an HTTP date (RFC 9110 §10.2.3). */
+function retryAfterMs(header: string | string[] | undefined, nowMs: number): number | undefined {
+  const text = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (text === undefined || text === '') return undefined;
+  if (/^\d{1,6}$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
+}
+
+function reveal(secret: Secret): string {
+  return typeof secret === 'function' ? secret() : secret;
+}
+
+/** The server is not there, hangs, or is overloaded — not a refusal of this particular query. */
+function opensCircuit(error: PrometheusError): boolean {
+  if (error.kind === 'unreachable' || error.kind === 'timeout') return true;
+  return error.kind === 'http' && (error.status === 429 || error.status === 502 || error.status === 503 || error.status === 504) && error.errorType === undefined;
+}
+
+function redirected(response: HttpResponse): PrometheusError {
+  const location = response.headers.location;
+  const to = (Array.isArray(location) ? location[0] : location) ?? '(no Location header)';
+  return new PrometheusError(
+    'http',
+    `HTTP ${response.status}: redirect to ${to}, not followed (credentials stay on the configured host); set the Prometheus base URL to where the server answers (a proxy login page means the URL bypasses no auth proxy)`,
+    false,
+    response.status,
+  );
 }

@@ -15,7 +15,12 @@ export type PrometheusErrorKind =
   /** Any other HTTP status (429 and 5xx are retryable). */
   | 'http'
   /** The reply is not the Prometheus API's JSON envelope (or is larger than the limit). */
-  | 'malformed';
+  | 'malformed'
+  /**
+   * The server answered with `warnings` (e.g. Thanos/Mimir: a store or ingester did not answer):
+   * the data may be incomplete, and a sum missing a shard reads as lower demand. Not used.
+   */
+  | 'partial';
 
 export class PrometheusError extends Error {
   constructor(

@@ -72,7 +72,21 @@ export function parseEnvelope(status: number, body: string): { resultType: strin
   if (typeof envelope.data !== 'object' || envelope.data === null || typeof envelope.data.resultType !== 'string') {
     throw malformed('data.resultType is missing', status);
   }
+  const warnings = dataWarnings((envelope as { warnings?: unknown }).warnings);
+  if (warnings.length > 0) {
+    throw new PrometheusError('partial', `Prometheus answered with warnings, so the data may be incomplete: ${warnings.slice(0, 3).join('; ').slice(0, 500)}`, false, status);
+  }
   return { resultType: envelope.data.resultType, result: envelope.data.result };
+}
+
+/**
+ * Warnings that put the data in doubt. Thanos, Mimir and Prometheus' remote read say "partial
+ * response" this way; PromQL's informational annotations ("PromQL info: …", sent as warnings by
+ * the versions before `infos` existed) say nothing about the data and are skipped.
+ */
+function dataWarnings(raw: unknown): string[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.map((w) => (typeof w === 'string' ? w : JSON.stringify(w))).filter((w) => !w.startsWith('PromQL info:'));
 }
 
 export function parseMatrix(result: unknown, resultType: string): RangeSeries[] {

@@ -7,7 +7,7 @@ import type { Clock } from '../../model/clock.js';
 import { Annotations } from '../../model/annotations.js';
 import { formatDurationMs } from '../../model/duration.js';
 import { PRESETS, type PresetName, type QueryPreset } from '../presets.js';
-import { classifyLatest, cleanSeries, isObservation, type RawPoint } from '../samples.js';
+import { classifyLatest, cleanSeries, gridPoints, isObservation, type RawPoint } from '../samples.js';
 import {
   assertValidNamespace,
   assertValidRange,
@@ -82,7 +82,7 @@ export class PrometheusMetricsSource implements MetricsSource {
     try {
       const query = this.queryFor(signal, workload);
       divisor = query.divisor;
-      series = await this.options.client.queryRange(query.expr, range);
+      series = await this.options.client.queryRange(query.expr, range, this.singleSeriesLimit(points));
     } catch (error) {
       return fail(describe(error));
     }
@@ -98,7 +98,7 @@ export class PrometheusMetricsSource implements MetricsSource {
     const now = Math.floor(this.options.clock.now() / 1000);
     try {
       const { expr, divisor } = this.queryFor(signal, workload);
-      const instant = await this.options.client.query(expr, now);
+      const instant = await this.options.client.query(expr, now, this.singleSeriesLimit(1));
       if (instant.length > 1) return { freshness: 'unavailable', at: now, reason: tooManySeries(instant.length) };
       const raw = instant[0]?.point[1];
       const value = raw === undefined ? undefined : raw / divisor;
@@ -110,7 +110,7 @@ export class PrometheusMetricsSource implements MetricsSource {
       const lookback = Math.max(3600, 4 * this.staleAfter);
       const step = Math.max(1, Math.round(lookback / 120));
       const range = { start: now - Math.floor(lookback / step) * step, end: now, stepSeconds: step };
-      const history = await this.options.client.queryRange(expr, range);
+      const history = await this.options.client.queryRange(expr, range, this.singleSeriesLimit(gridPoints(range)));
       if (history.length > 1) return { freshness: 'unavailable', at: now, reason: tooManySeries(history.length) };
       const { samples } = cleanSeries(perSecond(history[0]?.points ?? [], divisor), range);
       const reading = classifyLatest(samples.at(-1), now, this.staleAfter);
@@ -124,6 +124,17 @@ export class PrometheusMetricsSource implements MetricsSource {
     } catch (error) {
       return { freshness: 'unavailable', at: now, reason: describe(error) };
     }
+  }
+
+  /**
+   * A reply cap for a query that must return one series: room for a handful (so "returned 3
+   * series" can still be said) but not for a cardinality explosion, which would otherwise be
+   * read whole — up to the client's 64 MiB, times the controller's 16 reads in parallel — only
+   * to be refused. Demand and latency are one series; edges keep the client's cap.
+   */
+  private singleSeriesLimit(points: number): { maxBodyBytes: number } {
+    const perRequest = Math.min(points, this.options.client.maxPointsPerSeries);
+    return { maxBodyBytes: SINGLE_SERIES_BASE_BYTES + perRequest * SINGLE_SERIES_BYTES_PER_POINT };
   }
 
   async edgeHistory(namespace: string, range: TimeRange): Promise<EdgeHistoryReading> {
@@ -167,6 +178,11 @@ export class PrometheusMetricsSource implements MetricsSource {
   }
 }
 
+/** Headroom for labels and a few series in a single-series reply. */
+export const SINGLE_SERIES_BASE_BYTES = 1024 * 1024;
+/** A point prints as about 35 bytes (`[1700000000,"12.345"],`); room for about five series. */
+export const SINGLE_SERIES_BYTES_PER_POINT = 200;
+
 function perSecond(points: readonly RawPoint[], divisor: number): RawPoint[] {
   return divisor === 1 ? [...points] : points.map(([t, v]) => [t, v / divisor] as const);
 }
@@ -180,6 +196,9 @@ function tooManySeries(n: number): string {
 }
 
 function describe(error: unknown): string {
+  if (isPrometheusError(error, 'malformed') && /larger than \d+ bytes/.test(error.message)) {
+    return `prometheus ${error.kind}: ${error.message}: the query returns far more than the one series expected (a cardinality explosion?); wrap it in sum(...)`;
+  }
   if (isPrometheusError(error)) return `prometheus ${error.kind}: ${error.message}`;
   if (error instanceof TemplateError) return `bad query template: ${error.message}`;
   return error instanceof Error ? error.message : String(error);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../core/model/clock.js';
 import { parseMetricsConfig } from '../../../core/metrics/config.js';
-import { createMetricsSource } from '../../../core/metrics/factory.js';
+import { createMetricsSource, SECRET_REREAD_MS } from '../../../core/metrics/factory.js';
 import { SimulatedMetricsSource } from '../../../core/metrics/simulated.js';
 import { json, startStub, vector, type StubServer } from './prometheus/stub-server.js';
 
@@ -42,5 +42,27 @@ describe('createMetricsSource', () => {
   it('names the key when a referenced file cannot be read', () => {
     const { value } = parseMetricsConfig({ 'metrics.prometheus.url': 'http://p:9090', 'metrics.prometheus.caFile': '/missing.pem' });
     expect(() => createMetricsSource(value, { clock: new ManualClock(0), readFile })).toThrow(/metrics.prometheus.caFile: cannot read \/missing.pem: ENOENT/);
+  });
+
+  it('reads a rotated bearer token file again after a minute, keeping the last token when a read fails', async () => {
+    stub = await startStub((_req, res) => json(res, 200, vector([{ metric: {}, value: [100, '120'] }])));
+    const rotating: Record<string, string> = { '/token': 'first\n' };
+    const read = (path: string) => {
+      if (path in rotating) return rotating[path];
+      throw Object.assign(new Error('no'), { code: 'ENOENT' });
+    };
+    const clock = new ManualClock(100_000);
+    const { value } = parseMetricsConfig({ 'metrics.prometheus.url': stub.url, 'metrics.prometheus.bearerTokenFile': '/token' });
+    const source = createMetricsSource(value, { clock, readFile: read });
+    const web = { namespace: 'shop', deployment: 'web' };
+    await source.latest('demand', web);
+    rotating['/token'] = 'second\n';
+    await source.latest('demand', web);
+    clock.advance(SECRET_REREAD_MS);
+    await source.latest('demand', web);
+    delete rotating['/token'];
+    clock.advance(SECRET_REREAD_MS);
+    await source.latest('demand', web);
+    expect(stub.requests.map((r) => r.headers.authorization)).toEqual(['Bearer first', 'Bearer first', 'Bearer second', 'Bearer second']);
   });
 });

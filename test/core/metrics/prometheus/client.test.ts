@@ -1,9 +1,8 @@
-import forge from 'node-forge';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../../../core/model/clock.js';
 import { PrometheusClient, type PrometheusClientOptions } from '../../../../core/metrics/prometheus/client.js';
-import { isPrometheusError, PrometheusError } from '../../../../core/metrics/prometheus/errors.js';
-import { json, matrix, startStub, vector, type StubHandler, type StubServer } from './stub-server.js';
+import { makeCertificates } from './certs.js';
+import { json, matrix, rejection, startStub, vector, type StubHandler, type StubServer } from './stub-server.js';
 
 /** A clock whose sleeps return at once and are recorded, so backoff is observable and tests are fast. */
 function recordingClock(): Clock & { sleeps: number[] } {
@@ -22,16 +21,6 @@ async function clientFor(handler: StubHandler, options: Partial<PrometheusClient
   const clock = recordingClock();
   const client = new PrometheusClient({ url: stub.url, clock, random: () => 0.5, timeoutMs: 2000, ...options });
   return { client, clock, stub };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PrometheusError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isPrometheusError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('PrometheusClient', () => {
@@ -192,29 +181,3 @@ describe('PrometheusClient', () => {
     expect(() => new PrometheusClient({ url: 'not a url' })).toThrow(/not a URL/);
   });
 });
-
-function makeCertificates(): { caPem: string; key: string; cert: string } {
-  const pki = forge.pki;
-  const caKeys = pki.rsa.generateKeyPair(2048);
-  const ca = pki.createCertificate();
-  ca.publicKey = caKeys.publicKey;
-  ca.serialNumber = '01';
-  ca.validity.notBefore = new Date(Date.now() - 60_000);
-  ca.validity.notAfter = new Date(Date.now() + 86_400_000);
-  const caName = [{ name: 'commonName', value: 'test CA' }];
-  ca.setSubject(caName);
-  ca.setIssuer(caName);
-  ca.setExtensions([{ name: 'basicConstraints', cA: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true }]);
-  ca.sign(caKeys.privateKey, forge.md.sha256.create());
-  const keys = pki.rsa.generateKeyPair(2048);
-  const cert = pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  cert.serialNumber = '02';
-  cert.validity.notBefore = ca.validity.notBefore;
-  cert.validity.notAfter = ca.validity.notAfter;
-  cert.setSubject([{ name: 'commonName', value: '127.0.0.1' }]);
-  cert.setIssuer(caName);
-  cert.setExtensions([{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }]);
-  cert.sign(caKeys.privateKey, forge.md.sha256.create());
-  return { caPem: pki.certificateToPem(ca), key: pki.privateKeyToPem(keys.privateKey), cert: pki.certificateToPem(cert) };
-}

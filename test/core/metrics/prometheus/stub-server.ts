@@ -5,6 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { isPrometheusError, type PrometheusError } from '../../../../core/metrics/prometheus/errors.js';
 
 export interface RecordedRequest {
   method: string;
@@ -55,3 +56,14 @@ export function json(res: http.ServerResponse, status: number, body: unknown, he
 
 export const matrix = (result: unknown[]) => ({ status: 'success', data: { resultType: 'matrix', result } });
 export const vector = (result: unknown[]) => ({ status: 'success', data: { resultType: 'vector', result } });
+
+/** The typed error a call rejects with (fails the test when it resolves or throws something else). */
+export async function rejection(promise: Promise<unknown>): Promise<PrometheusError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isPrometheusError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
