@@ -53,6 +53,16 @@ const CLIENT_NODE_CALLS: Record<string, [group: string, resource: string, verb: 
   replaceMutatingWebhookConfiguration: ['admissionregistration.k8s.io', 'mutatingwebhookconfigurations', 'update'],
 };
 
+/** The text of the call that opens at or after `start`, up to its closing parenthesis. */
+function callText(text: string, start: number): string {
+  let depth = 0;
+  for (let i = text.indexOf('(', start); i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) return text.slice(start, i + 1);
+  }
+  return text.slice(start);
+}
+
 /** `group/resource:verb` for every API call found in the files. */
 export function requiredPermissions(files: Map<string, string>): Set<string> {
   const out = new Set<string>();
@@ -70,9 +80,12 @@ export function requiredPermissions(files: Map<string, string>): Set<string> {
       const { group, resource } = refResource(ref);
       add(group, `${resource}/status`, 'patch');
     }
-    for (const [, ref] of text.matchAll(/updateWithRetry\(\s*[\w.]+,\s*Refs\.(\w+)/g)) {
-      const { group, resource } = refResource(ref);
-      add(group, resource, 'get', 'update');
+    for (const match of text.matchAll(/updateWithRetry\(\s*[\w.]+,\s*Refs\.(\w+)/g)) {
+      const { group, resource } = refResource(match[1]);
+      // Reads the object, then replaces it — or its status, with `{ subresource: 'status' }`.
+      const toStatus = /subresource: 'status'/.test(callText(text, match.index));
+      add(group, resource, 'get');
+      add(group, toStatus ? `${resource}/status` : resource, 'update');
     }
     for (const [, ref] of text.matchAll(/patchAnnotations\(\s*[\w.]+,\s*Refs\.(\w+)/g)) {
       const { group, resource } = refResource(ref);
@@ -170,6 +183,7 @@ describe('the permission scan', () => {
           "await client.postSubresource(Refs.pods, p.metadata.name!, ns, 'eviction', body);",
           'await patchStatus(this.options.client, Refs.nodePools, name, undefined, {});',
           'await updateWithRetry(client, Refs.nodes, node, undefined, f);',
+          "await updateWithRetry(this.client, Refs.nodePools, pool, undefined, (fresh) => { return g(fresh); }, { subresource: 'status' });",
           'new Informer<KubeObject>(client, Refs.configMaps, {});',
           "export const HPA = { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', namespaced: true };",
           'await core.readNamespacedSecret({ name, namespace });',
@@ -184,6 +198,8 @@ describe('the permission scan', () => {
         'smartscale.io/nodepools/status:patch',
         '/nodes:get',
         '/nodes:update',
+        'smartscale.io/nodepools:get',
+        'smartscale.io/nodepools/status:update',
         '/configmaps:list',
         '/configmaps:watch',
         'autoscaling/horizontalpodautoscalers:list',
