@@ -29,7 +29,9 @@ export async function main(argv: string[]): Promise<number> {
     .detectLocale(false)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
-      if (error) throw error;
+      // A handler's own failure (a CliError with its exit code) passes through; yargs' parse and
+      // validation errors (YError: a flag without its value, a failed check) are usage errors.
+      if (error && error.name !== 'YError') throw error;
       // Throwing stops yargs here: a usage error must never go on to run the command.
       throw new CliError(`${message}\nSee 'kubectl smartscale --help'.`, ExitCode.usage);
     });

@@ -3,6 +3,8 @@
  * and the namespace scope from `-n`/`-A`. Every API call is bounded by a deadline so a black-holed
  * server ends in "cluster unreachable" rather than a hang.
  */
+import { createConnection, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { KubeApiError, type KubeClient } from '../../core/kube/client.js';
 import { SMARTSCALE_NAMESPACE } from '../../core/model/cluster-config.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -28,8 +30,12 @@ export interface ClusterSession {
   close(): void;
 }
 
-/** Wraps a client so every promise-returning call rejects after `timeoutMs`. */
-export function withDeadline(client: KubeClient, timeoutMs: number): KubeClient {
+/**
+ * Wraps a client so every promise-returning call rejects after `timeoutMs`, and — when `connected`
+ * is given — as soon as it rejects (the server cannot be reached at all), so a black-holed address
+ * fails within the connect deadline instead of the whole call's.
+ */
+export function withDeadline(client: KubeClient, timeoutMs: number, server = 'the API server', connected?: () => Promise<never>): KubeClient {
   return new Proxy(client, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
@@ -39,15 +45,68 @@ export function withDeadline(client: KubeClient, timeoutMs: number): KubeClient 
         if (!(result instanceof Promise)) return result;
         let timer: NodeJS.Timeout | undefined;
         const deadline = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new KubeApiError(0, 'Timeout', `no answer from the API server within ${timeoutMs / 1000} s`)), timeoutMs);
+          timer = setTimeout(() => reject(new KubeApiError(0, 'Timeout', `no answer from ${server} within ${timeoutMs / 1000} s`)), timeoutMs);
         });
-        return Promise.race([result, deadline]).finally(() => clearTimeout(timer));
+        return Promise.race(connected ? [result, deadline, connected()] : [result, deadline]).finally(() => clearTimeout(timer));
       };
     },
   });
 }
 
-export function openSession(args: ClusterArgs, env: NodeJS.ProcessEnv = process.env, timeoutMs = 20_000): ClusterSession {
+/** How long the probe gives each step before the server counts as unreachable. */
+export interface ConnectDeadlines {
+  /** TCP connect (a black-holed address: the cluster is gone, the VPN is down). */
+  connectMs: number;
+  /** TLS handshake once connected (client-go's TLSHandshakeTimeout is 10 s). */
+  handshakeMs: number;
+}
+
+/**
+ * A connection to the server's address, opened once beside the first request. It rejects when the
+ * TCP connection fails or is not made within `connectMs`, or (https) when the server then does not
+ * complete a TLS handshake within `handshakeMs`; otherwise it never settles and holds nothing open.
+ * The client has no connect deadline of its own, so without this a black-holed address waits for
+ * the whole call's deadline. A failed handshake is left to the real request, which verifies the
+ * certificate and reports why (the probe offers no client certificate and verifies nothing).
+ */
+export function connectProbe(server: URL, deadlines: ConnectDeadlines, servername?: string): () => Promise<never> {
+  let probe: Promise<never> | undefined;
+  return () => {
+    probe ??= new Promise<never>((_, reject) => {
+      const host = server.hostname.replace(/^\[|\]$/g, '');
+      const port = Number(server.port) || (server.protocol === 'http:' ? 80 : 443);
+      const socket = createConnection({ host, port });
+      // Once TLS starts, its socket owns the TCP one and is the one to destroy (destroying the TCP
+      // socket under a live TLS socket crashed Node 20 here).
+      let open: Socket = socket;
+      let timer = setTimeout(() => fail(`no connection to ${server.origin} within ${deadlines.connectMs / 1000} s`), deadlines.connectMs);
+      const done = () => {
+        clearTimeout(timer);
+        open.destroy();
+      };
+      const fail = (message: string) => {
+        done();
+        reject(new KubeApiError(0, 'Timeout', message));
+      };
+      socket.once('error', (error) => {
+        done();
+        reject(new KubeApiError(0, 'NetworkError', `${server.origin}: ${error.message}`));
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        if (server.protocol !== 'https:') return done();
+        timer = setTimeout(() => fail(`${server.origin} accepted the connection but sent no answer within ${deadlines.handshakeMs / 1000} s`), deadlines.handshakeMs);
+        const secure = tlsConnect({ socket, rejectUnauthorized: false, servername: servername ?? (isIP(host) ? undefined : host) });
+        open = secure;
+        secure.once('secureConnect', done);
+        secure.once('error', done);
+      });
+    });
+    return probe;
+  };
+}
+
+export function openSession(args: ClusterArgs, env: NodeJS.ProcessEnv = process.env, timeoutMs = 20_000, deadlines: ConnectDeadlines = { connectMs: 5_000, handshakeMs: 10_000 }): ClusterSession {
   const home = env.SMARTSCALE_NAMESPACE || SMARTSCALE_NAMESPACE;
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(home)) throw new CliError(`SMARTSCALE_NAMESPACE=${JSON.stringify(home)} is not a namespace name`, ExitCode.usage);
   let config: ResolvedKubeconfig;
@@ -57,9 +116,10 @@ export function openSession(args: ClusterArgs, env: NodeJS.ProcessEnv = process.
     throw toCliError(error, 'load the kubeconfig');
   }
   const http = httpKubeClientFor(config);
+  const server = new URL(config.server);
   const namespace = args.namespace || config.namespace;
   return {
-    client: withDeadline(http, timeoutMs),
+    client: withDeadline(http, timeoutMs, server.origin, connectProbe(server, deadlines, config.tlsServerName)),
     config,
     namespace,
     scope: args.allNamespaces ? undefined : namespace,

@@ -8,7 +8,7 @@ import { classifyKubeError } from '../../core/kube/errors.js';
 import type { Mode } from '../../core/model/annotations.js';
 import { toCliError } from './failures.js';
 import { deploymentView, isOptedIn, type DeploymentView } from './deployment-view.js';
-import { getOptedInDeployment, listDeployments } from './deployments.js';
+import { getOptedInDeployment, listDeployments, missingNamespaceWarning } from './deployments.js';
 import { nodeClaimView, summarizePools, type NodeClaimView, type PoolSummary } from './node-claims.js';
 import { readClusterSettings } from './cluster-mode.js';
 import { Resources } from './resources.js';
@@ -39,14 +39,18 @@ export async function readNodeClaims(client: KubeClient): Promise<{ claims: Node
 }
 
 export async function gatherStatus(client: KubeClient, options: { context: string; scope: string | undefined; namespace: string; deployment?: string; nowSeconds: number; home?: string }): Promise<StatusReport> {
+  const namespaceWarnings: string[] = [];
   const deploymentsRead: Promise<KubeObject[]> = options.deployment
     ? getOptedInDeployment(client, options.namespace, options.deployment).then((d) => [d])
-    : listDeployments(client, options.scope).then((all) => all.filter(isOptedIn));
+    : listDeployments(client, options.scope).then(async (all) => {
+        namespaceWarnings.push(...(await missingNamespaceWarning(client, options.scope, all)));
+        return all.filter(isOptedIn);
+      });
   const [settings, deployments, claims] = await Promise.all([readClusterSettings(client, options.home), deploymentsRead, readNodeClaims(client)]);
   const views = deployments
     .map((d) => deploymentView(d, settings.config.mode, options.nowSeconds))
     .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
-  const warnings = [...settings.warnings];
+  const warnings = [...namespaceWarnings, ...settings.warnings];
   if (claims.warning) warnings.push(claims.warning);
   return {
     context: options.context,

@@ -10,6 +10,8 @@ import type { RegularSeries } from '../../core/forecast/series.js';
 import { parseTrace, TraceError } from '../../core/forecast/trace.js';
 import { generateWorkload } from '../../core/workload/synthetic.js';
 import { CliError, ExitCode } from '../exit-codes.js';
+import { renderData } from '../render/output.js';
+import { fileFailure } from './files.js';
 import type { BacktestArgs } from './backtest.js';
 import { fetchBacktestSeries, planPrometheusBacktest } from './backtest-prometheus.js';
 
@@ -21,8 +23,10 @@ export function loadTraceFile(path: string): RegularSeries {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new CliError(`cannot read trace ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, ExitCode.usage);
+    throw new CliError(`cannot read trace ${path}: ${fileFailure(error)}`, ExitCode.usage);
   }
+  // Quoting a binary file's first line would put raw bytes on the terminal.
+  if (text.includes('\u0000') || text.slice(0, 4096).includes('\ufffd')) throw new CliError(`trace ${path}: not a text file (a CSV with header "timestamp,value" is expected)`, ExitCode.usage);
   try {
     return parseTrace(text);
   } catch (error) {
@@ -78,7 +82,7 @@ export function renderBacktestTable(report: BacktestReport): string {
 
 export async function runBacktestCommand(args: BacktestArgs): Promise<void> {
   const output = args.output ?? 'table';
-  if (output !== 'table' && output !== 'json') throw new CliError(`-o ${output}: backtest prints table or json`, ExitCode.usage);
+  if (output !== 'table' && output !== 'json' && output !== 'yaml') throw new CliError(`-o ${output}: backtest prints table, json or yaml`, ExitCode.usage);
   const prometheus = planPrometheusBacktest(args, Math.floor(Date.now() / 1000));
   const series = prometheus
     ? await fetchBacktestSeries(prometheus)
@@ -86,5 +90,5 @@ export async function runBacktestCommand(args: BacktestArgs): Promise<void> {
       ? generateWorkload().series
       : loadTraceFile(args.trace);
   const report = runBacktest(series, prometheus ? `prometheus ${prometheus.query}` : (args.trace ?? BUILTIN_TRACE), args.horizon, args.warmup);
-  process.stdout.write(output === 'json' ? `${JSON.stringify(report)}\n` : renderBacktestTable(report));
+  process.stdout.write(output === 'json' ? `${JSON.stringify(report)}\n` : output === 'yaml' ? renderData(report, 'yaml') : renderBacktestTable(report));
 }

@@ -1,5 +1,5 @@
 /**
- * `kubectl smartscale backtest [--trace FILE] [--horizon 15m] [--warmup 2d] [-o table|json]`:
+ * `kubectl smartscale backtest [--trace FILE] [--horizon 15m] [--warmup 2d] [-o table|json|yaml]`:
  * forecast accuracy of every model and of the selection on a trace (or, without --trace, on the
  * built-in synthetic workload). What it runs is backtest-run.ts, loaded when it runs (docs/plugin.md,
  * start-up); the `--prometheus` half is backtest-prometheus.ts.

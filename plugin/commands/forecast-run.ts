@@ -10,7 +10,15 @@ import { isStructured, renderData } from '../render/output.js';
 import { withDeployment } from './deployment-command.js';
 import type { ForecastArgs } from './forecast.js';
 
+const MIN_WIDTH = 8;
+const MAX_WIDTH = 1000;
+
 export async function runForecast(args: ForecastArgs): Promise<void> {
+  // Flags first, before the cluster is asked anything.
+  const { width } = args;
+  if (width !== undefined && (!Number.isInteger(width) || width < MIN_WIDTH || width > MAX_WIDTH)) {
+    throw new CliError(`--width ${width}: must be a whole number of columns from ${MIN_WIDTH} to ${MAX_WIDTH}`, ExitCode.usage);
+  }
   // Read, then the session is closed: the chart needs no cluster.
   const { session, deployment, format } = await withDeployment(args, getOptedInDeployment, (context) => context);
   const raw = deployment.metadata.annotations?.[Annotations.forecast];
@@ -28,7 +36,7 @@ export async function runForecast(args: ForecastArgs): Promise<void> {
     process.stdout.write(renderData({ deployment: id, forecast: f, nextPeak: view.forecast?.nextPeak, ageSeconds: view.forecast?.ageSeconds }, format));
     return;
   }
-  const columns = args.width ?? Math.min(90, Math.max(30, (process.stdout.columns || 80) - 10));
+  const columns = width ?? Math.min(90, Math.max(30, (process.stdout.columns || 80) - 10));
   const peak = view.forecast!.nextPeak;
   const header = [
     `Deployment ${id}: model ${f.model}, step ${humanDuration(f.stepSeconds)}, horizon ${humanDuration(f.point.length * f.stepSeconds)}, made ${humanDuration(now - f.generatedAt)} ago${f.stale ? ' (STALE: metrics missing or old)' : ''}`,

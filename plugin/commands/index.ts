@@ -1,8 +1,9 @@
 /**
  * Every `kubectl smartscale` command, registered explicitly (one file each in this folder).
- * Add a command by writing its module and adding it to this list.
+ * Add a command by writing its module and adding it to this list. Each builder is followed by
+ * withStrictValues (flags.ts): a flag that takes a value must be given one.
  */
-import type { CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { backtestCommand } from './backtest.js';
 import { statusCommand } from './status.js';
 import { modeCommand } from './mode.js';
@@ -14,6 +15,17 @@ import { nodesCommand } from './nodes.js';
 import { installCommand } from './install.js';
 import { sandboxCommand } from './sandbox.js';
 import { simulateCommand } from './simulate.js';
+import { withStrictValues } from './flags.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: Array<CommandModule<any, any>> = [backtestCommand, statusCommand, modeCommand, enableCommand, disableCommand, forecastCommand, graphCommand, nodesCommand, installCommand, sandboxCommand, simulateCommand];
+type AnyCommand = CommandModule<any, any>;
+
+function strict(command: AnyCommand): AnyCommand {
+  const builder = command.builder;
+  return {
+    ...command,
+    builder: (y: Argv) => withStrictValues(typeof builder === 'function' ? (builder(y) as Argv) : builder ? y.options(builder) : y),
+  };
+}
+
+export const commands: AnyCommand[] = [backtestCommand, statusCommand, modeCommand, enableCommand, disableCommand, forecastCommand, graphCommand, nodesCommand, installCommand, sandboxCommand, simulateCommand].map(strict);

@@ -3,7 +3,9 @@ import { Annotations, isMode, type Mode } from '../../core/model/annotations.js'
 import { effectiveChanges, patchAnnotations } from '../cluster/annotate.js';
 import { setClusterMode } from '../cluster/cluster-mode.js';
 import { isOptedIn } from '../cluster/deployment-view.js';
-import { getOptedInDeployment, listDeployments } from '../cluster/deployments.js';
+import { getOptedInDeployment, listDeployments, missingNamespaceWarning } from '../cluster/deployments.js';
+import { warn } from '../cluster/command.js';
+import type { KubeObject } from '../../core/kube/client.js';
 import { requirePositional } from '../cluster/required.js';
 import { openSession } from '../cluster/session.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -45,9 +47,13 @@ export async function runMode(args: ModeArgs): Promise<void> {
       changes.push({ target: 'cluster', before: before.modeSet ? before.mode : `${before.mode} (default)`, after: mode, changed });
       next = nextStepsForCluster(mode);
     } else {
-      const deployments = args.deployment
-        ? [await getOptedInDeployment(session.client, session.namespace, args.deployment)]
-        : (await listDeployments(session.client, session.scope)).filter(isOptedIn);
+      let deployments: KubeObject[];
+      if (args.deployment) deployments = [await getOptedInDeployment(session.client, session.namespace, args.deployment)];
+      else {
+        const all = await listDeployments(session.client, session.scope);
+        warn(await missingNamespaceWarning(session.client, session.scope, all));
+        deployments = all.filter(isOptedIn);
+      }
       for (const d of deployments) {
         const current = d.metadata.annotations ?? {};
         const patch = effectiveChanges(current, { [Annotations.mode]: mode });

@@ -1,5 +1,5 @@
 /**
- * `kubectl smartscale simulate [--trace FILE ...] [--strategies LIST] [--report FILE.html] [--sweep] [-o table|json]`:
+ * `kubectl smartscale simulate [--trace FILE ...] [--strategies LIST] [--report FILE.html] [--sweep] [-o table|json|yaml]`:
  * replays traces (or the built-in multi-service scenario) through smartscale and the baseline
  * autoscalers on a virtual clock and compares cost and unserved demand. Offline; no cluster.
  *
@@ -18,6 +18,7 @@ import { DEFAULT_KNOBS, isStrategyName, STRATEGY_NAMES, type StrategyKnobs, type
 import type { Scenario, ScenarioOptions, WorkloadMapping } from '../../core/sim/scenario.js';
 import type { SimulationResult, SimulationSummary } from '../../core/sim/simulate.js';
 import { CliError, ExitCode } from '../exit-codes.js';
+import { fileFailure, unwritableReason } from './files.js';
 
 export interface SimulateArgs {
   trace?: string[];
@@ -125,7 +126,8 @@ export function parseSimulateArgs(args: SimulateArgs): { scenario: ScenarioOptio
   if (args.workers !== undefined && (!Number.isInteger(args.workers) || args.workers < 0 || args.workers > 256)) {
     throw usage(`--workers ${args.workers}: must be a whole number from 0 to 256`);
   }
-  if (args.output !== undefined && args.output !== 'table' && args.output !== 'json') throw usage(`-o ${args.output}: simulate prints table or json`);
+  if (args.output !== undefined && args.output !== 'table' && args.output !== 'json' && args.output !== 'yaml') throw usage(`-o ${args.output}: simulate prints table, json or yaml`);
+  if (args.trace !== undefined && args.trace.length === 0) throw usage('--trace: name at least one CSV file (without --trace the built-in scenario runs)');
   if (args.report !== undefined && !/\.html?$/i.test(args.report)) throw usage(`--report ${args.report}: the report is an HTML file (name it *.html)`);
   if (!Number.isInteger(args.days) || args.days < 1 || args.days > 90) throw usage(`--days ${args.days}: must be a whole number from 1 to 90`);
   const horizonSeconds = args.horizon === undefined ? undefined : seconds('horizon', args.horizon);
@@ -182,6 +184,9 @@ export function renderSimulationTable(s: SimulationSummary): string {
 
 export async function runSimulateCommand(args: SimulateArgs, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream | NodeJS.WritableStream } = process): Promise<SimulationResult[]> {
   const parsed = parseSimulateArgs(args);
+  // Checked before the replay, which can take minutes, rather than when the report is written.
+  const unwritable = args.report === undefined ? undefined : unwritableReason(args.report);
+  if (unwritable !== undefined) throw usage(`--report ${args.report}: cannot write it: ${unwritable}`);
   // The simulator and its report load only when a simulation runs, so `--help` and the other
   // commands start without them.
   const [{ CatalogError, loadCatalogSync }, { simulate }, { progressBar }, { renderReport }] = await Promise.all([
@@ -211,9 +216,11 @@ export async function runSimulateCommand(args: SimulateArgs, io: { stdout: NodeJ
     }
   }
   const output = args.output ?? 'table';
-  if (output === 'json') {
+  if (output === 'json' || output === 'yaml') {
     const summaries = results.map((r) => r.summary);
-    io.stdout.write(`${JSON.stringify(summaries.length === 1 ? summaries[0] : summaries)}\n`);
+    const data = summaries.length === 1 ? summaries[0] : summaries;
+    // json stays one line (scripts and the README's results read it so); yaml loads js-yaml only here.
+    io.stdout.write(output === 'json' ? `${JSON.stringify(data)}\n` : (await import('../render/output.js')).renderData(data, 'yaml'));
   } else {
     io.stdout.write(results.map((r) => renderSimulationTable(r.summary)).join('\n'));
   }
@@ -222,7 +229,7 @@ export async function runSimulateCommand(args: SimulateArgs, io: { stdout: NodeJ
     try {
       writeFileSync(path, renderReport(results, new Date().toISOString()));
     } catch (error) {
-      throw new CliError(`cannot write the report ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, ExitCode.usage);
+      throw new CliError(`cannot write the report ${path}: ${fileFailure(error)}`, ExitCode.usage);
     }
     io.stderr.write(`report written to ${path}\n`);
   }

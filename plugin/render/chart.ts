@@ -20,6 +20,13 @@ export interface ChartOptions {
   height?: number;
 }
 
+/** The largest value; a loop, since spreading a long horizon into Math.max overflows the stack. */
+function maxOf(values: readonly number[], start = 0, end = values.length): number {
+  let max = -Infinity;
+  for (let i = start; i < end; i++) if (values[i] > max) max = values[i];
+  return max;
+}
+
 /** Downsamples to `width` columns by taking each bucket's maximum (peaks must stay visible). */
 function columns(values: readonly number[], width: number): number[] {
   if (values.length <= width) return [...values];
@@ -27,7 +34,7 @@ function columns(values: readonly number[], width: number): number[] {
   for (let c = 0; c < width; c++) {
     const from = Math.floor((c * values.length) / width);
     const to = Math.max(from + 1, Math.floor(((c + 1) * values.length) / width));
-    out.push(Math.max(...values.slice(from, to)));
+    out.push(maxOf(values, from, to));
   }
   return out;
 }
@@ -40,7 +47,7 @@ export function renderForecastChart(series: ChartSeries, options: ChartOptions =
   const widen = (values: readonly number[]) => columns(values, width - 1).flatMap((v) => Array.from({ length: stretch }, () => v));
   const point = widen(series.point);
   const upper = widen(series.upper);
-  const top = Math.max(...upper, ...point, series.observed ?? 0);
+  const top = Math.max(maxOf(upper), maxOf(point), series.observed ?? 0);
   const scale = top > 0 ? top : 1;
   const row = (v: number) => Math.min(height - 1, Math.round((v / scale) * (height - 1)));
   const grid: string[][] = Array.from({ length: height }, () => Array.from({ length: point.length + 1 }, () => ' '));

@@ -19,4 +19,11 @@ describe('renderForecastChart', () => {
   it('survives an all-zero forecast', () => {
     expect(renderForecastChart({ point: [0, 0], upper: [0, 0], stepSeconds: 60 }, { width: 10, height: 4 })).toContain('0 |');
   });
+
+  it('draws a chart far wider than any terminal without overflowing the stack', () => {
+    // 200,000 columns of a 6-step forecast: each series stretched to ~200,000 values.
+    const chart = renderForecastChart({ observed: 9, point: [10, 12, 15, 20, 18, 14], upper: [12, 15, 19, 25, 22, 17], stepSeconds: 60 }, { width: 200_000, height: 4 });
+    expect(chart.slice(0, 8)).toMatch(/^\s*25 \|/);
+    expect(chart.split('\n')[0].length).toBeGreaterThan(100_000);
+  });
 });

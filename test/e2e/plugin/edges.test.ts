@@ -1,0 +1,176 @@
+/**
+ * `kubectl smartscale` at its edges, through the real kubectl as a user meets them: flags without
+ * their value, numbers that are not numbers, repeated flags, out-of-range widths, trace files that
+ * are not traces, a report that cannot be written, a namespace typo, a server that accepts the
+ * connection and never answers, and -o yaml for the offline commands. Each case here was found
+ * walking the README and failed (silently or with exit 1) before its fix.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { formatForecastAnnotation } from '../../../core/model/annotations.js';
+import { ExitCode } from '../../../plugin/exit-codes.js';
+import { tracePath } from '../../support/shared.js';
+import { buildPlugin, deployment, DEPLOYMENTS, kubectl, namespace, NAMESPACES, startPluginSandbox, type PluginSandbox, type RunResult } from './support.js';
+
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 300_000 });
+
+let sandbox: PluginSandbox;
+const now = Math.floor(Date.now() / 1000);
+const forecast = formatForecastAnnotation({ v: 1, generatedAt: now - 30, stepSeconds: 60, point: [10, 12, 15, 20, 18, 14], upper: [12, 15, 19, 25, 22, 17], quantile: 0.9, model: 'holt-winters', recentRelMae: 0.62, observed: 9 });
+
+function plugin(...args: string[]): Promise<RunResult> {
+  return kubectl(['smartscale', ...args, '--kubeconfig', sandbox.kubeconfigPath]);
+}
+
+/** Exit code, one `error: …` line (usage errors add yargs' "See …--help" line) and nothing on stdout. */
+function expectError(result: RunResult, code: number, message: RegExp, lines = 1): void {
+  expect(result.code, result.stderr).toBe(code);
+  expect(result.stderr).toMatch(message);
+  expect(result.stderr.startsWith('error: ')).toBe(true);
+  expect(result.stderr.trimEnd().split('\n').length).toBeLessThanOrEqual(lines);
+  expect(result.stdout).toBe('');
+}
+
+async function annotations(ns: string, name: string): Promise<Record<string, string>> {
+  return (await sandbox.client.get(DEPLOYMENTS, name, ns))!.metadata.annotations ?? {};
+}
+
+beforeAll(async () => {
+  if (!process.env.SMARTSCALE_E2E_SKIP_BUILD) await buildPlugin();
+  sandbox = await startPluginSandbox();
+  await sandbox.client.create(NAMESPACES, namespace('shop'));
+  await sandbox.client.create(DEPLOYMENTS, deployment('shop', 'web', { 'smartscale.io/enabled': 'true', 'smartscale.io/min-replicas': '2', 'smartscale.io/forecast': forecast }));
+}, 300_000);
+
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+describe('flag values', () => {
+  it('a flag given without its value is a usage error, not the flag left out', async () => {
+    expectError(await plugin('enable', 'web', '-n', 'shop', '--min'), ExitCode.usage, /Not enough arguments following: min/, 2);
+    expect((await annotations('shop', 'web'))['smartscale.io/min-replicas']).toBe('2');
+    // -n without a namespace used to show the context's namespace.
+    expectError(await plugin('status', '-n'), ExitCode.usage, /Not enough arguments following: n/, 2);
+    expectError(await plugin('forecast', 'web', '-n', 'shop', '--width'), ExitCode.usage, /following: width/, 2);
+    // Flags with defaults: --quantile alone used to run the simulation with the default.
+    expectError(await kubectl(['smartscale', 'simulate', '--quantile']), ExitCode.usage, /following: quantile/, 2);
+    expectError(await kubectl(['smartscale', 'backtest', '--horizon']), ExitCode.usage, /following: horizon/, 2);
+  });
+
+  it('a number flag must be a number, everywhere', async () => {
+    // --seed abc used to run the built-in scenario with seed NaN.
+    expectError(await kubectl(['smartscale', 'simulate', '--seed', 'abc']), ExitCode.usage, /--seed: expected a number/);
+    expectError(await plugin('enable', 'web', '-n', 'shop', '--max', 'ten'), ExitCode.usage, /--max: expected a number/);
+  });
+
+  it('a repeated flag keeps its last value, as in kubectl', async () => {
+    const result = await plugin('enable', 'web', '-n', 'shop', '--min', '3', '--min', '4', '-o', 'json');
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).changed).toEqual({ 'smartscale.io/min-replicas': '4' });
+    expect((await annotations('shop', 'web'))['smartscale.io/min-replicas']).toBe('4');
+  });
+
+  it('forecast --width out of range is refused (a huge one overflowed the stack, exit 1)', async () => {
+    expectError(await plugin('forecast', 'web', '-n', 'shop', '--width', '100000'), ExitCode.usage, /--width 100000: must be a whole number of columns from 8 to 1000/);
+    expectError(await plugin('forecast', 'web', '-n', 'shop', '--width', '-3'), ExitCode.usage, /--width -3/);
+    const ok = await plugin('forecast', 'web', '-n', 'shop', '--width', '1000');
+    expect(ok.code, ok.stderr).toBe(0);
+  });
+});
+
+describe('trace files that are not traces', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = join(sandbox.dir, 'traces');
+    mkdirSync(join(dir, 'folder.csv'), { recursive: true });
+    writeFileSync(join(dir, 'empty.csv'), '');
+    writeFileSync(join(dir, 'header.csv'), 'timestamp,value\n');
+    writeFileSync(join(dir, 'binary.csv'), Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff, 0xfe, 0x00, 0x41, 0x0a, 0x80, 0x81]));
+  });
+
+  it.each(['backtest', 'simulate'])('%s names the problem in words, exit 2', async (command) => {
+    const run = (file: string) => kubectl(['smartscale', command, '--trace', join(dir, file)]);
+    expectError(await run('folder.csv'), ExitCode.usage, /cannot read trace .*folder\.csv: it is a directory; name a file/);
+    expectError(await run('missing.csv'), ExitCode.usage, /cannot read trace .*missing\.csv: no such file/);
+    expectError(await run('empty.csv'), ExitCode.usage, /empty\.csv: line 1: expected the header "timestamp,value"/);
+    expectError(await run('header.csv'), ExitCode.usage, /header\.csv: a trace needs at least 2 rows, found 0/);
+    // The first line of a binary file used to be quoted onto the terminal.
+    const binary = await run('binary.csv');
+    expectError(binary, ExitCode.usage, /binary\.csv: not a text file/);
+    expect(binary.stderr).not.toMatch(/[\u0000-\u0008\ufffd]/);
+  });
+
+  it('simulate --trace without a file is refused instead of running the built-in scenario', async () => {
+    expectError(await kubectl(['smartscale', 'simulate', '--trace']), ExitCode.usage, /--trace: name at least one CSV file/);
+  });
+
+  it('simulate --report into a missing directory fails before the replay, with nothing on stdout', async () => {
+    const result = await kubectl(['smartscale', 'simulate', '--trace', tracePath('nasa_ksc_jul1995_1min.csv'), '--horizon', '1h', '--report', join(dir, 'no-such-dir', 'r.html')]);
+    expectError(result, ExitCode.usage, /--report .*r\.html: cannot write it: the directory .*no-such-dir does not exist/);
+  });
+});
+
+describe('-o yaml for the offline commands', () => {
+  it('simulate and backtest print YAML carrying the JSON form', async () => {
+    const trace = tracePath('nasa_ksc_jul1995_1min.csv');
+    const simulate = await kubectl(['smartscale', 'simulate', '--trace', trace, '--horizon', '1h', '--strategies', 'smartscale,oracle', '-o', 'yaml']);
+    expect(simulate.code, simulate.stderr).toBe(0);
+    const summary = load(simulate.stdout) as any;
+    expect(summary.trace).toBe('nasa_ksc_jul1995_1min.csv');
+    expect(Object.keys(summary.strategies)).toEqual(['smartscale', 'oracle']);
+    expect(summary.strategies.oracle.costRatio).toBe(1);
+    const backtest = await kubectl(['smartscale', 'backtest', '--trace', trace, '--warmup', '1d', '-o', 'yaml']);
+    expect(backtest.code, backtest.stderr).toBe(0);
+    const json = await kubectl(['smartscale', 'backtest', '--trace', trace, '--warmup', '1d', '-o', 'json']);
+    const fromYaml = load(backtest.stdout) as any;
+    const fromJson = JSON.parse(json.stdout);
+    expect(fromYaml.models.persistence).toEqual(fromJson.models.persistence);
+    expect(fromYaml.selected).toEqual(fromJson.selected);
+    expectError(await kubectl(['smartscale', 'backtest', '-o', 'wide']), ExitCode.usage, /-o wide: backtest prints table, json or yaml/);
+  });
+});
+
+describe('a namespace typo', () => {
+  it('is named, not shown as an empty namespace', async () => {
+    const status = await plugin('status', '-n', 'shpo');
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain('No opted-in Deployments in namespace shpo.');
+    expect(status.stderr).toContain('warning: namespace "shpo" does not exist');
+    expect(JSON.parse((await plugin('status', '-n', 'shpo', '-o', 'json')).stdout).warnings).toContain('namespace "shpo" does not exist');
+    expectError(await plugin('forecast', 'web', '-n', 'shpo'), ExitCode.notFound, /Deployment "web" not found in namespace "shpo" \(the namespace does not exist\)/);
+    expect((await plugin('mode', 'optimize', '--all', '-n', 'shpo')).stderr).toContain('warning: namespace "shpo" does not exist');
+    // An existing namespace with nothing opted in says nothing more.
+    expect((await plugin('status', '-n', 'default')).stderr).not.toContain('namespace "default" does not exist');
+  });
+});
+
+describe('a server that accepts the connection and never answers', () => {
+  let silent: Server;
+  const sockets: Socket[] = [];
+  beforeAll(async () => {
+    silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((ok) => silent.listen(0, '127.0.0.1', () => ok()));
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((ok) => silent.close(() => ok()));
+  });
+
+  it('is unreachable (exit 3) after the 10 s handshake deadline, not the 20 s call deadline', async () => {
+    const base = load(readFileSync(sandbox.kubeconfigPath, 'utf8')) as any;
+    const url = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    base.clusters[0].cluster.server = url;
+    const path = join(sandbox.dir, 'silent.yaml');
+    writeFileSync(path, JSON.stringify(base));
+    const started = Date.now();
+    const result = await kubectl(['smartscale', 'status', '-o', 'json', '--kubeconfig', path]);
+    const seconds = (Date.now() - started) / 1000;
+    expectError(result, ExitCode.clusterUnreachable, new RegExp(`cannot reach the API server: ${url} accepted the connection but sent no answer within 10 s`));
+    expect(seconds).toBeLessThan(18);
+  });
+});
