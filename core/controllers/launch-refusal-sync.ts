@@ -6,8 +6,9 @@
  * - an item this process has seen in the status — read or written — and that is gone from a later
  *   read was deleted by someone else (a user who fixed the EC2NodeClass or the NodePool): its entry
  *   is forgotten, as a successful launch forgets it, and the next provisioner pass may plan it;
- * - every write is a read-modify-write of the status on a fresh copy (replaced with the read
- *   resourceVersion, read again on a conflict), with the list built from memory at that moment,
+ * - every write is a read-modify-write of the status on a fresh copy (a merge patch carrying the
+ *   read resourceVersion as its precondition — the controller may patch a NodePool's status, not
+ *   update it — read again on a conflict), with the list built from memory at that moment,
  *   and one pool's reads and writes run one at a time. So a write computed earlier cannot land
  *   after a later one and drop its newest item, and a user's deletion either precedes the read
  *   (and is seen) or follows the write (and stands).
@@ -19,10 +20,12 @@
  * list left out (past the newest 100, or a key too long to write) is never taken for deleted.
  */
 import type { LaunchBackoff, LaunchBackoffEntry } from '../cloud/unavailable-offerings.js';
-import type { KubeClient, KubeObject } from '../kube/client.js';
-import { updateWithRetry } from '../kube/patch.js';
+import { isConflict, isNotFound, type KubeClient, type KubeObject } from '../kube/client.js';
 import { Refs } from '../kube/refs.js';
 import { launchRefusalsStatus, parseLaunchRefusals } from './launch-refusals.js';
+
+/** Reads and writes of one pool's status before a conflict is given up (each conflict is another writer's change). */
+const MAX_ATTEMPTS = 5;
 
 export interface LaunchRefusalSyncResult {
   /** Items other leaders wrote, taken over. */
@@ -101,30 +104,35 @@ export class LaunchRefusalSync {
 
   private async readModifyWrite(pool: string, change?: { before?: () => void; fields: PoolStatusFields }): Promise<LaunchRefusalSyncResult> {
     const result: LaunchRefusalSyncResult = { adopted: 0, dismissed: [], errors: [], gone: false };
-    const answer = await updateWithRetry(
-      this.client,
-      Refs.nodePools,
-      pool,
-      undefined,
-      (fresh: KubeObject) => {
-        const { adopted, dismissed, errors } = this.reconcile(pool, fresh.status);
-        result.adopted += adopted;
-        result.dismissed.push(...dismissed);
-        result.errors = errors;
-        change?.before?.();
-        if (!change) return undefined;
+    for (let attempt = 1; ; attempt++) {
+      const fresh = await this.client.get(Refs.nodePools, pool);
+      if (!fresh) {
+        this.seen.delete(pool);
+        return { ...result, gone: true };
+      }
+      const { adopted, dismissed, errors } = this.reconcile(pool, fresh.status);
+      result.adopted += adopted;
+      result.dismissed.push(...dismissed);
+      result.errors = errors;
+      change?.before?.();
+      let answer: KubeObject = fresh;
+      if (change) {
         const entries = this.entriesOf(pool);
-        fresh.status = { ...fresh.status, ...change.fields(entries), launchRefusals: launchRefusalsStatus(entries) };
-        return fresh;
-      },
-      { subresource: 'status' },
-    );
-    if (!answer) {
-      this.seen.delete(pool);
-      return { ...result, gone: true };
+        const status = { ...change.fields(entries), launchRefusals: launchRefusalsStatus(entries) };
+        try {
+          answer = await this.client.patch(Refs.nodePools, pool, undefined, { metadata: { resourceVersion: fresh.metadata.resourceVersion }, status }, 'merge', { subresource: 'status' });
+        } catch (error) {
+          if (isConflict(error) && attempt < MAX_ATTEMPTS) continue;
+          if (isNotFound(error)) {
+            this.seen.delete(pool);
+            return { ...result, gone: true };
+          }
+          throw error;
+        }
+      }
+      this.seen.set(pool, new Map(parseLaunchRefusals(pool, answer.status).entries.map((e) => [e.key, e.refusedAt])));
+      return result;
     }
-    this.seen.set(pool, new Map(parseLaunchRefusals(pool, answer.status).entries.map((e) => [e.key, e.refusedAt])));
-    return result;
   }
 
   /** One fresh copy of the pool's status against memory. */

@@ -9,13 +9,13 @@ import { LaunchRefusalSync } from '../../../core/controllers/launch-refusal-sync
 import { KubeApiError, type KubeClient, type KubeObject } from '../../../core/kube/client.js';
 import { ManualClock } from '../../../core/model/clock.js';
 
-/** One NodePool `p` behind get and replace (status subresource), 409 on a stale resourceVersion. */
+/** One NodePool `p` behind get and status merge patches, 409 on a stale resourceVersion precondition. */
 class OnePoolApi {
   pool: KubeObject = { apiVersion: 'smartscale.io/v1', kind: 'NodePool', metadata: { name: 'p', resourceVersion: '1' }, spec: {}, status: {} };
-  replaces = 0;
-  /** Runs (and is cleared) when the next replace arrives, before it is applied: another writer's edit. */
-  beforeNextReplace?: () => void;
-  /** Holds every replace until it resolves (a slow request). */
+  writes = 0;
+  /** Runs (and is cleared) when the next write arrives, before it is applied: another writer's edit. */
+  beforeNextWrite?: () => void;
+  /** Holds every write until it resolves (a slow request). */
   gate?: Promise<void>;
 
   /** Another writer (a user's `kubectl edit --subresource=status`): bumps the resourceVersion. */
@@ -27,28 +27,33 @@ class OnePoolApi {
     return this.pool.status?.launchRefusals ?? [];
   }
 
+  /**
+   * get, and merge patches of the status whose body may carry a resourceVersion precondition. No
+   * replace: the controller's RBAC grants `patch` on nodepools/status, not `update`.
+   */
   client(): KubeClient {
-    const unused = () => Promise.reject(new Error('not used'));
+    const unused = () => Promise.reject(new Error('not allowed: the controller may only get and patch a NodePool status'));
     return {
       list: unused,
       create: unused,
-      patch: unused,
+      replace: unused,
       delete: unused,
       postSubresource: unused,
       watch: () => {
         throw new Error('not used');
       },
       get: async <T extends KubeObject>(_res: unknown, name: string) => (name === 'p' ? (structuredClone(this.pool) as T) : undefined),
-      replace: async <T extends KubeObject>(_res: unknown, object: T, subresource?: string) => {
-        expect(subresource).toBe('status');
+      patch: async <T extends KubeObject>(_res: unknown, name: string, _ns: unknown, patch: unknown, kind: string, options?: { subresource?: string }) => {
+        expect([name, kind, options?.subresource]).toEqual(['p', 'merge', 'status']);
         await this.gate;
-        const edit = this.beforeNextReplace;
-        this.beforeNextReplace = undefined;
+        const edit = this.beforeNextWrite;
+        this.beforeNextWrite = undefined;
         edit?.();
-        if (object.metadata.resourceVersion !== this.pool.metadata.resourceVersion) throw new KubeApiError(409, 'Conflict', 'the object has been modified');
-        this.replaces++;
-        this.edit({});
-        this.pool = { ...this.pool, status: structuredClone(object.status) };
+        const { metadata, status } = patch as { metadata?: { resourceVersion?: string }; status: Record<string, unknown> };
+        if (metadata?.resourceVersion !== undefined && metadata.resourceVersion !== this.pool.metadata.resourceVersion) throw new KubeApiError(409, 'Conflict', 'the object has been modified');
+        this.writes++;
+        // A merge patch: the fields given replace those of the status (lists whole), the rest stays.
+        this.edit(structuredClone(status));
         return structuredClone(this.pool) as T;
       },
     };
@@ -145,14 +150,14 @@ describe('LaunchRefusalSync', () => {
     await Promise.all([status, refusal]);
     expect(api.items().map((i) => i.key)).toEqual(['p|new']);
     expect(api.pool.status).toMatchObject({ resources: { nodes: '0' }, seen: 0 });
-    expect(api.replaces).toBe(2);
+    expect(api.writes).toBe(2);
   });
 
   it('a user’s deletion between its read and its write is not overwritten (409, read again)', async () => {
     const { clock, api, backoff, sync } = setup();
     await sync.refused('p', 'p|a', 'x');
     clock.advance(1);
-    api.beforeNextReplace = () => api.edit({ launchRefusals: [] });
+    api.beforeNextWrite = () => api.edit({ launchRefusals: [] });
     const result = await sync.refused('p', 'p|b', 'y');
     expect(result.result?.dismissed).toEqual(['p|a']);
     expect(api.items().map((i) => i.key)).toEqual(['p|b']);
@@ -165,6 +170,6 @@ describe('LaunchRefusalSync', () => {
     const { result, entry } = await gone.refused('q', 'q|a', 'x');
     expect(result?.gone).toBe(true);
     expect(backoff.waiting('q|a')).toBe(entry);
-    expect(api.replaces).toBe(0);
+    expect(api.writes).toBe(0);
   });
 });
