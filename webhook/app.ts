@@ -13,6 +13,11 @@ import { DEFAULT_CONTEXT } from './mutate/index.js';
 
 /** Kubernetes objects are at most ~1.5 MiB; a review carries the object and the old object. */
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+/**
+ * Receiving a request only (not answering it): the API server sends a review in one write, so 10 s
+ * is ample whatever the configuration's timeoutSeconds.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 export interface WebhookAppOptions {
   /** A pino logger (fastify's `loggerInstance`); nothing here creates a global one. */
@@ -26,6 +31,12 @@ export interface WebhookAppOptions {
   /** Ready to serve (e.g. a certificate is loaded); /readyz answers 503 until true. */
   isReady?: () => boolean;
   bodyLimit?: number;
+  /**
+   * Longest a client may take to send a whole request (ms). The API server sends an admission at
+   * once and gives up after the configuration's timeoutSeconds; a client that trickles a body would
+   * otherwise hold a socket and up to `bodyLimit` of buffer for ever (fastify's default is no limit).
+   */
+  requestTimeoutMs?: number;
   /** TLS options for the underlying https server; omit for plain HTTP (tests with inject). */
   https?: HttpsServerOptions;
 }
@@ -54,12 +65,19 @@ export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
     }
   };
 
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  // Given to the server's constructor too: Node 20 enforces a requestTimeout only when the server
+  // was created with one (fastify sets it afterwards, which alone changed nothing: measured). Node
+  // checks every 30 s by default, which would let a slow client live that much longer; check as
+  // often as the timeout (at most every 2 s).
+  const serverTimeouts = { requestTimeout, connectionsCheckingInterval: Math.max(100, Math.min(2000, requestTimeout)) };
   const app = fastify({
     loggerInstance: log,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    requestTimeout,
     // One log line per admission is written below with what matters; fastify's own pair is noise.
     logController: new LogController({ disableRequestLogging: true }),
-    ...(options.https ? { https: options.https } : {}),
+    ...(options.https ? { https: { ...serverTimeouts, ...options.https } } : { http: serverTimeouts }),
   }) as unknown as FastifyInstance;
 
   // JSON only: fastify would also hand a text/plain body to the route, as a string.
