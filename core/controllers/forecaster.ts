@@ -17,7 +17,8 @@
  * (core/sizing/surge.ts) is the newest bucket's demand, or, when it is above `factor` × the band
  * the previous forecast gave it — or the last `sustainBuckets` buckets were each above the band
  * forecast for them — that demand plus its rise extrapolated over `controller.surgeLead`.
- * The margin is seeded from the published annotation after a restart; the run of buckets above
+ * The margin and the learned per-pod capacity are seeded from the published annotation after a
+ * restart; the run of buckets above
  * their band is replayed from the backfill (the band the model gave each of the last few buckets
  * just before it was fed), so a new leader extrapolates a climb on the pass the old one would have.
  *
@@ -226,14 +227,18 @@ export class ForecasterLoop implements Loop {
     const userSettings = parseDeploymentSettings(d.metadata.annotations).value;
     let s = this.series.get(key);
     if (!s || s.stepSeconds !== step || s.forecaster.options.horizonSteps < settings.horizonSteps || s.forecaster.options.quantile !== settings.bandQuantile) {
-      // The margin survives a restart through the annotation it was published in.
+      // The margin and the learned per-pod capacity survive a restart through the annotation they
+      // were published in (a new settings' rebuild keeps them): the capacity needs ready replicas
+      // over time and cannot be backfilled, and a new leader publishing none until it has learned
+      // again (40 observations) would size with the webhook's default meanwhile.
       const published = parseForecastAnnotation(d.metadata.annotations?.[Annotations.forecast]).value;
       s = {
         forecaster: new SeriesForecaster({ stepSeconds: step, horizonSteps: settings.horizonSteps, quantile: settings.bandQuantile }),
         stepSeconds: step,
         lastFedSec: NaN,
         recent: [],
-        observations: [],
+        observations: s?.observations ?? [],
+        learnedRpsPerPod: s ? s.learnedRpsPerPod : published?.learnedRpsPerPod || undefined,
         fedThisPass: [],
         stale: false,
         served: new ServedRecord(s?.served.margin ?? published?.margin),

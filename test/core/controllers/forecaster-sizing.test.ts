@@ -189,6 +189,21 @@ describe('forecaster loop: the served-record margin', () => {
     await h.first();
     expect(h.forecast().margin).toBe(1.7);
   });
+
+  it('the learned per-pod capacity survives a restart too (it cannot be backfilled), and a 0 is not taken', async () => {
+    for (const [published, expected] of [[12.5, 12.5], [0, undefined]] as const) {
+      const h = harness(() => 100, 60);
+      // No user-given capacity: the one the previous leader learned and published is what the webhook sized with.
+      delete h.d.metadata.annotations![Annotations.targetRpsPerPod];
+      h.d.metadata.annotations![Annotations.forecast] = JSON.stringify({ v: 1, generatedAt: START_SEC - 600, stepSeconds: 60, point: [100], upper: [120], quantile: 0.965, model: 'holt', learnedRpsPerPod: published });
+      await h.first();
+      expect(h.forecast().generatedAt).toBe(START_SEC);
+      expect(h.forecast().learnedRpsPerPod).toBe(expected);
+      // Kept while nothing new is learned (no latency series here: no observations).
+      for (let k = 0; k < 3; k++) await h.pass();
+      expect(h.forecast().learnedRpsPerPod).toBe(expected);
+    }
+  });
 });
 
 describe('forecaster loop: the surge floor', () => {
