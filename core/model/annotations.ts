@@ -60,19 +60,25 @@ function editDistance(a: string, b: string): number {
  * the prefix, so callers that match warnings by key only match the key actually written.
  */
 function unknownKeyWarning(key: string): string {
-  const name = key.slice(ANNOTATION_PREFIX.length);
+  const names = USER_ANNOTATIONS.map((k) => k.slice(ANNOTATION_PREFIX.length));
+  const best = nearestName(key.slice(ANNOTATION_PREFIX.length), names);
+  const hint = best ? `did you mean ${best}?` : `known: ${names.join(', ')}`;
+  return `${JSON.stringify(truncate(key))} is not a smartscale annotation and is ignored (${hint})`;
+}
+
+/**
+ * The candidate a misspelt `name` most likely meant, if one is close: a few edits away (a third of
+ * its length at most), or a shortened or lengthened form (`target-rps`, `modes`).
+ */
+export function nearestName(name: string, candidates: readonly string[]): string | undefined {
+  if (name.length > 64) return undefined;
   let best: string | undefined;
   let bestDistance = Math.max(3, Math.floor(name.length / 3)) + 1;
-  if (name.length <= 64) {
-    for (const known of USER_ANNOTATIONS) {
-      const knownName = known.slice(ANNOTATION_PREFIX.length);
-      // A shortened or lengthened name (`target-rps`, `modes`) is as close as a one-letter slip.
-      const d = knownName.startsWith(name) || name.startsWith(knownName) ? 1 : editDistance(name, knownName);
-      if (d < bestDistance) [best, bestDistance] = [known.slice(ANNOTATION_PREFIX.length), d];
-    }
+  for (const candidate of candidates) {
+    const d = candidate.startsWith(name) || name.startsWith(candidate) ? 1 : editDistance(name, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
-  const hint = best ? `did you mean ${best}?` : `known: ${USER_ANNOTATIONS.map((k) => k.slice(ANNOTATION_PREFIX.length)).join(', ')}`;
-  return `${JSON.stringify(truncate(key))} is not a smartscale annotation and is ignored (${hint})`;
+  return best;
 }
 
 /** Karpenter's spelling of do-not-disrupt, honoured too so existing manifests keep working. */

@@ -7,10 +7,11 @@
  * - `webhook.*`: the defaults the webhook applies to Deployments that set none (`parseWebhookDefaults`).
  *   An absent key leaves the webhook's own default (its environment, then the built-in value).
  *
- * Other keys are kept as they are (the controller may define more); only known keys are validated.
+ * Other keys are kept as they are (the controller may define more); only known keys are validated,
+ * and a `webhook.` key that is not one of them is reported (a typo would otherwise do nothing).
  * Pure: parsing never throws, it returns what it could read and one warning per value it ignored.
  */
-import { isMode, MIN_UTILIZATION, REPLICA_CEILING, truncate, type Mode, type Parsed } from './annotations.js';
+import { isMode, MIN_UTILIZATION, nearestName, REPLICA_CEILING, truncate, type Mode, type Parsed } from './annotations.js';
 import { parseDurationMs } from './duration.js';
 
 export const CLUSTER_CONFIG_NAME = 'smartscale-config';
@@ -125,6 +126,12 @@ export function parseWebhookDefaults(data: Record<string, unknown> | undefined |
     warnings.push(`${CLUSTER_CONFIG_NAME}: ${K.defaultMinReplicas}=${value.defaultMinReplicas} is above ${K.defaultMaxReplicas}=${value.defaultMaxReplicas}; both ignored`);
     value.defaultMinReplicas = undefined;
     value.defaultMaxReplicas = undefined;
+  }
+  const known: string[] = Object.values(K);
+  for (const key of Object.keys(d)) {
+    if (!key.startsWith('webhook.') || known.includes(key)) continue;
+    const best = nearestName(key, known);
+    warnings.push(`${CLUSTER_CONFIG_NAME}: ${JSON.stringify(truncate(key))} is not a webhook setting and is ignored (${best ? `did you mean ${best}?` : `known: ${known.join(', ')}`})`);
   }
   for (const key of Object.keys(value) as (keyof WebhookDefaults)[]) if (value[key] === undefined) delete value[key];
   return { value, warnings };

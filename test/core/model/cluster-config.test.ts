@@ -92,3 +92,28 @@ describe('parseWebhookDefaults', () => {
     expect(parsed.warnings[0].length).toBeLessThan(200);
   });
 });
+
+describe('webhook.* keys smartscale does not know', () => {
+  it.each([
+    ['webhook.defaultMaxReplica', 'webhook.defaultMaxReplicas'],
+    ['webhook.defaultminreplicas', 'webhook.defaultMinReplicas'],
+    ['webhook.utilisation', 'webhook.utilization'],
+    ['webhook.maxForecastAgeSeconds', 'webhook.maxForecastAge'],
+  ])('reports %s, suggesting %s, and reads the rest', (key, suggestion) => {
+    const parsed = parseWebhookDefaults({ [key]: '5', 'webhook.leadSteps': '3' });
+    expect(parsed.value).toEqual({ leadSteps: 3 });
+    expect(parsed.warnings).toEqual([`smartscale-config: "${key}" is not a webhook setting and is ignored (did you mean ${suggestion}?)`]);
+  });
+
+  it('lists the settings when nothing is close, and leaves other prefixes alone', () => {
+    const parsed = parseWebhookDefaults({ 'webhook.colour': 'blue', 'controller.horizon': '15m', 'metrics.source': 'x', mode: 'observe' });
+    expect(parsed.warnings).toHaveLength(1);
+    expect(parsed.warnings[0]).toMatch(/^smartscale-config: "webhook.colour" is not a webhook setting and is ignored \(known: webhook.defaultMinReplicas, /);
+  });
+
+  it('says nothing about the shipped ConfigMap', async () => {
+    const { loadManifest } = await import('../../manifests/load.js');
+    const [configMap] = loadManifest('controller/configmap.yaml');
+    expect(parseWebhookDefaults(configMap.data).warnings).toEqual([]);
+  });
+});
