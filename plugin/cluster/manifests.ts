@@ -132,18 +132,22 @@ export function applyJsonPatch(object: ManifestObject, operations: Patch['operat
  */
 export function readManifests(dir: string, components: string[] = []): ManifestDocument[] {
   const root = resolve(dir);
+  // Without this check a mistyped --manifests installed only the Namespace, ConfigMap and Secret
+  // the plan adds itself, and said it had succeeded.
+  const found = statSync(root, { throwIfNoEntry: false });
+  if (!found) throw new CliError(`--manifests ${dir}: no such directory`, ExitCode.usage);
+  if (!found.isDirectory()) throw new CliError(`--manifests ${dir}: not a directory (name the folder holding kustomization.yaml)`, ExitCode.usage);
+  if (!existsSync(join(root, 'kustomization.yaml'))) throw new CliError(`--manifests ${dir}: no kustomization.yaml there (name smartscale's manifests/ folder)`, ExitCode.usage);
   const documents: ManifestDocument[] = [];
   const crds = join(root, 'crds');
   if (existsSync(crds)) documents.push(...loadEntry(crds, root).documents);
-  if (existsSync(join(root, 'kustomization.yaml'))) {
-    const loaded = loadKustomization(root, root, components.map((c) => join(root, c)));
-    const seen = new Set(documents.map((d) => d.source));
-    documents.push(...loaded.documents.filter((d) => !seen.has(d.source)));
-    for (const patch of loaded.patches) {
-      const targets = documents.filter((d) => (!patch.target.kind || d.object.kind === patch.target.kind) && (!patch.target.name || d.object.metadata.name === patch.target.name));
-      if (targets.length === 0) throw new CliError(`a patch targets ${patch.target.kind}/${patch.target.name}, which is not in the manifests`, ExitCode.usage);
-      for (const t of targets) t.object = applyJsonPatch(t.object, patch.operations);
-    }
+  const loaded = loadKustomization(root, root, components.map((c) => join(root, c)));
+  const seen = new Set(documents.map((d) => d.source));
+  documents.push(...loaded.documents.filter((d) => !seen.has(d.source)));
+  for (const patch of loaded.patches) {
+    const targets = documents.filter((d) => (!patch.target.kind || d.object.kind === patch.target.kind) && (!patch.target.name || d.object.metadata.name === patch.target.name));
+    if (targets.length === 0) throw new CliError(`a patch targets ${patch.target.kind}/${patch.target.name}, which is not in the manifests`, ExitCode.usage);
+    for (const t of targets) t.object = applyJsonPatch(t.object, patch.operations);
   }
   return documents;
 }

@@ -6,6 +6,7 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { parseNonNegativeMilli, parseNonNegativeUnits } from '../../core/model/quantity.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 
 export interface SandboxArgs {
@@ -33,6 +34,17 @@ export function checkSandboxArgs(args: SandboxArgs): void {
   for (const flag of ['node-ready-delay', 'pod-start-delay'] as const) {
     if (!Number.isFinite(args[flag]) || args[flag] < 0) throw new CliError(`--${flag} must be a non-negative number of seconds, got ${args[flag]}`, ExitCode.usage);
   }
+  // Nodes with capacity "abc" used to be created, and no pod ever fit on them.
+  for (const [flag, parse] of [['node-cpu', parseNonNegativeMilli], ['node-memory', parseNonNegativeUnits]] as const) {
+    let value: number;
+    try {
+      value = parse(args[flag]);
+    } catch (error) {
+      throw new CliError(`--${flag}: ${(error as Error).message}`, ExitCode.usage);
+    }
+    if (value <= 0 && args.nodes > 0) throw new CliError(`--${flag} must be above 0, got ${args[flag]}`, ExitCode.usage);
+  }
+  if (args.trace !== undefined && !args.demo) throw new CliError('--trace drives the demo\'s traffic: add --demo', ExitCode.usage);
 }
 
 /** Resolves on SIGINT or SIGTERM. */
@@ -52,6 +64,8 @@ export async function runSandbox(args: SandboxArgs, out: NodeJS.WritableStream =
   checkSandboxArgs(args);
   const kubeconfigPath = resolve(args['kubeconfig-out'] ?? defaultKubeconfigPath());
   if (args.demo) {
+    // The trace is checked as backtest and simulate check theirs, with the same messages.
+    if (args.trace !== undefined) (await import('./backtest-run.js')).loadTraceFile(args.trace);
     const { startDemo } = await import('../../core/controllers/demo.js');
     const demo = await startDemo({ speed: args.speed, port: args.port, kubeconfigPath, trace: args.trace, onError: (where, error) => err.write(`demo ${where}: ${error instanceof Error ? error.message : String(error)}\n`) }).catch((error: Error) => {
       throw new CliError(`cannot start the demo: ${error.message}`, ExitCode.usage);

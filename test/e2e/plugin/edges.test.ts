@@ -115,6 +115,23 @@ describe('trace files that are not traces', () => {
   });
 });
 
+describe('install --manifests', () => {
+  it('a folder that is not the manifests is refused before anything is applied', async () => {
+    // It used to apply only the Namespace, ConfigMap and Secret the plan adds itself, and exit 0.
+    expectError(await plugin('install', '--manifests', join(sandbox.dir, 'nowhere')), ExitCode.usage, /--manifests .*nowhere: no such directory/);
+    expectError(await plugin('install', '--manifests', sandbox.dir), ExitCode.usage, /no kustomization.yaml there/);
+    expectError(await plugin('install', '--dry-run', '--manifests', sandbox.kubeconfigPath), ExitCode.usage, /not a directory/);
+    expect(await sandbox.client.get(NAMESPACES, 'smartscale-system')).toBeUndefined();
+  });
+});
+
+describe('sandbox flags', () => {
+  it('--demo --trace of a directory is named like the other commands name it', async () => {
+    expectError(await kubectl(['smartscale', 'sandbox', '--demo', '--trace', sandbox.dir, '--kubeconfig-out', join(sandbox.dir, 'demo-kubeconfig')]), ExitCode.usage, /cannot read trace .*: it is a directory; name a file/);
+    expectError(await kubectl(['smartscale', 'sandbox', '--node-cpu', 'lots']), ExitCode.usage, /--node-cpu: invalid quantity "lots"/);
+  });
+});
+
 describe('-o yaml for the offline commands', () => {
   it('simulate and backtest print YAML carrying the JSON form', async () => {
     const trace = tracePath('nasa_ksc_jul1995_1min.csv');

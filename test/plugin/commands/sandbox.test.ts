@@ -44,6 +44,9 @@ describe('kubectl smartscale sandbox', () => {
     [{ speed: 0 }, '--speed'],
     [{ nodes: -1 }, '--nodes'],
     [{ 'pod-start-delay': -2 }, '--pod-start-delay'],
+    [{ 'node-cpu': 'abc' }, '--node-cpu: invalid quantity "abc"'],
+    [{ 'node-memory': '0' }, '--node-memory must be above 0'],
+    [{ trace: 'x.csv' }, '--trace drives the demo\'s traffic: add --demo'],
   ])('rejects %j with a usage error', (bad, flag) => {
     try {
       checkSandboxArgs(args(bad as Partial<SandboxArgs>));
