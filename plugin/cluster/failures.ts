@@ -16,10 +16,17 @@ const EXIT_BY_KIND: Record<KubeFailureKind, ExitCodeValue> = {
   other: ExitCode.internal,
 };
 
+/** OpenSSL's words for a first record that is not TLS (an HTTP server's reply, for one). */
+export const PLAIN_TEXT_ANSWER = /wrong version number|packet length too long|http request/i;
+
 export function toCliError(error: unknown, doing: string): CliError {
   if (error instanceof CliError) return error;
   const failure = classifyKubeError(error);
-  const message = failure.kind === 'unreachable' ? failure.message : `cannot ${doing}: ${failure.message}`;
+  let message = failure.kind === 'unreachable' ? failure.message : `cannot ${doing}: ${failure.message}`;
+  // OpenSSL's own line ("…:ssl3_get_record:wrong version number:…") says nothing to a user.
+  if (failure.kind === 'unreachable' && PLAIN_TEXT_ANSWER.test(message) && !message.includes('answered, but not with TLS')) {
+    message = 'TLS handshake with the API server failed: it answered, but not with TLS: is the server an http:// address, or the wrong port?';
+  }
   return new CliError(message, EXIT_BY_KIND[failure.kind]);
 }
 

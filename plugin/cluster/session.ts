@@ -9,7 +9,7 @@ import { KubeApiError, type KubeClient } from '../../core/kube/client.js';
 import { SMARTSCALE_NAMESPACE } from '../../core/model/cluster-config.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { httpKubeClientFor, loadKubeconfig, type ResolvedKubeconfig } from '../../core/kube/kubeconfig.js';
-import { toCliError } from './failures.js';
+import { PLAIN_TEXT_ANSWER, toCliError } from './failures.js';
 
 export interface ClusterArgs {
   kubeconfig?: string;
@@ -67,7 +67,8 @@ export interface ConnectDeadlines {
  * complete a TLS handshake within `handshakeMs`; otherwise it never settles and holds nothing open.
  * The client has no connect deadline of its own, so without this a black-holed address waits for
  * the whole call's deadline. A failed handshake is left to the real request, which verifies the
- * certificate and reports why (the probe offers no client certificate and verifies nothing).
+ * certificate and reports why (the probe offers no client certificate and verifies nothing) —
+ * except an answer that is not TLS at all, whose OpenSSL message would say nothing to a user.
  */
 export function connectProbe(server: URL, deadlines: ConnectDeadlines, servername?: string): () => Promise<never> {
   let probe: Promise<never> | undefined;
@@ -99,7 +100,11 @@ export function connectProbe(server: URL, deadlines: ConnectDeadlines, servernam
         const secure = tlsConnect({ socket, rejectUnauthorized: false, servername: servername ?? (isIP(host) ? undefined : host) });
         open = secure;
         secure.once('secureConnect', done);
-        secure.once('error', done);
+        secure.once('error', (error) => {
+          done();
+          // The one handshake failure the probe can judge: the server answered, but not in TLS.
+          if (PLAIN_TEXT_ANSWER.test(error.message)) reject(new KubeApiError(0, 'NetworkError', `${server.origin} answered, but not with TLS: is it an http:// address, or the wrong port?`));
+        });
       });
     });
     return probe;

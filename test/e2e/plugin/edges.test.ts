@@ -6,6 +6,7 @@
  * walking the README and failed (silently or with exit 1) before its fix.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -176,6 +177,23 @@ describe('a server that accepts the connection and never answers', () => {
   afterAll(async () => {
     for (const s of sockets) s.destroy();
     await new Promise<void>((ok) => silent.close(() => ok()));
+  });
+
+  it('an https:// address that answers in plain HTTP is named so, not with OpenSSL\'s line', async () => {
+    const plain = createHttpServer((_req, res) => res.end('<html>not kubernetes</html>'));
+    await new Promise<void>((ok) => plain.listen(0, '127.0.0.1', () => ok()));
+    try {
+      const base = load(readFileSync(sandbox.kubeconfigPath, 'utf8')) as any;
+      base.clusters[0].cluster.server = `https://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+      const path = join(sandbox.dir, 'plain.yaml');
+      writeFileSync(path, JSON.stringify(base));
+      const result = await kubectl(['smartscale', 'status', '--kubeconfig', path]);
+      expectError(result, ExitCode.clusterUnreachable, /answered, but not with TLS: is (it|the server) an http:\/\/ address, or the wrong port\?/);
+      expect(result.stderr).not.toMatch(/ssl3_get_record|openssl/);
+    } finally {
+      plain.closeAllConnections();
+      await new Promise<void>((ok) => plain.close(() => ok()));
+    }
   });
 
   it('is unreachable (exit 3) after the 10 s handshake deadline, not the 20 s call deadline', async () => {

@@ -3,6 +3,7 @@
  * connect probe gives up, not after the whole call's deadline; a server that answers is untouched.
  */
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -57,6 +58,12 @@ describe('connectProbe', () => {
     const serving = issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityDays: 1 });
     const url = await listen(createTlsServer({ key: serving.keyPem, cert: serving.certPem }, (_req, res) => res.end('{}')));
     expect(await within(connectProbe(url, deadlines)(), 1_000)).toBe('pending');
+  });
+
+  it('rejects when the server answers in plain text (an http:// server behind an https:// address)', async () => {
+    const url = await listen(createHttpServer((_req, res) => res.end('hello')));
+    const error = await connectProbe(url, { connectMs: 2_000, handshakeMs: 2_000 })().catch((e: unknown) => e);
+    expect((error as Error).message).toBe(`${url.origin} answered, but not with TLS: is it an http:// address, or the wrong port?`);
   });
 
   it('probes once per session however many calls race it', async () => {
