@@ -68,9 +68,12 @@ export function requiredPermissions(files: Map<string, string>): Set<string> {
   const out = new Set<string>();
   const add = (group: string, resource: string, ...verbs: string[]) => verbs.forEach((v) => out.add(`${group}/${resource}:${v}`));
   for (const [path, text] of files) {
-    for (const [, method, ref] of text.matchAll(/\.(create|get|replace|delete|patch)(?:<[^>()]*>)?\(\s*Refs\.(\w+)/g)) {
-      const { group, resource } = refResource(ref);
-      add(group, resource, CLIENT_VERBS[method]);
+    for (const match of text.matchAll(/\.(create|get|replace|delete|patch)(?:<[^>()]*>)?\(\s*Refs\.(\w+)/g)) {
+      const { group, resource } = refResource(match[2]);
+      // patch(…, { subresource: 'status' }) and replace(…, 'status') write the status subresource.
+      const call = callText(text, match.index);
+      const toStatus = (match[1] === 'patch' || match[1] === 'replace') && /subresource: 'status'|,\s*'status'\s*\)$/.test(call);
+      add(group, toStatus ? `${resource}/status` : resource, CLIENT_VERBS[match[1]]);
     }
     for (const [, ref, sub] of text.matchAll(/postSubresource\(\s*Refs\.(\w+)[^;]*?'(\w+)'/g)) {
       const { group, resource } = refResource(ref);
@@ -179,6 +182,7 @@ describe('the permission scan', () => {
         'a.ts',
         [
           'await client.delete(Refs.pods, name, ns);',
+          "await this.client.patch(Refs.nodeClaims, name, undefined, { status }, 'merge', { subresource: 'status' });",
           'await this.client.replace<Lease>(Refs.leases, lease);',
           "await client.postSubresource(Refs.pods, p.metadata.name!, ns, 'eviction', body);",
           'await patchStatus(this.options.client, Refs.nodePools, name, undefined, {});',
@@ -193,6 +197,7 @@ describe('the permission scan', () => {
     expect([...requiredPermissions(files)].sort()).toEqual(
       [
         '/pods:delete',
+        'smartscale.io/nodeclaims/status:patch',
         'coordination.k8s.io/leases:update',
         '/pods/eviction:create',
         'smartscale.io/nodepools/status:patch',

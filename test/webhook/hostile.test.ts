@@ -240,3 +240,20 @@ describe('idempotent damping whatever the forecast time', () => {
     expect(again.deployment).toBe(once);
   });
 });
+
+describe('reinvocation after another webhook changed the Deployment (reinvocationPolicy IfNeeded)', () => {
+  it('follows the new pod template and keeps its replica decision', () => {
+    const first = mutate(deployment({ replicas: 5, annotations: optedIn() }), context({ liveReplicas: 5 })).deployment;
+    // A later webhook doubles the requests; the API server calls smartscale again with that object.
+    const changed = structuredClone(first) as Json;
+    const container = ((changed.spec as Json).template as { spec: { containers: Array<{ resources: { requests: Json } }> } }).spec.containers[0];
+    container.resources.requests = { cpu: '500m', memory: '1Gi' };
+    const again = mutate(changed, context({ liveReplicas: 5 })).deployment;
+    const annotations = (d: Json) => (d.metadata as Json).annotations as Record<string, string>;
+    expect((again.spec as Json).replicas).toBe((first.spec as Json).replicas);
+    expect(annotations(again)['smartscale.io/decision']).toBe(annotations(first)['smartscale.io/decision']);
+    expect(annotations(again)['smartscale.io/capacity']).not.toBe(annotations(first)['smartscale.io/capacity']);
+    // And a third call changes nothing.
+    expect(mutate(again, context({ liveReplicas: 5 })).deployment).toBe(again);
+  });
+});
