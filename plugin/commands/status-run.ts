@@ -1,5 +1,5 @@
 /** What `kubectl smartscale status` runs (status.ts declares it; this loads only when it runs). */
-import { nowSeconds, warn } from '../cluster/command.js';
+import { nowSeconds, rejectAllNamespaces, warn } from '../cluster/command.js';
 import { openSession } from '../cluster/session.js';
 import { gatherStatus } from '../cluster/status.js';
 import { isStructured, parseOutputFormat, renderData } from '../render/output.js';
@@ -8,6 +8,8 @@ import type { StatusArgs } from './status.js';
 
 export async function runStatus(args: StatusArgs): Promise<void> {
   const format = parseOutputFormat(args.output);
+  // It looked in the context's namespace and said "not found in namespace default".
+  if (args.deployment) rejectAllNamespaces(args, `a Deployment is looked up in one namespace: use -n NAMESPACE with ${args.deployment}`);
   const session = openSession(args);
   try {
     const report = await gatherStatus(session.client, {

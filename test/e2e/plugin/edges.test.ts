@@ -162,6 +162,8 @@ describe('a namespace typo', () => {
     expect(JSON.parse((await plugin('status', '-n', 'shpo', '-o', 'json')).stdout).warnings).toContain('namespace "shpo" does not exist');
     expectError(await plugin('forecast', 'web', '-n', 'shpo'), ExitCode.notFound, /Deployment "web" not found in namespace "shpo" \(the namespace does not exist\)/);
     expect((await plugin('mode', 'optimize', '--all', '-n', 'shpo')).stderr).toContain('warning: namespace "shpo" does not exist');
+    // status DEPLOYMENT -A looked in the context's namespace ("not found in namespace default").
+    expectError(await plugin('status', 'web', '-A'), ExitCode.usage, /-A: a Deployment is looked up in one namespace: use -n NAMESPACE with web/);
     // An existing namespace with nothing opted in says nothing more.
     expect((await plugin('status', '-n', 'default')).stderr).not.toContain('namespace "default" does not exist');
   });
