@@ -62,7 +62,12 @@ function flag(env: Env, key: string, fallback: boolean): boolean {
   return raw === 'true';
 }
 
+/** pino's levels: anything else made pino throw at start, printed as a stack trace. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 export function readWebhookConfig(env: Env): WebhookServerConfig {
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL=${JSON.stringify(logLevel)}: expected one of ${LOG_LEVELS.join(', ')}`);
   const mode = env.SMARTSCALE_MODE ?? DEFAULT_CONTEXT.clusterMode;
   if (!isMode(mode)) throw new ConfigError(`SMARTSCALE_MODE=${JSON.stringify(mode)}: expected observe or optimize`);
   const namespace = env.POD_NAMESPACE || 'smartscale-system';
@@ -75,7 +80,7 @@ export function readWebhookConfig(env: Env): WebhookServerConfig {
   return {
     host: env.SMARTSCALE_WEBHOOK_HOST || '0.0.0.0',
     port: integer(env, 'SMARTSCALE_WEBHOOK_PORT', 8443, 1, 65535),
-    logLevel: env.LOG_LEVEL || 'info',
+    logLevel,
     certDir: certDir || undefined,
     certSecret: secretName ? { namespace, name: secretName } : undefined,
     serviceName: env.SMARTSCALE_WEBHOOK_SERVICE || 'smartscale-webhook',

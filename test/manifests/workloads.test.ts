@@ -116,6 +116,18 @@ describe('probes reach endpoints that exist', () => {
   });
 });
 
+describe('the webhook pods stop gracefully', () => {
+  it('wait before SIGTERM so the Service stops sending admissions first, within the grace period', () => {
+    const [deployment] = loadManifest('webhook/deployment.yaml');
+    const pod = deployment.spec.template.spec;
+    const [c] = pod.containers;
+    const [command, seconds] = c.lifecycle.preStop.exec.command;
+    expect(command).toBe('sleep');
+    expect(Number(seconds)).toBeGreaterThanOrEqual(3);
+    expect(Number(seconds)).toBeLessThan(pod.terminationGracePeriodSeconds ?? 30);
+  });
+});
+
 describe('the webhook Service', () => {
   it('selects the webhook pods and targets their HTTPS port', () => {
     const [service] = loadManifest('webhook/service.yaml');

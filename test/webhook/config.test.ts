@@ -29,6 +29,8 @@ describe('readWebhookConfig', () => {
     [{ SMARTSCALE_WEBHOOK_CERT_DIR: '/c', SMARTSCALE_WATCH_CONFIG: 'yes' }, /SMARTSCALE_WATCH_CONFIG/],
     [{ SMARTSCALE_WEBHOOK_CERT_DIR: '/c', SMARTSCALE_SCALE_DOWN_FRACTION: '2' }, /SCALE_DOWN_FRACTION/],
     [{ SMARTSCALE_WEBHOOK_CERT_DIR: '/c', SMARTSCALE_DEFAULT_MIN_REPLICAS: '9', SMARTSCALE_DEFAULT_MAX_REPLICAS: '3' }, /above/],
+    [{ SMARTSCALE_WEBHOOK_CERT_DIR: '/c', LOG_LEVEL: 'verbose' }, /^LOG_LEVEL="verbose": expected one of fatal, error, warn, info, debug, trace, silent$/],
+    [{ SMARTSCALE_WEBHOOK_CERT_DIR: '/c', LOG_LEVEL: 'INFO' }, /LOG_LEVEL/],
   ])('rejects bad settings %#', (env, message) => {
     expect(() => readWebhookConfig(env)).toThrow(message);
   });
