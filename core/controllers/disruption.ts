@@ -12,6 +12,8 @@
  *   and never evict a do-not-disrupt pod (the drain is abandoned, the node uncordoned). Empty →
  *   the NodeClaim is deleted and the lifecycle terminates the instance.
  * - Bounded rate: at most `maxDisruptions` nodes draining at once, one new decision per pass.
+ * - A new leader resumes the drains of nodes carrying the taint; their timeout counts from the
+ *   cordon (the node's `smartscale.io/drain-started-at`), not from the new leader's start.
  */
 import { Refs } from '../kube/refs.js';
 import { planDisruption } from '../disruption/planner.js';
@@ -22,7 +24,7 @@ import type { PlannedNodeClaim } from '../scheduling/types.js';
 import { CLAIM_REASON_LABEL, claimName, nodeClaimObject } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
 import type { Loop } from './loop.js';
-import { cordon, evictPods, isDoNotDisrupt, isTerminating, podName, podsToDrain, uncordon } from './drain.js';
+import { cordon, drainStartedAt, evictPods, isDoNotDisrupt, isTerminating, podName, podsToDrain, uncordon } from './drain.js';
 import { DISRUPTED_TAINT, pdbFromObject } from './objects.js';
 import { nodeSnapshot, predictedWorkloads } from './snapshot.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
@@ -130,7 +132,9 @@ export class DisruptionLoop implements Loop {
       const claim = claimByProvider.get(n.spec?.providerID);
       if (!claim || claim.object.metadata.deletionTimestamp) continue;
       const decision: DisruptionDecision = { method: 'Emptiness', reason: 'Empty', nodes: [name], replacements: [], savingsPerHour: 0, message: 'resumed after a leader change' };
-      this.draining.set(name, { node: name, claim: claim.claim.name, startedAt: clock.now(), decision });
+      // The timeout counts from the previous leader's cordon: a drain stuck on a PDB is abandoned
+      // on time even when leaders change more often than the timeout.
+      this.draining.set(name, { node: name, claim: claim.claim.name, startedAt: drainStartedAt(n, clock.now()) ?? clock.now(), decision });
     }
   }
 
@@ -156,8 +160,9 @@ export class DisruptionLoop implements Loop {
       if (this.draining.size >= max) break;
       const claim = claimByNode.get(node);
       if (!claim) continue;
-      if ((await cordon(client, node)) === 'gone') continue;
-      this.draining.set(node, { node, claim: claim.name, startedAt: clock.now(), decision });
+      const startedAt = clock.now();
+      if ((await cordon(client, node, startedAt)) === 'gone') continue;
+      this.draining.set(node, { node, claim: claim.name, startedAt, decision });
       m.action(this.name, `disrupt-${decision.reason.toLowerCase()}`);
       events.emit({ object: nodeRef(node), type: 'Normal', reason: 'Disrupting', message: `${decision.method} (${decision.reason}): ${decision.message}` });
     }

@@ -47,14 +47,24 @@ export function isCordoned(node: KubeObject | undefined): boolean {
   return Boolean(node?.spec?.unschedulable) && ((node?.spec?.taints ?? []) as Taint[]).some((t) => t.key === DISRUPTED_TAINT);
 }
 
-/** Marks the node unschedulable with our taint: `cordoned` now, `already` cordoned, or `gone`. */
-export async function cordon(client: KubeClient, node: string): Promise<'cordoned' | 'already' | 'gone'> {
+/**
+ * When the disruption loop started draining the node (RFC 3339), written with the cordon: a new
+ * leader resuming the drain counts its timeout from there, not from its own start.
+ */
+export const DRAIN_STARTED_ANNOTATION = 'smartscale.io/drain-started-at';
+
+/**
+ * Marks the node unschedulable with our taint: `cordoned` now, `already` cordoned, or `gone`.
+ * With `startedAt` (clock ms), also records it in DRAIN_STARTED_ANNOTATION.
+ */
+export async function cordon(client: KubeClient, node: string, startedAt?: number): Promise<'cordoned' | 'already' | 'gone'> {
   let changed = false;
   const current = await updateWithRetry(client, Refs.nodes, node, undefined, (fresh) => {
     changed = false;
     if (isCordoned(fresh)) return undefined;
     const taints = ((fresh.spec?.taints ?? []) as Taint[]).filter((t) => t.key !== DISRUPTED_TAINT);
     fresh.spec = { ...fresh.spec, unschedulable: true, taints: [...taints, { key: DISRUPTED_TAINT, effect: 'NoSchedule' }] };
+    if (startedAt !== undefined) fresh.metadata.annotations = { ...fresh.metadata.annotations, [DRAIN_STARTED_ANNOTATION]: new Date(startedAt).toISOString() };
     changed = true;
     return fresh;
   });
@@ -64,8 +74,22 @@ export async function cordon(client: KubeClient, node: string): Promise<'cordone
 export async function uncordon(client: KubeClient, node: string): Promise<void> {
   await updateWithRetry(client, Refs.nodes, node, undefined, (fresh) => {
     fresh.spec = { ...fresh.spec, unschedulable: false, taints: ((fresh.spec?.taints ?? []) as Taint[]).filter((t) => t.key !== DISRUPTED_TAINT) };
+    if (fresh.metadata.annotations?.[DRAIN_STARTED_ANNOTATION] !== undefined) {
+      const { [DRAIN_STARTED_ANNOTATION]: _started, ...rest } = fresh.metadata.annotations;
+      fresh.metadata.annotations = rest;
+    }
     return fresh;
   });
+}
+
+/**
+ * When the drain of `node` started, from DRAIN_STARTED_ANNOTATION; undefined when it says nothing
+ * usable (absent, not a time, or later than `now`: a clock ahead of ours is not trusted).
+ */
+export function drainStartedAt(node: KubeObject, now: number): number | undefined {
+  const raw = node.metadata.annotations?.[DRAIN_STARTED_ANNOTATION];
+  const at = typeof raw === 'string' ? Date.parse(raw) : NaN;
+  return Number.isFinite(at) && at <= now ? at : undefined;
 }
 
 export interface EvictionResult {

@@ -1,0 +1,85 @@
+/**
+ * A drain the disruption loop started survives a change of leader with its clock: the new leader
+ * resumes it and abandons it (uncordon, `DisruptionBlocked`) when the drain timeout (10 min)
+ * counted from the cordon — recorded on the Node — has passed, not 10 minutes after it took over.
+ * On the sandbox at 50×; the disruption loop runs only when the test asks.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ControllerOptions, RunningController } from '../../../core/controllers/controller.js';
+import { cordon, DRAIN_STARTED_ANNOTATION, drainStartedAt } from '../../../core/controllers/drain.js';
+import { startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
+import type { KubeObject } from '../../../core/kube/client.js';
+import { Refs } from '../../../core/kube/refs.js';
+import { deployment, pdb, runningPods, waitFor } from './support.js';
+
+const FAST: Partial<ControllerOptions> = {
+  intervals: { provisioner: 2_000, 'node-claim-lifecycle': 2_000, disruption: 36_000_000, 'garbage-collection': 36_000_000, forecaster: 60_000, config: 5_000 },
+};
+const DRAIN_TIMEOUT_MS = 600_000;
+
+let env: SandboxEnvironment | undefined;
+afterEach(async () => {
+  await env?.stop();
+  env = undefined;
+});
+
+const abandoned = (c: RunningController) => c.metrics.value('actions', { loop: 'disruption', action: 'drain-abandoned' }) ?? 0;
+
+/** Two pods a PDB allows no disruption of, on one node; the previous leader cordoned it for a drain `ago` ms before now, then crashed. */
+async function drainStartedBeforeFailover(ago: number): Promise<{ e: SandboxEnvironment; b: RunningController; node: string; takenOverAt: number }> {
+  const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST }));
+  const client = e.sandbox.client;
+  const a = await e.startController('a');
+  await waitFor('a leads', () => a.isLeader());
+  await client.create(Refs.pdbs, pdb('default', 'web', 'web', 0));
+  await client.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
+  const pods = await waitFor('2 running web pods', async () => {
+    const running = await runningPods(client, 'default', 'web');
+    return running.length === 2 ? running : undefined;
+  }, 40_000);
+  const node = pods[0].spec.nodeName as string;
+  expect(pods[1].spec.nodeName).toBe(node);
+  // What a's disruption loop wrote when it decided to drain the node.
+  expect(await cordon(client, node, e.sandbox.clock.now() - ago)).toBe('cordoned');
+  await a.crash();
+  const b = await e.startController('b');
+  await waitFor('b takes over', () => b.isLeader() && b.state.synced(), 30_000);
+  return { e, b, node, takenOverAt: e.sandbox.clock.now() };
+}
+
+describe('a drain across a change of leader', () => {
+  it('is abandoned at once by the new leader when it started more than the timeout ago', async () => {
+    const { e, b, node, takenOverAt } = await drainStartedBeforeFailover(DRAIN_TIMEOUT_MS + 60_000);
+    // (b's first pass on taking the lease may already have done it.)
+    await b.runner.runOnce('disruption');
+    await waitFor('the drain abandoned', () => abandoned(b) === 1);
+    expect(e.sandbox.clock.now() - takenOverAt).toBeLessThan(DRAIN_TIMEOUT_MS / 2);
+    const after = await e.sandbox.client.get(Refs.nodes, node);
+    expect(after?.spec?.unschedulable).toBe(false);
+    expect(after?.metadata.annotations?.[DRAIN_STARTED_ANNOTATION]).toBeUndefined();
+    expect(await runningPods(e.sandbox.client, 'default', 'web')).toHaveLength(2);
+  }, 120_000);
+
+  it('is held for what is left of the timeout when it started recently', async () => {
+    const { e, b, node } = await drainStartedBeforeFailover(60_000);
+    await waitFor('b sees the cordon', () => b.state.nodes.get(node)?.metadata.annotations?.[DRAIN_STARTED_ANNOTATION] !== undefined);
+    await b.runner.runOnce('disruption');
+    expect(abandoned(b)).toBe(0);
+    // 9.5 minutes after the takeover the drain has run 10.5: abandoned (it had 10 from b's start before).
+    await e.sandbox.clock.sleep(DRAIN_TIMEOUT_MS - 30_000);
+    await b.runner.runOnce('disruption');
+    expect(abandoned(b)).toBe(1);
+  }, 120_000);
+});
+
+describe('drainStartedAt', () => {
+  const node = (value?: string) => ({ metadata: { name: 'n', annotations: value === undefined ? {} : { [DRAIN_STARTED_ANNOTATION]: value } } });
+  it.each([
+    { value: '2026-12-05T00:00:00.000Z', expected: Date.parse('2026-12-05T00:00:00.000Z') },
+    { value: undefined, expected: undefined },
+    { value: 'yesterday', expected: undefined },
+    { value: '2026-12-05T02:00:00.000Z', expected: undefined }, // ahead of now: not trusted
+  ])('$value → $expected', ({ value, expected }) => {
+    expect(drainStartedAt(node(value) as KubeObject, Date.parse('2026-12-05T01:00:00.000Z'))).toBe(expected);
+  });
+});
