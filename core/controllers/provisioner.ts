@@ -29,7 +29,7 @@ import { solve } from '../scheduling/solver.js';
 import type { PlannedNodeClaim } from '../scheduling/types.js';
 import { claimName, launchKey, nodeClaimObject } from './claims.js';
 import type { ClusterState, InvalidNodePool } from './cluster-state.js';
-import type { LaunchRefusalSync } from './launch-refusal-sync.js';
+import type { LaunchRefusalSync, LaunchRefusalSyncResult } from './launch-refusal-sync.js';
 import { launchRefusalsStatus } from './launch-refusals.js';
 import type { Loop } from './loop.js';
 import { nodeSnapshot, predictedWorkloads } from './snapshot.js';
@@ -164,7 +164,7 @@ export class ProvisionerLoop implements Loop {
         this.reportRefusalErrors(pool, []);
         continue;
       }
-      let result;
+      let result: LaunchRefusalSyncResult;
       try {
         result = await sync.sync(pool);
       } catch {
