@@ -2,6 +2,7 @@
  * Node selector requirements (`{key, operator, values}`), the language of NodePool requirements,
  * required node affinity and NodeClaim requirements. Pure helpers only.
  */
+import { truncate } from './annotations.js';
 import { canonicalLabelKey } from './labels.js';
 
 export type RequirementOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
@@ -24,25 +25,27 @@ export class RequirementError extends Error {
 /** Checks the shape of one requirement; throws a RequirementError saying what is wrong. */
 export function validateRequirement(r: Requirement, where = 'requirement'): Requirement {
   if (!r || typeof r.key !== 'string' || r.key.length === 0) throw new RequirementError(`${where}: key must be a non-empty string`);
+  // The key as messages name it: a hostile or mistaken one can be any length.
+  const named = `${where} ${truncate(r.key)}`;
   if (!REQUIREMENT_OPERATORS.includes(r.operator)) {
-    throw new RequirementError(`${where} ${r.key}: operator must be one of ${REQUIREMENT_OPERATORS.join(', ')}, got ${JSON.stringify(r.operator)}`);
+    throw new RequirementError(`${named}: operator must be one of ${REQUIREMENT_OPERATORS.join(', ')}, got ${typeof r.operator === 'string' ? JSON.stringify(truncate(r.operator)) : String(r.operator)}`);
   }
   const values = r.values ?? [];
   if (!Array.isArray(values) || values.some((v) => typeof v !== 'string')) {
-    throw new RequirementError(`${where} ${r.key}: values must be a list of strings`);
+    throw new RequirementError(`${named}: values must be a list of strings`);
   }
   switch (r.operator) {
     case 'In':
-      if (values.length === 0) throw new RequirementError(`${where} ${r.key}: In needs at least one value`);
+      if (values.length === 0) throw new RequirementError(`${named}: In needs at least one value`);
       break;
     case 'Exists':
     case 'DoesNotExist':
-      if (values.length > 0) throw new RequirementError(`${where} ${r.key}: ${r.operator} takes no values`);
+      if (values.length > 0) throw new RequirementError(`${named}: ${r.operator} takes no values`);
       break;
     case 'Gt':
     case 'Lt':
       if (values.length !== 1 || !/^-?\d+$/.test(values[0])) {
-        throw new RequirementError(`${where} ${r.key}: ${r.operator} needs exactly one integer value`);
+        throw new RequirementError(`${named}: ${r.operator} needs exactly one integer value`);
       }
       break;
     default:

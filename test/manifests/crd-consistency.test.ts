@@ -75,6 +75,7 @@ describe('NodePool', () => {
     ['budget nodes 5 (a number)', (o) => (o.spec.disruption.budgets = [{ nodes: 5 }]), 'schema'],
     ['budget schedule without duration', (o) => (o.spec.disruption.budgets = [{ nodes: '1', schedule: '0 9 * * *' }]), 'schema'],
     ['budget duration without schedule', (o) => (o.spec.disruption.budgets = [{ nodes: '1', duration: '8h' }]), 'schema'],
+    ['a budget schedule of 300 characters', (o) => (o.spec.disruption.budgets = [{ nodes: '1', schedule: '*'.repeat(300), duration: '8h' }]), 'schema'],
     ['budget schedule "every day"', (o) => (o.spec.disruption.budgets = [{ nodes: '1', schedule: 'every day', duration: '8h' }]), 'parser only: a schema cannot read cron'],
     ['budget duration "30s"', (o) => (o.spec.disruption.budgets = [{ nodes: '1', schedule: '0 9 * * *', duration: '30s' }]), 'schema only: budget windows are whole minutes, as in Karpenter'],
     ['budget reason "Drifted"', (o) => (o.spec.disruption.budgets = [{ nodes: '1', reasons: ['Drifted'] }]), 'schema'],

@@ -7,6 +7,7 @@
  * of reasons, which the controller puts on the pool's Ready condition and in an Event.
  */
 import { CronExpressionParser } from 'cron-parser';
+import { truncate } from '../annotations.js';
 import { parseOptionalDurationMs, parseDurationMs } from '../duration.js';
 import {
   DEFAULT_DISRUPTION,
@@ -100,7 +101,7 @@ function parseBudgets(raw: unknown, errors: string[]): DisruptionBudget[] {
         CronExpressionParser.parse(b.schedule, { tz: 'UTC' });
         budget.schedule = b.schedule;
       } catch {
-        errors.push(`${field}.schedule ${JSON.stringify(b.schedule)} is not a cron expression`);
+        errors.push(`${field}.schedule ${JSON.stringify(truncate(b.schedule))} is not a cron expression`);
         return;
       }
       try {
@@ -169,7 +170,7 @@ export function parseNodePoolResource(object: unknown): ParsedNodePool {
     else {
       for (const [key, value] of Object.entries(metadata.labels)) {
         if (typeof value === 'string') labels[key] = value;
-        else errors.push(`spec.template.metadata.labels.${key} must be a string`);
+        else errors.push(`spec.template.metadata.labels.${truncate(key)} must be a string`);
       }
     }
   }
