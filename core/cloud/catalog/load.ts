@@ -19,9 +19,26 @@ function parseText(text: string, source: string): CatalogEntry[] {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new CatalogError(source, `not valid JSON (${(error as Error).message})`);
+    throw new CatalogError(source, `not valid JSON ${whereInText(text, (error as Error).message)}(${(error as Error).message})`);
   }
   return parseCatalog(data, source);
+}
+
+/**
+ * Where a JSON syntax error is, for a person with an editor: line and column, and the entry that
+ * began last before it (entries are flat objects, each with one "name"). A file cut off by a
+ * failed copy has no position in the message: its end is the place.
+ */
+function whereInText(text: string, message: string): string {
+  const match = /at position (\d+)/.exec(message);
+  const position = match ? Math.min(Number(match[1]), text.length) : text.length;
+  const before = text.slice(0, position);
+  const line = before.split('\n').length;
+  const column = position - before.lastIndexOf('\n');
+  const names = [...before.matchAll(/"name"\s*:\s*"([^"\\]*)"/g)];
+  const last = names.at(-1);
+  const entry = last ? `, in or after entry ${names.length - 1} (${last[1]})` : '';
+  return `at line ${line}, column ${column}${entry} `;
 }
 
 function readError(path: string, error: unknown): CatalogError {

@@ -117,6 +117,8 @@ export interface FleetOutcome {
   readonly instance?: LaunchedInstance;
   /** Offerings EC2 reported as out of capacity (each once). */
   readonly insufficient: OfferingRef[];
+  /** The same, with the code EC2 gave (some codes speak for more offerings: `sharedFailure`). */
+  readonly capacityFailures: ReadonlyArray<{ ref: OfferingRef; code: string }>;
   /** Every other error, for a typed failure when nothing launched. */
   readonly otherErrors: ReadonlyArray<{ code: string; message: string }>;
 }
@@ -138,6 +140,7 @@ export function readFleetResponse(
     }
   }
   const insufficient = new Map<string, OfferingRef>();
+  const capacityFailures: Array<{ ref: OfferingRef; code: string }> = [];
   const otherErrors: Array<{ code: string; message: string }> = [];
   for (const e of output.Errors ?? []) {
     const code = e.ErrorCode ?? 'Unknown';
@@ -147,9 +150,57 @@ export function readFleetResponse(
     if (INSUFFICIENT_CAPACITY_CODES.has(code) && o?.InstanceType && zone) {
       const ref: OfferingRef = { instanceType: o.InstanceType, zone, capacityType: errorCapacityType };
       insufficient.set(`${ref.instanceType}/${ref.zone}/${ref.capacityType}`, ref);
+      capacityFailures.push({ ref, code });
     } else {
       otherErrors.push({ code, message: e.ErrorMessage ?? code });
     }
   }
-  return { instance, insufficient: [...insufficient.values()], otherErrors };
+  return { instance, insufficient: [...insufficient.values()], capacityFailures, otherErrors };
+}
+
+/**
+ * The On-Demand and Spot vCPU quotas of an account are per class of families (Service Quotas:
+ * "Standard (A, C, D, H, I, M, R, T, Z)", "F", "G and VT", "Inf", "P", "X", "DL", "Trn", "HPC",
+ * high memory "U"). Two types of one class draw on the same quota.
+ */
+export function quotaClass(instanceType: string): string {
+  const family = instanceType.split('.')[0];
+  const prefix = /^[a-z]+/.exec(family)?.[0] ?? family;
+  for (const special of ['inf', 'trn', 'dl', 'hpc', 'mac']) if (prefix.startsWith(special)) return special;
+  if (prefix === 'u') return 'high-memory';
+  if (prefix.startsWith('g') || prefix === 'vt') return 'g-vt';
+  if (prefix === 'p' || prefix === 'x' || prefix === 'f') return prefix;
+  return 'standard';
+}
+
+/**
+ * Whether a failure EC2 reported for one offering holds for another offering too: a quota is
+ * per account, class and capacity type (`MaxSpotInstanceCountExceeded` is the Spot vCPU quota,
+ * `VcpuLimitExceeded` the On-Demand one); a full subnet fails every type in its zone (one subnet
+ * per zone is used). EC2 names only the override it tried, and the next round would try the
+ * others in vain.
+ */
+export function sharesFailure(code: string, failed: OfferingRef, other: OfferingRef): boolean {
+  switch (code) {
+    case 'MaxSpotInstanceCountExceeded':
+    case 'VcpuLimitExceeded':
+      return other.capacityType === failed.capacityType && quotaClass(other.instanceType) === quotaClass(failed.instanceType);
+    case 'InsufficientFreeAddressesInSubnet':
+      return other.zone === failed.zone;
+    default:
+      return false;
+  }
+}
+
+/** The offerings each capacity failure rules out among `candidates`, the failed ones included. */
+export function offeringsRuledOut(failures: FleetOutcome['capacityFailures'], candidates: readonly LaunchCandidate[]): OfferingRef[] {
+  const out = new Map<string, OfferingRef>();
+  for (const { ref, code } of failures) {
+    out.set(`${ref.instanceType}/${ref.zone}/${ref.capacityType}`, ref);
+    for (const c of candidates) {
+      const other = candidateRef(c);
+      if (sharesFailure(code, ref, other)) out.set(`${other.instanceType}/${other.zone}/${other.capacityType}`, other);
+    }
+  }
+  return [...out.values()];
 }

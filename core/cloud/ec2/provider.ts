@@ -18,7 +18,7 @@ import { providerIdOf, type CloudProvider } from '../provider.js';
 import { UnavailableOfferings } from '../unavailable-offerings.js';
 import { AwsApi, defaultEc2Client, defaultIamClient, Ec2Api } from './api.js';
 import { awsErrorCode, Ec2AuthorizationError, Ec2ValidationError, isAuthorizationCode, isValidationCode } from './errors.js';
-import { buildCreateFleetInput, candidateRef, chooseCapacityType, readFleetResponse, selectOverrides, type LaunchCandidate } from './fleet.js';
+import { buildCreateFleetInput, candidateRef, chooseCapacityType, offeringsRuledOut, readFleetResponse, selectOverrides, type LaunchCandidate } from './fleet.js';
 import { claimFromInstance, instanceIdOf, isGone, LIVE_STATES, providerIdFor } from './instances.js';
 import { Ec2InstanceTypes } from './instance-types.js';
 import { InstanceProfiles } from './instance-profiles.js';
@@ -26,7 +26,7 @@ import { LaunchTemplates } from './launch-templates.js';
 import { NodeClassResolver, type ResolvedNodeClass } from './network.js';
 import { NodeClassError, type EC2NodeClass } from './node-class.js';
 import { Ec2Pricing } from './pricing.js';
-import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY, RetryBudget, type RetryPolicy } from './retry.js';
 import { Ec2Tags, launchTags } from './tags.js';
 import { labelsPinnedBy, renderUserData, type ClusterJoin } from './user-data.js';
 
@@ -106,6 +106,8 @@ export class Ec2CloudProvider implements CloudProvider {
       ...DEFAULT_RETRY,
       sleep: (ms) => this.clock.sleep(ms),
       random: options.random ?? Math.random,
+      // One budget for every EC2 and IAM call of this provider (retry.ts).
+      budget: new RetryBudget(),
       ...options.retry,
     };
     this.api = new Ec2Api(options.createClient ?? defaultEc2Client(options.region), retry);
@@ -137,6 +139,7 @@ export class Ec2CloudProvider implements CloudProvider {
     const instanceProfile = nodeClass.instanceProfile ?? (await this.profiles.ensure(nodeClass.role!, nodeClass.name));
     let candidates = initial;
     const failed = new Map<string, OfferingRef>();
+    let templateLosses = 0;
     const zoneOfSubnet = (id: string | undefined) => [...resolved.subnetsByZone.values()].find((s) => s.id === id)?.zone;
     for (let round = 0; round < this.maxLaunchAttempts; round++) {
       const capacityType = chooseCapacityType(candidates);
@@ -154,14 +157,26 @@ export class Ec2CloudProvider implements CloudProvider {
       try {
         output = await this.api.call('CreateFleet', (client) => client.send(new CreateFleetCommand(input)));
       } catch (error) {
-        if (awsErrorCode(error) === 'IdempotentParameterMismatch') return this.adoptAfterTokenReuse(claim, error);
-        this.throwIfProfilePropagating(instanceProfile, awsErrorCode(error), (error as Error).message);
+        const code = awsErrorCode(error);
+        if (code === 'IdempotentParameterMismatch') return this.adoptAfterTokenReuse(claim, error);
+        if (isLaunchTemplateMissing(code)) {
+          // Deleted out of band (a cleanup script): EC2 refuses the whole request. Not a bad
+          // configuration: forget the template so the next round re-creates it (Karpenter does the same).
+          for (const name of launchTemplates.values()) this.templates.forget(name);
+          templateLosses++;
+          continue;
+        }
+        this.throwIfProfilePropagating(instanceProfile, code, (error as Error).message);
         throw error;
       }
       const outcome = readFleetResponse(output, capacityType, zoneOfSubnet);
-      if (outcome.insufficient.length > 0) {
-        this.unavailable.markUnavailable(outcome.insufficient, 'InsufficientCapacity');
-        for (const ref of outcome.insufficient) failed.set(offeringKey(ref), ref);
+      if (outcome.capacityFailures.length > 0) {
+        // A quota or a full subnet named on one override rules out its siblings too (fleet.ts).
+        for (const { code, ref } of outcome.capacityFailures) {
+          const ruledOut = offeringsRuledOut([{ code, ref }], candidates);
+          this.unavailable.markUnavailable(ruledOut, code === 'InsufficientInstanceCapacity' ? 'InsufficientCapacity' : code);
+          for (const r of ruledOut) failed.set(offeringKey(r), r);
+        }
       }
       if (outcome.instance) {
         const type = types.find((t) => t.name === outcome.instance!.instanceType);
@@ -183,17 +198,20 @@ export class Ec2CloudProvider implements CloudProvider {
       if (outcome.otherErrors.some((e) => e.code.startsWith('InvalidLaunchTemplate'))) {
         // Deleted out of band: forget it so the next round re-creates it.
         for (const name of launchTemplates.values()) this.templates.forget(name);
+        templateLosses++;
         continue;
       }
       if (outcome.insufficient.length === 0) {
         const detail = outcome.otherErrors.map((e) => `${e.code}: ${e.message}`).join('; ') || 'no instance and no error';
         throw new Error(`CreateFleet for ${claim.name} launched nothing (${detail})`);
       }
-      const tried = new Set(outcome.insufficient.map(offeringKey));
-      candidates = candidates.filter((c) => !tried.has(offeringKey(candidateRef(c))));
+      candidates = candidates.filter((c) => !failed.has(offeringKey(candidateRef(c))));
     }
     // Rounds spent re-creating vanished launch templates are not a capacity problem.
-    if (failed.size === 0) throw new Error(`CreateFleet for ${claim.name}: no instance after ${this.maxLaunchAttempts} rounds`);
+    if (failed.size === 0) {
+      const why = templateLosses > 0 ? `: its launch template vanished ${templateLosses} time(s) (deleted out of band?)` : '';
+      throw new Error(`CreateFleet for ${claim.name}: no instance after ${this.maxLaunchAttempts} rounds${why}`);
+    }
     throw new InsufficientCapacityError([...failed.values()]);
   }
 
@@ -456,6 +474,11 @@ export class Ec2CloudProvider implements CloudProvider {
   private async typeNamed(name: string): Promise<InstanceType | undefined> {
     return (await this.typesOrNothing()).find((t) => t.name === name);
   }
+}
+
+/** CreateFleet refused the request because a launch template (or its version) does not exist. */
+function isLaunchTemplateMissing(code: string | undefined): boolean {
+  return code !== undefined && /^InvalidLaunchTemplate(Name|Id)\.(NotFound|VersionNotFound)/.test(code);
 }
 
 function isInstanceNotFound(error: unknown): boolean {

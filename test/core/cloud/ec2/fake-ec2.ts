@@ -255,9 +255,10 @@ export class InMemoryEc2 {
     const instances: CreateFleetInstance[] = [];
     outer: for (const config of input.LaunchTemplateConfigs ?? []) {
       const name = config.LaunchTemplateSpecification?.LaunchTemplateName ?? '';
+      // EC2 refuses the whole request when a template does not exist (Karpenter handles it as the
+      // CreateFleet error, not as an entry of Errors); a canned answer can still put it in Errors.
       if (!this.launchTemplates.has(name)) {
-        errors.push({ ErrorCode: 'InvalidLaunchTemplateName.NotFoundException', ErrorMessage: `no template ${name}`, LaunchTemplateAndOverrides: { LaunchTemplateSpecification: config.LaunchTemplateSpecification } });
-        continue;
+        throw awsError('InvalidLaunchTemplateName.NotFoundException', 400, `The specified launch template, with template name ${name}, does not exist.`);
       }
       for (const o of config.Overrides ?? []) {
         const key = `${o.InstanceType}/${o.AvailabilityZone}/${capacityType}`;

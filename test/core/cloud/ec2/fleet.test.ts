@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { buildCreateFleetInput, chooseCapacityType, MAX_FLEET_INSTANCE_TYPES, readFleetResponse, selectOverrides, type LaunchCandidate } from '../../../../core/cloud/ec2/fleet.js';
+import {
+  buildCreateFleetInput,
+  chooseCapacityType,
+  MAX_FLEET_INSTANCE_TYPES,
+  quotaClass,
+  readFleetResponse,
+  selectOverrides,
+  sharesFailure,
+  type LaunchCandidate,
+} from '../../../../core/cloud/ec2/fleet.js';
 
 function candidate(instanceType: string, zone: string, pricePerHour: number, capacityType: 'spot' | 'on-demand' = 'on-demand', arch: 'amd64' | 'arm64' = 'amd64'): LaunchCandidate {
   return { instanceType, zone, pricePerHour, capacityType, arch, subnetId: `subnet-${zone.slice(-1)}` };
@@ -63,6 +72,39 @@ describe('fleet response', () => {
   });
 
   it('reports no instance for an empty answer', () => {
-    expect(readFleetResponse({}, 'on-demand', zoneOf)).toEqual({ instance: undefined, insufficient: [], otherErrors: [] });
+    expect(readFleetResponse({}, 'on-demand', zoneOf)).toEqual({ instance: undefined, insufficient: [], capacityFailures: [], otherErrors: [] });
+  });
+});
+
+describe('failures that hold for more than the offering named', () => {
+  it.each([
+    ['m6i.large', 'standard'],
+    ['t3.medium', 'standard'],
+    ['im4gn.large', 'standard'],
+    ['z1d.large', 'standard'],
+    ['g5.xlarge', 'g-vt'],
+    ['vt1.3xlarge', 'g-vt'],
+    ['p4d.24xlarge', 'p'],
+    ['x2iedn.xlarge', 'x'],
+    ['inf2.xlarge', 'inf'],
+    ['trn1.2xlarge', 'trn'],
+    ['dl1.24xlarge', 'dl'],
+    ['u-6tb1.metal', 'high-memory'],
+    ['f1.2xlarge', 'f'],
+  ])('%s draws on the %s vCPU quota', (type, quota) => {
+    expect(quotaClass(type)).toBe(quota);
+  });
+
+  const ref = (instanceType: string, zone: string, capacityType: 'spot' | 'on-demand') => ({ instanceType, zone, capacityType });
+  it.each([
+    ['MaxSpotInstanceCountExceeded', ref('m6i.large', 'us-east-1b', 'spot'), true],
+    ['MaxSpotInstanceCountExceeded', ref('m6i.large', 'us-east-1b', 'on-demand'), false],
+    ['MaxSpotInstanceCountExceeded', ref('g5.xlarge', 'us-east-1a', 'spot'), false],
+    ['VcpuLimitExceeded', ref('m6i.large', 'us-east-1b', 'spot'), true],
+    ['InsufficientFreeAddressesInSubnet', ref('g5.xlarge', 'us-east-1a', 'on-demand'), true],
+    ['InsufficientFreeAddressesInSubnet', ref('t3.medium', 'us-east-1b', 'spot'), false],
+    ['InsufficientInstanceCapacity', ref('t3.medium', 'us-east-1b', 'spot'), false],
+  ] as const)('%s on t3.medium/us-east-1a/spot rules out %o: %s', (code, other, shared) => {
+    expect(sharesFailure(code, ref('t3.medium', 'us-east-1a', 'spot'), other)).toBe(shared);
   });
 });
