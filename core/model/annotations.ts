@@ -71,7 +71,7 @@ function unknownKeyWarning(key: string): string {
  * its length at most), or a shortened or lengthened form (`target-rps`, `modes`).
  */
 export function nearestName(name: string, candidates: readonly string[]): string | undefined {
-  if (name.length > 64) return undefined;
+  if (name.length === 0 || name.length > 64) return undefined;
   let best: string | undefined;
   let bestDistance = Math.max(3, Math.floor(name.length / 3)) + 1;
   for (const candidate of candidates) {

@@ -108,6 +108,12 @@ describe('keys with the smartscale.io/ prefix that smartscale does not know', ()
     expect(parseDeploymentSettings({ ...on, ...annotations }).warnings.filter((w) => w.includes('not a smartscale annotation'))).toEqual([]);
   });
 
+  it('suggests nothing for the bare prefix', () => {
+    expect(parseDeploymentSettings({ ...on, 'smartscale.io/': 'x' }).warnings).toEqual([
+      expect.stringMatching(/^"smartscale.io\/" is not a smartscale annotation and is ignored \(known: enabled, /),
+    ]);
+  });
+
   it('keeps the warning short for a long key', () => {
     const key = `smartscale.io/${'x'.repeat(300)}`;
     const [warning] = parseDeploymentSettings({ ...on, [key]: '1' }).warnings;
