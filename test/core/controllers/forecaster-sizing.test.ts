@@ -15,7 +15,7 @@ import { ManualClock } from '../../../core/model/clock.js';
 import { DEFAULT_KNOBS } from '../../../core/sim/knobs.js';
 import { DEFAULT_SHORTFALL_FEEDBACK, nextMargin, shortfallTargetForQuantile } from '../../../core/sizing/feedback.js';
 import { DEFAULT_CONTEXT, mutate } from '../../../webhook/mutate/index.js';
-import { deployment } from './support.js';
+import { clientWith, deployment } from './support.js';
 
 const STEP = 60;
 const START_SEC = 1_790_000_040; // a whole minute
@@ -23,24 +23,14 @@ const FEEDBACK = { ...DEFAULT_SHORTFALL_FEEDBACK, target: shortfallTargetForQuan
 
 /** A KubeClient that applies merge patches of annotations to the objects it was given; nothing else is called. */
 function patchingClient(objects: Map<string, KubeObject>): KubeClient {
-  const unused = () => Promise.reject(new Error('not used by the forecaster loop'));
-  return {
-    get: unused,
-    list: unused,
-    create: unused,
-    replace: unused,
-    delete: unused,
-    postSubresource: unused,
-    watch: () => {
-      throw new Error('not used by the forecaster loop');
-    },
+  return clientWith('not used by the forecaster loop', {
     async patch<T extends KubeObject>(_res: unknown, name: string, namespace: string | undefined, patch: unknown): Promise<T> {
       const object = objects.get(`${namespace}/${name}`)!;
       const annotations = (patch as { metadata: { annotations: Record<string, string> } }).metadata.annotations;
       object.metadata.annotations = { ...object.metadata.annotations, ...annotations };
       return object as T;
     },
-  };
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ import { LaunchBackoff } from '../../../core/cloud/unavailable-offerings.js';
 import { LaunchRefusalSync } from '../../../core/controllers/launch-refusal-sync.js';
 import { KubeApiError, type KubeClient, type KubeObject } from '../../../core/kube/client.js';
 import { ManualClock } from '../../../core/model/clock.js';
+import { clientWith } from './support.js';
 
 /** One NodePool `p` behind get and status merge patches, 409 on a stale resourceVersion precondition. */
 class OnePoolApi {
@@ -32,16 +33,7 @@ class OnePoolApi {
    * replace: the controller's RBAC grants `patch` on nodepools/status, not `update`.
    */
   client(): KubeClient {
-    const unused = () => Promise.reject(new Error('not allowed: the controller may only get and patch a NodePool status'));
-    return {
-      list: unused,
-      create: unused,
-      replace: unused,
-      delete: unused,
-      postSubresource: unused,
-      watch: () => {
-        throw new Error('not used');
-      },
+    return clientWith('not allowed: the controller may only get and patch a NodePool status', {
       get: async <T extends KubeObject>(_res: unknown, name: string) => (name === 'p' ? (structuredClone(this.pool) as T) : undefined),
       patch: async <T extends KubeObject>(_res: unknown, name: string, _ns: unknown, patch: unknown, kind: string, options?: { subresource?: string }) => {
         expect([name, kind, options?.subresource]).toEqual(['p', 'merge', 'status']);
@@ -56,7 +48,7 @@ class OnePoolApi {
         this.edit(structuredClone(status));
         return structuredClone(this.pool) as T;
       },
-    };
+    });
   }
 }
 

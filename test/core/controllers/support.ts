@@ -55,3 +55,24 @@ export async function runningPods(client: KubeClient, namespace: string, app: st
 export async function nodeClaims(client: KubeClient): Promise<KubeObject[]> {
   return (await client.list(Refs.nodeClaims)).items;
 }
+
+/**
+ * A KubeClient whose every call fails with `why` except the methods given: fakes for loops that
+ * must touch only a few calls (a call outside them fails the test's pass).
+ */
+export function clientWith(why: string, methods: Partial<KubeClient>): KubeClient {
+  const unused = () => Promise.reject(new Error(why));
+  return {
+    get: unused,
+    list: unused,
+    create: unused,
+    replace: unused,
+    patch: unused,
+    delete: unused,
+    postSubresource: unused,
+    watch: () => {
+      throw new Error(why);
+    },
+    ...methods,
+  };
+}
