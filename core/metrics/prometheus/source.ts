@@ -153,7 +153,7 @@ export class PrometheusMetricsSource implements MetricsSource {
         }))
         .filter((e) => e.client !== '' && e.server !== '' && e.samples.length > 0)
         .sort(byEdge);
-      return edges.length > 0 ? { freshness: 'fresh', range, edges } : { freshness: 'missing', range, edges, reason: 'no edges' };
+      return edges.length > 0 ? { freshness: 'fresh', range, edges } : { freshness: 'missing', range, edges, reason: noEdges(series, edgeQuery, 'no edges') };
     } catch (error) {
       return { freshness: 'unavailable', range, edges: [], reason: describe(error) };
     }
@@ -171,7 +171,7 @@ export class PrometheusMetricsSource implements MetricsSource {
         .map((s) => ({ client: s.labels[edgeQuery.clientLabel] ?? '', server: s.labels[edgeQuery.serverLabel] ?? '', rps: s.point[1] / this.windowSeconds }))
         .filter((e) => e.client !== '' && e.server !== '' && isObservation(e.rps))
         .sort(byEdge);
-      return edges.length > 0 ? { freshness: 'fresh', edges, at: now } : { freshness: 'missing', edges, at: now, reason: 'no edges now' };
+      return edges.length > 0 ? { freshness: 'fresh', edges, at: now } : { freshness: 'missing', edges, at: now, reason: noEdges(samples, edgeQuery, 'no edges now') };
     } catch (error) {
       return { freshness: 'unavailable', edges: [], at: now, reason: describe(error) };
     }
@@ -189,6 +189,13 @@ function perSecond(points: readonly RawPoint[], divisor: number): RawPoint[] {
 
 function byEdge(a: { client: string; server: string }, b: { client: string; server: string }): number {
   return a.client === b.client ? a.server.localeCompare(b.server) : a.client.localeCompare(b.client);
+}
+
+/** Why nothing came of an edge query: no series, or series without the labels the preset names. */
+function noEdges(series: ReadonlyArray<{ labels: Record<string, string> }>, query: { clientLabel: string; serverLabel: string }, none: string): string {
+  const unlabelled = series.filter((s) => !s.labels[query.clientLabel] || !s.labels[query.serverLabel]).length;
+  if (unlabelled === 0) return none;
+  return `${none}: ${unlabelled} of ${series.length} series lack the ${query.clientLabel}/${query.serverLabel} labels the preset reads (is metrics.preset right for this cluster?)`;
 }
 
 function tooManySeries(n: number): string {

@@ -72,7 +72,9 @@ export const nodeHttpTransport: HttpTransport = (request) =>
     req.on('error', (error: NodeJS.ErrnoException) => {
       const code = error.code ?? '';
       if (UNREACHABLE_CODES.has(code) || error.message === 'socket hang up') {
-        fail(new PrometheusError('unreachable', `cannot reach ${request.url.host}: ${code || error.message}`, true));
+        // A TLS server drops a plain-http request without an answer: say so, it looks like any reset.
+        const hint = !isHttps && (code === 'ECONNRESET' || error.message === 'socket hang up') ? ' (if the server speaks TLS on this port, use an https:// URL)' : '';
+        fail(new PrometheusError('unreachable', `cannot reach ${request.url.host}: ${code || error.message}${hint}`, true));
       } else if (isTlsFailure(error)) {
         fail(new PrometheusError('unreachable', `TLS failure talking to ${request.url.host}: ${tlsAdvice(error, request)} (${code || 'TLS'}: ${error.message})`, false));
       } else {

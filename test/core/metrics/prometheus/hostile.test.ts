@@ -142,6 +142,15 @@ describe('TLS failures say what to fix and are not retried', () => {
     expect(error.message).toMatch(/does not name 127\.0\.0\.1/);
   }, 30_000);
 
+  it('an https server behind an http URL: the reset says to try https://', async () => {
+    const server = makeCertificates();
+    const stub = await serve(answer, server);
+    const { client } = clientOn(stub.url.replace('https:', 'http:'), { retries: 0 });
+    const error = await rejection(client.query('up', 1));
+    expect(error.kind).toBe('unreachable');
+    expect(error.message).toMatch(/use an https:\/\/ URL/);
+  }, 30_000);
+
   it('an http server behind an https URL: says it does not speak TLS', async () => {
     const stub = await serve(answer);
     const { client } = clientOn(stub.url.replace('http:', 'https:'));
@@ -328,6 +337,21 @@ describe('what the controller sees: every failure is a reading without a value',
     const latest = await source.latest('demand', web);
     expect(latest.freshness).toBe('missing');
     expect(latest.value).toBeUndefined();
+  });
+
+  it('edge series without the labels the preset reads are missing, with a reason that says so', async () => {
+    const stub = await serve((req, res) =>
+      req.path.endsWith('query_range')
+        ? json(res, 200, matrix([{ metric: { client: 'web', server: 'cart' }, values: [[range.end, '60']] }]))
+        : json(res, 200, vector([{ metric: { client: 'web', server: 'cart' }, value: [NOW_SEC, '60'] }])),
+    );
+    const { client, clock } = clientOn(stub.url, { retries: 0 });
+    clock.advance(NOW_SEC * 1000 - clock.now());
+    const source = new PrometheusMetricsSource({ client, preset: 'istio', clock, rateWindowSeconds: 60 });
+    const now = await source.edges('shop');
+    expect(now).toMatchObject({ freshness: 'missing', edges: [] });
+    expect(now.reason).toMatch(/1 of 1 series lack the source_workload\/destination_workload labels.*metrics\.preset/);
+    expect((await source.edgeHistory('shop', range)).reason).toMatch(/lack the source_workload/);
   });
 
   it('duplicated series (same labels twice in one answer) are one series; the later value of a step wins', async () => {
