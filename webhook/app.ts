@@ -6,7 +6,7 @@ import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../core/model/clock.js';
 import { deploymentName, handleAdmission, NO_HPA, type AdmissionOutcome, type ClusterPolicy, type ReplicaOwnership } from './admission/handle.js';
-import { BadReviewError } from './admission/review.js';
+import { BadReviewError, sanitizeWarnings } from './admission/review.js';
 import { NO_EVENTS, type EventRecorder } from './events.js';
 import { WebhookMetrics } from './metrics.js';
 import { DEFAULT_CONTEXT } from './mutate/index.js';
@@ -57,7 +57,8 @@ export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
         name: deploymentName(outcome.request),
         type: 'Warning',
         reason: 'InvalidAnnotation',
-        message: outcome.warnings.join('; ').slice(0, 1024),
+        // The same printable, bounded sentences the response carried (kubectl describe shows them).
+        message: sanitizeWarnings(outcome.warnings).join('; ').slice(0, 1024),
       });
     } catch (err) {
       metrics.observeEventFailure();

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/model/clock.js';
 import { applyJsonPatch, type JsonPatchOperation } from '../../webhook/admission/json-patch.js';
 import { buildWebhookApp } from '../../webhook/app.js';
+import { RecordingEventRecorder } from '../../webhook/events.js';
 import { mutate } from '../../webhook/mutate/index.js';
 import { context, deployment, forecast, NOW, optedIn, POLICY, review } from './builders.js';
 
@@ -255,5 +256,19 @@ describe('reinvocation after another webhook changed the Deployment (reinvocatio
     expect(annotations(again)['smartscale.io/capacity']).not.toBe(annotations(first)['smartscale.io/capacity']);
     // And a third call changes nothing.
     expect(mutate(again, context({ liveReplicas: 5 })).deployment).toBe(again);
+  });
+});
+
+describe('the Event about ignored values', () => {
+  it('carries the same printable sentences as the response', async () => {
+    const events = new RecordingEventRecorder();
+    const a = buildWebhookApp({ logger: pino({ level: 'silent' }), policy: () => POLICY, clock: new ManualClock(NOW * 1000), events });
+    apps.push(a);
+    const object = deployment({ replicas: 5, annotations: optedIn({ 'smartscale.io/mode': 'fast\u009b2J\u202e' }) });
+    const res = await a.inject({ method: 'POST', url: '/mutate', payload: review(object) });
+    await new Promise((r) => setImmediate(r));
+    expect(events.events).toHaveLength(1);
+    expect(events.events[0].message).toBe((res.json().response.warnings as string[]).join('; '));
+    expect(events.events[0].message).not.toMatch(/[\u0080-\u009f\u202e]/);
   });
 });

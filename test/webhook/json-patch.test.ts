@@ -53,4 +53,21 @@ describe('admissionResponse', () => {
     expect(out[0]).not.toContain('\n');
     expect(out[10]).toMatch(/5 more warning/);
   });
+
+  it.each([
+    ['an 8-bit escape introducer', 'a\u009b2Jb'],
+    ['a right-to-left override', 'a\u202eb'],
+    ['a zero-width space', 'a\u200bb'],
+    ['a line separator', 'a\u2028b'],
+    ['an isolate', 'a\u2066b'],
+    ['a byte order mark', 'a\ufeffb'],
+  ])('blanks %s in warnings', (_label, text) => {
+    const [out] = sanitizeWarnings([text]);
+    expect(out).toMatch(/^a \S*b$/);
+    expect(out).not.toMatch(/[\u0080-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/);
+  });
+
+  it('keeps ordinary non-ASCII text', () => {
+    expect(sanitizeWarnings(['mode="optimisé" ignored: 最適化 — café'])).toEqual(['mode="optimisé" ignored: 最適化 — café']);
+  });
 });
