@@ -5,11 +5,12 @@
  */
 import { createConnection, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { KubeApiError, type KubeClient } from '../../core/kube/client.js';
+import { isNotFound, KubeApiError, type KubeClient } from '../../core/kube/client.js';
 import { SMARTSCALE_NAMESPACE } from '../../core/model/cluster-config.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { httpKubeClientFor, loadKubeconfig, type ResolvedKubeconfig } from '../../core/kube/kubeconfig.js';
 import { PLAIN_TEXT_ANSWER, toCliError } from './failures.js';
+import { Resources } from './resources.js';
 
 export interface ClusterArgs {
   kubeconfig?: string;
@@ -49,6 +50,56 @@ export function withDeadline(client: KubeClient, timeoutMs: number, server = 'th
         });
         return Promise.race(connected ? [result, deadline, connected()] : [result, deadline]).finally(() => clearTimeout(timer));
       };
+    },
+  });
+}
+
+/**
+ * Wraps a client so that answers no Kubernetes API server gives fail as "not an API server"
+ * instead of passing for data: a list without `items` (an HTML page with 200), and a not-found
+ * (`get` → undefined, a list's 404) when the server does not know the `default` namespace either, which every
+ * cluster has and none can delete (a web server answering 404 or HTML to every path). Without it a
+ * kubeconfig pointing at the wrong port said "Deployment not found" or "smartscale is not
+ * installed", or crashed on `items`. The `default` lookup is made once, and only after a not-found.
+ */
+export function withKubernetesAnswers(client: KubeClient, server: string): KubeClient {
+  const notKubernetes = () => new KubeApiError(0, 'NotKubernetes', `${server} answered, but not as a Kubernetes API server: is that the cluster's API server address?`);
+  let isKubernetes: Promise<boolean> | undefined;
+  const checkDefaultNamespace = () =>
+    (isKubernetes ??= client.get(Resources.namespaces, 'default').then(
+      (found) => found?.kind === 'Namespace',
+      // A refusal (401/403) or any other error came from something that speaks the API's errors.
+      () => true,
+    ));
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property === 'list') {
+        return async (...args: unknown[]) => {
+          let result;
+          try {
+            result = await value.apply(target, args);
+          } catch (error) {
+            // The client reads `items` of what it parsed: a TypeError is a body that was no list.
+            if (error instanceof TypeError) throw notKubernetes();
+            // A 404 list is a resource the server does not serve (a CRD not installed), unless
+            // the server does not know `default` either.
+            if (isNotFound(error) && !(await checkDefaultNamespace())) throw notKubernetes();
+            throw error;
+          }
+          if (!Array.isArray(result?.items)) throw notKubernetes();
+          return result;
+        };
+      }
+      if (property === 'get') {
+        return async (...args: unknown[]) => {
+          const result = await value.apply(target, args);
+          if (result === undefined && !(await checkDefaultNamespace())) throw notKubernetes();
+          if (result !== undefined && (typeof result !== 'object' || result === null)) throw notKubernetes();
+          return result;
+        };
+      }
+      return value;
     },
   });
 }
@@ -124,7 +175,7 @@ export function openSession(args: ClusterArgs, env: NodeJS.ProcessEnv = process.
   const server = new URL(config.server);
   const namespace = args.namespace || config.namespace;
   return {
-    client: withDeadline(http, timeoutMs, server.origin, connectProbe(server, deadlines, config.tlsServerName)),
+    client: withDeadline(withKubernetesAnswers(http, server.origin), timeoutMs, server.origin, connectProbe(server, deadlines, config.tlsServerName)),
     config,
     namespace,
     scope: args.allNamespaces ? undefined : namespace,

@@ -198,6 +198,31 @@ describe('a server that accepts the connection and never answers', () => {
     }
   });
 
+  it.each([
+    ['answers every path with an HTML page', 200],
+    ['answers every path with 404', 404],
+  ])('a web server that %s is not taken for a cluster (it said "not found", "not installed", or crashed)', async (_what, status) => {
+    const web = createHttpServer((_req, res) => {
+      res.writeHead(status, { 'Content-Type': 'text/html' });
+      res.end('<html>a web app</html>');
+    });
+    await new Promise<void>((ok) => web.listen(0, '127.0.0.1', () => ok()));
+    try {
+      const base = load(readFileSync(sandbox.kubeconfigPath, 'utf8')) as any;
+      const url = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+      base.clusters[0].cluster.server = url;
+      const path = join(sandbox.dir, `web-${status}.yaml`);
+      writeFileSync(path, JSON.stringify(base));
+      for (const command of [['status'], ['nodes'], ['graph'], ['mode', 'optimize'], ['forecast', 'web', '-n', 'shop'], ['enable', 'web', '-n', 'shop']]) {
+        const result = await kubectl(['smartscale', ...command, '--kubeconfig', path]);
+        expectError(result, ExitCode.clusterUnreachable, new RegExp(`${url} answered, but not as a Kubernetes API server`));
+      }
+    } finally {
+      web.closeAllConnections();
+      await new Promise<void>((ok) => web.close(() => ok()));
+    }
+  });
+
   it('is unreachable (exit 3) after the 10 s handshake deadline, not the 20 s call deadline', async () => {
     const base = load(readFileSync(sandbox.kubeconfigPath, 'utf8')) as any;
     const url = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeApiError, type KubeClient } from '../../../core/kube/client.js';
 import { createCertificateAuthority, issueServingCertificate } from '../../../core/tls/index.js';
-import { connectProbe, withDeadline } from '../../../plugin/cluster/session.js';
+import { connectProbe, withDeadline, withKubernetesAnswers } from '../../../plugin/cluster/session.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -91,5 +91,46 @@ describe('withDeadline', () => {
   it('names the server when the call deadline passes', async () => {
     const client = withDeadline(hanging, 50, 'https://127.0.0.1:1234', () => new Promise<never>(() => {}));
     await expect(client.get({ group: '', version: 'v1', plural: 'pods', namespaced: true }, 'p', 'ns')).rejects.toThrow('no answer from https://127.0.0.1:1234 within 0.05 s');
+  });
+});
+
+describe('withKubernetesAnswers', () => {
+  const DEPLOYMENTS = { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true } as const;
+  const NODECLAIMS = { group: 'smartscale.io', version: 'v1', plural: 'nodeclaims', namespaced: false } as const;
+  const notFound = () => Promise.reject(new KubeApiError(404, 'Unknown', 'GET /x: HTTP 404'));
+
+  /** A fake client: `objects` by name (the default namespace among them or not); lists answer `list`. */
+  function fake(objects: Record<string, unknown>, list: () => Promise<unknown>): KubeClient & { gets: string[] } {
+    const gets: string[] = [];
+    return { gets, get: async (_res: unknown, name: string) => (gets.push(name), objects[name]), list } as unknown as KubeClient & { gets: string[] };
+  }
+
+  it('passes a real not-found through, asking about the default namespace once', async () => {
+    const inner = fake({ default: { kind: 'Namespace', metadata: { name: 'default' } } }, notFound);
+    const client = withKubernetesAnswers(inner, 'https://k8s');
+    expect(await client.get(DEPLOYMENTS, 'ghost', 'shop')).toBeUndefined();
+    expect(await client.get(DEPLOYMENTS, 'ghost2', 'shop')).toBeUndefined();
+    // A 404 list (a CRD not installed) stays a 404.
+    await expect(client.list(NODECLAIMS)).rejects.toMatchObject({ code: 404 });
+    expect(inner.gets).toEqual(['ghost', 'default', 'ghost2']);
+  });
+
+  it('turns not-founds into "not a Kubernetes API server" when default is unknown too', async () => {
+    const client = withKubernetesAnswers(fake({}, notFound), 'http://web:8080');
+    const message = 'http://web:8080 answered, but not as a Kubernetes API server: is that the cluster\'s API server address?';
+    await expect(client.get(DEPLOYMENTS, 'web', 'shop')).rejects.toThrow(message);
+    await expect(client.list(DEPLOYMENTS, { namespace: 'shop' })).rejects.toThrow(message);
+  });
+
+  it('turns a list that is no list into the same error', async () => {
+    const ok = { default: { kind: 'Namespace' } };
+    await expect(withKubernetesAnswers(fake(ok, async () => ({ html: true })), 's').list(DEPLOYMENTS)).rejects.toMatchObject({ code: 0, reason: 'NotKubernetes' });
+    await expect(withKubernetesAnswers(fake(ok, () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'items')"))), 's').list(DEPLOYMENTS)).rejects.toMatchObject({ reason: 'NotKubernetes' });
+    expect(await withKubernetesAnswers(fake(ok, async () => ({ items: [] })), 's').list(DEPLOYMENTS)).toEqual({ items: [] });
+  });
+
+  it('takes a refused default-namespace read as a real server (RBAC often forbids it)', async () => {
+    const inner = { get: async (_r: unknown, name: string) => (name === 'default' ? Promise.reject(new KubeApiError(403, 'Forbidden', 'forbidden')) : undefined), list: notFound } as unknown as KubeClient;
+    expect(await withKubernetesAnswers(inner, 's').get(DEPLOYMENTS, 'ghost', 'shop')).toBeUndefined();
   });
 });
