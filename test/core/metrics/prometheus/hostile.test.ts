@@ -197,14 +197,13 @@ describe('a dead or hanging server does not hold the controller for minutes', ()
     for (let i = 0; i < CIRCUIT_FAILURES; i++) expect((await rejection(client.query('up', 1))).kind).toBe('timeout');
     // Two calls retried once each; the third stopped after its first attempt opened the circuit.
     expect(stub.requests).toHaveLength(2 * 2 + 1);
-    const started = performance.now();
     for (let i = 0; i < 20; i++) {
       const fast = await rejection(client.queryRange('up', { start: 0, end: 100_000, stepSeconds: 1 }));
       expect(fast.kind).toBe('timeout');
       expect(fast.retryable).toBe(true);
       expect(fast.message).toMatch(/not asked: .* failed \d+ s ago/);
     }
-    expect(performance.now() - started).toBeLessThan(500);
+    // Not one of them reached the server (each would have waited out a 100 ms timeout).
     expect(stub.requests).toHaveLength(5);
     clock.advance(30_000);
     await rejection(client.query('up', 1));
