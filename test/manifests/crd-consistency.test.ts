@@ -167,3 +167,32 @@ describe('EC2NodeClass', () => {
     ['an empty KMS key', (o) => (o.spec.blockDeviceMappings = [{ deviceName: '/dev/xvda', ebs: { volumeSize: '20Gi', kmsKeyID: '' } }]), 'schema'],
   ])('%s', (_label, edit, who) => check(schema, example, refuses, edit, who));
 });
+
+describe('EC2NodeClass fields the schema keeps reach the parser', () => {
+  const schema = crdSchema(loadManifest('crds/ec2nodeclasses.yaml')[0]);
+  const [example] = loadManifest('examples/ec2nodeclass.yaml');
+  const withVolume = (ebs: Doc) => {
+    const object = structuredClone(example);
+    object.spec.blockDeviceMappings = [{ deviceName: '/dev/xvda', rootVolume: true, ebs: { volumeSize: '40Gi', volumeType: 'gp3', ...ebs } }];
+    const checked = validateSchema(schema, object);
+    expect(checked.errors).toEqual([]);
+    return parseEC2NodeClass(checked.value).blockDeviceMappings[0].ebs;
+  };
+
+  it('kmsKeyID, iops, throughput, encrypted', () => {
+    expect(withVolume({ kmsKeyID: 'arn:aws:kms:us-east-1:111122223333:key/k', iops: 4000, throughput: 250, encrypted: false })).toMatchObject({
+      kmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/k',
+      iops: 4000,
+      throughput: 250,
+      encrypted: false,
+    });
+  });
+
+  // Known gap, outside manifests/: the CRD declares Karpenter's `snapshotID`; the parser
+  // (core/cloud/ec2/node-class.ts) reads `snapshotId`, which the API server prunes — so a volume
+  // asked to start from a snapshot starts empty, silently. Marked as failing until the parser reads
+  // `snapshotID` (as it reads kmsKeyID); then this flips and should become a plain `it`.
+  it.fails('snapshotID', () => {
+    expect(withVolume({ snapshotID: 'snap-0123abcd' }).snapshotId).toBe('snap-0123abcd');
+  });
+});
