@@ -19,7 +19,7 @@
  */
 import { systemClock, type Clock } from '../../model/clock.js';
 import type { TimeRange } from '../source.js';
-import { PrometheusError } from './errors.js';
+import { isPrometheusError, PrometheusError } from './errors.js';
 import { parseEnvelope, parseInstant, parseMatrix, type InstantSample, type RangeSeries } from './response.js';
 import { mergeSeries, splitRange } from './split.js';
 import { nodeHttpTransport, type HttpResponse, type HttpTransport } from './transport.js';
@@ -156,6 +156,7 @@ export class PrometheusClient {
           this.failingCalls.clear();
           return parsed;
         } catch (error) {
+          if (isPrometheusError(error, 'auth')) throw this.explainRefusal(error);
           if (error instanceof PrometheusError && error.retryable) {
             (error as PrometheusError & { retryAfterMs?: number }).retryAfterMs = retryAfterMs(response.headers['retry-after'], this.clock.now());
           }
@@ -188,6 +189,17 @@ export class PrometheusClient {
     const { kind, message, status, errorType } = opened.error;
     const retryIn = Math.ceil((this.circuitBreakMs - age) / 1000);
     throw new PrometheusError(kind, `not asked: ${this.baseUrl.host} failed ${Math.round(age / 1000)} s ago (${message}); next try in ${retryIn} s`, true, status, errorType);
+  }
+
+  /** 401/403: say which credentials were sent, so the operator knows which setting to look at. */
+  private explainRefusal(error: PrometheusError): PrometheusError {
+    const auth = this.auth;
+    const sent = !auth
+      ? 'no credentials were sent: set metrics.prometheus.bearerTokenFile or basicAuthUsername/basicAuthPasswordFile (--bearer-token-file)'
+      : 'bearerToken' in auth
+        ? 'a bearer token was sent and refused: check the token in metrics.prometheus.bearerTokenFile (expired, or lacking access)'
+        : `basic auth as ${JSON.stringify(auth.username)} was sent and refused: check metrics.prometheus.basicAuthUsername and the password file`;
+    return new PrometheusError('auth', `${error.message}; ${sent}`, false, error.status, error.errorType);
   }
 
   private authorization(): Record<string, string> {

@@ -160,6 +160,22 @@ describe('TLS failures say what to fix and are not retried', () => {
   });
 });
 
+describe('refused credentials say which were sent', () => {
+  it.each([
+    [undefined, /no credentials were sent: set metrics\.prometheus\.bearerTokenFile/],
+    [{ bearerToken: 'old' }, /bearer token was sent and refused/],
+    [{ username: 'smartscale', password: 'pw' }, /basic auth as "smartscale" was sent and refused/],
+  ] as const)('%o', async (auth, message) => {
+    const stub = await serve((_req, res) => json(res, 401, 'Unauthorized'));
+    const { client } = clientOn(stub.url, auth ? { auth } : {});
+    const error = await rejection(client.query('up', 1));
+    expect(error.kind).toBe('auth');
+    expect(error.status).toBe(401);
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toContain('pw');
+  });
+});
+
 describe('credentials read from files are re-read (rotated tokens keep working)', () => {
   it('a bearer token given as a function is asked for on every request', async () => {
     const stub = await serve((_req, res) => json(res, 200, vector([])));
