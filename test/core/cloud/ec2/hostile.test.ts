@@ -9,6 +9,7 @@ import { CreateFleetCommand, CreateLaunchTemplateCommand, DescribeInstancesComma
 import { describe, expect, it } from 'vitest';
 import { isNodeClaimNotFoundError } from '../../../../core/cloud/errors.js';
 import { isEc2ValidationError } from '../../../../core/cloud/ec2/errors.js';
+import { MAX_PAGES } from '../../../../core/cloud/ec2/api.js';
 import { RetryBudget, withRetry, type RetryPolicy } from '../../../../core/cloud/ec2/retry.js';
 import { Labels } from '../../../../core/model/labels.js';
 import { awsError } from './fake-ec2.js';
@@ -138,5 +139,25 @@ describe('instances that die or stop between launch and registration', () => {
     expect(isNodeClaimNotFoundError(await rejectionOf(provider.get(launched.status.providerId!)))).toBe(true);
     const replacement = await provider.create(claim({ name: 'replacement', types: ['t3.medium'], createdAt: 1_780_000_100_000 }));
     expect(replacement.status.providerId).not.toBe(launched.status.providerId);
+  });
+});
+
+describe('DescribeInstances answers to distrust', () => {
+  it('a NextToken that never ends stops after MAX_PAGES pages with an error, not a hang', async () => {
+    const { ec2, provider } = harness();
+    ec2.mock.on(DescribeInstancesCommand).resolves({ Reservations: [], NextToken: 'same-token-again' });
+    const error = await rejectionOf(provider.list());
+    expect((error as Error).message).toMatch(new RegExp(`more than ${MAX_PAGES} pages`));
+    expect(ec2.mock.commandCalls(DescribeInstancesCommand)).toHaveLength(MAX_PAGES);
+  });
+
+  it('an instance of this cluster without its claim and pool tags is listed under its instance ID (so garbage collection can judge it)', async () => {
+    const { ec2, provider } = harness();
+    const launched = await provider.create(claim({ requirements: onDemand }));
+    const id = launched.status.providerId!.split('/').pop()!;
+    const instance = ec2.instances.get(id)!;
+    instance.Tags = instance.Tags!.filter((t) => t.Key === 'smartscale.io/cluster');
+    const [listed] = await provider.list();
+    expect(listed).toMatchObject({ name: id, spec: { nodePool: '', nodeClassRef: undefined }, status: { providerId: launched.status.providerId } });
   });
 });
