@@ -78,7 +78,8 @@ export function buildWebhookApp(options: WebhookAppOptions): FastifyInstance {
     requestTimeout,
     // One log line per admission is written below with what matters; fastify's own pair is noise.
     logController: new LogController({ disableRequestLogging: true }),
-    ...(options.https ? { https: { ...serverTimeouts, ...options.https } } : { http: serverTimeouts }),
+    // Over TLS the handshake gets the same time (Node's default is 120 s per silent connection).
+    ...(options.https ? { https: { ...serverTimeouts, handshakeTimeout: requestTimeout, ...options.https } } : { http: serverTimeouts }),
   }) as unknown as FastifyInstance;
 
   // JSON only: fastify would also hand a text/plain body to the route, as a string.

@@ -62,6 +62,20 @@ describe('a client that never finishes its request', () => {
     expect(afterMs).toBeLessThan(5_000);
   });
 
+  it('drops a TCP connection that never starts the TLS handshake', async () => {
+    const port = await listen(300, true);
+    const start = Date.now();
+    const closedAfter = await new Promise<number>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      sockets.push(socket);
+      socket.on('error', () => resolve(Date.now() - start));
+      socket.on('close', () => resolve(Date.now() - start));
+      setTimeout(() => reject(new Error('still open after 5 s')), 5_000);
+    });
+    expect(closedAfter).toBeGreaterThanOrEqual(250);
+    expect(closedAfter).toBeLessThan(5_000);
+  });
+
   it('answers a request that arrives in time, and keeps the connection for the next one', async () => {
     const port = await listen(300);
     const socket = connect(port, '127.0.0.1');
