@@ -122,12 +122,18 @@ export function planPrometheusBacktest(args: PrometheusBacktestArgs, nowSec: num
  * trace form `runBacktest` takes. Server failures exit with "unreachable"; an empty or ambiguous
  * answer is a usage error that says how to fix the query.
  */
+/** Retries after a transient failure (unreachable, timeout, 429/5xx) of one request. */
+export const CLI_RETRIES = 1;
+
 export async function fetchBacktestSeries(plan: PrometheusBacktestPlan, client?: PrometheusClient): Promise<RegularSeries> {
   const prometheus =
     client ??
     new PrometheusClient({
       url: plan.url,
       timeoutMs: plan.timeoutMs,
+      // One retry, not the controller's three: someone is waiting at a terminal, and a server
+      // that never answers cost four 30 s timeouts (two minutes) before the error.
+      retries: CLI_RETRIES,
       ca: plan.ca,
       ...(plan.bearerToken ? { auth: { bearerToken: plan.bearerToken } } : {}),
     });

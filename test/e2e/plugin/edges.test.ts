@@ -223,6 +223,21 @@ describe('a server that accepts the connection and never answers', () => {
     }
   });
 
+  it('backtest --prometheus against it asks twice (one retry), not four times, then exits 3', async () => {
+    const attempts: Socket[] = [];
+    const prometheus = createServer((socket) => attempts.push(socket));
+    await new Promise<void>((ok) => prometheus.listen(0, '127.0.0.1', () => ok()));
+    try {
+      const url = `http://127.0.0.1:${(prometheus.address() as AddressInfo).port}`;
+      const result = await kubectl(['smartscale', 'backtest', '--prometheus', url, '--query', 'sum(rate(x[1m]))', '--range', '1d', '--timeout', '1s']);
+      expectError(result, ExitCode.clusterUnreachable, /no complete answer from .* within 1000 ms/);
+      expect(attempts).toHaveLength(2);
+    } finally {
+      for (const s of attempts) s.destroy();
+      await new Promise<void>((ok) => prometheus.close(() => ok()));
+    }
+  });
+
   it('is unreachable (exit 3) after the 10 s handshake deadline, not the 20 s call deadline', async () => {
     const base = load(readFileSync(sandbox.kubeconfigPath, 'utf8')) as any;
     const url = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
