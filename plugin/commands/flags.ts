@@ -35,3 +35,28 @@ export function withStrictValues(y: Argv): Argv {
       return true;
     });
 }
+
+/** yargs' wording of two usage errors, said as kubectl says them. */
+function kubectlWording(message: string, command: string): string {
+  const flag = /^Not enough arguments following: (.+)$/.exec(message);
+  if (flag) return `flag needs an argument: ${flag[1].length === 1 ? '-' : '--'}${flag[1]}`;
+  if (/^Not enough non-option arguments/.test(message)) {
+    const required = command.match(/<[^>]+>/g);
+    if (required) return `missing ${required.join(' ')}: the command is 'kubectl smartscale ${command}'`;
+  }
+  return message;
+}
+
+/**
+ * Usage errors inside a command point at that command's help (`See 'kubectl smartscale mode
+ * --help'.`) rather than the top-level one, in kubectl's words. A command's own failure (a
+ * CliError with its exit code) passes through; yargs' parse and validation errors are usage errors.
+ */
+export function withCommandUsageErrors(y: Argv, command: string): Argv {
+  const name = command.split(' ')[0];
+  return y.fail((message, error) => {
+    if (error && error.name !== 'YError') throw error;
+    throw new CliError(`${kubectlWording(message ?? error?.message ?? '', command)}\nSee 'kubectl smartscale ${name} --help'.`, ExitCode.usage);
+  });
+}
+

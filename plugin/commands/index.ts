@@ -1,7 +1,8 @@
 /**
  * Every `kubectl smartscale` command, registered explicitly (one file each in this folder).
  * Add a command by writing its module and adding it to this list. Each builder is followed by
- * withStrictValues (flags.ts): a flag that takes a value must be given one.
+ * withStrictValues (flags.ts: a flag that takes a value must be given one) and
+ * withCommandUsageErrors (usage errors point at the command's own --help).
  */
 import type { Argv, CommandModule } from 'yargs';
 import { backtestCommand } from './backtest.js';
@@ -15,7 +16,7 @@ import { nodesCommand } from './nodes.js';
 import { installCommand } from './install.js';
 import { sandboxCommand } from './sandbox.js';
 import { simulateCommand } from './simulate.js';
-import { withStrictValues } from './flags.js';
+import { withCommandUsageErrors, withStrictValues } from './flags.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = CommandModule<any, any>;
@@ -24,7 +25,7 @@ function strict(command: AnyCommand): AnyCommand {
   const builder = command.builder;
   return {
     ...command,
-    builder: (y: Argv) => withStrictValues(typeof builder === 'function' ? (builder(y) as Argv) : builder ? y.options(builder) : y),
+    builder: (y: Argv) => withCommandUsageErrors(withStrictValues(typeof builder === 'function' ? (builder(y) as Argv) : builder ? y.options(builder) : y), String(command.command)),
   };
 }
 

@@ -53,14 +53,23 @@ afterAll(async () => {
 
 describe('flag values', () => {
   it('a flag given without its value is a usage error, not the flag left out', async () => {
-    expectError(await plugin('enable', 'web', '-n', 'shop', '--min'), ExitCode.usage, /Not enough arguments following: min/, 2);
+    const min = await plugin('enable', 'web', '-n', 'shop', '--min');
+    expectError(min, ExitCode.usage, /^error: flag needs an argument: --min\nSee 'kubectl smartscale enable --help'\.\n$/, 2);
     expect((await annotations('shop', 'web'))['smartscale.io/min-replicas']).toBe('2');
     // -n without a namespace used to show the context's namespace.
-    expectError(await plugin('status', '-n'), ExitCode.usage, /Not enough arguments following: n/, 2);
-    expectError(await plugin('forecast', 'web', '-n', 'shop', '--width'), ExitCode.usage, /following: width/, 2);
+    expectError(await plugin('status', '-n'), ExitCode.usage, /flag needs an argument: -n\nSee 'kubectl smartscale status --help'/, 2);
+    expectError(await plugin('forecast', 'web', '-n', 'shop', '--width'), ExitCode.usage, /flag needs an argument: --width/, 2);
     // Flags with defaults: --quantile alone used to run the simulation with the default.
-    expectError(await kubectl(['smartscale', 'simulate', '--quantile']), ExitCode.usage, /following: quantile/, 2);
-    expectError(await kubectl(['smartscale', 'backtest', '--horizon']), ExitCode.usage, /following: horizon/, 2);
+    expectError(await kubectl(['smartscale', 'simulate', '--quantile']), ExitCode.usage, /flag needs an argument: --quantile/, 2);
+    expectError(await kubectl(['smartscale', 'backtest', '--horizon']), ExitCode.usage, /flag needs an argument: --horizon/, 2);
+  });
+
+  it("usage errors inside a command point at that command's help, a missing argument by its name", async () => {
+    expectError(await plugin('mode'), ExitCode.usage, /^error: missing <mode>: the command is 'kubectl smartscale mode <mode> \[deployment\]'\nSee 'kubectl smartscale mode --help'\.\n$/, 2);
+    expectError(await plugin('forecast'), ExitCode.usage, /missing <deployment>.*\nSee 'kubectl smartscale forecast --help'/, 2);
+    expectError(await plugin('status', '--bogus'), ExitCode.usage, /Unknown argument: bogus\nSee 'kubectl smartscale status --help'/, 2);
+    // Outside a command the top-level help is the one to read.
+    expectError(await kubectl(['smartscale', 'frobnicate']), ExitCode.usage, /\nSee 'kubectl smartscale --help'\.\n$/, 2);
   });
 
   it('a number flag must be a number, everywhere', async () => {
