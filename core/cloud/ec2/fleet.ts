@@ -117,7 +117,7 @@ export interface FleetOutcome {
   readonly instance?: LaunchedInstance;
   /** Offerings EC2 reported as out of capacity (each once). */
   readonly insufficient: OfferingRef[];
-  /** The same, with the code EC2 gave (some codes speak for more offerings: `sharedFailure`). */
+  /** The same, with the code EC2 gave (some codes speak for more offerings: `sharesFailure`). */
   readonly capacityFailures: ReadonlyArray<{ ref: OfferingRef; code: string }>;
   /** Every other error, for a typed failure when nothing launched. */
   readonly otherErrors: ReadonlyArray<{ code: string; message: string }>;

@@ -50,7 +50,7 @@ export class RetryBudget {
     return this.tokens;
   }
 
-  /** Takes the tokens for one retry; false when the budget cannot pay for it. */
+  /** Takes the tokens for one retry and returns how many; undefined when the budget cannot pay for it. */
   acquire(timeout: boolean): number | undefined {
     const cost = timeout ? 2 * this.retryCost : this.retryCost;
     if (this.tokens < cost) return undefined;

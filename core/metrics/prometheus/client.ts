@@ -55,7 +55,7 @@ export interface PrometheusClientOptions {
   maxPointsPerSeries?: number;
   /** Reply size cap. Default 64 MiB. */
   maxBodyBytes?: number;
-  /** After a call gives up on a dead or overloaded server, fail every call at once for this long. Default 0 (off). */
+  /** Once CIRCUIT_FAILURES calls in a row failed on a dead or overloaded server, fail every call at once for this long. Default 0 (off). */
   circuitBreakMs?: number;
   clock?: Clock;
   /** In [0, 1); injected so backoff is reproducible in tests. */
@@ -168,7 +168,11 @@ export class PrometheusClient {
         if (!typed.retryable) throw typed;
         if (this.circuitBreakMs > 0 && opensCircuit(typed)) {
           this.failingCalls.add(callNumber);
-          if (this.failingCalls.size >= CIRCUIT_FAILURES && !this.circuitOpened) this.circuitOpened = { at: this.clock.now(), error: typed };
+          if (this.failingCalls.size >= CIRCUIT_FAILURES && !this.circuitOpened) {
+            this.circuitOpened = { at: this.clock.now(), error: typed };
+            // After the cool-down it takes CIRCUIT_FAILURES new failures to open again.
+            this.failingCalls.clear();
+          }
         }
         // The server was found dead (by this call or others) while this one ran: stop, do not retry.
         if (this.circuitOpened && this.circuitOpened.at >= started) throw typed;
