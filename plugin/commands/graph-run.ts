@@ -1,5 +1,6 @@
 /** What `kubectl smartscale graph` runs (graph.ts declares it; this loads only when it runs). */
 import { warn } from '../cluster/command.js';
+import { missingNamespaceWarning } from '../cluster/deployments.js';
 import { readGraph } from '../cluster/graph.js';
 import { openSession } from '../cluster/session.js';
 import { isStructured, parseOutputFormat, renderData } from '../render/output.js';
@@ -11,6 +12,8 @@ export async function runGraph(args: GraphArgs): Promise<void> {
   const session = openSession(args);
   try {
     const report = await readGraph(session.client, session.scope, session.home);
+    // A typo in -n gave "No service graph edges in namespace shpo." and nothing more.
+    report.warnings.push(...(await missingNamespaceWarning(session.client, session.scope, report.edges)));
     warn(report.warnings);
     if (isStructured(format)) {
       process.stdout.write(renderData(report, format));

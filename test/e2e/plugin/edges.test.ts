@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { formatForecastAnnotation } from '../../../core/model/annotations.js';
 import { ExitCode } from '../../../plugin/exit-codes.js';
 import { tracePath } from '../../support/shared.js';
-import { buildPlugin, deployment, DEPLOYMENTS, kubectl, namespace, NAMESPACES, startPluginSandbox, type PluginSandbox, type RunResult } from './support.js';
+import { buildPlugin, CONFIGMAPS, configMap, deployment, DEPLOYMENTS, kubectl, namespace, NAMESPACES, startPluginSandbox, type PluginSandbox, type RunResult } from './support.js';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 300_000 });
 
@@ -171,6 +171,12 @@ describe('a namespace typo', () => {
     expect(JSON.parse((await plugin('status', '-n', 'shpo', '-o', 'json')).stdout).warnings).toContain('namespace "shpo" does not exist');
     expectError(await plugin('forecast', 'web', '-n', 'shpo'), ExitCode.notFound, /Deployment "web" not found in namespace "shpo" \(the namespace does not exist\)/);
     expect((await plugin('mode', 'optimize', '--all', '-n', 'shpo')).stderr).toContain('warning: namespace "shpo" does not exist');
+    // graph needs smartscale's ConfigMap to get as far as the edges.
+    await sandbox.client.create(NAMESPACES, namespace('smartscale-system'));
+    await sandbox.client.create(CONFIGMAPS, configMap('smartscale-system', 'smartscale-config', { mode: 'observe' }));
+    const graph = await plugin('graph', '-n', 'shpo');
+    expect(graph.stdout).toBe('No service graph edges in namespace shpo.\n');
+    expect(graph.stderr).toContain('warning: namespace "shpo" does not exist');
     // status DEPLOYMENT -A looked in the context's namespace ("not found in namespace default").
     expectError(await plugin('status', 'web', '-A'), ExitCode.usage, /-A: a Deployment is looked up in one namespace: use -n NAMESPACE with web/);
     // An existing namespace with nothing opted in says nothing more.
