@@ -188,11 +188,10 @@ describe('EC2NodeClass fields the schema keeps reach the parser', () => {
     });
   });
 
-  // Known gap, outside manifests/: the CRD declares Karpenter's `snapshotID`; the parser
-  // (core/cloud/ec2/node-class.ts) reads `snapshotId`, which the API server prunes — so a volume
-  // asked to start from a snapshot starts empty, silently. Marked as failing until the parser reads
-  // `snapshotID` (as it reads kmsKeyID); then this flips and should become a plain `it`.
-  it.fails('snapshotID', () => {
+  // The CRD declares Karpenter's `snapshotID` (a `snapshotId` would be pruned by the API server);
+  // the parser reads it as it reads kmsKeyID — before, it read only `snapshotId`, so a volume asked
+  // to start from a snapshot started empty, silently.
+  it('snapshotID', () => {
     expect(withVolume({ snapshotID: 'snap-0123abcd' }).snapshotId).toBe('snap-0123abcd');
   });
 });

@@ -307,9 +307,9 @@ function blockDevices(nodeClass: string, raw: unknown): BlockDeviceMapping[] {
         deleteOnTermination: bool('deleteOnTermination', true),
         iops: posInt('iops'),
         throughput: posInt('throughput'),
-        // Karpenter spells it kmsKeyID; both are read.
+        // Karpenter (and the CRD) spell them kmsKeyID and snapshotID; both spellings are read.
         kmsKeyId: str('kmsKeyID') ?? str('kmsKeyId'),
-        snapshotId: str('snapshotId'),
+        snapshotId: str('snapshotID') ?? str('snapshotId'),
       },
     };
   });

@@ -57,9 +57,10 @@ describe('parseEC2NodeClass', () => {
   });
 
   it('reads the repository example (role, AMI alias) and Karpenter spellings', () => {
-    const c = parse({ instanceProfile: undefined, role: 'arn:aws:iam::123456789012:role/nodes/SmartscaleNodeRole', amiSelectorTerms: [{ alias: 'al2023@v20250715' }], blockDeviceMappings: [{ deviceName: '/dev/xvda', rootVolume: true, ebs: { volumeSize: '20Gi', kmsKeyID: 'arn:aws:kms:us-east-1:123456789012:key/abc' } }] });
+    const c = parse({ instanceProfile: undefined, role: 'arn:aws:iam::123456789012:role/nodes/SmartscaleNodeRole', amiSelectorTerms: [{ alias: 'al2023@v20250715' }], blockDeviceMappings: [{ deviceName: '/dev/xvda', rootVolume: true, ebs: { volumeSize: '20Gi', kmsKeyID: 'arn:aws:kms:us-east-1:123456789012:key/abc', snapshotID: 'snap-0123abcd' } }] });
     expect(c).toMatchObject({ role: 'arn:aws:iam::123456789012:role/nodes/SmartscaleNodeRole', instanceProfile: undefined, amiSelectorTerms: [{ alias: 'al2023@v20250715' }] });
     expect(c.blockDeviceMappings[0].ebs.kmsKeyId).toBe('arn:aws:kms:us-east-1:123456789012:key/abc');
+    expect(c.blockDeviceMappings[0].ebs.snapshotId).toBe('snap-0123abcd');
   });
 
   it('rejects a bad name and a non-object', () => {
