@@ -1,6 +1,7 @@
 /** Pieces every cluster command shares: the -A flag, warnings on stderr, the current time. */
 import type { Argv } from 'yargs';
 import { CliError, ExitCode } from '../exit-codes.js';
+import { humanDuration } from '../render/format.js';
 import type { ClusterArgs } from './session.js';
 
 export interface CommonArgs extends ClusterArgs {
@@ -23,6 +24,25 @@ export function warn(lines: readonly string[], stderr: NodeJS.WritableStream = p
 
 export function nowSeconds(): number {
   return Date.now() / 1000;
+}
+
+/** Stamps further ahead of this machine's clock than this are named in a warning. */
+const SKEW_WARNING_SECONDS = 60;
+
+/**
+ * "Now" for the relative times of what the cluster stamped (a forecast's age, when its peak comes):
+ * this machine's clock, unless the newest stamp is ahead of it — a sandbox running faster than real
+ * time, or a skewed clock. Then the newest stamp stands for now, so no age is negative and a peak
+ * minutes away is not "in 8h"; beyond a minute of skew a warning says so.
+ */
+export function clusterNow(wallSeconds: number, newestStampSeconds: number | undefined): { nowSeconds: number; warning?: string } {
+  if (newestStampSeconds === undefined || newestStampSeconds <= wallSeconds) return { nowSeconds: wallSeconds };
+  const ahead = newestStampSeconds - wallSeconds;
+  if (ahead <= SKEW_WARNING_SECONDS) return { nowSeconds: newestStampSeconds };
+  return {
+    nowSeconds: newestStampSeconds,
+    warning: `the cluster's stamps are up to ${humanDuration(ahead)} ahead of this machine's clock (a sandbox running faster than real time, or a skewed clock): times are shown from the newest forecast`,
+  };
 }
 
 export function rejectAllNamespaces(args: { allNamespaces?: boolean }, why: string): void {

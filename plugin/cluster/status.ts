@@ -6,6 +6,7 @@
 import type { KubeClient, KubeObject } from '../../core/kube/client.js';
 import { classifyKubeError } from '../../core/kube/errors.js';
 import type { Mode } from '../../core/model/annotations.js';
+import { clusterNow } from './command.js';
 import { toCliError } from './failures.js';
 import { deploymentView, isOptedIn, type DeploymentView } from './deployment-view.js';
 import { getOptedInDeployment, listDeployments, missingNamespaceWarning } from './deployments.js';
@@ -47,10 +48,13 @@ export async function gatherStatus(client: KubeClient, options: { context: strin
         return all.filter(isOptedIn);
       });
   const [settings, deployments, claims] = await Promise.all([readClusterSettings(client, options.home), deploymentsRead, readNodeClaims(client)]);
-  const views = deployments
-    .map((d) => deploymentView(d, settings.config.mode, options.nowSeconds))
-    .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
-  const warnings = [...namespaceWarnings, ...settings.warnings];
+  const viewsAt = (now: number) => deployments.map((d) => deploymentView(d, settings.config.mode, now)).sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  let views = viewsAt(options.nowSeconds);
+  // A forecast from the future (a sandbox at --speed 600): the views again, from the newest one.
+  const newest = views.reduce((max, v) => (v.forecast ? Math.max(max, options.nowSeconds - v.forecast.ageSeconds) : max), -Infinity);
+  const clock = clusterNow(options.nowSeconds, Number.isFinite(newest) ? newest : undefined);
+  if (clock.nowSeconds !== options.nowSeconds) views = viewsAt(clock.nowSeconds);
+  const warnings = [...namespaceWarnings, ...settings.warnings, ...(clock.warning ? [clock.warning] : [])];
   if (claims.warning) warnings.push(claims.warning);
   return {
     context: options.context,

@@ -1,6 +1,6 @@
 /** What `kubectl smartscale forecast` runs (forecast.ts declares it; this loads only when it runs). */
 import { Annotations, parseForecastAnnotation } from '../../core/model/annotations.js';
-import { nowSeconds, warn } from '../cluster/command.js';
+import { clusterNow, nowSeconds, warn } from '../cluster/command.js';
 import { deploymentView } from '../cluster/deployment-view.js';
 import { getOptedInDeployment } from '../cluster/deployments.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -28,8 +28,10 @@ export async function runForecast(args: ForecastArgs): Promise<void> {
     const why = raw === undefined ? `it has no ${Annotations.forecast} annotation yet (the forecaster writes one after its first step)` : parsed.warnings.join('; ');
     throw new CliError(`no forecast for Deployment ${id}: ${why}`, ExitCode.notFound);
   }
-  warn(parsed.warnings);
-  const now = nowSeconds();
+  // A forecast from the future (a sandbox at --speed 600) is drawn from its own generation time.
+  const clock = clusterNow(nowSeconds(), parsed.value.generatedAt);
+  warn([...parsed.warnings, ...(clock.warning ? [clock.warning] : [])]);
+  const now = clock.nowSeconds;
   const view = deploymentView(deployment, 'observe', now);
   const f = parsed.value;
   if (isStructured(format)) {

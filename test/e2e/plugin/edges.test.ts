@@ -162,6 +162,26 @@ describe('-o yaml for the offline commands', () => {
   });
 });
 
+describe('forecasts stamped ahead of this machine (a sandbox at --speed 600)', () => {
+  it('status and forecast count from the newest forecast and say why, instead of "<invalid>" and "in 8h"', async () => {
+    const ahead = now + 8 * 3600;
+    await sandbox.client.create(DEPLOYMENTS, deployment('shop', 'fast', { 'smartscale.io/enabled': 'true', 'smartscale.io/forecast': formatForecastAnnotation({ v: 1, generatedAt: ahead, stepSeconds: 60, point: [10, 30, 20], upper: [12, 35, 25], quantile: 0.9, model: 'ewma', observed: 9 }) }));
+    try {
+      const status = await plugin('status', 'fast', '-n', 'shop', '-o', 'wide');
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stdout).not.toContain('<invalid>');
+      // The peak is the second step: two minutes after the forecast was made.
+      expect(status.stdout).toMatch(/^fast\s+observe\*\s+.*\s30rps\s+2m\s+ewma\s/m);
+      expect(status.stderr).toMatch(/warning: the cluster's stamps are up to (7h59m|8h) ahead of this machine's clock \(a sandbox running faster than real time, or a skewed clock\)/);
+      const chart = await plugin('forecast', 'fast', '-n', 'shop');
+      expect(chart.stdout).toContain('made 0s ago');
+      expect(chart.stdout).toContain('next peak 30 rps (band 35 at q0.9) in 2m;');
+    } finally {
+      await sandbox.client.delete(DEPLOYMENTS, 'fast', 'shop');
+    }
+  });
+});
+
 describe('a namespace typo', () => {
   it('is named, not shown as an empty namespace', async () => {
     const status = await plugin('status', '-n', 'shpo');
