@@ -40,6 +40,11 @@ export interface ServiceGraphDocument {
 
 const SERVICE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?$/;
 
+/** True for a `namespace/deployment` name the document accepts. */
+export function isServiceName(s: string): boolean {
+  return SERVICE.test(s);
+}
+
 function finiteIn(v: unknown, min: number, max: number): v is number {
   return typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
 }
