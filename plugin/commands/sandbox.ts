@@ -47,6 +47,25 @@ export function checkSandboxArgs(args: SandboxArgs): void {
   if (args.trace !== undefined && !args.demo) throw new CliError('--trace drives the demo\'s traffic: add --demo', ExitCode.usage);
 }
 
+/**
+ * Reports background errors on stderr, each source (`where`) at most once per `windowMs`: the
+ * informers of a demo at --speed 600 time out in clock time and said so three times a second.
+ * A repeat after the window says how many were held back.
+ */
+export function throttledErrors(prefix: string, err: NodeJS.WritableStream, windowMs = 60_000, nowMs: () => number = Date.now): (where: string, error: unknown) => void {
+  const last = new Map<string, { at: number; held: number }>();
+  return (where, error) => {
+    const seen = last.get(where);
+    if (seen && nowMs() - seen.at < windowMs) {
+      seen.held++;
+      return;
+    }
+    const held = seen?.held ? ` (${seen.held} more from ${where} held back in the last ${Math.round(windowMs / 1000)} s)` : '';
+    last.set(where, { at: nowMs(), held: 0 });
+    err.write(`${prefix} ${where}: ${error instanceof Error ? error.message : String(error)}${held}\n`);
+  };
+}
+
 /** Resolves on SIGINT or SIGTERM. */
 function untilSignal(): Promise<string> {
   return new Promise((resolvePromise) => {
@@ -67,7 +86,7 @@ export async function runSandbox(args: SandboxArgs, out: NodeJS.WritableStream =
     // The trace is checked as backtest and simulate check theirs, with the same messages.
     if (args.trace !== undefined) (await import('./backtest-run.js')).loadTraceFile(args.trace);
     const { startDemo } = await import('../../core/controllers/demo.js');
-    const demo = await startDemo({ speed: args.speed, port: args.port, kubeconfigPath, trace: args.trace, onError: (where, error) => err.write(`demo ${where}: ${error instanceof Error ? error.message : String(error)}\n`) }).catch((error: Error) => {
+    const demo = await startDemo({ speed: args.speed, port: args.port, kubeconfigPath, trace: args.trace, onError: throttledErrors('demo', err) }).catch((error: Error) => {
       throw new CliError(`cannot start the demo: ${error.message}`, ExitCode.usage);
     });
     out.write(demo.banner);
@@ -90,7 +109,7 @@ export async function runSandbox(args: SandboxArgs, out: NodeJS.WritableStream =
       speed: args.speed,
       nodeReadyDelayMs: args['node-ready-delay'] * 1000,
       podStartDelayMs: args['pod-start-delay'] * 1000,
-      onError: (where, error) => err.write(`sandbox ${where}: ${error instanceof Error ? error.message : String(error)}\n`),
+      onError: throttledErrors('sandbox', err),
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -6,7 +6,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HttpKubeClient } from '../../../core/kube/client.js';
 import { NODES } from '../../../core/sandbox/controlplane/refs.js';
-import { checkSandboxArgs, runSandbox, type SandboxArgs } from '../../../plugin/commands/sandbox.js';
+import { checkSandboxArgs, runSandbox, throttledErrors, type SandboxArgs } from '../../../plugin/commands/sandbox.js';
 import { CliError, ExitCode } from '../../../plugin/exit-codes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sandbox-cmd-'));
@@ -58,3 +58,26 @@ describe('kubectl smartscale sandbox', () => {
     }
   });
 });
+
+describe('throttledErrors', () => {
+  it('prints each source once per window and then says how many it held back', () => {
+    const err = new PassThrough();
+    let printed = '';
+    err.on('data', (d) => (printed += d));
+    let now = 0;
+    const report = throttledErrors('demo', err, 60_000, () => now);
+    report('informer/pods', new Error('watch silent'));
+    report('informer/pods', new Error('watch silent'));
+    report('informer/nodes', new Error('watch silent'));
+    now = 30_000;
+    report('informer/pods', new Error('watch silent'));
+    now = 61_000;
+    report('informer/pods', new Error('watch silent again'));
+    expect(printed.split('\n').filter(Boolean)).toEqual([
+      'demo informer/pods: watch silent',
+      'demo informer/nodes: watch silent',
+      'demo informer/pods: watch silent again (2 more from informer/pods held back in the last 60 s)',
+    ]);
+  });
+});
+
