@@ -22,6 +22,7 @@ import { DisruptionLoop } from './disruption.js';
 import { KubeEventRecorder, type ControllerEvents } from './events.js';
 import { ForecasterLoop } from './forecaster.js';
 import { GarbageCollectionLoop } from './garbage-collection.js';
+import { GraphPublisherLoop } from './graph-publisher.js';
 import { LeaderElector } from './leader-election.js';
 import { LoopRunner } from './loop.js';
 import { ControllerMetrics } from './metrics.js';
@@ -56,7 +57,7 @@ export interface ControllerOptions {
   renewDeadlineMs?: number;
   leaseRetryMs?: number;
   /** Loop intervals (clock ms) by loop name. */
-  intervals?: Partial<Record<'forecaster' | 'provisioner' | 'node-claim-lifecycle' | 'disruption' | 'garbage-collection' | 'config', number>>;
+  intervals?: Partial<Record<'forecaster' | 'graph-publisher' | 'provisioner' | 'node-claim-lifecycle' | 'disruption' | 'garbage-collection' | 'config', number>>;
   validationMs?: number;
   gcGracePeriodMs?: number;
   registrationTimeoutMs?: number;
@@ -168,9 +169,11 @@ export async function startController(options: ControllerOptions): Promise<Runni
     intervalMs: interval.config,
   });
   const common = { client, state, clock, controllerMetrics: metrics, events };
+  const forecaster = new ForecasterLoop({ ...common, metrics: () => options.metricsSource ?? config.metricsSource(), intervalMs: interval.forecaster });
   const loops = {
     config,
-    forecaster: new ForecasterLoop({ ...common, metrics: () => options.metricsSource ?? config.metricsSource(), intervalMs: interval.forecaster }),
+    forecaster,
+    graph: new GraphPublisherLoop({ client, clock, namespace, snapshot: () => forecaster.graphSnapshot(), intervalMs: interval['graph-publisher'], logger: log }),
     provisioner: new ProvisionerLoop({ ...common, cloud, unavailable, launchBackoff, launchRefusals, intervalMs: interval.provisioner, logger: log }),
     lifecycle: new NodeClaimLifecycleLoop({ ...common, cloud, unavailable, launchBackoff, launchRefusals, intervalMs: interval['node-claim-lifecycle'], registrationTimeoutMs: options.registrationTimeoutMs, terminationGracePeriodMs: options.terminationGracePeriodMs }),
     disruption: new DisruptionLoop({ ...common, cloud, unavailable, intervalMs: interval.disruption, validationMs: options.validationMs }),

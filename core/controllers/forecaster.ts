@@ -33,6 +33,7 @@ import { toForecastAnnotation } from '../forecast/annotation.js';
 import { SeriesForecaster } from '../forecast/forecaster.js';
 import { changedMaterially, DEFAULT_PUBLICATION_RULE } from '../forecast/publication.js';
 import { propagateForecasts, serviceForecast, ServiceGraphLearner, type ServiceForecast } from '../graph/service-graph.js';
+import type { GraphSnapshot } from './graph-publisher.js';
 import type { MetricsSource, Sample } from '../metrics/source.js';
 import { Annotations, formatForecastAnnotation, parseDeploymentSettings, parseForecastAnnotation, parseReplicaCount, type DeploymentSettings, type ForecastAnnotation, type Mode } from '../model/annotations.js';
 import type { Clock } from '../model/clock.js';
@@ -340,6 +341,17 @@ export class ForecasterLoop implements Loop {
     if (s.observations.length > MAX_OBSERVATIONS) s.observations.splice(0, s.observations.length - MAX_OBSERVATIONS);
     const estimate = learnRpsPerPod(s.observations, { sloMs });
     if (estimate) s.learnedRpsPerPod = estimate.rpsPerPod;
+  }
+
+  /** The service graph learned so far, per namespace with edges (the graph publisher writes it). */
+  graphSnapshot(): GraphSnapshot {
+    const graphs: GraphSnapshot['graphs'] = [];
+    for (const [namespace, g] of this.graphs) {
+      if (!g.hasEdges) continue;
+      const edges = g.learner.edges();
+      if (edges.length > 0) graphs.push({ namespace, edges, explanations: g.learner.explanations() });
+    }
+    return { stepSeconds: this.options.state.config().controller.forecastStepSeconds, graphs };
   }
 
   private async learnGraph(ns: string, list: KubeObject[], source: MetricsSource, step: number, lastComplete: number, nowSec: number): Promise<void> {

@@ -114,6 +114,13 @@ describe.skipIf(!haveKubectl)('controller end to end on the sandbox', () => {
       expect(JSON.parse(d.metadata.annotations['smartscale.io/decision']).action).toBe('observe');
       expect(d.spec.replicas).toBe(3);
     }
+    // The service graph learned from the edge metrics is published where `kubectl smartscale graph` reads it.
+    const graphMap = JSON.parse(await kubeOk(kubeconfig, '-n', 'smartscale-system', 'get', 'configmap', 'smartscale-graph', '-o', 'json'));
+    const graph = JSON.parse(graphMap.data['graph.json']);
+    const edgeOf = (caller: string, callee: string) => graph.edges.find((e: any) => e.caller === `shop/${caller}` && e.callee === `shop/${callee}`);
+    expect(edgeOf('frontend', 'api')).toMatchObject({ lagSteps: 1 });
+    expect(edgeOf('frontend', 'api').ratio).toBeCloseTo(2, 1);
+    expect(edgeOf('api', 'db').ratio).toBeCloseTo(0.5, 1);
     const claimsObserve = JSON.parse(await kubeOk(kubeconfig, 'get', 'nodeclaims', '-o', 'json')).items;
     expect(claimsObserve.filter((c: any) => c.spec.predicted)).toEqual([]);
     const observeNodes = claimsObserve.length;
