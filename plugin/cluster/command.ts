@@ -35,13 +35,13 @@ const SKEW_WARNING_SECONDS = 60;
  * time, or a skewed clock. Then the newest stamp stands for now, so no age is negative and a peak
  * minutes away is not "in 8h"; beyond a minute of skew a warning says so.
  */
-export function clusterNow(wallSeconds: number, newestStampSeconds: number | undefined): { nowSeconds: number; warning?: string } {
+export function clusterNow(wallSeconds: number, newestStampSeconds: number | undefined, newest = 'the newest forecast'): { nowSeconds: number; warning?: string } {
   if (newestStampSeconds === undefined || newestStampSeconds <= wallSeconds) return { nowSeconds: wallSeconds };
   const ahead = newestStampSeconds - wallSeconds;
   if (ahead <= SKEW_WARNING_SECONDS) return { nowSeconds: newestStampSeconds };
   return {
     nowSeconds: newestStampSeconds,
-    warning: `the cluster's stamps are up to ${humanDuration(ahead)} ahead of this machine's clock (a sandbox running faster than real time, or a skewed clock): times are shown from the newest forecast`,
+    warning: `the cluster's stamps are up to ${humanDuration(ahead)} ahead of this machine's clock (a sandbox running faster than real time, or a skewed clock): times are counted from ${newest}`,
   };
 }
 

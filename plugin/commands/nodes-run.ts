@@ -1,5 +1,5 @@
 /** What `kubectl smartscale nodes` runs (nodes.ts declares it; this loads only when it runs). */
-import { nowSeconds, warn, type CommonArgs } from '../cluster/command.js';
+import { clusterNow, nowSeconds, warn, type CommonArgs } from '../cluster/command.js';
 import { gatherNodes } from '../cluster/nodes.js';
 import { openSession } from '../cluster/session.js';
 import { formatDollars } from '../render/format.js';
@@ -21,7 +21,11 @@ export async function runNodes(args: CommonArgs): Promise<void> {
       process.stdout.write('No nodes.\n');
       return;
     }
-    let out = renderTable(nodeColumns(nowSeconds()), report.nodes, format === 'wide');
+    // Nodes created "in the future" (a sandbox at --speed 600) are aged from the newest one.
+    const newest = report.nodes.reduce((max, n) => Math.max(max, n.createdAt ? Date.parse(n.createdAt) / 1000 : -Infinity), -Infinity);
+    const clock = clusterNow(nowSeconds(), Number.isFinite(newest) ? newest : undefined, 'the newest node');
+    warn(clock.warning ? [clock.warning] : []);
+    let out = renderTable(nodeColumns(clock.nowSeconds), report.nodes, format === 'wide');
     const c = report.consolidation;
     if (c.available) {
       if (c.next) {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { formatForecastAnnotation } from '../../../core/model/annotations.js';
 import { ExitCode } from '../../../plugin/exit-codes.js';
 import { tracePath } from '../../support/shared.js';
-import { buildPlugin, CONFIGMAPS, configMap, deployment, DEPLOYMENTS, kubectl, namespace, NAMESPACES, startPluginSandbox, type PluginSandbox, type RunResult } from './support.js';
+import { buildPlugin, CONFIGMAPS, configMap, deployment, DEPLOYMENTS, kubectl, namespace, NAMESPACES, NODES, startPluginSandbox, type PluginSandbox, type RunResult } from './support.js';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 300_000 });
 
@@ -173,11 +173,26 @@ describe('forecasts stamped ahead of this machine (a sandbox at --speed 600)', (
       // The peak is the second step: two minutes after the forecast was made.
       expect(status.stdout).toMatch(/^fast\s+observe\*\s+.*\s30rps\s+2m\s+ewma\s/m);
       expect(status.stderr).toMatch(/warning: the cluster's stamps are up to (7h59m|8h) ahead of this machine's clock \(a sandbox running faster than real time, or a skewed clock\)/);
+      expect(status.stderr).toContain('times are counted from the newest forecast');
       const chart = await plugin('forecast', 'fast', '-n', 'shop');
       expect(chart.stdout).toContain('made 0s ago');
       expect(chart.stdout).toContain('next peak 30 rps (band 35 at q0.9) in 2m;');
     } finally {
       await sandbox.client.delete(DEPLOYMENTS, 'fast', 'shop');
+    }
+  });
+
+  it('nodes ages them from the newest node, not "<invalid>"', async () => {
+    // A second API server whose clock is 8 h ahead stamps its objects "in the future".
+    const future = await startPluginSandbox(Date.now() + 8 * 3600_000);
+    try {
+      await future.client.create(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'future-node' }, status: { allocatable: { cpu: '2', memory: '8Gi', pods: '29' }, conditions: [{ type: 'Ready', status: 'True' }] } });
+      const result = await kubectl(['smartscale', 'nodes', '--kubeconfig', future.kubeconfigPath]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/^future-node\s.*\s0s$/m);
+      expect(result.stderr).toMatch(/ahead of this machine's clock .*: times are counted from the newest node/);
+    } finally {
+      await future.close();
     }
   });
 });
