@@ -36,7 +36,7 @@ export interface ClusterSession {
  * is given — as soon as it rejects (the server cannot be reached at all), so a black-holed address
  * fails within the connect deadline instead of the whole call's.
  */
-export function withDeadline(client: KubeClient, timeoutMs: number, server = 'the API server', connected?: () => Promise<never>): KubeClient {
+export function withDeadline(client: KubeClient, timeoutMs: number, server = 'the API server', connected?: (call: Promise<unknown>) => Promise<never>): KubeClient {
   return new Proxy(client, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
@@ -48,7 +48,7 @@ export function withDeadline(client: KubeClient, timeoutMs: number, server = 'th
         const deadline = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new KubeApiError(0, 'Timeout', `no answer from ${server} within ${timeoutMs / 1000} s`)), timeoutMs);
         });
-        return Promise.race(connected ? [result, deadline, connected()] : [result, deadline]).finally(() => clearTimeout(timer));
+        return Promise.race(connected ? [result, deadline, connected(result)] : [result, deadline]).finally(() => clearTimeout(timer));
       };
     },
   });
@@ -108,61 +108,76 @@ export function withKubernetesAnswers(client: KubeClient, server: string): KubeC
 export interface ConnectDeadlines {
   /** TCP connect (a black-holed address: the cluster is gone, the VPN is down). */
   connectMs: number;
-  /** TLS handshake once connected (client-go's TLSHandshakeTimeout is 10 s). */
+  /** How long the first call may go unanswered before the probe tries a TLS handshake itself. */
+  handshakeAfterMs: number;
+  /** That handshake (client-go's TLSHandshakeTimeout is 10 s). */
   handshakeMs: number;
 }
 
 /**
  * A connection to the server's address, opened once beside the first request. It rejects when the
- * TCP connection fails or is not made within `connectMs`, or (https) when the server then does not
- * complete a TLS handshake within `handshakeMs`; otherwise it never settles and holds nothing open.
- * The client has no connect deadline of its own, so without this a black-holed address waits for
- * the whole call's deadline. A failed handshake is left to the real request, which verifies the
- * certificate and reports why (the probe offers no client certificate and verifies nothing) —
- * except an answer that is not TLS at all, whose OpenSSL message would say nothing to a user.
+ * TCP connection fails or is not made within `connectMs`; and, for https, when the first request is
+ * still unanswered after `handshakeAfterMs` and the server then does not complete a TLS handshake
+ * of its own within `handshakeMs`. Otherwise it never settles; its timers and sockets are unref'd,
+ * so it never keeps the process alive. The client has no connect deadline of its own: without this
+ * a black-holed address waited for the whole call's deadline (20 s). The handshake is tried only
+ * when the request is slow, so a healthy server pays one bare TCP connection per command, not a
+ * second handshake. A failed handshake is left to the real request, which verifies the certificate
+ * and reports why (the probe offers no client certificate and verifies nothing) — except an answer
+ * that is not TLS at all, whose OpenSSL message would say nothing to a user.
  */
-export function connectProbe(server: URL, deadlines: ConnectDeadlines, servername?: string): () => Promise<never> {
+export function connectProbe(server: URL, deadlines: ConnectDeadlines, servername?: string): (first: Promise<unknown>) => Promise<never> {
   let probe: Promise<never> | undefined;
-  return () => {
+  return (first) => {
     probe ??= new Promise<never>((_, reject) => {
+      let answered = false;
+      first.then(
+        () => (answered = true),
+        () => (answered = true),
+      );
       const host = server.hostname.replace(/^\[|\]$/g, '');
       const port = Number(server.port) || (server.protocol === 'http:' ? 80 : 443);
-      const socket = createConnection({ host, port });
-      // Once TLS starts, its socket owns the TCP one and is the one to destroy (destroying the TCP
-      // socket under a live TLS socket crashed Node 20 here).
-      let open: Socket = socket;
-      let timer = setTimeout(() => fail(`no connection to ${server.origin} within ${deadlines.connectMs / 1000} s`), deadlines.connectMs);
-      const done = () => {
-        clearTimeout(timer);
-        open.destroy();
-      };
-      const fail = (message: string) => {
-        done();
-        reject(new KubeApiError(0, 'Timeout', message));
-      };
-      socket.once('error', (error) => {
-        done();
+      const within = (ms: number, message: string, socket: Socket) =>
+        setTimeout(() => {
+          socket.destroy();
+          reject(new KubeApiError(0, 'Timeout', message));
+        }, ms).unref();
+      const tcp = createConnection({ host, port }).unref();
+      const connectTimer = within(deadlines.connectMs, `no connection to ${server.origin} within ${deadlines.connectMs / 1000} s`, tcp);
+      tcp.once('error', (error) => {
+        clearTimeout(connectTimer);
+        tcp.destroy();
         reject(new KubeApiError(0, 'NetworkError', `${server.origin}: ${error.message}`));
       });
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        if (server.protocol !== 'https:') return done();
-        timer = setTimeout(() => fail(`${server.origin} accepted the connection but sent no answer within ${deadlines.handshakeMs / 1000} s`), deadlines.handshakeMs);
-        const secure = tlsConnect({ socket, rejectUnauthorized: false, servername: servername ?? (isIP(host) ? undefined : host) });
-        open = secure;
+      tcp.once('connect', () => {
+        clearTimeout(connectTimer);
+        tcp.destroy();
+        if (server.protocol !== 'https:') return;
+        setTimeout(() => {
+          if (!answered) handshake();
+        }, deadlines.handshakeAfterMs).unref();
+      });
+      const handshake = () => {
+        const secure = tlsConnect({ host, port, rejectUnauthorized: false, servername: servername ?? (isIP(host) ? undefined : host) });
+        secure.unref();
+        const timer = within(deadlines.handshakeMs, `${server.origin} accepted the connection but sent no answer within ${deadlines.handshakeMs / 1000} s`, secure);
+        const done = () => {
+          clearTimeout(timer);
+          secure.destroy();
+        };
         secure.once('secureConnect', done);
         secure.once('error', (error) => {
           done();
           // The one handshake failure the probe can judge: the server answered, but not in TLS.
           if (PLAIN_TEXT_ANSWER.test(error.message)) reject(new KubeApiError(0, 'NetworkError', `${server.origin} answered, but not with TLS: is it an http:// address, or the wrong port?`));
         });
-      });
+      };
     });
     return probe;
   };
 }
 
-export function openSession(args: ClusterArgs, env: NodeJS.ProcessEnv = process.env, timeoutMs = 20_000, deadlines: ConnectDeadlines = { connectMs: 5_000, handshakeMs: 10_000 }): ClusterSession {
+export function openSession(args: ClusterArgs, env: NodeJS.ProcessEnv = process.env, timeoutMs = 20_000, deadlines: ConnectDeadlines = { connectMs: 5_000, handshakeAfterMs: 2_000, handshakeMs: 10_000 }): ClusterSession {
   const home = env.SMARTSCALE_NAMESPACE || SMARTSCALE_NAMESPACE;
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(home)) throw new CliError(`SMARTSCALE_NAMESPACE=${JSON.stringify(home)} is not a namespace name`, ExitCode.usage);
   let config: ResolvedKubeconfig;

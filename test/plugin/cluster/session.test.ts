@@ -32,13 +32,15 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | 'pending'> {
   return Promise.race([promise, new Promise<'pending'>((ok) => setTimeout(() => ok('pending'), ms))]);
 }
 
-const deadlines = { connectMs: 300, handshakeMs: 300 };
+const deadlines = { connectMs: 300, handshakeAfterMs: 50, handshakeMs: 300 };
+/** The first call of a session, still waiting for its answer. */
+const unanswered = () => new Promise<never>(() => {});
 
 describe('connectProbe', () => {
   it('rejects when the server accepts the connection but never answers the handshake', async () => {
     const url = await listen(createNetServer(() => {}));
     const started = Date.now();
-    const error = await connectProbe(url, deadlines)().catch((e: unknown) => e);
+    const error = await connectProbe(url, deadlines)(unanswered()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KubeApiError);
     expect((error as KubeApiError).code).toBe(0);
     expect((error as Error).message).toBe(`${url.origin} accepted the connection but sent no answer within 0.3 s`);
@@ -49,7 +51,7 @@ describe('connectProbe', () => {
     const server = createNetServer();
     const url = await listen(server);
     await new Promise<void>((ok) => server.close(() => ok()));
-    const error = await connectProbe(url, deadlines)().catch((e: unknown) => e);
+    const error = await connectProbe(url, deadlines)(unanswered()).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(new RegExp(`^${url.origin}: connect ECONNREFUSED`));
   });
 
@@ -57,13 +59,24 @@ describe('connectProbe', () => {
     const ca = createCertificateAuthority({ commonName: 'probe-ca', validityDays: 1 });
     const serving = issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityDays: 1 });
     const url = await listen(createTlsServer({ key: serving.keyPem, cert: serving.certPem }, (_req, res) => res.end('{}')));
-    expect(await within(connectProbe(url, deadlines)(), 1_000)).toBe('pending');
+    expect(await within(connectProbe(url, deadlines)(unanswered()), 1_000)).toBe('pending');
   });
 
   it('rejects when the server answers in plain text (an http:// server behind an https:// address)', async () => {
     const url = await listen(createHttpServer((_req, res) => res.end('hello')));
-    const error = await connectProbe(url, { connectMs: 2_000, handshakeMs: 2_000 })().catch((e: unknown) => e);
+    const error = await connectProbe(url, { connectMs: 2_000, handshakeAfterMs: 50, handshakeMs: 2_000 })(unanswered()).catch((e: unknown) => e);
     expect((error as Error).message).toBe(`${url.origin} answered, but not with TLS: is it an http:// address, or the wrong port?`);
+  });
+
+  it('tries no handshake when the first call is answered in time: a healthy server pays one bare connection', async () => {
+    let connections = 0;
+    const url = await listen(createNetServer((s) => {
+      connections++;
+      // Silent: a handshake attempt would time out and reject.
+    }));
+    const probe = connectProbe(url, deadlines)(Promise.resolve('answered'));
+    expect(await within(probe, 800)).toBe('pending');
+    expect(connections).toBe(1);
   });
 
   it('probes once per session however many calls race it', async () => {
@@ -73,7 +86,8 @@ describe('connectProbe', () => {
       s.destroy();
     }));
     const probe = connectProbe(new URL(url.href.replace('https:', 'http:')), deadlines);
-    expect(probe()).toBe(probe());
+    const first = unanswered();
+    expect(probe(first)).toBe(probe(unanswered()));
     await new Promise((ok) => setTimeout(ok, 200));
     expect(connections).toBe(1);
   });
