@@ -13,7 +13,8 @@
  *   the NodeClaim is deleted and the lifecycle terminates the instance.
  * - Bounded rate: at most `maxDisruptions` nodes draining at once, one new decision per pass.
  * - A new leader resumes the drains of nodes carrying the taint; their timeout counts from the
- *   cordon (the node's `smartscale.io/drain-started-at`), not from the new leader's start.
+ *   cordon (the node's `smartscale.io/drain-started-at`), not from the new leader's start. A drain
+ *   this process abandoned is not resumed from a cache that has not seen the uncordon yet.
  */
 import { Refs } from '../kube/refs.js';
 import { planDisruption } from '../disruption/planner.js';
@@ -71,6 +72,12 @@ export class DisruptionLoop implements Loop {
   readonly intervalMs: number;
   private candidate: { nodes: string; at: number } | undefined;
   private readonly draining = new Map<string, Draining>();
+  /**
+   * Nodes whose drain this process abandoned (uncordoned) while its cache may still show them
+   * cordoned: not adopted again until the cache shows the taint gone (else the stale copy would
+   * restart the drain on an uncordoned node and evict its pods).
+   */
+  private readonly abandoned = new Set<string>();
   /** Pods evicted, by node (tests and the e2e check PDB-protected pods are never among them). */
   readonly evicted: string[] = [];
 
@@ -126,9 +133,13 @@ export class DisruptionLoop implements Loop {
   private adoptDrains(): void {
     const { state, clock } = this.options;
     const claimByProvider = new Map(state.claims().map((c) => [c.claim.status.providerId, c]));
+    const names = new Set<string>();
     for (const n of state.nodes.list()) {
       const name = n.metadata.name!;
-      if (this.draining.has(name) || !(n.spec?.taints ?? []).some((t: any) => t.key === DISRUPTED_TAINT)) continue;
+      names.add(name);
+      const tainted = (n.spec?.taints ?? []).some((t: any) => t.key === DISRUPTED_TAINT);
+      if (!tainted) this.abandoned.delete(name);
+      if (this.draining.has(name) || !tainted || this.abandoned.has(name)) continue;
       const claim = claimByProvider.get(n.spec?.providerID);
       if (!claim || claim.object.metadata.deletionTimestamp) continue;
       const decision: DisruptionDecision = { method: 'Emptiness', reason: 'Empty', nodes: [name], replacements: [], savingsPerHour: 0, message: 'resumed after a leader change' };
@@ -136,6 +147,7 @@ export class DisruptionLoop implements Loop {
       // on time even when leaders change more often than the timeout.
       this.draining.set(name, { node: name, claim: claim.claim.name, startedAt: drainStartedAt(n, clock.now()) ?? clock.now(), decision });
     }
+    for (const name of [...this.abandoned]) if (!names.has(name)) this.abandoned.delete(name);
   }
 
   private async act(decision: DisruptionDecision, claimByNode: Map<string, { name: string }>, pools: ReturnType<ClusterState['nodePoolsParsed']>['valid'], replacedPrice: number): Promise<void> {
@@ -161,6 +173,7 @@ export class DisruptionLoop implements Loop {
       const claim = claimByNode.get(node);
       if (!claim) continue;
       const startedAt = clock.now();
+      this.abandoned.delete(node);
       if ((await cordon(client, node, startedAt)) === 'gone') continue;
       this.draining.set(node, { node, claim: claim.name, startedAt, decision });
       m.action(this.name, `disrupt-${decision.reason.toLowerCase()}`);
@@ -171,6 +184,7 @@ export class DisruptionLoop implements Loop {
   private async abandon(d: Draining, why: string): Promise<void> {
     const { client, events, controllerMetrics: m } = this.options;
     this.draining.delete(d.node);
+    this.abandoned.add(d.node);
     await uncordon(client, d.node);
     m.action(this.name, 'drain-abandoned');
     events.emit({ object: nodeRef(d.node), type: 'Warning', reason: 'DisruptionBlocked', message: why });

@@ -4,12 +4,15 @@
  * counted from the cordon — recorded on the Node — has passed, not 10 minutes after it took over.
  * On the sandbox at 50×; the disruption loop runs only when the test asks.
  */
+import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ControllerOptions, RunningController } from '../../../core/controllers/controller.js';
 import { cordon, DRAIN_STARTED_ANNOTATION, drainStartedAt } from '../../../core/controllers/drain.js';
 import { startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
-import type { KubeObject } from '../../../core/kube/client.js';
+import { HttpKubeClient, type KubeObject } from '../../../core/kube/client.js';
+import { ManualClock } from '../../../core/model/clock.js';
 import { Refs } from '../../../core/kube/refs.js';
+import { FaultyClient } from './faulty-client.js';
 import { deployment, pdb, runningPods, waitFor } from './support.js';
 
 const FAST: Partial<ControllerOptions> = {
@@ -26,7 +29,7 @@ afterEach(async () => {
 const abandoned = (c: RunningController) => c.metrics.value('actions', { loop: 'disruption', action: 'drain-abandoned' }) ?? 0;
 
 /** Two pods a PDB allows no disruption of, on one node; the previous leader cordoned it for a drain `ago` ms before now, then crashed. */
-async function drainStartedBeforeFailover(ago: number): Promise<{ e: SandboxEnvironment; b: RunningController; node: string; takenOverAt: number }> {
+async function drainStartedBeforeFailover(ago: number, bOptions: (e: SandboxEnvironment) => Partial<ControllerOptions> = () => ({}), beforeTakeover: () => void = () => {}): Promise<{ e: SandboxEnvironment; b: RunningController; node: string; takenOverAt: number }> {
   const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST }));
   const client = e.sandbox.client;
   const a = await e.startController('a');
@@ -39,10 +42,13 @@ async function drainStartedBeforeFailover(ago: number): Promise<{ e: SandboxEnvi
   }, 40_000);
   const node = pods[0].spec.nodeName as string;
   expect(pods[1].spec.nodeName).toBe(node);
-  // What a's disruption loop wrote when it decided to drain the node.
-  expect(await cordon(client, node, e.sandbox.clock.now() - ago)).toBe('cordoned');
+  // What a's disruption loop wrote when it decided to drain the node, just before it died (written
+  // after the crash here: a live a would resume the drain itself, on the node change).
   await a.crash();
-  const b = await e.startController('b');
+  expect(await cordon(client, node, e.sandbox.clock.now() - ago)).toBe('cordoned');
+  const b = await e.startController('b', bOptions(e));
+  await waitFor('b has the cordon in its cache', () => b.state.nodes.get(node)?.metadata.annotations?.[DRAIN_STARTED_ANNOTATION] !== undefined);
+  beforeTakeover();
   await waitFor('b takes over', () => b.isLeader() && b.state.synced(), 30_000);
   return { e, b, node, takenOverAt: e.sandbox.clock.now() };
 }
@@ -53,6 +59,9 @@ describe('a drain across a change of leader', () => {
     // (b's first pass on taking the lease may already have done it.)
     await b.runner.runOnce('disruption');
     await waitFor('the drain abandoned', () => abandoned(b) === 1);
+    // Once: the pass after it (the cache may still show the node cordoned) does not take the drain up again.
+    await b.runner.runOnce('disruption');
+    expect(abandoned(b)).toBe(1);
     expect(e.sandbox.clock.now() - takenOverAt).toBeLessThan(DRAIN_TIMEOUT_MS / 2);
     const after = await e.sandbox.client.get(Refs.nodes, node);
     expect(after?.spec?.unschedulable).toBe(false);
@@ -60,9 +69,32 @@ describe('a drain across a change of leader', () => {
     expect(await runningPods(e.sandbox.client, 'default', 'web')).toHaveLength(2);
   }, 120_000);
 
+  it('once abandoned, is not taken up again from a cache that still shows the node cordoned', async () => {
+    let faulty: FaultyClient | undefined;
+    const { e, b, node } = await drainStartedBeforeFailover(
+      DRAIN_TIMEOUT_MS + 60_000,
+      (e) => {
+        const kc = new KubeConfig();
+        kc.loadFromString(e.sandbox.kubeconfig);
+        // FaultyClient's clock only times refusals, which this test does not ask for.
+        faulty = new FaultyClient(new HttpKubeClient(kc, 'lagging'), new ManualClock(0));
+        return { client: faulty };
+      },
+      // From here b's cache of Nodes shows nothing new: its own uncordon included.
+      () => faulty!.delayWatchEvents('nodes'),
+    );
+    await b.runner.runOnce('disruption');
+    await waitFor('the drain abandoned', () => abandoned(b) === 1);
+    expect(b.state.nodes.get(node)?.spec?.unschedulable).toBe(true); // the cache lags
+    expect((await e.sandbox.client.get(Refs.nodes, node))?.spec?.unschedulable).toBe(false);
+    for (let i = 0; i < 3; i++) await b.runner.runOnce('disruption');
+    expect(abandoned(b)).toBe(1);
+    expect(b.loops.disruption.evicted).toEqual([]);
+    faulty!.releaseWatchEvents('nodes');
+  }, 120_000);
+
   it('is held for what is left of the timeout when it started recently', async () => {
-    const { e, b, node } = await drainStartedBeforeFailover(60_000);
-    await waitFor('b sees the cordon', () => b.state.nodes.get(node)?.metadata.annotations?.[DRAIN_STARTED_ANNOTATION] !== undefined);
+    const { e, b } = await drainStartedBeforeFailover(60_000);
     await b.runner.runOnce('disruption');
     expect(abandoned(b)).toBe(0);
     // 9.5 minutes after the takeover the drain has run 10.5: abandoned (it had 10 from b's start before).
