@@ -202,6 +202,14 @@ export async function runSimulateCommand(args: SimulateArgs, io: { stdout: NodeJ
     if (error instanceof CatalogError || error instanceof RangeError) throw usage(`--catalog: ${(error as Error).message}`);
     throw error;
   }
+  // Checked here, with the flag's name: inside the replay it failed a worker job (exit 1).
+  const caType = parsed.knobs.caInstanceType;
+  const pod = parsed.scenario.pod;
+  if (caType !== undefined && pod !== undefined && parsed.strategies.includes('reactive-hpa-ca')) {
+    const { nodeTypesFor } = await import('../../core/sim/cluster.js');
+    if (!catalog.some((t) => t.name === caType)) throw usage(`--ca-instance-type ${caType}: not in the catalog (${args.catalog})`);
+    if (!nodeTypesFor(catalog, pod).some((t) => t.name === caType)) throw usage(`--ca-instance-type ${caType}: cannot hold one pod of --cpu ${args.cpu} --memory ${args.memory} (or has no on-demand price)`);
+  }
   const scenarios = await buildScenarios(args, parsed.scenario, parsed.horizonSeconds);
   const results: SimulationResult[] = [];
   for (const scenario of scenarios) {

@@ -119,6 +119,13 @@ describe('trace files that are not traces', () => {
     expectError(await kubectl(['smartscale', 'simulate', '--trace']), ExitCode.usage, /--trace: name at least one CSV file/);
   });
 
+  it('simulate --ca-instance-type that the catalog lacks or that cannot hold a pod is a usage error naming the flag', async () => {
+    // It failed a worker job inside the replay: "simulation job 0 failed: …", exit 1.
+    const run = (...flags: string[]) => kubectl(['smartscale', 'simulate', '--trace', tracePath('nasa_ksc_jul1995_1min.csv'), '--horizon', '1h', '--strategies', 'reactive-hpa-ca', ...flags]);
+    expectError(await run('--ca-instance-type', 'nope.large'), ExitCode.usage, /--ca-instance-type nope\.large: not in the catalog \(builtin\)/);
+    expectError(await run('--ca-instance-type', 'c7g.medium', '--memory', '4Gi'), ExitCode.usage, /--ca-instance-type c7g\.medium: cannot hold one pod of --cpu 500m --memory 4Gi/);
+  });
+
   it('simulate --report into a missing directory fails before the replay, with nothing on stdout', async () => {
     const result = await kubectl(['smartscale', 'simulate', '--trace', tracePath('nasa_ksc_jul1995_1min.csv'), '--horizon', '1h', '--report', join(dir, 'no-such-dir', 'r.html')]);
     expectError(result, ExitCode.usage, /--report .*r\.html: cannot write it: the directory .*no-such-dir does not exist/);
