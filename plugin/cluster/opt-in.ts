@@ -49,7 +49,10 @@ export function enableChanges(current: Record<string, string> | undefined, flags
     [Annotations.targetRpsPerPod]: '--target-rps-per-pod',
     [Annotations.latencySloMs]: '--latency-slo-ms',
   };
-  const relevant = warnings.filter((w) => Object.keys(changes).some((key) => w.includes(key)));
+  // A warning is about a key being set when it names that key's value (`key=…`, `key ignored`):
+  // not when the key is only a prefix of another one (an unknown `smartscale.io/enabled-old`).
+  const aboutKey = (w: string, key: string) => w.includes(`${key}=`) || w.includes(`${key} `);
+  const relevant = warnings.filter((w) => Object.keys(changes).some((key) => aboutKey(w, key)));
   if (relevant.length > 0) {
     // The webhook's wording says what it would ignore; here the value is refused instead.
     const first = relevant[0].replace(/: both ignored$/, '').replace(' ignored: ', ': ');

@@ -37,6 +37,16 @@ describe('enable', () => {
   it('validates against the bounds already on the Deployment', () => {
     expect(() => enableChanges({ 'smartscale.io/max-replicas': '3' }, { min: 5 })).toThrow(/is above/);
   });
+
+  it('is not refused for an unknown annotation whose name starts with a key being set', () => {
+    // The unknown-key warning names smartscale.io/enabled-old; enable sets smartscale.io/enabled.
+    expect(enableChanges({ 'smartscale.io/enabled-old': 'true', 'smartscale.io/min-replicas-x': '1' }, { min: 2 })).toEqual({
+      'smartscale.io/enabled': 'true',
+      'smartscale.io/min-replicas': '2',
+    });
+    // A bad value of a key being set is still refused.
+    expect(() => enableChanges({ 'smartscale.io/enabled-old': 'true' }, { targetRpsPerPod: -1 })).toThrow(/target-rps-per-pod/);
+  });
 });
 
 describe('disable', () => {
