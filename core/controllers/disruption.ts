@@ -25,7 +25,7 @@ import type { PlannedNodeClaim } from '../scheduling/types.js';
 import { CLAIM_REASON_LABEL, claimName, nodeClaimObject } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
 import type { Loop } from './loop.js';
-import { cordon, drainStartedAt, evictPods, isDoNotDisrupt, isTerminating, podName, podsToDrain, uncordon } from './drain.js';
+import { cordon, drainStartedAt, evictPods, isCordoned, isDoNotDisrupt, isTerminating, podName, podsToDrain, uncordon } from './drain.js';
 import { DISRUPTED_TAINT, pdbFromObject } from './objects.js';
 import { nodeSnapshot, predictedWorkloads } from './snapshot.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
@@ -78,6 +78,12 @@ export class DisruptionLoop implements Loop {
    * restart the drain on an uncordoned node and evict its pods).
    */
   private readonly abandoned = new Set<string>();
+  /**
+   * Abandoned drains whose uncordon failed (API error), with why they were abandoned: retried
+   * first thing every pass. Without it the node would stay cordoned for good — `abandoned` keeps
+   * the drain from being taken up again while the cache shows the taint.
+   */
+  private readonly uncordonPending = new Map<string, string>();
   /** Pods evicted, by node (tests and the e2e check PDB-protected pods are never among them). */
   readonly evicted: string[] = [];
 
@@ -88,6 +94,11 @@ export class DisruptionLoop implements Loop {
   async reconcile(): Promise<void> {
     const { state, clock, cloud } = this.options;
     const config = state.config();
+    for (const [node, why] of [...this.uncordonPending]) {
+      // Gone, or uncordoned by someone else meanwhile: nothing left to undo.
+      if (!isCordoned(state.nodes.get(node))) this.uncordonPending.delete(node);
+      else await this.finishAbandon(node, why);
+    }
     this.adoptDrains();
     for (const d of [...this.draining.values()]) await this.drainStep(d);
     if (this.draining.size >= config.controller.maxDisruptions) return;
@@ -174,6 +185,7 @@ export class DisruptionLoop implements Loop {
       if (!claim) continue;
       const startedAt = clock.now();
       this.abandoned.delete(node);
+      this.uncordonPending.delete(node);
       if ((await cordon(client, node, startedAt)) === 'gone') continue;
       this.draining.set(node, { node, claim: claim.name, startedAt, decision });
       m.action(this.name, `disrupt-${decision.reason.toLowerCase()}`);
@@ -182,12 +194,19 @@ export class DisruptionLoop implements Loop {
   }
 
   private async abandon(d: Draining, why: string): Promise<void> {
-    const { client, events, controllerMetrics: m } = this.options;
     this.draining.delete(d.node);
     this.abandoned.add(d.node);
-    await uncordon(client, d.node);
+    this.uncordonPending.set(d.node, why);
+    await this.finishAbandon(d.node, why);
+  }
+
+  /** Uncordons an abandoned drain's node; on an API error it stays pending for the next pass. */
+  private async finishAbandon(node: string, why: string): Promise<void> {
+    const { client, events, controllerMetrics: m } = this.options;
+    await uncordon(client, node);
+    this.uncordonPending.delete(node);
     m.action(this.name, 'drain-abandoned');
-    events.emit({ object: nodeRef(d.node), type: 'Warning', reason: 'DisruptionBlocked', message: why });
+    events.emit({ object: nodeRef(node), type: 'Warning', reason: 'DisruptionBlocked', message: why });
   }
 
   private async drainStep(d: Draining): Promise<void> {

@@ -29,7 +29,7 @@ afterEach(async () => {
 const abandoned = (c: RunningController) => c.metrics.value('actions', { loop: 'disruption', action: 'drain-abandoned' }) ?? 0;
 
 /** Two pods a PDB allows no disruption of, on one node; the previous leader cordoned it for a drain `ago` ms before now, then crashed. */
-async function drainStartedBeforeFailover(ago: number, bOptions: (e: SandboxEnvironment) => Partial<ControllerOptions> = () => ({}), beforeTakeover: () => void = () => {}): Promise<{ e: SandboxEnvironment; b: RunningController; node: string; takenOverAt: number }> {
+async function drainStartedBeforeFailover(ago: number, bOptions: (e: SandboxEnvironment) => Partial<ControllerOptions> = () => ({}), beforeTakeover: (node: string) => void = () => {}): Promise<{ e: SandboxEnvironment; b: RunningController; node: string; takenOverAt: number }> {
   const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST }));
   const client = e.sandbox.client;
   const a = await e.startController('a');
@@ -48,7 +48,7 @@ async function drainStartedBeforeFailover(ago: number, bOptions: (e: SandboxEnvi
   expect(await cordon(client, node, e.sandbox.clock.now() - ago)).toBe('cordoned');
   const b = await e.startController('b', bOptions(e));
   await waitFor('b has the cordon in its cache', () => b.state.nodes.get(node)?.metadata.annotations?.[DRAIN_STARTED_ANNOTATION] !== undefined);
-  beforeTakeover();
+  beforeTakeover(node);
   await waitFor('b takes over', () => b.isLeader() && b.state.synced(), 30_000);
   return { e, b, node, takenOverAt: e.sandbox.clock.now() };
 }
@@ -91,6 +91,30 @@ describe('a drain across a change of leader', () => {
     expect(abandoned(b)).toBe(1);
     expect(b.loops.disruption.evicted).toEqual([]);
     faulty!.releaseWatchEvents('nodes');
+  }, 120_000);
+
+  it('an uncordon that fails when the drain is abandoned is retried on the next pass, not left cordoned', async () => {
+    let faulty: FaultyClient | undefined;
+    const { e, b, node } = await drainStartedBeforeFailover(
+      DRAIN_TIMEOUT_MS + 60_000,
+      (e) => {
+        const kc = new KubeConfig();
+        kc.loadFromString(e.sandbox.kubeconfig);
+        faulty = new FaultyClient(new HttpKubeClient(kc, 'flaky'), new ManualClock(0));
+        return { client: faulty };
+      },
+      // Before b leads: its first pass (automatic or ours) abandons the drain and its uncordon fails.
+      (node) => faulty!.failReplaces('nodes', node),
+    );
+    await b.runner.runOnce('disruption').catch(() => undefined);
+    await waitFor('the failed uncordon', () => faulty!.failedReplaces === 1);
+    // (The runner may already have retried the failed pass on its own.)
+    await b.runner.runOnce('disruption');
+    expect(abandoned(b)).toBe(1);
+    const after = await e.sandbox.client.get(Refs.nodes, node);
+    expect(after?.spec?.unschedulable).toBe(false);
+    expect(after?.metadata.annotations?.[DRAIN_STARTED_ANNOTATION]).toBeUndefined();
+    expect(b.loops.disruption.evicted).toEqual([]);
   }, 120_000);
 
   it('is held for what is left of the timeout when it started recently', async () => {

@@ -8,6 +8,7 @@
  * - `delayWatchEvents(plural)`: the watch events of one resource are held back, in order, until
  *   `releaseWatchEvents(plural)` — an informer cache that lags the API server (and the process's
  *   own writes) while everything else is current.
+ * - `failReplaces(plural, name, count)`: the next `count` replaces of one object answer 500.
  */
 import { KubeApiError, type KubeClient, type KubeObject, type ListOptions, type PatchKind, type ResourceRef, type WatchEvent, type WatchHandle, type WatchOptions } from '../../../core/kube/client.js';
 import type { Clock } from '../../../core/model/clock.js';
@@ -19,6 +20,8 @@ export class FaultyClient implements KubeClient {
   conflicts = 0;
   watchesClosed = 0;
   watchesHung = 0;
+  failedReplaces = 0;
+  private readonly replaceFailures = new Map<string, number>();
   private readonly updated = new Set<string>();
   private readonly watches = new Set<{ handle: WatchHandle; done: (e?: Error) => void; hung?: boolean }>();
   private readonly held = new Map<string, Array<() => void>>();
@@ -46,6 +49,10 @@ export class FaultyClient implements KubeClient {
       if (!w.hung) this.watchesHung++;
       w.hung = true;
     }
+  }
+
+  failReplaces(plural: string, name: string, count = 1): void {
+    this.replaceFailures.set(`${plural}/${name}`, count);
   }
 
   delayWatchEvents(plural: string): void {
@@ -77,6 +84,12 @@ export class FaultyClient implements KubeClient {
   }
   async replace<T extends KubeObject>(res: ResourceRef, object: T, subresource?: 'status' | 'scale') {
     this.gate();
+    const failures = this.replaceFailures.get(`${res.plural}/${object.metadata.name}`) ?? 0;
+    if (failures > 0) {
+      this.replaceFailures.set(`${res.plural}/${object.metadata.name}`, failures - 1);
+      this.failedReplaces++;
+      throw new KubeApiError(500, 'InternalError', `injected failure replacing ${res.plural} "${object.metadata.name}"`);
+    }
     const key = `${res.plural}/${object.metadata.namespace ?? ''}/${object.metadata.name}/${subresource ?? ''}`;
     if (this.conflictOnFirstUpdate && !this.updated.has(key)) {
       this.updated.add(key);
