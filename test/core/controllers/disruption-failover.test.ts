@@ -53,6 +53,23 @@ async function drainStartedBeforeFailover(ago: number, bOptions: (e: SandboxEnvi
   return { e, b, node, takenOverAt: e.sandbox.clock.now() };
 }
 
+/** The same failover (drain started 11 min before), b talking through a FaultyClient set up by `beforeTakeover`. */
+async function failoverThroughFaultyClient(name: string, beforeTakeover: (faulty: FaultyClient, node: string) => void) {
+  let faulty: FaultyClient | undefined;
+  const result = await drainStartedBeforeFailover(
+    DRAIN_TIMEOUT_MS + 60_000,
+    (e) => {
+      const kc = new KubeConfig();
+      kc.loadFromString(e.sandbox.kubeconfig);
+      // FaultyClient's clock only times refusals, which these tests do not ask for.
+      faulty = new FaultyClient(new HttpKubeClient(kc, name), new ManualClock(0));
+      return { client: faulty };
+    },
+    (node) => beforeTakeover(faulty!, node),
+  );
+  return { ...result, faulty: faulty! };
+}
+
 describe('a drain across a change of leader', () => {
   it('is abandoned at once by the new leader when it started more than the timeout ago', async () => {
     const { e, b, node, takenOverAt } = await drainStartedBeforeFailover(DRAIN_TIMEOUT_MS + 60_000);
@@ -70,19 +87,8 @@ describe('a drain across a change of leader', () => {
   }, 120_000);
 
   it('once abandoned, is not taken up again from a cache that still shows the node cordoned', async () => {
-    let faulty: FaultyClient | undefined;
-    const { e, b, node } = await drainStartedBeforeFailover(
-      DRAIN_TIMEOUT_MS + 60_000,
-      (e) => {
-        const kc = new KubeConfig();
-        kc.loadFromString(e.sandbox.kubeconfig);
-        // FaultyClient's clock only times refusals, which this test does not ask for.
-        faulty = new FaultyClient(new HttpKubeClient(kc, 'lagging'), new ManualClock(0));
-        return { client: faulty };
-      },
-      // From here b's cache of Nodes shows nothing new: its own uncordon included.
-      () => faulty!.delayWatchEvents('nodes'),
-    );
+    // From b's takeover its cache of Nodes shows nothing new: its own uncordon included.
+    const { e, b, node, faulty } = await failoverThroughFaultyClient('lagging', (faulty) => faulty.delayWatchEvents('nodes'));
     await b.runner.runOnce('disruption');
     await waitFor('the drain abandoned', () => abandoned(b) === 1);
     expect(b.state.nodes.get(node)?.spec?.unschedulable).toBe(true); // the cache lags
@@ -90,24 +96,14 @@ describe('a drain across a change of leader', () => {
     for (let i = 0; i < 3; i++) await b.runner.runOnce('disruption');
     expect(abandoned(b)).toBe(1);
     expect(b.loops.disruption.evicted).toEqual([]);
-    faulty!.releaseWatchEvents('nodes');
+    faulty.releaseWatchEvents('nodes');
   }, 120_000);
 
   it('an uncordon that fails when the drain is abandoned is retried on the next pass, not left cordoned', async () => {
-    let faulty: FaultyClient | undefined;
-    const { e, b, node } = await drainStartedBeforeFailover(
-      DRAIN_TIMEOUT_MS + 60_000,
-      (e) => {
-        const kc = new KubeConfig();
-        kc.loadFromString(e.sandbox.kubeconfig);
-        faulty = new FaultyClient(new HttpKubeClient(kc, 'flaky'), new ManualClock(0));
-        return { client: faulty };
-      },
-      // Before b leads: its first pass (automatic or ours) abandons the drain and its uncordon fails.
-      (node) => faulty!.failReplaces('nodes', node),
-    );
+    // Before b leads: its first pass (automatic or ours) abandons the drain and its uncordon fails.
+    const { e, b, node, faulty } = await failoverThroughFaultyClient('flaky', (faulty, node) => faulty.failReplaces('nodes', node));
     await b.runner.runOnce('disruption').catch(() => undefined);
-    await waitFor('the failed uncordon', () => faulty!.failedReplaces === 1);
+    await waitFor('the failed uncordon', () => faulty.failedReplaces === 1);
     // (The runner may already have retried the failed pass on its own.)
     await b.runner.runOnce('disruption');
     expect(abandoned(b)).toBe(1);
