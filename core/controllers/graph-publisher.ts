@@ -6,7 +6,9 @@
  * pass), and at least every `refreshMs` so its `generatedAt` tells a reader the graph is current.
  * Writes are compare-and-swap on the resourceVersion read just before: a conflict (another writer,
  * a user's edit) is read again on the next pass. A ConfigMap of that name that is not ours to
- * parse is replaced (it is the contract's location); nothing is written before anything is learned.
+ * parse is replaced (it is the contract's location); nothing is written while nothing is learned,
+ * so a new leader whose forecaster has not made its first (backfilling) pass yet leaves the
+ * previous leader's graph in place instead of emptying it (its generatedAt tells its age).
  */
 import { isConflict, type KubeClient, type KubeObject } from '../kube/client.js';
 import { Refs } from '../kube/refs.js';
@@ -57,10 +59,10 @@ export class GraphPublisherLoop implements Loop {
     const { document, dropped } = serviceGraphDocument(snapshot.graphs, { generatedAt: nowSec, stepSeconds: snapshot.stepSeconds });
     this.lastStats = { written: false, edges: document.edges.length, dropped };
     if (dropped > 0) this.options.logger?.warn({ dropped, kept: document.edges.length }, 'service graph: edges left out of the published ConfigMap (names it cannot carry, or over its size)');
+    if (document.edges.length === 0 && document.explained.length === 0) return;
     const current = await client.get(Refs.configMaps, SERVICE_GRAPH_CONFIGMAP, namespace);
     const body = formatServiceGraph(document);
     if (!current) {
-      if (document.edges.length === 0 && document.explained.length === 0) return;
       const object: KubeObject = {
         apiVersion: 'v1',
         kind: 'ConfigMap',

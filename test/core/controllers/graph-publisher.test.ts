@@ -90,6 +90,18 @@ describe('GraphPublisherLoop', () => {
     expect(report.generatedAt).toBe(new Date(1_760_000_000_000).toISOString());
   });
 
+  it('keeps what the previous leader published while this process has learned nothing yet', async () => {
+    let snapshot: GraphSnapshot = learned(1.8);
+    const { api, clock, loop } = setup(() => snapshot);
+    await loop.reconcile();
+    // A new leader: its graph publisher may run before its forecaster's first (backfilling) pass.
+    snapshot = { stepSeconds: 60, graphs: [] };
+    clock.advance(60_000);
+    await loop.reconcile();
+    expect(api.writes).toBe(1);
+    expect(api.graph()!.edges).toHaveLength(1);
+  });
+
   it('rewrites only when the graph changed, or when it is older than the refresh period', async () => {
     let ratio = 1.8;
     const { api, clock, loop } = setup(() => learned(ratio));
