@@ -26,12 +26,12 @@ function parseText(text: string, source: string): CatalogEntry[] {
 
 /**
  * Where a JSON syntax error is, for a person with an editor: line and column, and the entry that
- * began last before it (entries are flat objects, each with one "name"). A file cut off by a
- * failed copy has no position in the message: its end is the place.
+ * began last before it (entries are flat objects, each with one "name"). Nothing when the message
+ * does not tell (better than pointing at the wrong place).
  */
 function whereInText(text: string, message: string): string {
-  const match = /at position (\d+)/.exec(message);
-  const position = match ? Math.min(Number(match[1]), text.length) : text.length;
+  const position = errorPosition(text, message);
+  if (position === undefined) return '';
   const before = text.slice(0, position);
   const line = before.split('\n').length;
   const column = position - before.lastIndexOf('\n');
@@ -39,6 +39,28 @@ function whereInText(text: string, message: string): string {
   const last = names.at(-1);
   const entry = last ? `, in or after entry ${names.length - 1} (${last[1]})` : '';
   return `at line ${line}, column ${column}${entry} `;
+}
+
+/** V8 quotes up to this many characters before an unexpected token (and then opens with "..."). */
+const V8_CONTEXT_CHARACTERS = 10;
+
+/**
+ * The offset of the error in `text`: the position V8 gives ("… in JSON at position 123"), the end
+ * for a file cut off ("Unexpected end of JSON input"), or, for an unexpected token (a stray
+ * character, a trailing comma: V8 gives no position, only the text around it), where that quoted
+ * text stands, when it stands in one place only.
+ */
+function errorPosition(text: string, message: string): number | undefined {
+  const at = /at position (\d+)/.exec(message);
+  if (at) return Math.min(Number(at[1]), text.length);
+  if (message.includes('Unexpected end of JSON input')) return text.length;
+  const token = /^Unexpected token '([\s\S])', (\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON$/.exec(message);
+  if (!token) return undefined;
+  const [, char, cut, context] = token;
+  const found = context.length > 0 ? text.indexOf(context) : -1;
+  if (found < 0 || text.indexOf(context, found + 1) >= 0) return undefined;
+  const offset = cut ? V8_CONTEXT_CHARACTERS : context.indexOf(char);
+  return offset < 0 ? undefined : found + offset;
 }
 
 function readError(path: string, error: unknown): CatalogError {

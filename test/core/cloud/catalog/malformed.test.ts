@@ -38,6 +38,16 @@ describe('a damaged catalog file', () => {
     expect(() => loadCatalogSync(tempFile(broken.join('\n')))).toThrowError(new RegExp(`line 42, column \\d+.*entry 40 \\(${entry.name.replace('.', '\\.')}\\)`));
   });
 
+  it.each([
+    { mistake: 'a stray character', edit: (line: string) => line.replace('"vcpu":', '"vcpu":x') },
+    { mistake: 'a doubled comma', edit: (line: string) => `${line},` },
+  ])('$mistake (V8 gives no position, only the text around it): names the line of the mistake and the entry', ({ edit }) => {
+    const broken = [...lines];
+    broken[41] = edit(broken[41]);
+    const entry = JSON.parse(lines[41].replace(/,$/, '')) as { name: string };
+    expect(() => loadCatalogSync(tempFile(broken.join('\n')))).toThrowError(new RegExp(`line 42, column \\d+.*entry 40 \\(${entry.name.replace('.', '\\.')}\\)`));
+  });
+
   it('an entry with a field missing halfway through the file: names that entry and field', () => {
     const broken = [...lines];
     const entry = JSON.parse(lines[900].replace(/,$/, '')) as Record<string, unknown>;
