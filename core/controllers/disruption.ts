@@ -25,7 +25,7 @@ import type { PlannedNodeClaim } from '../scheduling/types.js';
 import { CLAIM_REASON_LABEL, claimName, nodeClaimObject } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
 import type { Loop } from './loop.js';
-import { cordon, drainStartedAt, evictPods, isCordoned, isDoNotDisrupt, isTerminating, podName, podsToDrain, uncordon } from './drain.js';
+import { cordon, DRAIN_STARTED_ANNOTATION, drainStartedAt, evictPods, isCordoned, isDoNotDisrupt, isTerminating, podName, podsToDrain, uncordon } from './drain.js';
 import { DISRUPTED_TAINT, pdbFromObject } from './objects.js';
 import { nodeSnapshot, predictedWorkloads } from './snapshot.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
@@ -79,11 +79,11 @@ export class DisruptionLoop implements Loop {
    */
   private readonly abandoned = new Set<string>();
   /**
-   * Abandoned drains whose uncordon failed (API error), with why they were abandoned: retried
-   * first thing every pass. Without it the node would stay cordoned for good — `abandoned` keeps
-   * the drain from being taken up again while the cache shows the taint.
+   * Abandoned drains whose uncordon failed (API error), with why they were abandoned and when the
+   * drain started: retried first thing every pass. Without it the node would stay cordoned for
+   * good — `abandoned` keeps the drain from being taken up again while the cache shows the taint.
    */
-  private readonly uncordonPending = new Map<string, string>();
+  private readonly uncordonPending = new Map<string, { why: string; startedAt: number }>();
   /** Pods evicted, by node (tests and the e2e check PDB-protected pods are never among them). */
   readonly evicted: string[] = [];
 
@@ -94,10 +94,13 @@ export class DisruptionLoop implements Loop {
   async reconcile(): Promise<void> {
     const { state, clock, cloud } = this.options;
     const config = state.config();
-    for (const [node, why] of [...this.uncordonPending]) {
-      // Gone, or uncordoned by someone else meanwhile: nothing left to undo.
-      if (!isCordoned(state.nodes.get(node))) this.uncordonPending.delete(node);
-      else await this.finishAbandon(node, why);
+    for (const [node, pending] of [...this.uncordonPending]) {
+      // Gone, uncordoned by someone else meanwhile, or cordoned again for another drain (another
+      // leader's, while this process was not leading): not ours to undo.
+      const cached = state.nodes.get(node);
+      const started = cached?.metadata.annotations?.[DRAIN_STARTED_ANNOTATION];
+      if (!isCordoned(cached) || (started !== undefined && Date.parse(started) !== pending.startedAt)) this.uncordonPending.delete(node);
+      else await this.finishAbandon(node, pending.why);
     }
     this.adoptDrains();
     for (const d of [...this.draining.values()]) await this.drainStep(d);
@@ -196,7 +199,7 @@ export class DisruptionLoop implements Loop {
   private async abandon(d: Draining, why: string): Promise<void> {
     this.draining.delete(d.node);
     this.abandoned.add(d.node);
-    this.uncordonPending.set(d.node, why);
+    this.uncordonPending.set(d.node, { why, startedAt: d.startedAt });
     await this.finishAbandon(d.node, why);
   }
 

@@ -11,6 +11,7 @@ import { cordon, DRAIN_STARTED_ANNOTATION, drainStartedAt } from '../../../core/
 import { startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
 import { HttpKubeClient, type KubeObject } from '../../../core/kube/client.js';
 import { ManualClock } from '../../../core/model/clock.js';
+import { updateWithRetry } from '../../../core/kube/patch.js';
 import { Refs } from '../../../core/kube/refs.js';
 import { FaultyClient } from './faulty-client.js';
 import { deployment, pdb, runningPods, waitFor } from './support.js';
@@ -111,6 +112,26 @@ describe('a drain across a change of leader', () => {
     expect(after?.spec?.unschedulable).toBe(false);
     expect(after?.metadata.annotations?.[DRAIN_STARTED_ANNOTATION]).toBeUndefined();
     expect(b.loops.disruption.evicted).toEqual([]);
+  }, 120_000);
+
+  it('a failed uncordon is not retried once the node was cordoned again for another drain', async () => {
+    // Every uncordon of b fails until the node carries another drain's start (another leader's,
+    // written while b was not leading): then b's retry must leave that drain alone.
+    const { e, b, node, faulty } = await failoverThroughFaultyClient('flaky', (faulty, node) => faulty.failReplaces('nodes', node, 1_000));
+    await b.runner.runOnce('disruption').catch(() => undefined);
+    await waitFor('a failed uncordon', () => faulty.failedReplaces >= 1);
+    const otherDrain = new Date(e.sandbox.clock.now()).toISOString();
+    await updateWithRetry(e.sandbox.client, Refs.nodes, node, undefined, (fresh) => {
+      fresh.metadata.annotations = { ...fresh.metadata.annotations, [DRAIN_STARTED_ANNOTATION]: otherDrain };
+      return fresh;
+    });
+    await waitFor('b sees the other drain', () => b.state.nodes.get(node)?.metadata.annotations?.[DRAIN_STARTED_ANNOTATION] === otherDrain);
+    faulty.failReplaces('nodes', node, 0);
+    await b.runner.runOnce('disruption');
+    const after = await e.sandbox.client.get(Refs.nodes, node);
+    expect(after?.spec?.unschedulable).toBe(true);
+    expect(after?.metadata.annotations?.[DRAIN_STARTED_ANNOTATION]).toBe(otherDrain);
+    expect(abandoned(b)).toBe(0);
   }, 120_000);
 
   it('is held for what is left of the timeout when it started recently', async () => {
