@@ -81,12 +81,15 @@ export function parseEnvelope(status: number, body: string): { resultType: strin
 
 /**
  * Warnings that put the data in doubt. Thanos, Mimir and Prometheus' remote read say "partial
- * response" this way; PromQL's informational annotations ("PromQL info: …", sent as warnings by
- * the versions before `infos` existed) say nothing about the data and are skipped.
+ * response" this way. PromQL's own annotations — "PromQL info: …" (sent as warnings by the
+ * versions before `infos` existed) and "PromQL warning: …" (the shape of the data: a mix of
+ * histograms and floats, a malformed `le` label) — are about a query that was answered from all
+ * the data, and are skipped: counting them as partial would leave a series unavailable for as
+ * long as the data keeps that shape.
  */
 function dataWarnings(raw: unknown): string[] {
   if (!Array.isArray(raw)) return [];
-  return raw.map((w) => (typeof w === 'string' ? w : JSON.stringify(w))).filter((w) => !w.startsWith('PromQL info:'));
+  return raw.map((w) => (typeof w === 'string' ? w : JSON.stringify(w))).filter((w) => !/^PromQL (info|warning):/.test(w));
 }
 
 export function parseMatrix(result: unknown, resultType: string): RangeSeries[] {

@@ -96,6 +96,14 @@ describe('warnings (partial answers)', () => {
     expect((await client.query('x', 1))[0].point[1]).toBe(3);
   });
 
+  it('PromQL warnings about the shape of the data are not partial answers either', async () => {
+    const stub = await serve((_req, res) =>
+      json(res, 200, { ...vector([{ metric: {}, value: [1, '4'] }]), warnings: ['PromQL warning: encountered a mix of histograms and floats for metric name "http_request_duration_seconds"'] }),
+    );
+    const { client } = clientOn(stub.url);
+    expect((await client.query('x', 1))[0].point[1]).toBe(4);
+  });
+
   it('the source reports a partial answer as unavailable, never as a (too low) value', async () => {
     const stub = await serve((_req, res) => json(res, 200, partial));
     const { client, clock } = clientOn(stub.url, { retries: 0 });
