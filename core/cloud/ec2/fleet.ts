@@ -19,6 +19,8 @@ export interface LaunchCandidate {
   readonly subnetId: string;
   readonly capacityType: CapacityType;
   readonly pricePerHour: number;
+  /** vCPUs of the type, when known (a vCPU quota error rules out only types at least as large). */
+  readonly vcpus?: number;
 }
 
 export function candidateRef(c: LaunchCandidate): OfferingRef {
@@ -176,15 +178,19 @@ export function quotaClass(instanceType: string): string {
 /**
  * Whether a failure EC2 reported for one offering holds for another offering too: a quota is
  * per account, class and capacity type (`MaxSpotInstanceCountExceeded` is the Spot vCPU quota,
- * `VcpuLimitExceeded` the On-Demand one); a full subnet fails every type in its zone (one subnet
- * per zone is used). EC2 names only the override it tried, and the next round would try the
- * others in vain.
+ * `VcpuLimitExceeded` the On-Demand one) and counted in vCPUs, so it fails the types at least as
+ * large as the one refused (a smaller one may still fit what is left; when sizes are not known,
+ * every type of the class); a full subnet fails every type in its zone (one subnet per zone is
+ * used). EC2 names only the override it tried, and the next round would try the others in vain.
  */
-export function sharesFailure(code: string, failed: OfferingRef, other: OfferingRef): boolean {
+export function sharesFailure(code: string, failed: OfferingRef & { vcpus?: number }, other: OfferingRef & { vcpus?: number }): boolean {
   switch (code) {
     case 'MaxSpotInstanceCountExceeded':
-    case 'VcpuLimitExceeded':
-      return other.capacityType === failed.capacityType && quotaClass(other.instanceType) === quotaClass(failed.instanceType);
+    case 'VcpuLimitExceeded': {
+      const sameQuota = other.capacityType === failed.capacityType && quotaClass(other.instanceType) === quotaClass(failed.instanceType);
+      const smaller = failed.vcpus !== undefined && other.vcpus !== undefined && other.vcpus < failed.vcpus;
+      return sameQuota && !smaller;
+    }
     case 'InsufficientFreeAddressesInSubnet':
       return other.zone === failed.zone;
     default:
@@ -197,9 +203,10 @@ export function offeringsRuledOut(failures: FleetOutcome['capacityFailures'], ca
   const out = new Map<string, OfferingRef>();
   for (const { ref, code } of failures) {
     out.set(`${ref.instanceType}/${ref.zone}/${ref.capacityType}`, ref);
+    const failed = { ...ref, vcpus: candidates.find((c) => c.instanceType === ref.instanceType)?.vcpus };
     for (const c of candidates) {
       const other = candidateRef(c);
-      if (sharesFailure(code, ref, other)) out.set(`${other.instanceType}/${other.zone}/${other.capacityType}`, other);
+      if (sharesFailure(code, failed, { ...other, vcpus: c.vcpus })) out.set(`${other.instanceType}/${other.zone}/${other.capacityType}`, other);
     }
   }
   return [...out.values()];

@@ -344,7 +344,7 @@ export class Ec2CloudProvider implements CloudProvider {
       const subnet = resolved.subnetsByZone.get(ref.zone);
       if (!subnet || !resolved.amis.has(type.arch)) continue;
       if (this.unavailable.isUnavailable(ref)) excluded.push(ref);
-      else candidates.push({ ...ref, arch: type.arch, subnetId: subnet.id, pricePerHour: offering.pricePerHour });
+      else candidates.push({ ...ref, arch: type.arch, subnetId: subnet.id, pricePerHour: offering.pricePerHour, vcpus: type.capacity.milliCpu / 1000 });
     }
     return { candidates, excluded };
   }

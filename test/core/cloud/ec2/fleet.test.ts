@@ -107,4 +107,12 @@ describe('failures that hold for more than the offering named', () => {
   ] as const)('%s on t3.medium/us-east-1a/spot rules out %o: %s', (code, other, shared) => {
     expect(sharesFailure(code, ref('t3.medium', 'us-east-1a', 'spot'), other)).toBe(shared);
   });
+
+  it('a vCPU quota error rules out the types at least as large as the refused one, not smaller ones', () => {
+    const failed = { ...ref('m6i.4xlarge', 'us-east-1a', 'on-demand'), vcpus: 16 };
+    expect(sharesFailure('VcpuLimitExceeded', failed, { ...ref('m6i.large', 'us-east-1b', 'on-demand'), vcpus: 2 })).toBe(false);
+    expect(sharesFailure('VcpuLimitExceeded', failed, { ...ref('c6i.4xlarge', 'us-east-1b', 'on-demand'), vcpus: 16 })).toBe(true);
+    expect(sharesFailure('VcpuLimitExceeded', failed, { ...ref('r6i.8xlarge', 'us-east-1a', 'on-demand'), vcpus: 32 })).toBe(true);
+    expect(sharesFailure('MaxSpotInstanceCountExceeded', { ...failed, capacityType: 'spot' }, { ...ref('m6i.xlarge', 'us-east-1a', 'spot'), vcpus: 4 })).toBe(false);
+  });
 });

@@ -84,6 +84,18 @@ describe('failures wider than the offering EC2 names', () => {
     expect(provider.unavailable.isUnavailable({ instanceType: 'g5.xlarge', zone: 'us-east-1a', capacityType: 'on-demand' })).toBe(false);
   });
 
+  it('VcpuLimitExceeded leaves the smaller types of the class: the quota is counted in vCPUs, what is left may fit them', async () => {
+    const prices = new Map([['m6i.large', 0.096], ['m6i.2xlarge', 0.384]]);
+    const { ec2, provider } = harness({ onDemandPrices: prices });
+    ec2.types.push({ name: 'm6i.2xlarge', vcpu: 8, memoryMiB: 32768, arch: 'x86_64', enis: 4, ipsPerEni: 15 });
+    ec2.fleetResponses.push({ Errors: [fleetError('VcpuLimitExceeded', 'm6i.2xlarge', 'us-east-1a', 'on-demand')] });
+    const launched = await provider.create(claim({ types: ['m6i.large', 'm6i.2xlarge'], requirements: onDemand }));
+    expect(launched.status.instanceType).toBe('m6i.large');
+    expect(overridesOf(ec2, 2)).toEqual(['m6i.large/us-east-1a', 'm6i.large/us-east-1b']);
+    expect(provider.unavailable.isUnavailable({ instanceType: 'm6i.2xlarge', zone: 'us-east-1b', capacityType: 'on-demand' })).toBe(true);
+    expect(provider.unavailable.isUnavailable({ instanceType: 'm6i.large', zone: 'us-east-1a', capacityType: 'on-demand' })).toBe(false);
+  });
+
   it('InsufficientFreeAddressesInSubnet excludes every type in that zone (its subnet is full)', async () => {
     const { ec2, provider } = harness();
     ec2.fleetResponses.push({ Errors: [fleetError('InsufficientFreeAddressesInSubnet', 't3.medium', 'us-east-1a', 'on-demand')] });
