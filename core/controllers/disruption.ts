@@ -222,11 +222,15 @@ export class DisruptionLoop implements Loop {
       this.draining.delete(d.node);
       return;
     }
+    const timeoutMs = this.options.drainTimeoutMs ?? 600_000;
+    // Past its timeout (a drain resumed by a new leader, or one a PDB held): abandoned before
+    // evicting anything more — pods evicted now would be disrupted for a node that is uncordoned.
+    if (pods.length > 0 && clock.now() - d.startedAt > timeoutMs) return this.abandon(d, `drain did not finish within ${Math.round(timeoutMs / 60_000)} min: ${pods.length} pod(s) left`);
     const { evicted, blocked } = await evictPods(client, pods);
     this.evicted.push(...evicted);
     if (evicted.length > 0) m.action(this.name, 'evict', evicted.length);
     if (pods.length > 0) {
-      if (clock.now() - d.startedAt > (this.options.drainTimeoutMs ?? 600_000)) return this.abandon(d, `drain did not finish: ${blocked.length} pod(s) still protected by PodDisruptionBudgets`);
+      if (clock.now() - d.startedAt > timeoutMs) return this.abandon(d, `drain did not finish: ${blocked.length} pod(s) still protected by PodDisruptionBudgets`);
       return;
     }
     await client.delete(Refs.nodeClaims, d.claim);

@@ -30,12 +30,12 @@ afterEach(async () => {
 const abandoned = (c: RunningController) => c.metrics.value('actions', { loop: 'disruption', action: 'drain-abandoned' }) ?? 0;
 
 /** Two pods a PDB allows no disruption of, on one node; the previous leader cordoned it for a drain `ago` ms before now, then crashed. */
-async function drainStartedBeforeFailover(ago: number, bOptions: (e: SandboxEnvironment) => Partial<ControllerOptions> = () => ({}), beforeTakeover: (node: string) => void = () => {}): Promise<{ e: SandboxEnvironment; b: RunningController; node: string; takenOverAt: number }> {
+async function drainStartedBeforeFailover(ago: number, bOptions: (e: SandboxEnvironment) => Partial<ControllerOptions> = () => ({}), beforeTakeover: (node: string) => void = () => {}, protectedByPdb = true): Promise<{ e: SandboxEnvironment; b: RunningController; node: string; takenOverAt: number }> {
   const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST }));
   const client = e.sandbox.client;
   const a = await e.startController('a');
   await waitFor('a leads', () => a.isLeader());
-  await client.create(Refs.pdbs, pdb('default', 'web', 'web', 0));
+  if (protectedByPdb) await client.create(Refs.pdbs, pdb('default', 'web', 'web', 0));
   await client.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
   const pods = await waitFor('2 running web pods', async () => {
     const running = await runningPods(client, 'default', 'web');
@@ -132,6 +132,19 @@ describe('a drain across a change of leader', () => {
     expect(after?.spec?.unschedulable).toBe(true);
     expect(after?.metadata.annotations?.[DRAIN_STARTED_ANNOTATION]).toBe(otherDrain);
     expect(abandoned(b)).toBe(0);
+  }, 120_000);
+
+  it('past its timeout, is abandoned without evicting pods it could now evict', async () => {
+    // No PDB: every pod could be evicted. The drain was decided 11 minutes ago by the previous
+    // leader; evicting its pods only to uncordon the node after would disrupt them for nothing.
+    const { e, b, node } = await drainStartedBeforeFailover(DRAIN_TIMEOUT_MS + 60_000, undefined, undefined, false);
+    await b.runner.runOnce('disruption');
+    await waitFor('the drain abandoned', () => abandoned(b) === 1);
+    expect(b.loops.disruption.evicted).toEqual([]);
+    const after = await e.sandbox.client.get(Refs.nodes, node);
+    expect(after?.spec?.unschedulable).toBe(false);
+    const pods = await runningPods(e.sandbox.client, 'default', 'web');
+    expect(pods.map((p) => p.spec.nodeName)).toEqual([node, node]);
   }, 120_000);
 
   it('is held for what is left of the timeout when it started recently', async () => {
