@@ -99,7 +99,7 @@ export class DisruptionLoop implements Loop {
       // leader's, while this process was not leading): not ours to undo.
       const cached = state.nodes.get(node);
       const started = cached?.metadata.annotations?.[DRAIN_STARTED_ANNOTATION];
-      if (!isCordoned(cached) || (started !== undefined && Date.parse(started) !== pending.startedAt)) this.uncordonPending.delete(node);
+      if (!isCordoned(cached) || (started !== undefined && drainStartedAt(cached!, clock.now()) !== pending.startedAt)) this.uncordonPending.delete(node);
       else await this.finishAbandon(node, pending.why);
     }
     this.adoptDrains();

@@ -35,17 +35,10 @@ export interface GraphPublisherOptions {
   logger?: { warn(obj: object, msg?: string): void };
 }
 
-export interface GraphPublishStats {
-  written: boolean;
-  edges: number;
-  dropped: number;
-}
-
 export class GraphPublisherLoop implements Loop {
   readonly name = 'graph-publisher';
   readonly leaderOnly = true;
   readonly intervalMs: number;
-  lastStats: GraphPublishStats = { written: false, edges: 0, dropped: 0 };
 
   constructor(private readonly options: GraphPublisherOptions) {
     this.intervalMs = options.intervalMs ?? 60_000;
@@ -57,7 +50,6 @@ export class GraphPublisherLoop implements Loop {
     const snapshot = this.options.snapshot();
     const nowSec = Math.floor(clock.now() / 1000);
     const { document, dropped } = serviceGraphDocument(snapshot.graphs, { generatedAt: nowSec, stepSeconds: snapshot.stepSeconds });
-    this.lastStats = { written: false, edges: document.edges.length, dropped };
     if (dropped > 0) this.options.logger?.warn({ dropped, kept: document.edges.length }, 'service graph: edges left out of the published ConfigMap (names it cannot carry, or over its size)');
     if (document.edges.length === 0 && document.explained.length === 0) return;
     const current = await client.get(Refs.configMaps, SERVICE_GRAPH_CONFIGMAP, namespace);
@@ -71,7 +63,6 @@ export class GraphPublisherLoop implements Loop {
       } as KubeObject;
       try {
         await client.create(Refs.configMaps, object, namespace);
-        this.lastStats.written = true;
       } catch (error) {
         if (!isConflict(error)) throw error; // created by someone else meanwhile: compared on the next pass
       }
@@ -83,7 +74,6 @@ export class GraphPublisherLoop implements Loop {
     const next = { ...current, data: { ...(data ?? {}), [SERVICE_GRAPH_KEY]: body } } as KubeObject;
     try {
       await client.replace(Refs.configMaps, next);
-      this.lastStats.written = true;
     } catch (error) {
       if (!isConflict(error)) throw error; // changed since the read: read again on the next pass
     }
