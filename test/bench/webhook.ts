@@ -5,13 +5,17 @@
  *
  *   npm run bench:webhook -- --json [--duration 20] [--connections 4]
  *
+ * The servers run the built JavaScript (`npm run build`; TypeScript through tsx when there is no build).
+ *
  * Each server runs in its own child process so the load generator does not share its event loop.
  * Prints one JSON object: {"rps","p50Ms","p99Ms","bareRps","bareP99Ms","ratio", ...details}; the
  * details include each server's CPU time per request (cpuRatio = bare / webhook), which stays
  * meaningful when other work on the machine makes throughput noisy.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import fastify from 'fastify';
@@ -93,10 +97,21 @@ function cpuMicros(child: ChildProcess): Promise<number> {
   });
 }
 
+const ROOT = resolve(import.meta.dirname, '..', '..');
+/**
+ * The servers run the built JavaScript when there is a build — what `node dist/webhook/server.js`
+ * ships; tsx's transform (name-keeping wrappers on every closure) would count as webhook cost.
+ */
+const BUILT = join(ROOT, 'dist', 'test', 'bench', 'webhook.js');
+const runner = existsSync(BUILT) ? 'node dist' : 'tsx';
+
 function startChild(kind: ServerKind, cert: ServingCertificate): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--serve', kind], { execArgv: [...process.execArgv, ...(process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [])], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    child.once('message', (m) => resolve({ child, port: (m as { port: number }).port }));
+  return new Promise((resolveStart, reject) => {
+    const extra = process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = existsSync(BUILT)
+      ? fork(BUILT, ['--serve', kind], { execArgv: extra, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+      : fork(fileURLToPath(import.meta.url), ['--serve', kind], { execArgv: [...process.execArgv, ...extra], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    child.once('message', (m) => resolveStart({ child, port: (m as { port: number }).port }));
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
     child.send({ cert });
@@ -211,6 +226,7 @@ async function main(): Promise<void> {
       durationSec: args.duration,
       errors: w.errors + b.errors,
       node: process.version,
+      servers: runner,
     };
     process.stdout.write(args.json ? `${JSON.stringify(out)}\n` : `${JSON.stringify(out, null, 2)}\n`);
   } finally {
