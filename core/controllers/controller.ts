@@ -153,6 +153,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     onStoppedLeading: () => {
       metrics.leader.set({ identity: options.identity }, 0);
       log.info({ identity: options.identity }, 'stopped leading');
+      // Another leader may undo or redo our drains meanwhile: a later term starts from the cluster.
+      runner?.leadershipLost();
     },
     onError: (e) => onApiError('leader-election', e),
   });

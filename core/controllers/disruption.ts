@@ -25,8 +25,8 @@ import type { PlannedNodeClaim } from '../scheduling/types.js';
 import { CLAIM_REASON_LABEL, claimName, nodeClaimObject } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
 import type { Loop } from './loop.js';
-import { cordon, DRAIN_STARTED_ANNOTATION, drainStartedAt, evictPods, isCordoned, isDoNotDisrupt, isTerminating, podName, podsToDrain, uncordon } from './drain.js';
-import { DISRUPTED_TAINT, pdbFromObject } from './objects.js';
+import { cordon, DRAIN_STARTED_ANNOTATION, drainStartedAt, evictPods, hasDisruptionTaint, isCordoned, isDoNotDisrupt, isTerminating, podName, podsToDrain, uncordon } from './drain.js';
+import { pdbFromObject } from './objects.js';
 import { nodeSnapshot, predictedWorkloads } from './snapshot.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
 
@@ -42,7 +42,22 @@ interface Draining {
   claim: string;
   startedAt: number;
   decision: DisruptionDecision;
+  /**
+   * The cache has shown the node cordoned by us since the drain began (at once for an adopted
+   * drain). Until then an uncordoned copy is only the cache lagging behind our own cordon; after,
+   * it means someone uncordoned the node, which stops the drain.
+   */
+  confirmed: boolean;
 }
+
+/** How a drain that will not finish ends: the Event and the action counted. */
+interface Ending {
+  why: string;
+  reason: 'DisruptionBlocked' | 'DisruptionCancelled';
+  action: 'drain-abandoned' | 'drain-cancelled';
+}
+
+const blocked = (why: string): Ending => ({ why, reason: 'DisruptionBlocked', action: 'drain-abandoned' });
 
 /** Replacement claims not yet Initialized (node Ready) and not being deleted. */
 export function pendingReplacements(state: ClusterState): string[] {
@@ -83,7 +98,13 @@ export class DisruptionLoop implements Loop {
    * drain started: retried first thing every pass. Without it the node would stay cordoned for
    * good — `abandoned` keeps the drain from being taken up again while the cache shows the taint.
    */
-  private readonly uncordonPending = new Map<string, { why: string; startedAt: number }>();
+  private readonly uncordonPending = new Map<string, { ending: Ending; startedAt: number }>();
+  /**
+   * NodeClaims this process deleted at the end of a drain, until its cache shows them deleting or
+   * gone: a cache that lags would otherwise show the node still tainted and its claim alive, and
+   * the drain would be taken up again (a second delete, a second `Disrupted` Event).
+   */
+  private readonly deletedClaims = new Set<string>();
   /** Pods evicted, by node (tests and the e2e check PDB-protected pods are never among them). */
   readonly evicted: string[] = [];
 
@@ -91,16 +112,30 @@ export class DisruptionLoop implements Loop {
     this.intervalMs = options.intervalMs ?? 10_000;
   }
 
+  /**
+   * After a term as leader: another leader may have finished, abandoned or restarted these drains
+   * meanwhile. Drains still in progress are adopted again from the nodes' taints on the next pass
+   * (their timeout counted from the recorded start), and a candidate is validated afresh.
+   */
+  forget(): void {
+    this.candidate = undefined;
+    this.draining.clear();
+    this.abandoned.clear();
+    this.uncordonPending.clear();
+    this.deletedClaims.clear();
+  }
+
   async reconcile(): Promise<void> {
     const { state, clock, cloud } = this.options;
     const config = state.config();
     for (const [node, pending] of [...this.uncordonPending]) {
-      // Gone, uncordoned by someone else meanwhile, or cordoned again for another drain (another
-      // leader's, while this process was not leading): not ours to undo.
+      // Gone, our taint removed by someone else meanwhile, or cordoned again for another drain
+      // (another leader's, while this process was not leading): not ours to undo. A node only
+      // marked schedulable again (`kubectl uncordon` leaves our taint) still needs the taint off.
       const cached = state.nodes.get(node);
       const started = cached?.metadata.annotations?.[DRAIN_STARTED_ANNOTATION];
-      if (!isCordoned(cached) || (started !== undefined && drainStartedAt(cached!, clock.now()) !== pending.startedAt)) this.uncordonPending.delete(node);
-      else await this.finishAbandon(node, pending.why);
+      if (!hasDisruptionTaint(cached) || (started !== undefined && drainStartedAt(cached!, clock.now()) !== pending.startedAt)) this.uncordonPending.delete(node);
+      else await this.finishAbandon(node, pending.ending);
     }
     this.adoptDrains();
     for (const d of [...this.draining.values()]) await this.drainStep(d);
@@ -146,20 +181,23 @@ export class DisruptionLoop implements Loop {
   /** Nodes a previous leader was draining (cordoned with our taint): finish them. */
   private adoptDrains(): void {
     const { state, clock } = this.options;
-    const claimByProvider = new Map(state.claims().map((c) => [c.claim.status.providerId, c]));
+    const claims = state.claims();
+    const claimByProvider = new Map(claims.map((c) => [c.claim.status.providerId, c]));
+    const live = new Set(claims.filter((c) => !c.object.metadata.deletionTimestamp).map((c) => c.claim.name));
+    for (const name of [...this.deletedClaims]) if (!live.has(name)) this.deletedClaims.delete(name);
     const names = new Set<string>();
     for (const n of state.nodes.list()) {
       const name = n.metadata.name!;
       names.add(name);
-      const tainted = (n.spec?.taints ?? []).some((t: any) => t.key === DISRUPTED_TAINT);
+      const tainted = hasDisruptionTaint(n);
       if (!tainted) this.abandoned.delete(name);
       if (this.draining.has(name) || !tainted || this.abandoned.has(name)) continue;
       const claim = claimByProvider.get(n.spec?.providerID);
-      if (!claim || claim.object.metadata.deletionTimestamp) continue;
+      if (!claim || claim.object.metadata.deletionTimestamp || this.deletedClaims.has(claim.claim.name)) continue;
       const decision: DisruptionDecision = { method: 'Emptiness', reason: 'Empty', nodes: [name], replacements: [], savingsPerHour: 0, message: 'resumed after a leader change' };
       // The timeout counts from the previous leader's cordon: a drain stuck on a PDB is abandoned
       // on time even when leaders change more often than the timeout.
-      this.draining.set(name, { node: name, claim: claim.claim.name, startedAt: drainStartedAt(n, clock.now()) ?? clock.now(), decision });
+      this.draining.set(name, { node: name, claim: claim.claim.name, startedAt: drainStartedAt(n, clock.now()) ?? clock.now(), decision, confirmed: true });
     }
     for (const name of [...this.abandoned]) if (!names.has(name)) this.abandoned.delete(name);
   }
@@ -190,50 +228,58 @@ export class DisruptionLoop implements Loop {
       this.abandoned.delete(node);
       this.uncordonPending.delete(node);
       if ((await cordon(client, node, startedAt)) === 'gone') continue;
-      this.draining.set(node, { node, claim: claim.name, startedAt, decision });
+      this.draining.set(node, { node, claim: claim.name, startedAt, decision, confirmed: false });
       m.action(this.name, `disrupt-${decision.reason.toLowerCase()}`);
       events.emit({ object: nodeRef(node), type: 'Normal', reason: 'Disrupting', message: `${decision.method} (${decision.reason}): ${decision.message}` });
     }
   }
 
-  private async abandon(d: Draining, why: string): Promise<void> {
+  private async abandon(d: Draining, ending: Ending): Promise<void> {
     this.draining.delete(d.node);
     this.abandoned.add(d.node);
-    this.uncordonPending.set(d.node, { why, startedAt: d.startedAt });
-    await this.finishAbandon(d.node, why);
+    this.uncordonPending.set(d.node, { ending, startedAt: d.startedAt });
+    await this.finishAbandon(d.node, ending);
   }
 
   /** Uncordons an abandoned drain's node; on an API error it stays pending for the next pass. */
-  private async finishAbandon(node: string, why: string): Promise<void> {
+  private async finishAbandon(node: string, ending: Ending): Promise<void> {
     const { client, events, controllerMetrics: m } = this.options;
     await uncordon(client, node);
     this.uncordonPending.delete(node);
-    m.action(this.name, 'drain-abandoned');
-    events.emit({ object: nodeRef(node), type: 'Warning', reason: 'DisruptionBlocked', message: why });
+    m.action(this.name, ending.action);
+    events.emit({ object: nodeRef(node), type: ending.reason === 'DisruptionCancelled' ? 'Normal' : 'Warning', reason: ending.reason, message: ending.why });
   }
 
   private async drainStep(d: Draining): Promise<void> {
     const { client, state, clock, events, controllerMetrics: m } = this.options;
     // Pods already terminating need no eviction; the lifecycle waits for them before terminating the instance.
-    const pods = podsToDrain(state, d.node).filter((p) => !isTerminating(p));
-    const protectedPod = pods.find(isDoNotDisrupt);
-    if (protectedPod) return this.abandon(d, `pod ${podName(protectedPod)} is marked do-not-disrupt`);
-    if (!state.nodes.get(d.node)) {
+    const node = state.nodes.get(d.node);
+    if (!node) {
       this.draining.delete(d.node);
       return;
     }
+    // Uncordoned by someone else (`kubectl uncordon`, or another leader that abandoned the drain
+    // while this process was not leading): stopped, nothing more evicted, our taint removed too.
+    if (isCordoned(node)) d.confirmed = true;
+    else if (d.confirmed) {
+      return this.abandon(d, { why: 'node uncordoned by someone else: drain stopped, the node stays', reason: 'DisruptionCancelled', action: 'drain-cancelled' });
+    }
+    const pods = podsToDrain(state, d.node).filter((p) => !isTerminating(p));
+    const protectedPod = pods.find(isDoNotDisrupt);
+    if (protectedPod) return this.abandon(d, blocked(`pod ${podName(protectedPod)} is marked do-not-disrupt`));
     const timeoutMs = this.options.drainTimeoutMs ?? 600_000;
     // Past its timeout (a drain resumed by a new leader, or one a PDB held): abandoned before
     // evicting anything more — pods evicted now would be disrupted for a node that is uncordoned.
-    if (pods.length > 0 && clock.now() - d.startedAt > timeoutMs) return this.abandon(d, `drain did not finish within ${Math.round(timeoutMs / 60_000)} min: ${pods.length} pod(s) left`);
-    const { evicted, blocked } = await evictPods(client, pods);
+    if (pods.length > 0 && clock.now() - d.startedAt > timeoutMs) return this.abandon(d, blocked(`drain did not finish within ${Math.round(timeoutMs / 60_000)} min: ${pods.length} pod(s) left`));
+    const { evicted, blocked: held } = await evictPods(client, pods);
     this.evicted.push(...evicted);
     if (evicted.length > 0) m.action(this.name, 'evict', evicted.length);
     if (pods.length > 0) {
-      if (clock.now() - d.startedAt > timeoutMs) return this.abandon(d, `drain did not finish: ${blocked.length} pod(s) still protected by PodDisruptionBudgets`);
+      if (clock.now() - d.startedAt > timeoutMs) return this.abandon(d, blocked(`drain did not finish: ${held.length} pod(s) still protected by PodDisruptionBudgets`));
       return;
     }
     await client.delete(Refs.nodeClaims, d.claim);
+    this.deletedClaims.add(d.claim);
     this.draining.delete(d.node);
     m.action(this.name, 'delete-claim');
     events.emit({ object: nodeRef(d.node), type: 'Normal', reason: 'Disrupted', message: `drained; deleting NodeClaim ${d.claim} (${d.decision.method}, saves $${d.decision.savingsPerHour.toFixed(4)}/h)` });

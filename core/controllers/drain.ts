@@ -43,8 +43,13 @@ export function podsToDrain(state: ClusterState, node: string): KubeObject[] {
   return (state.podsByNode().get(node) ?? []).filter((p) => !(p.metadata.ownerReferences ?? []).some((r) => r.controller && r.kind === 'DaemonSet'));
 }
 
+/** The node carries the disruption loop's taint (whatever `spec.unschedulable` says). */
+export function hasDisruptionTaint(node: KubeObject | undefined): boolean {
+  return ((node?.spec?.taints ?? []) as Taint[]).some((t) => t.key === DISRUPTED_TAINT);
+}
+
 export function isCordoned(node: KubeObject | undefined): boolean {
-  return Boolean(node?.spec?.unschedulable) && ((node?.spec?.taints ?? []) as Taint[]).some((t) => t.key === DISRUPTED_TAINT);
+  return Boolean(node?.spec?.unschedulable) && hasDisruptionTaint(node);
 }
 
 /**

@@ -15,6 +15,13 @@ export interface Loop {
   readonly leaderOnly: boolean;
   /** One pass over the current state. Throwing counts as an error and backs off. */
   reconcile(): Promise<void>;
+  /**
+   * Leader-only loops: drops what the loop remembers of its own decisions (drains in progress,
+   * candidates being validated). Called before the first pass after this process stopped leading,
+   * so a later term starts from the cluster as it is, not from memory of an earlier term that
+   * another leader may have undone in between.
+   */
+  forget?(): void;
 }
 
 export interface LoopRunnerOptions {
@@ -34,6 +41,8 @@ interface LoopState {
   inflight?: Promise<boolean>;
   again: boolean;
   failures: number;
+  /** The process stopped leading since this loop's last pass: call `forget` before the next one. */
+  forgetPending: boolean;
   wake?: () => void;
 }
 
@@ -46,7 +55,7 @@ export class LoopRunner {
   constructor(private readonly options: LoopRunnerOptions) {}
 
   add(loop: Loop): this {
-    this.states.set(loop.name, { loop, running: false, again: false, failures: 0 });
+    this.states.set(loop.name, { loop, running: false, again: false, failures: 0, forgetPending: false });
     return this;
   }
 
@@ -73,6 +82,14 @@ export class LoopRunner {
     }
   }
 
+  /**
+   * This process stopped leading: each leader-only loop forgets its decisions before its next pass
+   * (a pass in progress finishes first; passes never overlap).
+   */
+  leadershipLost(): void {
+    for (const state of this.states.values()) if (state.loop.leaderOnly) state.forgetPending = true;
+  }
+
   /** Runs one reconcile of a loop now (tests, the benchmark); errors propagate. */
   async runOnce(name: string): Promise<void> {
     const state = this.states.get(name);
@@ -92,6 +109,10 @@ export class LoopRunner {
 
   private async pass(state: LoopState, rethrow: boolean): Promise<boolean> {
     const { loop } = state;
+    if (state.forgetPending) {
+      state.forgetPending = false;
+      loop.forget?.();
+    }
     if (loop.leaderOnly && !this.options.isLeader()) return true;
     state.running = true;
     this.active++;

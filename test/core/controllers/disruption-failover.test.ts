@@ -54,11 +54,14 @@ async function drainStartedBeforeFailover(ago: number, bOptions: (e: SandboxEnvi
   return { e, b, node, takenOverAt: e.sandbox.clock.now() };
 }
 
-/** The same failover (drain started 11 min before), b talking through a FaultyClient set up by `beforeTakeover`. */
-async function failoverThroughFaultyClient(name: string, beforeTakeover: (faulty: FaultyClient, node: string) => void) {
+/**
+ * The same failover (drain started 11 min before; with `timedOut` false, 1 min before and no PDB),
+ * b talking through a FaultyClient set up by `beforeTakeover`.
+ */
+async function failoverThroughFaultyClient(name: string, beforeTakeover: (faulty: FaultyClient, node: string) => void, timedOut = true) {
   let faulty: FaultyClient | undefined;
   const result = await drainStartedBeforeFailover(
-    DRAIN_TIMEOUT_MS + 60_000,
+    timedOut ? DRAIN_TIMEOUT_MS + 60_000 : 60_000,
     (e) => {
       const kc = new KubeConfig();
       kc.loadFromString(e.sandbox.kubeconfig);
@@ -67,6 +70,7 @@ async function failoverThroughFaultyClient(name: string, beforeTakeover: (faulty
       return { client: faulty };
     },
     (node) => beforeTakeover(faulty!, node),
+    timedOut,
   );
   return { ...result, faulty: faulty! };
 }
@@ -155,6 +159,77 @@ describe('a drain across a change of leader', () => {
     await e.sandbox.clock.sleep(DRAIN_TIMEOUT_MS - 30_000);
     await b.runner.runOnce('disruption');
     expect(abandoned(b)).toBe(1);
+  }, 120_000);
+});
+
+const cancelled = (c: RunningController) => c.metrics.value('actions', { loop: 'disruption', action: 'drain-cancelled' }) ?? 0;
+
+describe('a drain someone else ends', () => {
+  it('stops when a user uncordons the node: nothing more evicted, our taint removed, the node kept', async () => {
+    // Started a minute ago; the PDB holds both pods, so the drain is in progress when the user steps in.
+    const { e, b, node } = await drainStartedBeforeFailover(60_000);
+    await b.runner.runOnce('disruption');
+    expect(abandoned(b)).toBe(0);
+    // `kubectl uncordon`: spec.unschedulable false; it knows nothing of our taint.
+    await updateWithRetry(e.sandbox.client, Refs.nodes, node, undefined, (fresh) => {
+      fresh.spec = { ...fresh.spec, unschedulable: false };
+      return fresh;
+    });
+    await waitFor('b sees the uncordon', () => b.state.nodes.get(node)?.spec?.unschedulable === false);
+    // The PDB is lifted: a drain that went on would now evict both pods.
+    await e.sandbox.client.delete(Refs.pdbs, 'web', 'default');
+    await waitFor('b sees the PDB gone', () => b.state.pdbs.list().length === 0);
+    await b.runner.runOnce('disruption');
+    expect(cancelled(b)).toBe(1);
+    const after = await e.sandbox.client.get(Refs.nodes, node);
+    expect(after?.spec?.taints ?? []).toEqual([]);
+    expect(after?.metadata.annotations?.[DRAIN_STARTED_ANNOTATION]).toBeUndefined();
+    // Passes after it (the cache may still show our taint) neither evict nor take the drain up again.
+    for (let i = 0; i < 3; i++) await b.runner.runOnce('disruption');
+    expect(b.loops.disruption.evicted).toEqual([]);
+    expect(cancelled(b)).toBe(1);
+    expect((await runningPods(e.sandbox.client, 'default', 'web')).map((p) => p.spec.nodeName)).toEqual([node, node]);
+    expect(abandoned(b)).toBe(0);
+  }, 120_000);
+
+  it('a finished drain is not taken up again from a cache that has not seen its claim deleted', async () => {
+    // No PDB: the resumed drain evicts both pods and deletes the claim; b's NodeClaim watch is
+    // held back from then on, so its cache still shows the claim alive and the node tainted.
+    const { b, node, faulty } = await failoverThroughFaultyClient('lagging-claims', () => {}, false);
+    const deletes = () => b.metrics.value('actions', { loop: 'disruption', action: 'delete-claim' }) ?? 0;
+    await b.runner.runOnce('disruption');
+    await waitFor('both pods evicted', () => b.loops.disruption.evicted.length === 2);
+    faulty.delayWatchEvents('nodeclaims');
+    await waitFor('the claim deleted', async () => {
+      await b.runner.runOnce('disruption');
+      return deletes() >= 1;
+    }, 60_000, 200);
+    for (let i = 0; i < 3; i++) await b.runner.runOnce('disruption');
+    expect(deletes()).toBe(1);
+    expect(b.state.nodes.get(node)).toBeDefined(); // still there, tainted, in b's view
+    faulty.releaseWatchEvents('nodeclaims');
+  }, 120_000);
+
+  it('after a term without the lease, a drain is taken up as the cluster shows it, not as remembered', async () => {
+    // b resumes a drain started 9 minutes ago (timeout 10) and then loses the lease. Meanwhile
+    // another leader abandons that drain and starts a new one on the same node. When b leads again
+    // 2 minutes later, the drain on the node is 2 minutes old, not 11: it must not be abandoned.
+    const { e, b, node } = await drainStartedBeforeFailover(DRAIN_TIMEOUT_MS - 60_000);
+    await b.runner.runOnce('disruption');
+    expect(abandoned(b)).toBe(0);
+    b.runner.leadershipLost(); // what the elector's onStoppedLeading does
+    const otherDrain = new Date(e.sandbox.clock.now()).toISOString();
+    await updateWithRetry(e.sandbox.client, Refs.nodes, node, undefined, (fresh) => {
+      fresh.metadata.annotations = { ...fresh.metadata.annotations, [DRAIN_STARTED_ANNOTATION]: otherDrain };
+      return fresh;
+    });
+    await waitFor('b sees the other drain', () => b.state.nodes.get(node)?.metadata.annotations?.[DRAIN_STARTED_ANNOTATION] === otherDrain);
+    await e.sandbox.clock.sleep(120_000);
+    await b.runner.runOnce('disruption');
+    expect(abandoned(b)).toBe(0);
+    const after = await e.sandbox.client.get(Refs.nodes, node);
+    expect(after?.spec?.unschedulable).toBe(true);
+    expect(after?.metadata.annotations?.[DRAIN_STARTED_ANNOTATION]).toBe(otherDrain);
   }, 120_000);
 });
 

@@ -110,4 +110,38 @@ describe('LoopRunner', () => {
     expect(maxActive).toBe(1);
     await runner.stop();
   });
+
+  it('after leadership is lost, a leader-only loop forgets before its next pass, never during one', async () => {
+    const clock = new ManualClock(0);
+    const calls: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const leaderLoop: Loop = {
+      name: 'disruption',
+      intervalMs: 1e15,
+      leaderOnly: true,
+      async reconcile() {
+        calls.push('pass start');
+        if (calls.length === 1) await gate;
+        calls.push('pass end');
+      },
+      forget: () => calls.push('forget'),
+    };
+    const everyone = { ...counting('config', 1e15, false), forget: () => calls.push('config forget') };
+    const runner = new LoopRunner({ clock, metrics: new ControllerMetrics(), isLeader: () => true, onError: () => {} }).add(leaderLoop).add(everyone);
+    runner.start();
+    await flush();
+    runner.leadershipLost(); // while the first pass is running
+    await flush();
+    expect(calls).toEqual(['pass start']);
+    release();
+    await flush();
+    await runner.runOnce('disruption');
+    await runner.runOnce('disruption');
+    // Once, between the pass in progress and the next; loops every replica runs keep their memory.
+    expect(calls).toEqual(['pass start', 'pass end', 'forget', 'pass start', 'pass end', 'pass start', 'pass end']);
+    await runner.runOnce('config');
+    expect(calls).not.toContain('config forget');
+    await runner.stop();
+  });
 });
