@@ -196,18 +196,22 @@ export function parseDeploymentSettings(input: AnnotationMap): Parsed<Deployment
     if (isMode(modeRaw)) settings.mode = modeRaw;
     else warnings.push(`${Annotations.mode}=${JSON.stringify(truncate(String(modeRaw)))} ignored: expected "observe" or "optimize"`);
   }
-  settings.minReplicas = readInteger(annotations, Annotations.minReplicas, 0, REPLICA_CEILING, warnings);
-  settings.maxReplicas = readInteger(annotations, Annotations.maxReplicas, 1, REPLICA_CEILING, warnings);
-  if (settings.minReplicas !== undefined && settings.maxReplicas !== undefined && settings.minReplicas > settings.maxReplicas) {
-    warnings.push(
-      `${Annotations.minReplicas}=${settings.minReplicas} is above ${Annotations.maxReplicas}=${settings.maxReplicas}: both ignored`,
-    );
-    settings.minReplicas = undefined;
-    settings.maxReplicas = undefined;
+  const minReplicas = readInteger(annotations, Annotations.minReplicas, 0, REPLICA_CEILING, warnings);
+  const maxReplicas = readInteger(annotations, Annotations.maxReplicas, 1, REPLICA_CEILING, warnings);
+  if (minReplicas !== undefined && maxReplicas !== undefined && minReplicas > maxReplicas) {
+    warnings.push(`${Annotations.minReplicas}=${minReplicas} is above ${Annotations.maxReplicas}=${maxReplicas}: both ignored`);
+  } else {
+    if (minReplicas !== undefined) settings.minReplicas = minReplicas;
+    if (maxReplicas !== undefined) settings.maxReplicas = maxReplicas;
   }
-  settings.targetRpsPerPod = readPositiveNumber(annotations, Annotations.targetRpsPerPod, 1e9, warnings);
-  settings.latencySloMs = readPositiveNumber(annotations, Annotations.latencySloMs, 3_600_000, warnings);
-  settings.targetUtilization = readUtilization(annotations, warnings);
+  // Only the keys that have a value (no `delete` afterwards: it turns the object into a slow
+  // dictionary, and this runs on every admission).
+  const targetRpsPerPod = readPositiveNumber(annotations, Annotations.targetRpsPerPod, 1e9, warnings);
+  if (targetRpsPerPod !== undefined) settings.targetRpsPerPod = targetRpsPerPod;
+  const latencySloMs = readPositiveNumber(annotations, Annotations.latencySloMs, 3_600_000, warnings);
+  if (latencySloMs !== undefined) settings.latencySloMs = latencySloMs;
+  const targetUtilization = readUtilization(annotations, warnings);
+  if (targetUtilization !== undefined) settings.targetUtilization = targetUtilization;
   const query = annotations[Annotations.rpsQuery];
   if (query !== undefined) {
     if (typeof query === 'string' && query.trim().length > 0 && query.length <= 4096) settings.rpsQuery = query;
@@ -215,9 +219,6 @@ export function parseDeploymentSettings(input: AnnotationMap): Parsed<Deployment
   }
   for (const key in annotations) {
     if (key.startsWith(ANNOTATION_PREFIX) && !KNOWN_ANNOTATIONS.has(key)) warnings.push(unknownKeyWarning(key));
-  }
-  for (const key of Object.keys(settings) as Array<keyof DeploymentSettings>) {
-    if (settings[key] === undefined) delete settings[key];
   }
   return { value: settings, warnings };
 }

@@ -78,8 +78,10 @@ export function podRequests(template: unknown, warnings: string[]): Resources {
     for (const c of containers) sum = addResources(sum, containerRequests(c));
     const initContainers = Array.isArray(spec?.initContainers) ? spec.initContainers : [];
     for (const c of initContainers) init = maxResources(init, containerRequests(c));
-    const overhead = resourcesFromList(asRecord(spec?.overhead) as ResourceList | undefined);
-    return addResources(addResources(maxResources(sum, init), overhead), resources({ pods: 1 }));
+    const overheadList = asRecord(spec?.overhead);
+    const total = maxResources(sum, init);
+    const overhead = overheadList ? resourcesFromList(overheadList as ResourceList) : undefined;
+    return { milliCpu: total.milliCpu + (overhead?.milliCpu ?? 0), memoryBytes: total.memoryBytes + (overhead?.memoryBytes ?? 0), pods: total.pods + (overhead?.pods ?? 0) + 1, gpus: total.gpus + (overhead?.gpus ?? 0) };
   } catch (err) {
     warnings.push(`pod template requests ignored for smartscale.io/capacity: ${(err as Error).message}`);
     return resources({ pods: 1 });
