@@ -122,7 +122,7 @@ export class DisruptionLoop implements Loop {
     this.draining.clear();
     this.abandoned.clear();
     this.uncordonPending.clear();
-    this.deletedClaims.clear();
+    // deletedClaims stays: it guards against this process's own cache lagging, whoever leads.
   }
 
   async reconcile(): Promise<void> {
@@ -182,7 +182,7 @@ export class DisruptionLoop implements Loop {
   private adoptDrains(): void {
     const { state, clock } = this.options;
     const claims = state.claims();
-    const claimByProvider = new Map(claims.map((c) => [c.claim.status.providerId, c]));
+    const claimByProvider = new Map(claims.filter((c) => c.claim.status.providerId).map((c) => [c.claim.status.providerId!, c]));
     const live = new Set(claims.filter((c) => !c.object.metadata.deletionTimestamp).map((c) => c.claim.name));
     for (const name of [...this.deletedClaims]) if (!live.has(name)) this.deletedClaims.delete(name);
     const names = new Set<string>();
@@ -192,7 +192,7 @@ export class DisruptionLoop implements Loop {
       const tainted = hasDisruptionTaint(n);
       if (!tainted) this.abandoned.delete(name);
       if (this.draining.has(name) || !tainted || this.abandoned.has(name)) continue;
-      const claim = claimByProvider.get(n.spec?.providerID);
+      const claim = typeof n.spec?.providerID === 'string' ? claimByProvider.get(n.spec.providerID) : undefined;
       if (!claim || claim.object.metadata.deletionTimestamp || this.deletedClaims.has(claim.claim.name)) continue;
       const decision: DisruptionDecision = { method: 'Emptiness', reason: 'Empty', nodes: [name], replacements: [], savingsPerHour: 0, message: 'resumed after a leader change' };
       // The timeout counts from the previous leader's cordon: a drain stuck on a PDB is abandoned
@@ -254,7 +254,10 @@ export class DisruptionLoop implements Loop {
     const { client, state, clock, events, controllerMetrics: m } = this.options;
     // Pods already terminating need no eviction; the lifecycle waits for them before terminating the instance.
     const node = state.nodes.get(d.node);
-    if (!node) {
+    // Gone, or its claim deleted by someone else (a user, node repair, garbage collection): the
+    // lifecycle's termination drains it from here; going on could uncordon a node being terminated.
+    const claim = state.nodeClaims.get(d.claim);
+    if (!node || claim?.metadata.deletionTimestamp) {
       this.draining.delete(d.node);
       return;
     }

@@ -14,10 +14,13 @@
  * | `controller.maxDisruptions` | 1 | nodes drained at the same time, at most |
  * | `controller.bandQuantile` | 0.965 | quantile of the forecast's upper band (ADR 075); also sets the served-record margin's target |
  * | `controller.surgeLead` | 110s | lead a surge's observed rise is extrapolated over (metrics lag + node Ready + pod start) |
+ * | `controller.nodeRepair` | true | replace nodes smartscale launched that stay not Ready (core/disruption/repair.ts) |
+ * | `controller.nodeRepairAfter` | 30m | how long a node may be not Ready before it is replaced |
  *
  * `bandQuantile` and `surgeLead` default to the simulator's smartscale strategy (core/sim/knobs.ts,
  * core/sim/scenario.ts DEFAULT_TIMING: 30 s + 60 s + 20 s), so the simulated numbers carry over.
  */
+import { nearestName, truncate } from '../model/annotations.js';
 import { parseClusterConfig, type ClusterConfig } from '../model/cluster-config.js';
 import { parseDurationMs } from '../model/duration.js';
 import { parseMetricsConfig, type MetricsConfig } from '../metrics/config.js';
@@ -34,7 +37,26 @@ export interface ControllerSettings {
   bandQuantile: number;
   /** Seconds a surge's observed rise is extrapolated over (core/sizing/surge.ts). */
   surgeLeadSeconds: number;
+  /** Replace nodes smartscale launched that stay not Ready (optimize mode; observe mode reports). */
+  nodeRepair: boolean;
+  /** Seconds a node may be not Ready before it is replaced. */
+  nodeRepairAfterSeconds: number;
 }
+
+/** The `controller.*` keys the ConfigMap may set; any other is reported with the nearest one. */
+export const CONTROLLER_CONFIG_KEYS = [
+  'controller.forecastStep',
+  'controller.horizon',
+  'controller.backfill',
+  'controller.provisionLead',
+  'controller.defaultLatencySlo',
+  'controller.maxLaunchesPerPass',
+  'controller.maxDisruptions',
+  'controller.bandQuantile',
+  'controller.surgeLead',
+  'controller.nodeRepair',
+  'controller.nodeRepairAfter',
+] as const;
 
 export const DEFAULT_SETTINGS: ControllerSettings = {
   forecastStepSeconds: 60,
@@ -46,6 +68,8 @@ export const DEFAULT_SETTINGS: ControllerSettings = {
   maxDisruptions: 1,
   bandQuantile: 0.965,
   surgeLeadSeconds: 110,
+  nodeRepair: true,
+  nodeRepairAfterSeconds: 1800,
 };
 
 export interface FullConfig {
@@ -94,6 +118,20 @@ export function parseControllerSettings(data: Record<string, string | undefined>
     }
     return value;
   };
+  const boolean = (key: string, fallback: boolean): boolean => {
+    const raw = d[key];
+    if (raw === undefined) return fallback;
+    const text = String(raw).trim();
+    if (text === 'true' || text === 'false') return text === 'true';
+    warnings.push(`${key}=${JSON.stringify(truncate(String(raw)))} ignored: expected "true" or "false"`);
+    return fallback;
+  };
+  const known: readonly string[] = CONTROLLER_CONFIG_KEYS;
+  for (const key of Object.keys(d)) {
+    if (!key.startsWith('controller.') || known.includes(key)) continue;
+    const best = nearestName(key, known);
+    warnings.push(`${JSON.stringify(truncate(key))} is not a controller setting and is ignored (${best ? `did you mean ${best}?` : `known: ${known.join(', ')}`})`);
+  }
   const step = seconds('controller.forecastStep', DEFAULT_SETTINGS.forecastStepSeconds, 10, 3600);
   const horizon = seconds('controller.horizon', step * DEFAULT_SETTINGS.horizonSteps, step, step * 1440);
   return {
@@ -107,6 +145,8 @@ export function parseControllerSettings(data: Record<string, string | undefined>
       maxDisruptions: integer('controller.maxDisruptions', DEFAULT_SETTINGS.maxDisruptions, 0, 100),
       bandQuantile: quantile('controller.bandQuantile', DEFAULT_SETTINGS.bandQuantile, 0.5, 0.999),
       surgeLeadSeconds: seconds('controller.surgeLead', DEFAULT_SETTINGS.surgeLeadSeconds, 0, 3600),
+      nodeRepair: boolean('controller.nodeRepair', DEFAULT_SETTINGS.nodeRepair),
+      nodeRepairAfterSeconds: seconds('controller.nodeRepairAfter', DEFAULT_SETTINGS.nodeRepairAfterSeconds, 60, 86_400),
     },
     warnings,
   };

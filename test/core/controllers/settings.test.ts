@@ -15,6 +15,8 @@ describe('controller settings from smartscale-config', () => {
     [{ 'controller.forecastStep': '5m', 'controller.horizon': '1h' }, { forecastStepSeconds: 300, horizonSteps: 12 }],
     [{ 'controller.backfill': '1d', 'controller.provisionLead': '90s' }, { backfillSeconds: 86_400, provisionLeadSeconds: 90 }],
     [{ 'controller.defaultLatencySlo': '100ms', 'controller.maxDisruptions': '0' }, { defaultLatencySloMs: 100, maxDisruptions: 0 }],
+    [{ 'controller.nodeRepair': 'false', 'controller.nodeRepairAfter': '10m' }, { nodeRepair: false, nodeRepairAfterSeconds: 600 }],
+    [{ 'controller.nodeRepair': ' true ' }, { nodeRepair: true, nodeRepairAfterSeconds: 1800 }],
   ])('reads %j', (data, expected) => {
     const { value, warnings } = parseControllerSettings(data);
     expect(warnings).toEqual([]);
@@ -27,11 +29,21 @@ describe('controller settings from smartscale-config', () => {
     ['controller.maxLaunchesPerPass', '0'],
     ['controller.maxLaunchesPerPass', '-3'],
     ['controller.backfill', '100d'],
+    ['controller.nodeRepair', 'yes'],
+    ['controller.nodeRepairAfter', '10s'],
+    ['controller.nodeRepairAfter', '2d'],
   ])('ignores %s=%s with a warning naming it, keeping the default', (key, value) => {
     const parsed = parseControllerSettings({ [key]: value });
     expect(parsed.warnings).toHaveLength(1);
     expect(parsed.warnings[0]).toContain(key);
     expect(parsed.value).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('a misspelt controller key is reported with the key it most likely meant', () => {
+    const parsed = parseControllerSettings({ 'controller.maxDisruption': '2', 'controller.nodeRepair': 'false' });
+    expect(parsed.warnings).toEqual(['"controller.maxDisruption" is not a controller setting and is ignored (did you mean controller.maxDisruptions?)']);
+    expect(parsed.value).toEqual({ ...DEFAULT_SETTINGS, nodeRepair: false });
+    expect(parseControllerSettings({ 'controller.zzz': '1' }).warnings[0]).toContain('known: controller.forecastStep');
   });
 
   it('an invalid mode falls back to observe with a warning', () => {

@@ -1,0 +1,135 @@
+/**
+ * Node repair (leader, every 30 s): a node smartscale launched that stays not Ready (Ready False,
+ * or Unknown: its kubelet stopped reporting) for `controller.nodeRepairAfter` (30 min) is replaced.
+ * By then the node lifecycle controller has long evicted its pods (5 min), so the node holds
+ * capacity that serves nothing and that the provisioner still counts. Its NodeClaim is marked
+ * (`smartscale.io/repair`) and deleted; the lifecycle's termination drains what is left (pods stuck
+ * terminating on a dead kubelet are not waited for) and terminates the instance, and the pending
+ * pods get a new node from the provisioner.
+ *
+ * What may be repaired is decided by `planRepairs` (core/disruption/repair.ts): a circuit breaker
+ * per pool (more than 20% of it unhealthy, at least one node: nothing is repaired) and one repair
+ * per pool at a time. In observe mode, or with `controller.nodeRepair: "false"`, it says what it
+ * would do (a `WouldRepairNode` Event) and does nothing.
+ */
+import { Refs } from '../kube/refs.js';
+import { updateWithRetry } from '../kube/patch.js';
+import { planRepairs, type ReadyStatus, type RepairNode } from '../disruption/repair.js';
+import { isConditionTrue } from '../model/node-claim.js';
+import type { KubeObject } from '../kube/client.js';
+import type { Loop } from './loop.js';
+import type { NodeLoopDependencies } from './loop-dependencies.js';
+import { nodeClaimRef } from './node-claim-lifecycle.js';
+import { nodePoolRef } from './provisioner.js';
+
+/** On a NodeClaim deleted by node repair: why (the lifecycle and `kubectl describe` show it). */
+export const REPAIR_ANNOTATION = 'smartscale.io/repair';
+
+export type NodeRepairOptions = Omit<NodeLoopDependencies, 'unavailable' | 'cloud'>;
+
+function readyCondition(node: KubeObject): { ready?: ReadyStatus; since?: number } {
+  const c = ((node.status?.conditions ?? []) as Array<Record<string, unknown>>).find((x) => x?.type === 'Ready');
+  if (!c) return {};
+  const status = c.status === 'True' || c.status === 'False' || c.status === 'Unknown' ? c.status : undefined;
+  const since = typeof c.lastTransitionTime === 'string' ? Date.parse(c.lastTransitionTime) : NaN;
+  return { ready: status, since: Number.isFinite(since) ? since : undefined };
+}
+
+function nodeRef(name: string) {
+  return { apiVersion: 'v1', kind: 'Node', name };
+}
+
+export class NodeRepairLoop implements Loop {
+  readonly name = 'node-repair';
+  readonly leaderOnly = true;
+  readonly intervalMs: number;
+  /** What was last said per pool (blocked) and per node (observe mode): said again only when it changes. */
+  private readonly said = new Map<string, string>();
+
+  constructor(private readonly options: NodeRepairOptions) {
+    this.intervalMs = options.intervalMs ?? 30_000;
+  }
+
+  forget(): void {
+    this.said.clear();
+  }
+
+  /** The nodes as `planRepairs` sees them: every Node with the claim that launched it, if any. */
+  snapshot(): RepairNode[] {
+    const { state } = this.options;
+    const byProvider = new Map(state.claims().filter((c) => c.claim.status.providerId).map((c) => [c.claim.status.providerId!, c]));
+    const out: RepairNode[] = [];
+    const seen = new Set<string>();
+    for (const node of state.nodes.list()) {
+      const providerId = node.spec?.providerID;
+      const entry = typeof providerId === 'string' && providerId !== '' ? byProvider.get(providerId) : undefined;
+      const { ready, since } = readyCondition(node);
+      if (entry) seen.add(entry.claim.name);
+      out.push({
+        name: node.metadata.name!,
+        claim: entry?.claim.name,
+        nodePool: entry?.claim.spec.nodePool,
+        initialized: entry ? isConditionTrue(entry.claim, 'Initialized') : false,
+        ready,
+        readySince: since,
+        deleting: Boolean(entry?.object.metadata.deletionTimestamp || node.metadata.deletionTimestamp),
+        repairing: entry?.object.metadata.annotations?.[REPAIR_ANNOTATION] !== undefined,
+      });
+    }
+    // A repair whose Node is already gone still counts as in progress until its claim is.
+    for (const { object, claim } of state.claims()) {
+      if (seen.has(claim.name) || !object.metadata.deletionTimestamp || object.metadata.annotations?.[REPAIR_ANNOTATION] === undefined) continue;
+      out.push({ name: `(claim ${claim.name})`, claim: claim.name, nodePool: claim.spec.nodePool, initialized: true, deleting: true, repairing: true });
+    }
+    return out;
+  }
+
+  async reconcile(): Promise<void> {
+    const { client, state, clock, events, controllerMetrics: m } = this.options;
+    const config = state.config();
+    const settings = config.controller;
+    const plan = planRepairs(this.snapshot(), clock.now(), { toleranceMs: settings.nodeRepairAfterSeconds * 1000, maxUnhealthyShare: 0.2, maxInFlight: 1 });
+    const blockedPools = new Set<string>();
+    const act = settings.nodeRepair && config.cluster.mode === 'optimize';
+    for (const b of plan.blocked) {
+      // Waiting for a turn is news only when repairs are being made.
+      if (b.kind === 'pacing' && !act) continue;
+      blockedPools.add(b.nodePool);
+      const key = `pool/${b.nodePool}`;
+      // Said again when what holds it changes, not when a count in the sentence does.
+      const gist = `${b.kind}:${b.nodes.join(',')}`;
+      if (this.said.get(key) === gist) continue;
+      this.said.set(key, gist);
+      m.action(this.name, 'repair-blocked');
+      const object = b.nodePool === '*' ? { apiVersion: 'v1', kind: 'Namespace', name: state.namespace } : nodePoolRef(b.nodePool);
+      events.emit({ object, type: 'Warning', reason: 'NodeRepairBlocked', message: `${b.message}: ${b.nodes.join(', ')}` });
+    }
+    for (const key of [...this.said.keys()]) if (key.startsWith('pool/') && !blockedPools.has(key.slice(5))) this.said.delete(key);
+    for (const r of plan.repairs) {
+      if (!act) {
+        const key = `node/${r.node}`;
+        const why = settings.nodeRepair ? 'observe mode' : 'controller.nodeRepair is "false"';
+        if (this.said.get(key) === r.claim) continue;
+        this.said.set(key, r.claim);
+        m.action(this.name, 'would-repair');
+        events.emit({ object: nodeRef(r.node), type: 'Warning', reason: 'WouldRepairNode', message: `${r.message} (not done: ${why})` });
+        continue;
+      }
+      // Marked first, so the pacing counts it whoever leads next, and the claim says why it went.
+      const marked = await updateWithRetry(client, Refs.nodeClaims, r.claim, undefined, (fresh) => {
+        if (fresh.metadata.deletionTimestamp) return undefined;
+        fresh.metadata.annotations = { ...fresh.metadata.annotations, [REPAIR_ANNOTATION]: r.message };
+        return fresh;
+      });
+      if (!marked || marked.metadata.deletionTimestamp) continue;
+      if (!(await client.delete(Refs.nodeClaims, r.claim))) continue;
+      m.action(this.name, 'repair');
+      const message = `${r.message}; NodeClaim ${r.claim} deleted, its pods get a new node`;
+      events.emit({ object: nodeRef(r.node), type: 'Warning', reason: 'NodeRepair', message });
+      events.emit({ object: nodeClaimRef(r.claim), type: 'Warning', reason: 'NodeRepair', message });
+    }
+    for (const key of [...this.said.keys()]) {
+      if (key.startsWith('node/') && !plan.repairs.some((r) => `node/${r.node}` === key)) this.said.delete(key);
+    }
+  }
+}
