@@ -77,7 +77,8 @@ export function cheaperThan(planned: PlannedNodeClaim, price: number): PlannedNo
   return { ...planned, instanceTypeOptions: options, requirements };
 }
 
-function nodeRef(name: string) {
+/** A Node as the object of an Event. */
+export function nodeRef(name: string) {
   return { apiVersion: 'v1', kind: 'Node', name };
 }
 

@@ -19,6 +19,7 @@ import { isConditionTrue } from '../model/node-claim.js';
 import type { KubeObject } from '../kube/client.js';
 import type { Loop } from './loop.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
+import { nodeRef } from './disruption.js';
 import { nodeClaimRef } from './node-claim-lifecycle.js';
 import { nodePoolRef } from './provisioner.js';
 
@@ -33,10 +34,6 @@ function readyCondition(node: KubeObject): { ready?: ReadyStatus; since?: number
   const status = c.status === 'True' || c.status === 'False' || c.status === 'Unknown' ? c.status : undefined;
   const since = typeof c.lastTransitionTime === 'string' ? Date.parse(c.lastTransitionTime) : NaN;
   return { ready: status, since: Number.isFinite(since) ? since : undefined };
-}
-
-function nodeRef(name: string) {
-  return { apiVersion: 'v1', kind: 'Node', name };
 }
 
 export class NodeRepairLoop implements Loop {
