@@ -14,7 +14,7 @@
  */
 import { Refs } from '../kube/refs.js';
 import { updateWithRetry } from '../kube/patch.js';
-import { planRepairs, type ReadyStatus, type RepairNode } from '../disruption/repair.js';
+import { planRepairs, REPAIR_ANNOTATION, type ReadyStatus, type RepairNode } from '../disruption/repair.js';
 import { isConditionTrue } from '../model/node-claim.js';
 import type { KubeObject } from '../kube/client.js';
 import type { Loop } from './loop.js';
@@ -23,8 +23,7 @@ import { nodeRef } from './disruption.js';
 import { nodeClaimRef } from './node-claim-lifecycle.js';
 import { nodePoolRef } from './provisioner.js';
 
-/** On a NodeClaim deleted by node repair: why (the lifecycle and `kubectl describe` show it). */
-export const REPAIR_ANNOTATION = 'smartscale.io/repair';
+export { REPAIR_ANNOTATION };
 
 export type NodeRepairOptions = Omit<NodeLoopDependencies, 'unavailable' | 'cloud'>;
 

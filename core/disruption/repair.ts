@@ -13,6 +13,9 @@
  *   replaces one node at a time, not the whole pool.
  */
 
+/** On a NodeClaim deleted by node repair: why (`kubectl smartscale nodes` and `kubectl describe` show it). */
+export const REPAIR_ANNOTATION = 'smartscale.io/repair';
+
 /** Ready condition of a Node, as the kubelet (or the node lifecycle controller) reports it. */
 export type ReadyStatus = 'True' | 'False' | 'Unknown';
 

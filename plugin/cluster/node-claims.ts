@@ -2,6 +2,7 @@
  * NodeClaims as the plugin shows them: one record per claim, and a summary per NodePool (count,
  * instance types, cost per hour, pending claims). Pure.
  */
+import { REPAIR_ANNOTATION } from '../../core/disruption/repair.js';
 import type { KubeObject } from '../../core/kube/client.js';
 
 export interface NodeClaimView {
@@ -16,6 +17,8 @@ export interface NodeClaimView {
   /** Launching → Registered → Ready (Initialized); Deleting once a deletion is under way. */
   state: 'Launching' | 'Launched' | 'Registered' | 'Ready' | 'Deleting';
   createdAt?: string;
+  /** Deleted by node repair: why (its `smartscale.io/repair` annotation). */
+  repair?: string;
 }
 
 export interface PoolSummary {
@@ -58,6 +61,7 @@ export function nodeClaimView(claim: KubeObject): NodeClaimView {
     predicted: claim.spec?.predicted === true,
     state,
     createdAt: claim.metadata.creationTimestamp,
+    ...(str(claim.metadata.annotations?.[REPAIR_ANNOTATION]) ? { repair: str(claim.metadata.annotations?.[REPAIR_ANNOTATION]) } : {}),
   };
 }
 

@@ -15,7 +15,12 @@ export interface NodeRow {
   instanceType?: string;
   capacityType?: string;
   zone?: string;
+  /** Ready, NotReady, Cordoned, Deleting, Repairing (deleted by node repair), or a claim's launch state. */
   state: string;
+  /** When a NotReady node's Ready condition last changed. */
+  notReadySince?: string;
+  /** Why node repair replaces it. */
+  repair?: string;
   pricePerHour?: number;
   predicted?: boolean;
   pods: number;
@@ -51,9 +56,16 @@ function isActive(pod: KubeObject): boolean {
   return phase !== 'Succeeded' && phase !== 'Failed';
 }
 
-function nodeReady(node: KubeObject): boolean {
+function readyCondition(node: KubeObject): { ready: boolean; since?: string } {
   const conditions: any[] = Array.isArray(node.status?.conditions) ? node.status.conditions : [];
-  return conditions.some((c) => c?.type === 'Ready' && c?.status === 'True');
+  const c = conditions.find((x) => x?.type === 'Ready');
+  return { ready: c?.status === 'True', since: typeof c?.lastTransitionTime === 'string' ? c.lastTransitionTime : undefined };
+}
+
+function nodeState(node: KubeObject, claim: NodeClaimView | undefined, ready: boolean): string {
+  if (claim?.repair) return 'Repairing';
+  if (node.metadata.deletionTimestamp || claim?.state === 'Deleting') return 'Deleting';
+  return node.spec?.unschedulable ? 'Cordoned' : ready ? 'Ready' : 'NotReady';
 }
 
 export function nodeRows(nodes: readonly KubeObject[], pods: readonly KubeObject[], claims: readonly NodeClaimView[] | null, warnings: string[]): NodeRow[] {
@@ -75,6 +87,8 @@ export function nodeRows(nodes: readonly KubeObject[], pods: readonly KubeObject
     const allocatable = safeResources(node.status?.allocatable, warnings, `node ${name}`);
     const used = byNode.get(name) ?? { count: 0, requested: ZERO_RESOURCES };
     const labels = node.metadata.labels ?? {};
+    const ready = readyCondition(node);
+    const state = nodeState(node, claim, ready.ready);
     rows.push({
       node: name,
       nodeClaim: claim?.name,
@@ -82,7 +96,9 @@ export function nodeRows(nodes: readonly KubeObject[], pods: readonly KubeObject
       instanceType: claim?.instanceType ?? labels['node.kubernetes.io/instance-type'],
       capacityType: claim?.capacityType,
       zone: claim?.zone ?? labels['topology.kubernetes.io/zone'],
-      state: node.metadata.deletionTimestamp ? 'Deleting' : node.spec?.unschedulable ? 'Cordoned' : nodeReady(node) ? 'Ready' : 'NotReady',
+      state,
+      ...(!ready.ready && ready.since ? { notReadySince: ready.since } : {}),
+      ...(claim?.repair ? { repair: claim.repair } : {}),
       pricePerHour: claim?.pricePerHour,
       predicted: claim?.predicted,
       pods: used.count,
@@ -103,7 +119,8 @@ export function nodeRows(nodes: readonly KubeObject[], pods: readonly KubeObject
       instanceType: claim.instanceType,
       capacityType: claim.capacityType,
       zone: claim.zone,
-      state: claim.state,
+      state: claim.repair ? 'Repairing' : claim.state,
+      ...(claim.repair ? { repair: claim.repair } : {}),
       pricePerHour: claim.pricePerHour,
       predicted: claim.predicted,
       pods: 0,

@@ -26,6 +26,8 @@ export async function runNodes(args: CommonArgs): Promise<void> {
     const clock = clusterNow(nowSeconds(), Number.isFinite(newest) ? newest : undefined, 'the newest node');
     warn(clock.warning ? [clock.warning] : []);
     let out = renderTable(nodeColumns(clock.nowSeconds), report.nodes, format === 'wide');
+    const repairs = report.nodes.filter((n) => n.repair);
+    if (repairs.length > 0) out += `\nNode repair:\n${repairs.map((n) => `  ${n.node === '-' ? n.nodeClaim : n.node}: ${n.repair}`).join('\n')}\n`;
     const c = report.consolidation;
     if (c.available) {
       if (c.next) {

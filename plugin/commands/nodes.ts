@@ -17,7 +17,8 @@ export function nodeColumns(now: number): Array<Column<NodeRow>> {
     { header: 'NODECLAIM', value: (r) => r.nodeClaim ?? '-' },
     { header: 'NODEPOOL', value: (r) => r.nodePool ?? '-' },
     { header: 'TYPE', value: (r) => r.instanceType ?? '-' },
-    { header: 'STATE', value: (r) => r.state },
+    // How long a node has been NotReady: node repair replaces it at controller.nodeRepairAfter (30 min).
+    { header: 'STATE', value: (r) => (r.notReadySince ? `${r.state} ${age(r.notReadySince, now)}` : r.state) },
     { header: 'CPU', value: (r) => formatPercent(r.cpuUtilization) },
     { header: 'MEMORY', value: (r) => formatPercent(r.memoryUtilization) },
     { header: 'PODS', value: (r) => (r.allocatable.pods > 0 ? `${r.pods}/${r.allocatable.pods}` : String(r.pods)) },

@@ -23,6 +23,21 @@ describe('nodes', () => {
     expect(r.find((x) => x.node === 'static-1')).toMatchObject({ nodeClaim: undefined, instanceType: 'm5.xlarge', cpuUtilization: 0.25 });
   });
 
+  it('a NotReady node says for how long; a node being repaired says so, and why', () => {
+    const down = node('n2', { cpu: '2', memory: '8Gi', pods: '29' });
+    down.status.conditions = [{ type: 'Ready', status: 'Unknown', lastTransitionTime: new Date((NOW - 12 * 60) * 1000).toISOString() }];
+    const repaired = nodeClaim('default-r', { node: 'n3', ready: true });
+    repaired.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    repaired.metadata.annotations = { 'smartscale.io/repair': 'node n3 has been unreachable (Ready Unknown) for 31 min' };
+    const nodes = [down, node('n3', { cpu: '2', memory: '8Gi', pods: '29' })];
+    const r = nodeRows(nodes, [], [nodeClaim('default-d', { node: 'n2', ready: true }), repaired].map(nodeClaimView), []);
+    expect(r.find((x) => x.node === 'n2')).toMatchObject({ state: 'NotReady', notReadySince: down.status.conditions[0].lastTransitionTime });
+    expect(r.find((x) => x.node === 'n3')).toMatchObject({ state: 'Repairing', repair: expect.stringContaining('31 min') });
+    const table = renderTable(nodeColumns(NOW), r, false);
+    expect(table).toMatch(/n2 .* NotReady 12m/);
+    expect(table).toMatch(/n3 .* Repairing/);
+  });
+
   it('table (snapshot)', () => {
     expect(renderTable(nodeColumns(NOW), rows().rows, false)).toMatchSnapshot();
     expect(renderTable(nodeColumns(NOW), rows().rows, true)).toMatchSnapshot();
