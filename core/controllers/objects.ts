@@ -136,6 +136,16 @@ export function existingNodeFromObject(o: KubeObject, facts: NodeFacts): Existin
     ...(facts.lastPodChangeAt !== undefined ? { lastPodChangeAt: facts.lastPodChangeAt } : {}),
     initialized: isNodeReady(o) && (facts.claim ? remainingStartupTaints(nodeTaints, facts.claim).length === 0 : true),
     unschedulable: o.spec?.unschedulable === true || Boolean(o.metadata.deletionTimestamp) || taints.some((t) => t.key === DISRUPTED_TAINT),
+    ...(facts.claim
+      ? {
+          launchedWith: {
+            labels: facts.claim.spec.labels,
+            taints: facts.claim.spec.taints,
+            ...(facts.claim.spec.startupTaints ? { startupTaints: facts.claim.spec.startupTaints } : {}),
+            ...(facts.claim.spec.nodeClassRef ? { nodeClassRef: facts.claim.spec.nodeClassRef } : {}),
+          },
+        }
+      : {}),
   };
 }
 

@@ -3,7 +3,7 @@
  * decision out, which the caller re-validates just before acting.
  *
  * Methods run in order and the first that finds something wins:
- *   emptiness → expiration → multi-node consolidation → single-node consolidation.
+ *   emptiness → expiration → drift → multi-node consolidation → single-node consolidation.
  * Every decision respects do-not-disrupt, PodDisruptionBudgets and the pools' budgets, and is
  * forecast-aware: pods the forecast (or the pending queue) will need are part of every "does it
  * still fit" check, so capacity launched ahead of demand is not consolidated away before the pods
@@ -15,6 +15,7 @@ import type { Pod } from '../model/pod.js';
 import { solve } from '../scheduling/solver.js';
 import type { SchedulingResult } from '../scheduling/types.js';
 import { findCandidates, poolNodeCounts, violatedPdb, withinBudgets, type Candidate } from './candidates.js';
+import { driftOf } from './drift.js';
 import type { BlockedNode, DisruptionDecision, DisruptionInput, DisruptionPlan } from './types.js';
 
 /** Largest set multi-node consolidation tries at once (as Karpenter does). */
@@ -114,38 +115,55 @@ export function emptiness(ctx: DisruptionContext): DisruptionDecision | undefine
   };
 }
 
-/** The oldest node past expireAfter, replaced with what its pods need (cost is not a criterion). */
-export function expiration(ctx: DisruptionContext): DisruptionDecision | undefined {
-  const { now } = ctx.input;
-  const expired = ctx.candidates
-    .filter((c) => c.pool.disruption.expireAfterMs !== null && now - c.node.createdAt >= c.pool.disruption.expireAfterMs)
-    .sort((a, b) => a.node.createdAt - b.node.createdAt || (a.node.name < b.node.name ? -1 : 1));
-  for (const c of expired) {
+/**
+ * The first of `due` (in order) that can be replaced now: PDBs, the pools' budgets for `reason`,
+ * and somewhere to go for every pod (on today's nodes or replacements). Cost is not a criterion.
+ */
+function replaceFirst(ctx: DisruptionContext, due: readonly Candidate[], reason: 'Expired' | 'Drifted', why: (c: Candidate) => string): DisruptionDecision | undefined {
+  const what = reason === 'Expired' ? 'expired' : 'drifted';
+  for (const c of due) {
     const pdb = violatedPdb(c.pods, ctx.input.pdbs);
     if (pdb) {
-      ctx.block(c.node, `expired, but PodDisruptionBudget ${pdb.namespace}/${pdb.name} allows no more evictions`);
+      ctx.block(c.node, `${what}, but PodDisruptionBudget ${pdb.namespace}/${pdb.name} allows no more evictions`);
       continue;
     }
-    if (!withinBudgets([c], 'Expired', ctx.counts, now)) {
-      ctx.block(c.node, 'expired, but the disruption budget is exhausted');
+    if (!withinBudgets([c], reason, ctx.counts, ctx.input.now)) {
+      ctx.block(c.node, `${what}, but the disruption budget is exhausted`);
       continue;
     }
     const plan = ctx.replan([c], true);
     const stranded = plan.unplaceable.filter((u) => c.pods.some((p) => `${p.namespace}/${p.name}` === u.pod));
     if (stranded.length > 0) {
-      ctx.block(c.node, `expired, but ${stranded.length} pod(s) would have nowhere to go (${stranded[0].reason})`);
+      ctx.block(c.node, `${what}, but ${stranded.length} pod(s) would have nowhere to go (${stranded[0].reason})`);
       continue;
     }
     return {
-      method: 'Expiration',
-      reason: 'Expired',
+      method: reason === 'Expired' ? 'Expiration' : 'Drift',
+      reason,
       nodes: [c.node.name],
       replacements: plan.newNodeClaims,
       savingsPerHour: round(c.node.pricePerHour - plan.newCostPerHour),
-      message: `node older than expireAfter (${Math.round((now - c.node.createdAt) / 3_600_000)}h)`,
+      message: why(c),
     };
   }
   return undefined;
+}
+
+const oldestFirst = (a: Candidate, b: Candidate) => a.node.createdAt - b.node.createdAt || (a.node.name < b.node.name ? -1 : 1);
+
+/** The oldest node past expireAfter, replaced with what its pods need (cost is not a criterion). */
+export function expiration(ctx: DisruptionContext): DisruptionDecision | undefined {
+  const { now } = ctx.input;
+  const expired = ctx.candidates.filter((c) => c.pool.disruption.expireAfterMs !== null && now - c.node.createdAt >= c.pool.disruption.expireAfterMs).sort(oldestFirst);
+  return replaceFirst(ctx, expired, 'Expired', (c) => `node older than expireAfter (${Math.round((now - c.node.createdAt) / 3_600_000)}h)`);
+}
+
+/** The oldest node that no longer matches its NodePool (drift.ts), replaced like an expired one. */
+export function drift(ctx: DisruptionContext): DisruptionDecision | undefined {
+  const drifted = ctx.candidates.map((c) => ({ c, why: driftOf(c.node, c.pool) })).filter((d) => d.why !== undefined);
+  if (drifted.length === 0) return undefined;
+  const why = new Map(drifted.map((d) => [d.c, d.why!]));
+  return replaceFirst(ctx, drifted.map((d) => d.c).sort(oldestFirst), 'Drifted', (c) => `drifted: ${why.get(c)}`);
 }
 
 /** Can these candidates go, their pods moving elsewhere or onto at most one cheaper new node? */
@@ -209,7 +227,7 @@ export function singleNodeConsolidation(ctx: DisruptionContext): DisruptionDecis
   return undefined;
 }
 
-export const DISRUPTION_METHODS = [emptiness, expiration, multiNodeConsolidation, singleNodeConsolidation] as const;
+export const DISRUPTION_METHODS = [emptiness, expiration, drift, multiNodeConsolidation, singleNodeConsolidation] as const;
 
 export function planDisruption(input: DisruptionInput): DisruptionPlan {
   const ctx = new DisruptionContext(input);

@@ -26,7 +26,7 @@ export interface DisruptionInput {
   readonly excludedOfferings?: ReadonlySet<string>;
 }
 
-export type DisruptionMethod = 'Emptiness' | 'Expiration' | 'MultiNodeConsolidation' | 'SingleNodeConsolidation';
+export type DisruptionMethod = 'Emptiness' | 'Expiration' | 'Drift' | 'MultiNodeConsolidation' | 'SingleNodeConsolidation';
 
 export interface DisruptionDecision {
   readonly method: DisruptionMethod;

@@ -19,8 +19,8 @@ export interface NodePoolLimits {
   readonly nodes?: number;
 }
 
-export type DisruptionReason = 'Empty' | 'Underutilized' | 'Expired';
-export const DISRUPTION_REASONS: readonly DisruptionReason[] = ['Empty', 'Underutilized', 'Expired'];
+export type DisruptionReason = 'Empty' | 'Underutilized' | 'Expired' | 'Drifted';
+export const DISRUPTION_REASONS: readonly DisruptionReason[] = ['Empty', 'Underutilized', 'Expired', 'Drifted'];
 
 /**
  * How many of a pool's nodes may be disrupted at once. With a schedule, the budget only applies

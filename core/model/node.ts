@@ -4,7 +4,16 @@
 import type { CapacityType } from './labels.js';
 import type { Pod } from './pod.js';
 import type { Resources } from './resources.js';
+import type { NodeClassRef } from './node-pool.js';
 import type { Taint } from './scheduling-constraints.js';
+
+/** What a node was launched with from its NodePool's template (its NodeClaim's spec): drift compares it with the pool now. */
+export interface LaunchTemplate {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly taints: readonly Taint[];
+  readonly startupTaints?: readonly Taint[];
+  readonly nodeClassRef?: NodeClassRef;
+}
 
 export interface ExistingNode {
   readonly name: string;
@@ -33,4 +42,6 @@ export interface ExistingNode {
   readonly initialized: boolean;
   /** Cordoned or being deleted: no new pods go here. */
   readonly unschedulable?: boolean;
+  /** The pool template it was launched with (smartscale's nodes); absent: drift checks requirements only. */
+  readonly launchedWith?: LaunchTemplate;
 }

@@ -78,7 +78,7 @@ describe('NodePool', () => {
     ['a budget schedule of 300 characters', (o) => (o.spec.disruption.budgets = [{ nodes: '1', schedule: '*'.repeat(300), duration: '8h' }]), 'schema'],
     ['budget schedule "every day"', (o) => (o.spec.disruption.budgets = [{ nodes: '1', schedule: 'every day', duration: '8h' }]), 'parser only: a schema cannot read cron'],
     ['budget duration "30s"', (o) => (o.spec.disruption.budgets = [{ nodes: '1', schedule: '0 9 * * *', duration: '30s' }]), 'schema only: budget windows are whole minutes, as in Karpenter'],
-    ['budget reason "Drifted"', (o) => (o.spec.disruption.budgets = [{ nodes: '1', reasons: ['Drifted'] }]), 'schema'],
+    ['budget reason "Unhealthy" (repair is not a budgeted reason here)', (o) => (o.spec.disruption.budgets = [{ nodes: '1', reasons: ['Unhealthy'] }]), 'schema'],
     ['51 budgets', (o) => (o.spec.disruption.budgets = Array.from({ length: 51 }, () => ({ nodes: '1' }))), 'schema only: the schema caps the list (and CEL cost); the parser takes any number'],
     ['requirement operator "Equals"', requirement({ key: 'a', operator: 'Equals', values: ['x'] }), 'schema'],
     ['requirement with an empty key', requirement({ key: '', operator: 'Exists' }), 'schema'],
