@@ -14,17 +14,25 @@ export const TERMINATION_FINALIZER = 'smartscale.io/termination';
 /** Why a claim was created: `provisioning` (pending or predicted pods) or `replacement` (consolidation, expiry). */
 export const CLAIM_REASON_LABEL = 'smartscale.io/claim-reason';
 
+/**
+ * On a replacement NodeClaim: the nodes the disruption decision replaces, comma-separated. While
+ * any of them exists the replacement is not itself disrupted — it is empty until they are drained,
+ * and emptiness (consolidateAfter 0, the default) would otherwise delete it first, again and again.
+ */
+export const REPLACES_ANNOTATION = 'smartscale.io/replaces';
+
 export function claimName(pool: string): string {
   return `${pool.slice(0, 50)}-${randomBytes(4).toString('hex').slice(0, 5)}`;
 }
 
-export function nodeClaimObject(planned: PlannedNodeClaim, pool: NodePool, options: { name: string; predicted: boolean; reason: 'provisioning' | 'replacement' }): KubeObject {
+export function nodeClaimObject(planned: PlannedNodeClaim, pool: NodePool, options: { name: string; predicted: boolean; reason: 'provisioning' | 'replacement'; replaces?: readonly string[] }): KubeObject {
   return {
     apiVersion: 'smartscale.io/v1',
     kind: 'NodeClaim',
     metadata: {
       name: options.name,
       labels: { [Labels.nodePool]: pool.name, [CLAIM_REASON_LABEL]: options.reason },
+      ...(options.replaces?.length ? { annotations: { [REPLACES_ANNOTATION]: options.replaces.join(',') } } : {}),
       finalizers: [TERMINATION_FINALIZER],
     },
     spec: {

@@ -214,7 +214,7 @@ export class DisruptionLoop implements Loop {
       const launches = decision.replacements.map((planned) => ({ planned: cheaperThan(planned, cap), pool: pools.find((p) => p.name === planned.nodePool) }));
       if (launches.some((l) => !l.planned || !l.pool)) return;
       for (const { planned, pool } of launches) {
-        state.recordCreatedClaim(await client.create(Refs.nodeClaims, nodeClaimObject(planned!, pool!, { name: claimName(pool!.name), predicted: false, reason: 'replacement' })));
+        state.recordCreatedClaim(await client.create(Refs.nodeClaims, nodeClaimObject(planned!, pool!, { name: claimName(pool!.name), predicted: false, reason: 'replacement', replaces: decision.nodes })));
         m.action(this.name, 'launch-replacement');
       }
       events.emit({ object: nodeRef(decision.nodes[0]), type: 'Normal', reason: 'DisruptionLaunchingReplacement', message: `${decision.method}: ${decision.message}; launching ${decision.replacements.length} replacement(s) first` });

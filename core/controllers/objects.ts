@@ -7,7 +7,7 @@ import type { KubeObject } from '../kube/client.js';
 import { Annotations, KARPENTER_DO_NOT_DISRUPT } from '../model/annotations.js';
 import type { PodDisruptionBudget } from '../model/disruption-budget.js';
 import { Labels } from '../model/labels.js';
-import { hasTaint, registrationLabels, remainingStartupTaints } from './claims.js';
+import { hasTaint, registrationLabels, remainingStartupTaints, REPLACES_ANNOTATION } from './claims.js';
 import type { NodeClaim, NodeClaimCondition } from '../model/node-claim.js';
 import type { ExistingNode } from '../model/node.js';
 import type { Pod, TopologySpreadConstraint } from '../model/pod.js';
@@ -136,12 +136,12 @@ export function existingNodeFromObject(o: KubeObject, facts: NodeFacts): Existin
     ...(facts.lastPodChangeAt !== undefined ? { lastPodChangeAt: facts.lastPodChangeAt } : {}),
     initialized: isNodeReady(o) && (facts.claim ? remainingStartupTaints(nodeTaints, facts.claim).length === 0 : true),
     unschedulable: o.spec?.unschedulable === true || Boolean(o.metadata.deletionTimestamp) || taints.some((t) => t.key === DISRUPTED_TAINT),
+    ...(facts.claim?.replaces ? { replaces: facts.claim.replaces } : {}),
     ...(facts.claim
       ? {
           launchedWith: {
             labels: facts.claim.spec.labels,
             taints: facts.claim.spec.taints,
-            ...(facts.claim.spec.startupTaints ? { startupTaints: facts.claim.spec.startupTaints } : {}),
             ...(facts.claim.spec.nodeClassRef ? { nodeClassRef: facts.claim.spec.nodeClassRef } : {}),
           },
         }
@@ -188,8 +188,10 @@ export function nodeClaimFromObject(o: KubeObject): NodeClaim {
   const spec = o.spec ?? {};
   const status = o.status ?? {};
   const price = Number(status.pricePerHour);
+  const replaces = o.metadata.annotations?.[REPLACES_ANNOTATION];
   return {
     name: o.metadata.name ?? '',
+    ...(typeof replaces === 'string' && replaces !== '' ? { replaces: replaces.split(',') } : {}),
     createdAt: Date.parse(o.metadata.creationTimestamp ?? '') || 0,
     spec: {
       nodePool: String(spec.nodePool ?? ''),

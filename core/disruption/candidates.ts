@@ -29,12 +29,18 @@ export interface Candidate {
 export function findCandidates(nodes: readonly ExistingNode[], pools: ReadonlyMap<string, NodePool>): { candidates: Candidate[]; blocked: BlockedNode[] } {
   const candidates: Candidate[] = [];
   const blocked: BlockedNode[] = [];
+  const present = new Set(nodes.map((n) => n.name));
   for (const node of nodes) {
     const pool = node.nodePool ? pools.get(node.nodePool) : undefined;
     if (!pool) continue; // not ours to disrupt
     if (node.unschedulable) continue; // already being disrupted
     if (!node.initialized) {
       blocked.push({ node: node.name, reason: 'still launching' });
+      continue;
+    }
+    const replaced = node.replaces?.filter((n) => present.has(n)) ?? [];
+    if (replaced.length > 0) {
+      blocked.push({ node: node.name, reason: `replacement for ${replaced.join(', ')}: kept until it is drained` });
       continue;
     }
     if (doNotDisrupt(node.annotations)) {

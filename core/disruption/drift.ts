@@ -5,10 +5,12 @@
  * are replaced gracefully, like expired ones (replacements first, PDBs and the pool's budgets for
  * the `Drifted` reason). Pure.
  *
- * What is compared:
- * - the template a node was launched with (its NodeClaim's spec: labels, taints, startup taints,
- *   node class reference) against the pool's current one — nodes without a claim (not launched by
- *   smartscale) have none, and only their requirements are checked;
+ * Only nodes smartscale launched (a NodeClaim records what they were launched with): a node that
+ * merely carries the pool's label (one Karpenter launched, during a migration) has no claim to
+ * drain it by, and is never drifted. What is compared:
+ * - the template a node was launched with (its NodeClaim's spec: labels, taints, node class
+ *   reference) against the pool's current one. Startup taints are not: they only matter while a
+ *   node starts (a running node has none left), and claims older than 2026-12-04 did not record them;
  * - the pool's requirements against the node's labels, but only for keys the node carries: a key
  *   the node has no label for (the kubelet never got it) says nothing about how it was launched.
  * Not compared: the node class's own contents (an AMI or subnet change); that needs the cloud
@@ -45,12 +47,10 @@ function sameNodeClass(a: NodeClassRef | undefined, b: NodeClassRef | undefined)
 /** Why the node no longer matches its pool, in a few words; undefined when it still does. */
 export function driftOf(node: ExistingNode, pool: NodePool): string | undefined {
   const launched = node.launchedWith;
-  if (launched) {
-    if (!sameNodeClass(launched.nodeClassRef, pool.nodeClassRef)) return 'the NodePool refers to another node class';
-    if (!sameLabels(launched.labels, pool.labels)) return "the NodePool's labels changed";
-    if (!sameTaints(launched.taints, pool.taints)) return "the NodePool's taints changed";
-    if (!sameTaints(launched.startupTaints, pool.startupTaints)) return "the NodePool's startup taints changed";
-  }
+  if (!launched) return undefined;
+  if (!sameNodeClass(launched.nodeClassRef, pool.nodeClassRef)) return 'the NodePool refers to another node class';
+  if (!sameLabels(launched.labels, pool.labels)) return "the NodePool's labels changed";
+  if (!sameTaints(launched.taints, pool.taints)) return "the NodePool's taints changed";
   for (const r of pool.requirements) {
     const value = node.labels[canonicalLabelKey(r.key)] ?? node.labels[r.key];
     if (value === undefined) continue;

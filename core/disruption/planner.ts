@@ -40,9 +40,12 @@ export class DisruptionContext {
     this.keptPods = keptPods([...(input.pendingPods ?? []), ...input.predictedPods], input.nodes);
   }
 
-  /** Re-plans the moved pods and the kept ones without `removed`, optionally with new nodes. */
-  replan(removed: readonly Candidate[], withNewNodes: boolean): SchedulingResult {
-    const gone = new Set(removed.map((c) => c.node.name));
+  /**
+   * Re-plans the moved pods and the kept ones without `removed`, optionally with new nodes; nodes
+   * in `avoid` take no moved pod either (they are due to go too: pods moved there would move twice).
+   */
+  replan(removed: readonly Candidate[], withNewNodes: boolean, avoid: ReadonlySet<string> = new Set()): SchedulingResult {
+    const gone = new Set([...removed.map((c) => c.node.name), ...avoid]);
     const moving = removed.flatMap((c) => c.pods).map((p) => ({ ...p, nodeName: undefined }));
     return solve({
       pods: [...moving, ...this.keptPods],
@@ -121,6 +124,7 @@ export function emptiness(ctx: DisruptionContext): DisruptionDecision | undefine
  */
 function replaceFirst(ctx: DisruptionContext, due: readonly Candidate[], reason: 'Expired' | 'Drifted', why: (c: Candidate) => string): DisruptionDecision | undefined {
   const what = reason === 'Expired' ? 'expired' : 'drifted';
+  const alsoDue = new Set(due.map((c) => c.node.name));
   for (const c of due) {
     const pdb = violatedPdb(c.pods, ctx.input.pdbs);
     if (pdb) {
@@ -131,7 +135,7 @@ function replaceFirst(ctx: DisruptionContext, due: readonly Candidate[], reason:
       ctx.block(c.node, `${what}, but the disruption budget is exhausted`);
       continue;
     }
-    const plan = ctx.replan([c], true);
+    const plan = ctx.replan([c], true, new Set([...alsoDue].filter((n) => n !== c.node.name)));
     const stranded = plan.unplaceable.filter((u) => c.pods.some((p) => `${p.namespace}/${p.name}` === u.pod));
     if (stranded.length > 0) {
       ctx.block(c.node, `${what}, but ${stranded.length} pod(s) would have nowhere to go (${stranded[0].reason})`);

@@ -57,6 +57,8 @@ export interface NodeClaimStatus {
 export interface NodeClaim {
   /** Unique and stable: the cloud uses it to make create idempotent. */
   readonly name: string;
+  /** A replacement launched by a disruption decision: the nodes it replaces (`smartscale.io/replaces`). */
+  readonly replaces?: readonly string[];
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
   readonly spec: NodeClaimSpec;

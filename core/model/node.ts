@@ -11,7 +11,6 @@ import type { Taint } from './scheduling-constraints.js';
 export interface LaunchTemplate {
   readonly labels: Readonly<Record<string, string>>;
   readonly taints: readonly Taint[];
-  readonly startupTaints?: readonly Taint[];
   readonly nodeClassRef?: NodeClassRef;
 }
 
@@ -42,6 +41,8 @@ export interface ExistingNode {
   readonly initialized: boolean;
   /** Cordoned or being deleted: no new pods go here. */
   readonly unschedulable?: boolean;
-  /** The pool template it was launched with (smartscale's nodes); absent: drift checks requirements only. */
+  /** The pool template it was launched with (smartscale's nodes only; drift compares it). */
   readonly launchedWith?: LaunchTemplate;
+  /** Launched to replace these nodes: not disrupted while any of them is still there. */
+  readonly replaces?: readonly string[];
 }

@@ -63,7 +63,8 @@ function readyCondition(node: KubeObject): { ready: boolean; since?: string } {
 }
 
 function nodeState(node: KubeObject, claim: NodeClaimView | undefined, ready: boolean): string {
-  if (claim?.repair) return 'Repairing';
+  // The mark is written just before the claim is deleted; a mark on a live claim is a repair that did not go through.
+  if (claim?.repair && claim.state === 'Deleting') return 'Repairing';
   if (node.metadata.deletionTimestamp || claim?.state === 'Deleting') return 'Deleting';
   return node.spec?.unschedulable ? 'Cordoned' : ready ? 'Ready' : 'NotReady';
 }
@@ -98,7 +99,7 @@ export function nodeRows(nodes: readonly KubeObject[], pods: readonly KubeObject
       zone: claim?.zone ?? labels['topology.kubernetes.io/zone'],
       state,
       ...(!ready.ready && ready.since ? { notReadySince: ready.since } : {}),
-      ...(claim?.repair ? { repair: claim.repair } : {}),
+      ...(state === 'Repairing' ? { repair: claim!.repair } : {}),
       pricePerHour: claim?.pricePerHour,
       predicted: claim?.predicted,
       pods: used.count,
@@ -119,8 +120,8 @@ export function nodeRows(nodes: readonly KubeObject[], pods: readonly KubeObject
       instanceType: claim.instanceType,
       capacityType: claim.capacityType,
       zone: claim.zone,
-      state: claim.repair ? 'Repairing' : claim.state,
-      ...(claim.repair ? { repair: claim.repair } : {}),
+      state: claim.repair && claim.state === 'Deleting' ? 'Repairing' : claim.state,
+      ...(claim.repair && claim.state === 'Deleting' ? { repair: claim.repair } : {}),
       pricePerHour: claim.pricePerHour,
       predicted: claim.predicted,
       pods: 0,

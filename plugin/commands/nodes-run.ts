@@ -32,7 +32,12 @@ export async function runNodes(args: CommonArgs): Promise<void> {
     if (c.available) {
       if (c.next) {
         const replace = c.next.replacements.length > 0 ? `, replaced by ${c.next.replacements.join(', ')}` : '';
-        out += `\nNext consolidation (once consolidate-after has passed): ${c.next.method} of ${c.next.nodes.join(', ')}${replace}, saving ${formatDollars(c.next.savingsPerHour)}/hour: ${c.next.message}\n`;
+        const money = c.next.savingsPerHour >= 0 ? `saving ${formatDollars(c.next.savingsPerHour)}/hour` : `costing ${formatDollars(-c.next.savingsPerHour)}/hour more`;
+        // Expiry and drift replace nodes whatever they cost, and do not wait for consolidate-after.
+        const replacing = c.next.method === 'Expiration' || c.next.method === 'Drift';
+        out += replacing
+          ? `\nNext disruption: ${c.next.method} of ${c.next.nodes.join(', ')}${replace}, ${money}: ${c.next.message}\n`
+          : `\nNext consolidation (once consolidate-after has passed): ${c.next.method} of ${c.next.nodes.join(', ')}${replace}, ${money}: ${c.next.message}\n`;
       } else out += '\nNext consolidation: none — every node is needed for the current and predicted pods, or blocked.\n';
       for (const b of c.blocked ?? []) out += `  ${b.node}: not considered (${b.reason})\n`;
     }

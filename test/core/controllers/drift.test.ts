@@ -40,16 +40,20 @@ describe('drift', () => {
     await e.sandbox.clock.sleep(30_000);
     expect(drifted()).toBe(0);
 
-    // The edit: a new label on the pool's nodes (and consolidation limited to empty nodes, so only drift can act).
+    // The edit: a new label on the pool's nodes; consolidation limited to empty nodes (so only drift
+    // replaces the node) but at once (Karpenter's default consolidateAfter 0s): the replacement, empty
+    // until the old node is drained, must not be removed as empty meanwhile.
     const [pool] = (await api.list(Refs.nodePools)).items;
     await updateWithRetry(api, Refs.nodePools, pool.metadata.name!, undefined, (fresh) => {
       fresh.spec.template.metadata.labels = { ...fresh.spec.template.metadata.labels, team: 'checkout' };
-      fresh.spec.disruption = { ...fresh.spec.disruption, consolidationPolicy: 'WhenEmpty' };
+      fresh.spec.disruption = { ...fresh.spec.disruption, consolidationPolicy: 'WhenEmpty', consolidateAfter: '0s' };
       return fresh;
     });
 
     await waitFor('the old claim gone', async () => (await api.get(Refs.nodeClaims, oldClaim.metadata.name!)) === undefined, 90_000, 200);
     expect(drifted()).toBe(1);
+    const replacements = (await nodeClaims(api)).filter((o) => o.metadata.annotations?.['smartscale.io/replaces'] === oldNode);
+    expect(replacements).toHaveLength(1); // one, not one per pass
     const moved = await waitFor('2 web pods running on the new node', async () => {
       const running = await runningPods(api, 'default', 'web');
       return running.length === 2 && running.every((p) => p.spec.nodeName !== oldNode) ? running : undefined;

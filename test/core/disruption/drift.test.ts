@@ -26,7 +26,6 @@ describe('driftOf', () => {
     ['a label added', { labels: { team: 'shop', tier: 'web' } }, "the NodePool's labels changed"],
     ['a taint removed', { taints: [] }, "the NodePool's taints changed"],
     ['a taint value changed', { taints: [{ key: 'dedicated', value: 'web', effect: 'NoSchedule' }] }, "the NodePool's taints changed"],
-    ['startup taints added', { startupTaints: [{ key: 'cni-not-ready', effect: 'NoSchedule' }] }, "the NodePool's startup taints changed"],
     ['another node class', { nodeClassRef: { group: 'smartscale.io', kind: 'EC2NodeClass', name: 'gpu' } }, 'the NodePool refers to another node class'],
   ])('drifted when %s', (_label, change, why) => {
     expect(driftOf(launched(), pool(change))).toBe(why);
@@ -45,8 +44,13 @@ describe('driftOf', () => {
     expect(driftOf(launched(), pinned)).toBeUndefined();
   });
 
-  it('a node without a launch template (not launched by smartscale) is judged by its requirements only', () => {
-    expect(driftOf(launched({ launchedWith: undefined }), pool({ labels: { team: 'other' } }))).toBeUndefined();
+  it('never a node smartscale did not launch (no claim to drain it by), whatever its labels', () => {
+    const narrowed = pool({ labels: { team: 'other' }, requirements: [{ key: Labels.instanceType, operator: 'In', values: ['c6i.large'] }] });
+    expect(driftOf(launched({ launchedWith: undefined }), narrowed)).toBeUndefined();
+  });
+
+  it('startup taints added to the pool do not drift running nodes (they only apply while a node starts)', () => {
+    expect(driftOf(launched(), pool({ startupTaints: [{ key: 'cni-not-ready', effect: 'NoSchedule' }] }))).toBeUndefined();
   });
 });
 
@@ -76,5 +80,25 @@ describe('the planner replaces drifted nodes', () => {
 
   it('nothing when the pool is unchanged', () => {
     expect(plan(pool()).decision).toBeUndefined();
+  });
+
+  it('the replacement, once up and still empty, is not removed as empty (consolidateAfter 0); the drifted node is drained onto it', () => {
+    const changed = pool({ labels: { team: 'checkout' }, disruption: { ...disruption, consolidateAfterMs: 0 } });
+    const replacement = existingNode({ name: 'r', launchedWith: { ...untainted, labels: { team: 'checkout' } }, replaces: ['n'], createdAt: NOW - MINUTE, emptySince: NOW - MINUTE });
+    const withReplacement = planDisruption({ now: NOW, nodes: [launched({ pods: busy, launchedWith: untainted }), replacement], nodePools: [changed], instanceTypes: smallCatalog(), pdbs: [], predictedPods: [] });
+    expect(withReplacement.decision).toMatchObject({ method: 'Drift', nodes: ['n'], replacements: [] });
+    expect(withReplacement.blocked).toContainEqual({ node: 'r', reason: 'replacement for n: kept until it is drained' });
+    // Once n is gone, the replacement is an ordinary node again.
+    const after = planDisruption({ now: NOW, nodes: [replacement], nodePools: [changed], instanceTypes: smallCatalog(), pdbs: [], predictedPods: [] });
+    expect(after.decision).toMatchObject({ method: 'Emptiness', nodes: ['r'] });
+  });
+
+  it("a drifted node's pods are not planned onto another drifted node (they would move twice)", () => {
+    const changed = pool({ labels: { team: 'checkout' } });
+    const a = launched({ name: 'a', createdAt: NOW - 90 * MINUTE, pods: pods(1, { name: 'a', cpu: 500, memoryMiB: 512, nodeName: 'a' }), launchedWith: untainted });
+    const b = launched({ name: 'b', createdAt: NOW - 60 * MINUTE, pods: pods(1, { name: 'b', cpu: 500, memoryMiB: 512, nodeName: 'b' }), launchedWith: untainted });
+    const decision = planDisruption({ now: NOW, nodes: [a, b], nodePools: [changed], instanceTypes: smallCatalog(), pdbs: [], predictedPods: [] }).decision;
+    expect(decision).toMatchObject({ method: 'Drift', nodes: ['a'] });
+    expect(decision!.replacements.flatMap((r) => r.pods)).toEqual(a.pods.map((p) => `default/${p.name}`));
   });
 });

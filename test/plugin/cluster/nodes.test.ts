@@ -36,6 +36,13 @@ describe('nodes', () => {
     const table = renderTable(nodeColumns(NOW), r, false);
     expect(table).toMatch(/n2 .* NotReady 12m/);
     expect(table).toMatch(/n3 .* Repairing/);
+    // A mark on a claim not being deleted is a repair that did not go through: not shown as one.
+    const live = nodeClaim('default-r', { node: 'n3', ready: true });
+    live.metadata.annotations = repaired.metadata.annotations;
+    expect(nodeRows(nodes, [], [nodeClaimView(live)], []).find((x) => x.node === 'n3')).toMatchObject({ state: 'Ready' });
+    // The duration is for NotReady only (a cordoned node that is also not Ready says Cordoned).
+    down.spec = { unschedulable: true };
+    expect(renderTable(nodeColumns(NOW), nodeRows([down], [], [], []), false)).toMatch(/n2 .* Cordoned {2,}/);
   });
 
   it('table (snapshot)', () => {
