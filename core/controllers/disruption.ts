@@ -19,6 +19,7 @@
 import { Refs } from '../kube/refs.js';
 import { planDisruption } from '../disruption/planner.js';
 import type { DisruptionDecision } from '../disruption/types.js';
+import type { ExistingNode } from '../model/node.js';
 import { isConditionTrue } from '../model/node-claim.js';
 import { Labels } from '../model/labels.js';
 import type { PlannedNodeClaim } from '../scheduling/types.js';
@@ -75,6 +76,16 @@ export function cheaperThan(planned: PlannedNodeClaim, price: number): PlannedNo
   const names = new Set(options.map((o) => o.instanceType));
   const requirements = planned.requirements.map((r) => (r.key === Labels.instanceType && r.operator === 'In' && r.values ? { ...r, values: r.values.filter((v) => names.has(v)) } : r));
   return { ...planned, instanceTypeOptions: options, requirements };
+}
+
+/**
+ * The nodes the planner sees: not those being drained, and a node without a NodeClaim only as a
+ * place for pods — it keeps no pool. Only a claim's deletion removes a node, so a node that merely
+ * carries a pool's label (`karpenter.sh/nodepool`: one Karpenter launched, in a migration) could be
+ * chosen every pass and never carried out, holding every other decision back.
+ */
+export function plannerNodes(nodes: readonly ExistingNode[], claimByNode: ReadonlyMap<string, unknown>, draining: ReadonlyMap<string, unknown>): ExistingNode[] {
+  return nodes.filter((n) => !draining.has(n.name)).map((n) => (n.nodePool !== undefined && !claimByNode.has(n.name) ? { ...n, nodePool: undefined } : n));
 }
 
 /** A Node as the object of an Event. */
@@ -155,7 +166,7 @@ export class DisruptionLoop implements Loop {
       .flatMap((w) => w.pods);
     const plan = planDisruption({
       now,
-      nodes: [...snap.nodes.filter((n) => !this.draining.has(n.name)), ...snap.launching],
+      nodes: [...plannerNodes(snap.nodes, snap.claimByNode, this.draining), ...snap.launching],
       nodePools: pools,
       instanceTypes: types,
       pdbs: state.pdbs.list().map(pdbFromObject),

@@ -75,7 +75,9 @@ export function nearestName(name: string, candidates: readonly string[]): string
   let best: string | undefined;
   let bestDistance = Math.max(3, Math.floor(name.length / 3)) + 1;
   for (const candidate of candidates) {
-    const d = candidate.startsWith(name) || name.startsWith(candidate) ? 1 : editDistance(name, candidate);
+    // A prefix either way counts as one edit; among several, the closest in length wins
+    // (`controller.nodeRepairAfterSeconds` → `controller.nodeRepairAfter`, not `controller.nodeRepair`).
+    const d = candidate.startsWith(name) || name.startsWith(candidate) ? 1 + Math.abs(candidate.length - name.length) / 1000 : editDistance(name, candidate);
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   return best;

@@ -44,6 +44,8 @@ describe('controller settings from smartscale-config', () => {
     expect(parsed.warnings).toEqual(['"controller.maxDisruption" is not a controller setting and is ignored (did you mean controller.maxDisruptions?)']);
     expect(parsed.value).toEqual({ ...DEFAULT_SETTINGS, nodeRepair: false });
     expect(parseControllerSettings({ 'controller.zzz': '1' }).warnings[0]).toContain('known: controller.forecastStep');
+    // Two known keys are prefixes of it: the longer one is meant.
+    expect(parseControllerSettings({ 'controller.nodeRepairAfterSeconds': '60' }).warnings[0]).toContain('did you mean controller.nodeRepairAfter?');
   });
 
   it('an invalid mode falls back to observe with a warning', () => {
