@@ -63,7 +63,11 @@ describe('the EC2 provider under the controller, on the sandbox', () => {
     // Two 500m/512Mi pods: the cheapest amd64 on-demand type that holds them is t3.medium.
     await runWeb(client, 2);
 
-    const claims = await nodeClaims(client);
+    // Pods run once the Node is Ready; the claim's Initialized is written on the lifecycle's next pass.
+    const claims = await waitFor('the claim Initialized', async () => {
+      const all = await nodeClaims(client);
+      return all.some((c) => (c.status?.conditions ?? []).some((x: { type: string; status: string }) => x.type === 'Initialized' && x.status === 'True')) ? all : undefined;
+    }, 20_000);
     expect(claims).toHaveLength(1);
     const claim = claims[0];
     const [, zone, instanceId] = INSTANCE_PROVIDER_ID.exec(claim.status.providerID) ?? [];
