@@ -53,7 +53,8 @@ export class NodeRepairLoop implements Loop {
   /** The nodes as `planRepairs` sees them: every Node with the claim that launched it, if any. */
   snapshot(): RepairNode[] {
     const { state } = this.options;
-    const byProvider = new Map(state.claims().filter((c) => c.claim.status.providerId).map((c) => [c.claim.status.providerId!, c]));
+    const claims = state.claims();
+    const byProvider = new Map(claims.filter((c) => c.claim.status.providerId).map((c) => [c.claim.status.providerId!, c]));
     const out: RepairNode[] = [];
     const seen = new Set<string>();
     for (const node of state.nodes.list()) {
@@ -73,7 +74,7 @@ export class NodeRepairLoop implements Loop {
       });
     }
     // A repair whose Node is already gone still counts as in progress until its claim is.
-    for (const { object, claim } of state.claims()) {
+    for (const { object, claim } of claims) {
       if (seen.has(claim.name) || !object.metadata.deletionTimestamp || object.metadata.annotations?.[REPAIR_ANNOTATION] === undefined) continue;
       out.push({ name: `(claim ${claim.name})`, claim: claim.name, nodePool: claim.spec.nodePool, initialized: true, deleting: true, repairing: true });
     }
