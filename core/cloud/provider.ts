@@ -56,6 +56,23 @@ export interface CloudProvider {
    * at least one offering.
    */
   getInstanceTypes(nodePool?: NodePool): Promise<InstanceType[]>;
+
+  /**
+   * Optional. Of these claims (launched ones), whose instance no longer matches what its node class
+   * would launch now: a newer image selected, the instance's subnet or security groups no longer
+   * selected, the node class's launch settings edited (Karpenter's AMI, subnet, security group and
+   * node class drift). Every claim the provider could judge is a key: its drift, or undefined when
+   * it is current. Claims it cannot judge (no instance found, a node class missing or resolving to
+   * nothing) are left out, so a caller keeps what it knew of them. Errors are transient: retry.
+   */
+  driftOf?(claims: readonly NodeClaim[]): Promise<ReadonlyMap<string, CloudDrift | undefined>>;
+}
+
+/** Why an instance no longer matches its node class. */
+export interface CloudDrift {
+  readonly reason: 'ImageDrift' | 'SubnetDrift' | 'SecurityGroupDrift' | 'NodeClassDrift';
+  /** For people: what the instance has and what the node class selects now. */
+  readonly message: string;
 }
 
 /** Reads the target of `delete` as a provider ID. */

@@ -22,6 +22,7 @@ import { DisruptionLoop } from './disruption.js';
 import { KubeEventRecorder, type ControllerEvents } from './events.js';
 import { ForecasterLoop } from './forecaster.js';
 import { NodeRepairLoop } from './node-repair.js';
+import { CloudDriftLoop } from './cloud-drift.js';
 import { GarbageCollectionLoop } from './garbage-collection.js';
 import { GraphPublisherLoop } from './graph-publisher.js';
 import { LeaderElector } from './leader-election.js';
@@ -58,7 +59,7 @@ export interface ControllerOptions {
   renewDeadlineMs?: number;
   leaseRetryMs?: number;
   /** Loop intervals (clock ms) by loop name. */
-  intervals?: Partial<Record<'forecaster' | 'graph-publisher' | 'provisioner' | 'node-claim-lifecycle' | 'disruption' | 'node-repair' | 'garbage-collection' | 'config', number>>;
+  intervals?: Partial<Record<'forecaster' | 'graph-publisher' | 'provisioner' | 'node-claim-lifecycle' | 'disruption' | 'node-repair' | 'cloud-drift' | 'garbage-collection' | 'config', number>>;
   validationMs?: number;
   gcGracePeriodMs?: number;
   registrationTimeoutMs?: number;
@@ -181,6 +182,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     lifecycle: new NodeClaimLifecycleLoop({ ...common, cloud, unavailable, launchBackoff, launchRefusals, intervalMs: interval['node-claim-lifecycle'], registrationTimeoutMs: options.registrationTimeoutMs, terminationGracePeriodMs: options.terminationGracePeriodMs }),
     disruption: new DisruptionLoop({ ...common, cloud, unavailable, intervalMs: interval.disruption, validationMs: options.validationMs }),
     repair: new NodeRepairLoop({ ...common, intervalMs: interval['node-repair'] }),
+    cloudDrift: new CloudDriftLoop({ ...common, cloud, intervalMs: interval['cloud-drift'] }),
     gc: new GarbageCollectionLoop({ ...common, cloud, intervalMs: interval['garbage-collection'], gracePeriodMs: options.gcGracePeriodMs }),
   };
   runner = new LoopRunner({

@@ -8,7 +8,7 @@ import { Annotations, KARPENTER_DO_NOT_DISRUPT } from '../model/annotations.js';
 import type { PodDisruptionBudget } from '../model/disruption-budget.js';
 import { Labels } from '../model/labels.js';
 import { hasTaint, registrationLabels, remainingStartupTaints, REPLACES_ANNOTATION } from './claims.js';
-import type { NodeClaim, NodeClaimCondition } from '../model/node-claim.js';
+import { nodeClaimCondition, type NodeClaim, type NodeClaimCondition } from '../model/node-claim.js';
 import type { ExistingNode } from '../model/node.js';
 import type { Pod, TopologySpreadConstraint } from '../model/pod.js';
 import type { Requirement } from '../model/requirements.js';
@@ -118,6 +118,8 @@ export function existingNodeFromObject(o: KubeObject, facts: NodeFacts): Existin
   const startup = facts.claim?.spec.startupTaints ?? [];
   const taints = startup.length > 0 ? nodeTaints.filter((t) => !hasTaint(startup, t)) : nodeTaints;
   const created = Date.parse(o.metadata.creationTimestamp ?? '');
+  const driftCondition = facts.claim ? nodeClaimCondition(facts.claim, 'Drifted') : undefined;
+  const drifted = driftCondition?.status === 'True' ? driftCondition : undefined;
   return {
     name: o.metadata.name ?? '',
     providerId: o.spec?.providerID,
@@ -137,6 +139,7 @@ export function existingNodeFromObject(o: KubeObject, facts: NodeFacts): Existin
     initialized: isNodeReady(o) && (facts.claim ? remainingStartupTaints(nodeTaints, facts.claim).length === 0 : true),
     unschedulable: o.spec?.unschedulable === true || Boolean(o.metadata.deletionTimestamp) || taints.some((t) => t.key === DISRUPTED_TAINT),
     ...(facts.claim?.replaces ? { replaces: facts.claim.replaces } : {}),
+    ...(drifted ? { cloudDrift: `${drifted.reason ?? 'Drifted'}: the instance ${drifted.message ?? 'no longer matches its node class'}` } : {}),
     ...(facts.claim
       ? {
           launchedWith: {

@@ -13,8 +13,9 @@
  *   node starts (a running node has none left), and claims older than 2026-12-04 did not record them;
  * - the pool's requirements against the node's labels, but only for keys the node carries: a key
  *   the node has no label for (the kubelet never got it) says nothing about how it was launched.
- * Not compared: the node class's own contents (an AMI or subnet change); that needs the cloud
- * provider to say which image an instance runs (not built, docs/ec2.md).
+ * - what the cloud says of the instance (`cloudDrift`): a newer image, subnets or security groups
+ *   no longer selected, an edited node class — the cloud drift loop asks the provider and records
+ *   it as a `Drifted` condition on the NodeClaim (core/controllers/cloud-drift.ts).
  */
 import { canonicalLabelKey } from '../model/labels.js';
 import { labelSatisfies } from '../model/requirements.js';
@@ -44,10 +45,11 @@ function sameNodeClass(a: NodeClassRef | undefined, b: NodeClassRef | undefined)
   return a.kind === b.kind && a.name === b.name && (a.group ?? '') === (b.group ?? '');
 }
 
-/** Why the node no longer matches its pool, in a few words; undefined when it still does. */
+/** Why the node no longer matches its pool or its node class, in a few words; undefined when it still does. */
 export function driftOf(node: ExistingNode, pool: NodePool): string | undefined {
   const launched = node.launchedWith;
   if (!launched) return undefined;
+  if (node.cloudDrift) return node.cloudDrift;
   if (!sameNodeClass(launched.nodeClassRef, pool.nodeClassRef)) return 'the NodePool refers to another node class';
   if (!sameLabels(launched.labels, pool.labels)) return "the NodePool's labels changed";
   if (!sameTaints(launched.taints, pool.taints)) return "the NodePool's taints changed";

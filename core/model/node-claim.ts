@@ -9,7 +9,12 @@ import type { Requirement } from './requirements.js';
 import type { Resources } from './resources.js';
 import type { Taint } from './scheduling-constraints.js';
 
-export type NodeClaimConditionType = 'Launched' | 'Registered' | 'Initialized';
+/**
+ * `Drifted` (True) is written by the cloud drift loop when the cloud says the instance no longer
+ * matches what its node class would launch now (a new image, other subnets or security groups, an
+ * edited node class); the disruption loop replaces such nodes (core/disruption/drift.ts).
+ */
+export type NodeClaimConditionType = 'Launched' | 'Registered' | 'Initialized' | 'Drifted';
 
 export interface NodeClaimCondition {
   readonly type: NodeClaimConditionType;
@@ -71,6 +76,11 @@ export function nodeClaimCondition(claim: NodeClaim, type: NodeClaimConditionTyp
 
 export function isConditionTrue(claim: NodeClaim, type: NodeClaimConditionType): boolean {
   return nodeClaimCondition(claim, type)?.status === 'True';
+}
+
+/** Returns the conditions without any of this type. */
+export function withoutCondition(conditions: readonly NodeClaimCondition[], type: NodeClaimConditionType): NodeClaimCondition[] {
+  return conditions.filter((c) => c.type !== type);
 }
 
 /** Returns the conditions with `condition` set (replacing one of the same type). */

@@ -43,6 +43,11 @@ export interface ExistingNode {
   readonly unschedulable?: boolean;
   /** The pool template it was launched with (smartscale's nodes only; drift compares it). */
   readonly launchedWith?: LaunchTemplate;
+  /**
+   * The cloud says its instance no longer matches its node class (a `Drifted` condition on its
+   * NodeClaim, written by the cloud drift loop): why, in a few words.
+   */
+  readonly cloudDrift?: string;
   /** Launched to replace these nodes: not disrupted while any of them is still there. */
   readonly replaces?: readonly string[];
 }

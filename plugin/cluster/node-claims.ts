@@ -19,6 +19,8 @@ export interface NodeClaimView {
   createdAt?: string;
   /** Deleted by node repair: why (its `smartscale.io/repair` annotation). */
   repair?: string;
+  /** The cloud says its instance no longer matches its node class (a True `Drifted` condition): why. */
+  drifted?: string;
 }
 
 export interface PoolSummary {
@@ -33,9 +35,20 @@ export interface PoolSummary {
   unpriced: number;
 }
 
-function conditionTrue(claim: KubeObject, type: string): boolean {
+function trueCondition(claim: KubeObject, type: string): Record<string, unknown> | undefined {
   const conditions: any[] = Array.isArray(claim.status?.conditions) ? claim.status.conditions : [];
-  return conditions.some((c) => c?.type === type && c?.status === 'True');
+  return conditions.find((c) => c?.type === type && c?.status === 'True');
+}
+
+function conditionTrue(claim: KubeObject, type: string): boolean {
+  return trueCondition(claim, type) !== undefined;
+}
+
+function driftOf(claim: KubeObject): string | undefined {
+  const c = trueCondition(claim, 'Drifted');
+  if (!c) return undefined;
+  const reason = typeof c.reason === 'string' && c.reason !== '' ? c.reason : 'Drifted';
+  return typeof c.message === 'string' && c.message !== '' ? `${reason}: the instance ${c.message}` : reason;
 }
 
 export function nodeClaimView(claim: KubeObject): NodeClaimView {
@@ -62,6 +75,7 @@ export function nodeClaimView(claim: KubeObject): NodeClaimView {
     state,
     createdAt: claim.metadata.creationTimestamp,
     ...(str(claim.metadata.annotations?.[REPAIR_ANNOTATION]) ? { repair: str(claim.metadata.annotations?.[REPAIR_ANNOTATION]) } : {}),
+    ...(driftOf(claim) ? { drifted: driftOf(claim) } : {}),
   };
 }
 

@@ -15,12 +15,14 @@ export interface NodeRow {
   instanceType?: string;
   capacityType?: string;
   zone?: string;
-  /** Ready, NotReady, Cordoned, Deleting, Repairing (deleted by node repair), or a claim's launch state. */
+  /** Ready, Drifted (Ready, to be replaced), NotReady, Cordoned, Deleting, Repairing (deleted by node repair), or a claim's launch state. */
   state: string;
   /** When a NotReady node's Ready condition last changed. */
   notReadySince?: string;
   /** Why node repair replaces it. */
   repair?: string;
+  /** Why the cloud says it drifted (the disruption loop replaces it). */
+  drifted?: string;
   pricePerHour?: number;
   predicted?: boolean;
   pods: number;
@@ -66,7 +68,7 @@ function nodeState(node: KubeObject, claim: NodeClaimView | undefined, ready: bo
   // The mark is written just before the claim is deleted; a mark on a live claim is a repair that did not go through.
   if (claim?.repair && claim.state === 'Deleting') return 'Repairing';
   if (node.metadata.deletionTimestamp || claim?.state === 'Deleting') return 'Deleting';
-  return node.spec?.unschedulable ? 'Cordoned' : ready ? 'Ready' : 'NotReady';
+  return node.spec?.unschedulable ? 'Cordoned' : !ready ? 'NotReady' : claim?.drifted ? 'Drifted' : 'Ready';
 }
 
 export function nodeRows(nodes: readonly KubeObject[], pods: readonly KubeObject[], claims: readonly NodeClaimView[] | null, warnings: string[]): NodeRow[] {
@@ -100,6 +102,7 @@ export function nodeRows(nodes: readonly KubeObject[], pods: readonly KubeObject
       state,
       ...(!ready.ready && ready.since ? { notReadySince: ready.since } : {}),
       ...(state === 'Repairing' ? { repair: claim!.repair } : {}),
+      ...(claim?.drifted && state !== 'Deleting' && state !== 'Repairing' ? { drifted: claim.drifted } : {}),
       pricePerHour: claim?.pricePerHour,
       predicted: claim?.predicted,
       pods: used.count,

@@ -33,6 +33,8 @@ export interface ResolvedAmi {
 export interface ResolvedNodeClass {
   /** One subnet per zone: the one with the most free addresses; zones with none free are left out. */
   readonly subnetsByZone: ReadonlyMap<string, ResolvedSubnet>;
+  /** Every available subnet the selectors match, full ones included (drift: is an instance's subnet still selected?). */
+  readonly subnetIds: ReadonlySet<string>;
   readonly securityGroupIds: readonly string[];
   /** Newest matching image per architecture. */
   readonly amis: ReadonlyMap<Arch, ResolvedAmi>;
@@ -95,7 +97,7 @@ export class NodeClassResolver {
     }
     if (securityGroupIds.length === 0) throw new NodeClassResolutionError(nodeClass.name, 'securityGroupSelectorTerms match no security group');
     if (amis.size === 0) throw new NodeClassResolutionError(nodeClass.name, 'amiSelectorTerms match no available x86_64 or arm64 image');
-    const value: ResolvedNodeClass = { subnetsByZone, securityGroupIds, amis };
+    const value: ResolvedNodeClass = { subnetsByZone, subnetIds: new Set(subnets.map((s) => s.id)), securityGroupIds, amis };
     this.cache.set(key, { at: this.clock.now(), value });
     return value;
   }

@@ -14,10 +14,11 @@ import type { NodePool } from '../../model/node-pool.js';
 import type { MaxPodsPolicy } from '../catalog/instance-types.js';
 import { InsufficientCapacityError, InvalidNodeClaimError, NodeClaimNotFoundError } from '../errors.js';
 import { launchOptions, satisfiesRequirements } from '../launch-options.js';
-import { providerIdOf, type CloudProvider } from '../provider.js';
+import { providerIdOf, type CloudDrift, type CloudProvider } from '../provider.js';
 import { UnavailableOfferings } from '../unavailable-offerings.js';
 import { AwsApi, defaultEc2Client, defaultIamClient, Ec2Api } from './api.js';
-import { awsErrorCode, Ec2AuthorizationError, Ec2ValidationError, isAuthorizationCode, isValidationCode } from './errors.js';
+import { awsErrorCode, Ec2AuthorizationError, Ec2ValidationError, isAuthorizationCode, isNodeClassResolutionError, isValidationCode } from './errors.js';
+import { instanceDrift, nodeClassHash } from './drift.js';
 import { buildCreateFleetInput, candidateRef, chooseCapacityType, offeringsRuledOut, readFleetResponse, selectOverrides, type LaunchCandidate } from './fleet.js';
 import { claimFromInstance, instanceIdOf, isGone, LIVE_STATES, providerIdFor } from './instances.js';
 import { Ec2InstanceTypes } from './instance-types.js';
@@ -27,7 +28,7 @@ import { NodeClassResolver, type ResolvedNodeClass } from './network.js';
 import { NodeClassError, type EC2NodeClass } from './node-class.js';
 import { Ec2Pricing } from './pricing.js';
 import { DEFAULT_RETRY, RetryBudget, type RetryPolicy } from './retry.js';
-import { Ec2Tags, launchTags } from './tags.js';
+import { Ec2Tags, launchTags, tagValue } from './tags.js';
 import { labelsPinnedBy, renderUserData, type ClusterJoin } from './user-data.js';
 
 /** Finds a node class by name (from the API server's EC2NodeClass objects, or a fixed set in tests). */
@@ -239,6 +240,60 @@ export class Ec2CloudProvider implements CloudProvider {
   }
 
   async list(): Promise<NodeClaim[]> {
+    const instances = await this.clusterInstances();
+    const types = await this.typesOrNothing();
+    return instances
+      .map((i) => claimFromInstance(i, types.find((t) => t.name === i.InstanceType)))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * Drift of the claims' instances (drift.ts): one paginated DescribeInstances for the cluster, and
+   * each node class resolved once (cached for its TTL, as launches use it). A claim whose instance is
+   * not found, or whose node class is missing, invalid or resolves to nothing, is not judged.
+   */
+  async driftOf(claims: readonly NodeClaim[]): Promise<ReadonlyMap<string, CloudDrift | undefined>> {
+    const out = new Map<string, CloudDrift | undefined>();
+    const byInstance = new Map<string, NodeClaim>();
+    for (const c of claims) {
+      const id = c.status.providerId ? instanceIdOf(c.status.providerId) : undefined;
+      if (id) byInstance.set(id, c);
+    }
+    if (byInstance.size === 0) return out;
+    const classes = new Map<string, { resolved: ResolvedNodeClass; hash: string } | undefined>();
+    for (const instance of await this.clusterInstances()) {
+      const claim = instance.InstanceId ? byInstance.get(instance.InstanceId) : undefined;
+      if (!claim) continue;
+      const ref = claim.spec.nodeClassRef?.name ?? tagValue(instance.Tags, Ec2Tags.nodeClass) ?? this.options.defaultNodeClass;
+      if (!ref) continue;
+      if (!classes.has(ref)) classes.set(ref, await this.judgeableClass(ref));
+      const current = classes.get(ref);
+      if (!current) continue;
+      out.set(claim.name, instanceDrift(instance, current.resolved, current.hash, tagValue(instance.Tags, Ec2Tags.nodeClassHash)));
+    }
+    return out;
+  }
+
+  /** The node class resolved now, or undefined when it cannot say what an instance should be. */
+  private async judgeableClass(name: string): Promise<{ resolved: ResolvedNodeClass; hash: string } | undefined> {
+    let nodeClass: EC2NodeClass | undefined;
+    try {
+      nodeClass = await this.options.nodeClasses(name);
+    } catch (error) {
+      if (error instanceof NodeClassError) return undefined;
+      throw error;
+    }
+    if (!nodeClass) return undefined;
+    try {
+      return { resolved: await this.resolver.resolve(nodeClass), hash: nodeClassHash(nodeClass) };
+    } catch (error) {
+      if (isNodeClassResolutionError(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Every live instance tagged for this cluster (paginated). */
+  private async clusterInstances(): Promise<Instance[]> {
     const reservations = await this.api.paginate(
       'DescribeInstances',
       (client, NextToken) =>
@@ -254,11 +309,7 @@ export class Ec2CloudProvider implements CloudProvider {
         ),
       (page) => page.Reservations,
     );
-    const instances = reservations.flatMap((r) => r.Instances ?? []).filter((i) => !isGone(i));
-    const types = await this.typesOrNothing();
-    return instances
-      .map((i) => claimFromInstance(i, types.find((t) => t.name === i.InstanceType)))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return reservations.flatMap((r) => r.Instances ?? []).filter((i) => !isGone(i));
   }
 
   /**

@@ -5,21 +5,26 @@
  */
 import type { Tag } from '@aws-sdk/client-ec2';
 import type { NodeClaim } from '../../model/node-claim.js';
+import { nodeClassHash } from './drift.js';
+import type { EC2NodeClass } from './node-class.js';
 
 export const Ec2Tags = {
   nodeClaim: 'smartscale.io/nodeclaim',
   nodePool: 'smartscale.io/nodepool',
   cluster: 'smartscale.io/cluster',
   nodeClass: 'smartscale.io/nodeclass',
+  /** The node class's launch settings other than selectors, hashed at launch (drift.ts). */
+  nodeClassHash: 'smartscale.io/nodeclass-hash',
 } as const;
 
 /** The node class's tags (sorted by key), then smartscale's own, which cannot be overridden. */
-export function launchTags(clusterName: string, claim: NodeClaim, nodeClass: { name: string; tags: Readonly<Record<string, string>> }): Tag[] {
+export function launchTags(clusterName: string, claim: NodeClaim, nodeClass: EC2NodeClass): Tag[] {
   const own: Record<string, string> = {
     [Ec2Tags.nodeClaim]: claim.name,
     [Ec2Tags.nodePool]: claim.spec.nodePool,
     [Ec2Tags.cluster]: clusterName,
     [Ec2Tags.nodeClass]: nodeClass.name,
+    [Ec2Tags.nodeClassHash]: nodeClassHash(nodeClass),
   };
   const user = Object.keys(nodeClass.tags)
     .filter((k) => !(k in own))

@@ -13,7 +13,7 @@ import type { Resources } from '../../model/resources.js';
 import type { Taint } from '../../model/scheduling-constraints.js';
 import { InsufficientCapacityError, InvalidNodeClaimError, NodeClaimNotFoundError } from '../errors.js';
 import { launchOptions, typesForPool } from '../launch-options.js';
-import { providerIdOf, type CloudProvider } from '../provider.js';
+import { providerIdOf, type CloudDrift, type CloudProvider } from '../provider.js';
 
 export const DEFAULT_LAUNCH_DELAY_MS = 60_000;
 
@@ -50,11 +50,15 @@ export interface SimulatedCloudOptions {
   readonly instanceTypes: readonly InstanceType[];
   /** Launch to Ready, on the clock. Default 60 s. */
   readonly launchDelayMs?: number;
+  /** The image new instances boot (`publishImage` changes it). Default `sim-image-1`. */
+  readonly image?: string;
 }
 
 interface Instance {
   claim: NodeClaim;
   readonly nodeName: string;
+  /** The image it booted. */
+  readonly image: string;
   ready: boolean;
   terminated: boolean;
 }
@@ -69,8 +73,10 @@ export class SimulatedCloudProvider implements CloudProvider {
   private readonly capacityFailures = new Map<string, number>();
   private readonly listeners = new Set<(event: SimulatedNodeEvent) => void>();
   private sequence = 0;
+  private currentImage: string;
 
   constructor(options: SimulatedCloudOptions) {
+    this.currentImage = options.image ?? 'sim-image-1';
     this.clock = options.clock;
     this.types = options.instanceTypes;
     this.launchDelayMs = options.launchDelayMs ?? DEFAULT_LAUNCH_DELAY_MS;
@@ -84,6 +90,35 @@ export class SimulatedCloudProvider implements CloudProvider {
 
   clearInsufficientCapacity(): void {
     this.capacityFailures.clear();
+  }
+
+  /**
+   * A new image for every node class (a release of the OS image): later launches boot it, and the
+   * instances on the old one are drifted (`driftOf`) — what a new AMI matching a node class's
+   * selector is on EC2.
+   */
+  publishImage(image: string): void {
+    if (typeof image !== 'string' || image.trim() === '') throw new RangeError('image must be a non-empty string');
+    this.currentImage = image;
+  }
+
+  get image(): string {
+    return this.currentImage;
+  }
+
+  /** Instances on another image than the current one have drifted; every known instance is judged. */
+  async driftOf(claims: readonly NodeClaim[]): Promise<ReadonlyMap<string, CloudDrift | undefined>> {
+    const out = new Map<string, CloudDrift | undefined>();
+    for (const claim of claims) {
+      const providerId = claim.status.providerId ?? this.byClaimName.get(claim.name);
+      const instance = providerId ? this.instances.get(providerId) : undefined;
+      if (!instance || instance.terminated) continue;
+      out.set(
+        claim.name,
+        instance.image === this.currentImage ? undefined : { reason: 'ImageDrift', message: `runs ${instance.image}; the current image is ${this.currentImage}` },
+      );
+    }
+    return out;
   }
 
   /** Hears node facts; returns the unsubscribe function. A throwing listener does not affect others. */
@@ -163,7 +198,7 @@ export class SimulatedCloudProvider implements CloudProvider {
         conditions: withCondition(claim.status.conditions, { type: 'Launched', status: 'True', reason: 'Launched', lastTransitionTime: now }),
       },
     };
-    const instance: Instance = { claim: launched, nodeName: `sim-${ref.zone}-${serial}`, ready: false, terminated: false };
+    const instance: Instance = { claim: launched, nodeName: `sim-${ref.zone}-${serial}`, image: this.currentImage, ready: false, terminated: false };
     this.instances.set(providerId, instance);
     this.byClaimName.set(claim.name, providerId);
     // The clock wakes us when the node would be ready; ManualClock does it as tests advance time.

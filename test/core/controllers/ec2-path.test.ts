@@ -238,4 +238,26 @@ describe('the EC2 provider under the controller, on the sandbox', () => {
     expect(node.metadata.labels?.['karpenter.sh/capacity-type']).toBe('on-demand');
     expect(fleetRequests(s)).toHaveLength(1);
   }, 90_000);
+  it('a newer AMI matching the node class: the node is marked Drifted and replaced by an instance on the new image, pods moved', async () => {
+    const { s, client } = await start({ sandbox: { controller: { ...EC2_LOOPS, intervals: { ...EC2_LOOPS.intervals, 'cloud-drift': 10_000 } } } });
+    await runWeb(client, 2);
+    const [before] = await waitFor('the claim Initialized', async () => {
+      const all = await claimsWithInstance(s);
+      return all.some((c) => (c.status?.conditions ?? []).some((x: { type: string; status: string }) => x.type === 'Initialized' && x.status === 'True')) ? all : undefined;
+    }, 20_000);
+    const oldId = INSTANCE_PROVIDER_ID.exec(before.status.providerID)![2];
+    expect(s.ec2.instances.get(oldId)?.ImageId).toBe('ami-0a1');
+
+    s.ec2.images.push({ ImageId: 'ami-0a2', Architecture: 'x86_64', CreationDate: '2026-05-01T00:00:00.000Z', State: 'available', Name: 'al2023-x86', Tags: [{ Key: 'smartscale.io/discovery', Value: 'demo' }] });
+    await waitFor('the old instance terminated', () => terminatedIds(s).includes(oldId), 60_000, 100);
+    const events = (await client.list(Refs.events)).items.filter((ev) => ev.reason === 'Drifted');
+    expect(events.map((ev) => ev.message)).toEqual([`ImageDrift: the instance runs ami-0a1; the node class now selects ami-0a2, ami-0b1`]);
+    const running = await waitFor('2 pods on the replacement', async () => {
+      const pods = await runningPods(client, 'default', 'web');
+      return pods.length === 2 && pods.every((p) => p.spec.nodeName !== before.status.nodeName) ? pods : undefined;
+    }, 30_000);
+    const [after] = (await claimsWithInstance(s)).filter((c) => c.status.nodeName === running[0].spec.nodeName);
+    const newId = INSTANCE_PROVIDER_ID.exec(after.status.providerID)![2];
+    expect(s.ec2.instances.get(newId)?.ImageId).toBe('ami-0a2');
+  }, 120_000);
 });

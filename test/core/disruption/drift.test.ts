@@ -44,6 +44,13 @@ describe('driftOf', () => {
     expect(driftOf(launched(), pinned)).toBeUndefined();
   });
 
+  it('drifted when the cloud says so (a Drifted condition on its claim), even with the pool unchanged', () => {
+    const why = 'ImageDrift: the instance runs ami-1; the node class now selects ami-2';
+    expect(driftOf(launched({ cloudDrift: why }), pool())).toBe(why);
+    // Only for nodes smartscale launched: without a claim there is nothing to replace it by.
+    expect(driftOf(launched({ launchedWith: undefined, cloudDrift: why }), pool())).toBeUndefined();
+  });
+
   it('never a node smartscale did not launch (no claim to drain it by), whatever its labels', () => {
     const narrowed = pool({ labels: { team: 'other' }, requirements: [{ key: Labels.instanceType, operator: 'In', values: ['c6i.large'] }] });
     expect(driftOf(launched({ launchedWith: undefined }), narrowed)).toBeUndefined();

@@ -45,6 +45,23 @@ describe('nodes', () => {
     expect(renderTable(nodeColumns(NOW), nodeRows([down], [], [], []), false)).toMatch(/n2 .* Cordoned {2,}/);
   });
 
+  it('a node whose claim the cloud marked Drifted says so, and why; not once it is being deleted', () => {
+    const drifted = nodeClaim('default-d', { node: 'n1', ready: true });
+    drifted.status.conditions.push({ type: 'Drifted', status: 'True', reason: 'ImageDrift', message: 'runs ami-1; the node class now selects ami-2' } as never);
+    const nodes = [node('n1', { cpu: '2', memory: '8Gi', pods: '29' })];
+    const row = nodeRows(nodes, [], [nodeClaimView(drifted)], []).find((x) => x.node === 'n1');
+    expect(row).toMatchObject({ state: 'Drifted', drifted: 'ImageDrift: the instance runs ami-1; the node class now selects ami-2' });
+    expect(renderTable(nodeColumns(NOW), [row!], false)).toMatch(/n1 .* Drifted/);
+    // A False condition (or none) is no drift.
+    drifted.status.conditions[drifted.status.conditions.length - 1].status = 'False';
+    expect(nodeRows(nodes, [], [nodeClaimView(drifted)], [])[0]).toMatchObject({ state: 'Ready' });
+    expect(nodeRows(nodes, [], [nodeClaimView(drifted)], [])[0].drifted).toBeUndefined();
+    drifted.status.conditions[drifted.status.conditions.length - 1].status = 'True';
+    drifted.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    expect(nodeRows(nodes, [], [nodeClaimView(drifted)], [])[0]).toMatchObject({ state: 'Deleting' });
+    expect(nodeRows(nodes, [], [nodeClaimView(drifted)], [])[0].drifted).toBeUndefined();
+  });
+
   it('table (snapshot)', () => {
     expect(renderTable(nodeColumns(NOW), rows().rows, false)).toMatchSnapshot();
     expect(renderTable(nodeColumns(NOW), rows().rows, true)).toMatchSnapshot();

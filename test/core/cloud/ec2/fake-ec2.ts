@@ -275,7 +275,11 @@ export class InMemoryEc2 {
         const id = `i-${serial.toString(16).padStart(17, '0')}`;
         const ip = `10.0.${(serial >> 8) & 255}.${serial & 255}`;
         this.templateOf.set(id, name);
+        // What the instance runs comes from its launch template, as in EC2.
+        const template = this.launchTemplates.get(name)!.data;
         this.instances.set(id, {
+          ImageId: template?.ImageId,
+          SecurityGroups: (template?.SecurityGroupIds ?? []).map((GroupId) => ({ GroupId, GroupName: this.securityGroups.find((g) => g.GroupId === GroupId)?.GroupName })),
           PrivateIpAddress: ip,
           PrivateDnsName: `ip-${ip.replace(/\./g, '-')}.ec2.internal`,
           InstanceId: id,
