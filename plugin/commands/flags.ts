@@ -1,7 +1,7 @@
 /**
  * Flag values read the way kubectl reads them. yargs on its own takes `--min` with nothing after it
- * as "flag absent" (the command then ran with the default, silently), `--seed abc` as NaN, and a
- * repeated flag as an array. Here a flag that takes a value must be given one, a number flag must
+ * as "flag absent" (the command then ran with the default, silently), `--min=` as 0, `--seed abc` as
+ * NaN, and a repeated flag as an array. Here a flag that takes a value must be given one, a number flag must
  * be a number, and a repeated single-value flag keeps its last value (pflag's rule).
  *
  * Light on purpose: it is applied to every command's builder (index.ts), so it runs for `--help`.
@@ -24,13 +24,21 @@ export function withStrictValues(y: Argv): Argv {
   const numbers = declared.number.filter(single);
   if (strings.length + numbers.length === 0) return y;
   const last = (value: unknown) => (Array.isArray(value) ? value[value.length - 1] : value);
+  // Number flags are read as text and converted here: yargs turns `--min=` (an empty value) into 0.
+  const toNumber = (value: unknown) => {
+    const text = last(value);
+    if (typeof text === 'number') return text;
+    const n = typeof text === 'string' && text.trim() !== '' ? Number(text) : NaN;
+    return Number.isNaN(n) ? text : n;
+  };
   return y
     .requiresArg([...strings, ...numbers])
-    .coerce(Object.fromEntries([...strings, ...numbers].map((key) => [key, last])))
+    .string(numbers)
+    .coerce(Object.fromEntries([...strings.map((key) => [key, last]), ...numbers.map((key) => [key, toNumber])]))
     .check((argv) => {
       for (const key of numbers) {
         const value = argv[key];
-        if (value !== undefined && (typeof value !== 'number' || Number.isNaN(value))) throw new CliError(`--${key}: expected a number`, ExitCode.usage);
+        if (value !== undefined && (typeof value !== 'number' || Number.isNaN(value))) throw new CliError(`--${key}: expected a number, got ${JSON.stringify(value)}`, ExitCode.usage);
       }
       return true;
     });

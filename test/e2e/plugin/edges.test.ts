@@ -76,6 +76,14 @@ describe('flag values', () => {
     // --seed abc used to run the built-in scenario with seed NaN.
     expectError(await kubectl(['smartscale', 'simulate', '--seed', 'abc']), ExitCode.usage, /--seed: expected a number/);
     expectError(await plugin('enable', 'web', '-n', 'shop', '--max', 'ten'), ExitCode.usage, /--max: expected a number/);
+    // An empty value was read as 0 (`--min=` set min-replicas to 0, silently).
+    expectError(await plugin('enable', 'web', '-n', 'shop', '--min='), ExitCode.usage, /--min: expected a number, got ""/);
+    expectError(await plugin('enable', 'web', '-n', 'shop', '--target-rps-per-pod', ' '), ExitCode.usage, /--target-rps-per-pod: expected a number/);
+    expect((await annotations('shop', 'web'))['smartscale.io/min-replicas']).not.toBe('0');
+    // Number forms kubectl's flags accept still work.
+    const ok = await plugin('enable', 'web', '-n', 'shop', '--max', '1e2', '-o', 'json');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((await annotations('shop', 'web'))['smartscale.io/max-replicas']).toBe('100');
   });
 
   it('a repeated flag keeps its last value, as in kubectl', async () => {
