@@ -66,6 +66,25 @@ export interface CloudProvider {
    * nothing) are left out, so a caller keeps what it knew of them. Errors are transient: retry.
    */
   driftOf?(claims: readonly NodeClaim[]): Promise<ReadonlyMap<string, CloudDrift | undefined>>;
+
+  /**
+   * Optional, for providers with node class objects (EC2NodeClass): what the named node class
+   * resolves to now, for its `status` — whether launches can use it and why not, and the fields its
+   * CRD's status shows (resolved subnets, security groups, images, instance profile). undefined when
+   * no node class of that name exists. A class that is invalid or resolves to nothing is a report
+   * with `ready: false`; errors (the cloud unreachable) are transient: retry.
+   */
+  nodeClassStatus?(name: string): Promise<NodeClassReport | undefined>;
+}
+
+/** A node class as the cloud sees it now (`nodeClassStatus`). */
+export interface NodeClassReport {
+  readonly ready: boolean;
+  /** For the Ready condition: `Ready`, or why not (`InvalidSpec`, `ResolutionFailed`). */
+  readonly reason: string;
+  readonly message: string;
+  /** Status fields besides `conditions`, as the node class's CRD stores them (empty when not ready). */
+  readonly fields: Readonly<Record<string, unknown>>;
 }
 
 /** Why an instance no longer matches its node class. */

@@ -16,12 +16,12 @@
  */
 import type { CloudDrift } from '../cloud/provider.js';
 import { Refs } from '../kube/refs.js';
-import { updateWithRetry } from '../kube/patch.js';
+import { patchStatusWithRetry } from '../kube/patch.js';
 import { isConditionTrue, nodeClaimCondition, withCondition, withoutCondition, type NodeClaim } from '../model/node-claim.js';
 import type { Loop } from './loop.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
 import { nodeClaimRef } from './node-claim-lifecycle.js';
-import { nodeClaimFromObject, nodeClaimStatusObject } from './objects.js';
+import { nodeClaimFromObject, withConditionObject } from './objects.js';
 
 export type CloudDriftOptions = Omit<NodeLoopDependencies, 'unavailable'>;
 
@@ -54,36 +54,37 @@ export class CloudDriftLoop implements Loop {
       .map(({ claim }) => claim);
     if (claims.length === 0) return;
     const judged = await cloud.driftOf(claims);
+    let failure: unknown;
     for (const claim of claims) {
       if (!judged.has(claim.name)) continue;
       const drift = judged.get(claim.name);
       if (!driftConditions(claim, drift, clock.now())) continue;
-      // Read-modify-write of the status: only the Drifted condition changes, whatever the cache held.
       let became = false;
       let wrote = false;
-      await updateWithRetry(
-        client,
-        Refs.nodeClaims,
-        claim.name,
-        undefined,
-        (fresh) => {
-          wrote = false;
+      try {
+        // Read-modify-write of the status: only the Drifted entry changes, every other condition
+        // stays as it is stored (other loops own them).
+        wrote = await patchStatusWithRetry(client, Refs.nodeClaims, claim.name, undefined, (fresh) => {
           if (fresh.metadata.deletionTimestamp) return undefined;
           const current = nodeClaimFromObject(fresh);
           const conditions = driftConditions(current, drift, clock.now());
           if (!conditions) return undefined;
           became = Boolean(drift) && nodeClaimCondition(current, 'Drifted')?.status !== 'True';
-          wrote = true;
-          fresh.status = { ...fresh.status, conditions: nodeClaimStatusObject({ ...current, status: { ...current.status, conditions } }).conditions };
-          return fresh;
-        },
-        { subresource: 'status' },
-      );
+          const next = conditions.find((c) => c.type === 'Drifted');
+          return { ...fresh.status, conditions: withConditionObject(fresh.status, 'Drifted', next) };
+        });
+      } catch (error) {
+        // One claim's failure (conflicts in a row, a rejected write) does not hold back the others.
+        m.action(this.name, 'write-failed');
+        failure ??= error;
+        continue;
+      }
       if (!wrote) continue;
       if (drift && became) {
         m.action(this.name, 'drifted');
         events.emit({ object: nodeClaimRef(claim.name), type: 'Normal', reason: 'Drifted', message: `${drift.reason}: the instance ${drift.message}` });
       } else if (!drift) m.action(this.name, 'undrifted');
     }
+    if (failure) throw failure;
   }
 }

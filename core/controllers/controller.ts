@@ -23,6 +23,7 @@ import { KubeEventRecorder, type ControllerEvents } from './events.js';
 import { ForecasterLoop } from './forecaster.js';
 import { NodeRepairLoop } from './node-repair.js';
 import { CloudDriftLoop } from './cloud-drift.js';
+import { NodeClassStatusLoop } from './node-class-status.js';
 import { GarbageCollectionLoop } from './garbage-collection.js';
 import { GraphPublisherLoop } from './graph-publisher.js';
 import { LeaderElector } from './leader-election.js';
@@ -59,7 +60,7 @@ export interface ControllerOptions {
   renewDeadlineMs?: number;
   leaseRetryMs?: number;
   /** Loop intervals (clock ms) by loop name. */
-  intervals?: Partial<Record<'forecaster' | 'graph-publisher' | 'provisioner' | 'node-claim-lifecycle' | 'disruption' | 'node-repair' | 'cloud-drift' | 'garbage-collection' | 'config', number>>;
+  intervals?: Partial<Record<'forecaster' | 'graph-publisher' | 'provisioner' | 'node-claim-lifecycle' | 'disruption' | 'node-repair' | 'cloud-drift' | 'node-class-status' | 'garbage-collection' | 'config', number>>;
   validationMs?: number;
   gcGracePeriodMs?: number;
   registrationTimeoutMs?: number;
@@ -183,6 +184,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     disruption: new DisruptionLoop({ ...common, cloud, unavailable, intervalMs: interval.disruption, validationMs: options.validationMs }),
     repair: new NodeRepairLoop({ ...common, intervalMs: interval['node-repair'] }),
     cloudDrift: new CloudDriftLoop({ ...common, cloud, intervalMs: interval['cloud-drift'] }),
+    nodeClassStatus: new NodeClassStatusLoop({ client, clock, events, controllerMetrics: metrics, cloud, intervalMs: interval['node-class-status'] }),
     gc: new GarbageCollectionLoop({ ...common, cloud, intervalMs: interval['garbage-collection'], gracePeriodMs: options.gcGracePeriodMs }),
   };
   runner = new LoopRunner({

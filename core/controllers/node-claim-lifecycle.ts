@@ -36,16 +36,16 @@ import type { CloudProvider } from '../cloud/provider.js';
 import type { LaunchBackoff, UnavailableOfferings } from '../cloud/unavailable-offerings.js';
 import type { InstanceType } from '../model/instance-type.js';
 import { isNotFound, type KubeObject } from '../kube/client.js';
-import { patchStatus, updateWithRetry } from '../kube/patch.js';
+import { patchStatus, patchStatusWithRetry, updateWithRetry } from '../kube/patch.js';
 import { Refs } from '../kube/refs.js';
-import { isConditionTrue, withCondition, type NodeClaim, type NodeClaimCondition } from '../model/node-claim.js';
+import { isConditionTrue, type NodeClaim, type NodeClaimCondition } from '../model/node-claim.js';
 import { labelChanges, launchKey, missingTaints, registrationLabels, remainingStartupTaints, TERMINATION_FINALIZER } from './claims.js';
 import { nodePoolRef } from './provisioner.js';
 import { cordon, evictPods, isCordoned, isDoNotDisrupt, isStuckTerminating, isTerminating, podName, podsToDrain } from './drain.js';
 import { runLimited } from './forecaster.js';
 import type { LaunchRefusalSync } from './launch-refusal-sync.js';
 import type { Loop } from './loop.js';
-import { isNodeReady, nodeClaimStatusObject } from './objects.js';
+import { isNodeReady, nodeClaimFromObject, nodeClaimStatusObject, withConditionObject } from './objects.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
 
 export interface LifecycleOptions extends NodeLoopDependencies {
@@ -177,23 +177,30 @@ export class NodeClaimLifecycleLoop implements Loop {
       }
       return;
     }
-    let conditions = [...claim.status.conditions];
-    let changed = false;
+    const set: NodeClaimCondition[] = [];
     if (!isConditionTrue(claim, 'Registered')) {
       if (!(await this.register(claim, node, typeLabels))) return;
-      conditions = withCondition(conditions, this.condition('Registered', 'Registered'));
-      changed = true;
+      set.push(this.condition('Registered', 'Registered'));
       m.action(this.name, 'registered');
     }
     if (!isConditionTrue(claim, 'Initialized') && isNodeReady(node) && remainingStartupTaints(node.spec?.taints ?? [], claim).length === 0) {
-      conditions = withCondition(conditions, this.condition('Initialized', 'Ready'));
-      changed = true;
+      set.push(this.condition('Initialized', 'Ready'));
       m.action(this.name, 'initialized');
       const startup = claim.spec.startupTaints?.length ? ` and its startup taints (${claim.spec.startupTaints.map((t) => t.key).join(', ')}) are gone` : '';
       events.emit({ object: nodeClaimRef(claim.name), type: 'Normal', reason: 'Initialized', message: `node ${node.metadata.name} is Ready${startup}` });
     }
-    if (!changed && claim.status.nodeName === node.metadata.name) return;
-    await patchStatus(client, Refs.nodeClaims, claim.name, undefined, nodeClaimStatusObject({ ...claim, status: { ...claim.status, nodeName: node.metadata.name, conditions } }));
+    if (set.length === 0 && claim.status.nodeName === node.metadata.name) return;
+    // Read-modify-write: only this loop's conditions and the node name change; a condition another
+    // loop wrote since this pass's snapshot (the cloud drift loop's Drifted) stays.
+    await patchStatusWithRetry(client, Refs.nodeClaims, claim.name, undefined, (fresh) => {
+      let conditions = fresh.status?.conditions;
+      for (const c of set) {
+        const stored = nodeClaimFromObject(fresh).status.conditions.find((x) => x.type === c.type);
+        if (stored?.status !== 'True') conditions = withConditionObject({ conditions }, c.type, c);
+      }
+      if (conditions === fresh.status?.conditions && fresh.status?.nodeName === node.metadata.name) return undefined;
+      return { ...fresh.status, nodeName: node.metadata.name, conditions: conditions ?? [] };
+    });
   }
 
   /**

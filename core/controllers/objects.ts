@@ -236,6 +236,20 @@ export function nodeClaimStatusObject(claim: NodeClaim): Obj {
     ...(s.capacity ? { capacity: resourcesToList(s.capacity) } : {}),
     ...(s.allocatable ? { allocatable: resourcesToList(s.allocatable) } : {}),
     ...(s.nodeName ? { nodeName: s.nodeName } : {}),
-    conditions: s.conditions.map((c) => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}), lastTransitionTime: rfc3339(c.lastTransitionTime) })),
+    conditions: s.conditions.map(conditionObject),
   };
+}
+
+function conditionObject(c: NodeClaimCondition): Obj {
+  return { type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}), lastTransitionTime: rfc3339(c.lastTransitionTime) };
+}
+
+/**
+ * A claim object's status conditions as stored, with the one of this type set (or removed when
+ * `condition` is undefined) and every other entry left exactly as it is — for read-modify-write
+ * status patches by loops that each own some condition types.
+ */
+export function withConditionObject(status: Obj | undefined, type: NodeClaimCondition['type'], condition: NodeClaimCondition | undefined): Obj[] {
+  const others = (Array.isArray(status?.conditions) ? status.conditions : []).filter((c: Obj) => c?.type !== type);
+  return condition ? [...others, conditionObject(condition)] : others;
 }

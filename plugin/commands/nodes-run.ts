@@ -29,7 +29,7 @@ export async function runNodes(args: CommonArgs): Promise<void> {
     const repairs = report.nodes.filter((n) => n.repair);
     if (repairs.length > 0) out += `\nNode repair:\n${repairs.map((n) => `  ${n.node === '-' ? n.nodeClaim : n.node}: ${n.repair}`).join('\n')}\n`;
     const drifted = report.nodes.filter((n) => n.drifted);
-    if (drifted.length > 0) out += `\nDrifted (replaced by the disruption loop, within the pool's budgets):\n${drifted.map((n) => `  ${n.node}: ${n.drifted}`).join('\n')}\n`;
+    if (drifted.length > 0) out += `\nDrifted (the disruption loop replaces these in optimize mode, within the pool's budgets):\n${drifted.map((n) => `  ${n.node}: ${n.drifted}`).join('\n')}\n`;
     const c = report.consolidation;
     if (c.available) {
       if (c.next) {

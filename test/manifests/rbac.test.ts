@@ -83,6 +83,12 @@ export function requiredPermissions(files: Map<string, string>): Set<string> {
       const { group, resource } = refResource(ref);
       add(group, `${resource}/status`, 'patch');
     }
+    // Reads the object, then merge-patches its status with the read resourceVersion.
+    for (const [, ref] of text.matchAll(/patchStatusWithRetry(?:<[^>()]*>)?\(\s*[\w.]+,\s*Refs\.(\w+)/g)) {
+      const { group, resource } = refResource(ref);
+      add(group, resource, 'get');
+      add(group, `${resource}/status`, 'patch');
+    }
     for (const match of text.matchAll(/updateWithRetry\(\s*[\w.]+,\s*Refs\.(\w+)/g)) {
       const { group, resource } = refResource(match[1]);
       // Reads the object, then replaces it — or its status, with `{ subresource: 'status' }`.
@@ -189,6 +195,7 @@ describe('the permission scan', () => {
           'await updateWithRetry(client, Refs.nodes, node, undefined, f);',
           "await updateWithRetry(this.client, Refs.nodePools, pool, undefined, (fresh) => { return g(fresh); }, { subresource: 'status' });",
           'new Informer<KubeObject>(client, Refs.configMaps, {});',
+          'await patchStatusWithRetry(client, Refs.ec2NodeClasses, name, undefined, (fresh) => f(fresh));',
           "export const HPA = { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', namespaced: true };",
           'await core.readNamespacedSecret({ name, namespace });',
         ].join('\n'),
@@ -207,6 +214,8 @@ describe('the permission scan', () => {
         'smartscale.io/nodepools/status:update',
         '/configmaps:list',
         '/configmaps:watch',
+        'smartscale.io/ec2nodeclasses:get',
+        'smartscale.io/ec2nodeclasses/status:patch',
         'autoscaling/horizontalpodautoscalers:list',
         'autoscaling/horizontalpodautoscalers:watch',
         '/secrets:get',

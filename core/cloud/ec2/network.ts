@@ -27,6 +27,12 @@ export interface ResolvedAmi {
   readonly id: string;
   readonly arch: Arch;
   readonly createdAt: string;
+  readonly name?: string;
+}
+
+export interface ResolvedSecurityGroup {
+  readonly id: string;
+  readonly name?: string;
 }
 
 /** A node class with its selectors resolved. */
@@ -35,7 +41,11 @@ export interface ResolvedNodeClass {
   readonly subnetsByZone: ReadonlyMap<string, ResolvedSubnet>;
   /** Every available subnet the selectors match, full ones included (drift: is an instance's subnet still selected?). */
   readonly subnetIds: ReadonlySet<string>;
+  /** The same, with zones and free addresses, by ID (the node class's status). */
+  readonly subnets: readonly ResolvedSubnet[];
   readonly securityGroupIds: readonly string[];
+  /** The same groups with their names, by ID (the node class's status). */
+  readonly securityGroups: readonly ResolvedSecurityGroup[];
   /** Newest matching image per architecture. */
   readonly amis: ReadonlyMap<Arch, ResolvedAmi>;
 }
@@ -87,7 +97,8 @@ export class NodeClassResolver {
     const key = JSON.stringify([nodeClass.name, nodeClass.subnetSelectorTerms, nodeClass.securityGroupSelectorTerms, nodeClass.amiSelectorTerms]);
     const hit = this.cache.get(key);
     if (hit && this.clock.now() - hit.at < this.ttlMs) return hit.value;
-    const [subnets, securityGroupIds, amis] = await Promise.all([this.subnets(nodeClass), this.securityGroups(nodeClass), this.amis(nodeClass)]);
+    const [subnets, securityGroups, amis] = await Promise.all([this.subnets(nodeClass), this.securityGroups(nodeClass), this.amis(nodeClass)]);
+    const securityGroupIds = securityGroups.map((g) => g.id);
     const subnetsByZone = preferSubnets(subnets);
     if (subnetsByZone.size === 0) {
       throw new NodeClassResolutionError(
@@ -97,7 +108,8 @@ export class NodeClassResolver {
     }
     if (securityGroupIds.length === 0) throw new NodeClassResolutionError(nodeClass.name, 'securityGroupSelectorTerms match no security group');
     if (amis.size === 0) throw new NodeClassResolutionError(nodeClass.name, 'amiSelectorTerms match no available x86_64 or arm64 image');
-    const value: ResolvedNodeClass = { subnetsByZone, subnetIds: new Set(subnets.map((s) => s.id)), securityGroupIds, amis };
+    const byId = <T extends { id: string }>(items: readonly T[]) => [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const value: ResolvedNodeClass = { subnetsByZone, subnetIds: new Set(subnets.map((s) => s.id)), subnets: byId(subnets), securityGroupIds, securityGroups: byId(securityGroups), amis };
     this.cache.set(key, { at: this.clock.now(), value });
     return value;
   }
@@ -122,8 +134,8 @@ export class NodeClassResolver {
     return [...byId.values()];
   }
 
-  private async securityGroups(nodeClass: EC2NodeClass): Promise<string[]> {
-    const ids = new Set<string>();
+  private async securityGroups(nodeClass: EC2NodeClass): Promise<ResolvedSecurityGroup[]> {
+    const ids = new Map<string, ResolvedSecurityGroup>();
     for (const term of nodeClass.securityGroupSelectorTerms) {
       const Filters = termFilters(term, 'group-id', 'group-name');
       const found = await this.api.paginate(
@@ -131,9 +143,9 @@ export class NodeClassResolver {
         (client, NextToken) => client.send(new DescribeSecurityGroupsCommand({ Filters, NextToken, MaxResults: 1000 })),
         (page) => page.SecurityGroups,
       );
-      for (const g of found) if (g.GroupId) ids.add(g.GroupId);
+      for (const g of found) if (g.GroupId) ids.set(g.GroupId, { id: g.GroupId, ...(g.GroupName ? { name: g.GroupName } : {}) });
     }
-    return [...ids].sort();
+    return [...ids.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   private async amis(nodeClass: EC2NodeClass): Promise<Map<Arch, ResolvedAmi>> {
@@ -157,7 +169,7 @@ export class NodeClassResolver {
         const createdAt = image.CreationDate ?? '';
         const seen = newest.get(arch);
         if (!seen || createdAt > seen.createdAt || (createdAt === seen.createdAt && image.ImageId < seen.id)) {
-          newest.set(arch, { id: image.ImageId, arch, createdAt });
+          newest.set(arch, { id: image.ImageId, arch, createdAt, ...(image.Name ? { name: image.Name } : {}) });
         }
       }
     }

@@ -6,6 +6,7 @@
  * `parseEC2NodeClass` validates an API object (or a bare spec) and names the field that is wrong;
  * nothing here talks to AWS.
  */
+import { OWN_TAG_COUNT } from './tags.js';
 
 /** One selector term: every given field must match (AND); the terms of a list are ORed. */
 export interface SelectorTerm {
@@ -236,8 +237,9 @@ function userTags(nodeClass: string, raw: unknown): Record<string, string> {
     const reserved = RESERVED_TAG_PREFIXES.find((p) => key.startsWith(p));
     if (reserved) fail(nodeClass, `spec.tags[${JSON.stringify(key)}]`, `uses the reserved prefix ${reserved}`);
   }
-  // 50 tags per resource; smartscale adds 3 of its own.
-  if (Object.keys(tags).length > 47) fail(nodeClass, 'spec.tags', 'has more than 47 tags (EC2 allows 50 and smartscale adds 3)');
+  // 50 tags per resource; smartscale adds its own (launchTags).
+  const most = 50 - OWN_TAG_COUNT;
+  if (Object.keys(tags).length > most) fail(nodeClass, 'spec.tags', `has more than ${most} tags (EC2 allows 50 and smartscale adds ${OWN_TAG_COUNT})`);
   return tags;
 }
 

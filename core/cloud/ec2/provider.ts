@@ -14,15 +14,15 @@ import type { NodePool } from '../../model/node-pool.js';
 import type { MaxPodsPolicy } from '../catalog/instance-types.js';
 import { InsufficientCapacityError, InvalidNodeClaimError, NodeClaimNotFoundError } from '../errors.js';
 import { launchOptions, satisfiesRequirements } from '../launch-options.js';
-import { providerIdOf, type CloudDrift, type CloudProvider } from '../provider.js';
+import { providerIdOf, type CloudDrift, type CloudProvider, type NodeClassReport } from '../provider.js';
 import { UnavailableOfferings } from '../unavailable-offerings.js';
 import { AwsApi, defaultEc2Client, defaultIamClient, Ec2Api } from './api.js';
 import { awsErrorCode, Ec2AuthorizationError, Ec2ValidationError, isAuthorizationCode, isNodeClassResolutionError, isValidationCode } from './errors.js';
-import { instanceDrift, nodeClassHash } from './drift.js';
+import { instanceDrift, nodeClassHash, securityGroupsHash, type CurrentNodeClass } from './drift.js';
 import { buildCreateFleetInput, candidateRef, chooseCapacityType, offeringsRuledOut, readFleetResponse, selectOverrides, type LaunchCandidate } from './fleet.js';
 import { claimFromInstance, instanceIdOf, isGone, LIVE_STATES, providerIdFor } from './instances.js';
 import { Ec2InstanceTypes } from './instance-types.js';
-import { InstanceProfiles } from './instance-profiles.js';
+import { instanceProfileName, InstanceProfiles } from './instance-profiles.js';
 import { LaunchTemplates } from './launch-templates.js';
 import { NodeClassResolver, type ResolvedNodeClass } from './network.js';
 import { NodeClassError, type EC2NodeClass } from './node-class.js';
@@ -151,7 +151,7 @@ export class Ec2CloudProvider implements CloudProvider {
         overrides,
         capacityType,
         launchTemplates,
-        tags: launchTags(this.cluster.name, claim, nodeClass),
+        tags: launchTags(this.cluster.name, claim, nodeClass, resolved.securityGroupIds),
         clientToken: fleetClientToken(this.cluster.name, claim, round),
       });
       let output;
@@ -260,22 +260,61 @@ export class Ec2CloudProvider implements CloudProvider {
       if (id) byInstance.set(id, c);
     }
     if (byInstance.size === 0) return out;
-    const classes = new Map<string, { resolved: ResolvedNodeClass; hash: string } | undefined>();
+    const classes = new Map<string, CurrentNodeClass | undefined>();
     for (const instance of await this.clusterInstances()) {
       const claim = instance.InstanceId ? byInstance.get(instance.InstanceId) : undefined;
       if (!claim) continue;
-      const ref = claim.spec.nodeClassRef?.name ?? tagValue(instance.Tags, Ec2Tags.nodeClass) ?? this.options.defaultNodeClass;
-      if (!ref) continue;
-      if (!classes.has(ref)) classes.set(ref, await this.judgeableClass(ref));
-      const current = classes.get(ref);
+      const ref = claim.spec.nodeClassRef;
+      if (ref && ref.kind !== 'EC2NodeClass') continue;
+      const name = ref?.name ?? tagValue(instance.Tags, Ec2Tags.nodeClass) ?? this.options.defaultNodeClass;
+      if (!name) continue;
+      if (!classes.has(name)) classes.set(name, await this.judgeableClass(name));
+      const current = classes.get(name);
       if (!current) continue;
-      out.set(claim.name, instanceDrift(instance, current.resolved, current.hash, tagValue(instance.Tags, Ec2Tags.nodeClassHash)));
+      out.set(claim.name, instanceDrift(instance, current, tagValue(instance.Tags, Ec2Tags.launchHash)));
     }
     return out;
   }
 
+  /**
+   * The EC2NodeClass's status: its selectors resolved (every matched subnet with its zone, the
+   * security groups, the newest image per architecture) and the instance profile launches use.
+   * Not ready when the spec is invalid or a selector matches nothing usable.
+   */
+  async nodeClassStatus(name: string): Promise<NodeClassReport | undefined> {
+    let nodeClass: EC2NodeClass | undefined;
+    try {
+      nodeClass = await this.options.nodeClasses(name);
+    } catch (error) {
+      if (error instanceof NodeClassError) return { ready: false, reason: 'InvalidSpec', message: error.message, fields: {} };
+      throw error;
+    }
+    if (!nodeClass) return undefined;
+    let resolved: ResolvedNodeClass;
+    try {
+      resolved = await this.resolver.resolve(nodeClass);
+    } catch (error) {
+      if (isNodeClassResolutionError(error)) return { ready: false, reason: 'ResolutionFailed', message: error.message, fields: {} };
+      throw error;
+    }
+    const amis = [...resolved.amis.values()].sort((a, b) => (a.arch < b.arch ? -1 : 1));
+    const instanceProfile = nodeClass.instanceProfile ?? instanceProfileName(this.cluster.name, nodeClass.role!);
+    const zones = [...new Set(resolved.subnets.map((s) => s.zone))].sort();
+    return {
+      ready: true,
+      reason: 'Ready',
+      message: `${resolved.subnets.length} subnet(s) in ${zones.join(', ')}; ${resolved.securityGroups.length} security group(s); images ${amis.map((a) => `${a.id} (${a.arch})`).join(', ')}`,
+      fields: {
+        subnets: resolved.subnets.map((s) => ({ id: s.id, zone: s.zone })),
+        securityGroups: resolved.securityGroups.map((g) => ({ id: g.id, ...(g.name ? { name: g.name } : {}) })),
+        amis: amis.map((a) => ({ id: a.id, ...(a.name ? { name: a.name } : {}), architecture: a.arch })),
+        instanceProfile,
+      },
+    };
+  }
+
   /** The node class resolved now, or undefined when it cannot say what an instance should be. */
-  private async judgeableClass(name: string): Promise<{ resolved: ResolvedNodeClass; hash: string } | undefined> {
+  private async judgeableClass(name: string): Promise<CurrentNodeClass | undefined> {
     let nodeClass: EC2NodeClass | undefined;
     try {
       nodeClass = await this.options.nodeClasses(name);
@@ -285,7 +324,8 @@ export class Ec2CloudProvider implements CloudProvider {
     }
     if (!nodeClass) return undefined;
     try {
-      return { resolved: await this.resolver.resolve(nodeClass), hash: nodeClassHash(nodeClass) };
+      const resolved = await this.resolver.resolve(nodeClass);
+      return { resolved, settingsHash: nodeClassHash(nodeClass), securityGroupsHash: securityGroupsHash(resolved.securityGroupIds) };
     } catch (error) {
       if (isNodeClassResolutionError(error)) return undefined;
       throw error;

@@ -5,7 +5,7 @@
  */
 import type { Tag } from '@aws-sdk/client-ec2';
 import type { NodeClaim } from '../../model/node-claim.js';
-import { nodeClassHash } from './drift.js';
+import { launchHash } from './drift.js';
 import type { EC2NodeClass } from './node-class.js';
 
 export const Ec2Tags = {
@@ -13,18 +13,24 @@ export const Ec2Tags = {
   nodePool: 'smartscale.io/nodepool',
   cluster: 'smartscale.io/cluster',
   nodeClass: 'smartscale.io/nodeclass',
-  /** The node class's launch settings other than selectors, hashed at launch (drift.ts). */
-  nodeClassHash: 'smartscale.io/nodeclass-hash',
+  /** The node class's launch settings and security groups, hashed at launch (drift.ts). */
+  launchHash: 'smartscale.io/launch-hash',
 } as const;
 
-/** The node class's tags (sorted by key), then smartscale's own, which cannot be overridden. */
-export function launchTags(clusterName: string, claim: NodeClaim, nodeClass: EC2NodeClass): Tag[] {
+/** How many tags `launchTags` adds to the node class's — every key above (EC2 allows 50 per resource). */
+export const OWN_TAG_COUNT = Object.keys(Ec2Tags).length;
+
+/**
+ * The node class's tags (sorted by key), then smartscale's own, which cannot be overridden.
+ * `securityGroupIds`: the groups the launch uses (recorded in the launch hash).
+ */
+export function launchTags(clusterName: string, claim: NodeClaim, nodeClass: EC2NodeClass, securityGroupIds: readonly string[]): Tag[] {
   const own: Record<string, string> = {
     [Ec2Tags.nodeClaim]: claim.name,
     [Ec2Tags.nodePool]: claim.spec.nodePool,
     [Ec2Tags.cluster]: clusterName,
     [Ec2Tags.nodeClass]: nodeClass.name,
-    [Ec2Tags.nodeClassHash]: nodeClassHash(nodeClass),
+    [Ec2Tags.launchHash]: launchHash(nodeClass, securityGroupIds),
   };
   const user = Object.keys(nodeClass.tags)
     .filter((k) => !(k in own))

@@ -103,6 +103,12 @@ describe('cloud drift', () => {
     expect(await api.get(Refs.nodeClaims, claimName)).toBeDefined();
     // The condition is written once, not once per check.
     expect(actions('cloud-drift', 'drifted')).toBe(1);
+    // A check that cannot judge the claim (the cloud cannot say) leaves the condition as it was.
+    const judge = e.cloud.driftOf.bind(e.cloud);
+    e.cloud.driftOf = async () => new Map();
+    await e.sandbox.clock.sleep(25_000);
+    expect(await drifted()).toMatchObject({ status: 'True', reason: 'ImageDrift' });
+    e.cloud.driftOf = judge;
 
     // The release is pulled: the node matches again.
     e.cloud.publishImage('sim-image-1');

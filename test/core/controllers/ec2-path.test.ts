@@ -8,6 +8,7 @@
  */
 import { CreateFleetCommand, TerminateInstancesCommand, type CreateFleetCommandInput } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
+import { updateWithRetry } from '../../../core/kube/patch.js';
 import { Refs } from '../../../core/kube/refs.js';
 import { Ec2Tags, tagValue } from '../../../core/cloud/ec2/tags.js';
 import type { InstanceType } from '../../../core/model/instance-type.js';
@@ -251,7 +252,7 @@ describe('the EC2 provider under the controller, on the sandbox', () => {
     s.ec2.images.push({ ImageId: 'ami-0a2', Architecture: 'x86_64', CreationDate: '2026-05-01T00:00:00.000Z', State: 'available', Name: 'al2023-x86', Tags: [{ Key: 'smartscale.io/discovery', Value: 'demo' }] });
     await waitFor('the old instance terminated', () => terminatedIds(s).includes(oldId), 60_000, 100);
     const events = (await client.list(Refs.events)).items.filter((ev) => ev.reason === 'Drifted');
-    expect(events.map((ev) => ev.message)).toEqual([`ImageDrift: the instance runs ami-0a1; the node class now selects ami-0a2, ami-0b1`]);
+    expect(events.map((ev) => ev.message)).toEqual(["ImageDrift: the instance runs ami-0a1; the node class now selects ami-0a2"]);
     const running = await waitFor('2 pods on the replacement', async () => {
       const pods = await runningPods(client, 'default', 'web');
       return pods.length === 2 && pods.every((p) => p.spec.nodeName !== before.status.nodeName) ? pods : undefined;
@@ -260,4 +261,38 @@ describe('the EC2 provider under the controller, on the sandbox', () => {
     const newId = INSTANCE_PROVIDER_ID.exec(after.status.providerID)![2];
     expect(s.ec2.instances.get(newId)?.ImageId).toBe('ami-0a2');
   }, 120_000);
+  it("the EC2NodeClass's status: what it resolves to and Ready; a selector edited to match nothing turns it False with the reason and an Event, fixed turns it back", async () => {
+    const { client } = await start();
+    const ready = (o: { status?: { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } } | undefined) => o?.status?.conditions?.find((c) => c.type === 'Ready');
+    const resolved = await waitFor('the status written', async () => {
+      const o = await client.get(Refs.ec2NodeClasses, 'default');
+      return ready(o)?.status === 'True' ? o : undefined;
+    }, 20_000, 100);
+    expect(resolved!.status.amis).toEqual([
+      { id: 'ami-0a1', name: 'al2023-x86', architecture: 'amd64' },
+      { id: 'ami-0b1', name: 'al2023-arm', architecture: 'arm64' },
+    ]);
+    expect(resolved!.status.securityGroups).toEqual([{ id: 'sg-0001', name: 'nodes' }]);
+    expect(resolved!.status.instanceProfile).toBe('SmartscaleNodeProfile');
+
+    const editAmis = (tags: Record<string, string>) =>
+      updateWithRetry(client, Refs.ec2NodeClasses, 'default', undefined, (fresh) => {
+        fresh.spec.amiSelectorTerms = [{ tags }];
+        return fresh;
+      });
+    await editAmis({ 'smartscale.io/discovery': 'demoo' });
+    const broken = await waitFor('Ready False', async () => {
+      const o = await client.get(Refs.ec2NodeClasses, 'default');
+      return ready(o)?.status === 'False' ? o : undefined;
+    }, 20_000, 100);
+    expect(ready(broken)).toMatchObject({ reason: 'ResolutionFailed', message: expect.stringContaining('amiSelectorTerms match no available') });
+    expect(broken!.status.amis).toBeUndefined();
+    const said = async (reason: string) => (await client.list(Refs.events)).items.filter((ev) => ev.reason === reason);
+    expect((await said('NodeClassNotReady')).map((ev) => ev.message)).toEqual([expect.stringContaining('ResolutionFailed: EC2NodeClass default')]);
+
+    await editAmis({ 'smartscale.io/discovery': 'demo' });
+    await waitFor('Ready True again', async () => ready(await client.get(Refs.ec2NodeClasses, 'default'))?.status === 'True', 20_000, 100);
+    expect(await said('NodeClassReady')).toHaveLength(1);
+    expect(await said('NodeClassNotReady')).toHaveLength(1);
+  }, 60_000);
 });

@@ -5,7 +5,7 @@ import type { NodeClaim } from '../../../../core/model/node-claim.js';
 import type { Requirement } from '../../../../core/model/requirements.js';
 import { ZERO_RESOURCES } from '../../../../core/model/resources.js';
 import { Ec2CloudProvider, type Ec2ProviderOptions } from '../../../../core/cloud/ec2/provider.js';
-import { nodeClassHash } from '../../../../core/cloud/ec2/drift.js';
+import { launchHash } from '../../../../core/cloud/ec2/drift.js';
 import { parseEC2NodeClass, type EC2NodeClass } from '../../../../core/cloud/ec2/node-class.js';
 import type { ClusterJoin } from '../../../../core/cloud/ec2/user-data.js';
 import { InMemoryEc2 } from './fake-ec2.js';
@@ -25,7 +25,7 @@ export const LAUNCH_TAGS = [
   { Key: 'smartscale.io/nodepool', Value: 'default' },
   { Key: 'smartscale.io/cluster', Value: 'demo' },
   { Key: 'smartscale.io/nodeclass', Value: 'default' },
-  { Key: 'smartscale.io/nodeclass-hash', Value: nodeClassHash(nodeClass()) },
+  { Key: 'smartscale.io/launch-hash', Value: launchHash(nodeClass(), ['sg-0001']) },
 ];
 
 export function nodeClassSpec(spec: Record<string, unknown> = {}): Record<string, unknown> {

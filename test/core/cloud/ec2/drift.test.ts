@@ -5,9 +5,10 @@
  * user data is edited.
  */
 import { describe, expect, it } from 'vitest';
-import { nodeClassHash } from '../../../../core/cloud/ec2/drift.js';
+import { instanceDrift, launchHash, LAUNCH_HASH_VERSION, nodeClassHash, parseLaunchHash, securityGroupsHash } from '../../../../core/cloud/ec2/drift.js';
 import type { EC2NodeClass } from '../../../../core/cloud/ec2/node-class.js';
-import { Ec2Tags } from '../../../../core/cloud/ec2/tags.js';
+import { Ec2Tags, launchTags, OWN_TAG_COUNT } from '../../../../core/cloud/ec2/tags.js';
+import type { ResolvedNodeClass } from '../../../../core/cloud/ec2/network.js';
 import type { NodeClaim } from '../../../../core/model/node-claim.js';
 import { awsError, InMemoryEc2 } from './fake-ec2.js';
 import { claim, harness, nodeClass } from './builders.js';
@@ -28,11 +29,30 @@ describe('nodeClassHash', () => {
     expect(nodeClassHash(nodeClass())).toBe('1cd55dfb55474450');
   });
 
+  it('the launch tag: versioned, security groups as a set; another version or garbage is not read', () => {
+    const tag = launchHash(nodeClass(), ['sg-2', 'sg-1']);
+    expect(tag).toBe(`${LAUNCH_HASH_VERSION}.1cd55dfb55474450.${securityGroupsHash(['sg-1', 'sg-2'])}`);
+    expect(parseLaunchHash(tag)).toEqual({ settings: '1cd55dfb55474450', securityGroups: securityGroupsHash(['sg-2', 'sg-1', 'sg-1']) });
+    for (const other of [undefined, '', 'v2.1cd55dfb55474450.0123456789ab', 'v1.1cd55dfb55474450', 'v1.XYZ.0123456789ab', '1cd55dfb55474450']) expect(parseLaunchHash(other), String(other)).toBeUndefined();
+  });
+
+  it("the largest node class EC2 takes still launches: its tags and smartscale's stay within 50", () => {
+    const tags = Object.fromEntries(Array.from({ length: 50 - OWN_TAG_COUNT }, (_, i) => [`k${i}`, 'v']));
+    const launched = launchTags('demo', claim(), nodeClass({ tags }), ['sg-0001']);
+    expect(launched).toHaveLength(50);
+    expect(() => nodeClass({ tags: { ...tags, one: 'more' } })).toThrow(`has more than ${50 - OWN_TAG_COUNT} tags`);
+  });
+
   it('ignores selectors, key order and defaults spelled out; changes with launch settings', () => {
     const base = nodeClassHash(nodeClass());
     expect(nodeClassHash(nodeClass({ amiSelectorTerms: [{ id: 'ami-0123' }], subnetSelectorTerms: [{ id: 'subnet-1' }] }))).toBe(base);
     expect(nodeClassHash(nodeClass({ metadataOptions: { httpPutResponseHopLimit: 1, httpTokens: 'required' } }))).toBe(base);
     expect(nodeClassHash(nodeClass({ tags: { b: '2', a: '1' } }))).toBe(nodeClassHash(nodeClass({ tags: { a: '1', b: '2' } })));
+    const disks = [
+      { deviceName: '/dev/xvda', ebs: { volumeSize: '20Gi' } },
+      { deviceName: '/dev/xvdb', ebs: { volumeSize: '100Gi' } },
+    ];
+    expect(nodeClassHash(nodeClass({ blockDeviceMappings: [...disks].reverse() }))).toBe(nodeClassHash(nodeClass({ blockDeviceMappings: disks })));
     for (const edit of [
       { userData: 'echo hello' },
       { tags: { team: 'payments' } },
@@ -55,7 +75,7 @@ describe('Ec2CloudProvider.driftOf', () => {
     const instance = ec2.liveInstances()[0];
     expect(instance.ImageId).toBe('ami-0a1');
     expect(instance.SecurityGroups?.map((g) => g.GroupId)).toEqual(['sg-0001']);
-    expect(instance.Tags?.find((t) => t.Key === Ec2Tags.nodeClassHash)?.Value).toBe(nodeClassHash(nodeClass()));
+    expect(instance.Tags?.find((t) => t.Key === Ec2Tags.launchHash)?.Value).toBe(`v1.${nodeClassHash(nodeClass())}.${securityGroupsHash(['sg-0001'])}`);
   });
 
   it('a newer image matching the selector: ImageDrift, once the node class cache expires', async () => {
@@ -65,29 +85,44 @@ describe('Ec2CloudProvider.driftOf', () => {
     expect((await provider.driftOf(claims)).get('default-aaa01')).toBeUndefined();
     later();
     const drift = (await provider.driftOf(claims)).get('default-aaa01');
-    expect(drift).toEqual({ reason: 'ImageDrift', message: 'runs ami-0a1; the node class now selects ami-0a2, ami-0b1' });
+    expect(drift).toEqual({ reason: 'ImageDrift', message: 'runs ami-0a1; the node class now selects ami-0a2' });
   });
 
-  it('an image that is only deregistered-and-older stays current; a pinned image id edit drifts', async () => {
+  it('an older image deregistered changes nothing; the selector pinned to another image drifts', async () => {
     const classes = new Map<string, EC2NodeClass>([['default', nodeClass()]]);
     const { provider, claims, ec2, later } = await launched(classes);
     // An older image going away changes nothing for instances on the newest.
     ec2.images = ec2.images.filter((i) => i.ImageId !== 'ami-0a0');
     later();
     expect((await provider.driftOf(claims)).get('default-aaa02')).toBeUndefined();
-    classes.set('default', nodeClass({ amiSelectorTerms: [{ id: 'ami-0b1' }] }));
+    // Pinned back to the older build (a rollback): the newer one is now the drifted one.
+    classes.set('default', nodeClass({ amiSelectorTerms: [{ id: 'ami-0a0' }] }));
+    ec2.images.push({ ImageId: 'ami-0a0', Architecture: 'x86_64', CreationDate: '2026-01-01T00:00:00.000Z', State: 'available', Name: 'al2023-x86', Tags: DISCOVERY });
     later();
-    expect((await provider.driftOf(claims)).get('default-aaa02')?.reason).toBe('ImageDrift');
+    expect((await provider.driftOf(claims)).get('default-aaa02')).toEqual({ reason: 'ImageDrift', message: 'runs ami-0a1; the node class now selects ami-0a0' });
   });
 
-  it('a security group added to the selection: SecurityGroupDrift', async () => {
+  it('a security group added to the selection: SecurityGroupDrift; one attached to the instance by someone else is not', async () => {
     const { provider, claims, ec2, later } = await launched();
+    // AWS Firewall Manager (or an org policy) attaches its group to every instance.
+    for (const i of ec2.liveInstances()) i.SecurityGroups = [...(i.SecurityGroups ?? []), { GroupId: 'sg-0fm', GroupName: 'firewall-manager' }];
+    later();
+    expect([...(await provider.driftOf(claims)).values()]).toEqual([undefined, undefined, undefined]);
     ec2.securityGroups.push({ GroupId: 'sg-0003', GroupName: 'extra', Tags: DISCOVERY });
     later();
     expect((await provider.driftOf(claims)).get('default-aaa01')).toEqual({
       reason: 'SecurityGroupDrift',
-      message: 'has security groups sg-0001; the node class now selects sg-0001, sg-0003',
+      message: 'was launched with other security groups than the node class selects now (sg-0001, sg-0003)',
     });
+  });
+
+  it('an instance without the launch tag (launched before it): drifted only for a selected group it lacks', async () => {
+    const { provider, claims, ec2, later } = await launched();
+    for (const i of ec2.liveInstances()) i.Tags = i.Tags!.filter((t) => t.Key !== Ec2Tags.launchHash);
+    ec2.securityGroups = ec2.securityGroups.filter((g) => g.GroupId !== 'sg-0001');
+    ec2.securityGroups.push({ GroupId: 'sg-0003', GroupName: 'replacement', Tags: DISCOVERY });
+    later();
+    expect((await provider.driftOf(claims)).get('default-aaa01')).toEqual({ reason: 'SecurityGroupDrift', message: 'lacks security group(s) sg-0003 that the node class selects now' });
   });
 
   it("the instance's subnet no longer selected: SubnetDrift; a full subnet still selected is no drift", async () => {
@@ -104,18 +139,40 @@ describe('Ec2CloudProvider.driftOf', () => {
     expect((await provider.driftOf(claims)).get(owner.name)).toEqual({ reason: 'SubnetDrift', message: `is in ${subnet.SubnetId}, which the node class's subnetSelectorTerms no longer select` });
   });
 
-  it('an edited node class (user data): NodeClassDrift; instances launched before the hash tag are not judged on it', async () => {
+  it('an edited node class (user data): NodeClassDrift; instances without the tag, or with another version of it, are not judged on it', async () => {
     const classes = new Map<string, EC2NodeClass>([['default', nodeClass()]]);
     const { provider, claims, ec2 } = await launched(classes);
-    const [first] = ec2.liveInstances();
-    first.Tags = first.Tags!.filter((t) => t.Key !== Ec2Tags.nodeClassHash);
+    const [first, second] = ec2.liveInstances();
+    first.Tags = first.Tags!.filter((t) => t.Key !== Ec2Tags.launchHash);
+    second.Tags = second.Tags!.map((t) => (t.Key === Ec2Tags.launchHash ? { ...t, Value: t.Value!.replace(/^v1\./, 'v0.') } : t));
     classes.set('default', nodeClass({ userData: 'echo hello' }));
     const result = await provider.driftOf(claims);
-    const untagged = claims.find((c) => c.status.providerId?.endsWith(first.InstanceId!))!.name;
-    expect(result.has(untagged)).toBe(true);
-    expect(result.get(untagged)).toBeUndefined();
-    const others = claims.filter((c) => c.name !== untagged).map((c) => result.get(c.name)?.reason);
-    expect(others).toEqual(['NodeClassDrift', 'NodeClassDrift']);
+    const owner = (id: string) => claims.find((c) => c.status.providerId?.endsWith(id))!.name;
+    const unjudged = [owner(first.InstanceId!), owner(second.InstanceId!)];
+    for (const name of unjudged) {
+      expect(result.has(name)).toBe(true);
+      expect(result.get(name)).toBeUndefined();
+    }
+    const others = claims.filter((c) => !unjudged.includes(c.name)).map((c) => result.get(c.name)?.reason);
+    expect(others).toEqual(['NodeClassDrift']);
+  });
+
+  it('a new amd64 image leaves arm64 instances current; an architecture with no image selected right now is not judged', async () => {
+    const { provider, claims, ec2, later } = await launched();
+    const all = [...claims, await provider.create(claim({ name: 'default-arm01', types: ['c7g.large'] }))];
+    expect(ec2.liveInstances().map((i) => i.Architecture).sort()).toEqual(['arm64', 'x86_64', 'x86_64', 'x86_64']);
+    ec2.images.push({ ImageId: 'ami-0a2', Architecture: 'x86_64', CreationDate: '2026-05-01T00:00:00.000Z', State: 'available', Name: 'al2023-x86', Tags: DISCOVERY });
+    later();
+    let result = await provider.driftOf(all);
+    expect(result.get('default-arm01')).toBeUndefined();
+    expect(result.get('default-aaa01')?.reason).toBe('ImageDrift');
+    // The arm64 build loses its tag before the next one is tagged: arm64 nodes are left as they are.
+    ec2.images = ec2.images.filter((i) => i.Architecture !== 'arm64');
+    later();
+    result = await provider.driftOf(all);
+    expect(result.has('default-arm01')).toBe(true);
+    expect(result.get('default-arm01')).toBeUndefined();
+    expect(result.get('default-aaa01')?.reason).toBe('ImageDrift');
   });
 
   it('does not judge what it cannot: a missing or unresolvable node class, an unknown instance, a claim not launched', async () => {

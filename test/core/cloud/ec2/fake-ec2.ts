@@ -278,6 +278,7 @@ export class InMemoryEc2 {
         // What the instance runs comes from its launch template, as in EC2.
         const template = this.launchTemplates.get(name)!.data;
         this.instances.set(id, {
+          Architecture: this.types.find((t) => t.name === o.InstanceType)?.arch,
           ImageId: template?.ImageId,
           SecurityGroups: (template?.SecurityGroupIds ?? []).map((GroupId) => ({ GroupId, GroupName: this.securityGroups.find((g) => g.GroupId === GroupId)?.GroupName })),
           PrivateIpAddress: ip,
