@@ -9,6 +9,7 @@
  */
 import type { NodeClassReport } from '../cloud/provider.js';
 import type { KubeObject } from '../kube/client.js';
+import { canonicalJson } from '../model/canonical-json.js';
 import { patchStatusWithRetry } from '../kube/patch.js';
 import { Refs } from '../kube/refs.js';
 import type { Loop } from './loop.js';
@@ -42,20 +43,7 @@ export function nodeClassStatusFor(object: KubeObject, report: NodeClassReport, 
   };
   const others = Array.isArray(previous?.conditions) ? previous.conditions.filter((c: Obj) => c?.type !== 'Ready') : [];
   const next: Obj = { ...report.fields, conditions: [...others, ready] };
-  return JSON.stringify(canonical(next)) === JSON.stringify(canonical(previous ?? {})) ? undefined : next;
-}
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Obj)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([k, v]) => [k, canonical(v)]),
-    );
-  }
-  return value;
+  return canonicalJson(next) === canonicalJson(previous ?? {}) ? undefined : next;
 }
 
 export class NodeClassStatusLoop implements Loop {

@@ -18,6 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Instance } from '@aws-sdk/client-ec2';
+import { canonicalJson } from '../../model/canonical-json.js';
 import type { Arch } from '../../model/labels.js';
 import type { CloudDrift } from '../provider.js';
 import type { ResolvedNodeClass } from './network.js';
@@ -70,17 +71,6 @@ export function parseLaunchHash(tag: string | undefined): { settings: string; se
   const m = tag === undefined ? null : /^([a-z0-9]+)\.([0-9a-f]{16})\.([0-9a-f]{12})$/.exec(tag);
   if (!m || m[1] !== LAUNCH_HASH_VERSION) return undefined;
   return { settings: m[2], securityGroups: m[3] };
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => byString(a, b));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 const list = (ids: Iterable<string>) => [...ids].sort().join(', ') || 'none';

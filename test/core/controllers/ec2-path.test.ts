@@ -8,6 +8,7 @@
  */
 import { CreateFleetCommand, TerminateInstancesCommand, type CreateFleetCommandInput } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../../core/kube/client.js';
 import { updateWithRetry } from '../../../core/kube/patch.js';
 import { Refs } from '../../../core/kube/refs.js';
 import { Ec2Tags, tagValue } from '../../../core/cloud/ec2/tags.js';
@@ -263,7 +264,7 @@ describe('the EC2 provider under the controller, on the sandbox', () => {
   }, 120_000);
   it("the EC2NodeClass's status: what it resolves to and Ready; a selector edited to match nothing turns it False with the reason and an Event, fixed turns it back", async () => {
     const { client } = await start();
-    const ready = (o: { status?: { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } } | undefined) => o?.status?.conditions?.find((c) => c.type === 'Ready');
+    const ready = (o: KubeObject | undefined): { status: string; reason?: string; message?: string } | undefined => o?.status?.conditions?.find((c: { type: string }) => c.type === 'Ready');
     const resolved = await waitFor('the status written', async () => {
       const o = await client.get(Refs.ec2NodeClasses, 'default');
       return ready(o)?.status === 'True' ? o : undefined;
