@@ -2,7 +2,9 @@
  * Node repair (leader, every 30 s): a node smartscale launched that stays not Ready (Ready False,
  * or Unknown: its kubelet stopped reporting) for `controller.nodeRepairAfter` (30 min) is replaced.
  * By then the node lifecycle controller has long evicted its pods (5 min), so the node holds
- * capacity that serves nothing and that the provisioner still counts. Its NodeClaim is marked
+ * capacity that serves nothing and that the provisioner still counts. So is one whose problem
+ * detector reports it broken while the kubelet still says Ready (KernelReady False, KernelDeadlock
+ * True…: `controller.nodeRepairConditions`, each for its own toleration). Its NodeClaim is marked
  * (`smartscale.io/repair`) and deleted; the lifecycle's termination drains what is left (pods stuck
  * terminating on a dead kubelet are not waited for) and terminates the instance, and the pending
  * pods get a new node from the provisioner.
@@ -14,7 +16,7 @@
  */
 import { Refs } from '../kube/refs.js';
 import { updateWithRetry } from '../kube/patch.js';
-import { planRepairs, REPAIR_ANNOTATION, type ReadyStatus, type RepairNode } from '../disruption/repair.js';
+import { isConditionStatus, planRepairs, repairPolicies, REPAIR_ANNOTATION, type NodeCondition, type RepairNode } from '../disruption/repair.js';
 import { isConditionTrue } from '../model/node-claim.js';
 import type { KubeObject } from '../kube/client.js';
 import type { Loop } from './loop.js';
@@ -27,12 +29,23 @@ export { REPAIR_ANNOTATION };
 
 export type NodeRepairOptions = Omit<NodeLoopDependencies, 'unavailable' | 'cloud'>;
 
-function readyCondition(node: KubeObject): { ready?: ReadyStatus; since?: number } {
-  const c = ((node.status?.conditions ?? []) as Array<Record<string, unknown>>).find((x) => x?.type === 'Ready');
-  if (!c) return {};
-  const status = c.status === 'True' || c.status === 'False' || c.status === 'Unknown' ? c.status : undefined;
-  const since = typeof c.lastTransitionTime === 'string' ? Date.parse(c.lastTransitionTime) : NaN;
-  return { ready: status, since: Number.isFinite(since) ? since : undefined };
+/** The node's conditions of the given types, as planRepairs reads them; malformed ones are skipped. */
+export function nodeConditions(node: KubeObject, types: ReadonlySet<string>): NodeCondition[] {
+  const raw: unknown = node.status?.conditions;
+  if (!Array.isArray(raw)) return [];
+  const out: NodeCondition[] = [];
+  for (const c of raw as Array<Record<string, unknown> | null>) {
+    if (!c || typeof c.type !== 'string' || !types.has(c.type) || !isConditionStatus(c.status)) continue;
+    const since = typeof c.lastTransitionTime === 'string' ? Date.parse(c.lastTransitionTime) : NaN;
+    out.push({
+      type: c.type,
+      status: c.status,
+      since: Number.isFinite(since) ? since : undefined,
+      reason: typeof c.reason === 'string' ? c.reason : undefined,
+      message: typeof c.message === 'string' ? c.message : undefined,
+    });
+  }
+  return out;
 }
 
 export class NodeRepairLoop implements Loop {
@@ -50,8 +63,8 @@ export class NodeRepairLoop implements Loop {
     this.said.clear();
   }
 
-  /** The nodes as `planRepairs` sees them: every Node with the claim that launched it, if any. */
-  snapshot(): RepairNode[] {
+  /** The nodes as `planRepairs` sees them: every Node (the conditions of `types`) with the claim that launched it, if any. */
+  snapshot(types: ReadonlySet<string>): RepairNode[] {
     const { state } = this.options;
     const claims = state.claims();
     const byProvider = new Map(claims.filter((c) => c.claim.status.providerId).map((c) => [c.claim.status.providerId!, c]));
@@ -60,15 +73,13 @@ export class NodeRepairLoop implements Loop {
     for (const node of state.nodes.list()) {
       const providerId = node.spec?.providerID;
       const entry = typeof providerId === 'string' && providerId !== '' ? byProvider.get(providerId) : undefined;
-      const { ready, since } = readyCondition(node);
       if (entry) seen.add(entry.claim.name);
       out.push({
         name: node.metadata.name!,
         claim: entry?.claim.name,
         nodePool: entry?.claim.spec.nodePool,
         initialized: entry ? isConditionTrue(entry.claim, 'Initialized') : false,
-        ready,
-        readySince: since,
+        conditions: nodeConditions(node, types),
         deleting: Boolean(entry?.object.metadata.deletionTimestamp || node.metadata.deletionTimestamp),
         repairing: entry?.object.metadata.annotations?.[REPAIR_ANNOTATION] !== undefined,
       });
@@ -76,7 +87,7 @@ export class NodeRepairLoop implements Loop {
     // A repair whose Node is already gone still counts as in progress until its claim is.
     for (const { object, claim } of claims) {
       if (seen.has(claim.name) || !object.metadata.deletionTimestamp || object.metadata.annotations?.[REPAIR_ANNOTATION] === undefined) continue;
-      out.push({ name: `(claim ${claim.name})`, claim: claim.name, nodePool: claim.spec.nodePool, initialized: true, deleting: true, repairing: true });
+      out.push({ name: `(claim ${claim.name})`, claim: claim.name, nodePool: claim.spec.nodePool, initialized: true, conditions: [], deleting: true, repairing: true });
     }
     return out;
   }
@@ -85,7 +96,9 @@ export class NodeRepairLoop implements Loop {
     const { client, state, clock, events, controllerMetrics: m } = this.options;
     const config = state.config();
     const settings = config.controller;
-    const plan = planRepairs(this.snapshot(), clock.now(), { toleranceMs: settings.nodeRepairAfterSeconds * 1000, maxUnhealthyShare: 0.2, maxInFlight: 1 });
+    const policies = repairPolicies(settings.nodeRepairAfterSeconds * 1000, settings.nodeRepairConditions);
+    const types = new Set(policies.map((p) => p.conditionType));
+    const plan = planRepairs(this.snapshot(types), clock.now(), { policies, maxUnhealthyShare: 0.2, maxInFlight: 1 });
     const blockedPools = new Set<string>();
     const act = settings.nodeRepair && config.cluster.mode === 'optimize';
     for (const b of plan.blocked) {

@@ -14,8 +14,9 @@
  * | `controller.maxDisruptions` | 1 | nodes drained at the same time, at most |
  * | `controller.bandQuantile` | 0.965 | quantile of the forecast's upper band (ADR 075); also sets the served-record margin's target |
  * | `controller.surgeLead` | 110s | lead a surge's observed rise is extrapolated over (metrics lag + node Ready + pod start) |
- * | `controller.nodeRepair` | true | replace nodes smartscale launched that stay not Ready (core/disruption/repair.ts) |
- * | `controller.nodeRepairAfter` | 30m | how long a node may be not Ready before it is replaced |
+ * | `controller.nodeRepair` | true | replace nodes smartscale launched that stay unhealthy (core/disruption/repair.ts) |
+ * | `controller.nodeRepairAfter` | 30m | how long a node may be not Ready (Ready False or Unknown) before it is replaced |
+ * | `controller.nodeRepairConditions` | the well-known list | other conditions that make a node unhealthy, `Type=Status:toleration` comma-separated (`KernelReady=False:30m,GPUReady=False:10m`); `""`: Ready only |
  *
  * `bandQuantile` and `surgeLead` default to the simulator's smartscale strategy (core/sim/knobs.ts,
  * core/sim/scenario.ts DEFAULT_TIMING: 30 s + 60 s + 20 s), so the simulated numbers carry over.
@@ -24,6 +25,7 @@ import { nearestName, truncate } from '../model/annotations.js';
 import { parseClusterConfig, type ClusterConfig } from '../model/cluster-config.js';
 import { parseDurationMs } from '../model/duration.js';
 import { parseMetricsConfig, type MetricsConfig } from '../metrics/config.js';
+import { CONDITION_STATUSES, isConditionStatus, WELL_KNOWN_REPAIR_POLICIES, type RepairPolicy } from '../disruption/repair.js';
 
 export interface ControllerSettings {
   forecastStepSeconds: number;
@@ -41,6 +43,8 @@ export interface ControllerSettings {
   nodeRepair: boolean;
   /** Seconds a node may be not Ready before it is replaced. */
   nodeRepairAfterSeconds: number;
+  /** The conditions besides Ready that make a node unhealthy, each with its toleration. */
+  nodeRepairConditions: readonly RepairPolicy[];
 }
 
 /** The `controller.*` keys the ConfigMap may set; any other is reported with the nearest one. */
@@ -56,6 +60,7 @@ export const CONTROLLER_CONFIG_KEYS = [
   'controller.surgeLead',
   'controller.nodeRepair',
   'controller.nodeRepairAfter',
+  'controller.nodeRepairConditions',
 ] as const;
 
 export const DEFAULT_SETTINGS: ControllerSettings = {
@@ -70,6 +75,7 @@ export const DEFAULT_SETTINGS: ControllerSettings = {
   surgeLeadSeconds: 110,
   nodeRepair: true,
   nodeRepairAfterSeconds: 1800,
+  nodeRepairConditions: WELL_KNOWN_REPAIR_POLICIES,
 };
 
 export interface FullConfig {
@@ -147,9 +153,73 @@ export function parseControllerSettings(data: Record<string, string | undefined>
       surgeLeadSeconds: seconds('controller.surgeLead', DEFAULT_SETTINGS.surgeLeadSeconds, 0, 3600),
       nodeRepair: boolean('controller.nodeRepair', DEFAULT_SETTINGS.nodeRepair),
       nodeRepairAfterSeconds: seconds('controller.nodeRepairAfter', DEFAULT_SETTINGS.nodeRepairAfterSeconds, 60, 86_400),
+      nodeRepairConditions: d['controller.nodeRepairConditions'] === undefined ? DEFAULT_SETTINGS.nodeRepairConditions : parseRepairConditions(String(d['controller.nodeRepairConditions']), warnings),
     },
     warnings,
   };
+}
+
+/**
+ * A Kubernetes condition type as node problem detectors write them: a CamelCase name
+ * (`KernelDeadlock`), optionally behind a DNS subdomain prefix (`example.com/GPUReady`).
+ */
+const CONDITION_TYPE = /^(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*\/)?[A-Z][A-Za-z0-9]*$/;
+/** Bounds of a condition's toleration (as `controller.nodeRepairAfter`'s). */
+const MIN_TOLERATION_MS = 60_000;
+const MAX_TOLERATION_MS = 86_400_000;
+/** More entries than any node carries conditions: the rest is ignored (and said). */
+const MAX_REPAIR_CONDITIONS = 32;
+
+/**
+ * `controller.nodeRepairConditions`: `Type=Status:toleration` entries separated by commas, e.g.
+ * `KernelReady=False:30m,GPUReady=False:10m`. Each bad entry is reported and left out, the others
+ * are used; empty entries are skipped, so `""` leaves Ready alone (it has `controller.nodeRepairAfter`).
+ */
+function parseRepairConditions(raw: string, warnings: string[]): RepairPolicy[] {
+  const key = 'controller.nodeRepairConditions';
+  const policies: RepairPolicy[] = [];
+  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  for (const entry of entries.slice(0, MAX_REPAIR_CONDITIONS)) {
+    const bad = (why: string) => warnings.push(`${key}: entry ${JSON.stringify(truncate(entry))} ignored: ${why}`);
+    const m = /^([^=:\s]+)\s*=\s*([^=:\s]+)\s*:\s*([^=:\s]+)$/.exec(entry);
+    if (!m) {
+      bad('expected Type=Status:toleration, e.g. KernelReady=False:30m');
+      continue;
+    }
+    const [, conditionType, status, duration] = m;
+    if (conditionType.length > 316 || !CONDITION_TYPE.test(conditionType)) {
+      bad(`${JSON.stringify(truncate(conditionType))} is not a condition type (a CamelCase name such as KernelReady, optionally prefixed: example.com/GPUReady)`);
+      continue;
+    }
+    if (conditionType === 'Ready') {
+      bad('Ready is tolerated for controller.nodeRepairAfter');
+      continue;
+    }
+    if (!isConditionStatus(status)) {
+      const hint = CONDITION_STATUSES.find((s) => s.toLowerCase() === status.toLowerCase());
+      bad(`status ${JSON.stringify(truncate(status))} is not True, False or Unknown${hint ? ` (did you mean ${hint}?)` : ''}`);
+      continue;
+    }
+    let tolerationMs = NaN;
+    try {
+      tolerationMs = parseDurationMs(duration);
+    } catch {
+      /* reported below */
+    }
+    if (!(tolerationMs >= MIN_TOLERATION_MS && tolerationMs <= MAX_TOLERATION_MS)) {
+      bad(`toleration ${JSON.stringify(truncate(duration))} is not a duration from 1m to 1d`);
+      continue;
+    }
+    if (policies.some((p) => p.conditionType === conditionType && p.status === status)) {
+      bad(`${conditionType}=${status} is listed already (the first one is used)`);
+      continue;
+    }
+    policies.push({ conditionType, status, tolerationMs });
+  }
+  if (entries.length > MAX_REPAIR_CONDITIONS) {
+    warnings.push(`${key}: only the first ${MAX_REPAIR_CONDITIONS} of ${entries.length} entries are used`);
+  }
+  return policies;
 }
 
 /** Everything the ConfigMap says; a missing ConfigMap gives the defaults (observe mode). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, parseControllerSettings, parseFullConfig } from '../../../core/controllers/settings.js';
+import { WELL_KNOWN_REPAIR_POLICIES } from '../../../core/disruption/repair.js';
 import { ProcessConfigError, readProcessConfig } from '../../../core/controllers/process-config.js';
 
 describe('controller settings from smartscale-config', () => {
@@ -46,6 +47,73 @@ describe('controller settings from smartscale-config', () => {
     expect(parseControllerSettings({ 'controller.zzz': '1' }).warnings[0]).toContain('known: controller.forecastStep');
     // Two known keys are prefixes of it: the longer one is meant.
     expect(parseControllerSettings({ 'controller.nodeRepairAfterSeconds': '60' }).warnings[0]).toContain('did you mean controller.nodeRepairAfter?');
+  });
+
+  describe('controller.nodeRepairConditions', () => {
+    const key = 'controller.nodeRepairConditions';
+    const MIN = 60_000;
+    const parse = (value: string) => parseControllerSettings({ [key]: value });
+
+    it('defaults to the well-known conditions; "" (or only commas) leaves Ready alone', () => {
+      expect(DEFAULT_SETTINGS.nodeRepairConditions).toBe(WELL_KNOWN_REPAIR_POLICIES);
+      expect(parseControllerSettings({}).value.nodeRepairConditions).toEqual(WELL_KNOWN_REPAIR_POLICIES);
+      for (const empty of ['', '  ', ' , ,']) expect(parse(empty)).toEqual({ value: { ...DEFAULT_SETTINGS, nodeRepairConditions: [] }, warnings: [] });
+    });
+
+    it('reads Type=Status:toleration entries, a DNS-prefixed type too, spaces allowed', () => {
+      const { value, warnings } = parse(' KernelReady=False:30m, example.com/GPUReady = False : 10m,KernelDeadlock=True:1h30m,Flaky=Unknown:1d ');
+      expect(warnings).toEqual([]);
+      expect(value.nodeRepairConditions).toEqual([
+        { conditionType: 'KernelReady', status: 'False', tolerationMs: 30 * MIN },
+        { conditionType: 'example.com/GPUReady', status: 'False', tolerationMs: 10 * MIN },
+        { conditionType: 'KernelDeadlock', status: 'True', tolerationMs: 90 * MIN },
+        { conditionType: 'Flaky', status: 'Unknown', tolerationMs: 1440 * MIN },
+      ]);
+    });
+
+    it.each([
+      ['KernelReady', 'expected Type=Status:toleration'],
+      ['KernelReady=False', 'expected Type=Status:toleration'],
+      ['KernelReady:30m', 'expected Type=Status:toleration'],
+      ['KernelReady=False:30m:1', 'expected Type=Status:toleration'],
+      ['kernelReady=False:30m', 'is not a condition type'],
+      ['Kernel_Ready=False:30m', 'is not a condition type'],
+      ['Example.com/GPUReady=False:30m', 'is not a condition type'],
+      ['example.com/=False:30m', 'is not a condition type'],
+      ['-x.com/GPUReady=False:30m', 'is not a condition type'],
+      ['Ready=False:10m', 'Ready is tolerated for controller.nodeRepairAfter'],
+      ['KernelReady=false:30m', 'is not True, False or Unknown (did you mean False?)'],
+      ['KernelReady=Broken:30m', 'is not True, False or Unknown'],
+      ['KernelReady=False:soon', 'is not a duration from 1m to 1d'],
+      ['KernelReady=False:30s', 'is not a duration from 1m to 1d'],
+      ['KernelReady=False:2d', 'is not a duration from 1m to 1d'],
+    ])('reports the bad entry %j, naming the key and why, and keeps the good ones', (entry, why) => {
+      const { value, warnings } = parse(`NetworkingReady=False:20m,${entry},StorageReady=False:5m`);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(key);
+      expect(warnings[0]).toContain(JSON.stringify(entry));
+      expect(warnings[0]).toContain(why);
+      expect(value.nodeRepairConditions.map((p) => p.conditionType)).toEqual(['NetworkingReady', 'StorageReady']);
+      expect({ ...value, nodeRepairConditions: DEFAULT_SETTINGS.nodeRepairConditions }).toEqual(DEFAULT_SETTINGS);
+    });
+
+    it('reports a duplicate and uses the first; another status of the same type is not one', () => {
+      const { value, warnings } = parse('KernelReady=False:10m,KernelReady=False:50m,KernelReady=Unknown:50m');
+      expect(warnings).toEqual([`${key}: entry "KernelReady=False:50m" ignored: KernelReady=False is listed already (the first one is used)`]);
+      expect(value.nodeRepairConditions).toEqual([
+        { conditionType: 'KernelReady', status: 'False', tolerationMs: 10 * MIN },
+        { conditionType: 'KernelReady', status: 'Unknown', tolerationMs: 50 * MIN },
+      ]);
+    });
+
+    it('one warning per bad entry, never a throw, however long the value', () => {
+      expect(parse('a=b:c,Ok=True:5m,,X=Y:Z').warnings).toHaveLength(2);
+      const many = Array.from({ length: 40 }, (_, i) => `Cond${i}=False:5m`).join(',');
+      const { value, warnings } = parse(many);
+      expect(value.nodeRepairConditions).toHaveLength(32);
+      expect(warnings).toEqual([`${key}: only the first 32 of 40 entries are used`]);
+      expect(() => parse('=,:'.repeat(100_000))).not.toThrow();
+    });
   });
 
   it('an invalid mode falls back to observe with a warning', () => {

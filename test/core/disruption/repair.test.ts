@@ -1,16 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REPAIR_SETTINGS, planRepairs, type RepairNode } from '../../../core/disruption/repair.js';
+import {
+  DEFAULT_REPAIR_SETTINGS,
+  planRepairs,
+  repairPolicies,
+  WELL_KNOWN_REPAIR_POLICIES,
+  type ConditionStatus,
+  type NodeCondition,
+  type RepairNode,
+} from '../../../core/disruption/repair.js';
 
 const MIN = 60_000;
 const NOW = 1_000 * MIN;
 
+/** Condition `type` with `status` since `minutes` ago. */
+const cond = (type: string, status: ConditionStatus, minutes: number, extra: Partial<NodeCondition> = {}): NodeCondition => ({ type, status, since: NOW - minutes * MIN, ...extra });
+
 function node(name: string, overrides: Partial<RepairNode> = {}): RepairNode {
-  return { name, claim: `claim-${name}`, nodePool: 'default', initialized: true, ready: 'True', readySince: NOW - 600 * MIN, deleting: false, repairing: false, ...overrides };
+  return { name, claim: `claim-${name}`, nodePool: 'default', initialized: true, conditions: [cond('Ready', 'True', 600)], deleting: false, repairing: false, ...overrides };
 }
 
-/** A node not Ready (status `ready`) for `minutes`. */
-function down(name: string, minutes: number, overrides: Partial<RepairNode> = {}): RepairNode {
-  return node(name, { ready: 'Unknown', readySince: NOW - minutes * MIN, ...overrides });
+/** A node not Ready (Ready `ready`, Unknown unless said) for `minutes`. */
+function down(name: string, minutes: number, overrides: Partial<RepairNode> & { ready?: ConditionStatus } = {}): RepairNode {
+  const { ready = 'Unknown', ...rest } = overrides;
+  return node(name, { conditions: [cond('Ready', ready, minutes)], ...rest });
+}
+
+/** A node still Ready whose condition `type` has had `status` for `minutes`. */
+function sick(name: string, type: string, status: ConditionStatus, minutes: number, extra: Partial<NodeCondition> = {}): RepairNode {
+  return node(name, { conditions: [cond('Ready', 'True', 600), cond(type, status, minutes, extra)] });
 }
 
 const healthy = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => node(`${prefix}${i}`));
@@ -32,7 +49,7 @@ describe('planRepairs', () => {
 
   it('never repairs nodes it did not launch, nodes never Ready, or nodes without a transition time', () => {
     const plan = planRepairs(
-      [...healthy('h', 9), down('unmanaged', 60, { claim: undefined, nodePool: undefined }), down('new', 60, { initialized: false }), down('no-time', 60, { readySince: undefined }), down('no-condition', 60, { ready: undefined })],
+      [...healthy('h', 9), down('unmanaged', 60, { claim: undefined, nodePool: undefined }), down('new', 60, { initialized: false }), node('no-time', { conditions: [{ type: 'Ready', status: 'Unknown' }] }), node('no-condition', { conditions: [] })],
       NOW,
     );
     expect(plan.repairs).toEqual([]);
@@ -46,7 +63,7 @@ describe('planRepairs', () => {
   it('blocks a pool with more than 20% (at least one) of its nodes unhealthy, counting those within the toleration too', () => {
     const plan = planRepairs([...healthy('h', 3), down('a', 40), down('b', 5)], NOW);
     expect(plan.repairs).toEqual([]);
-    expect(plan.blocked).toEqual([{ kind: 'breaker', nodePool: 'default', nodes: ['a'], message: expect.stringContaining('2 of 5 nodes of the pool are not Ready') }]);
+    expect(plan.blocked).toEqual([{ kind: 'breaker', nodePool: 'default', nodes: ['a'], message: expect.stringContaining('2 of 5 nodes of the pool are unhealthy') }]);
   });
 
   it('judges each pool alone, within a breaker over all of them', () => {
@@ -67,7 +84,7 @@ describe('planRepairs', () => {
   });
 
   it('does not count booting nodes (never Ready yet) as unhealthy', () => {
-    const booting = (name: string) => node(name, { initialized: false, ready: 'False', readySince: NOW - MIN });
+    const booting = (name: string) => node(name, { initialized: false, conditions: [cond('Ready', 'False', 1)] });
     const plan = planRepairs([...healthy('h', 3), down('d', 40), booting('b1'), booting('b2')], NOW);
     expect(plan.repairs.map((r) => r.node)).toEqual(['d']);
   });
@@ -90,7 +107,92 @@ describe('planRepairs', () => {
 
   it('follows the settings', () => {
     const nodes = [...healthy('h', 8), down('a', 12), down('b', 11)];
-    expect(planRepairs(nodes, NOW, { ...DEFAULT_REPAIR_SETTINGS, toleranceMs: 10 * MIN, maxInFlight: 2 }).repairs.map((r) => r.node)).toEqual(['a', 'b']);
-    expect(planRepairs(nodes, NOW, { ...DEFAULT_REPAIR_SETTINGS, toleranceMs: 10 * MIN, maxUnhealthyShare: 0.1 }).repairs).toEqual([]);
+    const policies = repairPolicies(10 * MIN);
+    expect(planRepairs(nodes, NOW, { ...DEFAULT_REPAIR_SETTINGS, policies, maxInFlight: 2 }).repairs.map((r) => r.node)).toEqual(['a', 'b']);
+    expect(planRepairs(nodes, NOW, { ...DEFAULT_REPAIR_SETTINGS, policies, maxUnhealthyShare: 0.1 }).repairs).toEqual([]);
+  });
+
+  describe('conditions besides Ready', () => {
+    const healthyStatus = (s: ConditionStatus): ConditionStatus => (s === 'True' ? 'False' : 'True');
+
+    it.each(WELL_KNOWN_REPAIR_POLICIES.map((p) => [p.conditionType, p.status, p.tolerationMs / MIN] as const))(
+      'repairs a Ready node with %s %s after %i min, not before, and not with the healthy status',
+      (type, status, tolerationMinutes) => {
+        const before = planRepairs([...healthy('h', 9), sick('d', type, status, tolerationMinutes - 1)], NOW);
+        expect(before).toEqual({ repairs: [], blocked: [] });
+        const after = planRepairs([...healthy('h', 9), sick('d', type, status, tolerationMinutes)], NOW);
+        expect(after.repairs).toEqual([expect.objectContaining({ node: 'd', condition: `${type}=${status}`, unhealthyForMs: tolerationMinutes * MIN })]);
+        expect(planRepairs([...healthy('h', 9), sick('d', type, healthyStatus(status), 600)], NOW).repairs).toEqual([]);
+      },
+    );
+
+    it('has Karpenter’s AWS tolerations for the node monitoring agent’s conditions, NPD’s permanent ones too', () => {
+      const table = Object.fromEntries(WELL_KNOWN_REPAIR_POLICIES.map((p) => [`${p.conditionType}=${p.status}`, p.tolerationMs / MIN]));
+      expect(table).toEqual({
+        'AcceleratedHardwareReady=False': 10,
+        'ContainerRuntimeReady=False': 30,
+        'KernelReady=False': 30,
+        'NetworkingReady=False': 30,
+        'StorageReady=False': 30,
+        'KernelDeadlock=True': 10,
+        'ReadonlyFilesystem=True': 10,
+        'FrequentKubeletRestart=True': 30,
+      });
+      // Ready keeps its own toleration (controller.nodeRepairAfter).
+      expect(repairPolicies(45 * MIN).filter((p) => p.conditionType === 'Ready')).toEqual([
+        { conditionType: 'Ready', status: 'False', tolerationMs: 45 * MIN },
+        { conditionType: 'Ready', status: 'Unknown', tolerationMs: 45 * MIN },
+      ]);
+    });
+
+    it('says which condition, its status, how long, the toleration, and what the detector reported', () => {
+      const withReason = sick('d', 'KernelReady', 'False', 42, { reason: 'KernelBug', message: 'kernel oops in nvme driver' });
+      const [r] = planRepairs([...healthy('h', 9), withReason], NOW).repairs;
+      expect(r.message).toBe('node d has been KernelReady False for 42 min (tolerated: 30 min; KernelBug: kernel oops in nvme driver): replacing it');
+      const [bare] = planRepairs([...healthy('h', 9), sick('d', 'KernelDeadlock', 'True', 11)], NOW).repairs;
+      expect(bare.message).toBe('node d has been KernelDeadlock True for 11 min (tolerated: 10 min): replacing it');
+      const long = sick('d', 'StorageReady', 'False', 31, { reason: 'IODelays', message: 'x'.repeat(5000) });
+      const [cut] = planRepairs([...healthy('h', 9), long], NOW).repairs;
+      expect(cut.message.length).toBeLessThan(400);
+      expect(cut.message).toContain('IODelays: xxx');
+      expect(cut.message).toContain('…): replacing it');
+    });
+
+    it('leaves a node whose condition is healthy again (its transition time is then the recovery’s)', () => {
+      const recovered = node('d', { conditions: [cond('Ready', 'True', 600), cond('KernelReady', 'True', 1)] });
+      expect(planRepairs([...healthy('h', 9), recovered], NOW)).toEqual({ repairs: [], blocked: [] });
+      // Not counted by the breaker either: the other node is repaired.
+      expect(planRepairs([...healthy('h', 3), recovered, down('x', 40)], NOW).repairs.map((r) => r.node)).toEqual(['x']);
+    });
+
+    it('reads only the conditions the policies name, and never one without a transition time', () => {
+      const unlisted = sick('u', 'SomethingElse', 'False', 600);
+      const untimed = node('t', { conditions: [cond('Ready', 'True', 600), { type: 'KernelReady', status: 'False' }] });
+      expect(planRepairs([...healthy('h', 9), unlisted, untimed], NOW).repairs).toEqual([]);
+      // A user's own condition (with a DNS prefix) counts once it is a policy; the well-known ones no longer do.
+      const gpu = sick('g', 'example.com/GPUReady', 'False', 11);
+      const policies = repairPolicies(30 * MIN, [{ conditionType: 'example.com/GPUReady', status: 'False', tolerationMs: 10 * MIN }]);
+      const plan = planRepairs([...healthy('h', 9), gpu, sick('k', 'KernelReady', 'False', 600)], NOW, { ...DEFAULT_REPAIR_SETTINGS, policies });
+      expect(plan.repairs.map((r) => [r.node, r.condition])).toEqual([['g', 'example.com/GPUReady=False']]);
+    });
+
+    it('counts nodes unhealthy by any policy in the breaker, within their toleration too', () => {
+      const plan = planRepairs([...healthy('h', 3), down('a', 40), sick('b', 'KernelDeadlock', 'True', 2)], NOW);
+      expect(plan.repairs).toEqual([]);
+      expect(plan.blocked).toEqual([{ kind: 'breaker', nodePool: 'default', nodes: ['a'], message: expect.stringContaining('2 of 5 nodes of the pool are unhealthy') }]);
+      // A node with two bad conditions is one unhealthy node: within the one-node floor.
+      const twice = node('c', { conditions: [cond('Ready', 'Unknown', 40), cond('NetworkingReady', 'False', 40)] });
+      expect(planRepairs([...healthy('h', 3), twice], NOW).repairs.map((r) => r.node)).toEqual(['c']);
+    });
+
+    it('repairs for the condition due first, and takes the node due longest first', () => {
+      // Ready Unknown 20 min (due in 10), AcceleratedHardwareReady False 12 min (due 2 min ago).
+      const both = node('a', { conditions: [cond('Ready', 'Unknown', 20), cond('AcceleratedHardwareReady', 'False', 12)] });
+      expect(planRepairs([...healthy('h', 9), both], NOW).repairs.map((r) => [r.node, r.condition, r.unhealthyForMs / MIN])).toEqual([['a', 'AcceleratedHardwareReady=False', 12]]);
+      // k: KernelReady False 35 min (due 5 min ago); g: AcceleratedHardwareReady False 20 min (due 10 min ago): g first.
+      const plan = planRepairs([...healthy('h', 9), sick('k', 'KernelReady', 'False', 35), sick('g', 'AcceleratedHardwareReady', 'False', 20)], NOW);
+      expect(plan.repairs.map((r) => r.node)).toEqual(['g']);
+      expect(plan.blocked).toEqual([expect.objectContaining({ kind: 'pacing', nodes: ['k'] })]);
+    });
   });
 });
