@@ -26,8 +26,11 @@ afterEach(async () => {
 
 const actions = (c: RunningController, action: string) => c.metrics.value('actions', { loop: 'node-repair', action }) ?? 0;
 
-/** The node's kubelet stops: the sandbox no longer manages it, and Ready is Unknown since `ago` ms. */
-async function kubeletStops(e: SandboxEnvironment, node: string, ago: number): Promise<void> {
+/**
+ * The node's condition `type` has `status` since `ago` ms. The sandbox kubelet stops managing the
+ * node first, so it does not write the node's status back.
+ */
+async function conditionSince(e: SandboxEnvironment, node: string, condition: { type: string; status: string; reason: string; message: string }, ago: number): Promise<void> {
   const since = new Date(e.sandbox.clock.now() - ago).toISOString();
   await updateWithRetry(e.sandbox.client, Refs.nodes, node, undefined, (fresh) => {
     fresh.metadata.annotations = { ...fresh.metadata.annotations, [UNMANAGED_ANNOTATION]: 'true' };
@@ -39,28 +42,71 @@ async function kubeletStops(e: SandboxEnvironment, node: string, ago: number): P
     node,
     undefined,
     (fresh) => {
-      const conditions = (fresh.status?.conditions ?? []).filter((c: { type: string }) => c.type !== 'Ready');
-      fresh.status = { ...fresh.status, conditions: [...conditions, { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: since, lastHeartbeatTime: since }] };
+      const conditions = (fresh.status?.conditions ?? []).filter((c: { type: string }) => c.type !== condition.type);
+      fresh.status = { ...fresh.status, conditions: [...conditions, { ...condition, lastTransitionTime: since, lastHeartbeatTime: since }] };
       return fresh;
     },
     { subresource: 'status' },
   );
 }
 
+/** The node's kubelet stops: Ready is Unknown since `ago` ms. */
+const kubeletStops = (e: SandboxEnvironment, node: string, ago: number) =>
+  conditionSince(e, node, { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' }, ago);
+
+/** The node's kernel is reported broken (the EKS node monitoring agent's condition) since `ago` ms; Ready stays True. */
+const kernelBreaks = (e: SandboxEnvironment, node: string, ago: number) =>
+  conditionSince(e, node, { type: 'KernelReady', status: 'False', reason: 'KernelBug', message: 'kernel oops detected (simulated)' }, ago);
+
+/** The cache shows the node's `type` condition changed more than `ms` ago. */
+const cachedSince = (c: RunningController, e: SandboxEnvironment, node: string, type: string, ms: number) =>
+  waitFor(`the cache shows ${type} older than ${ms} ms`, () => {
+    const cond = c.state.nodes.get(node)?.status?.conditions?.find((x: { type: string }) => x.type === type);
+    return cond && e.sandbox.clock.now() - Date.parse(cond.lastTransitionTime) > ms;
+  });
+
+async function optimize(c: RunningController, e: SandboxEnvironment): Promise<void> {
+  await updateWithRetry(e.sandbox.client, Refs.configMaps, CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE, (fresh) => {
+    fresh.data = { ...fresh.data, mode: 'optimize' };
+    return fresh;
+  });
+  await waitFor('the controller sees optimize', () => c.state.config().cluster.mode === 'optimize');
+}
+
+/** A 2-replica Deployment running on launched nodes: one of its nodes and the claim that launched it. */
+async function webOnANode(e: SandboxEnvironment, c: RunningController): Promise<{ node: string; claimName: string }> {
+  const api = e.sandbox.client;
+  await waitFor('a leads', () => c.isLeader() && c.state.synced());
+  await api.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
+  const pods = await waitFor('2 running web pods', async () => {
+    const running = await runningPods(api, 'default', 'web');
+    return running.length === 2 ? running : undefined;
+  }, 40_000);
+  const node = pods[0].spec.nodeName as string;
+  const claim = await waitFor('the claim records its node', async () => (await nodeClaims(api)).find((o) => o.status?.nodeName === node), 20_000);
+  return { node, claimName: claim.metadata.name! };
+}
+
+/** The claim, its node and its instance gone, and the 2 web pods running elsewhere. */
+async function expectReplaced(e: SandboxEnvironment, node: string, claimName: string): Promise<void> {
+  const api = e.sandbox.client;
+  await waitFor('the claim and its node gone', async () => !(await api.get(Refs.nodeClaims, claimName)) && !(await api.get(Refs.nodes, node)), 60_000);
+  expect((await e.cloud.list()).some((i) => i.name === claimName)).toBe(false);
+  const again = await waitFor('2 web pods running again', async () => {
+    const running = await runningPods(api, 'default', 'web');
+    return running.length === 2 ? running : undefined;
+  }, 60_000);
+  expect(again.every((p) => p.spec.nodeName !== node)).toBe(true);
+}
+
+const SANDBOX = { speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST } as const;
+
 describe('node repair', () => {
   it('replaces a node that stays unreachable past the toleration — in optimize mode only', async () => {
-    const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST }));
+    const e = (env = await startSandboxEnvironment(SANDBOX));
     const api = e.sandbox.client;
     const c = await e.startController('a');
-    await waitFor('a leads', () => c.isLeader() && c.state.synced());
-    await api.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
-    const pods = await waitFor('2 running web pods', async () => {
-      const running = await runningPods(api, 'default', 'web');
-      return running.length === 2 ? running : undefined;
-    }, 40_000);
-    const node = pods[0].spec.nodeName as string;
-    const claim = await waitFor('the claim records its node', async () => (await nodeClaims(api)).find((o) => o.status?.nodeName === node), 20_000);
-    const claimName = claim.metadata.name!;
+    const { node, claimName } = await webOnANode(e, c);
 
     // Unreachable for 10 minutes: tolerated (30 min).
     await kubeletStops(e, node, 10 * 60_000);
@@ -70,10 +116,7 @@ describe('node repair', () => {
 
     // 31 minutes: due. Observe mode (the default) only says so, once.
     await kubeletStops(e, node, 31 * 60_000);
-    await waitFor('the cache shows the older transition', () => {
-      const ready = c.state.nodes.get(node)?.status?.conditions?.find((x: { type: string }) => x.type === 'Ready');
-      return ready && e.sandbox.clock.now() - Date.parse(ready.lastTransitionTime) > 30 * 60_000;
-    });
+    await cachedSince(c, e, node, 'Ready', 30 * 60_000);
     await c.runner.runOnce('node-repair');
     await c.runner.runOnce('node-repair');
     expect(actions(c, 'would-repair')).toBe(1);
@@ -81,11 +124,7 @@ describe('node repair', () => {
     expect((await api.get(Refs.nodeClaims, claimName))?.metadata.deletionTimestamp).toBeUndefined();
 
     // Optimize: the claim is marked and deleted, the instance goes, the pods run on a new node.
-    await updateWithRetry(api, Refs.configMaps, CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE, (fresh) => {
-      fresh.data = { ...fresh.data, mode: 'optimize' };
-      return fresh;
-    });
-    await waitFor('the controller sees optimize', () => c.state.config().cluster.mode === 'optimize');
+    await optimize(c, e);
     await c.runner.runOnce('node-repair');
     expect(actions(c, 'repair')).toBe(1);
     // The mark is on the claim until it is gone (the termination may already be through).
@@ -98,15 +137,34 @@ describe('node repair', () => {
     expect(said.map((ev) => `${ev.involvedObject.kind}/${ev.involvedObject.name}`).sort()).toEqual([`Node/${node}`, `NodeClaim/${claimName}`]);
     expect(said[0].message).toContain(`NodeClaim ${claimName} deleted`);
     expect((await api.list(Refs.events)).items.filter((ev) => ev.reason === 'WouldRepairNode')).toHaveLength(1);
-    await waitFor('the claim and its node gone', async () => !(await api.get(Refs.nodeClaims, claimName)) && !(await api.get(Refs.nodes, node)), 60_000);
-    expect((await e.cloud.list()).some((i) => i.name === claimName)).toBe(false);
-    const again = await waitFor('2 web pods running again', async () => {
-      const running = await runningPods(api, 'default', 'web');
-      return running.length === 2 ? running : undefined;
-    }, 60_000);
-    expect(again.every((p) => p.spec.nodeName !== node)).toBe(true);
+    await expectReplaced(e, node, claimName);
     // A second pass finds nothing to repair.
     await c.runner.runOnce('node-repair');
     expect(actions(c, 'repair')).toBe(1);
+  }, 180_000);
+
+  it('replaces a node still Ready whose KernelReady is False past its toleration, not before', async () => {
+    const e = (env = await startSandboxEnvironment(SANDBOX));
+    const api = e.sandbox.client;
+    const c = await e.startController('a');
+    await optimize(c, e);
+    const { node, claimName } = await webOnANode(e, c);
+
+    // Kernel broken for 20 minutes, Ready all along: tolerated (30 min).
+    await kernelBreaks(e, node, 20 * 60_000);
+    await cachedSince(c, e, node, 'KernelReady', 20 * 60_000 - 1);
+    expect(c.state.nodes.get(node)?.status?.conditions?.find((x: { type: string }) => x.type === 'Ready')?.status).toBe('True');
+    await c.runner.runOnce('node-repair');
+    expect(actions(c, 'repair') + actions(c, 'would-repair')).toBe(0);
+    expect((await api.get(Refs.nodeClaims, claimName))?.metadata.deletionTimestamp).toBeUndefined();
+
+    // 31 minutes: replaced, saying why.
+    await kernelBreaks(e, node, 31 * 60_000);
+    await cachedSince(c, e, node, 'KernelReady', 30 * 60_000);
+    await c.runner.runOnce('node-repair');
+    expect(actions(c, 'repair')).toBe(1);
+    const said = await waitFor('the NodeRepair Event on the node', async () => (await api.list(Refs.events)).items.find((ev) => ev.reason === 'NodeRepair' && ev.involvedObject.kind === 'Node'));
+    expect(said.message).toContain(`node ${node} has been KernelReady False for 31 min (tolerated: 30 min; KernelBug: kernel oops detected (simulated))`);
+    await expectReplaced(e, node, claimName);
   }, 180_000);
 });
