@@ -39,7 +39,7 @@ export interface ControllerSettings {
   bandQuantile: number;
   /** Seconds a surge's observed rise is extrapolated over (core/sizing/surge.ts). */
   surgeLeadSeconds: number;
-  /** Replace nodes smartscale launched that stay not Ready (optimize mode; observe mode reports). */
+  /** Replace nodes smartscale launched that stay unhealthy (optimize mode; observe mode reports). */
   nodeRepair: boolean;
   /** Seconds a node may be not Ready before it is replaced. */
   nodeRepairAfterSeconds: number;
