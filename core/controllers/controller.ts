@@ -24,6 +24,8 @@ import { ForecasterLoop } from './forecaster.js';
 import { NodeRepairLoop } from './node-repair.js';
 import { CloudDriftLoop } from './cloud-drift.js';
 import { NodeClassStatusLoop } from './node-class-status.js';
+import { InterruptionLoop } from './interruption.js';
+import type { InterruptionQueue } from '../cloud/interruption.js';
 import { GarbageCollectionLoop } from './garbage-collection.js';
 import { GraphPublisherLoop } from './graph-publisher.js';
 import { LeaderElector } from './leader-election.js';
@@ -60,7 +62,7 @@ export interface ControllerOptions {
   renewDeadlineMs?: number;
   leaseRetryMs?: number;
   /** Loop intervals (clock ms) by loop name. */
-  intervals?: Partial<Record<'forecaster' | 'graph-publisher' | 'provisioner' | 'node-claim-lifecycle' | 'disruption' | 'node-repair' | 'cloud-drift' | 'node-class-status' | 'garbage-collection' | 'config', number>>;
+  intervals?: Partial<Record<'forecaster' | 'graph-publisher' | 'provisioner' | 'node-claim-lifecycle' | 'disruption' | 'node-repair' | 'cloud-drift' | 'node-class-status' | 'interruption' | 'garbage-collection' | 'config', number>>;
   validationMs?: number;
   gcGracePeriodMs?: number;
   registrationTimeoutMs?: number;
@@ -81,6 +83,12 @@ export interface ControllerOptions {
   /** What the watchdog measures silence on (default the wall clock; tests pass their scaled clock). */
   informerWatchdogClock?: Clock;
   loopBackoffMs?: { initial: number; max: number };
+  /**
+   * Where the cloud announces interruptions (spot reclaims, scheduled changes, instances stopping):
+   * the EC2 interruption SQS queue, the simulated cloud's queue. None: interruptions are not handled
+   * (the node simply disappears and its pods are rescheduled afterwards).
+   */
+  interruptions?: InterruptionQueue;
 }
 
 export interface RunningController {
@@ -184,6 +192,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     disruption: new DisruptionLoop({ ...common, cloud, unavailable, intervalMs: interval.disruption, validationMs: options.validationMs }),
     repair: new NodeRepairLoop({ ...common, intervalMs: interval['node-repair'] }),
     cloudDrift: new CloudDriftLoop({ ...common, cloud, intervalMs: interval['cloud-drift'] }),
+    ...(options.interruptions ? { interruption: new InterruptionLoop({ ...common, unavailable, queue: options.interruptions, intervalMs: interval.interruption }) } : {}),
     nodeClassStatus: new NodeClassStatusLoop({ client, clock, events, controllerMetrics: metrics, cloud, intervalMs: interval['node-class-status'] }),
     gc: new GarbageCollectionLoop({ ...common, cloud, intervalMs: interval['garbage-collection'], gracePeriodMs: options.gcGracePeriodMs }),
   };

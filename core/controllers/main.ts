@@ -13,6 +13,9 @@ import { loadCatalogSync } from '../cloud/catalog/index.js';
 import { Ec2CloudProvider } from '../cloud/ec2/provider.js';
 import { parseEC2NodeClass } from '../cloud/ec2/node-class.js';
 import type { CloudProvider } from '../cloud/provider.js';
+import type { InterruptionQueue } from '../cloud/interruption.js';
+import { defaultSqsClient, SqsInterruptionQueue } from '../cloud/ec2/interruption-queue.js';
+import { DEFAULT_RETRY, RetryBudget } from '../cloud/ec2/retry.js';
 import { SimulatedCloudProvider } from '../cloud/simulated/provider.js';
 import { UnavailableOfferings } from '../cloud/unavailable-offerings.js';
 import { HttpKubeClient } from '../kube/client.js';
@@ -40,11 +43,11 @@ function kubeConfigFor(config: ProcessConfig): KubeConfig {
   return kc;
 }
 
-function cloudFor(config: ProcessConfig, kc: KubeConfig, client: HttpKubeClient, log: pino.Logger, unavailable: UnavailableOfferings): { cloud: CloudProvider; stop: () => void } {
+function cloudFor(config: ProcessConfig, kc: KubeConfig, client: HttpKubeClient, log: pino.Logger, unavailable: UnavailableOfferings): { cloud: CloudProvider; interruptions?: InterruptionQueue; stop: () => void } {
   if (config.cloud === 'simulated') {
     const cloud = new SimulatedCloudProvider({ clock: systemClock, instanceTypes: loadCatalogSync(config.catalog), launchDelayMs: config.launchDelaySeconds * 1000 });
     const unregister = registerSimulatedNodes(cloud, client, (e) => log.warn({ err: (e as Error).message }, 'registering a simulated node failed'));
-    return { cloud, stop: unregister };
+    return { cloud, interruptions: cloud.interruptions, stop: unregister };
   }
   // EC2NodeClasses from an informer: a launch never waits on the API server for them.
   const classes = new Informer(client, Refs.ec2NodeClasses, { clock: systemClock, onError: (e) => log.warn({ err: (e as Error).message }, 'EC2NodeClass watch failed; retrying') });
@@ -62,7 +65,15 @@ function cloudFor(config: ProcessConfig, kc: KubeConfig, client: HttpKubeClient,
     defaultNodeClass: 'default',
   });
   void kc;
-  return { cloud, stop: () => classes.stop() };
+  const interruptions = config.interruptionQueue
+    ? new SqsInterruptionQueue({
+        queue: config.interruptionQueue,
+        createClient: defaultSqsClient(config.region),
+        retry: { ...DEFAULT_RETRY, sleep: (ms) => systemClock.sleep(ms), random: Math.random, budget: new RetryBudget() },
+      })
+    : undefined;
+  if (!interruptions) log.warn('no interruption queue (SMARTSCALE_INTERRUPTION_QUEUE): spot reclaims and scheduled changes are not drained ahead (docs/ec2.md, "Interruptions")');
+  return { cloud, interruptions, stop: () => classes.stop() };
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -77,7 +88,7 @@ async function main(argv: string[]): Promise<void> {
   const kc = kubeConfigFor(config);
   const client = new HttpKubeClient(kc, 'smartscale-controller');
   const unavailable = new UnavailableOfferings(systemClock);
-  const { cloud, stop: stopCloud } = cloudFor(config, kc, client, log, unavailable);
+  const { cloud, interruptions, stop: stopCloud } = cloudFor(config, kc, client, log, unavailable);
   const controller = await startController({
     client,
     cloud,
@@ -87,6 +98,7 @@ async function main(argv: string[]): Promise<void> {
     namespace: config.namespace,
     readFile: (path) => readFileSync(path, 'utf8'),
     logger: log,
+    interruptions,
   });
   log.info({ cloud: cloud.name, namespace: config.namespace }, 'controller started');
 

@@ -4,6 +4,7 @@
  * naming it, reported at start, never a crash later.
  */
 import { hostname } from 'node:os';
+import { validateQueue } from '../cloud/ec2/interruption-queue.js';
 
 export class ProcessConfigError extends Error {
   constructor(message: string) {
@@ -28,6 +29,8 @@ export interface ProcessConfig {
   /** EC2 cluster join (aws only). */
   cluster?: { name: string; endpoint: string; caBundle: string; serviceCidr: string };
   region?: string;
+  /** aws: the SQS queue (URL or name) EventBridge sends interruption events to; none: not handled. */
+  interruptionQueue?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -46,7 +49,7 @@ export function readProcessConfig(argv: readonly string[], env: Env): ProcessCon
     if (value === undefined) throw new ProcessConfigError(`--${name} needs a value`);
     flags.set(name, value);
   }
-  const known = new Set(['kubeconfig', 'cloud', 'catalog', 'launch-delay', 'metrics-port', 'metrics-host', 'webhook', 'identity', 'namespace', 'log-level']);
+  const known = new Set(['kubeconfig', 'cloud', 'catalog', 'launch-delay', 'metrics-port', 'metrics-host', 'webhook', 'identity', 'namespace', 'log-level', 'interruption-queue']);
   for (const name of flags.keys()) if (!known.has(name)) throw new ProcessConfigError(`unknown flag --${name}; see --help`);
   const cloud = flags.get('cloud') ?? env.SMARTSCALE_CLOUD ?? 'aws';
   if (cloud !== 'aws' && cloud !== 'simulated') throw new ProcessConfigError(`--cloud / SMARTSCALE_CLOUD=${JSON.stringify(cloud)}: expected aws or simulated`);
@@ -76,16 +79,28 @@ export function readProcessConfig(argv: readonly string[], env: Env): ProcessCon
     if (missing.length > 0) throw new ProcessConfigError(`--cloud aws needs ${missing.join(', ')} (how nodes join the cluster); use --cloud simulated to try it without AWS`);
     config.cluster = { name: env.SMARTSCALE_CLUSTER_NAME!, endpoint: env.SMARTSCALE_CLUSTER_ENDPOINT!, caBundle: env.SMARTSCALE_CLUSTER_CA!, serviceCidr: env.SMARTSCALE_SERVICE_CIDR! };
   }
+  const queue = flags.get('interruption-queue') ?? env.SMARTSCALE_INTERRUPTION_QUEUE;
+  if (queue !== undefined && queue !== '') {
+    if (cloud !== 'aws') throw new ProcessConfigError('--interruption-queue / SMARTSCALE_INTERRUPTION_QUEUE is for --cloud aws (the simulated cloud has its own queue)');
+    try {
+      config.interruptionQueue = validateQueue(queue);
+    } catch (error) {
+      throw new ProcessConfigError(`--interruption-queue / SMARTSCALE_INTERRUPTION_QUEUE: ${(error as Error).message}`);
+    }
+  }
   return config;
 }
 
 export const USAGE = `Usage: smartscale controller [--kubeconfig FILE] [--cloud aws|simulated] [--catalog builtin|FILE]
                              [--launch-delay SECONDS (simulated)]
                              [--metrics-port 8080] [--no-webhook] [--identity NAME] [--namespace NS]
+                             [--interruption-queue SQS-URL-OR-NAME (aws)]
 
 Runs smartscale's loops (forecaster, provisioner, node claim lifecycle, disruption, garbage
 collection) and its admission webhook in one process. Every replica serves the webhook; the holder
 of the Lease smartscale-controller runs the loops. Settings: ConfigMap smartscale-config (watched).
 Environment: POD_NAME, POD_NAMESPACE, SMARTSCALE_CLOUD, SMARTSCALE_CLUSTER_NAME/_ENDPOINT/_CA,
-SMARTSCALE_SERVICE_CIDR (aws), the webhook's SMARTSCALE_WEBHOOK_* (docs/webhook.md), LOG_LEVEL.
+SMARTSCALE_SERVICE_CIDR (aws), SMARTSCALE_INTERRUPTION_QUEUE (aws: spot reclaims and scheduled
+changes drain nodes before they go; docs/ec2.md), the webhook's SMARTSCALE_WEBHOOK_* (docs/webhook.md),
+LOG_LEVEL.
 `;

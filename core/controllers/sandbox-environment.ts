@@ -150,6 +150,8 @@ export async function startSandboxEnvironment(options: SandboxEnvironmentOptions
       cloud,
       clock,
       identity,
+      // The simulated cloud's interruptions (spot reclaims announced by `cloud.interrupt`), as the EC2 queue would deliver them.
+      interruptions: cloud.interruptions,
       simulatedMetrics: metrics,
       leaseDurationSeconds: 15,
       renewDeadlineMs: 10_000,

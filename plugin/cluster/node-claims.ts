@@ -3,6 +3,7 @@
  * instance types, cost per hour, pending claims). Pure.
  */
 import { REPAIR_ANNOTATION } from '../../core/disruption/repair.js';
+import { INTERRUPTION_ANNOTATION } from '../../core/cloud/interruption.js';
 import type { KubeObject } from '../../core/kube/client.js';
 
 export interface NodeClaimView {
@@ -21,6 +22,8 @@ export interface NodeClaimView {
   repair?: string;
   /** The cloud says its instance no longer matches its node class (a True `Drifted` condition): why. */
   drifted?: string;
+  /** Deleted because the cloud announced the instance's end (a spot reclaim, …): what it said. */
+  interrupted?: string;
 }
 
 export interface PoolSummary {
@@ -76,6 +79,7 @@ export function nodeClaimView(claim: KubeObject): NodeClaimView {
     createdAt: claim.metadata.creationTimestamp,
     ...(str(claim.metadata.annotations?.[REPAIR_ANNOTATION]) ? { repair: str(claim.metadata.annotations?.[REPAIR_ANNOTATION]) } : {}),
     ...(driftOf(claim) ? { drifted: driftOf(claim) } : {}),
+    ...(str(claim.metadata.annotations?.[INTERRUPTION_ANNOTATION]) ? { interrupted: str(claim.metadata.annotations?.[INTERRUPTION_ANNOTATION]) } : {}),
   };
 }
 

@@ -15,7 +15,7 @@ export interface NodeRow {
   instanceType?: string;
   capacityType?: string;
   zone?: string;
-  /** Ready, Drifted (Ready, to be replaced), NotReady, Cordoned, Deleting, Repairing (deleted by node repair), or a claim's launch state. */
+  /** Ready, Drifted (Ready, to be replaced), NotReady, Cordoned, Deleting, Repairing (deleted by node repair), Interrupted (drained ahead of a spot reclaim, …), or a claim's launch state. */
   state: string;
   /** When a NotReady node's Ready condition last changed. */
   notReadySince?: string;
@@ -23,6 +23,8 @@ export interface NodeRow {
   repair?: string;
   /** Why the cloud says it drifted (the disruption loop replaces it). */
   drifted?: string;
+  /** What the cloud announced (a spot reclaim, …): the node is being drained before it goes. */
+  interrupted?: string;
   pricePerHour?: number;
   predicted?: boolean;
   pods: number;
@@ -67,6 +69,7 @@ function readyCondition(node: KubeObject): { ready: boolean; since?: string } {
 function nodeState(node: KubeObject, claim: NodeClaimView | undefined, ready: boolean): string {
   // The mark is written just before the claim is deleted; a mark on a live claim is a repair that did not go through.
   if (claim?.repair && claim.state === 'Deleting') return 'Repairing';
+  if (claim?.interrupted && claim.state === 'Deleting') return 'Interrupted';
   if (node.metadata.deletionTimestamp || claim?.state === 'Deleting') return 'Deleting';
   return node.spec?.unschedulable ? 'Cordoned' : !ready ? 'NotReady' : claim?.drifted ? 'Drifted' : 'Ready';
 }
@@ -102,7 +105,8 @@ export function nodeRows(nodes: readonly KubeObject[], pods: readonly KubeObject
       state,
       ...(!ready.ready && ready.since ? { notReadySince: ready.since } : {}),
       ...(state === 'Repairing' ? { repair: claim!.repair } : {}),
-      ...(claim?.drifted && state !== 'Deleting' && state !== 'Repairing' ? { drifted: claim.drifted } : {}),
+      ...(state === 'Interrupted' ? { interrupted: claim!.interrupted } : {}),
+      ...(claim?.drifted && state !== 'Deleting' && state !== 'Repairing' && state !== 'Interrupted' ? { drifted: claim.drifted } : {}),
       pricePerHour: claim?.pricePerHour,
       predicted: claim?.predicted,
       pods: used.count,
@@ -123,8 +127,9 @@ export function nodeRows(nodes: readonly KubeObject[], pods: readonly KubeObject
       instanceType: claim.instanceType,
       capacityType: claim.capacityType,
       zone: claim.zone,
-      state: claim.repair && claim.state === 'Deleting' ? 'Repairing' : claim.state,
+      state: claim.repair && claim.state === 'Deleting' ? 'Repairing' : claim.interrupted && claim.state === 'Deleting' ? 'Interrupted' : claim.state,
       ...(claim.repair && claim.state === 'Deleting' ? { repair: claim.repair } : {}),
+      ...(!claim.repair && claim.interrupted && claim.state === 'Deleting' ? { interrupted: claim.interrupted } : {}),
       pricePerHour: claim.pricePerHour,
       predicted: claim.predicted,
       pods: 0,

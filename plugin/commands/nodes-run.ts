@@ -28,6 +28,8 @@ export async function runNodes(args: CommonArgs): Promise<void> {
     let out = renderTable(nodeColumns(clock.nowSeconds), report.nodes, format === 'wide');
     const repairs = report.nodes.filter((n) => n.repair);
     if (repairs.length > 0) out += `\nNode repair:\n${repairs.map((n) => `  ${n.node === '-' ? n.nodeClaim : n.node}: ${n.repair}`).join('\n')}\n`;
+    const interrupted = report.nodes.filter((n) => n.interrupted);
+    if (interrupted.length > 0) out += `\nInterrupted (drained before the cloud takes the instance):\n${interrupted.map((n) => `  ${n.node === '-' ? n.nodeClaim : n.node}: ${n.interrupted}`).join('\n')}\n`;
     const drifted = report.nodes.filter((n) => n.drifted);
     if (drifted.length > 0) out += `\nDrifted (the disruption loop replaces these in optimize mode, within the pool's budgets):\n${drifted.map((n) => `  ${n.node}: ${n.drifted}`).join('\n')}\n`;
     const c = report.consolidation;

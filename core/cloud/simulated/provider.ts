@@ -13,7 +13,9 @@ import type { Resources } from '../../model/resources.js';
 import type { Taint } from '../../model/scheduling-constraints.js';
 import { InsufficientCapacityError, InvalidNodeClaimError, NodeClaimNotFoundError } from '../errors.js';
 import { launchOptions, typesForPool } from '../launch-options.js';
+import { isTerminal, type InterruptionKind } from '../interruption.js';
 import { providerIdOf, type CloudDrift, type CloudProvider } from '../provider.js';
+import { InMemoryInterruptionQueue } from './interruption-queue.js';
 
 export const DEFAULT_LAUNCH_DELAY_MS = 60_000;
 
@@ -74,9 +76,12 @@ export class SimulatedCloudProvider implements CloudProvider {
   private readonly listeners = new Set<(event: SimulatedNodeEvent) => void>();
   private sequence = 0;
   private currentImage: string;
+  /** Where `interrupt` announces what is about to happen (the controller's interruption loop reads it). */
+  readonly interruptions: InMemoryInterruptionQueue;
 
   constructor(options: SimulatedCloudOptions) {
     this.currentImage = options.image ?? 'sim-image-1';
+    this.interruptions = new InMemoryInterruptionQueue(options.clock);
     this.clock = options.clock;
     this.types = options.instanceTypes;
     this.launchDelayMs = options.launchDelayMs ?? DEFAULT_LAUNCH_DELAY_MS;
@@ -100,6 +105,26 @@ export class SimulatedCloudProvider implements CloudProvider {
   publishImage(image: string): void {
     if (typeof image !== 'string' || image.trim() === '') throw new RangeError('image must be a non-empty string');
     this.currentImage = image;
+  }
+
+  /**
+   * Announces an interruption of the instance on the interruption queue, as EC2's events do: a
+   * spot reclaim (default), a scheduled change, a state change, or a rebalance recommendation
+   * (only a note). Terminal ones terminate the instance `noticeMs` later (two minutes, EC2's spot
+   * notice) unless it is gone by then. Returns the message's receipt.
+   */
+  interrupt(providerId: string, kind: InterruptionKind = 'SpotInterruption', noticeMs = 120_000): string {
+    const instance = this.instances.get(providerId);
+    if (!instance || instance.terminated) throw new NodeClaimNotFoundError(providerId);
+    const instanceId = providerId.slice(providerId.lastIndexOf('/') + 1);
+    const detail = kind === 'SpotInterruption' ? 'spot instance terminate in two minutes' : kind === 'StateChange' ? 'instance stopping' : kind === 'ScheduledChange' ? 'AWS Health scheduled change' : 'spot rebalance recommendation: elevated risk of interruption';
+    const receipt = this.interruptions.send(kind, [instanceId], detail);
+    if (isTerminal(kind)) {
+      void this.clock.sleep(noticeMs).then(() => {
+        if (this.instances.get(providerId) === instance && !instance.terminated) void this.delete(providerId);
+      });
+    }
+    return receipt;
   }
 
   get image(): string {

@@ -62,6 +62,21 @@ describe('nodes', () => {
     expect(nodeRows(nodes, [], [nodeClaimView(drifted)], [])[0].drifted).toBeUndefined();
   });
 
+  it('a node drained ahead of an interruption says so, and what the cloud said', () => {
+    const claim = nodeClaim('default-s', { node: 'n1', ready: true });
+    claim.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    claim.metadata.annotations = { 'smartscale.io/interrupted': 'SpotInterruption: spot instance terminate in two minutes' };
+    const nodes = [node('n1', { cpu: '2', memory: '8Gi', pods: '29' })];
+    const row = nodeRows(nodes, [], [nodeClaimView(claim)], [])[0];
+    expect(row).toMatchObject({ state: 'Interrupted', interrupted: 'SpotInterruption: spot instance terminate in two minutes' });
+    expect(renderTable(nodeColumns(NOW), [row], false)).toMatch(/n1 .* Interrupted/);
+    // The Node gone already: the claim's row says it.
+    expect(nodeRows([], [], [nodeClaimView(claim)], [])[0]).toMatchObject({ node: 'n1', state: 'Interrupted' });
+    // A mark on a live claim (a deletion that did not go through) is not shown as one.
+    delete claim.metadata.deletionTimestamp;
+    expect(nodeRows(nodes, [], [nodeClaimView(claim)], [])[0]).toMatchObject({ state: 'Ready' });
+  });
+
   it('table (snapshot)', () => {
     expect(renderTable(nodeColumns(NOW), rows().rows, false)).toMatchSnapshot();
     expect(renderTable(nodeColumns(NOW), rows().rows, true)).toMatchSnapshot();

@@ -22,8 +22,9 @@ function callsInSource(): string[] {
   const calls = new Set<string>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
     const text = readFileSync(join(dir, file), 'utf8');
-    const service = /from '@aws-sdk\/client-iam'/.test(text) && !/from '@aws-sdk\/client-ec2'/.test(text) ? 'iam' : 'ec2';
-    for (const m of text.matchAll(/new (\w+)Command\(/g)) calls.add(`${service}:${m[1]}`);
+    const service = /from '@aws-sdk\/client-sqs'/.test(text) ? 'sqs' : /from '@aws-sdk\/client-iam'/.test(text) && !/from '@aws-sdk\/client-ec2'/.test(text) ? 'iam' : 'ec2';
+    // A batch call is authorized by its single action (SQS DeleteMessageBatch → sqs:DeleteMessage).
+    for (const m of text.matchAll(/new (\w+)Command\(/g)) calls.add(`${service}:${service === 'sqs' ? m[1].replace(/Batch$/, '') : m[1]}`);
   }
   return [...calls].sort();
 }
@@ -33,6 +34,8 @@ describe('example IAM policy (manifests/iam)', () => {
     const calls = callsInSource();
     expect(calls).toContain('ec2:CreateFleet');
     expect(calls).toContain('iam:CreateInstanceProfile');
+    expect(calls).toContain('sqs:ReceiveMessage');
+    expect(calls).toContain('sqs:DeleteMessage');
     expect(calls.filter((c) => !allowed.has(c))).toEqual([]);
     for (const needed of ['ec2:RunInstances', 'ec2:CreateTags', 'iam:PassRole', 'iam:TagInstanceProfile']) expect(allowed).toContain(needed);
   });

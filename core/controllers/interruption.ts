@@ -1,0 +1,115 @@
+/**
+ * Interruptions (leader, polling the queue continuously): the cloud says an instance smartscale
+ * launched is about to go — a spot reclaim with two minutes' notice, a scheduled retirement or
+ * maintenance, the instance stopping or terminating outside smartscale. Waiting for the node to
+ * vanish would leave its pods to die with it and stay pending until a new node is up; instead its
+ * NodeClaim is marked (`smartscale.io/interrupted`, the reason) and deleted at once, so the
+ * lifecycle's termination cordons and drains it while it still runs, the pods go to free capacity
+ * elsewhere or pending, and the provisioner launches for them in the same minute. A spot reclaim
+ * also marks its offering (type, zone, spot) unavailable for a while, so the replacement is not
+ * bought from the pool being reclaimed. A rebalance recommendation (elevated risk only) is an Event.
+ *
+ * Observe mode says what it would do (`WouldHandleInterruption`) and changes nothing but the
+ * offering's availability (which only smartscale's own launches read). Messages about instances
+ * that are not smartscale's are acknowledged and counted; malformed or foreign events likewise
+ * (never redelivered for ever). A message whose handling fails is not acknowledged: the queue
+ * delivers it again after its visibility timeout.
+ */
+import { INTERRUPTION_ANNOTATION, isTerminal, type InterruptionMessage, type InterruptionQueue } from '../cloud/interruption.js';
+import { Refs } from '../kube/refs.js';
+import { updateWithRetry } from '../kube/patch.js';
+import type { KubeObject } from '../kube/client.js';
+import type { NodeClaim } from '../model/node-claim.js';
+import type { Loop } from './loop.js';
+import type { NodeLoopDependencies } from './loop-dependencies.js';
+import { nodeRef } from './disruption.js';
+import { nodeClaimRef } from './node-claim-lifecycle.js';
+
+export { INTERRUPTION_ANNOTATION };
+
+export type InterruptionOptions = Omit<NodeLoopDependencies, 'cloud'> & { queue: InterruptionQueue };
+
+/** The instance ID at the end of a provider ID (`aws:///us-east-1a/i-0abc` → `i-0abc`). */
+export function instanceIdOfProviderId(providerId: string): string {
+  return providerId.slice(providerId.lastIndexOf('/') + 1);
+}
+
+export class InterruptionLoop implements Loop {
+  readonly name = 'interruption';
+  readonly leaderOnly = true;
+  readonly intervalMs: number;
+
+  constructor(private readonly options: InterruptionOptions) {
+    // The SQS queue long-polls (up to 20 s per receive); between receives, no wait is needed.
+    this.intervalMs = options.intervalMs ?? 1_000;
+  }
+
+  async reconcile(): Promise<void> {
+    const { queue, controllerMetrics: m } = this.options;
+    const batch = await queue.receive();
+    const done: string[] = [];
+    for (const r of batch.rejected) {
+      m.action(this.name, 'rejected');
+      done.push(r.receipt);
+    }
+    let failure: unknown;
+    for (const message of batch.messages) {
+      try {
+        await this.handle(message);
+        done.push(message.receipt);
+      } catch (error) {
+        m.action(this.name, 'failed');
+        failure ??= error;
+      }
+    }
+    await queue.acknowledge(done);
+    if (failure) throw failure;
+  }
+
+  private async handle(message: InterruptionMessage): Promise<void> {
+    const { state, client, events, unavailable, controllerMetrics: m } = this.options;
+    const byInstance = new Map<string, { object: KubeObject; claim: NodeClaim }>();
+    for (const entry of state.claims()) {
+      const providerId = entry.claim.status.providerId;
+      if (providerId) byInstance.set(instanceIdOfProviderId(providerId), entry);
+    }
+    const act = state.config().cluster.mode === 'optimize';
+    for (const instanceId of message.instanceIds) {
+      const entry = byInstance.get(instanceId);
+      if (!entry) {
+        m.action(this.name, 'not-ours');
+        continue;
+      }
+      const { claim, object } = entry;
+      const node = claim.status.nodeName;
+      const involved = node ? nodeRef(node) : nodeClaimRef(claim.name);
+      if (message.kind === 'SpotInterruption' && claim.status.instanceType && claim.status.zone) {
+        unavailable.markUnavailable({ instanceType: claim.status.instanceType, zone: claim.status.zone, capacityType: 'spot' }, 'SpotInterruption');
+      }
+      if (!isTerminal(message.kind)) {
+        m.action(this.name, 'rebalance');
+        events.emit({ object: involved, type: 'Normal', reason: 'RebalanceRecommendation', message: `${message.detail} (instance ${instanceId}); nothing done` });
+        continue;
+      }
+      if (object.metadata.deletionTimestamp) continue;
+      const why = `${message.kind}: ${message.detail}`;
+      if (!act) {
+        m.action(this.name, 'would-drain');
+        events.emit({ object: involved, type: 'Warning', reason: 'WouldHandleInterruption', message: `${why} (instance ${instanceId}); in optimize mode its NodeClaim would be deleted now to drain it before it goes (not done: observe mode)` });
+        continue;
+      }
+      // Marked first, so whoever looks (kubectl smartscale nodes, a new leader) knows why it went.
+      const marked = await updateWithRetry(client, Refs.nodeClaims, claim.name, undefined, (fresh) => {
+        if (fresh.metadata.deletionTimestamp || fresh.metadata.annotations?.[INTERRUPTION_ANNOTATION] === why) return undefined;
+        fresh.metadata.annotations = { ...fresh.metadata.annotations, [INTERRUPTION_ANNOTATION]: why };
+        return fresh;
+      });
+      if (!marked || marked.metadata.deletionTimestamp) continue;
+      if (!(await client.delete(Refs.nodeClaims, claim.name))) continue;
+      m.action(this.name, 'drain');
+      const text = `${why} (instance ${instanceId}); NodeClaim ${claim.name} deleted: the node is drained now and its pods get capacity elsewhere`;
+      events.emit({ object: involved, type: 'Warning', reason: 'Interrupted', message: text });
+      if (node) events.emit({ object: nodeClaimRef(claim.name), type: 'Warning', reason: 'Interrupted', message: text });
+    }
+  }
+}

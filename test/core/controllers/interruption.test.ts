@@ -1,0 +1,100 @@
+/**
+ * Interruptions on the sandbox: the simulated cloud announces, on its queue, what EC2's EventBridge
+ * events would. Observe mode only says what it would do; a rebalance recommendation is a note; in
+ * optimize mode a spot reclaim drains the node at once — its pods run on a new node (not bought
+ * from the reclaimed spot offering) before the instance is gone two minutes later.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ControllerOptions, RunningController } from '../../../core/controllers/controller.js';
+import { INTERRUPTION_ANNOTATION } from '../../../core/controllers/interruption.js';
+import { demoNodePool, startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
+import { updateWithRetry } from '../../../core/kube/patch.js';
+import { Refs } from '../../../core/kube/refs.js';
+import { CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE } from '../../../core/model/cluster-config.js';
+import { deployment, nodeClaims, runningPods, waitFor } from './support.js';
+
+const FAST: Partial<ControllerOptions> = {
+  intervals: { provisioner: 2_000, 'node-claim-lifecycle': 2_000, disruption: 36_000_000, 'node-repair': 36_000_000, interruption: 1_000, 'garbage-collection': 10_000, forecaster: 60_000, config: 5_000 },
+};
+
+let env: SandboxEnvironment | undefined;
+afterEach(async () => {
+  await env?.stop();
+  env = undefined;
+});
+
+function spotPool() {
+  const pool = demoNodePool('spot');
+  pool.spec.template.spec.requirements = [
+    { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['spot'] },
+    { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
+  ];
+  return pool;
+}
+
+const actions = (c: RunningController, action: string) => c.metrics.value('actions', { loop: 'interruption', action }) ?? 0;
+
+describe('interruptions', () => {
+  it('observe mode says; a rebalance is a note; optimize drains a reclaimed spot node before it goes, onto another offering', async () => {
+    const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, nodePool: spotPool(), controller: FAST }));
+    const api = e.sandbox.client;
+    const c = await e.startController('a');
+    await waitFor('leader', () => c.isLeader() && c.state.synced());
+    await api.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
+    const pods = await waitFor('2 running web pods', async () => {
+      const running = await runningPods(api, 'default', 'web');
+      return running.length === 2 ? running : undefined;
+    }, 40_000);
+    const oldNode = pods[0].spec.nodeName as string;
+    const claim = await waitFor('the claim records its node', async () => (await nodeClaims(api)).find((o) => o.status?.nodeName === oldNode), 20_000);
+    const { providerID, instanceType, zone, capacityType } = claim.status;
+    expect(capacityType).toBe('spot');
+    const said = async (reason: string) => (await api.list(Refs.events)).items.filter((ev) => ev.reason === reason);
+
+    // Someone else's instance: acknowledged, counted, nothing else.
+    e.cloud.interruptions.send('SpotInterruption', ['i-0123456789abcdef0'], 'spot instance terminate in two minutes');
+    await waitFor('not ours', () => actions(c, 'not-ours') === 1, 10_000);
+
+    // A rebalance recommendation: a note on the node.
+    e.cloud.interrupt(providerID, 'RebalanceRecommendation');
+    await waitFor('the rebalance Event', async () => (await said('RebalanceRecommendation')).length === 1, 10_000);
+
+    // Observe mode (the default): a scheduled change (retirement in a day) is reported, not acted on.
+    e.cloud.interrupt(providerID, 'ScheduledChange', 86_400_000);
+    const would = await waitFor('the WouldHandleInterruption Event', async () => {
+      const events = await said('WouldHandleInterruption');
+      return events.length === 1 ? events : undefined;
+    }, 10_000);
+    expect(would[0].message).toContain('ScheduledChange: AWS Health scheduled change');
+    expect((await api.get(Refs.nodeClaims, claim.metadata.name!))?.metadata.deletionTimestamp).toBeUndefined();
+    // Handled messages are acknowledged: none comes back.
+    await waitFor('the queue drained', () => e.cloud.interruptions.pending() === 0, 10_000);
+    await e.sandbox.clock.sleep(40_000);
+    expect(await said('WouldHandleInterruption')).toHaveLength(1);
+
+    // Optimize: the spot reclaim drains the node now.
+    await updateWithRetry(api, Refs.configMaps, CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE, (fresh) => {
+      fresh.data = { ...fresh.data, mode: 'optimize' };
+      return fresh;
+    });
+    await waitFor('the controller sees optimize', () => c.state.config().cluster.mode === 'optimize');
+    const noticeAt = e.sandbox.clock.now();
+    e.cloud.interrupt(providerID, 'SpotInterruption');
+    await waitFor('the claim marked and deleted', async () => {
+      const o = await api.get(Refs.nodeClaims, claim.metadata.name!);
+      return o === undefined || (o.metadata.deletionTimestamp && o.metadata.annotations?.[INTERRUPTION_ANNOTATION]?.startsWith('SpotInterruption'));
+    }, 10_000, 20);
+    expect(c.unavailable.isUnavailable({ instanceType, zone, capacityType: 'spot' })).toBe(true);
+    const moved = await waitFor('2 web pods running on another node', async () => {
+      const running = await runningPods(api, 'default', 'web');
+      return running.length === 2 && running.every((p) => p.spec.nodeName !== oldNode) ? running : undefined;
+    }, 60_000, 50);
+    // Before the instance would have been reclaimed (two minutes after the notice; drained, it was
+    // terminated by the claim's deletion already).
+    expect(e.sandbox.clock.now() - noticeAt).toBeLessThan(120_000);
+    const replacement = (await nodeClaims(api)).find((o) => o.status?.nodeName === moved[0].spec.nodeName)!;
+    expect(`${replacement.status.instanceType}/${replacement.status.zone}/${replacement.status.capacityType}`).not.toBe(`${instanceType}/${zone}/spot`);
+    expect(actions(c, 'drain')).toBe(1);
+    expect((await said('Interrupted')).length).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+});
