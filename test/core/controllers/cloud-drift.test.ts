@@ -14,7 +14,7 @@ import { updateWithRetry } from '../../../core/kube/patch.js';
 import { Refs } from '../../../core/kube/refs.js';
 import { nodeClaimCondition, type NodeClaim } from '../../../core/model/node-claim.js';
 import { ZERO_RESOURCES } from '../../../core/model/resources.js';
-import { deployment, nodeClaims, runningPods, waitFor } from './support.js';
+import { nodeClaims, runDeployment, untilRunning, waitFor } from './support.js';
 
 const FAST: Partial<ControllerOptions> = {
   intervals: { provisioner: 2_000, 'node-claim-lifecycle': 2_000, disruption: 5_000, 'cloud-drift': 10_000, 'node-repair': 36_000_000, 'garbage-collection': 10_000, forecaster: 60_000, config: 5_000 },
@@ -70,11 +70,7 @@ describe('cloud drift', () => {
     await setBudgets([{ nodes: '0', reasons: ['Drifted'] }, { nodes: '2' }]);
     const c = await e.startController('a');
     await waitFor('leader', () => c.isLeader() && c.state.synced());
-    await api.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
-    const pods = await waitFor('2 running web pods', async () => {
-      const running = await runningPods(api, 'default', 'web');
-      return running.length === 2 ? running : undefined;
-    }, 40_000);
+    const pods = await runDeployment(api, 'default', 'web', 2);
     const oldNode = pods[0].spec.nodeName as string;
     const [oldClaim] = await nodeClaims(api);
     const claimName = oldClaim.metadata.name!;
@@ -121,10 +117,7 @@ describe('cloud drift', () => {
     await setBudgets([{ nodes: '1' }]);
     await waitFor('the old claim gone', async () => (await api.get(Refs.nodeClaims, claimName)) === undefined, 90_000, 200);
     expect(actions('disruption', 'disrupt-drifted')).toBe(1);
-    const moved = await waitFor('2 web pods running elsewhere', async () => {
-      const running = await runningPods(api, 'default', 'web');
-      return running.length === 2 && running.every((p) => p.spec.nodeName !== oldNode) ? running : undefined;
-    }, 60_000);
+    const moved = await untilRunning(api, 'default', 'web', 2, { awayFrom: oldNode, timeoutMs: 60_000 });
     const [replacement] = (await nodeClaims(api)).map(nodeClaimFromObject);
     expect(replacement.status.nodeName).toBe(moved[0].spec.nodeName);
     expect((await e.cloud.driftOf([replacement])).get(replacement.name)).toBeUndefined();

@@ -14,7 +14,7 @@ import { ManualClock } from '../../../core/model/clock.js';
 import { updateWithRetry } from '../../../core/kube/patch.js';
 import { Refs } from '../../../core/kube/refs.js';
 import { FaultyClient } from './faulty-client.js';
-import { deployment, pdb, runningPods, waitFor } from './support.js';
+import { pdb, runDeployment, runningPods, waitFor } from './support.js';
 
 const FAST: Partial<ControllerOptions> = {
   intervals: { provisioner: 2_000, 'node-claim-lifecycle': 2_000, disruption: 36_000_000, 'garbage-collection': 36_000_000, forecaster: 60_000, config: 5_000 },
@@ -36,11 +36,7 @@ async function drainStartedBeforeFailover(ago: number, bOptions: (e: SandboxEnvi
   const a = await e.startController('a');
   await waitFor('a leads', () => a.isLeader());
   if (protectedByPdb) await client.create(Refs.pdbs, pdb('default', 'web', 'web', 0));
-  await client.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
-  const pods = await waitFor('2 running web pods', async () => {
-    const running = await runningPods(client, 'default', 'web');
-    return running.length === 2 ? running : undefined;
-  }, 40_000);
+  const pods = await runDeployment(client, 'default', 'web', 2);
   const node = pods[0].spec.nodeName as string;
   expect(pods[1].spec.nodeName).toBe(node);
   // What a's disruption loop wrote when it decided to drain the node, just before it died (written

@@ -9,7 +9,7 @@ import type { ControllerOptions } from '../../../core/controllers/controller.js'
 import { startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
 import { updateWithRetry } from '../../../core/kube/patch.js';
 import { Refs } from '../../../core/kube/refs.js';
-import { deployment, nodeClaims, runningPods, waitFor } from './support.js';
+import { nodeClaims, runDeployment, untilRunning, waitFor } from './support.js';
 
 const FAST: Partial<ControllerOptions> = {
   intervals: { provisioner: 2_000, 'node-claim-lifecycle': 2_000, disruption: 5_000, 'node-repair': 36_000_000, 'garbage-collection': 10_000, forecaster: 60_000, config: 5_000 },
@@ -28,11 +28,7 @@ describe('drift', () => {
     const api = e.sandbox.client;
     const c = await e.startController('a');
     await waitFor('leader', () => c.isLeader() && c.state.synced());
-    await api.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
-    const pods = await waitFor('2 running web pods', async () => {
-      const running = await runningPods(api, 'default', 'web');
-      return running.length === 2 ? running : undefined;
-    }, 40_000);
+    const pods = await runDeployment(api, 'default', 'web', 2);
     const oldNode = pods[0].spec.nodeName as string;
     const [oldClaim] = await nodeClaims(api);
     const drifted = () => c.metrics.value('actions', { loop: 'disruption', action: 'disrupt-drifted' }) ?? 0;
@@ -54,10 +50,7 @@ describe('drift', () => {
     expect(drifted()).toBe(1);
     const replacements = (await nodeClaims(api)).filter((o) => o.metadata.annotations?.['smartscale.io/replaces'] === oldNode);
     expect(replacements).toHaveLength(1); // one, not one per pass
-    const moved = await waitFor('2 web pods running on the new node', async () => {
-      const running = await runningPods(api, 'default', 'web');
-      return running.length === 2 && running.every((p) => p.spec.nodeName !== oldNode) ? running : undefined;
-    }, 60_000);
+    const moved = await untilRunning(api, 'default', 'web', 2, { awayFrom: oldNode, timeoutMs: 60_000 });
     const newNode = await api.get(Refs.nodes, moved[0].spec.nodeName as string);
     expect(newNode?.metadata.labels?.team).toBe('checkout');
     expect(await api.get(Refs.nodes, oldNode)).toBeUndefined();

@@ -11,7 +11,7 @@ import { demoNodePool, startSandboxEnvironment, type SandboxEnvironment } from '
 import { updateWithRetry } from '../../../core/kube/patch.js';
 import { Refs } from '../../../core/kube/refs.js';
 import { CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE } from '../../../core/model/cluster-config.js';
-import { deployment, nodeClaims, runningPods, waitFor } from './support.js';
+import { nodeClaims, runDeployment, untilRunning, waitFor } from './support.js';
 
 const FAST: Partial<ControllerOptions> = {
   intervals: { provisioner: 2_000, 'node-claim-lifecycle': 2_000, disruption: 36_000_000, 'node-repair': 36_000_000, interruption: 1_000, 'garbage-collection': 10_000, forecaster: 60_000, config: 5_000 },
@@ -40,11 +40,7 @@ describe('interruptions', () => {
     const api = e.sandbox.client;
     const c = await e.startController('a');
     await waitFor('leader', () => c.isLeader() && c.state.synced());
-    await api.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
-    const pods = await waitFor('2 running web pods', async () => {
-      const running = await runningPods(api, 'default', 'web');
-      return running.length === 2 ? running : undefined;
-    }, 40_000);
+    const pods = await runDeployment(api, 'default', 'web', 2);
     const oldNode = pods[0].spec.nodeName as string;
     const claim = await waitFor('the claim records its node', async () => (await nodeClaims(api)).find((o) => o.status?.nodeName === oldNode), 20_000);
     const { providerID, instanceType, zone, capacityType } = claim.status;
@@ -85,10 +81,7 @@ describe('interruptions', () => {
       return o === undefined || (o.metadata.deletionTimestamp && o.metadata.annotations?.[INTERRUPTION_ANNOTATION]?.startsWith('SpotInterruption'));
     }, 10_000, 20);
     expect(c.unavailable.isUnavailable({ instanceType, zone, capacityType: 'spot' })).toBe(true);
-    const moved = await waitFor('2 web pods running on another node', async () => {
-      const running = await runningPods(api, 'default', 'web');
-      return running.length === 2 && running.every((p) => p.spec.nodeName !== oldNode) ? running : undefined;
-    }, 60_000, 50);
+    const moved = await untilRunning(api, 'default', 'web', 2, { awayFrom: oldNode, timeoutMs: 60_000 });
     // Before the instance would have been reclaimed (two minutes after the notice; drained, it was
     // terminated by the claim's deletion already).
     expect(e.sandbox.clock.now() - noticeAt).toBeLessThan(120_000);

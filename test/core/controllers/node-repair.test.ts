@@ -12,7 +12,7 @@ import { updateWithRetry } from '../../../core/kube/patch.js';
 import { Refs } from '../../../core/kube/refs.js';
 import { CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE } from '../../../core/model/cluster-config.js';
 import { UNMANAGED_ANNOTATION } from '../../../core/sandbox/controlplane/kubelet.js';
-import { deployment, nodeClaims, runningPods, waitFor } from './support.js';
+import { nodeClaims, runDeployment, runningPods, waitFor } from './support.js';
 
 const FAST: Partial<ControllerOptions> = {
   intervals: { provisioner: 2_000, 'node-claim-lifecycle': 2_000, disruption: 36_000_000, 'node-repair': 36_000_000, 'garbage-collection': 36_000_000, forecaster: 60_000, config: 5_000 },
@@ -77,11 +77,7 @@ async function optimize(c: RunningController, e: SandboxEnvironment): Promise<vo
 async function webOnANode(e: SandboxEnvironment, c: RunningController): Promise<{ node: string; claimName: string }> {
   const api = e.sandbox.client;
   await waitFor('a leads', () => c.isLeader() && c.state.synced());
-  await api.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
-  const pods = await waitFor('2 running web pods', async () => {
-    const running = await runningPods(api, 'default', 'web');
-    return running.length === 2 ? running : undefined;
-  }, 40_000);
+  const pods = await runDeployment(api, 'default', 'web', 2);
   const node = pods[0].spec.nodeName as string;
   const claim = await waitFor('the claim records its node', async () => (await nodeClaims(api)).find((o) => o.status?.nodeName === node), 20_000);
   return { node, claimName: claim.metadata.name! };

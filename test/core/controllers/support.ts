@@ -76,3 +76,18 @@ export function clientWith(why: string, methods: Partial<KubeClient>): KubeClien
     ...methods,
   };
 }
+
+/** Waits until `count` pods of the app run (and, with `awayFrom`, none on that node); returns them. */
+export function untilRunning(client: KubeClient, namespace: string, app: string, count: number, options: { awayFrom?: string; timeoutMs?: number } = {}): Promise<KubeObject[]> {
+  const where = options.awayFrom ? ` away from ${options.awayFrom}` : '';
+  return waitFor(`${count} running ${app} pods${where}`, async () => {
+    const running = await runningPods(client, namespace, app);
+    return running.length === count && (!options.awayFrom || running.every((p) => p.spec.nodeName !== options.awayFrom)) ? running : undefined;
+  }, options.timeoutMs ?? 40_000);
+}
+
+/** Creates the Deployment `app` in `namespace` with `replicas` pods and waits until they all run. */
+export async function runDeployment(client: KubeClient, namespace: string, app: string, replicas: number, timeoutMs = 40_000): Promise<KubeObject[]> {
+  await client.create(Refs.deployments, deployment(namespace, app, { replicas }));
+  return untilRunning(client, namespace, app, replicas, { timeoutMs });
+}
