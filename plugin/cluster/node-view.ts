@@ -5,6 +5,7 @@
  */
 import type { KubeObject } from '../../core/kube/client.js';
 import { addResources, maxResources, resourcesFromList, ZERO_RESOURCES, type Resources } from '../../core/model/resources.js';
+import { WELL_KNOWN_REPAIR_POLICIES, type RepairPolicy } from '../../core/disruption/repair.js';
 import type { NodeClaimView } from './node-claims.js';
 
 export interface NodeRow {
@@ -15,10 +16,15 @@ export interface NodeRow {
   instanceType?: string;
   capacityType?: string;
   zone?: string;
-  /** Ready, Drifted (Ready, to be replaced), NotReady, Cordoned, Deleting, Repairing (deleted by node repair), Interrupted (drained ahead of a spot reclaim, …), or a claim's launch state. */
+  /** Ready, Unhealthy (Ready, but a problem detector's condition says otherwise), Drifted (Ready, to be replaced), NotReady, Cordoned, Deleting, Repairing (deleted by node repair), Interrupted (drained ahead of a spot reclaim, …), or a claim's launch state. */
   state: string;
   /** When a NotReady node's Ready condition last changed. */
   notReadySince?: string;
+  /**
+   * A Ready node that a problem detector reports unhealthy (a node repair policy's condition, e.g.
+   * `KernelReady=False`): which, since when, and after how long node repair replaces it.
+   */
+  unhealthy?: { condition: string; since?: string; repairAfterMs: number };
   /** Why node repair replaces it. */
   repair?: string;
   /** Why the cloud says it drifted (the disruption loop replaces it). */
@@ -66,15 +72,33 @@ function readyCondition(node: KubeObject): { ready: boolean; since?: string } {
   return { ready: c?.status === 'True', since: typeof c?.lastTransitionTime === 'string' ? c.lastTransitionTime : undefined };
 }
 
-function nodeState(node: KubeObject, claim: NodeClaimView | undefined, ready: boolean): string {
+/** The first repair policy (other than Ready's) the node's conditions match, as shown. */
+function unhealthyCondition(node: KubeObject, policies: readonly RepairPolicy[]): NodeRow['unhealthy'] {
+  const conditions: any[] = Array.isArray(node.status?.conditions) ? node.status.conditions : [];
+  for (const policy of policies) {
+    if (policy.conditionType === 'Ready') continue;
+    const c = conditions.find((x) => x?.type === policy.conditionType && x?.status === policy.status);
+    if (!c) continue;
+    const why = [c.reason, c.message].filter((v) => typeof v === 'string' && v !== '').join(': ');
+    return {
+      condition: `${policy.conditionType}=${policy.status}${why ? ` (${why.length > 120 ? `${why.slice(0, 119)}…` : why})` : ''}`,
+      ...(typeof c.lastTransitionTime === 'string' ? { since: c.lastTransitionTime } : {}),
+      repairAfterMs: policy.tolerationMs,
+    };
+  }
+  return undefined;
+}
+
+function nodeState(node: KubeObject, claim: NodeClaimView | undefined, ready: boolean, unhealthy: boolean): string {
   // The mark is written just before the claim is deleted; a mark on a live claim is a repair that did not go through.
   if (claim?.repair && claim.state === 'Deleting') return 'Repairing';
   if (claim?.interrupted && claim.state === 'Deleting') return 'Interrupted';
   if (node.metadata.deletionTimestamp || claim?.state === 'Deleting') return 'Deleting';
-  return node.spec?.unschedulable ? 'Cordoned' : !ready ? 'NotReady' : claim?.drifted ? 'Drifted' : 'Ready';
+  return node.spec?.unschedulable ? 'Cordoned' : !ready ? 'NotReady' : unhealthy ? 'Unhealthy' : claim?.drifted ? 'Drifted' : 'Ready';
 }
 
-export function nodeRows(nodes: readonly KubeObject[], pods: readonly KubeObject[], claims: readonly NodeClaimView[] | null, warnings: string[]): NodeRow[] {
+/** `policies`: what node repair counts as unhealthy (default: the well-known conditions; `controller.nodeRepairConditions`). */
+export function nodeRows(nodes: readonly KubeObject[], pods: readonly KubeObject[], claims: readonly NodeClaimView[] | null, warnings: string[], policies: readonly RepairPolicy[] = WELL_KNOWN_REPAIR_POLICIES): NodeRow[] {
   const byNode = new Map<string, { count: number; requested: Resources }>();
   for (const pod of pods) {
     const nodeName = pod.spec?.nodeName;
@@ -94,7 +118,8 @@ export function nodeRows(nodes: readonly KubeObject[], pods: readonly KubeObject
     const used = byNode.get(name) ?? { count: 0, requested: ZERO_RESOURCES };
     const labels = node.metadata.labels ?? {};
     const ready = readyCondition(node);
-    const state = nodeState(node, claim, ready.ready);
+    const unhealthy = ready.ready ? unhealthyCondition(node, policies) : undefined;
+    const state = nodeState(node, claim, ready.ready, unhealthy !== undefined);
     rows.push({
       node: name,
       nodeClaim: claim?.name,
@@ -104,6 +129,7 @@ export function nodeRows(nodes: readonly KubeObject[], pods: readonly KubeObject
       zone: claim?.zone ?? labels['topology.kubernetes.io/zone'],
       state,
       ...(!ready.ready && ready.since ? { notReadySince: ready.since } : {}),
+      ...(state === 'Unhealthy' ? { unhealthy } : {}),
       ...(state === 'Repairing' ? { repair: claim!.repair } : {}),
       ...(state === 'Interrupted' ? { interrupted: claim!.interrupted } : {}),
       ...(claim?.drifted && state !== 'Deleting' && state !== 'Repairing' && state !== 'Interrupted' ? { drifted: claim.drifted } : {}),

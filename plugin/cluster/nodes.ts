@@ -1,7 +1,8 @@
 /** Gathers what `nodes` shows: Nodes, the pods bound to them, and NodeClaims (optional). */
 import type { KubeClient, KubeObject, ResourceRef } from '../../core/kube/client.js';
 import { classifyKubeError } from '../../core/kube/errors.js';
-import { SMARTSCALE_NAMESPACE } from '../../core/model/cluster-config.js';
+import { CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE } from '../../core/model/cluster-config.js';
+import { parseControllerSettings } from '../../core/controllers/settings.js';
 import { previewConsolidation } from './consolidation.js';
 import { attempt, toCliError } from './failures.js';
 import { nodeRows, type NodeRow } from './node-view.js';
@@ -47,7 +48,10 @@ export async function gatherNodes(client: KubeClient, nowMs: number, home: strin
   ]);
   const warnings: string[] = [];
   if (claims.warning) warnings.push(claims.warning);
-  const rows = nodeRows(nodes.items, pods.items, claims.claims, warnings);
+  // What node repair counts as unhealthy, as the controller reads it from smartscale-config.
+  const config = 'items' in configMaps ? configMaps.items.find((c) => c.metadata.name === CLUSTER_CONFIG_NAME) : undefined;
+  const policies = parseControllerSettings(config?.data).value.nodeRepairConditions;
+  const rows = nodeRows(nodes.items, pods.items, claims.claims, warnings, policies);
   const missing = [nodePools, pdbs, deployments, configMaps].find((r): r is { why: string } => 'why' in r);
   let consolidation: ConsolidationView;
   if (claims.claims === null) consolidation = { available: false, reason: 'consolidation preview not shown: NodeClaims are not readable' };

@@ -28,6 +28,11 @@ export async function runNodes(args: CommonArgs): Promise<void> {
     let out = renderTable(nodeColumns(clock.nowSeconds), report.nodes, format === 'wide');
     const repairs = report.nodes.filter((n) => n.repair);
     if (repairs.length > 0) out += `\nNode repair:\n${repairs.map((n) => `  ${n.node === '-' ? n.nodeClaim : n.node}: ${n.repair}`).join('\n')}\n`;
+    const unhealthy = report.nodes.filter((n) => n.unhealthy);
+    if (unhealthy.length > 0) {
+      const line = (n: (typeof unhealthy)[number]) => `  ${n.node}: ${n.unhealthy!.condition}; node repair replaces it once this lasts ${Math.round(n.unhealthy!.repairAfterMs / 60_000)}m${n.nodeClaim ? '' : ' (if smartscale launched it)'}`;
+      out += `\nUnhealthy (a problem detector's condition; the kubelet says Ready):\n${unhealthy.map(line).join('\n')}\n`;
+    }
     const interrupted = report.nodes.filter((n) => n.interrupted);
     if (interrupted.length > 0) out += `\nInterrupted (drained before the cloud takes the instance):\n${interrupted.map((n) => `  ${n.node === '-' ? n.nodeClaim : n.node}: ${n.interrupted}`).join('\n')}\n`;
     const drifted = report.nodes.filter((n) => n.drifted);

@@ -17,8 +17,8 @@ export function nodeColumns(now: number): Array<Column<NodeRow>> {
     { header: 'NODECLAIM', value: (r) => r.nodeClaim ?? '-' },
     { header: 'NODEPOOL', value: (r) => r.nodePool ?? '-' },
     { header: 'TYPE', value: (r) => r.instanceType ?? '-' },
-    // How long a node has been NotReady: node repair replaces it at controller.nodeRepairAfter (30 min).
-    { header: 'STATE', value: (r) => (r.state === 'NotReady' && r.notReadySince ? `${r.state} ${age(r.notReadySince, now)}` : r.state) },
+    // How long a node has been NotReady (or Unhealthy): node repair replaces it at controller.nodeRepairAfter (30 min; a condition's own toleration).
+    { header: 'STATE', value: (r) => (r.state === 'NotReady' && r.notReadySince ? `${r.state} ${age(r.notReadySince, now)}` : r.state === 'Unhealthy' && r.unhealthy?.since ? `${r.state} ${age(r.unhealthy.since, now)}` : r.state) },
     { header: 'CPU', value: (r) => formatPercent(r.cpuUtilization) },
     { header: 'MEMORY', value: (r) => formatPercent(r.memoryUtilization) },
     { header: 'PODS', value: (r) => (r.allocatable.pods > 0 ? `${r.pods}/${r.allocatable.pods}` : String(r.pods)) },

@@ -62,6 +62,22 @@ describe('nodes', () => {
     expect(nodeRows(nodes, [], [nodeClaimView(drifted)], [])[0].drifted).toBeUndefined();
   });
 
+  it("a Ready node a problem detector reports unhealthy says so, since when, and when node repair replaces it; only the conditions node repair reads", () => {
+    const sick = node('n1', { cpu: '2', memory: '8Gi', pods: '29' });
+    const since = new Date((NOW - 12 * 60) * 1000).toISOString();
+    sick.status.conditions.push({ type: 'KernelReady', status: 'False', reason: 'KernelHasIssues', message: 'kernel oops', lastTransitionTime: since });
+    sick.status.conditions.push({ type: 'MemoryPressure', status: 'False' });
+    const row = nodeRows([sick], [], [nodeClaimView(nodeClaim('default-k', { node: 'n1', ready: true }))], [])[0];
+    expect(row).toMatchObject({ state: 'Unhealthy', unhealthy: { condition: 'KernelReady=False (KernelHasIssues: kernel oops)', since, repairAfterMs: 30 * 60_000 } });
+    expect(renderTable(nodeColumns(NOW), [row], false)).toMatch(/n1 .* Unhealthy 12m/);
+    // Not a condition node repair reads (an empty list: Ready only): Ready.
+    expect(nodeRows([sick], [], [], [], [])[0]).toMatchObject({ state: 'Ready' });
+    expect(nodeRows([sick], [], [], [], [])[0].unhealthy).toBeUndefined();
+    // A healthy value of the same condition is no problem.
+    sick.status.conditions[1].status = 'True';
+    expect(nodeRows([sick], [], [], [])[0]).toMatchObject({ state: 'Ready' });
+  });
+
   it('a node drained ahead of an interruption says so, and what the cloud said', () => {
     const claim = nodeClaim('default-s', { node: 'n1', ready: true });
     claim.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
