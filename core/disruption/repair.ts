@@ -181,14 +181,27 @@ function weighed(nodes: readonly RepairNode[]): RepairNode[] {
   return nodes.filter((n) => n.initialized && !n.deleting);
 }
 
-function tripped(nodes: readonly RepairNode[], policies: readonly RepairPolicy[], share: number): { unhealthy: number; total: number } | undefined {
+/**
+ * The breaker: more than `share` of the nodes unhealthy. Nodes not Ready may be repaired one at a
+ * time even in pools too small for a share (at least 1): the kubelet itself says they are down. A
+ * problem detector's condition gets no such floor — a detector that is wrong on every node (a log
+ * pattern an image always prints, a mistyped setting) would otherwise replace a one-node pool's
+ * working node again and again; such conditions are repaired only where one node is within the
+ * share (pools of 5 or more at 20%, as Karpenter does for every condition).
+ */
+function tripped(nodes: readonly RepairNode[], policies: readonly RepairPolicy[], share: number): { unhealthy: number; total: number; floor: boolean } | undefined {
   const live = weighed(nodes);
-  const unhealthy = live.filter((n) => matches(n, policies).length > 0).length;
-  return unhealthy > Math.max(1, Math.floor(live.length * share)) ? { unhealthy, total: live.length } : undefined;
+  const allowed = Math.floor(live.length * share);
+  const unhealthy = live.filter((n) => matches(n, policies).length > 0);
+  const detectorOnly = unhealthy.filter((n) => matches(n, policies).every((m) => m.policy.conditionType !== 'Ready')).length;
+  if (unhealthy.length > Math.max(1, allowed)) return { unhealthy: unhealthy.length, total: live.length, floor: true };
+  if (detectorOnly > allowed) return { unhealthy: unhealthy.length, total: live.length, floor: false };
+  return undefined;
 }
 
-function breakerMessage(t: { unhealthy: number; total: number }, share: number, where: string): string {
-  return `${t.unhealthy} of ${t.total} nodes ${where} are unhealthy (more than ${Math.round(share * 100)}%, at least 1): not repairing, the cause is likely outside the nodes`;
+function breakerMessage(t: { unhealthy: number; total: number; floor: boolean }, share: number, where: string): string {
+  const limit = t.floor ? `more than ${Math.round(share * 100)}%, at least 1` : `more than ${Math.round(share * 100)}% — a problem detector's condition is repaired only where one node is within that`;
+  return `${t.unhealthy} of ${t.total} nodes ${where} are unhealthy (${limit}): not repairing, the cause is likely outside the nodes`;
 }
 
 /** The nodes to replace now, and the pools whose due repairs wait (breaker or pacing). */

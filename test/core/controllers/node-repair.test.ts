@@ -12,7 +12,7 @@ import { updateWithRetry } from '../../../core/kube/patch.js';
 import { Refs } from '../../../core/kube/refs.js';
 import { CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE } from '../../../core/model/cluster-config.js';
 import { UNMANAGED_ANNOTATION } from '../../../core/sandbox/controlplane/kubelet.js';
-import { nodeClaims, runDeployment, runningPods, waitFor } from './support.js';
+import { deployment, nodeClaims, runDeployment, untilRunning, waitFor } from './support.js';
 
 const FAST: Partial<ControllerOptions> = {
   intervals: { provisioner: 2_000, 'node-claim-lifecycle': 2_000, disruption: 36_000_000, 'node-repair': 36_000_000, 'garbage-collection': 36_000_000, forecaster: 60_000, config: 5_000 },
@@ -73,26 +73,35 @@ async function optimize(c: RunningController, e: SandboxEnvironment): Promise<vo
   await waitFor('the controller sees optimize', () => c.state.config().cluster.mode === 'optimize');
 }
 
-/** A 2-replica Deployment running on launched nodes: one of its nodes and the claim that launched it. */
-async function webOnANode(e: SandboxEnvironment, c: RunningController): Promise<{ node: string; claimName: string }> {
+/**
+ * A Deployment running on launched nodes (2 replicas; or `spread` replicas one per node, sized
+ * so that only one fits a node): one of its nodes and the claim that launched it.
+ */
+async function webOnANode(e: SandboxEnvironment, c: RunningController, spread?: number): Promise<{ node: string; claimName: string }> {
   const api = e.sandbox.client;
   await waitFor('a leads', () => c.isLeader() && c.state.synced());
-  const pods = await runDeployment(api, 'default', 'web', 2);
+  let pods;
+  if (spread) {
+    // One pod per node: the pool buys only m6i.large (1.93 CPUs allocatable), each pod asks 1.5.
+    await updateWithRetry(api, Refs.nodePools, 'demo', undefined, (fresh) => {
+      fresh.spec.template.spec.requirements = [...fresh.spec.template.spec.requirements, { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m6i.large'] }];
+      return fresh;
+    });
+    await api.create(Refs.deployments, deployment('default', 'web', { replicas: spread, cpu: '1500m' }));
+    pods = await untilRunning(api, 'default', 'web', spread, { timeoutMs: 60_000 });
+    expect(new Set(pods.map((p) => p.spec.nodeName)).size).toBe(spread);
+  } else pods = await runDeployment(api, 'default', 'web', 2);
   const node = pods[0].spec.nodeName as string;
   const claim = await waitFor('the claim records its node', async () => (await nodeClaims(api)).find((o) => o.status?.nodeName === node), 20_000);
   return { node, claimName: claim.metadata.name! };
 }
 
-/** The claim, its node and its instance gone, and the 2 web pods running elsewhere. */
-async function expectReplaced(e: SandboxEnvironment, node: string, claimName: string): Promise<void> {
+/** The claim, its node and its instance gone, and the web pods (`count`) running elsewhere. */
+async function expectReplaced(e: SandboxEnvironment, node: string, claimName: string, count = 2): Promise<void> {
   const api = e.sandbox.client;
   await waitFor('the claim and its node gone', async () => !(await api.get(Refs.nodeClaims, claimName)) && !(await api.get(Refs.nodes, node)), 60_000);
   expect((await e.cloud.list()).some((i) => i.name === claimName)).toBe(false);
-  const again = await waitFor('2 web pods running again', async () => {
-    const running = await runningPods(api, 'default', 'web');
-    return running.length === 2 ? running : undefined;
-  }, 60_000);
-  expect(again.every((p) => p.spec.nodeName !== node)).toBe(true);
+  await untilRunning(api, 'default', 'web', count, { awayFrom: node, timeoutMs: 60_000 });
 }
 
 const SANDBOX = { speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST } as const;
@@ -139,12 +148,12 @@ describe('node repair', () => {
     expect(actions(c, 'repair')).toBe(1);
   }, 180_000);
 
-  it('replaces a node still Ready whose KernelReady is False past its toleration, not before', async () => {
+  it('replaces a node still Ready whose KernelReady is False past its toleration, not before (a pool of 5: one node is within the breaker)', async () => {
     const e = (env = await startSandboxEnvironment(SANDBOX));
     const api = e.sandbox.client;
     const c = await e.startController('a');
     await optimize(c, e);
-    const { node, claimName } = await webOnANode(e, c);
+    const { node, claimName } = await webOnANode(e, c, 5);
 
     // Kernel broken for 20 minutes, Ready all along: tolerated (30 min).
     await kernelBreaks(e, node, 20 * 60_000);
@@ -161,6 +170,6 @@ describe('node repair', () => {
     expect(actions(c, 'repair')).toBe(1);
     const said = await waitFor('the NodeRepair Event on the node', async () => (await api.list(Refs.events)).items.find((ev) => ev.reason === 'NodeRepair' && ev.involvedObject.kind === 'Node'));
     expect(said.message).toContain(`node ${node} has been KernelReady False for 31 min (tolerated: 30 min; KernelBug: kernel oops detected (simulated))`);
-    await expectReplaced(e, node, claimName);
+    await expectReplaced(e, node, claimName, 5);
   }, 180_000);
 });

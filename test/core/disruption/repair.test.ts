@@ -185,6 +185,18 @@ describe('planRepairs', () => {
       expect(planRepairs([...healthy('h', 3), twice], NOW).repairs.map((r) => r.node)).toEqual(['c']);
     });
 
+    it("a problem detector's condition gets no one-node floor: repaired in pools of 5 or more, not in a smaller one (a detector wrong on every node must not replace a one-node pool for ever)", () => {
+      expect(planRepairs([...healthy('h', 4), sick('k', 'KernelReady', 'False', 40)], NOW).repairs.map((r) => r.node)).toEqual(['k']);
+      for (const others of [0, 1, 3]) {
+        const plan = planRepairs([...healthy('h', others), sick('k', 'KernelReady', 'False', 40)], NOW);
+        expect(plan.repairs, `${others + 1} node(s)`).toEqual([]);
+        expect(plan.blocked).toEqual([{ kind: 'breaker', nodePool: 'default', nodes: ['k'], message: expect.stringContaining("a problem detector's condition is repaired only where one node is within that") }]);
+      }
+      // Not Ready as well: the kubelet's word, the one-node floor holds.
+      const both = node('k', { conditions: [cond('Ready', 'Unknown', 40), cond('KernelReady', 'False', 40)] });
+      expect(planRepairs([both], NOW).repairs.map((r) => r.node)).toEqual(['k']);
+    });
+
     it('repairs for the condition due first, and takes the node due longest first', () => {
       // Ready Unknown 20 min (due in 10), AcceleratedHardwareReady False 12 min (due 2 min ago).
       const both = node('a', { conditions: [cond('Ready', 'Unknown', 20), cond('AcceleratedHardwareReady', 'False', 12)] });
