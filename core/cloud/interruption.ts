@@ -13,6 +13,12 @@
 /** On a NodeClaim deleted because of an interruption: what the cloud said (`SpotInterruption: …`). */
 export const INTERRUPTION_ANNOTATION = 'smartscale.io/interrupted';
 
+/**
+ * On a NodeClaim whose instance has a change scheduled days ahead (AWS Health maintenance,
+ * retirement): what and when. The disruption planner replaces such a node like a drifted one.
+ */
+export const SCHEDULED_CHANGE_ANNOTATION = 'smartscale.io/scheduled-change';
+
 export type InterruptionKind =
   /** EC2 Spot Instance Interruption Warning: reclaimed in two minutes. */
   | 'SpotInterruption'
@@ -33,6 +39,8 @@ export interface InterruptionMessage {
   readonly at: number;
   /** For people: what it says (`state stopping`, the Health event type, …). */
   readonly detail: string;
+  /** A scheduled change: when it starts (ms since the epoch), when the event says. */
+  readonly startsAt?: number;
 }
 
 export interface InterruptionBatch {
@@ -43,8 +51,11 @@ export interface InterruptionBatch {
 
 /** Where interruptions arrive. */
 export interface InterruptionQueue {
-  /** The messages available now (may wait a little for some: a long poll). */
-  receive(): Promise<InterruptionBatch>;
+  /**
+   * The messages available now (may wait up to 20 s for some: a long poll). Aborting the signal
+   * ends the wait at once with an empty batch (messages not delivered stay on the queue).
+   */
+  receive(signal?: AbortSignal): Promise<InterruptionBatch>;
   /** Removes handled messages; not acknowledged ones come back later. */
   acknowledge(receipts: readonly string[]): Promise<void>;
 }
@@ -64,7 +75,7 @@ const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null &
  * One EventBridge event (the body of a queue message) as an interruption; a string saying why
  * not when it is not one we act on. State changes to `pending`/`running` are not interruptions.
  */
-export function parseInterruptionEvent(receipt: string, body: string): InterruptionMessage | string {
+export function parseInterruptionEvent(receipt: string, body: string, options: { account?: string } = {}): InterruptionMessage | string {
   let event: unknown;
   try {
     event = JSON.parse(body);
@@ -77,6 +88,8 @@ export function parseInterruptionEvent(receipt: string, body: string): Interrupt
   const detail = event.detail;
   if (typeof type !== 'string' || typeof source !== 'string') return 'no detail-type or source: not an EventBridge event';
   if (!isObject(detail)) return `${type}: no detail`;
+  // Only the queue's own account's events: anyone else able to send to the queue must not drain nodes.
+  if (options.account !== undefined && event.account !== undefined && event.account !== options.account) return `${type}: from account ${JSON.stringify(event.account)}, not ${options.account}`;
   const time = typeof event.time === 'string' ? Date.parse(event.time) : NaN;
   const at = Number.isFinite(time) ? time : 0;
   const one = (id: unknown): string[] | string => (typeof id === 'string' && INSTANCE_ID.test(id) ? [id] : `${type}: detail.instance-id ${JSON.stringify(id)} is not an instance ID`);
@@ -84,7 +97,9 @@ export function parseInterruptionEvent(receipt: string, body: string): Interrupt
     if (type === 'EC2 Spot Instance Interruption Warning') {
       const ids = one(detail['instance-id']);
       if (typeof ids === 'string') return ids;
-      return { receipt, kind: 'SpotInterruption', instanceIds: ids, at, detail: `spot instance ${String(detail['instance-action'] ?? 'terminate')} in two minutes` };
+      const action = typeof detail['instance-action'] === 'string' ? detail['instance-action'] : 'terminate';
+      // Hibernation begins at once; stop and terminate come two minutes after the warning.
+      return { receipt, kind: 'SpotInterruption', instanceIds: ids, at, detail: action === 'hibernate' ? 'spot instance hibernating now' : `spot instance ${action} in two minutes` };
     }
     if (type === 'EC2 Instance Rebalance Recommendation') {
       const ids = one(detail['instance-id']);
@@ -104,11 +119,13 @@ export function parseInterruptionEvent(receipt: string, body: string): Interrupt
   if (source === 'aws.health' && type === 'AWS Health Event') {
     if (detail.service !== 'EC2') return `${type}: service ${JSON.stringify(detail.service)}, not EC2`;
     if (detail.eventTypeCategory !== 'scheduledChange') return `${type}: category ${JSON.stringify(detail.eventTypeCategory)}, not scheduledChange`;
+    if (detail.statusCode === 'closed') return `${type}: a closed event (the change is over)`;
     const entities = Array.isArray(detail.affectedEntities) ? detail.affectedEntities : [];
     const ids = entities.map((e) => (isObject(e) ? e.entityValue : undefined)).filter((v): v is string => typeof v === 'string' && INSTANCE_ID.test(v));
     if (ids.length === 0) return `${type}: no affected instance`;
     const what = typeof detail.eventTypeCode === 'string' ? detail.eventTypeCode : 'scheduled change';
-    return { receipt, kind: 'ScheduledChange', instanceIds: [...new Set(ids)], at, detail: `AWS Health ${what}` };
+    const start = typeof detail.startTime === 'string' ? Date.parse(detail.startTime) : NaN;
+    return { receipt, kind: 'ScheduledChange', instanceIds: [...new Set(ids)], at, detail: `AWS Health ${what}`, ...(Number.isFinite(start) ? { startsAt: start } : {}) };
   }
   return `${source} ${type}: not an interruption event`;
 }

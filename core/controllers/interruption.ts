@@ -15,7 +15,7 @@
  * (never redelivered for ever). A message whose handling fails is not acknowledged: the queue
  * delivers it again after its visibility timeout.
  */
-import { INTERRUPTION_ANNOTATION, isTerminal, type InterruptionMessage, type InterruptionQueue } from '../cloud/interruption.js';
+import { INTERRUPTION_ANNOTATION, isTerminal, SCHEDULED_CHANGE_ANNOTATION, type InterruptionMessage, type InterruptionQueue } from '../cloud/interruption.js';
 import { Refs } from '../kube/refs.js';
 import { updateWithRetry } from '../kube/patch.js';
 import type { KubeObject } from '../kube/client.js';
@@ -25,9 +25,19 @@ import type { NodeLoopDependencies } from './loop-dependencies.js';
 import { nodeRef } from './disruption.js';
 import { nodeClaimRef } from './node-claim-lifecycle.js';
 
-export { INTERRUPTION_ANNOTATION };
+export { INTERRUPTION_ANNOTATION, SCHEDULED_CHANGE_ANNOTATION };
 
-export type InterruptionOptions = Omit<NodeLoopDependencies, 'cloud'> & { queue: InterruptionQueue };
+export type InterruptionOptions = Omit<NodeLoopDependencies, 'cloud'> & {
+  queue: InterruptionQueue;
+  /** Whether this process still leads, checked after a long poll returns (a lease can pass during one). */
+  isLeader?: () => boolean;
+};
+
+/** Batches read in one pass while they come back full (a backlog is drained without waiting out the interval). */
+const MAX_BATCHES_PER_PASS = 20;
+
+/** A scheduled change further away than this is left to the disruption planner (replacement first, budgets). */
+export const SCHEDULED_CHANGE_LEAD_MS = 30 * 60_000;
 
 /** The instance ID at the end of a provider ID (`aws:///us-east-1a/i-0abc` → `i-0abc`). */
 export function instanceIdOfProviderId(providerId: string): string {
@@ -38,36 +48,55 @@ export class InterruptionLoop implements Loop {
   readonly name = 'interruption';
   readonly leaderOnly = true;
   readonly intervalMs: number;
+  private abort?: AbortController;
 
   constructor(private readonly options: InterruptionOptions) {
     // The SQS queue long-polls (up to 20 s per receive); between receives, no wait is needed.
     this.intervalMs = options.intervalMs ?? 1_000;
   }
 
+  cancel(): void {
+    this.abort?.abort();
+  }
+
   async reconcile(): Promise<void> {
     const { queue, controllerMetrics: m } = this.options;
-    const batch = await queue.receive();
-    const done: string[] = [];
-    for (const r of batch.rejected) {
-      m.action(this.name, 'rejected');
-      done.push(r.receipt);
-    }
+    const abort = (this.abort = new AbortController());
     let failure: unknown;
-    for (const message of batch.messages) {
-      try {
-        await this.handle(message);
-        done.push(message.receipt);
-      } catch (error) {
-        m.action(this.name, 'failed');
-        failure ??= error;
+    try {
+      for (let round = 0; round < MAX_BATCHES_PER_PASS; round++) {
+        const batch = await queue.receive(abort.signal);
+        // Stopped, or the lease passed while waiting: not acted on, not acknowledged (the queue
+        // delivers it again, to whoever leads).
+        if (abort.signal.aborted || (this.options.isLeader && !this.options.isLeader())) return;
+        const done: string[] = [];
+        for (const r of batch.rejected) {
+          m.action(this.name, 'rejected');
+          done.push(r.receipt);
+        }
+        // At most 10 messages: handled together, so a backlog does not eat a spot notice.
+        await Promise.all(
+          batch.messages.map(async (message) => {
+            try {
+              await this.handle(message);
+              done.push(message.receipt);
+            } catch (error) {
+              m.action(this.name, 'failed');
+              failure ??= error;
+            }
+          }),
+        );
+        await queue.acknowledge(done);
+        if (batch.messages.length + batch.rejected.length < 10) break;
       }
+    } finally {
+      if (this.abort === abort) this.abort = undefined;
     }
-    await queue.acknowledge(done);
     if (failure) throw failure;
   }
 
   private async handle(message: InterruptionMessage): Promise<void> {
-    const { state, client, events, unavailable, controllerMetrics: m } = this.options;
+    const { state, client, events, unavailable, clock, controllerMetrics: m } = this.options;
     const byInstance = new Map<string, { object: KubeObject; claim: NodeClaim }>();
     for (const entry of state.claims()) {
       const providerId = entry.claim.status.providerId;
@@ -77,7 +106,8 @@ export class InterruptionLoop implements Loop {
     for (const instanceId of message.instanceIds) {
       const entry = byInstance.get(instanceId);
       if (!entry) {
-        m.action(this.name, 'not-ours');
+        // Not a node smartscale launched — or one it already terminated itself (its claim gone).
+        m.action(this.name, 'unknown-instance');
         continue;
       }
       const { claim, object } = entry;
@@ -93,6 +123,23 @@ export class InterruptionLoop implements Loop {
       }
       if (object.metadata.deletionTimestamp) continue;
       const why = `${message.kind}: ${message.detail}`;
+      if (message.kind === 'ScheduledChange' && message.startsAt !== undefined && message.startsAt - clock.now() > SCHEDULED_CHANGE_LEAD_MS) {
+        // Days ahead (AWS Health announces maintenance about two weeks before): replaced gracefully
+        // by the disruption planner like a drifted node — its replacement first, within the pool's
+        // budgets — instead of draining every listed node at once.
+        const at = new Date(message.startsAt).toISOString();
+        const note = `${why} at ${at}`;
+        const marked = await updateWithRetry(client, Refs.nodeClaims, claim.name, undefined, (fresh) => {
+          if (fresh.metadata.deletionTimestamp || fresh.metadata.annotations?.[SCHEDULED_CHANGE_ANNOTATION] === note) return undefined;
+          fresh.metadata.annotations = { ...fresh.metadata.annotations, [SCHEDULED_CHANGE_ANNOTATION]: note };
+          return fresh;
+        });
+        if (marked && marked.metadata.annotations?.[SCHEDULED_CHANGE_ANNOTATION] === note && object.metadata.annotations?.[SCHEDULED_CHANGE_ANNOTATION] !== note) {
+          m.action(this.name, 'scheduled');
+          events.emit({ object: involved, type: 'Normal', reason: 'ScheduledChange', message: `${note} (instance ${instanceId}); the node is replaced ahead of it within the NodePool's budgets${act ? '' : ' (in optimize mode)'}` });
+        }
+        continue;
+      }
       if (!act) {
         m.action(this.name, 'would-drain');
         events.emit({ object: involved, type: 'Warning', reason: 'WouldHandleInterruption', message: `${why} (instance ${instanceId}); in optimize mode its NodeClaim would be deleted now to drain it before it goes (not done: observe mode)` });

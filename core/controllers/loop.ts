@@ -22,6 +22,12 @@ export interface Loop {
    * another leader may have undone in between.
    */
   forget?(): void;
+  /**
+   * Ends a wait in progress (a long poll) so that the pass returns soon. Called when the runner
+   * stops and when the process stops leading: a pass must not hold a shutdown or act for a
+   * leadership that has passed.
+   */
+  cancel?(): void;
 }
 
 export interface LoopRunnerOptions {
@@ -68,7 +74,10 @@ export class LoopRunner {
   /** Stops scheduling; resolves when no reconcile is running. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const state of this.states.values()) state.wake?.();
+    for (const state of this.states.values()) {
+      state.wake?.();
+      state.loop.cancel?.();
+    }
     if (this.active === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
@@ -87,7 +96,11 @@ export class LoopRunner {
    * (a pass in progress finishes first; passes never overlap).
    */
   leadershipLost(): void {
-    for (const state of this.states.values()) if (state.loop.leaderOnly) state.forgetPending = true;
+    for (const state of this.states.values()) {
+      if (!state.loop.leaderOnly) continue;
+      state.forgetPending = true;
+      state.loop.cancel?.();
+    }
   }
 
   /** Runs one reconcile of a loop now (tests, the benchmark); errors propagate. */

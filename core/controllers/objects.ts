@@ -4,6 +4,7 @@
  * object is still represented, so one bad pod cannot stop provisioning for everyone.
  */
 import type { KubeObject } from '../kube/client.js';
+import { SCHEDULED_CHANGE_ANNOTATION } from '../cloud/interruption.js';
 import { Annotations, KARPENTER_DO_NOT_DISRUPT } from '../model/annotations.js';
 import type { PodDisruptionBudget } from '../model/disruption-budget.js';
 import { Labels } from '../model/labels.js';
@@ -120,6 +121,8 @@ export function existingNodeFromObject(o: KubeObject, facts: NodeFacts): Existin
   const created = Date.parse(o.metadata.creationTimestamp ?? '');
   const driftCondition = facts.claim ? nodeClaimCondition(facts.claim, 'Drifted') : undefined;
   const drifted = driftCondition?.status === 'True' ? driftCondition : undefined;
+  // A change the cloud scheduled for the instance (interruption loop): replaced ahead of it, as a drifted node is.
+  const scheduled = facts.claim?.scheduledChange;
   return {
     name: o.metadata.name ?? '',
     providerId: o.spec?.providerID,
@@ -139,7 +142,11 @@ export function existingNodeFromObject(o: KubeObject, facts: NodeFacts): Existin
     initialized: isNodeReady(o) && (facts.claim ? remainingStartupTaints(nodeTaints, facts.claim).length === 0 : true),
     unschedulable: o.spec?.unschedulable === true || Boolean(o.metadata.deletionTimestamp) || taints.some((t) => t.key === DISRUPTED_TAINT),
     ...(facts.claim?.replaces ? { replaces: facts.claim.replaces } : {}),
-    ...(drifted ? { cloudDrift: `${drifted.reason ?? 'Drifted'}: the instance ${drifted.message ?? 'no longer matches its node class'}` } : {}),
+    ...(drifted
+      ? { cloudDrift: `${drifted.reason ?? 'Drifted'}: the instance ${drifted.message ?? 'no longer matches its node class'}` }
+      : scheduled
+        ? { cloudDrift: scheduled }
+        : {}),
     ...(facts.claim
       ? {
           launchedWith: {
@@ -192,9 +199,11 @@ export function nodeClaimFromObject(o: KubeObject): NodeClaim {
   const status = o.status ?? {};
   const price = Number(status.pricePerHour);
   const replaces = o.metadata.annotations?.[REPLACES_ANNOTATION];
+  const scheduled = o.metadata.annotations?.[SCHEDULED_CHANGE_ANNOTATION];
   return {
     name: o.metadata.name ?? '',
     ...(typeof replaces === 'string' && replaces !== '' ? { replaces: replaces.split(',') } : {}),
+    ...(typeof scheduled === 'string' && scheduled !== '' ? { scheduledChange: scheduled.slice(0, 300) } : {}),
     createdAt: Date.parse(o.metadata.creationTimestamp ?? '') || 0,
     spec: {
       nodePool: String(spec.nodePool ?? ''),

@@ -64,6 +64,8 @@ export interface NodeClaim {
   readonly name: string;
   /** A replacement launched by a disruption decision: the nodes it replaces (`smartscale.io/replaces`). */
   readonly replaces?: readonly string[];
+  /** A change the cloud scheduled for its instance, what and when (`smartscale.io/scheduled-change`): replaced ahead of it. */
+  readonly scheduledChange?: string;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
   readonly spec: NodeClaimSpec;

@@ -26,8 +26,18 @@ export function validateQueue(queue: string): string {
   throw new RangeError(`the interruption queue ${JSON.stringify(queue)} is neither an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>) nor a queue name`);
 }
 
+/**
+ * The default client: SDK retries off (ours apply), and timeouts a long poll cannot hang past — the
+ * SDK's default socket timeout is 15 minutes, during which a half-open connection (a NAT dropping
+ * an idle flow) would silence every interruption.
+ */
 export function defaultSqsClient(region: string | undefined): () => SQSClient {
-  return () => new SQSClient({ region, maxAttempts: 1 });
+  return () => new SQSClient({ region, maxAttempts: 1, requestHandler: { requestTimeout: 35_000, connectionTimeout: 5_000 } });
+}
+
+/** The account in a queue URL (`https://sqs.<region>.amazonaws.com/<account>/<name>`). */
+export function accountOf(url: string): string | undefined {
+  return /^https:\/\/[^/]+\/(\d{12})\//.exec(url)?.[1];
 }
 
 export class SqsInterruptionQueue implements InterruptionQueue {
@@ -44,16 +54,27 @@ export class SqsInterruptionQueue implements InterruptionQueue {
     if (this.queue.startsWith('https://')) this.url = this.queue;
   }
 
-  async receive(): Promise<InterruptionBatch> {
+  async receive(signal?: AbortSignal): Promise<InterruptionBatch> {
+    const empty = { messages: [], rejected: [] };
+    if (signal?.aborted) return empty;
     const QueueUrl = await this.queueUrl();
-    const out = await this.api.call('ReceiveMessage', (client) =>
-      client.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: this.waitSeconds, VisibilityTimeout: 30 })),
-    );
+    let out;
+    try {
+      out = await this.api.call('ReceiveMessage', (client) => {
+        // An abort is not an error to retry: the caller is stopping.
+        if (signal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+        return client.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: this.waitSeconds, VisibilityTimeout: 30 }), { abortSignal: signal });
+      });
+    } catch (error) {
+      if (signal?.aborted) return empty;
+      throw error;
+    }
+    const account = accountOf(QueueUrl);
     const messages: InterruptionMessage[] = [];
     const rejected: Array<{ receipt: string; why: string }> = [];
     for (const m of out.Messages ?? []) {
       if (!m.ReceiptHandle) continue;
-      const parsed = parseInterruptionEvent(m.ReceiptHandle, m.Body ?? '');
+      const parsed = parseInterruptionEvent(m.ReceiptHandle, m.Body ?? '', { account });
       if (typeof parsed === 'string') rejected.push({ receipt: m.ReceiptHandle, why: parsed });
       else messages.push(parsed);
     }

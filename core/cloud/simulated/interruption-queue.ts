@@ -17,9 +17,10 @@ export class InMemoryInterruptionQueue implements InterruptionQueue {
     private readonly visibilityMs = 30_000,
   ) {}
 
-  send(kind: InterruptionKind, instanceIds: readonly string[], detail: string): string {
+  send(kind: InterruptionKind, instanceIds: readonly string[], detail: string, startsAt?: number): string {
     const receipt = `r-${++this.sequence}`;
-    this.messages.set(receipt, { message: { receipt, kind, instanceIds: [...instanceIds], at: this.clock.now(), detail }, visibleAt: 0 });
+    const message: InterruptionMessage = { receipt, kind, instanceIds: [...instanceIds], at: this.clock.now(), detail, ...(startsAt !== undefined ? { startsAt } : {}) };
+    this.messages.set(receipt, { message, visibleAt: 0 });
     return receipt;
   }
 

@@ -118,7 +118,8 @@ export class SimulatedCloudProvider implements CloudProvider {
     if (!instance || instance.terminated) throw new NodeClaimNotFoundError(providerId);
     const instanceId = providerId.slice(providerId.lastIndexOf('/') + 1);
     const detail = kind === 'SpotInterruption' ? 'spot instance terminate in two minutes' : kind === 'StateChange' ? 'instance stopping' : kind === 'ScheduledChange' ? 'AWS Health scheduled change' : 'spot rebalance recommendation: elevated risk of interruption';
-    const receipt = this.interruptions.send(kind, [instanceId], detail);
+    // A scheduled change says when it starts: at the end of the notice.
+    const receipt = this.interruptions.send(kind, [instanceId], detail, kind === 'ScheduledChange' ? this.clock.now() + noticeMs : undefined);
     if (isTerminal(kind)) {
       void this.clock.sleep(noticeMs).then(() => {
         if (this.instances.get(providerId) === instance && !instance.terminated) void this.delete(providerId);

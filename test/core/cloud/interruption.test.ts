@@ -15,6 +15,18 @@ describe('parseInterruptionEvent', () => {
     expect(parseInterruptionEvent('r1', event)).toEqual({ receipt: 'r1', kind: 'SpotInterruption', instanceIds: ['i-0b662ef9931388ba0'], at: AT, detail: 'spot instance terminate in two minutes' });
   });
 
+  it('a spot hibernation begins at once, a stop in two minutes', () => {
+    const warn = (action: string) => body({ 'detail-type': 'EC2 Spot Instance Interruption Warning', source: 'aws.ec2', detail: { 'instance-id': 'i-0b662ef9931388ba0', 'instance-action': action } });
+    expect(parseInterruptionEvent('r', warn('hibernate'))).toMatchObject({ detail: 'spot instance hibernating now' });
+    expect(parseInterruptionEvent('r', warn('stop'))).toMatchObject({ detail: 'spot instance stop in two minutes' });
+  });
+
+  it("only the queue's own account's events, when it is known", () => {
+    const event = body({ 'detail-type': 'EC2 Spot Instance Interruption Warning', source: 'aws.ec2', detail: { 'instance-id': 'i-0b662ef9931388ba0' } });
+    expect(parseInterruptionEvent('r', event, { account: '123456789012' })).toMatchObject({ kind: 'SpotInterruption' });
+    expect(parseInterruptionEvent('r', event, { account: '210987654321' })).toBe('EC2 Spot Instance Interruption Warning: from account "123456789012", not 210987654321');
+  });
+
   it('a rebalance recommendation (not terminal)', () => {
     const parsed = parseInterruptionEvent('r2', body({ 'detail-type': 'EC2 Instance Rebalance Recommendation', source: 'aws.ec2', detail: { 'instance-id': 'i-044d3a3d3b5a0fc42' } }));
     expect(parsed).toMatchObject({ kind: 'RebalanceRecommendation', instanceIds: ['i-044d3a3d3b5a0fc42'] });
@@ -39,10 +51,19 @@ describe('parseInterruptionEvent', () => {
         service: 'EC2',
         eventTypeCode: 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED',
         eventTypeCategory: 'scheduledChange',
+        statusCode: 'upcoming',
+        startTime: 'Fri, 18 Dec 2026 09:00:00 GMT',
         affectedEntities: [{ entityValue: 'i-0123456789abcdef0' }, { entityValue: 'i-0fedcba9876543210' }, { entityValue: 'i-0123456789abcdef0' }, { entityValue: 'not-an-instance' }],
       },
     });
-    expect(parseInterruptionEvent('r', event)).toMatchObject({ kind: 'ScheduledChange', instanceIds: ['i-0123456789abcdef0', 'i-0fedcba9876543210'], detail: 'AWS Health AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED' });
+    expect(parseInterruptionEvent('r', event)).toMatchObject({
+      kind: 'ScheduledChange',
+      instanceIds: ['i-0123456789abcdef0', 'i-0fedcba9876543210'],
+      detail: 'AWS Health AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED',
+      startsAt: Date.parse('2026-12-18T09:00:00Z'),
+    });
+    const closed = body({ 'detail-type': 'AWS Health Event', source: 'aws.health', detail: { service: 'EC2', eventTypeCategory: 'scheduledChange', statusCode: 'closed', affectedEntities: [{ entityValue: 'i-0123456789abcdef0' }] } });
+    expect(parseInterruptionEvent('r', closed)).toBe('AWS Health Event: a closed event (the change is over)');
     const rds = body({ 'detail-type': 'AWS Health Event', source: 'aws.health', detail: { service: 'RDS', eventTypeCategory: 'scheduledChange', affectedEntities: [] } });
     expect(parseInterruptionEvent('r', rds)).toBe('AWS Health Event: service "RDS", not EC2');
     const issue = body({ 'detail-type': 'AWS Health Event', source: 'aws.health', detail: { service: 'EC2', eventTypeCategory: 'issue', affectedEntities: [{ entityValue: 'i-0123456789abcdef0' }] } });

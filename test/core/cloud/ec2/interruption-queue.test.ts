@@ -39,6 +39,26 @@ describe('SqsInterruptionQueue', () => {
     expect(await q.receive()).toEqual({ messages: [], rejected: [] });
   });
 
+  it("events from another account than the queue's are rejected", async () => {
+    const { q, mock } = queue();
+    const foreign = JSON.stringify({ account: '999999999999', 'detail-type': 'EC2 Spot Instance Interruption Warning', source: 'aws.ec2', detail: { 'instance-id': 'i-0123456789abcdef0' } });
+    mock.on(ReceiveMessageCommand).resolves({ Messages: [{ ReceiptHandle: 'h1', Body: foreign }] });
+    expect((await q.receive()).rejected).toEqual([{ receipt: 'h1', why: 'EC2 Spot Instance Interruption Warning: from account "999999999999", not 123456789012' }]);
+  });
+
+  it('an abort ends the poll with an empty batch, not an error, and is not retried', async () => {
+    const { q, mock, sleeps } = queue();
+    const abort = new AbortController();
+    mock.on(ReceiveMessageCommand).callsFake(() => {
+      abort.abort();
+      throw Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+    });
+    expect(await q.receive(abort.signal)).toEqual({ messages: [], rejected: [] });
+    expect(sleeps).toEqual([]);
+    expect(await q.receive(abort.signal)).toEqual({ messages: [], rejected: [] });
+    expect(mock).toHaveReceivedCommandTimes(ReceiveMessageCommand, 1);
+  });
+
   it('a queue given by name is looked up once', async () => {
     const { q, mock } = queue('smartscale-demo');
     mock.on(GetQueueUrlCommand).resolves({ QueueUrl: URL });
