@@ -3,7 +3,7 @@
  * instance types, cost per hour, pending claims). Pure.
  */
 import { REPAIR_ANNOTATION } from '../../core/disruption/repair.js';
-import { INTERRUPTION_ANNOTATION } from '../../core/cloud/interruption.js';
+import { INTERRUPTION_ANNOTATION, SCHEDULED_CHANGE_ANNOTATION } from '../../core/cloud/interruption.js';
 import type { KubeObject } from '../../core/kube/client.js';
 
 export interface NodeClaimView {
@@ -47,9 +47,13 @@ function conditionTrue(claim: KubeObject, type: string): boolean {
   return trueCondition(claim, type) !== undefined;
 }
 
+/** The cloud's Drifted condition, or a change it scheduled for the instance: both are replaced ahead. */
 function driftOf(claim: KubeObject): string | undefined {
   const c = trueCondition(claim, 'Drifted');
-  if (!c) return undefined;
+  if (!c) {
+    const scheduled = claim.metadata.annotations?.[SCHEDULED_CHANGE_ANNOTATION];
+    return typeof scheduled === 'string' && scheduled !== '' ? scheduled : undefined;
+  }
   const reason = typeof c.reason === 'string' && c.reason !== '' ? c.reason : 'Drifted';
   return typeof c.message === 'string' && c.message !== '' ? `${reason}: the instance ${c.message}` : reason;
 }

@@ -56,6 +56,10 @@ describe('nodes', () => {
     drifted.status.conditions[drifted.status.conditions.length - 1].status = 'False';
     expect(nodeRows(nodes, [], [nodeClaimView(drifted)], [])[0]).toMatchObject({ state: 'Ready' });
     expect(nodeRows(nodes, [], [nodeClaimView(drifted)], [])[0].drifted).toBeUndefined();
+    // A change the cloud scheduled for the instance is shown the same way.
+    drifted.metadata.annotations = { 'smartscale.io/scheduled-change': 'ScheduledChange: AWS Health AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED at 2026-12-18T09:00:00.000Z' };
+    expect(nodeRows(nodes, [], [nodeClaimView(drifted)], [])[0]).toMatchObject({ state: 'Drifted', drifted: expect.stringContaining('RETIREMENT_SCHEDULED at 2026-12-18') });
+    drifted.metadata.annotations = {};
     drifted.status.conditions[drifted.status.conditions.length - 1].status = 'True';
     drifted.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
     expect(nodeRows(nodes, [], [nodeClaimView(drifted)], [])[0]).toMatchObject({ state: 'Deleting' });
