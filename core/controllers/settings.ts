@@ -174,6 +174,8 @@ const MAX_REPAIR_CONDITIONS = 32;
  * `controller.nodeRepairConditions`: `Type=Status:toleration` entries separated by commas, e.g.
  * `KernelReady=False:30m,GPUReady=False:10m`. Each bad entry is reported and left out, the others
  * are used; empty entries are skipped, so `""` leaves Ready alone (it has `controller.nodeRepairAfter`).
+ * A value replaces the default list (repeat the defaults to keep them); one with no valid entry at
+ * all keeps the defaults.
  */
 function parseRepairConditions(raw: string, warnings: string[]): RepairPolicy[] {
   const key = 'controller.nodeRepairConditions';
@@ -218,6 +220,12 @@ function parseRepairConditions(raw: string, warnings: string[]): RepairPolicy[] 
   }
   if (entries.length > MAX_REPAIR_CONDITIONS) {
     warnings.push(`${key}: only the first ${MAX_REPAIR_CONDITIONS} of ${entries.length} entries are used`);
+  }
+  // A value whose every entry is wrong is a mistake, not a wish for "Ready only" (that is ""): the
+  // default list stays, and the warning says so.
+  if (entries.length > 0 && policies.length === 0) {
+    warnings.push(`${key}: no valid entry; the default list is used (set "" for Ready only)`);
+    return [...WELL_KNOWN_REPAIR_POLICIES];
   }
   return policies;
 }

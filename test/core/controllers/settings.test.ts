@@ -106,6 +106,12 @@ describe('controller settings from smartscale-config', () => {
       ]);
     });
 
+    it('a value with no valid entry at all keeps the default list (a mistake, not "Ready only") and says so', () => {
+      const { value, warnings } = parse('KernelReady=false:30m');
+      expect(value.nodeRepairConditions).toEqual(WELL_KNOWN_REPAIR_POLICIES);
+      expect(warnings).toEqual([expect.stringContaining('did you mean False?'), `${key}: no valid entry; the default list is used (set "" for Ready only)`]);
+    });
+
     it('one warning per bad entry, never a throw, however long the value', () => {
       expect(parse('a=b:c,Ok=True:5m,,X=Y:Z').warnings).toHaveLength(2);
       const many = Array.from({ length: 40 }, (_, i) => `Cond${i}=False:5m`).join(',');
