@@ -6,7 +6,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { DeleteMessageBatchCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { SqsInterruptionQueue, validateQueue } from '../../../../core/cloud/ec2/interruption-queue.js';
+import { accountOf, defaultSqsClient, SqsInterruptionQueue, validateQueue } from '../../../../core/cloud/ec2/interruption-queue.js';
 import { DEFAULT_RETRY } from '../../../../core/cloud/ec2/retry.js';
 import { awsError } from './fake-ec2.js';
 
@@ -92,6 +92,20 @@ describe('SqsInterruptionQueue', () => {
     mock.on(ReceiveMessageCommand).rejects(awsError('AccessDenied', 403));
     await expect(q.receive()).rejects.toThrow();
     expect(sleeps).toHaveLength(1);
+  });
+
+  it("the default client cannot hang on a half-open connection (the SDK's own socket timeout is 15 minutes)", async () => {
+    const client = defaultSqsClient('us-east-1')();
+    const handler = client.config.requestHandler as unknown as { configProvider: Promise<{ requestTimeout?: number; connectionTimeout?: number }> };
+    const config = await handler.configProvider;
+    expect(config.requestTimeout).toBe(35_000); // above the 20 s long poll
+    expect(config.connectionTimeout).toBe(5_000);
+    client.destroy();
+  });
+
+  it('reads the account from a queue URL', () => {
+    expect(accountOf(URL)).toBe('123456789012');
+    expect(accountOf('smartscale-demo')).toBeUndefined();
   });
 
   it('validates the queue: a URL or a name, nothing else', () => {
