@@ -103,6 +103,7 @@ export class InterruptionLoop implements Loop {
       if (providerId) byInstance.set(instanceIdOfProviderId(providerId), entry);
     }
     const act = state.config().cluster.mode === 'optimize';
+    if (message.at > 0) m.interruptionLatency.set({ kind: message.kind }, Math.max(0, (clock.now() - message.at) / 1000));
     for (const instanceId of message.instanceIds) {
       const entry = byInstance.get(instanceId);
       if (!entry) {

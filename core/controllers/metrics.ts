@@ -54,6 +54,7 @@ export class ControllerMetrics {
   readonly informerStale = new Family('smartscale_informer_stale', 'gauge', '1 while an informer has heard nothing from the API server (no list, event or bookmark) for its staleness period.');
   readonly informerWatchRestarts = new Family('smartscale_informer_watch_restarts_total', 'counter', 'Watches the staleness watchdog abandoned as hung, per informer.');
   readonly unavailableOfferings = new Family('smartscale_unavailable_offerings', 'gauge', 'Offerings excluded after the cloud could not sell them (1 each, by type, zone, capacity type and reason), the cloud provider\'s and the controller\'s alike.');
+  readonly interruptionLatency = new Family('smartscale_interruption_latency_seconds', 'gauge', 'Seconds from an interruption event (a spot reclaim, a scheduled change, …) to its handling, the last one per kind: how much of a notice the queue ate.');
   private readonly collectors: Array<() => void> = [];
 
   private readonly families = [
@@ -71,6 +72,7 @@ export class ControllerMetrics {
     this.informerStale,
     this.informerWatchRestarts,
     this.unavailableOfferings,
+    this.interruptionLatency,
   ];
 
   /** Runs `collect` before every render (for values read from elsewhere, e.g. the informers). */

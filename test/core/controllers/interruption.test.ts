@@ -103,5 +103,9 @@ describe('interruptions', () => {
     expect(`${replacement.status.instanceType}/${replacement.status.zone}/${replacement.status.capacityType}`).not.toBe(`${reclaimed.instanceType}/${reclaimed.zone}/spot`);
     expect(actions(c, 'drain')).toBe(1);
     expect((await said('Interrupted')).length).toBeGreaterThanOrEqual(1);
+    // How much of the notice the queue took: a few seconds of sandbox time (the loop polls every second).
+    const latency = c.metrics.value('interruptionLatency', { kind: 'SpotInterruption' });
+    expect(latency).toBeGreaterThanOrEqual(0);
+    expect(latency).toBeLessThan(10);
   }, 120_000);
 });
