@@ -11,6 +11,10 @@
  *   allocatable memory = memory − 7.5% VM overhead − (11 MiB × pods(ENI) + 255 MiB) − 100 MiB
  *                        (− 59 MiB more on arm64), rounded down to a whole MiB
  *
+ * A node class's `spec.kubelet` changes it as the kubelet would: `maxPods` and `podsPerCore` set
+ * the pods (and kube-reserved memory counts `maxPods`), `kubeReserved` replaces the formula for its
+ * resources, `systemReserved` and `evictionHard["memory.available"]` are taken off too.
+ *
  * kube-reserved memory uses the uncapped ENI pod count, as Karpenter does, so with the EKS cap a
  * little more memory is really free: the figure errs on the safe side. The 59 MiB arm64 term is
  * what Karpenter's published figures show for every arm64 type (the catalog reproduces them); it
@@ -18,8 +22,9 @@
  */
 import type { Arch } from '../../model/labels.js';
 import type { Resources } from '../../model/resources.js';
-import { MIB } from '../../model/quantity.js';
+import { MIB, parseNonNegativeUnits } from '../../model/quantity.js';
 import { effectiveMaxPods, type MaxPodsPolicy } from '../catalog/instance-types.js';
+import type { KubeletConfiguration } from './node-class.js';
 
 export const VM_MEMORY_OVERHEAD_FRACTION = 0.075;
 export const EVICTION_HARD_MEMORY_MIB = 100;
@@ -57,25 +62,41 @@ export function kubeReservedMemoryMiB(eniPods: number): number {
   return 11 * eniPods + 255;
 }
 
-export function allocatableMemoryMiB(shape: MachineShape): number {
+/** A `memory.available` threshold in MiB: a quantity, or a percentage of the machine's memory. */
+export function evictionMemoryMiB(threshold: string | undefined, memoryMiB: number): number {
+  if (threshold === undefined) return EVICTION_HARD_MEMORY_MIB;
+  if (threshold.endsWith('%')) return (memoryMiB * Number(threshold.slice(0, -1))) / 100;
+  return parseNonNegativeUnits(threshold) / MIB;
+}
+
+export function allocatableMemoryMiB(shape: MachineShape, kubelet?: KubeletConfiguration): number {
+  const kubeReserved = kubelet?.kubeReserved?.memory !== undefined ? kubelet.kubeReserved.memory / MIB : kubeReservedMemoryMiB(kubelet?.maxPods ?? shape.eniMaxPods);
   const free =
     shape.memoryMiB -
     shape.memoryMiB * VM_MEMORY_OVERHEAD_FRACTION -
-    kubeReservedMemoryMiB(shape.eniMaxPods) -
-    EVICTION_HARD_MEMORY_MIB -
+    kubeReserved -
+    (kubelet?.systemReserved?.memory ?? 0) / MIB -
+    evictionMemoryMiB(kubelet?.evictionHard?.['memory.available'], shape.memoryMiB) -
     (shape.arch === 'arm64' ? ARM64_EXTRA_RESERVED_MIB : 0);
   return Math.max(0, Math.floor(free));
 }
 
-export function allocatableMilliCpu(vcpu: number): number {
-  return Math.max(0, vcpu * 1000 - Math.floor(kubeReservedMilliCpu(vcpu)));
+export function allocatableMilliCpu(vcpu: number, kubelet?: KubeletConfiguration): number {
+  const kubeReserved = kubelet?.kubeReserved?.cpu ?? Math.floor(kubeReservedMilliCpu(vcpu));
+  return Math.max(0, vcpu * 1000 - kubeReserved - (kubelet?.systemReserved?.cpu ?? 0));
+}
+
+/** Pods per node: the kubelet's maxPods, else the policy's; podsPerCore caps it at that many per vCPU. */
+export function podsPerNode(shape: MachineShape, maxPods: MaxPodsPolicy, kubelet?: KubeletConfiguration): number {
+  const pods = kubelet?.maxPods ?? effectiveMaxPods({ vcpu: shape.vcpu, maxPods: shape.eniMaxPods }, maxPods);
+  return kubelet?.podsPerCore ? Math.min(pods, kubelet.podsPerCore * shape.vcpu) : pods;
 }
 
 /** Capacity (raw machine) and allocatable (what pods may use) as resource vectors. */
-export function machineResources(shape: MachineShape, maxPods: MaxPodsPolicy = 'eks'): { capacity: Resources; allocatable: Resources } {
-  const pods = effectiveMaxPods({ vcpu: shape.vcpu, maxPods: shape.eniMaxPods }, maxPods);
+export function machineResources(shape: MachineShape, maxPods: MaxPodsPolicy = 'eks', kubelet?: KubeletConfiguration): { capacity: Resources; allocatable: Resources } {
+  const pods = podsPerNode(shape, maxPods, kubelet);
   return {
     capacity: { milliCpu: shape.vcpu * 1000, memoryBytes: shape.memoryMiB * MIB, pods, gpus: shape.gpus },
-    allocatable: { milliCpu: allocatableMilliCpu(shape.vcpu), memoryBytes: allocatableMemoryMiB(shape) * MIB, pods, gpus: shape.gpus },
+    allocatable: { milliCpu: allocatableMilliCpu(shape.vcpu, kubelet), memoryBytes: allocatableMemoryMiB(shape, kubelet) * MIB, pods, gpus: shape.gpus },
   };
 }

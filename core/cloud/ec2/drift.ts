@@ -48,6 +48,8 @@ export function nodeClassHash(nodeClass: EC2NodeClass): string {
     userData: nodeClass.userData ?? null,
     metadataOptions: nodeClass.metadataOptions,
     blockDeviceMappings: [...nodeClass.blockDeviceMappings].sort((a, b) => byString(a.deviceName, b.deviceName)),
+    // Absent (undefined) leaves the hash of classes without it as it was.
+    kubelet: nodeClass.kubelet,
   };
   return hex(canonicalJson(settings), 16);
 }

@@ -17,6 +17,7 @@ import { CAPACITY_TYPES, Labels, type Arch, type CapacityType } from '../../mode
 import type { MaxPodsPolicy } from '../catalog/instance-types.js';
 import type { UnavailableOfferings } from '../unavailable-offerings.js';
 import { eniMaxPods, machineResources, type MachineShape } from './allocatable.js';
+import type { KubeletConfiguration } from './node-class.js';
 import type { Ec2Api } from './api.js';
 import type { Ec2Pricing } from './pricing.js';
 
@@ -102,12 +103,15 @@ export class Ec2InstanceTypes {
     this.maxPods = options.maxPods ?? 'eks';
   }
 
-  /** Every type with at least one priced offering; `available` reflects the exclusion cache now. */
-  async list(): Promise<InstanceType[]> {
+  /**
+   * Every type with at least one priced offering; `available` reflects the exclusion cache now.
+   * With a node class's kubelet settings, capacity and allocatable are what that kubelet gives pods.
+   */
+  async list(kubelet?: KubeletConfiguration): Promise<InstanceType[]> {
     const [described] = await Promise.all([this.describe(), this.pricing.refreshSpotIfDue()]);
     const out: InstanceType[] = [];
     for (const t of described) {
-      const type = this.toInstanceType(t);
+      const type = this.toInstanceType(t, kubelet);
       if (type) out.push(type);
     }
     return out;
@@ -172,7 +176,7 @@ export class Ec2InstanceTypes {
     return described;
   }
 
-  private toInstanceType(t: DescribedType): InstanceType | undefined {
+  private toInstanceType(t: DescribedType, kubelet?: KubeletConfiguration): InstanceType | undefined {
     const offerings: Offering[] = [];
     for (const capacityType of t.capacityTypes) {
       for (const zone of t.zones) {
@@ -184,7 +188,7 @@ export class Ec2InstanceTypes {
       }
     }
     if (offerings.length === 0) return undefined;
-    const { capacity, allocatable } = machineResources(t.shape, this.maxPods);
+    const { capacity, allocatable } = machineResources(t.shape, this.maxPods, kubelet);
     return { name: t.name, arch: t.shape.arch, labels: instanceTypeLabels(t), capacity, allocatable, offerings };
   }
 }

@@ -6,6 +6,7 @@
  * `parseEC2NodeClass` validates an API object (or a bare spec) and names the field that is wrong;
  * nothing here talks to AWS.
  */
+import { parseNonNegativeMilli, parseNonNegativeUnits } from '../../model/quantity.js';
 import { OWN_TAG_COUNT } from './tags.js';
 
 /** One selector term: every given field must match (AND); the terms of a list are ORed. */
@@ -56,6 +57,30 @@ export interface BlockDeviceMapping {
   readonly ebs: EbsVolume;
 }
 
+/** Resources the kubelet keeps for the system or for Kubernetes' own daemons. */
+export interface ReservedResources {
+  /** Millicores. */
+  readonly cpu?: number;
+  /** Bytes. */
+  readonly memory?: number;
+}
+
+/**
+ * The kubelet's settings that change what a node offers pods (Karpenter's `spec.kubelet`): they go
+ * into the node's `NodeConfig` and into the allocatable the solver plans with.
+ */
+export interface KubeletConfiguration {
+  /** Pods per node, overriding the ENI-based limit (e.g. 110 with prefix delegation). */
+  readonly maxPods?: number;
+  /** Pods per vCPU; the node gets the smaller of this × vCPUs and maxPods. */
+  readonly podsPerCore?: number;
+  readonly systemReserved?: ReservedResources;
+  /** Replaces the EKS formula for that resource. */
+  readonly kubeReserved?: ReservedResources;
+  /** Hard eviction thresholds, signal → `100Mi` or `5%` (kubelet syntax); `memory.available` lowers allocatable memory. */
+  readonly evictionHard?: Readonly<Record<string, string>>;
+}
+
 export interface EC2NodeClass {
   readonly name: string;
   readonly subnetSelectorTerms: readonly SelectorTerm[];
@@ -71,6 +96,8 @@ export interface EC2NodeClass {
   readonly userData?: string;
   readonly metadataOptions: MetadataOptions;
   readonly blockDeviceMappings: readonly BlockDeviceMapping[];
+  /** Absent: the kubelet's defaults on EKS (ENI-limited pods, the EKS reservations, 100Mi memory eviction). */
+  readonly kubelet?: KubeletConfiguration;
 }
 
 export const DEFAULT_METADATA_OPTIONS: MetadataOptions = Object.freeze({
@@ -147,7 +174,69 @@ export function parseEC2NodeClass(input: unknown): EC2NodeClass {
     userData: userData as string | undefined,
     metadataOptions: metadataOptions(name, spec.metadataOptions),
     blockDeviceMappings: blockDevices(name, spec.blockDeviceMappings),
+    ...(spec.kubelet !== undefined ? { kubelet: kubeletConfiguration(name, spec.kubelet) } : {}),
   };
+}
+
+const EVICTION_SIGNALS = ['memory.available', 'nodefs.available', 'nodefs.inodesFree', 'imagefs.available', 'imagefs.inodesFree', 'pid.available'];
+
+function reserved(nodeClass: string, field: string, raw: unknown): ReservedResources | undefined {
+  if (raw === undefined) return undefined;
+  if (!isObject(raw)) fail(nodeClass, field, 'must be a map of resource to quantity (cpu, memory)');
+  const out: { cpu?: number; memory?: number } = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key !== 'cpu' && key !== 'memory') fail(nodeClass, `${field}.${key}`, 'is not supported (cpu, memory)');
+    try {
+      if (typeof value !== 'string' && typeof value !== 'number') throw new Error('not a quantity');
+      const q = key === 'cpu' ? parseNonNegativeMilli(String(value)) : parseNonNegativeUnits(String(value));
+      out[key] = q;
+    } catch {
+      fail(nodeClass, `${field}.${key}`, `must be a non-negative quantity (${key === 'cpu' ? '100m' : '512Mi'}), got ${JSON.stringify(value)}`);
+    }
+  }
+  return out;
+}
+
+function kubeletConfiguration(nodeClass: string, raw: unknown): KubeletConfiguration {
+  if (!isObject(raw)) fail(nodeClass, 'spec.kubelet', 'must be an object');
+  const allowed = ['maxPods', 'podsPerCore', 'systemReserved', 'kubeReserved', 'evictionHard'];
+  for (const key of Object.keys(raw)) if (!allowed.includes(key)) fail(nodeClass, `spec.kubelet.${key}`, `is not supported (${allowed.join(', ')})`);
+  const whole = (field: string, value: unknown, min: number, max: number): number | undefined => {
+    if (value === undefined) return undefined;
+    if (!(typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max)) fail(nodeClass, `spec.kubelet.${field}`, `must be a whole number from ${min} to ${max}`);
+    return value;
+  };
+  const maxPods = whole('maxPods', raw.maxPods, 1, 1000);
+  const podsPerCore = whole('podsPerCore', raw.podsPerCore, 0, 1000);
+  let evictionHard: Record<string, string> | undefined;
+  if (raw.evictionHard !== undefined) {
+    if (!isObject(raw.evictionHard)) fail(nodeClass, 'spec.kubelet.evictionHard', 'must be a map of signal to threshold');
+    evictionHard = {};
+    for (const [signal, value] of Object.entries(raw.evictionHard)) {
+      if (!EVICTION_SIGNALS.includes(signal)) fail(nodeClass, `spec.kubelet.evictionHard.${signal}`, `is not an eviction signal (${EVICTION_SIGNALS.join(', ')})`);
+      const text = typeof value === 'string' ? value.trim() : '';
+      const percent = /^(\d{1,2}(\.\d+)?|100)%$/.test(text);
+      let quantity = false;
+      if (!percent && text !== '') {
+        try {
+          parseNonNegativeUnits(text);
+          quantity = true;
+        } catch {
+          /* reported below */
+        }
+      }
+      if (!percent && !quantity) fail(nodeClass, `spec.kubelet.evictionHard.${signal}`, `must be a quantity (100Mi) or a percentage (5%), got ${JSON.stringify(value)}`);
+      evictionHard[signal] = text;
+    }
+  }
+  const out: KubeletConfiguration = {
+    ...(maxPods !== undefined ? { maxPods } : {}),
+    ...(podsPerCore !== undefined ? { podsPerCore } : {}),
+    ...(raw.systemReserved !== undefined ? { systemReserved: reserved(nodeClass, 'spec.kubelet.systemReserved', raw.systemReserved) } : {}),
+    ...(raw.kubeReserved !== undefined ? { kubeReserved: reserved(nodeClass, 'spec.kubelet.kubeReserved', raw.kubeReserved) } : {}),
+    ...(evictionHard ? { evictionHard } : {}),
+  };
+  return out;
 }
 
 function fail(nodeClass: string, field: string, message: string): never {

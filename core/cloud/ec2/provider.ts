@@ -25,7 +25,7 @@ import { Ec2InstanceTypes } from './instance-types.js';
 import { instanceProfileName, InstanceProfiles } from './instance-profiles.js';
 import { LaunchTemplates } from './launch-templates.js';
 import { NodeClassResolver, type ResolvedNodeClass } from './network.js';
-import { NodeClassError, type EC2NodeClass } from './node-class.js';
+import { NodeClassError, type EC2NodeClass, type KubeletConfiguration } from './node-class.js';
 import { Ec2Pricing } from './pricing.js';
 import { DEFAULT_RETRY, RetryBudget, type RetryPolicy } from './retry.js';
 import { Ec2Tags, launchTags, tagValue } from './tags.js';
@@ -128,10 +128,11 @@ export class Ec2CloudProvider implements CloudProvider {
     if (claim.spec.instanceTypeOptions.length === 0) throw new InvalidNodeClaimError(claim.name, 'no instance type options');
     // A retry after a timeout or a crash: the instance may already exist.
     const existing = await this.findByClaimName(claim.name);
-    if (existing) return this.launched(claim, existing);
+    if (existing) return this.launched(claim, existing, nodeClass);
 
     const resolved = await this.resolver.resolve(nodeClass);
-    const types = await this.instanceTypes.list();
+    // Allocatable as the node class's kubelet gives it (the claim's status records it).
+    const types = await this.instanceTypes.list(nodeClass.kubelet);
     const { candidates: initial, excluded } = this.candidates(claim, types, resolved);
     if (initial.length === 0) {
       if (excluded.length > 0) throw new InsufficientCapacityError(excluded, `every compatible offering is excluded after recent capacity errors: ${excluded.map(offeringKey).join(', ')}`);
@@ -366,14 +367,17 @@ export class Ec2CloudProvider implements CloudProvider {
       return types.map((t) => ({ ...t, offerings: t.offerings.map((o) => (o.available && !launchable.has(o.zone) ? { ...o, available: false } : o)) }));
     }
     let zones: ReadonlySet<string> | undefined;
+    let poolTypes = types;
     const nodeClassName = nodePool.nodeClassRef?.name ?? this.options.defaultNodeClass;
     if (nodeClassName) {
       this.nodeClassesInUse.add(nodeClassName);
       const nodeClass = await this.options.nodeClasses(nodeClassName);
       if (nodeClass) zones = new Set((await this.resolver.resolve(nodeClass)).subnetsByZone.keys());
+      // The pool's nodes offer what their kubelet settings leave to pods.
+      if (nodeClass?.kubelet) poolTypes = await this.instanceTypes.list(nodeClass.kubelet);
     }
     const out: InstanceType[] = [];
-    for (const type of types) {
+    for (const type of poolTypes) {
       const offerings = type.offerings.filter((o) => (!zones || zones.has(o.zone)) && satisfiesRequirements(nodePool.requirements, type, o, nodePool.name));
       if (offerings.length > 0) out.push({ ...type, offerings });
     }
@@ -462,6 +466,7 @@ export class Ec2CloudProvider implements CloudProvider {
       labels: { ...labelsPinnedBy(claim.spec.requirements), ...claim.spec.labels, [Labels.nodePool]: claim.spec.nodePool },
       taints: [...claim.spec.taints, ...(claim.spec.startupTaints ?? [])],
       extra: nodeClass.userData,
+      kubelet: nodeClass.kubelet,
     });
     const tags = [
       { Key: Ec2Tags.cluster, Value: this.cluster.name },
@@ -496,8 +501,8 @@ export class Ec2CloudProvider implements CloudProvider {
   }
 
   /** The claim for an instance found by tag (a relaunch after a crash or timeout). */
-  private async launched(claim: NodeClaim, instance: Instance): Promise<NodeClaim> {
-    const type = await this.typeNamed(String(instance.InstanceType ?? ''));
+  private async launched(claim: NodeClaim, instance: Instance, nodeClass?: EC2NodeClass): Promise<NodeClaim> {
+    const type = await this.typeNamed(String(instance.InstanceType ?? ''), nodeClass?.kubelet);
     const { providerId, instanceType, zone, capacityType, pricePerHour } = claimFromInstance(instance, type).status;
     return this.withLaunchStatus(claim, { providerId, instanceType, zone, capacityType, pricePerHour, type });
   }
@@ -553,17 +558,17 @@ export class Ec2CloudProvider implements CloudProvider {
     }
   }
 
-  private async typesOrNothing(): Promise<InstanceType[]> {
+  private async typesOrNothing(kubelet?: KubeletConfiguration): Promise<InstanceType[]> {
     // Listing must not fail (garbage collection depends on it) just because prices could not load.
     try {
-      return await this.instanceTypes.list();
+      return await this.instanceTypes.list(kubelet);
     } catch {
       return [];
     }
   }
 
-  private async typeNamed(name: string): Promise<InstanceType | undefined> {
-    return (await this.typesOrNothing()).find((t) => t.name === name);
+  private async typeNamed(name: string, kubelet?: KubeletConfiguration): Promise<InstanceType | undefined> {
+    return (await this.typesOrNothing(kubelet)).find((t) => t.name === name);
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Requirement } from '../../model/requirements.js';
 import type { Taint } from '../../model/scheduling-constraints.js';
+import type { KubeletConfiguration } from './node-class.js';
 
 export interface ClusterJoin {
   readonly name: string;
@@ -71,11 +72,34 @@ function partType(userData: string): string {
   return 'text/x-shellscript; charset="us-ascii"';
 }
 
+/** The node class's kubelet settings as nodeadm's `kubelet.config` lines (KubeletConfiguration fields). */
+function kubeletConfigLines(kubelet: KubeletConfiguration | undefined): string[] {
+  if (!kubelet) return [];
+  const q = JSON.stringify;
+  const lines: string[] = [];
+  if (kubelet.maxPods !== undefined) lines.push(`      maxPods: ${kubelet.maxPods}`);
+  if (kubelet.podsPerCore !== undefined) lines.push(`      podsPerCore: ${kubelet.podsPerCore}`);
+  for (const [field, reserved] of [['systemReserved', kubelet.systemReserved], ['kubeReserved', kubelet.kubeReserved]] as const) {
+    if (!reserved || (reserved.cpu === undefined && reserved.memory === undefined)) continue;
+    lines.push(`      ${field}:`);
+    if (reserved.cpu !== undefined) lines.push(`        cpu: ${q(`${reserved.cpu}m`)}`);
+    if (reserved.memory !== undefined) lines.push(`        memory: ${q(String(reserved.memory))}`);
+  }
+  const eviction = Object.keys(kubelet.evictionHard ?? {}).sort();
+  if (eviction.length > 0) {
+    lines.push('      evictionHard:');
+    for (const signal of eviction) lines.push(`        ${q(signal)}: ${q(kubelet.evictionHard![signal])}`);
+  }
+  return lines.length > 0 ? ['    config:', ...lines] : [];
+}
+
 export function renderUserData(input: {
   cluster: ClusterJoin;
   labels: Readonly<Record<string, string>>;
   taints: readonly Taint[];
   extra?: string;
+  /** The node class's `spec.kubelet` (absent: the kubelet's defaults, nothing written). */
+  kubelet?: KubeletConfiguration;
 }): string {
   // JSON strings are valid YAML double-quoted scalars: no escaping bugs with odd label values.
   const q = JSON.stringify;
@@ -97,6 +121,7 @@ export function renderUserData(input: {
     `    certificateAuthority: ${q(input.cluster.caBundle)}`,
     `    cidr: ${q(input.cluster.serviceCidr)}`,
     '  kubelet:',
+    ...kubeletConfigLines(input.kubelet),
     flags.length > 0 ? '    flags:' : '    flags: []',
     ...flags.map((f) => `      - ${q(f)}`),
   ].join('\n');
