@@ -58,6 +58,13 @@ export interface CloudProvider {
   getInstanceTypes(nodePool?: NodePool): Promise<InstanceType[]>;
 
   /**
+   * Optional: the pool's own view of the instance types when it differs from `getInstanceTypes()`'s
+   * capacity and allocatable (EC2: its node class's kubelet settings, e.g. `maxPods: 110`);
+   * undefined when it does not. The solver plans that pool's new nodes with it.
+   */
+  instanceTypesForPool?(nodePool: NodePool): Promise<InstanceType[] | undefined>;
+
+  /**
    * Optional. Of these claims (launched ones), whose instance no longer matches what its node class
    * would launch now: a newer image selected, the instance's subnet or security groups no longer
    * selected, the node class's launch settings edited (Karpenter's AMI, subnet, security group and

@@ -28,7 +28,7 @@ import type { ClusterState } from './cluster-state.js';
 import type { Loop } from './loop.js';
 import { cordon, DRAIN_STARTED_ANNOTATION, drainStartedAt, evictPods, hasDisruptionTaint, isCordoned, isDoNotDisrupt, isTerminating, podName, podsToDrain, uncordon } from './drain.js';
 import { pdbFromObject } from './objects.js';
-import { nodeSnapshot, predictedWorkloads } from './snapshot.js';
+import { instanceTypesByPool, nodeSnapshot, predictedWorkloads } from './snapshot.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
 
 export interface DisruptionLoopOptions extends NodeLoopDependencies {
@@ -158,6 +158,7 @@ export class DisruptionLoop implements Loop {
     const { valid: pools } = state.nodePoolsParsed();
     if (pools.length === 0) return;
     const types = await cloud.getInstanceTypes();
+    const byPool = await instanceTypesByPool(cloud, pools);
     const snap = nodeSnapshot(state, types);
     const now = clock.now();
     const horizonSeconds = config.controller.forecastStepSeconds * config.controller.horizonSteps;
@@ -169,6 +170,7 @@ export class DisruptionLoop implements Loop {
       nodes: [...plannerNodes(snap.nodes, snap.claimByNode, this.draining), ...snap.launching],
       nodePools: pools,
       instanceTypes: types,
+      ...(byPool ? { instanceTypesByPool: byPool } : {}),
       pdbs: state.pdbs.list().map(pdbFromObject),
       predictedPods: predicted,
       pendingPods: snap.pending,

@@ -32,7 +32,7 @@ import type { ClusterState, InvalidNodePool } from './cluster-state.js';
 import type { LaunchRefusalSync, LaunchRefusalSyncResult } from './launch-refusal-sync.js';
 import { launchRefusalsStatus } from './launch-refusals.js';
 import type { Loop } from './loop.js';
-import { nodeSnapshot, predictedWorkloads } from './snapshot.js';
+import { instanceTypesByPool, nodeSnapshot, predictedWorkloads } from './snapshot.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
 
 export interface ProvisionerOptions extends NodeLoopDependencies {
@@ -110,7 +110,8 @@ export class ProvisionerLoop implements Loop {
     }
     const existingNodes = [...snap.nodes, ...snap.launching];
     const excluded = this.options.unavailable.excluded();
-    const input = { existingNodes, nodePools: pools, instanceTypes: types, excludedOfferings: excluded };
+    const byPool = await instanceTypesByPool(cloud, pools);
+    const input = { existingNodes, nodePools: pools, instanceTypes: types, ...(byPool ? { instanceTypesByPool: byPool } : {}), excludedOfferings: excluded };
     const result = snap.pending.length + acting.length > 0 ? solve({ ...input, pods: [...snap.pending, ...acting] }) : undefined;
     const poolByName = new Map(pools.map((p) => [p.name, p]));
     const predictedKeys = new Set(acting.map(podKey));

@@ -7,6 +7,8 @@
 import type { KubeObject } from '../kube/client.js';
 import { Annotations, parseDeploymentSettings, type CapacityAnnotation, type Mode } from '../model/annotations.js';
 import { effectiveMode } from '../model/cluster-config.js';
+import type { CloudProvider } from '../cloud/provider.js';
+import type { NodePool } from '../model/node-pool.js';
 import type { InstanceType } from '../model/instance-type.js';
 import { isConditionTrue, type NodeClaim } from '../model/node-claim.js';
 import type { ExistingNode } from '../model/node.js';
@@ -129,4 +131,23 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
 
 export function claimInitialized(claim: NodeClaim): boolean {
   return isConditionTrue(claim, 'Initialized');
+}
+
+/**
+ * The pools whose nodes offer pods something else than `getInstanceTypes()` says (EC2: a node
+ * class's kubelet settings), with their own types, for the solver's `instanceTypesByPool`. A pool
+ * whose view cannot be read now plans with the shared types (its launches report the problem).
+ */
+export async function instanceTypesByPool(cloud: CloudProvider, pools: readonly NodePool[]): Promise<Map<string, InstanceType[]> | undefined> {
+  if (!cloud.instanceTypesForPool) return undefined;
+  const out = new Map<string, InstanceType[]>();
+  for (const pool of pools) {
+    try {
+      const types = await cloud.instanceTypesForPool(pool);
+      if (types) out.set(pool.name, types);
+    } catch {
+      // Unreadable now: the shared types.
+    }
+  }
+  return out.size > 0 ? out : undefined;
 }

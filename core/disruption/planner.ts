@@ -52,6 +52,7 @@ export class DisruptionContext {
       existingNodes: this.input.nodes.filter((n) => !gone.has(n.name)),
       nodePools: withNewNodes ? this.input.nodePools : [],
       instanceTypes: withNewNodes ? this.input.instanceTypes : [],
+      ...(withNewNodes && this.input.instanceTypesByPool ? { instanceTypesByPool: this.input.instanceTypesByPool } : {}),
       excludedOfferings: this.input.excludedOfferings,
       options: { claimIdPrefix: 'replacement' },
     });

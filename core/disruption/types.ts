@@ -15,6 +15,8 @@ export interface DisruptionInput {
   readonly nodes: readonly ExistingNode[];
   readonly nodePools: readonly NodePool[];
   readonly instanceTypes: readonly InstanceType[];
+  /** A pool's own view of the types where it differs (SchedulingInput.instanceTypesByPool). */
+  readonly instanceTypesByPool?: ReadonlyMap<string, readonly InstanceType[]>;
   readonly pdbs: readonly PodDisruptionBudget[];
   /**
    * Pods the forecast says will exist within the horizon (beyond the running ones). Capacity they

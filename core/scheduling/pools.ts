@@ -41,12 +41,13 @@ export function preparePools(
   instanceTypes: readonly InstanceType[],
   excluded: ReadonlySet<string> | undefined,
   existingUsage: ReadonlyMap<string, { milliCpu: number; memoryBytes: number; gpus: number; nodes: number }>,
+  byPool?: ReadonlyMap<string, readonly InstanceType[]>,
 ): PreparedPool[] {
   const ordered = [...pools].sort((a, b) => b.weight - a.weight || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return ordered.map((pool, index) => {
     const types: InstanceType[] = [];
     const masks: number[] = [];
-    for (const type of instanceTypes) {
+    for (const type of byPool?.get(pool.name) ?? instanceTypes) {
       if (type.offerings.length > 31) continue; // masks are 31-bit; no real type has that many offerings
       const usable = new Set(availableOfferings(type, excluded));
       let mask = 0;

@@ -79,7 +79,7 @@ export function solve(input: SchedulingInput): SchedulingResult {
   const boundPods = input.existingNodes.flatMap((n) => n.pods).filter((p) => invalidRequests(p) === undefined);
   const table = buildSelectorTable([...validPods, ...boundPods]);
   let classes = buildPodClasses(validPods, table);
-  const pools = preparePools(input.nodePools, input.instanceTypes, input.excludedOfferings, existingPoolUsage(input));
+  const pools = preparePools(input.nodePools, input.instanceTypes, input.excludedOfferings, existingPoolUsage(input), input.instanceTypesByPool);
   const ctx: Context = { input, table, pools, profiles: new Map(), classProfiles: new Map(), acceptable: new Map(), matches: new Map(), limitBlocked: new Set() };
 
   const existingBins = input.existingNodes

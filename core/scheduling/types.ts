@@ -17,6 +17,12 @@ export interface SchedulingInput {
   readonly nodePools: readonly NodePool[];
   /** The instance types the cloud offers (each pool narrows them with its requirements). */
   readonly instanceTypes: readonly InstanceType[];
+  /**
+   * A pool's own view of the types, where it differs (by pool name): its node class's kubelet
+   * settings change what a node offers pods (EC2NodeClass `spec.kubelet.maxPods`). Pools without an
+   * entry use `instanceTypes`.
+   */
+  readonly instanceTypesByPool?: ReadonlyMap<string, readonly InstanceType[]>;
   /** Offerings to avoid for now (`offeringKey`), e.g. after insufficient-capacity errors. */
   readonly excludedOfferings?: ReadonlySet<string>;
   readonly options?: SolverOptions;

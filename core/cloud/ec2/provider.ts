@@ -384,6 +384,34 @@ export class Ec2CloudProvider implements CloudProvider {
     return out;
   }
 
+  /**
+   * The types as the pool's nodes offer them when its node class sets kubelet settings (capacity,
+   * allocatable); undefined otherwise (the pool sees `getInstanceTypes()`'s), or when the class
+   * cannot be read now (its launches report that).
+   */
+  async instanceTypesForPool(nodePool: NodePool): Promise<InstanceType[] | undefined> {
+    const name = nodePool.nodeClassRef?.name ?? this.options.defaultNodeClass;
+    if (!name) return undefined;
+    let nodeClass: EC2NodeClass | undefined;
+    try {
+      nodeClass = await this.options.nodeClasses(name);
+    } catch (error) {
+      if (error instanceof NodeClassError) return undefined;
+      throw error;
+    }
+    if (!nodeClass?.kubelet) return undefined;
+    return this.withKubelet(await this.getInstanceTypes(), nodeClass.kubelet);
+  }
+
+  /** `types` (offerings as given) with capacity and allocatable as the kubelet settings give them. */
+  private async withKubelet(types: readonly InstanceType[], kubelet: KubeletConfiguration): Promise<InstanceType[]> {
+    const adjusted = new Map((await this.instanceTypes.list(kubelet)).map((t) => [t.name, t]));
+    return types.map((t) => {
+      const a = adjusted.get(t.name);
+      return a ? { ...t, capacity: a.capacity, allocatable: a.allocatable } : t;
+    });
+  }
+
   private async nodeClassOf(claim: NodeClaim): Promise<EC2NodeClass> {
     const ref = claim.spec.nodeClassRef ?? (this.options.defaultNodeClass ? { kind: 'EC2NodeClass', name: this.options.defaultNodeClass } : undefined);
     if (!ref) throw new InvalidNodeClaimError(claim.name, 'spec.nodeClassRef is required by the EC2 provider (or set a default node class)');

@@ -282,3 +282,22 @@ describe('solve: claims', () => {
     expect(plan({ pods: make() })).toEqual(plan({ pods: make() }));
   });
 });
+
+describe("solve: a pool's own view of the instance types", () => {
+  // One small type whose pod limit is what a node takes: 17 by the ENI limit, 110 with the node
+  // class's kubelet maxPods (the EC2 provider's instanceTypesForPool).
+  const eni = instanceType({ name: 'm5.large', cpu: 2, memoryGiB: 8, price: 0.096, pods: 17 });
+  const dense = { ...eni, capacity: { ...eni.capacity, pods: 110 }, allocatable: { ...eni.allocatable, pods: 110 } };
+  const tiny = () => pods(60, { cpu: 10, memoryMiB: 32 });
+
+  it("plans a pool's new nodes with its own types when it has them, others with the shared ones", () => {
+    const shared = solve({ pods: tiny(), existingNodes: [], nodePools: [nodePool()], instanceTypes: [eni] });
+    expect(shared.newNodeClaims).toHaveLength(4); // 60 pods at 17 a node
+    const own = solve({ pods: tiny(), existingNodes: [], nodePools: [nodePool()], instanceTypes: [eni], instanceTypesByPool: new Map([['default', [dense]]]) });
+    expect(own.newNodeClaims).toHaveLength(1);
+    expect(own.unplaceable).toEqual([]);
+    // An entry for another pool changes nothing for this one.
+    const other = solve({ pods: tiny(), existingNodes: [], nodePools: [nodePool()], instanceTypes: [eni], instanceTypesByPool: new Map([['other', [dense]]]) });
+    expect(other.newNodeClaims).toHaveLength(4);
+  });
+});

@@ -91,3 +91,19 @@ describe('spec.kubelet: launch', () => {
     expect(nodeClassHash(nodeClass())).toBe('1cd55dfb55474450');
   });
 });
+
+describe('instanceTypesForPool', () => {
+  const pool = (nodeClass?: string) => ({ name: 'p', nodeClassRef: nodeClass ? { group: 'smartscale.io', kind: 'EC2NodeClass', name: nodeClass } : undefined, requirements: [], labels: {}, taints: [] }) as unknown as NodePool;
+
+  it("a pool whose node class sets kubelet settings gets the shared types with that kubelet's capacity; others none", async () => {
+    const { provider } = harness({ classes: [nodeClass({ kubelet: { maxPods: 110 } }, 'dense'), nodeClass({}, 'default')] });
+    const shared = await provider.getInstanceTypes();
+    const dense = (await provider.instanceTypesForPool(pool('dense')))!;
+    expect(dense.map((t) => t.name)).toEqual(shared.map((t) => t.name));
+    expect(dense.find((t) => t.name === 't3.medium')!.allocatable.pods).toBe(110);
+    expect(dense.find((t) => t.name === 't3.medium')!.offerings).toEqual(shared.find((t) => t.name === 't3.medium')!.offerings);
+    expect(await provider.instanceTypesForPool(pool('default'))).toBeUndefined();
+    expect(await provider.instanceTypesForPool(pool('missing'))).toBeUndefined();
+    expect(await provider.instanceTypesForPool(pool())).toBeUndefined();
+  });
+});
