@@ -283,13 +283,8 @@ export class Ec2CloudProvider implements CloudProvider {
    * Not ready when the spec is invalid or a selector matches nothing usable.
    */
   async nodeClassStatus(name: string): Promise<NodeClassReport | undefined> {
-    let nodeClass: EC2NodeClass | undefined;
-    try {
-      nodeClass = await this.options.nodeClasses(name);
-    } catch (error) {
-      if (error instanceof NodeClassError) return { ready: false, reason: 'InvalidSpec', message: error.message, fields: {} };
-      throw error;
-    }
+    const nodeClass = await this.readNodeClass(name);
+    if (nodeClass instanceof NodeClassError) return { ready: false, reason: 'InvalidSpec', message: nodeClass.message, fields: {} };
     if (!nodeClass) return undefined;
     let resolved: ResolvedNodeClass;
     try {
@@ -314,16 +309,20 @@ export class Ec2CloudProvider implements CloudProvider {
     };
   }
 
-  /** The node class resolved now, or undefined when it cannot say what an instance should be. */
-  private async judgeableClass(name: string): Promise<CurrentNodeClass | undefined> {
-    let nodeClass: EC2NodeClass | undefined;
+  /** The named node class, or the validation error that makes it unusable (undefined: no such class). */
+  private async readNodeClass(name: string): Promise<EC2NodeClass | NodeClassError | undefined> {
     try {
-      nodeClass = await this.options.nodeClasses(name);
+      return await this.options.nodeClasses(name);
     } catch (error) {
-      if (error instanceof NodeClassError) return undefined;
+      if (error instanceof NodeClassError) return error;
       throw error;
     }
-    if (!nodeClass) return undefined;
+  }
+
+  /** The node class resolved now, or undefined when it cannot say what an instance should be. */
+  private async judgeableClass(name: string): Promise<CurrentNodeClass | undefined> {
+    const nodeClass = await this.readNodeClass(name);
+    if (!nodeClass || nodeClass instanceof NodeClassError) return undefined;
     try {
       const resolved = await this.resolver.resolve(nodeClass);
       return { resolved, settingsHash: nodeClassHash(nodeClass), securityGroupsHash: securityGroupsHash(resolved.securityGroupIds) };
@@ -392,14 +391,8 @@ export class Ec2CloudProvider implements CloudProvider {
   async instanceTypesForPool(nodePool: NodePool): Promise<InstanceType[] | undefined> {
     const name = nodePool.nodeClassRef?.name ?? this.options.defaultNodeClass;
     if (!name) return undefined;
-    let nodeClass: EC2NodeClass | undefined;
-    try {
-      nodeClass = await this.options.nodeClasses(name);
-    } catch (error) {
-      if (error instanceof NodeClassError) return undefined;
-      throw error;
-    }
-    if (!nodeClass?.kubelet) return undefined;
+    const nodeClass = await this.readNodeClass(name);
+    if (!nodeClass || nodeClass instanceof NodeClassError || !nodeClass.kubelet) return undefined;
     return this.withKubelet(await this.getInstanceTypes(), nodeClass.kubelet);
   }
 
@@ -416,15 +409,10 @@ export class Ec2CloudProvider implements CloudProvider {
     const ref = claim.spec.nodeClassRef ?? (this.options.defaultNodeClass ? { kind: 'EC2NodeClass', name: this.options.defaultNodeClass } : undefined);
     if (!ref) throw new InvalidNodeClaimError(claim.name, 'spec.nodeClassRef is required by the EC2 provider (or set a default node class)');
     if (ref.kind !== 'EC2NodeClass') throw new InvalidNodeClaimError(claim.name, `nodeClassRef kind ${ref.kind} is not EC2NodeClass`);
-    let nodeClass: EC2NodeClass | undefined;
-    try {
-      nodeClass = await this.options.nodeClasses(ref.name);
-    } catch (error) {
-      // A class that fails validation makes the claim unlaunchable until it is fixed: reported as
-      // an invalid claim (backoff and an Event on the pool), not as a failure of the whole pass.
-      if (error instanceof NodeClassError) throw new InvalidNodeClaimError(claim.name, error.message);
-      throw error;
-    }
+    const nodeClass = await this.readNodeClass(ref.name);
+    // A class that fails validation makes the claim unlaunchable until it is fixed: reported as
+    // an invalid claim (backoff and an Event on the pool), not as a failure of the whole pass.
+    if (nodeClass instanceof NodeClassError) throw new InvalidNodeClaimError(claim.name, nodeClass.message);
     if (!nodeClass) throw new InvalidNodeClaimError(claim.name, `EC2NodeClass ${ref.name} not found`);
     this.nodeClassesInUse.add(nodeClass.name);
     return nodeClass;
