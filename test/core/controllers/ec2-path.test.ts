@@ -15,7 +15,7 @@ import { Ec2Tags, tagValue } from '../../../core/cloud/ec2/tags.js';
 import type { InstanceType } from '../../../core/model/instance-type.js';
 import { claim as claimFor } from '../cloud/ec2/builders.js';
 import { EC2_LOOPS, startEc2Sandbox, type Ec2Sandbox } from '../cloud/ec2/sandbox-ec2.js';
-import { deployment, nodeClaims, runningPods, waitFor } from './support.js';
+import { deployment, nodeClaims, runningPods, untilRunning, waitFor } from './support.js';
 
 let sandbox: Ec2Sandbox | undefined;
 afterEach(async () => {
@@ -296,4 +296,20 @@ describe('the EC2 provider under the controller, on the sandbox', () => {
     expect(await said('NodeClassReady')).toHaveLength(1);
     expect(await said('NodeClassNotReady')).toHaveLength(1);
   }, 60_000);
+  it("a node class's kubelet maxPods: the solver plans the pods a node really admits — one node for 30 small pods, not two at the ENI limit of 17", async () => {
+    const { s, client } = await start();
+    await updateWithRetry(client, Refs.ec2NodeClasses, 'default', undefined, (fresh) => {
+      fresh.spec.kubelet = { maxPods: 110 };
+      return fresh;
+    });
+    await client.create(Refs.deployments, deployment('default', 'web', { replicas: 30, cpu: '10m', memory: '32Mi' }));
+    const pods = await untilRunning(client, 'default', 'web', 30, { timeoutMs: 60_000 });
+    expect(new Set(pods.map((p) => p.spec.nodeName)).size).toBe(1);
+    const claims = await claimsWithInstance(s);
+    expect(claims).toHaveLength(1);
+    expect(claims[0].status.instanceType).toBe('t3.medium');
+    expect(claims[0].status.allocatable.pods).toBe('110');
+    const node = await client.get(Refs.nodes, pods[0].spec.nodeName as string);
+    expect(node?.status?.allocatable?.pods).toBe('110');
+  }, 90_000);
 });

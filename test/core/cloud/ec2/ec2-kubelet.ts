@@ -20,8 +20,10 @@ import type { Taint } from '../../../../core/model/scheduling-constraints.js';
 import type { InMemoryEc2 } from './fake-ec2.js';
 
 /** The kubelet flags in a nodeadm NodeConfig (the first part of the user data the provider renders). */
-export function kubeletFlags(userDataBase64: string | undefined): { labels: Record<string, string>; taints: Taint[] } {
+export function kubeletFlags(userDataBase64: string | undefined): { labels: Record<string, string>; taints: Taint[]; maxPods?: number } {
   const text = Buffer.from(userDataBase64 ?? '', 'base64').toString('utf8');
+  // nodeadm's kubelet.config: the pods the kubelet admits (its other settings are not modelled here).
+  const maxPods = /^ {6}maxPods: (\d+)$/m.exec(text)?.[1];
   const labels: Record<string, string> = {};
   const taints: Taint[] = [];
   for (const m of text.matchAll(/^\s*- ("--[^\n]*")$/gm)) {
@@ -42,7 +44,7 @@ export function kubeletFlags(userDataBase64: string | undefined): { labels: Reco
       }
     }
   }
-  return { labels, taints };
+  return { labels, taints, ...(maxPods ? { maxPods: Number(maxPods) } : {}) };
 }
 
 export class Ec2Kubelets implements NodeEventSource {
@@ -129,8 +131,8 @@ export class Ec2Kubelets implements NodeEventSource {
         [Labels.region]: zone.slice(0, -1),
       },
       taints: flags.taints,
-      capacity: type.capacity,
-      allocatable: type.allocatable,
+      capacity: flags.maxPods ? { ...type.capacity, pods: flags.maxPods } : type.capacity,
+      allocatable: flags.maxPods ? { ...type.allocatable, pods: flags.maxPods } : type.allocatable,
       at: this.ec2.now,
     };
   }
