@@ -18,6 +18,8 @@ export const INTERRUPTION_ANNOTATION = 'smartscale.io/interrupted';
  * retirement): what and when. The disruption planner replaces such a node like a drifted one.
  */
 export const SCHEDULED_CHANGE_ANNOTATION = 'smartscale.io/scheduled-change';
+/** Beside it: when the change starts (RFC 3339); the interruption loop drains the node shortly before. */
+export const SCHEDULED_CHANGE_AT_ANNOTATION = 'smartscale.io/scheduled-change-at';
 
 export type InterruptionKind =
   /** EC2 Spot Instance Interruption Warning: reclaimed in two minutes. */
@@ -41,6 +43,8 @@ export interface InterruptionMessage {
   readonly detail: string;
   /** A scheduled change: when it starts (ms since the epoch), when the event says. */
   readonly startsAt?: number;
+  /** A scheduled change that is over or was cancelled (AWS Health statusCode `closed`). */
+  readonly closed?: boolean;
 }
 
 export interface InterruptionBatch {
@@ -119,13 +123,21 @@ export function parseInterruptionEvent(receipt: string, body: string, options: {
   if (source === 'aws.health' && type === 'AWS Health Event') {
     if (detail.service !== 'EC2') return `${type}: service ${JSON.stringify(detail.service)}, not EC2`;
     if (detail.eventTypeCategory !== 'scheduledChange') return `${type}: category ${JSON.stringify(detail.eventTypeCategory)}, not scheduledChange`;
-    if (detail.statusCode === 'closed') return `${type}: a closed event (the change is over)`;
+
     const entities = Array.isArray(detail.affectedEntities) ? detail.affectedEntities : [];
     const ids = entities.map((e) => (isObject(e) ? e.entityValue : undefined)).filter((v): v is string => typeof v === 'string' && INSTANCE_ID.test(v));
     if (ids.length === 0) return `${type}: no affected instance`;
     const what = typeof detail.eventTypeCode === 'string' ? detail.eventTypeCode : 'scheduled change';
     const start = typeof detail.startTime === 'string' ? Date.parse(detail.startTime) : NaN;
-    return { receipt, kind: 'ScheduledChange', instanceIds: [...new Set(ids)], at, detail: `AWS Health ${what}`, ...(Number.isFinite(start) ? { startsAt: start } : {}) };
+    return {
+      receipt,
+      kind: 'ScheduledChange',
+      instanceIds: [...new Set(ids)],
+      at,
+      detail: `AWS Health ${what}`,
+      ...(Number.isFinite(start) ? { startsAt: start } : {}),
+      ...(detail.statusCode === 'closed' ? { closed: true } : {}),
+    };
   }
   return `${source} ${type}: not an interruption event`;
 }

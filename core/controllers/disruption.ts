@@ -159,7 +159,7 @@ export class DisruptionLoop implements Loop {
     if (pools.length === 0) return;
     const types = await cloud.getInstanceTypes();
     const byPool = await instanceTypesByPool(cloud, pools);
-    const snap = nodeSnapshot(state, types);
+    const snap = nodeSnapshot(state, types, byPool);
     const now = clock.now();
     const horizonSeconds = config.controller.forecastStepSeconds * config.controller.horizonSteps;
     const predicted = predictedWorkloads(state, config.cluster.mode, Math.floor(now / 1000), horizonSeconds)

@@ -15,7 +15,7 @@
  * (never redelivered for ever). A message whose handling fails is not acknowledged: the queue
  * delivers it again after its visibility timeout.
  */
-import { INTERRUPTION_ANNOTATION, isTerminal, SCHEDULED_CHANGE_ANNOTATION, type InterruptionMessage, type InterruptionQueue } from '../cloud/interruption.js';
+import { INTERRUPTION_ANNOTATION, isTerminal, SCHEDULED_CHANGE_ANNOTATION, SCHEDULED_CHANGE_AT_ANNOTATION, type InterruptionMessage, type InterruptionQueue } from '../cloud/interruption.js';
 import { Refs } from '../kube/refs.js';
 import { updateWithRetry } from '../kube/patch.js';
 import type { KubeObject } from '../kube/client.js';
@@ -25,7 +25,7 @@ import type { NodeLoopDependencies } from './loop-dependencies.js';
 import { nodeRef } from './disruption.js';
 import { nodeClaimRef } from './node-claim-lifecycle.js';
 
-export { INTERRUPTION_ANNOTATION, SCHEDULED_CHANGE_ANNOTATION };
+export { INTERRUPTION_ANNOTATION, SCHEDULED_CHANGE_ANNOTATION, SCHEDULED_CHANGE_AT_ANNOTATION };
 
 export type InterruptionOptions = Omit<NodeLoopDependencies, 'cloud'> & {
   queue: InterruptionQueue;
@@ -49,6 +49,8 @@ export class InterruptionLoop implements Loop {
   readonly leaderOnly = true;
   readonly intervalMs: number;
   private abort?: AbortController;
+  /** Claims whose due scheduled change was reported in observe mode (said once). */
+  private readonly warned = new Set<string>();
 
   constructor(private readonly options: InterruptionOptions) {
     // The SQS queue long-polls (up to 20 s per receive); between receives, no wait is needed.
@@ -64,6 +66,7 @@ export class InterruptionLoop implements Loop {
     const abort = (this.abort = new AbortController());
     let failure: unknown;
     try {
+      await this.dueScheduledChanges();
       for (let round = 0; round < MAX_BATCHES_PER_PASS; round++) {
         const batch = await queue.receive(abort.signal);
         // Stopped, or the lease passed while waiting: not acted on, not acknowledged (the queue
@@ -112,8 +115,7 @@ export class InterruptionLoop implements Loop {
         continue;
       }
       const { claim, object } = entry;
-      const node = claim.status.nodeName;
-      const involved = node ? nodeRef(node) : nodeClaimRef(claim.name);
+      const involved = claim.status.nodeName ? nodeRef(claim.status.nodeName) : nodeClaimRef(claim.name);
       if (message.kind === 'SpotInterruption' && claim.status.instanceType && claim.status.zone) {
         unavailable.markUnavailable({ instanceType: claim.status.instanceType, zone: claim.status.zone, capacityType: 'spot' }, 'SpotInterruption');
       }
@@ -122,42 +124,94 @@ export class InterruptionLoop implements Loop {
         events.emit({ object: involved, type: 'Normal', reason: 'RebalanceRecommendation', message: `${message.detail} (instance ${instanceId}); nothing done` });
         continue;
       }
+      if (message.kind === 'ScheduledChange' && message.closed) {
+        // The change is over or cancelled: a node waiting for it is not replaced for it any more.
+        if (await this.setScheduled(claim.name, undefined)) m.action(this.name, 'scheduled-cleared');
+        continue;
+      }
       if (object.metadata.deletionTimestamp) continue;
       const why = `${message.kind}: ${message.detail}`;
       if (message.kind === 'ScheduledChange' && message.startsAt !== undefined && message.startsAt - clock.now() > SCHEDULED_CHANGE_LEAD_MS) {
         // Days ahead (AWS Health announces maintenance about two weeks before): replaced gracefully
         // by the disruption planner like a drifted node — its replacement first, within the pool's
-        // budgets — instead of draining every listed node at once.
+        // budgets — instead of draining every listed node at once; drained anyway once the start is
+        // within SCHEDULED_CHANGE_LEAD_MS (`dueScheduledChanges`), whatever held the planner back.
         const at = new Date(message.startsAt).toISOString();
         const note = `${why} at ${at}`;
-        const marked = await updateWithRetry(client, Refs.nodeClaims, claim.name, undefined, (fresh) => {
-          if (fresh.metadata.deletionTimestamp || fresh.metadata.annotations?.[SCHEDULED_CHANGE_ANNOTATION] === note) return undefined;
-          fresh.metadata.annotations = { ...fresh.metadata.annotations, [SCHEDULED_CHANGE_ANNOTATION]: note };
-          return fresh;
-        });
-        if (marked && marked.metadata.annotations?.[SCHEDULED_CHANGE_ANNOTATION] === note && object.metadata.annotations?.[SCHEDULED_CHANGE_ANNOTATION] !== note) {
+        const before = object.metadata.annotations?.[SCHEDULED_CHANGE_ANNOTATION];
+        if ((await this.setScheduled(claim.name, { note, at })) && before !== note) {
           m.action(this.name, 'scheduled');
-          events.emit({ object: involved, type: 'Normal', reason: 'ScheduledChange', message: `${note} (instance ${instanceId}); the node is replaced ahead of it within the NodePool's budgets${act ? '' : ' (in optimize mode)'}` });
+          events.emit({ object: involved, type: 'Normal', reason: 'ScheduledChange', message: `${note} (instance ${instanceId}); the node is replaced ahead of it within the NodePool's budgets, and drained ${SCHEDULED_CHANGE_LEAD_MS / 60_000} minutes before it at the latest${act ? '' : ' (in optimize mode)'}` });
         }
         continue;
       }
-      if (!act) {
-        m.action(this.name, 'would-drain');
-        events.emit({ object: involved, type: 'Warning', reason: 'WouldHandleInterruption', message: `${why} (instance ${instanceId}); in optimize mode its NodeClaim would be deleted now to drain it before it goes (not done: observe mode)` });
+      await this.drainNow(claim, why, instanceId, act);
+    }
+  }
+
+  /**
+   * Claims whose recorded scheduled change starts within SCHEDULED_CHANGE_LEAD_MS (the planner did
+   * not replace them in time: a budget, a do-not-disrupt pod) are drained now; a record long past
+   * its start (a day) is removed.
+   */
+  private async dueScheduledChanges(): Promise<void> {
+    const { state, clock } = this.options;
+    const act = state.config().cluster.mode === 'optimize';
+    for (const { object, claim } of state.claims()) {
+      const at = Date.parse(object.metadata.annotations?.[SCHEDULED_CHANGE_AT_ANNOTATION] ?? '');
+      if (!Number.isFinite(at) || object.metadata.deletionTimestamp) continue;
+      const now = clock.now();
+      if (now > at + 86_400_000) {
+        await this.setScheduled(claim.name, undefined);
         continue;
       }
-      // Marked first, so whoever looks (kubectl smartscale nodes, a new leader) knows why it went.
-      const marked = await updateWithRetry(client, Refs.nodeClaims, claim.name, undefined, (fresh) => {
-        if (fresh.metadata.deletionTimestamp || fresh.metadata.annotations?.[INTERRUPTION_ANNOTATION] === why) return undefined;
-        fresh.metadata.annotations = { ...fresh.metadata.annotations, [INTERRUPTION_ANNOTATION]: why };
-        return fresh;
-      });
-      if (!marked || marked.metadata.deletionTimestamp) continue;
-      if (!(await client.delete(Refs.nodeClaims, claim.name))) continue;
-      m.action(this.name, 'drain');
-      const text = `${why} (instance ${instanceId}); NodeClaim ${claim.name} deleted: the node is drained now and its pods get capacity elsewhere`;
-      events.emit({ object: involved, type: 'Warning', reason: 'Interrupted', message: text });
-      if (node) events.emit({ object: nodeClaimRef(claim.name), type: 'Warning', reason: 'Interrupted', message: text });
+      if (at - now > SCHEDULED_CHANGE_LEAD_MS) continue;
+      const note = object.metadata.annotations?.[SCHEDULED_CHANGE_ANNOTATION] ?? `ScheduledChange at ${new Date(at).toISOString()}`;
+      const instanceId = claim.status.providerId ? instanceIdOfProviderId(claim.status.providerId) : claim.name;
+      if (!act && this.warned.has(claim.name)) continue;
+      this.warned.add(claim.name);
+      await this.drainNow(claim, note, instanceId, act);
     }
+  }
+
+  /** Sets (or, with undefined, removes) a claim's scheduled-change record; whether the claim has it as asked. */
+  private async setScheduled(name: string, change: { note: string; at: string } | undefined): Promise<boolean> {
+    const written = await updateWithRetry(this.options.client, Refs.nodeClaims, name, undefined, (fresh) => {
+      const a = fresh.metadata.annotations ?? {};
+      if (change ? a[SCHEDULED_CHANGE_ANNOTATION] === change.note && a[SCHEDULED_CHANGE_AT_ANNOTATION] === change.at : a[SCHEDULED_CHANGE_ANNOTATION] === undefined && a[SCHEDULED_CHANGE_AT_ANNOTATION] === undefined) return undefined;
+      if (change && fresh.metadata.deletionTimestamp) return undefined;
+      const next = { ...a };
+      delete next[SCHEDULED_CHANGE_ANNOTATION];
+      delete next[SCHEDULED_CHANGE_AT_ANNOTATION];
+      fresh.metadata.annotations = change ? { ...next, [SCHEDULED_CHANGE_ANNOTATION]: change.note, [SCHEDULED_CHANGE_AT_ANNOTATION]: change.at } : next;
+      return fresh;
+    });
+    if (!written) return false;
+    const a = written.metadata.annotations ?? {};
+    return change ? a[SCHEDULED_CHANGE_ANNOTATION] === change.note : a[SCHEDULED_CHANGE_ANNOTATION] === undefined;
+  }
+
+  /** Deletes the claim now so its node is drained before it goes (optimize); observe mode says so. */
+  private async drainNow(claim: NodeClaim, why: string, instanceId: string, act: boolean): Promise<void> {
+    const { client, events, controllerMetrics: m } = this.options;
+    const node = claim.status.nodeName;
+    const involved = node ? nodeRef(node) : nodeClaimRef(claim.name);
+    if (!act) {
+      m.action(this.name, 'would-drain');
+      events.emit({ object: involved, type: 'Warning', reason: 'WouldHandleInterruption', message: `${why} (instance ${instanceId}); in optimize mode its NodeClaim would be deleted now to drain it before it goes (not done: observe mode)` });
+      return;
+    }
+    // Marked first, so whoever looks (kubectl smartscale nodes, a new leader) knows why it went.
+    const marked = await updateWithRetry(client, Refs.nodeClaims, claim.name, undefined, (fresh) => {
+      if (fresh.metadata.deletionTimestamp || fresh.metadata.annotations?.[INTERRUPTION_ANNOTATION] === why) return undefined;
+      fresh.metadata.annotations = { ...fresh.metadata.annotations, [INTERRUPTION_ANNOTATION]: why };
+      return fresh;
+    });
+    if (!marked || marked.metadata.deletionTimestamp) return;
+    if (!(await client.delete(Refs.nodeClaims, claim.name))) return;
+    m.action(this.name, 'drain');
+    const text = `${why} (instance ${instanceId}); NodeClaim ${claim.name} deleted: the node is drained now and its pods get capacity elsewhere`;
+    events.emit({ object: involved, type: 'Warning', reason: 'Interrupted', message: text });
+    if (node) events.emit({ object: nodeClaimRef(claim.name), type: 'Warning', reason: 'Interrupted', message: text });
   }
 }

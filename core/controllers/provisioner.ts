@@ -91,7 +91,8 @@ export class ProvisionerLoop implements Loop {
     await this.reportInvalid(invalid);
     await this.syncLaunchRefusals();
     const types = await cloud.getInstanceTypes();
-    const snap = nodeSnapshot(state, types);
+    const byPool = await instanceTypesByPool(cloud, pools);
+    const snap = nodeSnapshot(state, types, byPool);
     const nowSec = Math.floor(clock.now() / 1000);
     if (this.batching(clock.now())) return;
     const workloads = predictedWorkloads(state, config.cluster.mode, nowSec, config.controller.provisionLeadSeconds);
@@ -110,7 +111,6 @@ export class ProvisionerLoop implements Loop {
     }
     const existingNodes = [...snap.nodes, ...snap.launching];
     const excluded = this.options.unavailable.excluded();
-    const byPool = await instanceTypesByPool(cloud, pools);
     const input = { existingNodes, nodePools: pools, instanceTypes: types, ...(byPool ? { instanceTypesByPool: byPool } : {}), excludedOfferings: excluded };
     const result = snap.pending.length + acting.length > 0 ? solve({ ...input, pods: [...snap.pending, ...acting] }) : undefined;
     const poolByName = new Map(pools.map((p) => [p.name, p]));

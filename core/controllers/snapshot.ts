@@ -85,7 +85,8 @@ function withClaimLabels(node: KubeObject, claim: NodeClaim, type: InstanceType 
 }
 
 /** Nodes with their pods, launching claims and pending pods. */
-export function nodeSnapshot(state: ClusterState, instanceTypes: readonly InstanceType[]): NodeSnapshot {
+/** `byPool`: pools' own views of the types (instanceTypesByPool), for what a launching claim will offer. */
+export function nodeSnapshot(state: ClusterState, instanceTypes: readonly InstanceType[], byPool?: ReadonlyMap<string, readonly InstanceType[]>): NodeSnapshot {
   const byNode = state.podsByNode();
   const claims = state.claims();
   const claimByProvider = new Map<string, NodeClaim>();
@@ -120,7 +121,9 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
   for (const { object, claim } of claims) {
     if (registered.has(claim.name) || object.metadata.deletionTimestamp) continue;
     const type = typeByName.get(claim.status.instanceType ?? claim.spec.instanceTypeOptions[0]);
-    const allocatable = claim.status.allocatable ?? type?.allocatable ?? resources();
+    // Before the launch records it, what the pool's nodes offer (a node class's kubelet maxPods).
+    const poolType = byPool?.get(claim.spec.nodePool)?.find((t) => t.name === type?.name);
+    const allocatable = claim.status.allocatable ?? poolType?.allocatable ?? type?.allocatable ?? resources();
     const price = claim.status.pricePerHour ?? type?.offerings.reduce((m, o) => Math.min(m, o.pricePerHour), Infinity) ?? 0;
     const options = claim.status.instanceType ? [type] : claim.spec.instanceTypeOptions.map((n) => typeByName.get(n));
     launching.push(launchingNode(claim, allocatable, Number.isFinite(price) ? price : 0, commonLabels(options)));

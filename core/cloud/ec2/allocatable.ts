@@ -12,8 +12,9 @@
  *                        (− 59 MiB more on arm64), rounded down to a whole MiB
  *
  * A node class's `spec.kubelet` changes it as the kubelet would: `maxPods` and `podsPerCore` set
- * the pods (and kube-reserved memory counts `maxPods`), `kubeReserved` replaces the formula for its
- * resources, `systemReserved` and `evictionHard["memory.available"]` are taken off too.
+ * the pods (kube-reserved memory still counts the ENI pods: nodeadm computes it so and merges the
+ * user's config over it), `kubeReserved` replaces the formula for its resources, `systemReserved`
+ * and `evictionHard["memory.available"]` (0% and 100%: none) are taken off too.
  *
  * kube-reserved memory uses the uncapped ENI pod count, as Karpenter does, so with the EKS cap a
  * little more memory is really free: the figure errs on the safe side. The 59 MiB arm64 term is
@@ -65,12 +66,18 @@ export function kubeReservedMemoryMiB(eniPods: number): number {
 /** A `memory.available` threshold in MiB: a quantity, or a percentage of the machine's memory. */
 export function evictionMemoryMiB(threshold: string | undefined, memoryMiB: number): number {
   if (threshold === undefined) return EVICTION_HARD_MEMORY_MIB;
-  if (threshold.endsWith('%')) return (memoryMiB * Number(threshold.slice(0, -1))) / 100;
+  if (threshold.endsWith('%')) {
+    const percent = Number(threshold.slice(0, -1));
+    // The kubelet reads 0% and 100% as "no threshold".
+    return percent >= 100 ? 0 : (memoryMiB * percent) / 100;
+  }
   return parseNonNegativeUnits(threshold) / MIB;
 }
 
 export function allocatableMemoryMiB(shape: MachineShape, kubelet?: KubeletConfiguration): number {
-  const kubeReserved = kubelet?.kubeReserved?.memory !== undefined ? kubelet.kubeReserved.memory / MIB : kubeReservedMemoryMiB(kubelet?.maxPods ?? shape.eniMaxPods);
+  // nodeadm derives kube-reserved memory from the ENI pod count and the user's kubelet config is
+  // merged over it, so maxPods does not change it (Karpenter counts ENI pods for AL2023 too).
+  const kubeReserved = kubelet?.kubeReserved?.memory !== undefined ? kubelet.kubeReserved.memory / MIB : kubeReservedMemoryMiB(shape.eniMaxPods);
   const free =
     shape.memoryMiB -
     shape.memoryMiB * VM_MEMORY_OVERHEAD_FRACTION -

@@ -174,8 +174,12 @@ export function parseEC2NodeClass(input: unknown): EC2NodeClass {
     userData: userData as string | undefined,
     metadataOptions: metadataOptions(name, spec.metadataOptions),
     blockDeviceMappings: blockDevices(name, spec.blockDeviceMappings),
-    ...(spec.kubelet !== undefined ? { kubelet: kubeletConfiguration(name, spec.kubelet) } : {}),
+    ...kubeletField(name, spec.kubelet),
   };
+}
+
+function nonEmpty<K extends string, V extends object>(key: K, value: V | undefined): { [k in K]?: V } {
+  return value && Object.keys(value).length > 0 ? ({ [key]: value } as { [k in K]?: V }) : {};
 }
 
 const EVICTION_SIGNALS = ['memory.available', 'nodefs.available', 'nodefs.inodesFree', 'imagefs.available', 'imagefs.inodesFree', 'pid.available'];
@@ -195,6 +199,13 @@ function reserved(nodeClass: string, field: string, raw: unknown): ReservedResou
     }
   }
   return out;
+}
+
+/** `{kubelet}` when it sets anything: an empty block is no setting (it must not drift nodes). */
+function kubeletField(nodeClass: string, raw: unknown): { kubelet?: KubeletConfiguration } {
+  if (raw === undefined) return {};
+  const kubelet = kubeletConfiguration(nodeClass, raw);
+  return Object.keys(kubelet).length > 0 ? { kubelet } : {};
 }
 
 function kubeletConfiguration(nodeClass: string, raw: unknown): KubeletConfiguration {
@@ -232,9 +243,9 @@ function kubeletConfiguration(nodeClass: string, raw: unknown): KubeletConfigura
   const out: KubeletConfiguration = {
     ...(maxPods !== undefined ? { maxPods } : {}),
     ...(podsPerCore !== undefined ? { podsPerCore } : {}),
-    ...(raw.systemReserved !== undefined ? { systemReserved: reserved(nodeClass, 'spec.kubelet.systemReserved', raw.systemReserved) } : {}),
-    ...(raw.kubeReserved !== undefined ? { kubeReserved: reserved(nodeClass, 'spec.kubelet.kubeReserved', raw.kubeReserved) } : {}),
-    ...(evictionHard ? { evictionHard } : {}),
+    ...nonEmpty('systemReserved', reserved(nodeClass, 'spec.kubelet.systemReserved', raw.systemReserved)),
+    ...nonEmpty('kubeReserved', reserved(nodeClass, 'spec.kubelet.kubeReserved', raw.kubeReserved)),
+    ...nonEmpty('evictionHard', evictionHard),
   };
   return out;
 }

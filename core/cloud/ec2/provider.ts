@@ -160,7 +160,7 @@ export class Ec2CloudProvider implements CloudProvider {
         output = await this.api.call('CreateFleet', (client) => client.send(new CreateFleetCommand(input)));
       } catch (error) {
         const code = awsErrorCode(error);
-        if (code === 'IdempotentParameterMismatch') return this.adoptAfterTokenReuse(claim, error);
+        if (code === 'IdempotentParameterMismatch') return this.adoptAfterTokenReuse(claim, error, nodeClass);
         if (isLaunchTemplateMissing(code)) {
           // Deleted out of band (a cleanup script): EC2 refuses the whole request. Not a bad
           // configuration: forget the template so the next round re-creates it (Karpenter does the same).
@@ -528,11 +528,11 @@ export class Ec2CloudProvider implements CloudProvider {
    * launching) already. Its instance is found by tag; DescribeInstances can lag a launch by a few
    * seconds, so look a few times before calling it transient.
    */
-  private async adoptAfterTokenReuse(claim: NodeClaim, cause: unknown): Promise<NodeClaim> {
+  private async adoptAfterTokenReuse(claim: NodeClaim, cause: unknown, nodeClass: EC2NodeClass): Promise<NodeClaim> {
     for (let look = 0; look < 3; look++) {
       await this.api.retry.sleep(1000 * 2 ** look);
       const existing = await this.findByClaimName(claim.name);
-      if (existing) return this.launched(claim, existing);
+      if (existing) return this.launched(claim, existing, nodeClass);
     }
     throw new Error(`CreateFleet for ${claim.name}: an earlier launch with this client token is not visible yet; retry later (${(cause as Error).message})`);
   }

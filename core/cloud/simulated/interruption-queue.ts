@@ -17,9 +17,9 @@ export class InMemoryInterruptionQueue implements InterruptionQueue {
     private readonly visibilityMs = 30_000,
   ) {}
 
-  send(kind: InterruptionKind, instanceIds: readonly string[], detail: string, startsAt?: number): string {
+  send(kind: InterruptionKind, instanceIds: readonly string[], detail: string, startsAt?: number, closed?: boolean): string {
     const receipt = `r-${++this.sequence}`;
-    const message: InterruptionMessage = { receipt, kind, instanceIds: [...instanceIds], at: this.clock.now(), detail, ...(startsAt !== undefined ? { startsAt } : {}) };
+    const message: InterruptionMessage = { receipt, kind, instanceIds: [...instanceIds], at: this.clock.now(), detail, ...(startsAt !== undefined ? { startsAt } : {}), ...(closed ? { closed } : {}) };
     this.messages.set(receipt, { message, visibleAt: 0 });
     return receipt;
   }

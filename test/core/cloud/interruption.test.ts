@@ -63,7 +63,7 @@ describe('parseInterruptionEvent', () => {
       startsAt: Date.parse('2026-12-18T09:00:00Z'),
     });
     const closed = body({ 'detail-type': 'AWS Health Event', source: 'aws.health', detail: { service: 'EC2', eventTypeCategory: 'scheduledChange', statusCode: 'closed', affectedEntities: [{ entityValue: 'i-0123456789abcdef0' }] } });
-    expect(parseInterruptionEvent('r', closed)).toBe('AWS Health Event: a closed event (the change is over)');
+    expect(parseInterruptionEvent('r', closed)).toMatchObject({ kind: 'ScheduledChange', closed: true, instanceIds: ['i-0123456789abcdef0'] });
     const rds = body({ 'detail-type': 'AWS Health Event', source: 'aws.health', detail: { service: 'RDS', eventTypeCategory: 'scheduledChange', affectedEntities: [] } });
     expect(parseInterruptionEvent('r', rds)).toBe('AWS Health Event: service "RDS", not EC2');
     const issue = body({ 'detail-type': 'AWS Health Event', source: 'aws.health', detail: { service: 'EC2', eventTypeCategory: 'issue', affectedEntities: [{ entityValue: 'i-0123456789abcdef0' }] } });

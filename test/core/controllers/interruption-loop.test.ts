@@ -1,6 +1,6 @@
 /**
- * The interruption loop's handling of the queue itself (no cluster needed: these paths act on no
- * claim): a long poll cut short by a stop, a lease lost during a poll, backlogs read in one pass.
+ * The interruption loop's handling of the queue itself (a cluster without claims: these paths act
+ * on none): a long poll cut short by a stop, a lease lost during a poll, backlogs read in one pass.
  * With the runner: stopping and losing the lead cancel a pass that is waiting.
  */
 import { describe, expect, it } from 'vitest';
@@ -31,8 +31,9 @@ const spot: InterruptionBatch = { messages: [{ receipt: 's1', kind: 'SpotInterru
 
 function loop(queue: InterruptionQueue, isLeader = () => true) {
   const metrics = new ControllerMetrics();
-  // Only the paths that touch no claim run here; the state would throw if anything read it.
-  const state = new Proxy({}, { get: () => { throw new Error('the state must not be read'); } });
+  // Only the paths that touch no claim run here: a cluster without claims; anything else read throws.
+  const known: Record<string, unknown> = { claims: () => [], config: () => ({ cluster: { mode: 'optimize' } }) };
+  const state = new Proxy({}, { get: (_, key) => { if (typeof key === 'string' && key in known) return known[key]; throw new Error(`the state's ${String(key)} must not be read`); } });
   return { metrics, loop: new InterruptionLoop({ queue, isLeader, controllerMetrics: metrics, state: state as never, client: undefined as never, clock: new ManualClock(0), unavailable: undefined as never, events: { emit: () => {} } }) };
 }
 

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ControllerOptions, RunningController } from '../../../core/controllers/controller.js';
-import { INTERRUPTION_ANNOTATION, SCHEDULED_CHANGE_ANNOTATION } from '../../../core/controllers/interruption.js';
+import { INTERRUPTION_ANNOTATION, SCHEDULED_CHANGE_ANNOTATION, SCHEDULED_CHANGE_AT_ANNOTATION } from '../../../core/controllers/interruption.js';
 import { demoNodePool, startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
 import { updateWithRetry } from '../../../core/kube/patch.js';
 import { Refs } from '../../../core/kube/refs.js';
@@ -31,6 +31,14 @@ function spotPool() {
     { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
   ];
   return pool;
+}
+
+async function mode(e: SandboxEnvironment, c: RunningController, value: 'optimize' | 'observe'): Promise<void> {
+  await updateWithRetry(e.sandbox.client, Refs.configMaps, CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE, (fresh) => {
+    fresh.data = { ...fresh.data, mode: value };
+    return fresh;
+  });
+  await waitFor(`the controller sees ${value}`, () => c.state.config().cluster.mode === value);
 }
 
 const actions = (c: RunningController, action: string) => c.metrics.value('actions', { loop: 'interruption', action }) ?? 0;
@@ -107,5 +115,43 @@ describe('interruptions', () => {
     const latency = c.metrics.value('interruptionLatency', { kind: 'SpotInterruption' });
     expect(latency).toBeGreaterThanOrEqual(0);
     expect(latency).toBeLessThan(10);
+  }, 120_000);
+
+  it('a scheduled change the planner cannot replace in time (a Drifted budget of 0) is drained 30 minutes before it starts; a closed one is forgotten', async () => {
+    const pool = spotPool();
+    pool.spec.disruption.budgets = [{ nodes: '0', reasons: ['Drifted'] }, { nodes: '2' }];
+    const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, nodePool: pool, controller: FAST }));
+    const api = e.sandbox.client;
+    const c = await e.startController('a');
+    await waitFor('leader', () => c.isLeader() && c.state.synced());
+    await mode(e, c, 'optimize');
+    const pods = await runDeployment(api, 'default', 'web', 2);
+    const node = pods[0].spec.nodeName as string;
+    const claim = await waitFor('the claim records its node', async () => (await nodeClaims(api)).find((o) => o.status?.nodeName === node), 20_000);
+    const name = claim.metadata.name!;
+    const instanceId = String(claim.status.providerID).split('/').pop()!;
+    const annotations = async () => (await api.get(Refs.nodeClaims, name))?.metadata.annotations ?? {};
+
+    // Announced, then closed (cancelled): the record goes, nothing is replaced.
+    const start = e.sandbox.clock.now() + 3 * 86_400_000;
+    e.cloud.interruptions.send('ScheduledChange', [instanceId], 'AWS Health scheduled change', start);
+    await waitFor('recorded', async () => (await annotations())[SCHEDULED_CHANGE_AT_ANNOTATION] === new Date(start).toISOString(), 10_000);
+    e.cloud.interruptions.send('ScheduledChange', [instanceId], 'AWS Health scheduled change', start, true);
+    await waitFor('forgotten', async () => (await annotations())[SCHEDULED_CHANGE_ANNOTATION] === undefined && (await annotations())[SCHEDULED_CHANGE_AT_ANNOTATION] === undefined, 10_000);
+    expect(actions(c, 'scheduled-cleared')).toBe(1);
+
+    // Announced 40 minutes ahead: recorded (the planner's budget holds the replacement back) ...
+    e.cloud.interrupt(claim.status.providerID, 'ScheduledChange', 40 * 60_000);
+    await waitFor('recorded again', async () => (await annotations())[SCHEDULED_CHANGE_ANNOTATION] !== undefined, 10_000);
+    await e.sandbox.clock.sleep(5 * 60_000);
+    expect((await api.get(Refs.nodeClaims, name))?.metadata.deletionTimestamp).toBeUndefined();
+    expect(c.metrics.value('actions', { loop: 'disruption', action: 'disrupt-drifted' }) ?? 0).toBe(0);
+    // ... and drained once the start is 30 minutes away, before the cloud takes the instance.
+    await waitFor('drained before the change', async () => {
+      const o = await api.get(Refs.nodeClaims, name);
+      return o === undefined || (o.metadata.deletionTimestamp && o.metadata.annotations?.[INTERRUPTION_ANNOTATION]?.startsWith('ScheduledChange'));
+    }, 30_000, 50);
+    expect(actions(c, 'drain')).toBe(1);
+    await untilRunning(api, 'default', 'web', 2, { awayFrom: node, timeoutMs: 60_000 });
   }, 120_000);
 });

@@ -44,12 +44,13 @@ describe('spec.kubelet: allocatable', () => {
     expect(allocatableMemoryMiB(SMALL)).toBe(3246); // 4096 − 307.2 − 442 − 100 = 3246.8
   });
 
-  it('maxPods sets the pods and the kube-reserved memory it implies; podsPerCore caps it', () => {
+  it('maxPods sets the pods, not the kube-reserved memory (nodeadm derives it from the ENI pods); podsPerCore caps them', () => {
     const r = machineResources(SMALL, 'eks', { maxPods: 110 });
     expect(r.allocatable.pods).toBe(110);
     expect(r.capacity.pods).toBe(110);
-    // 4096 − 307.2 − (11 × 110 + 255) − 100 = 2223.8 → 2223 MiB.
-    expect(r.allocatable.memoryBytes).toBe(2223 * MIB);
+    expect(r.allocatable.memoryBytes).toBe(machineResources(SMALL).allocatable.memoryBytes);
+    const big: MachineShape = { vcpu: 96, memoryMiB: 393216, arch: 'amd64', gpus: 0, eniMaxPods: 737 };
+    expect(machineResources(big, 'eks', { maxPods: 20 }).allocatable.memoryBytes).toBe(machineResources(big).allocatable.memoryBytes);
     expect(machineResources(SMALL, 'eks', { maxPods: 110, podsPerCore: 10 }).allocatable.pods).toBe(20);
   });
 
@@ -61,6 +62,9 @@ describe('spec.kubelet: allocatable', () => {
     expect(r.memoryBytes).toBe(2816 * MIB);
     expect(r.pods).toBe(base.pods);
     expect(machineResources(SMALL, 'eks', { evictionHard: { 'memory.available': '500Mi' } }).allocatable.memoryBytes).toBe(2846 * MIB); // 4096 − 307.2 − 442 − 500
+    // 0% and 100% are "no threshold" to the kubelet.
+    expect(machineResources(SMALL, 'eks', { evictionHard: { 'memory.available': '100%' } }).allocatable.memoryBytes).toBe(3346 * MIB); // 4096 − 307.2 − 442
+    expect(machineResources(SMALL, 'eks', { evictionHard: { 'memory.available': '0%' } }).allocatable.memoryBytes).toBe(3346 * MIB);
   });
 });
 
