@@ -165,11 +165,19 @@ export class HttpKubeClient implements KubeClient {
     };
   }
 
-  private send(options: RequestOptions, body?: string): Promise<IncomingMessage> {
+  private send(options: RequestOptions, body?: string, retried = false): Promise<IncomingMessage> {
     const requestFn = this.server.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = requestFn(options, resolve);
-      req.on('error', (e) => reject(new KubeApiError(0, 'NetworkError', e.message)));
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        // A kept-alive connection the server (or a load balancer) closed just as it was reused: the
+        // request never reached it ("socket hang up"). Once more, on a new connection.
+        if (!retried && req.reusedSocket && e.code === 'ECONNRESET') {
+          this.send(options, body, true).then(resolve, reject);
+          return;
+        }
+        reject(new KubeApiError(0, 'NetworkError', e.message));
+      });
       req.end(body);
     });
   }
