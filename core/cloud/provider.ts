@@ -60,9 +60,10 @@ export interface CloudProvider {
   /**
    * Optional: the pool's own view of the instance types when it differs from `getInstanceTypes()`'s
    * capacity and allocatable (EC2: its node class's kubelet settings, e.g. `maxPods: 110`);
-   * undefined when it does not. The solver plans that pool's new nodes with it.
+   * undefined when it does not. The solver plans that pool's new nodes with it. `shared`: what
+   * `getInstanceTypes()` returned this pass (the view is derived from it, not read again).
    */
-  instanceTypesForPool?(nodePool: NodePool): Promise<InstanceType[] | undefined>;
+  instanceTypesForPool?(nodePool: NodePool, shared: readonly InstanceType[]): Promise<InstanceType[] | undefined>;
 
   /**
    * Optional. Of these claims (launched ones), whose instance no longer matches what its node class

@@ -158,7 +158,7 @@ export class DisruptionLoop implements Loop {
     const { valid: pools } = state.nodePoolsParsed();
     if (pools.length === 0) return;
     const types = await cloud.getInstanceTypes();
-    const byPool = await instanceTypesByPool(cloud, pools);
+    const byPool = await instanceTypesByPool(cloud, pools, types);
     const snap = nodeSnapshot(state, types, byPool);
     const now = clock.now();
     const horizonSeconds = config.controller.forecastStepSeconds * config.controller.horizonSteps;

@@ -78,10 +78,11 @@ export class InterruptionLoop implements Loop {
           done.push(r.receipt);
         }
         // At most 10 messages: handled together, so a backlog does not eat a spot notice.
+        const byInstance = batch.messages.length > 0 ? this.claimsByInstance() : new Map();
         await Promise.all(
           batch.messages.map(async (message) => {
             try {
-              await this.handle(message);
+              await this.handle(message, byInstance);
               done.push(message.receipt);
             } catch (error) {
               m.action(this.name, 'failed');
@@ -98,13 +99,18 @@ export class InterruptionLoop implements Loop {
     if (failure) throw failure;
   }
 
-  private async handle(message: InterruptionMessage): Promise<void> {
-    const { state, client, events, unavailable, clock, controllerMetrics: m } = this.options;
+  /** The claims by the instance ID in their provider ID. */
+  private claimsByInstance(): Map<string, { object: KubeObject; claim: NodeClaim }> {
     const byInstance = new Map<string, { object: KubeObject; claim: NodeClaim }>();
-    for (const entry of state.claims()) {
+    for (const entry of this.options.state.claims()) {
       const providerId = entry.claim.status.providerId;
       if (providerId) byInstance.set(instanceIdOfProviderId(providerId), entry);
     }
+    return byInstance;
+  }
+
+  private async handle(message: InterruptionMessage, byInstance: ReadonlyMap<string, { object: KubeObject; claim: NodeClaim }>): Promise<void> {
+    const { state, events, unavailable, clock, controllerMetrics: m } = this.options;
     const act = state.config().cluster.mode === 'optimize';
     if (message.at > 0) m.interruptionLatency.set({ kind: message.kind }, Math.max(0, (clock.now() - message.at) / 1000));
     for (const instanceId of message.instanceIds) {

@@ -194,9 +194,10 @@ export class NodeClaimLifecycleLoop implements Loop {
     // loop wrote since this pass's snapshot (the cloud drift loop's Drifted) stays.
     await patchStatusWithRetry(client, Refs.nodeClaims, claim.name, undefined, (fresh) => {
       let conditions = fresh.status?.conditions;
+      const stored = nodeClaimFromObject(fresh).status.conditions;
       for (const c of set) {
-        const stored = nodeClaimFromObject(fresh).status.conditions.find((x) => x.type === c.type);
-        if (stored?.status !== 'True') conditions = withConditionObject({ conditions }, c.type, c);
+        const before = stored.find((x) => x.type === c.type);
+        if (before?.status !== 'True') conditions = withConditionObject({ conditions }, c.type, c);
       }
       if (conditions === fresh.status?.conditions && fresh.status?.nodeName === node.metadata.name) return undefined;
       return { ...fresh.status, nodeName: node.metadata.name, conditions: conditions ?? [] };

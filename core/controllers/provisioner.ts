@@ -91,7 +91,7 @@ export class ProvisionerLoop implements Loop {
     await this.reportInvalid(invalid);
     await this.syncLaunchRefusals();
     const types = await cloud.getInstanceTypes();
-    const byPool = await instanceTypesByPool(cloud, pools);
+    const byPool = await instanceTypesByPool(cloud, pools, types);
     const snap = nodeSnapshot(state, types, byPool);
     const nowSec = Math.floor(clock.now() / 1000);
     if (this.batching(clock.now())) return;

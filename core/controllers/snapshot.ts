@@ -141,12 +141,12 @@ export function claimInitialized(claim: NodeClaim): boolean {
  * class's kubelet settings), with their own types, for the solver's `instanceTypesByPool`. A pool
  * whose view cannot be read now plans with the shared types (its launches report the problem).
  */
-export async function instanceTypesByPool(cloud: CloudProvider, pools: readonly NodePool[]): Promise<Map<string, InstanceType[]> | undefined> {
+export async function instanceTypesByPool(cloud: CloudProvider, pools: readonly NodePool[], shared: readonly InstanceType[]): Promise<Map<string, InstanceType[]> | undefined> {
   if (!cloud.instanceTypesForPool) return undefined;
   const out = new Map<string, InstanceType[]>();
   for (const pool of pools) {
     try {
-      const types = await cloud.instanceTypesForPool(pool);
+      const types = await cloud.instanceTypesForPool(pool, shared);
       if (types) out.set(pool.name, types);
     } catch {
       // Unreadable now: the shared types.

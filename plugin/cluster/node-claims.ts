@@ -70,6 +70,8 @@ export function nodeClaimView(claim: KubeObject): NodeClaimView {
           ? 'Launched'
           : 'Launching';
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const drifted = driftOf(claim);
+  const interrupted = str(claim.metadata.annotations?.[INTERRUPTION_ANNOTATION]);
   return {
     name: claim.metadata.name ?? '',
     nodePool: str(claim.spec?.nodePool) ?? '-',
@@ -82,8 +84,8 @@ export function nodeClaimView(claim: KubeObject): NodeClaimView {
     state,
     createdAt: claim.metadata.creationTimestamp,
     ...(str(claim.metadata.annotations?.[REPAIR_ANNOTATION]) ? { repair: str(claim.metadata.annotations?.[REPAIR_ANNOTATION]) } : {}),
-    ...(driftOf(claim) ? { drifted: driftOf(claim) } : {}),
-    ...(str(claim.metadata.annotations?.[INTERRUPTION_ANNOTATION]) ? { interrupted: str(claim.metadata.annotations?.[INTERRUPTION_ANNOTATION]) } : {}),
+    ...(drifted ? { drifted } : {}),
+    ...(interrupted ? { interrupted } : {}),
   };
 }
 

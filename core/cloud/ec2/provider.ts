@@ -388,12 +388,12 @@ export class Ec2CloudProvider implements CloudProvider {
    * allocatable); undefined otherwise (the pool sees `getInstanceTypes()`'s), or when the class
    * cannot be read now (its launches report that).
    */
-  async instanceTypesForPool(nodePool: NodePool): Promise<InstanceType[] | undefined> {
+  async instanceTypesForPool(nodePool: NodePool, shared: readonly InstanceType[]): Promise<InstanceType[] | undefined> {
     const name = nodePool.nodeClassRef?.name ?? this.options.defaultNodeClass;
     if (!name) return undefined;
     const nodeClass = await this.readNodeClass(name);
     if (!nodeClass || nodeClass instanceof NodeClassError || !nodeClass.kubelet) return undefined;
-    return this.withKubelet(await this.getInstanceTypes(), nodeClass.kubelet);
+    return this.withKubelet(shared, nodeClass.kubelet);
   }
 
   /** `types` (offerings as given) with capacity and allocatable as the kubelet settings give them. */

@@ -14,11 +14,11 @@ describe('instanceTypesByPool', () => {
         return pool.name === 'dense' ? [dense] : undefined;
       },
     } as unknown as CloudProvider;
-    const map = await instanceTypesByPool(cloud, [nodePool({ name: 'dense' }), nodePool({ name: 'plain' }), nodePool({ name: 'broken' })]);
+    const map = await instanceTypesByPool(cloud, [nodePool({ name: 'dense' }), nodePool({ name: 'plain' }), nodePool({ name: 'broken' })], []);
     expect([...(map ?? new Map()).keys()]).toEqual(['dense']);
     expect(map?.get('dense')).toEqual([dense]);
-    expect(await instanceTypesByPool(cloud, [nodePool({ name: 'plain' })])).toBeUndefined();
+    expect(await instanceTypesByPool(cloud, [nodePool({ name: 'plain' })], [])).toBeUndefined();
     // A cloud without per-pool views (the simulated one).
-    expect(await instanceTypesByPool({} as CloudProvider, [nodePool({ name: 'dense' })])).toBeUndefined();
+    expect(await instanceTypesByPool({} as CloudProvider, [nodePool({ name: 'dense' })], [])).toBeUndefined();
   });
 });

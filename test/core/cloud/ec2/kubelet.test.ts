@@ -102,12 +102,12 @@ describe('instanceTypesForPool', () => {
   it("a pool whose node class sets kubelet settings gets the shared types with that kubelet's capacity; others none", async () => {
     const { provider } = harness({ classes: [nodeClass({ kubelet: { maxPods: 110 } }, 'dense'), nodeClass({}, 'default')] });
     const shared = await provider.getInstanceTypes();
-    const dense = (await provider.instanceTypesForPool(pool('dense')))!;
+    const dense = (await provider.instanceTypesForPool(pool('dense'), shared))!;
     expect(dense.map((t) => t.name)).toEqual(shared.map((t) => t.name));
     expect(dense.find((t) => t.name === 't3.medium')!.allocatable.pods).toBe(110);
     expect(dense.find((t) => t.name === 't3.medium')!.offerings).toEqual(shared.find((t) => t.name === 't3.medium')!.offerings);
-    expect(await provider.instanceTypesForPool(pool('default'))).toBeUndefined();
-    expect(await provider.instanceTypesForPool(pool('missing'))).toBeUndefined();
-    expect(await provider.instanceTypesForPool(pool())).toBeUndefined();
+    expect(await provider.instanceTypesForPool(pool('default'), shared)).toBeUndefined();
+    expect(await provider.instanceTypesForPool(pool('missing'), shared)).toBeUndefined();
+    expect(await provider.instanceTypesForPool(pool(), shared)).toBeUndefined();
   });
 });
