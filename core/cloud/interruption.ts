@@ -21,6 +21,16 @@ export const SCHEDULED_CHANGE_ANNOTATION = 'smartscale.io/scheduled-change';
 /** Beside it: when the change starts (RFC 3339); the interruption loop drains the node shortly before. */
 export const SCHEDULED_CHANGE_AT_ANNOTATION = 'smartscale.io/scheduled-change-at';
 
+/**
+ * On a NodeClaim deleted because of an interruption: when the cloud takes the instance (RFC 3339),
+ * where the event says — the hand-off keeps its pods running until their new capacity is Ready or
+ * this time nears (core/disruption/handoff.ts).
+ */
+export const TERMINATES_AT_ANNOTATION = 'smartscale.io/terminates-at';
+
+/** EC2 reclaims a spot instance two minutes after its interruption warning. */
+export const SPOT_NOTICE_MS = 120_000;
+
 export type InterruptionKind =
   /** EC2 Spot Instance Interruption Warning: reclaimed in two minutes. */
   | 'SpotInterruption'
@@ -140,4 +150,14 @@ export function parseInterruptionEvent(receipt: string, body: string, options: {
     };
   }
   return `${source} ${type}: not an interruption event`;
+}
+
+/**
+ * When the instance goes (ms since the epoch): a spot reclaim two minutes after its warning, a
+ * scheduled change at its start; undefined when the event does not say (a state change: going now).
+ */
+export function terminatesAt(message: InterruptionMessage): number | undefined {
+  if (message.kind === 'SpotInterruption') return message.at > 0 ? message.at + SPOT_NOTICE_MS : undefined;
+  if (message.kind === 'ScheduledChange' && !message.closed) return message.startsAt;
+  return undefined;
 }

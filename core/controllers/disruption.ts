@@ -173,7 +173,8 @@ export class DisruptionLoop implements Loop {
       ...(byPool ? { instanceTypesByPool: byPool } : {}),
       pdbs: state.pdbs.list().map(pdbFromObject),
       predictedPods: predicted,
-      pendingPods: snap.pending,
+      // Pods of nodes being deleted need room too: the nodes that would take them are kept.
+      pendingPods: [...snap.pending, ...snap.reschedulable],
       excludedOfferings: this.options.unavailable.excluded(),
     });
     const decision = plan.decision;

@@ -3,9 +3,11 @@
  * launched is about to go — a spot reclaim with two minutes' notice, a scheduled retirement or
  * maintenance, the instance stopping or terminating outside smartscale. Waiting for the node to
  * vanish would leave its pods to die with it and stay pending until a new node is up; instead its
- * NodeClaim is marked (`smartscale.io/interrupted`, the reason) and deleted at once, so the
- * lifecycle's termination cordons and drains it while it still runs, the pods go to free capacity
- * elsewhere or pending, and the provisioner launches for them in the same minute. A spot reclaim
+ * NodeClaim is marked (`smartscale.io/interrupted`, the reason; `smartscale.io/terminates-at`, when
+ * the instance goes, where the event says) and deleted at once: the provisioner launches capacity
+ * for its pods in the same pass, and the lifecycle's termination cordons the node and hands its
+ * pods over — evicted once they fit on Ready nodes elsewhere, or when only their graceful shutdown
+ * remains before the instance goes (ADR 100); with no known end, drained at once. A spot reclaim
  * also marks its offering (type, zone, spot) unavailable for a while, so the replacement is not
  * bought from the pool being reclaimed. A rebalance recommendation (elevated risk only) is an Event.
  *
@@ -15,7 +17,7 @@
  * (never redelivered for ever). A message whose handling fails is not acknowledged: the queue
  * delivers it again after its visibility timeout.
  */
-import { INTERRUPTION_ANNOTATION, isTerminal, SCHEDULED_CHANGE_ANNOTATION, SCHEDULED_CHANGE_AT_ANNOTATION, type InterruptionMessage, type InterruptionQueue } from '../cloud/interruption.js';
+import { INTERRUPTION_ANNOTATION, isTerminal, SCHEDULED_CHANGE_ANNOTATION, SCHEDULED_CHANGE_AT_ANNOTATION, TERMINATES_AT_ANNOTATION, terminatesAt, type InterruptionMessage, type InterruptionQueue } from '../cloud/interruption.js';
 import { Refs } from '../kube/refs.js';
 import { updateWithRetry } from '../kube/patch.js';
 import type { KubeObject } from '../kube/client.js';
@@ -25,7 +27,7 @@ import type { NodeLoopDependencies } from './loop-dependencies.js';
 import { nodeRef } from './disruption.js';
 import { nodeClaimRef } from './node-claim-lifecycle.js';
 
-export { INTERRUPTION_ANNOTATION, SCHEDULED_CHANGE_ANNOTATION, SCHEDULED_CHANGE_AT_ANNOTATION };
+export { INTERRUPTION_ANNOTATION, SCHEDULED_CHANGE_ANNOTATION, SCHEDULED_CHANGE_AT_ANNOTATION, TERMINATES_AT_ANNOTATION };
 
 export type InterruptionOptions = Omit<NodeLoopDependencies, 'cloud'> & {
   queue: InterruptionQueue;
@@ -151,7 +153,7 @@ export class InterruptionLoop implements Loop {
         }
         continue;
       }
-      await this.drainNow(claim, why, instanceId, act);
+      await this.drainNow(claim, why, instanceId, act, terminatesAt(message));
     }
   }
 
@@ -176,7 +178,7 @@ export class InterruptionLoop implements Loop {
       const instanceId = claim.status.providerId ? instanceIdOfProviderId(claim.status.providerId) : claim.name;
       if (!act && this.warned.has(claim.name)) continue;
       this.warned.add(claim.name);
-      await this.drainNow(claim, note, instanceId, act);
+      await this.drainNow(claim, note, instanceId, act, at);
     }
   }
 
@@ -197,8 +199,12 @@ export class InterruptionLoop implements Loop {
     return change ? a[SCHEDULED_CHANGE_ANNOTATION] === change.note : a[SCHEDULED_CHANGE_ANNOTATION] === undefined;
   }
 
-  /** Deletes the claim now so its node is drained before it goes (optimize); observe mode says so. */
-  private async drainNow(claim: NodeClaim, why: string, instanceId: string, act: boolean): Promise<void> {
+  /**
+   * Deletes the claim now so its node is drained before it goes (optimize); observe mode says so.
+   * `goesAt`: when the cloud takes the instance, recorded for the hand-off (its pods run until their
+   * new capacity is Ready or that time nears; ADR 100).
+   */
+  private async drainNow(claim: NodeClaim, why: string, instanceId: string, act: boolean, goesAt?: number): Promise<void> {
     const { client, events, controllerMetrics: m } = this.options;
     const node = claim.status.nodeName;
     const involved = node ? nodeRef(node) : nodeClaimRef(claim.name);
@@ -208,15 +214,22 @@ export class InterruptionLoop implements Loop {
       return;
     }
     // Marked first, so whoever looks (kubectl smartscale nodes, a new leader) knows why it went.
+    const deadline = goesAt !== undefined && Number.isFinite(goesAt) ? new Date(goesAt).toISOString() : undefined;
     const marked = await updateWithRetry(client, Refs.nodeClaims, claim.name, undefined, (fresh) => {
-      if (fresh.metadata.deletionTimestamp || fresh.metadata.annotations?.[INTERRUPTION_ANNOTATION] === why) return undefined;
-      fresh.metadata.annotations = { ...fresh.metadata.annotations, [INTERRUPTION_ANNOTATION]: why };
+      const a = fresh.metadata.annotations ?? {};
+      if (fresh.metadata.deletionTimestamp || (a[INTERRUPTION_ANNOTATION] === why && a[TERMINATES_AT_ANNOTATION] === deadline)) return undefined;
+      const next: Record<string, string> = { ...a, [INTERRUPTION_ANNOTATION]: why };
+      if (deadline) next[TERMINATES_AT_ANNOTATION] = deadline;
+      else delete next[TERMINATES_AT_ANNOTATION];
+      fresh.metadata.annotations = next;
       return fresh;
     });
     if (!marked || marked.metadata.deletionTimestamp) return;
     if (!(await client.delete(Refs.nodeClaims, claim.name))) return;
     m.action(this.name, 'drain');
-    const text = `${why} (instance ${instanceId}); NodeClaim ${claim.name} deleted: the node is drained now and its pods get capacity elsewhere`;
+    const text = deadline
+      ? `${why} (instance ${instanceId}); NodeClaim ${claim.name} deleted: the node is cordoned and its pods' new capacity launched now; they run where they are until it is Ready or the instance's end (${deadline}) nears`
+      : `${why} (instance ${instanceId}); NodeClaim ${claim.name} deleted: the node is drained now and its pods get capacity elsewhere`;
     events.emit({ object: involved, type: 'Warning', reason: 'Interrupted', message: text });
     if (node) events.emit({ object: nodeClaimRef(claim.name), type: 'Warning', reason: 'Interrupted', message: text });
   }

@@ -43,7 +43,7 @@ export class ControllerMetrics {
   readonly forecastRelMae = new Family('smartscale_forecast_relative_mae', 'gauge', 'Recent forecast MAE relative to persistence, per Deployment (below 1 beats a reactive autoscaler).');
   readonly forecastDemand = new Family('smartscale_forecast_demand_rps', 'gauge', 'Observed and forecast (peak of the upper band) demand per Deployment, requests/second.');
   readonly targetReplicas = new Family('smartscale_target_replicas', 'gauge', 'Target and peak replicas per Deployment, as the webhook derived them.');
-  readonly pendingCapacity = new Family('smartscale_pending_capacity', 'gauge', 'Pods waiting for capacity: real pending pods and predicted pods, per kind.');
+  readonly pendingCapacity = new Family('smartscale_pending_capacity', 'gauge', 'Pods waiting for capacity, per kind: pending, rescheduling (on nodes being deleted), predicted and predicted_observe.');
   readonly nodes = new Family('smartscale_nodes', 'gauge', 'Nodes (node claims) per pool and state.');
   readonly costPerHour = new Family('smartscale_cost_per_hour_usd', 'gauge', 'USD per hour of the nodes per pool.');
   readonly actions = new Family('smartscale_actions_total', 'counter', 'Actions taken (or, in observe mode, that would have been), by loop and action.');

@@ -45,7 +45,12 @@ import { cordon, evictPods, isCordoned, isDoNotDisrupt, isStuckTerminating, isTe
 import { runLimited } from './forecaster.js';
 import type { LaunchRefusalSync } from './launch-refusal-sync.js';
 import type { Loop } from './loop.js';
-import { isNodeReady, nodeClaimFromObject, nodeClaimStatusObject, withConditionObject } from './objects.js';
+import { isNodeReady, isReschedulable, nodeClaimFromObject, nodeClaimStatusObject, podFromObject, withConditionObject } from './objects.js';
+import { handoff, podGraceMs } from '../disruption/handoff.js';
+import { TERMINATES_AT_ANNOTATION } from '../cloud/interruption.js';
+import type { ExistingNode } from '../model/node.js';
+import { solve } from '../scheduling/solver.js';
+import { nodeSnapshot } from './snapshot.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
 
 export interface LifecycleOptions extends NodeLoopDependencies {
@@ -80,12 +85,17 @@ export class NodeClaimLifecycleLoop implements Loop {
   private readonly recorded = new Set<string>();
   /** Pods evicted (or, past the grace period, deleted) while terminating claims (tests). */
   readonly evicted: string[] = [];
+  /** Ready, schedulable nodes as this pass found them, read once per pass when a hand-off asks. */
+  private readyNodes: ExistingNode[] | undefined;
+  /** Interrupted claims' hand-offs: waiting (announced once) or evicting (counted once). */
+  private readonly handingOver = new Map<string, 'waiting' | 'evicting'>();
 
   constructor(private readonly options: LifecycleOptions) {
     this.intervalMs = options.intervalMs ?? 5_000;
   }
 
   async reconcile(): Promise<void> {
+    this.readyNodes = undefined;
     const claims = this.options.state.claims();
     const nodesByProvider = new Map<string, KubeObject>();
     for (const n of this.options.state.nodes.list()) if (n.spec?.providerID) nodesByProvider.set(n.spec.providerID, n);
@@ -105,6 +115,7 @@ export class NodeClaimLifecycleLoop implements Loop {
       if (object.metadata.deletionTimestamp) await this.terminate(object, claim, nodesByProvider);
       else if (claim.status.providerId) await this.track(claim, nodesByProvider.get(claim.status.providerId), typeLabels);
     }
+    for (const name of this.handingOver.keys()) if (!names.has(name)) this.handingOver.delete(name);
   }
 
   private condition(type: NodeClaimCondition['type'], reason: string, message?: string): NodeClaimCondition {
@@ -302,9 +313,59 @@ export class NodeClaimLifecycleLoop implements Loop {
       return true;
     }
     // do-not-disrupt pods are never evicted: they hold the node until they finish or the grace period ends.
-    const { evicted } = await evictPods(client, waiting.filter((p) => !isDoNotDisrupt(p)));
+    const movable = waiting.filter((p) => !isDoNotDisrupt(p));
+    if (movable.length > 0 && !this.handOver(object, claim, node, movable)) return false;
+    const { evicted } = await evictPods(client, movable);
     this.evicted.push(...evicted);
     if (evicted.length > 0) m.action(this.name, 'evict', evicted.length);
     return false;
+  }
+
+  /**
+   * An interrupted node's hand-off (ADR 100): whether its pods are evicted now. With the time the
+   * instance goes on the claim, they keep running while they do not fit on Ready nodes elsewhere,
+   * until only their graceful shutdown and a margin remain; without it, at once.
+   */
+  private handOver(object: KubeObject, claim: NodeClaim, node: string, pods: readonly KubeObject[]): boolean {
+    const { clock, events, controllerMetrics: m } = this.options;
+    const raw = object.metadata.annotations?.[TERMINATES_AT_ANNOTATION];
+    if (raw === undefined) return true;
+    const deadline = Date.parse(raw);
+    const moving = pods.filter(isReschedulable);
+    const decision = handoff({
+      now: clock.now(),
+      deadline: Number.isFinite(deadline) ? deadline : undefined,
+      longestGraceMs: Math.max(0, ...pods.map((p) => podGraceMs(p.spec))),
+      fitsElsewhere: () => this.fitOnReadyNodes(moving),
+    });
+    if (!decision.evict) {
+      if (!this.handingOver.has(claim.name)) {
+        this.handingOver.set(claim.name, 'waiting');
+        m.action(this.name, 'handoff-wait');
+        events.emit({
+          object: nodeClaimRef(claim.name),
+          type: 'Normal',
+          reason: 'HandingOver',
+          message: `node ${node} cordoned; its ${pods.length} pod(s) keep running until their new capacity is Ready, evicted by ${new Date(decision.until).toISOString()} at the latest (the instance goes at ${raw})`,
+        });
+      }
+      return false;
+    }
+    if (this.handingOver.get(claim.name) !== 'evicting') {
+      this.handingOver.set(claim.name, 'evicting');
+      m.action(this.name, `handoff-${decision.why}`);
+    }
+    return true;
+  }
+
+  /** Whether the pods all fit on Ready, schedulable nodes now (no new node). */
+  private fitOnReadyNodes(pods: readonly KubeObject[]): boolean {
+    if (pods.length === 0) return true;
+    this.readyNodes ??= nodeSnapshot(this.options.state, []).nodes.filter((n) => n.initialized && !n.unschedulable);
+    const candidates = pods.map((p) => {
+      const { nodeName: _bound, ...pod } = podFromObject(p);
+      return pod;
+    });
+    return solve({ pods: candidates, existingNodes: this.readyNodes, nodePools: [], instanceTypes: [] }).unplaceable.length === 0;
   }
 }

@@ -91,6 +91,20 @@ export function isPendingPod(o: KubeObject): boolean {
   return !o.spec?.nodeName && !o.metadata.deletionTimestamp && isActivePod(o) && !o.spec?.schedulingGates?.length;
 }
 
+/**
+ * A pod bound to a node that is going away whose controller will run it again elsewhere: active,
+ * owned by a controller that is not a DaemonSet (its pods come back on every node) or a Node (a
+ * static pod), and not yet terminating — an evicted pod's replacement is a new pending pod, counted
+ * as such. A StatefulSet's pod is the exception: its successor (same name) is only created once it
+ * is gone, so it still needs the room while it terminates. Karpenter plans for the same pods.
+ */
+export function isReschedulable(o: KubeObject): boolean {
+  if (!isActivePod(o)) return false;
+  const owner = (o.metadata.ownerReferences ?? []).find((r) => r.controller);
+  if (!owner || owner.kind === 'DaemonSet' || owner.kind === 'Node') return false;
+  return !o.metadata.deletionTimestamp || owner.kind === 'StatefulSet';
+}
+
 export function doNotDisrupt(annotations: Record<string, string> | undefined): boolean {
   return annotations?.[Annotations.doNotDisrupt] === 'true' || annotations?.[KARPENTER_DO_NOT_DISRUPT] === 'true';
 }

@@ -1,7 +1,9 @@
 /**
  * The provisioner loop: pending pods + predicted pods → the solver → NodeClaims.
  *
- * - Real pending pods are always served (reactively, as Karpenter would), whatever the mode.
+ * - Real pending pods are always served (reactively, as Karpenter would), whatever the mode; so are
+ *   the pods of nodes being deleted (an interruption, a repair, a user's delete) that will run again
+ *   elsewhere: their capacity is launched while the node drains, not once they are pending.
  * - Predicted pods of Deployments in optimize mode are planned with them, so nodes launch before
  *   the pods exist; those of Deployments in observe mode are planned in a second, hypothetical
  *   pass whose extra claims are only recorded: an Event on the NodePool and its
@@ -100,6 +102,7 @@ export class ProvisionerLoop implements Loop {
     const observing = workloads.filter((w) => w.mode === 'observe').flatMap((w) => w.pods);
     const m = this.options.controllerMetrics;
     m.pendingCapacity.set({ kind: 'pending' }, snap.pending.length);
+    m.pendingCapacity.set({ kind: 'rescheduling' }, snap.reschedulable.length);
     m.pendingCapacity.set({ kind: 'predicted' }, acting.length);
     m.pendingCapacity.set({ kind: 'predicted_observe' }, observing.length);
     await this.observePools(state, pools);
@@ -112,9 +115,12 @@ export class ProvisionerLoop implements Loop {
     const existingNodes = [...snap.nodes, ...snap.launching];
     const excluded = this.options.unavailable.excluded();
     const input = { existingNodes, nodePools: pools, instanceTypes: types, ...(byPool ? { instanceTypesByPool: byPool } : {}), excludedOfferings: excluded };
-    const result = snap.pending.length + acting.length > 0 ? solve({ ...input, pods: [...snap.pending, ...acting] }) : undefined;
+    // Pods on draining nodes are planned with the pending ones: their capacity launches while the node drains.
+    const real = [...snap.pending, ...snap.reschedulable];
+    const result = real.length + acting.length > 0 ? solve({ ...input, pods: [...real, ...acting] }) : undefined;
     const poolByName = new Map(pools.map((p) => [p.name, p]));
     const predictedKeys = new Set(acting.map(podKey));
+    const movingKeys = new Set(snap.reschedulable.map(podKey));
     const backoff = this.options.launchBackoff;
     const allowed = (result?.newNodeClaims ?? []).filter((planned) => {
       if (!backoff.waiting(launchKey(planned.nodePool, planned.requirements))) return true;
@@ -124,6 +130,7 @@ export class ProvisionerLoop implements Loop {
     for (const planned of allowed.slice(0, config.controller.maxLaunchesPerPass)) {
       const pool = poolByName.get(planned.nodePool)!;
       const predicted = planned.pods.every((p) => predictedKeys.has(p));
+      const moving = planned.pods.filter((p) => movingKeys.has(p)).length;
       const name = claimName(pool.name);
       state.recordCreatedClaim(await this.options.client.create(Refs.nodeClaims, nodeClaimObject(planned, pool, { name, predicted, reason: 'provisioning' })));
       pass.created.push(name);
@@ -132,16 +139,16 @@ export class ProvisionerLoop implements Loop {
         object: nodePoolRef(pool.name),
         type: 'Normal',
         reason: 'NodeClaimCreated',
-        message: `created NodeClaim ${name} (${planned.instanceType}, ${planned.offering.zone}, ${planned.offering.capacityType}, $${planned.offering.pricePerHour}/h) for ${planned.pods.length} ${predicted ? 'predicted' : 'pending'} pod(s)`,
+        message: `created NodeClaim ${name} (${planned.instanceType}, ${planned.offering.zone}, ${planned.offering.capacityType}, $${planned.offering.pricePerHour}/h) for ${planned.pods.length} ${predicted ? 'predicted' : 'pending'} pod(s)${moving > 0 ? ` (${moving} of them on nodes being deleted)` : ''}`,
       });
     }
     for (const u of result?.unplaceable ?? []) {
       pass.unplaceable++;
-      if (predictedKeys.has(u.pod)) continue;
+      if (predictedKeys.has(u.pod) || movingKeys.has(u.pod)) continue;
       const [namespace, name] = u.pod.split('/');
       this.options.events.emit({ object: { apiVersion: 'v1', kind: 'Pod', name, namespace }, type: 'Warning', reason: 'FailedProvisioning', message: `${u.reason}: ${u.message}` });
     }
-    if (observing.length > 0) pass.wouldLaunch = await this.recordWouldLaunch(input, [...snap.pending, ...acting], observing, result?.newNodeClaims.length ?? 0, pools);
+    if (observing.length > 0) pass.wouldLaunch = await this.recordWouldLaunch(input, [...real, ...acting], observing, result?.newNodeClaims.length ?? 0, pools);
     else await this.clearWouldLaunch(pools);
     this.lastPass = pass;
   }

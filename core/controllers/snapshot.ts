@@ -16,7 +16,7 @@ import type { Pod } from '../model/pod.js';
 import { resources } from '../model/resources.js';
 import { registrationLabels } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
-import { existingNodeFromObject, isPendingPod, launchingNode, podFromObject, podFromSpec } from './objects.js';
+import { existingNodeFromObject, isPendingPod, isReschedulable, launchingNode, podFromObject, podFromSpec } from './objects.js';
 
 export interface PredictedWorkload {
   deployment: KubeObject;
@@ -68,6 +68,12 @@ export interface NodeSnapshot {
   /** Claims with no Node yet, as capacity. */
   launching: ExistingNode[];
   pending: Pod[];
+  /**
+   * Pods on nodes being deleted (their NodeClaim's or the Node's deletionTimestamp) that their
+   * controllers will start again elsewhere (`isReschedulable`), unbound: planned for like pending
+   * pods, so the capacity they will need is launched while their node drains, not after.
+   */
+  reschedulable: Pod[];
   /** Node name → claim, for smartscale's nodes. */
   claimByNode: Map<string, NodeClaim>;
 }
@@ -95,7 +101,9 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     if (claim.status.providerId) claimByProvider.set(claim.status.providerId, claim);
   }
   const typeByName = new Map(instanceTypes.map((t) => [t.name, t]));
+  const deletingClaims = new Set(claims.filter((c) => c.object.metadata.deletionTimestamp).map((c) => c.claim.name));
   const nodes: ExistingNode[] = [];
+  const reschedulable: Pod[] = [];
   const registered = new Set<string>();
   for (const o of state.nodes.list()) {
     const name = o.metadata.name!;
@@ -104,18 +112,27 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
       claimByNode.set(name, claim);
       registered.add(claim.name);
     }
-    const pods = (byNode.get(name) ?? []).map(podFromObject);
+    const bound = byNode.get(name) ?? [];
+    const deleting = Boolean(o.metadata.deletionTimestamp) || (claim !== undefined && deletingClaims.has(claim.name));
+    if (deleting) {
+      for (const p of bound) {
+        if (!isReschedulable(p)) continue;
+        const { nodeName: _bound, ...pod } = podFromObject(p);
+        reschedulable.push(pod);
+      }
+    }
+    const pods = bound.map(podFromObject);
     const workload = pods.filter((p) => !p.daemonSet);
     // Until the lifecycle has patched the launch's labels on (registration), the claim vouches for them.
     const labelled = claim && !isConditionTrue(claim, 'Registered') ? withClaimLabels(o, claim, typeByName.get(claim.status.instanceType ?? '')) : o;
-    nodes.push(
-      existingNodeFromObject(labelled, {
-        pods,
-        claim,
-        emptySince: state.emptySince(name, workload.length === 0),
-        lastPodChangeAt: state.lastPodChangeAt(name),
-      }),
-    );
+    const node = existingNodeFromObject(labelled, {
+      pods,
+      claim,
+      emptySince: state.emptySince(name, workload.length === 0),
+      lastPodChangeAt: state.lastPodChangeAt(name),
+    });
+    // A node going away takes nothing new, cordoned yet or not.
+    nodes.push(deleting && !node.unschedulable ? { ...node, unschedulable: true } : node);
   }
   const launching: ExistingNode[] = [];
   for (const { object, claim } of claims) {
@@ -129,7 +146,7 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     launching.push(launchingNode(claim, allocatable, Number.isFinite(price) ? price : 0, commonLabels(options)));
   }
   const pending = state.pods.list().filter(isPendingPod).map(podFromObject);
-  return { nodes, launching, pending, claimByNode };
+  return { nodes, launching, pending, reschedulable, claimByNode };
 }
 
 export function claimInitialized(claim: NodeClaim): boolean {

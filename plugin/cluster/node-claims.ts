@@ -3,7 +3,7 @@
  * instance types, cost per hour, pending claims). Pure.
  */
 import { REPAIR_ANNOTATION } from '../../core/disruption/repair.js';
-import { INTERRUPTION_ANNOTATION, SCHEDULED_CHANGE_ANNOTATION } from '../../core/cloud/interruption.js';
+import { INTERRUPTION_ANNOTATION, SCHEDULED_CHANGE_ANNOTATION, TERMINATES_AT_ANNOTATION } from '../../core/cloud/interruption.js';
 import type { KubeObject } from '../../core/kube/client.js';
 
 export interface NodeClaimView {
@@ -71,7 +71,10 @@ export function nodeClaimView(claim: KubeObject): NodeClaimView {
           : 'Launching';
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const drifted = driftOf(claim);
-  const interrupted = str(claim.metadata.annotations?.[INTERRUPTION_ANNOTATION]);
+  const goesAt = Date.parse(str(claim.metadata.annotations?.[TERMINATES_AT_ANNOTATION]) ?? '');
+  const reason = str(claim.metadata.annotations?.[INTERRUPTION_ANNOTATION]);
+  // When the instance goes: its pods serve until their new capacity is Ready or that time nears (ADR 100).
+  const interrupted = reason && Number.isFinite(goesAt) ? `${reason}; the instance goes at ${new Date(goesAt).toISOString()}` : reason;
   return {
     name: claim.metadata.name ?? '',
     nodePool: str(claim.spec?.nodePool) ?? '-',

@@ -16,7 +16,7 @@ export interface NodeRow {
   instanceType?: string;
   capacityType?: string;
   zone?: string;
-  /** Ready, Unhealthy (Ready, but a problem detector's condition says otherwise), Drifted (Ready, to be replaced), NotReady, Cordoned, Deleting, Repairing (deleted by node repair), Interrupted (drained ahead of a spot reclaim, …), or a claim's launch state. */
+  /** Ready, Unhealthy (Ready, but a problem detector's condition says otherwise), Drifted (Ready, to be replaced), NotReady, Cordoned, Deleting, Repairing (deleted by node repair), Interrupted (cordoned ahead of a spot reclaim, …: its pods move once their new capacity is Ready), or a claim's launch state. */
   state: string;
   /** When a NotReady node's Ready condition last changed. */
   notReadySince?: string;

@@ -34,7 +34,7 @@ export async function runNodes(args: CommonArgs): Promise<void> {
       out += `\nUnhealthy (a problem detector's condition; the kubelet says Ready):\n${unhealthy.map(line).join('\n')}\n`;
     }
     const interrupted = report.nodes.filter((n) => n.interrupted);
-    if (interrupted.length > 0) out += `\nInterrupted (drained before the cloud takes the instance):\n${interrupted.map((n) => `  ${n.node === '-' ? n.nodeClaim : n.node}: ${n.interrupted}`).join('\n')}\n`;
+    if (interrupted.length > 0) out += `\nInterrupted (cordoned; pods moved once their new capacity is Ready, before the cloud takes the instance):\n${interrupted.map((n) => `  ${n.node === '-' ? n.nodeClaim : n.node}: ${n.interrupted}`).join('\n')}\n`;
     const drifted = report.nodes.filter((n) => n.drifted);
     if (drifted.length > 0) out += `\nDrifted (the disruption loop replaces these in optimize mode, within the pool's budgets):\n${drifted.map((n) => `  ${n.node}: ${n.drifted}`).join('\n')}\n`;
     const c = report.consolidation;

@@ -155,6 +155,13 @@ describe('termination of a user-deleted NodeClaim', () => {
     await e.sandbox.clock.sleep(120_000);
     expect(await podsOn(e, node, 'job')).toHaveLength(1);
     expect(terminations).toEqual([]);
+    // Meanwhile the pod's next node was launched (a pod on a node being deleted is planned for like
+    // a pending one): one new claim, Ready before the pod has to move.
+    const next = (await nodeClaims(e.sandbox.client)).filter((o) => o.metadata.name !== claim);
+    expect(next).toHaveLength(1);
+    expect(next[0].metadata.deletionTimestamp).toBeUndefined();
+    const created = (await e.sandbox.client.list(Refs.events)).items.filter((ev) => ev.reason === 'NodeClaimCreated' && ev.message?.includes(next[0].metadata.name));
+    expect(created[0]?.message).toContain('for 1 pending pod(s) (1 of them on nodes being deleted)');
 
     await waitFor('claim gone', async () => (await e.sandbox.client.get(Refs.nodeClaims, claim)) === undefined, 60_000);
     const [t] = terminations.filter((x) => x.claim === claim);
@@ -163,5 +170,13 @@ describe('termination of a user-deleted NodeClaim', () => {
     expect(c.loops.lifecycle.evicted).toHaveLength(1);
     expect(c.metrics.value('actions', { loop: 'node-claim-lifecycle', action: 'grace-period-delete' })).toBe(1);
     expect(c.metrics.value('actions', { loop: 'node-claim-lifecycle', action: 'evict' })).toBeUndefined();
+    // The new pod goes to the node launched for it, not to another launch.
+    const moved = await waitFor('the pod runs again', async () => {
+      const running = await runningPods(e.sandbox.client, 'default', 'job');
+      return running.length === 1 && running[0].spec.nodeName !== node ? running[0] : undefined;
+    }, 20_000);
+    const claimsNow = (await nodeClaims(e.sandbox.client)).map((o) => o.metadata.name);
+    expect(claimsNow).toEqual([next[0].metadata.name]);
+    expect((await nodeClaims(e.sandbox.client))[0].status?.nodeName).toBe(moved.spec.nodeName);
   }, 120_000);
 });

@@ -92,6 +92,11 @@ describe('nodes', () => {
     expect(renderTable(nodeColumns(NOW), [row], false)).toMatch(/n1 .* Interrupted/);
     // The Node gone already: the claim's row says it.
     expect(nodeRows([], [], [nodeClaimView(claim)], [])[0]).toMatchObject({ node: 'n1', state: 'Interrupted' });
+    // With when the instance goes (ADR 100's hand-off), that too.
+    claim.metadata.annotations['smartscale.io/terminates-at'] = '2026-01-01T00:02:00Z';
+    expect(nodeRows(nodes, [], [nodeClaimView(claim)], [])[0]).toMatchObject({ interrupted: 'SpotInterruption: spot instance terminate in two minutes; the instance goes at 2026-01-01T00:02:00.000Z' });
+    claim.metadata.annotations['smartscale.io/terminates-at'] = 'soon';
+    expect(nodeRows(nodes, [], [nodeClaimView(claim)], [])[0]).toMatchObject({ interrupted: 'SpotInterruption: spot instance terminate in two minutes' });
     // A mark on a live claim (a deletion that did not go through) is not shown as one.
     delete claim.metadata.deletionTimestamp;
     expect(nodeRows(nodes, [], [nodeClaimView(claim)], [])[0]).toMatchObject({ state: 'Ready' });

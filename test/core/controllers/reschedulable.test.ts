@@ -1,0 +1,47 @@
+/**
+ * Which pods of a node being deleted the provisioner plans for (they will run again elsewhere),
+ * as Karpenter does: not a DaemonSet's or a static pod, not a bare pod (nothing recreates it), not
+ * finished, and not already terminating — except a StatefulSet's, whose successor only comes once
+ * it is gone.
+ */
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../../core/kube/client.js';
+import { isReschedulable } from '../../../core/controllers/objects.js';
+
+function pod(owner: string | undefined, extra: { terminating?: boolean; phase?: string; controller?: boolean } = {}): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: 'p',
+      namespace: 'default',
+      ...(owner ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: owner, name: 'o', uid: 'u', controller: extra.controller ?? true }] } : {}),
+      ...(extra.terminating ? { deletionTimestamp: '2026-12-05T12:00:00Z' } : {}),
+    },
+    spec: { nodeName: 'n1', containers: [{ name: 'c' }] },
+    status: { phase: extra.phase ?? 'Running' },
+  };
+}
+
+describe('isReschedulable', () => {
+  it('pods a controller runs again elsewhere', () => {
+    for (const kind of ['ReplicaSet', 'StatefulSet', 'Job']) expect(isReschedulable(pod(kind))).toBe(true);
+  });
+
+  it('not a DaemonSet pod, a static pod, a bare pod or one whose owner is not its controller', () => {
+    expect(isReschedulable(pod('DaemonSet'))).toBe(false);
+    expect(isReschedulable(pod('Node'))).toBe(false);
+    expect(isReschedulable(pod(undefined))).toBe(false);
+    expect(isReschedulable(pod('ReplicaSet', { controller: false }))).toBe(false);
+  });
+
+  it('not a finished pod', () => {
+    expect(isReschedulable(pod('Job', { phase: 'Succeeded' }))).toBe(false);
+    expect(isReschedulable(pod('ReplicaSet', { phase: 'Failed' }))).toBe(false);
+  });
+
+  it("a terminating pod's replacement is already pending; a StatefulSet's is not created until it is gone", () => {
+    expect(isReschedulable(pod('ReplicaSet', { terminating: true }))).toBe(false);
+    expect(isReschedulable(pod('StatefulSet', { terminating: true }))).toBe(true);
+  });
+});
