@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { loadCatalogSync } from '../cloud/catalog/index.js';
+import { CatalogError, loadCatalogEntriesSync, type CatalogEntry } from '../cloud/catalog/index.js';
 import { Ec2CloudProvider } from '../cloud/ec2/provider.js';
 import { parseEC2NodeClass } from '../cloud/ec2/node-class.js';
 import type { CloudProvider } from '../cloud/provider.js';
@@ -33,7 +33,7 @@ import { FileCertificateSource, StoreCertificateSource, type CertificateSource }
 import { ConfigWarnings } from './config-watch.js';
 import { startController } from './controller.js';
 import { KubeEventRecorder } from './events.js';
-import { ProcessConfigError, readProcessConfig, USAGE, type ProcessConfig } from './process-config.js';
+import { catalogForCloud, kubernetesMinorVersion, ProcessConfigError, readProcessConfig, USAGE, type ProcessConfig } from './process-config.js';
 import { registerSimulatedNodes } from './sandbox-nodes.js';
 
 function kubeConfigFor(config: ProcessConfig): KubeConfig {
@@ -43,9 +43,41 @@ function kubeConfigFor(config: ProcessConfig): KubeConfig {
   return kc;
 }
 
-function cloudFor(config: ProcessConfig, kc: KubeConfig, client: HttpKubeClient, log: pino.Logger, unavailable: UnavailableOfferings): { cloud: CloudProvider; interruptions?: InterruptionQueue; stop: () => void } {
-  if (config.cloud === 'simulated') {
-    const cloud = new SimulatedCloudProvider({ clock: systemClock, instanceTypes: loadCatalogSync(config.catalog), launchDelayMs: config.launchDelaySeconds * 1000 });
+/** The `--catalog` file, read before anything else starts: a bad one is a usage error (exit 2), not a stack. */
+function readCatalog(config: ProcessConfig): CatalogEntry[] {
+  try {
+    return loadCatalogEntriesSync(config.catalog);
+  } catch (error) {
+    if (error instanceof CatalogError) throw new ProcessConfigError(`--catalog / SMARTSCALE_CATALOG: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * The control plane's `major.minor`, which AMI aliases (al2023@latest) select images by: from
+ * SMARTSCALE_KUBERNETES_VERSION, else asked of the API server once at start. Unknown (the request
+ * failed) is logged and left out: launches by alias then fail with a message that says so.
+ */
+async function withKubernetesVersion(config: ProcessConfig, kc: KubeConfig, log: pino.Logger): Promise<void> {
+  if (!config.cluster || config.cluster.kubernetesVersion) return;
+  try {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer within 10 s')), 10_000);
+    });
+    const info = await Promise.race([kc.makeApiClient(VersionApi).getCode(), timeout]).finally(() => clearTimeout(timer));
+    const version = kubernetesMinorVersion(info.gitVersion);
+    if (version) config.cluster.kubernetesVersion = version;
+    else log.warn({ gitVersion: info.gitVersion }, 'cannot read the Kubernetes version; set SMARTSCALE_KUBERNETES_VERSION for AMI aliases (al2023@latest)');
+  } catch (error) {
+    log.warn({ err: (error as Error).message }, 'cannot ask the API server for its version; set SMARTSCALE_KUBERNETES_VERSION for AMI aliases (al2023@latest)');
+  }
+}
+
+function cloudFor(config: ProcessConfig, catalog: readonly CatalogEntry[], client: HttpKubeClient, log: pino.Logger, unavailable: UnavailableOfferings): { cloud: CloudProvider; interruptions?: InterruptionQueue; stop: () => void } {
+  const fromCatalog = catalogForCloud(config.cloud, catalog);
+  if ('instanceTypes' in fromCatalog) {
+    const cloud = new SimulatedCloudProvider({ clock: systemClock, instanceTypes: fromCatalog.instanceTypes, launchDelayMs: config.launchDelaySeconds * 1000 });
     const unregister = registerSimulatedNodes(cloud, client, (e) => log.warn({ err: (e as Error).message }, 'registering a simulated node failed'));
     return { cloud, interruptions: cloud.interruptions, stop: unregister };
   }
@@ -55,6 +87,8 @@ function cloudFor(config: ProcessConfig, kc: KubeConfig, client: HttpKubeClient,
   const cloud = new Ec2CloudProvider({
     cluster: config.cluster!,
     region: config.region,
+    // --catalog: its on-demand prices (the built-in table's 51 types without it).
+    onDemandPrices: fromCatalog.onDemandPrices,
     clock: systemClock,
     // One list: the fleet's per-offering capacity errors reach the solver, status and /metrics.
     unavailableOfferings: unavailable,
@@ -64,7 +98,7 @@ function cloudFor(config: ProcessConfig, kc: KubeConfig, client: HttpKubeClient,
     },
     defaultNodeClass: 'default',
   });
-  void kc;
+  log.info({ catalog: config.catalog, onDemandPrices: fromCatalog.onDemandPrices.size, kubernetesVersion: config.cluster!.kubernetesVersion }, 'EC2 on-demand prices from the catalog');
   const interruptions = config.interruptionQueue
     ? new SqsInterruptionQueue({
         queue: config.interruptionQueue,
@@ -84,11 +118,13 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command !== 'controller') throw new ProcessConfigError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
   const config = readProcessConfig(rest, process.env);
+  const catalog = readCatalog(config);
   const log = pino({ level: config.logLevel, base: { component: 'smartscale-controller', identity: config.identity } });
   const kc = kubeConfigFor(config);
   const client = new HttpKubeClient(kc, 'smartscale-controller');
+  await withKubernetesVersion(config, kc, log);
   const unavailable = new UnavailableOfferings(systemClock);
-  const { cloud, interruptions, stop: stopCloud } = cloudFor(config, kc, client, log, unavailable);
+  const { cloud, interruptions, stop: stopCloud } = cloudFor(config, catalog, client, log, unavailable);
   const controller = await startController({
     client,
     cloud,

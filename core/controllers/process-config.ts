@@ -4,7 +4,12 @@
  * naming it, reported at start, never a crash later.
  */
 import { hostname } from 'node:os';
+import type { CatalogEntry } from '../cloud/catalog/format.js';
+import { instanceTypesFromCatalog } from '../cloud/catalog/instance-types.js';
 import { validateQueue } from '../cloud/ec2/interruption-queue.js';
+import { onDemandPricesFromCatalog } from '../cloud/ec2/pricing.js';
+import type { InstanceType } from '../model/instance-type.js';
+import { CLUSTER_JOIN_CONFIGMAP, CLUSTER_JOIN_HINT, readClusterJoin, type ClusterJoinSettings } from './cluster-join.js';
 
 export class ProcessConfigError extends Error {
   constructor(message: string) {
@@ -26,8 +31,11 @@ export interface ProcessConfig {
   /** Serve the webhook in this process (default true). */
   webhook: boolean;
   logLevel: string;
-  /** EC2 cluster join (aws only). */
-  cluster?: { name: string; endpoint: string; caBundle: string; serviceCidr: string };
+  /**
+   * EC2 cluster join (aws only). `kubernetesVersion` (SMARTSCALE_KUBERNETES_VERSION) is optional:
+   * without it main.ts asks the API server, since AMI aliases (al2023@latest) need it.
+   */
+  cluster?: ClusterJoinSettings & { kubernetesVersion?: string };
   region?: string;
   /** aws: the SQS queue (URL or name) EventBridge sends interruption events to; none: not handled. */
   interruptionQueue?: string;
@@ -74,11 +82,7 @@ export function readProcessConfig(argv: readonly string[], env: Env): ProcessCon
     logLevel: flags.get('log-level') ?? env.LOG_LEVEL ?? 'info',
     region: env.AWS_REGION,
   };
-  if (cloud === 'aws') {
-    const missing = ['SMARTSCALE_CLUSTER_NAME', 'SMARTSCALE_CLUSTER_ENDPOINT', 'SMARTSCALE_CLUSTER_CA', 'SMARTSCALE_SERVICE_CIDR'].filter((k) => !env[k]);
-    if (missing.length > 0) throw new ProcessConfigError(`--cloud aws needs ${missing.join(', ')} (how nodes join the cluster); use --cloud simulated to try it without AWS`);
-    config.cluster = { name: env.SMARTSCALE_CLUSTER_NAME!, endpoint: env.SMARTSCALE_CLUSTER_ENDPOINT!, caBundle: env.SMARTSCALE_CLUSTER_CA!, serviceCidr: env.SMARTSCALE_SERVICE_CIDR! };
-  }
+  if (cloud === 'aws') config.cluster = clusterJoinFrom(env, config.namespace);
   const queue = flags.get('interruption-queue') ?? env.SMARTSCALE_INTERRUPTION_QUEUE;
   if (queue !== undefined && queue !== '') {
     if (cloud !== 'aws') throw new ProcessConfigError('--interruption-queue / SMARTSCALE_INTERRUPTION_QUEUE is for --cloud aws (the simulated cloud has its own queue)');
@@ -91,6 +95,43 @@ export function readProcessConfig(argv: readonly string[], env: Env): ProcessCon
   return config;
 }
 
+/**
+ * The aws cloud's join settings from the environment, validated; the error says where the values
+ * come from in the shipped manifests (a ConfigMap the user fills, or `kubectl smartscale install`).
+ */
+function clusterJoinFrom(env: Env, namespace: string): ClusterJoinSettings & { kubernetesVersion?: string } {
+  const where = `set them in ConfigMap ${namespace}/${CLUSTER_JOIN_CONFIGMAP} (manifests/controller/cluster.yaml) or run 'kubectl smartscale install --cluster-name … --cluster-endpoint … --cluster-ca … --service-cidr …'; on EKS: ${CLUSTER_JOIN_HINT}`;
+  const result = readClusterJoin(env);
+  if (!result.ok) {
+    if (result.missing.length > 0) throw new ProcessConfigError(`--cloud aws needs ${result.missing.join(', ')} (how nodes join the cluster): ${where}; or use --cloud simulated to try it without AWS`);
+    const [first] = result.invalid;
+    const shown = first.variable === 'SMARTSCALE_CLUSTER_CA' ? '' : `=${JSON.stringify(env[first.variable]?.trim())}`;
+    throw new ProcessConfigError(`${first.variable}${shown}: ${first.problem} (${where})`);
+  }
+  const version = env.SMARTSCALE_KUBERNETES_VERSION?.trim();
+  if (version === undefined || version === '') return result.settings;
+  if (!/^1\.\d{1,3}$/.test(version)) throw new ProcessConfigError(`SMARTSCALE_KUBERNETES_VERSION=${JSON.stringify(version)}: expected the control plane's minor version such as 1.33`);
+  return { ...result.settings, kubernetesVersion: version };
+}
+
+/**
+ * `major.minor` of the API server's `/version` (`gitVersion` v1.33.1-eks-…; EKS's `minor` can
+ * read "33+"), or undefined when it does not look like one.
+ */
+export function kubernetesMinorVersion(gitVersion: string | undefined): string | undefined {
+  const match = /^v?(\d+)\.(\d+)(?:\.|$|[-+])/.exec(gitVersion ?? '');
+  return match ? `${Number(match[1])}.${Number(match[2])}` : undefined;
+}
+
+/**
+ * What `--catalog` gives each cloud: the simulated cloud's instance types; for EC2, whose types
+ * come from DescribeInstanceTypes, the on-demand price table (types the catalog does not price
+ * get no on-demand offering; spot prices always come from EC2).
+ */
+export function catalogForCloud(cloud: ProcessConfig['cloud'], entries: readonly CatalogEntry[]): { instanceTypes: InstanceType[] } | { onDemandPrices: Map<string, number> } {
+  return cloud === 'simulated' ? { instanceTypes: instanceTypesFromCatalog(entries) } : { onDemandPrices: onDemandPricesFromCatalog(entries) };
+}
+
 export const USAGE = `Usage: smartscale controller [--kubeconfig FILE] [--cloud aws|simulated] [--catalog builtin|FILE]
                              [--launch-delay SECONDS (simulated)]
                              [--metrics-port 8080] [--no-webhook] [--identity NAME] [--namespace NS]
@@ -99,8 +140,12 @@ export const USAGE = `Usage: smartscale controller [--kubeconfig FILE] [--cloud 
 Runs smartscale's loops (forecaster, provisioner, node claim lifecycle, disruption, garbage
 collection) and its admission webhook in one process. Every replica serves the webhook; the holder
 of the Lease smartscale-controller runs the loops. Settings: ConfigMap smartscale-config (watched).
-Environment: POD_NAME, POD_NAMESPACE, SMARTSCALE_CLOUD, SMARTSCALE_CLUSTER_NAME/_ENDPOINT/_CA,
-SMARTSCALE_SERVICE_CIDR (aws), SMARTSCALE_INTERRUPTION_QUEUE (aws: spot reclaims and scheduled
+--catalog: the simulated cloud's instance types; with aws, the on-demand prices (default the
+built-in table of 51 types; ../shared/catalog/ec2-instance-types.json prices 1,345, us-east-1).
+Environment: POD_NAME, POD_NAMESPACE, SMARTSCALE_CLOUD, SMARTSCALE_CATALOG,
+SMARTSCALE_CLUSTER_NAME/_ENDPOINT/_CA, SMARTSCALE_SERVICE_CIDR (aws, required: ConfigMap
+smartscale-cluster, filled by 'kubectl smartscale install'), SMARTSCALE_KUBERNETES_VERSION (aws,
+optional: else the API server's), SMARTSCALE_INTERRUPTION_QUEUE (aws: spot reclaims and scheduled
 changes drain nodes before they go; docs/ec2.md), the webhook's SMARTSCALE_WEBHOOK_* (docs/webhook.md),
 LOG_LEVEL.
 `;

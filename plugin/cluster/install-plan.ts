@@ -5,6 +5,7 @@
  * CA bundle in the MutatingWebhookConfiguration) or, with cert-manager, requested from it.
  * Pure apart from the certificate issuer, which is passed in.
  */
+import { CLUSTER_JOIN_CONFIGMAP, CLUSTER_JOIN_ENV, CLUSTER_JOIN_HINT, readClusterJoin, type ClusterJoinSettings, type ClusterJoinVariable } from '../../core/controllers/cluster-join.js';
 import { CLUSTER_CONFIG_NAME, DEFAULT_CLUSTER_MODE, SMARTSCALE_NAMESPACE } from '../../core/model/cluster-config.js';
 import type { ManifestDocument, ManifestObject } from './manifests.js';
 
@@ -23,6 +24,8 @@ export interface InstallOptions {
   issue: (dnsNames: string[]) => WebhookCertificate;
   /** A complete certificate already in the cluster's Secret: reused, so a re-install keeps the CA. */
   existing?: WebhookCertificate;
+  /** How EC2 nodes join the cluster: written to the ConfigMap smartscale-cluster the controller reads. */
+  cluster?: ClusterJoinSettings;
 }
 
 export interface PlannedObject {
@@ -61,6 +64,60 @@ function envValue(deployment: ManifestObject, name: string): string | undefined 
   return undefined;
 }
 
+/** Whether the manifests run the controller on EC2 (SMARTSCALE_CLOUD aws, or unset: the default). */
+export function runsEc2Controller(documents: readonly ManifestDocument[]): boolean {
+  return documents.some(({ object }) => {
+    if (object.kind !== 'Deployment') return false;
+    return (object.spec?.template?.spec?.containers ?? []).some((c: any) => {
+      const cloud = (c?.env ?? []).find((e: any) => e?.name === 'SMARTSCALE_CLOUD');
+      const isController = [...(c?.command ?? []), ...(c?.args ?? [])].includes('controller');
+      return cloud ? cloud.value === 'aws' : isController;
+    });
+  });
+}
+
+/** The install flag of each setting, in the order they are asked for. */
+export const CLUSTER_JOIN_FLAGS: Record<ClusterJoinVariable, string> = {
+  SMARTSCALE_CLUSTER_NAME: '--cluster-name',
+  SMARTSCALE_CLUSTER_ENDPOINT: '--cluster-endpoint',
+  SMARTSCALE_CLUSTER_CA: '--cluster-ca',
+  SMARTSCALE_SERVICE_CIDR: '--service-cidr',
+};
+
+export interface ClusterJoinFlags {
+  clusterName?: string;
+  clusterEndpoint?: string;
+  clusterCa?: string;
+  serviceCidr?: string;
+}
+
+/**
+ * The join settings from install's flags, validated by the rules the controller starts with;
+ * undefined when none is given (the caller may reuse the cluster's), an error message when some
+ * are missing or invalid.
+ */
+export function clusterJoinFromFlags(flags: ClusterJoinFlags): { settings?: ClusterJoinSettings; error?: string } {
+  const values: Record<ClusterJoinVariable, string | undefined> = {
+    SMARTSCALE_CLUSTER_NAME: flags.clusterName,
+    SMARTSCALE_CLUSTER_ENDPOINT: flags.clusterEndpoint,
+    SMARTSCALE_CLUSTER_CA: flags.clusterCa,
+    SMARTSCALE_SERVICE_CIDR: flags.serviceCidr,
+  };
+  if (Object.values(values).every((v) => v === undefined)) return {};
+  const result = readClusterJoin(values);
+  if (result.ok) return { settings: result.settings };
+  if (result.missing.length > 0) return { error: clusterJoinMissing(result.missing) };
+  const [{ variable, problem }] = result.invalid;
+  const shown = variable === 'SMARTSCALE_CLUSTER_CA' ? '' : ` ${JSON.stringify(values[variable]?.trim())}`;
+  return { error: `${CLUSTER_JOIN_FLAGS[variable]}${shown}: ${problem}` };
+}
+
+/** The one-line refusal when settings are missing, saying where the values come from. */
+export function clusterJoinMissing(missing: readonly ClusterJoinVariable[]): string {
+  const what = missing.map((v) => `${CLUSTER_JOIN_FLAGS[v]} (${CLUSTER_JOIN_ENV[v]})`).join(', ');
+  return `the controller launches EC2 nodes, which need to know how to join this cluster: give ${what}; on EKS: ${CLUSTER_JOIN_HINT}`;
+}
+
 function serviceDnsNames(service: string, namespace: string): string[] {
   return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
 }
@@ -92,6 +149,19 @@ export function planInstall(documents: readonly ManifestDocument[], options: Ins
       source: '(generated)',
       createOnly: true,
     });
+  }
+  if (options.cluster) {
+    const data: Record<ClusterJoinVariable, string> = {
+      SMARTSCALE_CLUSTER_NAME: options.cluster.name,
+      SMARTSCALE_CLUSTER_ENDPOINT: options.cluster.endpoint,
+      SMARTSCALE_CLUSTER_CA: options.cluster.caBundle,
+      SMARTSCALE_SERVICE_CIDR: options.cluster.serviceCidr,
+    };
+    const existing = objects.find((o) => o.object.kind === 'ConfigMap' && o.object.metadata.name === CLUSTER_JOIN_CONFIGMAP);
+    // Applied, not create-only: the flags say what the values are now. Keys the user added
+    // (SMARTSCALE_INTERRUPTION_QUEUE) are other fields and stay.
+    if (existing) existing.object.data = { ...(existing.object.data ?? {}), ...data };
+    else objects.push({ object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: CLUSTER_JOIN_CONFIGMAP, namespace, labels: { 'app.kubernetes.io/part-of': 'smartscale' } }, data }, source: '(generated)', createOnly: false });
   }
   const deployment = objects.find((o) => o.object.kind === 'Deployment')?.object;
   const webhookConfig = objects.find((o) => o.object.kind === 'MutatingWebhookConfiguration')?.object;

@@ -88,10 +88,13 @@ describe('the bundled plugin', () => {
   });
 
   it('finds manifests/ from its own location, from any working directory (install --dry-run)', async () => {
-    const printed = await run(BUNDLE, ['install', '--dry-run', '-o', 'json'], '/');
+    // How EC2 nodes join the cluster (install refuses the controller without it); shapes only.
+    const ca = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64');
+    const join = ['--cluster-name', 'demo', '--cluster-endpoint', 'https://api.example.com', '--cluster-ca', ca, '--service-cidr', '10.100.0.0/16'];
+    const printed = await run(BUNDLE, ['install', '--dry-run', '-o', 'json', ...join], '/');
     expect(printed.stderr).toBe('');
     const items = (JSON.parse(printed.stdout) as { items: Array<{ kind: string; metadata: { name: string } }> }).items;
-    const unbundled = JSON.parse((await run(TSC_OUTPUT, ['install', '--dry-run', '-o', 'json'], '/')).stdout).items as typeof items;
+    const unbundled = JSON.parse((await run(TSC_OUTPUT, ['install', '--dry-run', '-o', 'json', ...join], '/')).stdout).items as typeof items;
     const names = (list: typeof items) => list.map((o) => `${o.kind}/${o.metadata.name}`);
     expect(names(items)).toEqual(names(unbundled));
     expect(names(items)).toContain('CustomResourceDefinition/nodeclaims.smartscale.io');

@@ -12,5 +12,5 @@ export {
 } from './errors.js';
 export { Ec2Tags } from './tags.js';
 export { defaultEc2Client } from './api.js';
-export { builtinOnDemandPrices } from './pricing.js';
+export { builtinOnDemandPrices, onDemandPricesFromCatalog } from './pricing.js';
 export type { ClusterJoin } from './user-data.js';

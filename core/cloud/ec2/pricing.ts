@@ -8,6 +8,7 @@
 import { DescribeSpotPriceHistoryCommand, type SpotPrice } from '@aws-sdk/client-ec2';
 import type { Clock } from '../../model/clock.js';
 import { builtinCatalogEntries } from '../catalog/builtin.js';
+import type { CatalogEntry } from '../catalog/format.js';
 import type { Ec2Api } from './api.js';
 
 export const DEFAULT_SPOT_REFRESH_MS = 5 * 60 * 1000;
@@ -31,8 +32,17 @@ export interface SpotRefreshStatus {
   readonly prices: number;
 }
 
+/**
+ * A catalog's on-demand prices (`--catalog FILE` with the aws cloud). The catalog format has no
+ * region: the shared file's and the built-in prices are us-east-1's; in other regions they order
+ * the types by price but are not what EC2 bills there.
+ */
+export function onDemandPricesFromCatalog(entries: readonly CatalogEntry[]): Map<string, number> {
+  return new Map(entries.map((e) => [e.name, e.onDemandUsdPerHour]));
+}
+
 export function builtinOnDemandPrices(): Map<string, number> {
-  return new Map(builtinCatalogEntries().map((e) => [e.name, e.onDemandUsdPerHour]));
+  return onDemandPricesFromCatalog(builtinCatalogEntries());
 }
 
 function isPrice(v: unknown): v is number {

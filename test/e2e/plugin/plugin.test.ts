@@ -9,12 +9,15 @@ import { load, loadAll } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { formatForecastAnnotation } from '../../../core/model/annotations.js';
 import { ExitCode } from '../../../plugin/exit-codes.js';
+import { JOIN_ENV, TEST_CA } from '../../core/controllers/cluster-join-fixtures.js';
 import { BIN_DIR, buildPlugin, CONFIGMAPS, configMap, deployment, DEPLOYMENTS, kubectl, namespace, NAMESPACES, NODECLAIMS, NODEPOOLS, NODES, PODS, startPluginSandbox, type PluginSandbox, type RunResult } from './support.js';
 
 // Each kubectl run starts a Node process; on a busy 2-core machine a test with several takes seconds.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 300_000 });
 
 let sandbox: PluginSandbox;
+/** How EC2 nodes join the cluster: install refuses an EC2 controller without it. */
+const JOIN = ['--cluster-name', 'demo', '--cluster-endpoint', JOIN_ENV.SMARTSCALE_CLUSTER_ENDPOINT, '--cluster-ca', TEST_CA, '--service-cidr', '10.100.0.0/16'];
 const now = Math.floor(Date.now() / 1000);
 const webForecast = formatForecastAnnotation({ v: 1, generatedAt: now - 30, stepSeconds: 60, point: [10, 12, 15, 20, 18, 14], upper: [12, 15, 19, 25, 22, 17], quantile: 0.9, model: 'holt-winters', recentRelMae: 0.62, observed: 9, margin: 1.25, surgeFloor: 14 });
 
@@ -88,7 +91,7 @@ describe('before smartscale is installed', () => {
 
 describe('install', () => {
   it('--dry-run prints the manifests with a generated certificate, as YAML or a JSON List', async () => {
-    const yaml = await kubectl(['smartscale', 'install', '--dry-run']);
+    const yaml = await kubectl(['smartscale', 'install', '--dry-run', ...JOIN]);
     expect(yaml.code, yaml.stderr).toBe(0);
     const objects = loadAll(yaml.stdout) as any[];
     const kinds = objects.map((o) => o.kind);
@@ -97,22 +100,32 @@ describe('install', () => {
     const mwc = objects.find((o) => o.kind === 'MutatingWebhookConfiguration');
     expect(mwc.webhooks[0].clientConfig.caBundle).toBe(secret.data['ca.crt']);
     expect(Buffer.from(secret.data['tls.crt'], 'base64').toString()).toContain('BEGIN CERTIFICATE');
-    const json = JSON.parse((await kubectl(['smartscale', 'install', '--dry-run', '-o', 'json', '-n', 'autoscaling'])).stdout);
+    const json = JSON.parse((await kubectl(['smartscale', 'install', '--dry-run', '-o', 'json', '-n', 'autoscaling', ...JOIN])).stdout);
     expect(json.kind).toBe('List');
     expect(json.items.find((o: any) => o.kind === 'Deployment').metadata.namespace).toBe('autoscaling');
+    expect(json.items.find((o: any) => o.kind === 'ConfigMap' && o.metadata.name === 'smartscale-cluster').data).toEqual(JOIN_ENV);
+  });
+
+  it('refuses an EC2 controller without how its nodes join the cluster, before applying anything', async () => {
+    expectOneLineError(await kubectl(['smartscale', 'install', '--dry-run']), ExitCode.usage, /give --cluster-name \(the EKS cluster name\), --cluster-endpoint .*; on EKS: aws eks describe-cluster/);
+    expectOneLineError(await plugin('install'), ExitCode.usage, /the controller launches EC2 nodes, which need to know how to join this cluster/);
+    expectOneLineError(await plugin('install', ...JOIN.slice(0, 6), '--service-cidr', '10.100.0.1/16'), ExitCode.usage, /--service-cidr "10.100.0.1\/16": 10.100.0.1\/16 has host bits set; the network is 10.100.0.0\/16/);
+    expect(await sandbox.client.get(NAMESPACES, 'smartscale-system')).toBeUndefined();
   });
 
   it('--cert-manager on a cluster without cert-manager fails before applying anything', async () => {
-    const result = await plugin('install', '--cert-manager');
+    const result = await plugin('install', '--cert-manager', ...JOIN);
     expectOneLineError(result, ExitCode.internal, /does not serve cert-manager.io\/v1 Issuer, cert-manager.io\/v1 Certificate; nothing was applied \(is cert-manager installed\?\)/);
     expect(await sandbox.client.get(NAMESPACES, 'smartscale-system')).toBeUndefined();
   });
 
-  it('applies everything; a re-install keeps the CA and the chosen mode', async () => {
-    const first = await plugin('install');
+  it('applies everything; a re-install keeps the CA, the chosen mode and the cluster join settings', async () => {
+    const first = await plugin('install', ...JOIN);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('customresourcedefinition.apiextensions.k8s.io/nodeclaims.smartscale.io serverside-applied');
     expect(first.stdout).toContain('certificate: generated (Secret smartscale-system/smartscale-webhook-tls)');
+    expect(first.stdout).toContain(`nodes join: demo at ${JOIN_ENV.SMARTSCALE_CLUSTER_ENDPOINT} (ConfigMap smartscale-system/smartscale-cluster)`);
+    expect((await sandbox.client.get(CONFIGMAPS, 'smartscale-cluster', 'smartscale-system'))!.data).toEqual(JOIN_ENV);
     const secret = await sandbox.client.get({ group: '', version: 'v1', plural: 'secrets', namespaced: true }, 'smartscale-webhook-tls', 'smartscale-system');
     const mwc = await sandbox.client.get({ group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations', namespaced: false }, 'smartscale-webhook');
     expect(mwc!.webhooks[0].clientConfig.caBundle).toBe(secret!.data['ca.crt']);
@@ -126,6 +139,9 @@ describe('install', () => {
     expect(again.code, again.stderr).toBe(0);
     const summary = JSON.parse(again.stdout);
     expect(summary.certificate).toBe('reused');
+    // Not given again: the settings in the cluster are kept.
+    expect(summary.cluster).toEqual({ name: 'demo', endpoint: JOIN_ENV.SMARTSCALE_CLUSTER_ENDPOINT, serviceCidr: '10.100.0.0/16', source: 'kept' });
+    expect((await sandbox.client.get(CONFIGMAPS, 'smartscale-cluster', 'smartscale-system'))!.data).toEqual(JOIN_ENV);
     expect(summary.objects).toContainEqual(someKey ? { object: 'configmap/smartscale-config', action: 'completed', addedKeys: [someKey] } : { object: 'configmap/smartscale-config', action: 'kept' });
     expect(summary.objects).toContainEqual({ object: 'secret/smartscale-webhook-tls', action: 'kept' });
     const mwc2 = await sandbox.client.get({ group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations', namespaced: false }, 'smartscale-webhook');
@@ -447,7 +463,7 @@ describe('errors and kubeconfig handling', () => {
 
 describe('smartscale in another namespace', () => {
   it('install -n puts it there; SMARTSCALE_NAMESPACE points the other commands at it', async () => {
-    const install = await plugin('install', '-n', 'autoscaling');
+    const install = await plugin('install', '-n', 'autoscaling', ...JOIN);
     expect(install.code, install.stderr).toBe(0);
     expect((await sandbox.client.get(CONFIGMAPS, 'smartscale-config', 'autoscaling'))!.data!.mode).toBe('observe');
     const env = { SMARTSCALE_NAMESPACE: 'autoscaling' };

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resourceFor } from '../../../plugin/cluster/install-apply.js';
-import { planInstall, type WebhookCertificate } from '../../../plugin/cluster/install-plan.js';
+import { clusterJoinFromFlags, planInstall, runsEc2Controller, type WebhookCertificate } from '../../../plugin/cluster/install-plan.js';
+import { JOIN_ENV, TEST_CA, TEST_CA_PEM } from '../../core/controllers/cluster-join-fixtures.js';
 import { applyJsonPatch, findManifestsDir, readManifests } from '../../../plugin/cluster/manifests.js';
 
 // The project's manifests/ (found by walking up, so a compiled copy of this test under dist/ works too).
@@ -106,5 +107,53 @@ describe('planInstall', () => {
     expect(plan.certificate).toBe('cert-manager');
     expect(plan.objects.some((o) => o.object.kind === 'Secret')).toBe(false);
     expect(plan.objects.some((o) => o.object.kind === 'Certificate')).toBe(true);
+  });
+});
+
+describe('how EC2 nodes join the cluster (--cluster-name, --cluster-endpoint, --cluster-ca, --service-cidr)', () => {
+  const docs = readManifests(MANIFESTS);
+  const flags = { clusterName: 'demo', clusterEndpoint: JOIN_ENV.SMARTSCALE_CLUSTER_ENDPOINT, clusterCa: TEST_CA, serviceCidr: '10.100.0.0/16' };
+  const settings = { name: 'demo', endpoint: flags.clusterEndpoint, caBundle: TEST_CA, serviceCidr: '10.100.0.0/16' };
+
+  it('all four valid: the settings; none: nothing (a re-install may keep the cluster\'s)', () => {
+    expect(clusterJoinFromFlags(flags)).toEqual({ settings });
+    expect(clusterJoinFromFlags({})).toEqual({});
+  });
+
+  it.each([
+    [{ clusterName: undefined }, /^the controller launches EC2 nodes, which need to know how to join this cluster: give --cluster-name \(the EKS cluster name\); on EKS: aws eks describe-cluster/],
+    [{ clusterCa: undefined, serviceCidr: '' }, /give --cluster-ca \(the cluster CA, base64 PEM\), --service-cidr \(the service CIDR\);/],
+    [{ clusterEndpoint: 'http://x' }, /^--cluster-endpoint "http:\/\/x": expected an https:\/\/ URL/],
+    [{ clusterCa: TEST_CA_PEM }, /^--cluster-ca: expected the PEM base64-encoded .* base64 -w0 ca.pem$/],
+    [{ serviceCidr: '10.100.0.0' }, /^--service-cidr "10.100.0.0": expected a CIDR such as 10.100.0.0\/16$/],
+  ])('refused: %j', (change, message) => {
+    const result = clusterJoinFromFlags({ ...flags, ...change });
+    expect(result.settings).toBeUndefined();
+    expect(result.error).toMatch(message);
+    expect(result.error).not.toContain('\n');
+  });
+
+  it('the shipped manifests run an EC2 controller; a webhook-only set does not need the settings', () => {
+    expect(runsEc2Controller(docs)).toBe(true);
+    expect(runsEc2Controller(docs.filter((d) => d.object.metadata.name !== 'smartscale-controller'))).toBe(false);
+  });
+
+  it('writes them to the ConfigMap smartscale-cluster, applied (the flags say what they are now), keeping other keys', () => {
+    const plan = planInstall(docs, { namespace: 'autoscaling', certManager: true, issue: () => expect.unreachable() as never, cluster: settings });
+    const cm = plan.objects.filter((o) => o.object.kind === 'ConfigMap' && o.object.metadata.name === 'smartscale-cluster');
+    expect(cm).toHaveLength(1);
+    expect(cm[0]).toMatchObject({ createOnly: false, object: { metadata: { namespace: 'autoscaling' }, data: { ...JOIN_ENV } } });
+    expect(plan.objects.findIndex((o) => o === cm[0])).toBeLessThan(plan.objects.findIndex((o) => o.object.kind === 'Deployment'));
+    const withQueue = docs.map((d) => (d.object.metadata.name === 'smartscale-cluster' ? { ...d, object: { ...d.object, data: { SMARTSCALE_INTERRUPTION_QUEUE: 'q' } } } : d));
+    const data = planInstall(withQueue, { namespace: 'x', certManager: true, issue: () => expect.unreachable() as never, cluster: settings }).objects.find((o) => o.object.metadata.name === 'smartscale-cluster')!.object.data;
+    expect(data).toEqual({ ...JOIN_ENV, SMARTSCALE_INTERRUPTION_QUEUE: 'q' });
+  });
+
+  it('generates the ConfigMap when the manifests have none; without settings it is left as shipped', () => {
+    const without = docs.filter((d) => d.object.metadata.name !== 'smartscale-cluster');
+    const cm = planInstall(without, { namespace: 'x', certManager: true, issue: () => expect.unreachable() as never, cluster: settings }).objects.find((o) => o.object.metadata.name === 'smartscale-cluster')!;
+    expect(cm).toMatchObject({ source: '(generated)', createOnly: false, object: { data: { ...JOIN_ENV }, metadata: { namespace: 'x' } } });
+    const shipped = planInstall(docs, { namespace: 'x', certManager: true, issue: () => expect.unreachable() as never }).objects.find((o) => o.object.metadata.name === 'smartscale-cluster')!;
+    expect(shipped.object.data ?? {}).toEqual({});
   });
 });

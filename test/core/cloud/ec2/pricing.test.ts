@@ -3,9 +3,12 @@ import { DescribeInstanceTypeOfferingsCommand, DescribeInstanceTypesCommand, Des
 import { describe, expect, it } from 'vitest';
 import { Ec2Api } from '../../../../core/cloud/ec2/api.js';
 import { Ec2InstanceTypes } from '../../../../core/cloud/ec2/instance-types.js';
-import { Ec2Pricing, latestSpotPrices } from '../../../../core/cloud/ec2/pricing.js';
+import { builtinCatalogEntries, loadCatalogEntriesSync } from '../../../../core/cloud/catalog/index.js';
+import { Ec2Pricing, latestSpotPrices, onDemandPricesFromCatalog } from '../../../../core/cloud/ec2/pricing.js';
 import { UnavailableOfferings } from '../../../../core/cloud/unavailable-offerings.js';
 import { ManualClock } from '../../../../core/model/clock.js';
+import { catalogPath } from '../../../support/shared.js';
+import { harness } from './builders.js';
 import { awsError, InMemoryEc2 } from './fake-ec2.js';
 
 function setup(ec2 = new InMemoryEc2()) {
@@ -83,6 +86,31 @@ describe('on-demand prices', () => {
     const rejected = pricing.updateOnDemandPrices(new Map([['m6i.large', Number.NaN], ['t3.medium', 0.05], ['c7g.large', -1]]));
     expect(rejected).toBe(2);
     expect([pricing.onDemandPrice('m6i.large'), pricing.onDemandPrice('t3.medium'), pricing.onDemandPrice('c7g.large')]).toEqual([0.096, 0.05, 0.0725]);
+  });
+});
+
+describe('on-demand prices from a catalog file (the controller\'s --catalog with --cloud aws)', () => {
+  const shared = loadCatalogEntriesSync(catalogPath());
+
+  it('price types the built-in table lacks, which then get on-demand offerings at the catalog price', async () => {
+    const c6a = shared.find((e) => e.name === 'c6a.large')!;
+    expect(builtinCatalogEntries().some((e) => e.name === 'c6a.large')).toBe(false);
+    const withType = () => {
+      const ec2 = new InMemoryEc2();
+      ec2.types.push({ name: 'c6a.large', vcpu: 2, memoryMiB: 4096, arch: 'x86_64', enis: 3, ipsPerEni: 10, usage: ['on-demand'] });
+      return ec2;
+    };
+    const builtin = await harness({ ec2: withType() }).provider.getInstanceTypes();
+    expect(builtin.map((t) => t.name)).not.toContain('c6a.large');
+    const fromCatalog = await harness({ ec2: withType(), onDemandPrices: onDemandPricesFromCatalog(shared) }).provider.getInstanceTypes();
+    const offered = fromCatalog.find((t) => t.name === 'c6a.large')!;
+    expect(offered.offerings.map((o) => [o.zone, o.capacityType, o.pricePerHour])).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c'].map((z) => [z, 'on-demand', c6a.onDemandUsdPerHour]));
+  });
+
+  it('a catalog replaces the built-in table: a type it does not price has no on-demand offering', async () => {
+    const onlyM6i = onDemandPricesFromCatalog(shared.filter((e) => e.name === 'm6i.large'));
+    const types = await harness({ onDemandPrices: onlyM6i }).provider.getInstanceTypes();
+    expect(types.map((t) => t.name)).toEqual(['m6i.large']);
   });
 });
 
