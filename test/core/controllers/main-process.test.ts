@@ -1,16 +1,26 @@
 /**
- * `smartscale controller` refuses bad input at start like any other bad flag: one line on stderr
- * naming the flag and what is wrong, exit code 2 — never a stack trace (main.ts, run with tsx).
+ * `smartscale controller` (main.ts, run with tsx): bad input is refused at start like any other bad
+ * flag — one line on stderr naming the flag and what is wrong, exit code 2, never a stack trace;
+ * with --cloud aws the catalog's on-demand prices and the API server's version reach the EC2 provider.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../../support/shared.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadCatalogEntriesSync } from '../../../core/cloud/catalog/index.js';
+import { startSandbox, type Sandbox } from '../../../core/sandbox/sandbox.js';
+import { catalogPath, repoRoot } from '../../support/shared.js';
 import { JOIN_ENV } from './cluster-join-fixtures.js';
 
-function controller(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the controller; `until` (given the output so far) says when to stop it with SIGTERM. */
+function controller(args: string[], env: Record<string, string> = {}, until?: (stdout: string) => boolean): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), [join(repoRoot, 'core', 'controllers', 'main.ts'), 'controller', ...args], {
       cwd: repoRoot,
@@ -20,7 +30,10 @@ function controller(args: string[], env: Record<string, string> = {}): Promise<{
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (until?.(stdout)) child.kill('SIGTERM');
+    });
     child.stderr.on('data', (d) => (stderr += d));
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
@@ -49,4 +62,20 @@ describe('smartscale controller: bad input is a one-line usage error (exit 2)', 
   ])('%s', async (_what, args, env, message) => {
     expectUsageError(await controller(args, env), message);
   }, 30_000);
+});
+
+describe('smartscale controller --cloud aws', () => {
+  let sandbox: Sandbox | undefined;
+  afterAll(async () => sandbox?.stop());
+
+  it('prices EC2 on-demand offerings from --catalog and learns the control plane version from the API server', async () => {
+    sandbox = await startSandbox({ controlPlane: false, kubeconfigPath: join(dir, 'sandbox', 'kubeconfig') });
+    const line = (stdout: string) => stdout.split('\n').find((l) => l.includes('EC2 on-demand prices from the catalog'));
+    const args = ['--cloud', 'aws', '--no-webhook', '--metrics-port', '0', '--metrics-host', '127.0.0.1', '--kubeconfig', sandbox.kubeconfigPath!];
+    const withCatalog = await controller([...args, '--catalog', catalogPath()], JOIN_ENV, (out) => line(out) !== undefined);
+    expect(JSON.parse(line(withCatalog.stdout)!), withCatalog.stderr).toMatchObject({ catalog: catalogPath(), onDemandPrices: loadCatalogEntriesSync(catalogPath()).length, kubernetesVersion: '1.32' });
+    // Without --catalog: the built-in table; an explicit version wins over the API server's.
+    const builtin = await controller(args, { ...JOIN_ENV, SMARTSCALE_KUBERNETES_VERSION: '1.31' }, (out) => line(out) !== undefined);
+    expect(JSON.parse(line(builtin.stdout)!)).toMatchObject({ catalog: 'builtin', onDemandPrices: loadCatalogEntriesSync('builtin').length, kubernetesVersion: '1.31' });
+  }, 60_000);
 });
