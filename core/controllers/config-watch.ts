@@ -69,6 +69,8 @@ export interface ConfigWatchOptions {
   /** Called when the effective mode changes (first call with the initial mode). */
   onModeChange: (mode: Mode, previous: Mode | undefined) => void;
   onError?: (error: unknown) => void;
+  /** Logs each new set of ignored values or warnings (they also go into the InvalidConfig Event). */
+  logger?: { warn(obj: object, msg?: string): void };
   intervalMs?: number;
 }
 
@@ -112,7 +114,9 @@ export class ConfigWatchLoop implements Loop {
   async reconcile(): Promise<void> {
     const config = this.options.state.config();
     this.refreshSource();
-    this.warnings.report(config.warnings);
+    if (this.warnings.report(config.warnings)) {
+      this.options.logger?.warn({ configMap: `${this.options.state.namespace}/${CLUSTER_CONFIG_NAME}`, warnings: config.warnings }, 'smartscale-config: values ignored or not used');
+    }
     if (config.cluster.mode !== this.mode) {
       const previous = this.mode;
       this.mode = config.cluster.mode;

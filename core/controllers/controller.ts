@@ -179,6 +179,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       runner?.trigger('provisioner', 'forecaster');
     },
     onError: (e) => onApiError('config', e),
+    logger: log,
     intervalMs: interval.config,
   });
   const common = { client, state, clock, controllerMetrics: metrics, events };

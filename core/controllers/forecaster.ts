@@ -25,6 +25,14 @@
  * Staleness (core/metrics/source.ts contract): when the source cannot give the new buckets, the
  * models are left untouched and the last forecast is re-published with `stale: true`, which the
  * webhook and the provisioner act on nothing.
+ *
+ * No forecast at all: a Deployment the source has never given a bucket for (the query matches no
+ * series — the simulated source on a real cluster, a preset that does not fit — or the server
+ * cannot answer), or whose `smartscale.io/rps-query` cannot be rendered (it is not sent; the
+ * preset is not used instead), gets a Warning Event saying why: `NoForecast` or
+ * `InvalidAnnotation`, once per cause (again after it cleared and came back), at most
+ * `PROBLEM_EVENTS_PER_PASS` per pass — the rest wait for later passes, none is lost to the event
+ * writer's in-flight limit.
  */
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import { patchAnnotations } from '../kube/patch.js';
@@ -34,7 +42,8 @@ import { SeriesForecaster } from '../forecast/forecaster.js';
 import { changedMaterially, DEFAULT_PUBLICATION_RULE } from '../forecast/publication.js';
 import { propagateForecasts, serviceForecast, ServiceGraphLearner, type ServiceForecast } from '../graph/service-graph.js';
 import type { GraphSnapshot } from './graph-publisher.js';
-import type { MetricsSource, Sample } from '../metrics/source.js';
+import type { MetricsSource, Sample, SeriesReading } from '../metrics/source.js';
+import { rpsQueryProblem } from '../metrics/template.js';
 import { Annotations, formatForecastAnnotation, parseDeploymentSettings, parseForecastAnnotation, parseReplicaCount, type DeploymentSettings, type ForecastAnnotation, type Mode } from '../model/annotations.js';
 import type { Clock } from '../model/clock.js';
 import { CLUSTER_CONFIG_NAME, effectiveMode, parseWebhookDefaults } from '../model/cluster-config.js';
@@ -55,6 +64,19 @@ const MAX_OBSERVATIONS = 2000;
 const CAPACITY_WINDOW_SECONDS = 300;
 /** Window of history the graph learner starts from for a new namespace. */
 const GRAPH_BACKFILL_SECONDS = 86_400;
+/**
+ * Most `NoForecast`/`InvalidAnnotation` Events one pass emits (below the event writer's 16 in
+ * flight, which drops the rest): 2,000 Deployments with no data are told within 50 minutes.
+ */
+export const PROBLEM_EVENTS_PER_PASS = 10;
+
+/** Why a Deployment gets no forecast from this process, as its Event says it. */
+interface ForecastProblem {
+  reason: 'NoForecast' | 'InvalidAnnotation';
+  /** The cause without details that vary from pass to pass (a timeout's duration): reported once per key. */
+  key: string;
+  message: string;
+}
 
 interface SeriesState {
   forecaster: SeriesForecaster;
@@ -68,6 +90,9 @@ interface SeriesState {
   fedThisPass: Sample[];
   stale: boolean;
   staleReason?: string;
+  /** Why this Deployment gets no forecast now, if it gets none; and the cause last reported as an Event. */
+  problem?: ForecastProblem;
+  reportedProblem?: string;
   /** Ready replicas over time and the served-record margin. */
   served: ServedRecord;
   /** The last forecast's upper band (requests/second) and the end of the bucket before its first step. */
@@ -157,6 +182,7 @@ export class ForecasterLoop implements Loop {
 
     // 3. Forecast, propagate, publish.
     const writes: Array<() => Promise<void>> = [];
+    let problemEvents = 0;
     for (const [ns, list] of byNamespace) {
       const own: Record<string, ServiceForecast> = {};
       const forecasts = new Map<string, ReturnType<SeriesForecaster['forecast']>>();
@@ -174,6 +200,11 @@ export class ForecasterLoop implements Loop {
         const s = this.series.get(keyOf(d));
         const f = forecasts.get(name);
         if (!s) continue;
+        if (s.problem && s.problem.key !== s.reportedProblem && problemEvents < PROBLEM_EVENTS_PER_PASS) {
+          problemEvents++;
+          s.reportedProblem = s.problem.key;
+          this.options.events.emit({ object: deploymentRef(d), type: 'Warning', reason: s.problem.reason, message: s.problem.message });
+        }
         const current = parseForecastAnnotation(d.metadata.annotations?.[Annotations.forecast]).value;
         let next: ForecastAnnotation | undefined;
         if (s.stale) {
@@ -242,6 +273,7 @@ export class ForecasterLoop implements Loop {
         learnedRpsPerPod: s ? s.learnedRpsPerPod : published?.learnedRpsPerPod || undefined,
         fedThisPass: [],
         stale: false,
+        reportedProblem: s?.reportedProblem,
         served: new ServedRecord(s?.served.margin ?? published?.margin),
       };
       this.series.set(key, s);
@@ -252,8 +284,23 @@ export class ForecasterLoop implements Loop {
       this.observeServed(d, s, userSettings, settings, clusterMode, nowSec);
       return 0;
     }
+    const queryProblem = userSettings.rpsQuery === undefined ? undefined : rpsQueryProblem(userSettings.rpsQuery);
+    if (queryProblem) {
+      // Not sent (it could match anything), and the preset not read instead: no demand, so the
+      // forecast published from an earlier query is marked stale (nothing acts on it).
+      this.noForecast(s, { reason: 'InvalidAnnotation', key: queryProblem, message: queryProblem });
+      return 0;
+    }
     const workload = { namespace: ns, deployment: name, ...(userSettings.rpsQuery ? { rpsQuery: userSettings.rpsQuery } : {}) };
     const reading = await source.history('demand', workload, { start, end: lastComplete, stepSeconds: step });
+    if (Number.isNaN(s.lastFedSec) && reading.samples.length === 0) {
+      // Never a bucket to learn from: no forecast can be made (a forecast an earlier leader
+      // published is marked stale: this source cannot keep it current).
+      this.noForecast(s, noDataProblem(source, reading, userSettings.rpsQuery !== undefined));
+      return 0;
+    }
+    s.problem = undefined;
+    s.reportedProblem = undefined;
     if (reading.freshness === 'unavailable' || (reading.samples.length === 0 && !Number.isNaN(s.lastFedSec))) {
       // Buckets that should exist are missing: stale once they are older than the source tolerates.
       const latest = await source.latest('demand', workload);
@@ -306,6 +353,13 @@ export class ForecasterLoop implements Loop {
     }
     const serving = servingReplicas(d, effectiveMode(clusterMode, user.mode));
     if (serving !== undefined) s.served.recordReady(nowSec, serving);
+  }
+
+  /** The Deployment gets no forecast this pass, for `problem` (reported by the publish step). */
+  private noForecast(s: SeriesState, problem: ForecastProblem): void {
+    s.stale = true;
+    s.staleReason = problem.message;
+    s.problem = problem;
   }
 
   private feedback(settings: ControllerSettings): ShortfallFeedbackOptions {
@@ -393,6 +447,28 @@ export class ForecasterLoop implements Loop {
     m.forecastDemand.set({ ...labels, kind: 'observed' }, f.observed ?? 0);
     m.forecastDemand.set({ ...labels, kind: 'forecast_peak' }, f.upper.reduce((a, b) => Math.max(a, b), 0));
   }
+}
+
+/**
+ * Why a Deployment the source never gave a bucket gets no forecast, and what to check: on the
+ * simulated source (which holds only what the sandbox or the simulator loads) the configuration;
+ * on Prometheus, a query that matches nothing or a server that cannot answer.
+ */
+function noDataProblem(source: MetricsSource, reading: SeriesReading, ownQuery: boolean): ForecastProblem {
+  const why = reading.reason ?? (reading.freshness === 'unavailable' ? 'the source could not answer' : 'no data');
+  const hint =
+    source.description === 'simulated'
+      ? 'on a real cluster set metrics.prometheus.url in smartscale-config (and no metrics.source: simulated)'
+      : reading.freshness === 'unavailable'
+        ? 'it is retried every pass'
+        : ownQuery
+          ? `check ${Annotations.rpsQuery}`
+          : `check metrics.preset in smartscale-config, or set ${Annotations.rpsQuery}`;
+  return {
+    reason: 'NoForecast',
+    key: `${source.description}/${reading.freshness}`,
+    message: `no forecast: the metrics source ${source.description} has no demand for this Deployment (${why}); ${hint}`,
+  };
 }
 
 /**

@@ -111,6 +111,11 @@ export function parseMetricsConfig(data: Record<string, string | undefined> | un
   if (url !== undefined && urlProblem) warnings.push(`${k.url} ignored: ${urlProblem}`);
   const wanted = d[k.source] ?? (url !== undefined ? 'prometheus' : 'simulated');
   if (wanted !== 'prometheus' && wanted !== 'simulated') warnings.push(`${k.source}=${JSON.stringify(wanted)} ignored: expected prometheus or simulated`);
+  // An explicit simulated source wins over the URL; a URL added to a ConfigMap that pinned it
+  // (the README's one step) would otherwise be silently unused, and no Deployment forecast.
+  if (d[k.source] === 'simulated' && url !== undefined && !urlProblem) {
+    warnings.push(`${k.source}=simulated: ${k.url} is not used, and the simulated source has no metrics outside the sandbox and the simulator; remove ${k.source} (or set it to prometheus) to read from Prometheus`);
+  }
   if (wanted === 'prometheus') {
     if (urlProblem || url === undefined) {
       warnings.push(`${k.source}=prometheus needs a valid ${k.url}; using the simulated source`);

@@ -6,6 +6,7 @@
  * never change the shape of the query. `{window}` (the rate window, e.g. `2m`) is ours, not the
  * user's, and goes where a range duration goes: `rate(x[{window}])`. Pure.
  */
+import { Annotations } from '../model/annotations.js';
 
 export interface TemplateValues {
   namespace: string;
@@ -94,7 +95,7 @@ export function renderTemplate(template: string, values: TemplateValues): string
       continue;
     }
     const misplaced = NAMED.find((n) => template.startsWith(`{${n}}`, i));
-    if (misplaced) throw new TemplateError(`placeholder {${misplaced}} must be inside a quoted label value, e.g. namespace="{${misplaced}}"`);
+    if (misplaced) throw new TemplateError(`placeholder {${misplaced}} must be inside a quoted label value, e.g. ${misplaced === 'namespace' ? 'namespace' : 'service'}="{${misplaced}}"`);
     out += ch;
     i++;
   }
@@ -110,4 +111,15 @@ export function validateTemplate(template: string): string | undefined {
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
+}
+
+/**
+ * What is wrong with a `smartscale.io/rps-query` that cannot be rendered (a placeholder outside
+ * quotes, an unterminated string), in the words the webhook answers with and the forecaster's
+ * Event uses; undefined for a usable one. The forecaster reads no demand with such a query — it
+ * does not fall back to the preset, whose series the user said is not this Deployment's demand.
+ */
+export function rpsQueryProblem(query: string): string | undefined {
+  const why = validateTemplate(query);
+  return why === undefined ? undefined : `${Annotations.rpsQuery} is unusable (${why}): no forecast is made until it is fixed`;
 }

@@ -85,6 +85,18 @@ describe('parseMetricsConfig', () => {
     });
   });
 
+  it('warns when an explicit simulated source leaves a Prometheus URL unused (a URL added to a ConfigMap that pinned it)', () => {
+    const url = 'http://prometheus-operated.monitoring:9090';
+    const pinned = parseMetricsConfig({ 'metrics.source': 'simulated', 'metrics.prometheus.url': url });
+    expect(pinned.value.source).toBe('simulated');
+    expect(pinned.warnings).toEqual([
+      'metrics.source=simulated: metrics.prometheus.url is not used, and the simulated source has no metrics outside the sandbox and the simulator; remove metrics.source (or set it to prometheus) to read from Prometheus',
+    ]);
+    // The URL alone reads from Prometheus, quietly; the simulated source alone is the sandbox's, quietly.
+    expect(parseMetricsConfig({ 'metrics.prometheus.url': url })).toMatchObject({ value: { source: 'prometheus', prometheus: { url } }, warnings: [] });
+    expect(parseMetricsConfig({ 'metrics.source': 'simulated' }).warnings).toEqual([]);
+  });
+
   it.each([
     [{ 'metrics.preset': 'linkerd' }, /metrics.preset="linkerd" ignored: expected one of istio/],
     [{ 'metrics.rateWindow': 'soon' }, /metrics.rateWindow="soon" ignored/],

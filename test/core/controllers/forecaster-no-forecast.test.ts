@@ -1,0 +1,148 @@
+/**
+ * Opted-in Deployments the forecaster makes no forecast for are told why, with a Warning Event:
+ * `NoForecast` when the metrics source has no demand for them (the simulated source on a real
+ * cluster, a preset that does not fit), `InvalidAnnotation` when their `smartscale.io/rps-query`
+ * cannot be rendered (never sent). Once per cause, at most PROBLEM_EVENTS_PER_PASS per pass.
+ * The loop runs on fakes (a manual clock, the simulated source, a client that applies patches).
+ */
+import { describe, expect, it } from 'vitest';
+import { RecordingControllerEvents } from '../../../core/controllers/events.js';
+import { ForecasterLoop, PROBLEM_EVENTS_PER_PASS } from '../../../core/controllers/forecaster.js';
+import { ControllerMetrics } from '../../../core/controllers/metrics.js';
+import { parseFullConfig } from '../../../core/controllers/settings.js';
+import type { KubeClient, KubeObject } from '../../../core/kube/client.js';
+import { SimulatedMetricsSource } from '../../../core/metrics/simulated.js';
+import type { MetricsSource, WorkloadRef } from '../../../core/metrics/source.js';
+import { Annotations, formatForecastAnnotation, parseForecastAnnotation } from '../../../core/model/annotations.js';
+import { ManualClock } from '../../../core/model/clock.js';
+import { clientWith, deployment } from './support.js';
+
+const STEP = 60;
+const START_SEC = 1_790_000_040;
+const BAD_QUERY = 'sum(rate(hits{namespace={namespace}}[{window}]))';
+
+function harness(names: string[]) {
+  const clock = new ManualClock((START_SEC + 5) * 1000);
+  const simulated = new SimulatedMetricsSource({ clock });
+  /** Demand reads per Deployment (the simulated source would ignore a query: the test checks none is made). */
+  const reads: WorkloadRef[] = [];
+  const metrics: MetricsSource = {
+    description: simulated.description,
+    history: (signal, workload, range) => (signal === 'demand' && reads.push(workload), simulated.history(signal, workload, range)),
+    latest: (signal, workload) => simulated.latest(signal, workload),
+    edgeHistory: (ns, range) => simulated.edgeHistory(ns, range),
+    edges: (ns) => simulated.edges(ns),
+  };
+  const objects = new Map(names.map((n) => [`shop/${n}`, deployment('shop', n, { replicas: 2, annotations: { [Annotations.enabled]: 'true' } })]));
+  const client: KubeClient = clientWith('not used by the forecaster loop', {
+    async patch<T extends KubeObject>(_res: unknown, name: string, namespace: string | undefined, patch: unknown): Promise<T> {
+      const object = objects.get(`${namespace}/${name}`)!;
+      object.metadata.annotations = { ...object.metadata.annotations, ...(patch as { metadata: { annotations: Record<string, string> } }).metadata.annotations };
+      return object as T;
+    },
+  });
+  const config = parseFullConfig({ 'controller.backfill': '2h' });
+  const events = new RecordingControllerEvents();
+  const loop = new ForecasterLoop({
+    client,
+    state: { config: () => config, optedInDeployments: () => [...objects.values()], namespace: 'smartscale-system', configMaps: { get: () => undefined } },
+    metrics: () => metrics,
+    clock,
+    controllerMetrics: new ControllerMetrics(),
+    events,
+  });
+  return {
+    simulated,
+    reads,
+    events,
+    get: (name: string) => objects.get(`shop/${name}`)!,
+    annotate: (name: string, extra: Record<string, string>) => {
+      const d = objects.get(`shop/${name}`)!;
+      d.metadata.annotations = { ...d.metadata.annotations, ...extra };
+    },
+    /** Two hours of 50 rps up to now and on for a day, for `name`. */
+    loadDemand: (name: string) => simulated.loadCounts({ namespace: 'shop', deployment: name }, START_SEC - 120 * STEP, STEP, Array.from({ length: 120 + 1440 }, () => 50 * STEP)),
+    pass: async (seconds = STEP) => {
+      clock.advance(seconds * 1000);
+      await loop.reconcile();
+    },
+    forecast: (name: string) => parseForecastAnnotation(objects.get(`shop/${name}`)!.metadata.annotations?.[Annotations.forecast]).value,
+    eventsFor: (name: string) => events.events.filter((e) => e.object.name === name),
+  };
+}
+
+describe('forecaster loop: Deployments that get no forecast are told why', () => {
+  it('no demand on the simulated source (a real cluster with no Prometheus URL): one NoForecast Event pointing at the configuration', async () => {
+    const h = harness(['api']);
+    for (let i = 0; i < 5; i++) await h.pass();
+    expect(h.forecast('api')).toBeUndefined();
+    expect(h.eventsFor('api')).toEqual([
+      {
+        object: expect.objectContaining({ kind: 'Deployment', name: 'api', namespace: 'shop' }),
+        type: 'Warning',
+        reason: 'NoForecast',
+        message:
+          'no forecast: the metrics source simulated has no demand for this Deployment (the query returned no series); on a real cluster set metrics.prometheus.url in smartscale-config (and no metrics.source: simulated)',
+      },
+    ]);
+
+    // Data arrives: a forecast, nothing more said. It goes away again: the forecast is marked stale
+    // (ForecastStale, as before), not a second NoForecast.
+    h.loadDemand('api');
+    await h.pass();
+    expect(h.forecast('api')?.stale).toBeUndefined();
+    expect(h.eventsFor('api').map((e) => e.reason)).toEqual(['NoForecast']);
+  });
+
+  it('a forecast published before (another leader) with no data behind it now is marked stale, and the cause is said once', async () => {
+    const h = harness(['api']);
+    const old = { v: 1 as const, generatedAt: START_SEC, stepSeconds: STEP, point: [50], upper: [60], quantile: 0.965, model: 'persistence' };
+    h.annotate('api', { [Annotations.forecast]: formatForecastAnnotation(old) });
+    await h.pass();
+    await h.pass();
+    expect(h.forecast('api')?.stale).toBe(true);
+    expect(h.eventsFor('api').map((e) => e.reason).sort()).toEqual(['ForecastStale', 'NoForecast']);
+  });
+
+  it(`many Deployments without data: at most ${PROBLEM_EVENTS_PER_PASS} Events a pass, each Deployment told once`, async () => {
+    const names = Array.from({ length: 25 }, (_, i) => `svc-${i}`);
+    const h = harness(names);
+    const perPass: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const before = h.events.events.length;
+      await h.pass();
+      perPass.push(h.events.events.length - before);
+    }
+    expect(perPass).toEqual([10, 10, 5, 0, 0]);
+    expect(new Set(h.events.events.map((e) => e.object.name)).size).toBe(25);
+  });
+
+  it('an unusable rps-query is never sent and the preset not read instead: InvalidAnnotation once, no forecast; fixed, it forecasts', async () => {
+    const h = harness(['api']);
+    h.loadDemand('api'); // what the preset would find: not the series the user asked for
+    h.annotate('api', { [Annotations.rpsQuery]: BAD_QUERY });
+    for (let i = 0; i < 3; i++) await h.pass();
+    expect(h.reads).toEqual([]);
+    expect(h.forecast('api')).toBeUndefined();
+    expect(h.eventsFor('api')).toEqual([
+      {
+        object: expect.objectContaining({ name: 'api' }),
+        type: 'Warning',
+        reason: 'InvalidAnnotation',
+        message:
+          'smartscale.io/rps-query is unusable (placeholder {namespace} must be inside a quoted label value, e.g. namespace="{namespace}"): no forecast is made until it is fixed',
+      },
+    ]);
+
+    h.annotate('api', { [Annotations.rpsQuery]: 'sum(rate(hits{namespace="{namespace}"}[{window}]))' });
+    await h.pass();
+    expect(h.reads.at(-1)).toMatchObject({ deployment: 'api', rpsQuery: 'sum(rate(hits{namespace="{namespace}"}[{window}]))' });
+    expect(h.forecast('api')?.stale).toBeUndefined();
+
+    // Broken again after a forecast: that forecast is marked stale and the cause said again.
+    h.annotate('api', { [Annotations.rpsQuery]: BAD_QUERY });
+    await h.pass();
+    expect(h.forecast('api')?.stale).toBe(true);
+    expect(h.eventsFor('api').map((e) => e.reason)).toEqual(['InvalidAnnotation', 'InvalidAnnotation', 'ForecastStale']);
+  });
+});
