@@ -5,8 +5,8 @@
  * template, from the webhook's `smartscale.io/peak-replicas` and `smartscale.io/capacity`.
  */
 import type { KubeObject } from '../kube/client.js';
-import { Annotations, parseDeploymentSettings, type CapacityAnnotation, type Mode } from '../model/annotations.js';
-import { effectiveMode } from '../model/cluster-config.js';
+import { Annotations, DEFAULT_MAX_FORECAST_AGE_SEC, forecastAgeProblem, parseDeploymentSettings, parseForecastAnnotation, type CapacityAnnotation, type Mode } from '../model/annotations.js';
+import { CLUSTER_CONFIG_NAME, effectiveMode, parseWebhookDefaults } from '../model/cluster-config.js';
 import type { CloudProvider } from '../cloud/provider.js';
 import type { NodePool } from '../model/node-pool.js';
 import type { InstanceType } from '../model/instance-type.js';
@@ -17,6 +17,7 @@ import { resources } from '../model/resources.js';
 import { registrationLabels } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
 import { existingNodeFromObject, isPendingPod, isReschedulable, launchingNode, podFromObject, podFromSpec } from './objects.js';
+import { parseDecisionRecord } from '../../webhook/mutate/decision-record.js';
 
 export interface PredictedWorkload {
   deployment: KubeObject;
@@ -25,27 +26,58 @@ export interface PredictedWorkload {
   pods: Pod[];
 }
 
-function readCapacity(raw: string | undefined): CapacityAnnotation | undefined {
+/**
+ * The capacity the webhook wrote, while the forecast it was derived from may still be acted on;
+ * undefined otherwise. The webhook drops the capacity of a stale forecast, but only when it runs:
+ * with the webhook down (failurePolicy Ignore) the forecaster's patches land without it, leaving
+ * the old capacity and decision, and with the forecaster stopped nothing is written at all. So
+ * the capacity is dated here by what the annotations carry:
+ * - the decision record's `forecastAt`: the forecast the capacity was sized from (the webhook
+ *   writes the two together); a record without one (no forecast, or an unusable one) backs none;
+ * - with no record (written by hand, or by something other than the webhook): the forecast's
+ *   `generatedAt`, else the capacity's `neededAt` (not older than `maxAgeSec`); a capacity none of
+ *   these dates counts as written.
+ * A forecast annotation that is there but unusable or marked stale backs none, and a forecast
+ * itself older than `maxAgeSec` (the forecaster stopped) neither.
+ */
+function readCapacity(annotations: Record<string, string | undefined>, nowSec: number, maxAgeSec: number): CapacityAnnotation | undefined {
+  const raw = annotations[Annotations.capacity];
   if (!raw) return undefined;
+  let capacity: CapacityAnnotation | undefined;
   try {
     const c = JSON.parse(raw);
-    return typeof c?.replicas === 'number' && c.replicas >= 0 ? (c as CapacityAnnotation) : undefined;
+    capacity = typeof c?.replicas === 'number' && c.replicas >= 0 ? (c as CapacityAnnotation) : undefined;
   } catch {
     return undefined;
   }
+  if (!capacity) return undefined;
+  const forecastRaw = annotations[Annotations.forecast];
+  const forecast = forecastRaw === undefined ? undefined : parseForecastAnnotation(forecastRaw).value;
+  if (forecastRaw !== undefined && (!forecast || forecast.stale || forecastAgeProblem(forecast.generatedAt, nowSec, maxAgeSec))) return undefined;
+  const decisionRaw = annotations[Annotations.decision];
+  if (decisionRaw !== undefined) {
+    const sizedFrom = parseDecisionRecord(decisionRaw)?.forecastAt;
+    return sizedFrom !== undefined && !forecastAgeProblem(sizedFrom, nowSec, maxAgeSec) ? capacity : undefined;
+  }
+  if (forecast) return capacity;
+  const neededAt = typeof capacity.neededAt === 'number' ? capacity.neededAt : undefined;
+  return neededAt !== undefined && nowSec - neededAt > maxAgeSec ? undefined : capacity;
 }
 
 /**
  * Predicted pods per opted-in Deployment: `peak-replicas` minus the replicas that exist (spec and
  * pods), when the webhook's capacity says they are needed by `nowSec + leadSeconds`. A Deployment
- * with no capacity annotation (stale or no forecast: the webhook drops it) gets none.
+ * with no capacity annotation (stale or no forecast: the webhook drops it), or with one from a
+ * forecast older than `webhook.maxForecastAge` (default 15 min; `readCapacity`), gets none.
  */
 export function predictedWorkloads(state: ClusterState, clusterMode: Mode, nowSec: number, leadSeconds: number): PredictedWorkload[] {
   const out: PredictedWorkload[] = [];
+  // The webhook's limit, as the controller's own webhook reads it: smartscale-config over the built-in one.
+  const maxAgeSec = parseWebhookDefaults(state.configMaps.get(CLUSTER_CONFIG_NAME, state.namespace)?.data).value.maxForecastAgeSec ?? DEFAULT_MAX_FORECAST_AGE_SEC;
   for (const d of state.optedInDeployments()) {
     const annotations = d.metadata.annotations ?? {};
     const mode = effectiveMode(clusterMode, parseDeploymentSettings(annotations).value.mode);
-    const capacity = readCapacity(annotations[Annotations.capacity]);
+    const capacity = readCapacity(annotations, nowSec, maxAgeSec);
     const peak = Number(annotations[Annotations.peakReplicas]);
     if (!capacity || !Number.isInteger(peak)) continue;
     if (capacity.neededAt !== undefined && capacity.neededAt > nowSec + leadSeconds) continue;

@@ -266,6 +266,27 @@ export interface ForecastAnnotation {
   surgeFloor?: number;
 }
 
+/**
+ * Forecasts older than this (seconds) are not acted on: the webhook's default `maxForecastAgeSec`
+ * (`webhook.maxForecastAge` in smartscale-config overrides it), and the planners' too.
+ */
+export const DEFAULT_MAX_FORECAST_AGE_SEC = 900;
+/** Clock skew tolerated on a forecast's time; one dated further ahead is corrupt. */
+export const FORECAST_FUTURE_TOLERANCE_SEC = 60;
+
+/**
+ * Why a decision derived from the forecast made at `generatedAt` (unix seconds) must not be acted
+ * on at `nowSec`: older than `maxAgeSec`, or dated in the future beyond clock skew. Undefined when
+ * it may. Shared by the webhook (which drops the capacity then) and the planners (which ignore a
+ * capacity the webhook could not drop: core/controllers/snapshot.ts).
+ */
+export function forecastAgeProblem(generatedAt: number, nowSec: number, maxAgeSec: number): string | undefined {
+  const age = nowSec - generatedAt;
+  if (age > maxAgeSec) return `forecast is ${Math.round(age)}s old (limit ${maxAgeSec}s)`;
+  if (age < -FORECAST_FUTURE_TOLERANCE_SEC) return 'forecast is dated in the future';
+  return undefined;
+}
+
 export const FORECAST_ANNOTATION_MAX_BYTES = 16 * 1024;
 export const FORECAST_MAX_STEPS = 1440;
 /** Any demand above this (requests/second) is treated as corrupt input. */

@@ -93,6 +93,16 @@ describe('POST /mutate', () => {
     ]);
   });
 
+  it('admits an unusable rps-query with a warning and an InvalidAnnotation Event', async () => {
+    const events = new RecordingEventRecorder();
+    const object = deployment({ replicas: 5, annotations: optedIn({ 'smartscale.io/rps-query': 'sum(rate(hits{service={deployment}}[1m]))' }) });
+    const { body } = await post(app({ events }), review(object));
+    expect(body.response.allowed).toBe(true);
+    const warning = 'smartscale.io/rps-query is unusable (placeholder {deployment} must be inside a quoted label value, e.g. service="{deployment}"): no forecast is made until it is fixed';
+    expect(body.response.warnings).toEqual([warning]);
+    expect(events.events).toEqual([{ namespace: 'shop', name: 'checkout', type: 'Warning', reason: 'InvalidAnnotation', message: warning }]);
+  });
+
   it('honours dryRun: the same patch, no Event', async () => {
     const events = new RecordingEventRecorder();
     const a = app({ events });

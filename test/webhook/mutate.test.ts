@@ -66,6 +66,21 @@ const cases: Case[] = [
   { name: 'non-string annotation value', deployment: { replicas: 5, annotations: optedIn({ 'smartscale.io/max-replicas': 7 }) }, action: 'scale-up', replicas: 11, warning: /must be strings/ },
   { name: 'unreadable spec.replicas is left alone', deployment: { replicas: 'many', annotations: optedIn() }, action: 'no-action', warning: /not a whole number/ },
   { name: 'unreadable requests: capacity still written', deployment: { replicas: 5, cpu: 'lots', annotations: optedIn() }, action: 'scale-up', replicas: 11, warning: /requests ignored/ },
+  {
+    name: 'rps-query with a placeholder outside quotes: warned, the rest decided',
+    deployment: { replicas: 5, annotations: optedIn({ 'smartscale.io/rps-query': 'sum(rate(hits{namespace={namespace}}[{window}]))' }) },
+    action: 'scale-up',
+    replicas: 11,
+    warning: /^smartscale\.io\/rps-query is unusable \(placeholder \{namespace\} must be inside a quoted label value.*no forecast is made until it is fixed$/,
+  },
+  {
+    name: 'rps-query with an unterminated string: warned',
+    deployment: { replicas: 5, annotations: optedIn({ 'smartscale.io/rps-query': 'sum(rate(hits{service="{deployment}}[1m]))' }) },
+    action: 'scale-up',
+    replicas: 11,
+    warning: /rps-query is unusable \(unterminated string literal/,
+  },
+  { name: 'a usable rps-query: no warning', deployment: { replicas: 5, annotations: optedIn({ 'smartscale.io/rps-query': 'sum(rate(hits{namespace="{namespace}", service=~"{deployment}"}[{window}]))' }) }, action: 'scale-up', replicas: 11 },
 ];
 
 describe('mutate', () => {
@@ -121,6 +136,14 @@ describe('mutate', () => {
     expect(annotations[Annotations.capacity]).toBeUndefined();
     expect(annotations[Annotations.targetReplicas]).toBe('11');
     expect((stale.deployment.spec as { replicas: number }).replicas).toBe(11);
+  });
+
+  it('removes the capacity request when no per-pod capacity is known, so an earlier peak buys no nodes', () => {
+    const sized = mutate(deployment({ replicas: 5, annotations: optedIn() }), context()).deployment;
+    expect((sized.metadata as { annotations: Record<string, string> }).annotations[Annotations.capacity]).toBeDefined();
+    const unsized = mutate(sized, context({ defaultRpsPerPod: undefined }));
+    expect(unsized.decision).toMatchObject({ action: 'no-action', reason: 'no per-pod capacity' });
+    expect((unsized.deployment.metadata as { annotations: Record<string, string> }).annotations[Annotations.capacity]).toBeUndefined();
   });
 
   it('starts from the live replicas on UPDATE, so a stale manifest does not undo the forecast', () => {

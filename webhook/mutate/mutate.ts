@@ -8,8 +8,10 @@
  * - idempotent: mutate(mutate(d).deployment) returns that same deployment (no second patch);
  * - only smartscale's own annotations and `spec.replicas` are ever changed.
  */
+import { rpsQueryProblem } from '../../core/metrics/template.js';
 import {
   Annotations,
+  forecastAgeProblem,
   parseDeploymentSettings,
   parseForecastAnnotation,
   REPLICA_CEILING,
@@ -103,11 +105,8 @@ function applyWrites(deployment: Json, writes: Writes): Json {
 
 function forecastProblem(forecast: ForecastAnnotation, ctx: MutateContext): string | undefined {
   if (forecast.stale) return 'forecast is marked stale';
-  const age = ctx.nowSec - forecast.generatedAt;
-  if (age > ctx.maxForecastAgeSec) return `forecast is ${Math.round(age)}s old (limit ${ctx.maxForecastAgeSec}s)`;
   // Clock skew of a minute is tolerated; a forecast from further in the future is corrupt.
-  if (age < -60) return 'forecast is dated in the future';
-  return undefined;
+  return forecastAgeProblem(forecast.generatedAt, ctx.nowSec, ctx.maxForecastAgeSec);
 }
 
 /**
@@ -142,6 +141,9 @@ export function mutate(deployment: Json, ctx: MutateContext): MutateResult {
     return { deployment, warnings: about, decision: { action: 'skip', mode, reason: 'not opted in' } };
   }
   warnings.push(...settingsParsed.warnings);
+  // The forecaster makes no forecast from a query it cannot render: say so while the user is here.
+  const queryProblem = settings.rpsQuery === undefined ? undefined : rpsQueryProblem(settings.rpsQuery);
+  if (queryProblem) warnings.push(queryProblem);
 
   const writes: Writes = { annotations: {} };
   const decision = decide(deployment, annotations, settings, mode, ctx, writes, warnings);
@@ -177,6 +179,8 @@ function decide(
   const rpsPerPod = perPodCapacity(settings.targetRpsPerPod, forecast, ctx);
   if (rpsPerPod === undefined) {
     warnings.push(`no per-pod capacity known: set ${Annotations.targetRpsPerPod} (requests/second one pod serves)`);
+    // No peak is derived from this forecast: a capacity left from an earlier one must not buy nodes.
+    writes.annotations[Annotations.capacity] = undefined;
     return ({ action: 'no-action', mode, reason: 'no per-pod capacity', forecastAt: forecast.generatedAt });
   }
 

@@ -1,7 +1,7 @@
 /**
  * Inputs and outputs of the webhook's pure decision, `mutate`.
  */
-import { Annotations, type Mode } from '../../core/model/annotations.js';
+import { Annotations, DEFAULT_MAX_FORECAST_AGE_SEC, type Mode } from '../../core/model/annotations.js';
 
 /** Annotations the webhook writes beyond the shared contract in core/model/annotations.ts. */
 export const WebhookAnnotations = {
@@ -63,7 +63,7 @@ export const DEFAULT_CONTEXT: Omit<MutateContext, 'nowSec' | 'hpaOwnsReplicas' |
   scaleDownFraction: 0.1,
   leadSteps: 2,
   leadSeconds: 110,
-  maxForecastAgeSec: 900,
+  maxForecastAgeSec: DEFAULT_MAX_FORECAST_AGE_SEC,
   utilization: 0.88,
 };
 
