@@ -136,6 +136,9 @@ describe('how EC2 nodes join the cluster (--cluster-name, --cluster-endpoint, --
   it('the shipped manifests run an EC2 controller; a webhook-only set does not need the settings', () => {
     expect(runsEc2Controller(docs)).toBe(true);
     expect(runsEc2Controller(docs.filter((d) => d.object.metadata.name !== 'smartscale-controller'))).toBe(false);
+    const controller = (container: Record<string, unknown>) => [{ source: 'x.yaml', object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'c' }, spec: { template: { spec: { containers: [container] } } } } }];
+    expect(runsEc2Controller(controller({ args: ['controller'] }))).toBe(true); // aws is the process's default
+    expect(runsEc2Controller(controller({ args: ['controller'], env: [{ name: 'SMARTSCALE_CLOUD', value: 'simulated' }] }))).toBe(false);
   });
 
   it('writes them to the ConfigMap smartscale-cluster, applied (the flags say what they are now), keeping other keys', () => {
