@@ -21,13 +21,13 @@ const STEP = 60;
 const START_SEC = 1_790_000_040;
 const BAD_QUERY = 'sum(rate(hits{namespace={namespace}}[{window}]))';
 
-function harness(names: string[]) {
+function harness(names: string[], description?: string) {
   const clock = new ManualClock((START_SEC + 5) * 1000);
   const simulated = new SimulatedMetricsSource({ clock });
   /** Demand reads per Deployment (the simulated source would ignore a query: the test checks none is made). */
   const reads: WorkloadRef[] = [];
   const metrics: MetricsSource = {
-    description: simulated.description,
+    description: description ?? simulated.description,
     history: (signal, workload, range) => (signal === 'demand' && reads.push(workload), simulated.history(signal, workload, range)),
     latest: (signal, workload) => simulated.latest(signal, workload),
     edgeHistory: (ns, range) => simulated.edgeHistory(ns, range),
@@ -92,6 +92,19 @@ describe('forecaster loop: Deployments that get no forecast are told why', () =>
     await h.pass();
     expect(h.forecast('api')?.stale).toBeUndefined();
     expect(h.eventsFor('api').map((e) => e.reason)).toEqual(['NoForecast']);
+  });
+
+  it.each([
+    ['a preset that matches nothing', {}, undefined, 'the query returned no series); check metrics.preset in smartscale-config, or set smartscale.io/rps-query'],
+    ['its own query matches nothing', { [Annotations.rpsQuery]: 'sum(rate(hits{service="{deployment}"}[1m]))' }, undefined, 'the query returned no series); check smartscale.io/rps-query'],
+    ['the server cannot answer', {}, 'connection refused', 'connection refused); it is retried every pass'],
+  ])('on Prometheus, %s: the Event says what to check', async (_name, annotations, outage, tail) => {
+    const h = harness(['api'], 'prometheus(istio) http://prometheus:9090/');
+    h.annotate('api', annotations);
+    if (outage) h.simulated.setOutage(outage);
+    await h.pass();
+    await h.pass();
+    expect(h.eventsFor('api').map((e) => e.message)).toEqual([`no forecast: the metrics source prometheus(istio) http://prometheus:9090/ has no demand for this Deployment (${tail}`]);
   });
 
   it('a forecast published before (another leader) with no data behind it now is marked stale, and the cause is said once', async () => {
