@@ -12,6 +12,9 @@
  *   and never evict a do-not-disrupt pod (the drain is abandoned, the node uncordoned). Empty →
  *   the NodeClaim is deleted and the lifecycle terminates the instance.
  * - Bounded rate: at most `maxDisruptions` nodes draining at once, one new decision per pass.
+ * - Observe mode (the cluster's): empty nodes are removed (nothing is evicted); every other decision
+ *   — consolidation that moves pods, expiry, drift — is a `WouldDisrupt` Event, said once while it
+ *   stands. Drains already under way finish.
  * - A new leader resumes the drains of nodes carrying the taint; their timeout counts from the
  *   cordon (the node's `smartscale.io/drain-started-at`), not from the new leader's start. A drain
  *   this process abandoned is not resumed from a cache that has not seen the uncordon yet.
@@ -180,8 +183,17 @@ export class DisruptionLoop implements Loop {
     const decision = plan.decision;
     if (!decision) {
       this.candidate = undefined;
+      this.lastWould = undefined;
       return;
     }
+    // Observe mode evicts nothing: empty nodes go (nothing runs there), anything that would move
+    // pods or launch a replacement is only reported.
+    if (config.cluster.mode !== 'optimize' && decision.method !== 'Emptiness') {
+      this.candidate = undefined;
+      this.reportWould(decision);
+      return;
+    }
+    this.lastWould = undefined;
     const key = [...decision.nodes].sort().join(',');
     if (!this.candidate || this.candidate.nodes !== key) {
       this.candidate = { nodes: key, at: now };
@@ -191,6 +203,24 @@ export class DisruptionLoop implements Loop {
     this.candidate = undefined;
     const replacedPrice = snap.nodes.filter((n) => decision.nodes.includes(n.name)).reduce((sum, n) => sum + n.pricePerHour, 0);
     await this.act(decision, snap.claimByNode, pools, replacedPrice);
+  }
+
+  /** The last decision reported in observe mode (each is said once while it stands). */
+  private lastWould: string | undefined;
+
+  private reportWould(decision: DisruptionDecision): void {
+    const key = `${decision.method}:${[...decision.nodes].sort().join(',')}`;
+    if (this.lastWould === key) return;
+    this.lastWould = key;
+    const { events, controllerMetrics: m } = this.options;
+    m.action(this.name, `would-disrupt-${decision.reason.toLowerCase()}`);
+    const first = decision.replacements.length > 0 ? `, launching ${decision.replacements.length} replacement(s) first` : '';
+    events.emit({
+      object: nodeRef(decision.nodes[0]),
+      type: 'Normal',
+      reason: 'WouldDisrupt',
+      message: `observe mode: would ${decision.method} (${decision.reason}) ${decision.nodes.join(', ')}${first}: ${decision.message}; saves $${decision.savingsPerHour.toFixed(4)}/h (not done: pods are only moved in optimize mode)`.slice(0, 1000),
+    });
   }
 
   /** Nodes a previous leader was draining (cordoned with our taint): finish them. */

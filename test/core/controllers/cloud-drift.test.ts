@@ -58,7 +58,7 @@ describe('driftConditions (pure)', () => {
 
 describe('cloud drift', () => {
   it('a node on an image the cloud no longer launches is marked Drifted, held by a Drifted budget, cleared on rollback, then replaced', async () => {
-    const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST }));
+    const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST, mode: 'optimize' }));
     const api = e.sandbox.client;
     const [pool] = (await api.list(Refs.nodePools)).items;
     const setBudgets = (budgets: unknown[]) =>

@@ -24,7 +24,7 @@ afterEach(async () => {
 
 describe('drift', () => {
   it('a node launched before its NodePool’s labels changed is replaced by one with the new labels, pods moved', async () => {
-    const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST }));
+    const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST, mode: 'optimize' }));
     const api = e.sandbox.client;
     const c = await e.startController('a');
     await waitFor('leader', () => c.isLeader() && c.state.synced());

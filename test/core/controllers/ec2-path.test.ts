@@ -241,7 +241,7 @@ describe('the EC2 provider under the controller, on the sandbox', () => {
     expect(fleetRequests(s)).toHaveLength(1);
   }, 90_000);
   it('a newer AMI matching the node class: the node is marked Drifted and replaced by an instance on the new image, pods moved', async () => {
-    const { s, client } = await start({ sandbox: { controller: { ...EC2_LOOPS, intervals: { ...EC2_LOOPS.intervals, 'cloud-drift': 10_000 } } } });
+    const { s, client } = await start({ sandbox: { mode: 'optimize', controller: { ...EC2_LOOPS, intervals: { ...EC2_LOOPS.intervals, 'cloud-drift': 10_000 } } } });
     await runWeb(client, 2);
     const [before] = await waitFor('the claim Initialized', async () => {
       const all = await claimsWithInstance(s);

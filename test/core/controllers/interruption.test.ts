@@ -14,7 +14,7 @@ import { Refs } from '../../../core/kube/refs.js';
 import { CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE } from '../../../core/model/cluster-config.js';
 import type { KubeClient } from '../../../core/kube/client.js';
 import type { Clock } from '../../../core/model/clock.js';
-import { nodeClaims, runDeployment, runningPods, untilRunning, waitFor } from './support.js';
+import { nodeClaims, runDeployment, runningPods, setClusterMode, untilRunning, waitFor } from './support.js';
 
 const FAST: Partial<ControllerOptions> = {
   intervals: { provisioner: 2_000, 'node-claim-lifecycle': 2_000, disruption: 5_000, 'node-repair': 36_000_000, 'cloud-drift': 36_000_000, interruption: 1_000, 'garbage-collection': 10_000, forecaster: 60_000, config: 5_000 },
@@ -36,13 +36,7 @@ function spotPool() {
   return pool;
 }
 
-async function mode(e: SandboxEnvironment, c: RunningController, value: 'optimize' | 'observe'): Promise<void> {
-  await updateWithRetry(e.sandbox.client, Refs.configMaps, CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE, (fresh) => {
-    fresh.data = { ...fresh.data, mode: value };
-    return fresh;
-  });
-  await waitFor(`the controller sees ${value}`, () => c.state.config().cluster.mode === value);
-}
+const mode = (e: SandboxEnvironment, c: RunningController, value: 'optimize' | 'observe') => setClusterMode(e.sandbox.client, c, value);
 
 const actions = (c: RunningController, action: string) => c.metrics.value('actions', { loop: 'interruption', action }) ?? 0;
 const lifecycle = (c: RunningController, action: string) => c.metrics.value('actions', { loop: 'node-claim-lifecycle', action }) ?? 0;

@@ -14,7 +14,7 @@ import type { ControllerOptions, RunningController } from '../../../core/control
 import { startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
 import type { Clock } from '../../../core/model/clock.js';
 import { FaultyClient } from './faulty-client.js';
-import { deployment, nodeClaims, runningPods, waitFor } from './support.js';
+import { deployment, nodeClaims, runningPods, setClusterMode, waitFor } from './support.js';
 
 const FAST: Partial<ControllerOptions> = {
   intervals: { provisioner: 2_000, 'node-claim-lifecycle': 2_000, disruption: 5_000, 'garbage-collection': 10_000, forecaster: 60_000, config: 5_000 },
@@ -105,6 +105,18 @@ describe('replacement-first consolidation', () => {
     recording.oldNode = oldNode;
     const oldPrice = Number(oldClaim.status.pricePerHour);
 
+    // Observe mode (the default) moves no pod: the consolidation is reported, once, and not done.
+    const would = await waitFor('the WouldDisrupt Event', async () => {
+      const events = (await e.sandbox.client.list(Refs.events)).items.filter((ev) => ev.reason === 'WouldDisrupt');
+      return events.length > 0 ? events : undefined;
+    }, 30_000);
+    expect(would[0].message).toMatch(/^observe mode: would SingleNodeConsolidation \(Underutilized\) .*launching 1 replacement\(s\) first/);
+    await e.sandbox.clock.sleep(60_000);
+    expect((await e.sandbox.client.list(Refs.events)).items.filter((ev) => ev.reason === 'WouldDisrupt')).toHaveLength(1);
+    expect(recording.steps.filter((s) => s.kind === 'replacement-created' || s.kind === 'evict')).toEqual([]);
+    expect(c.metrics.value('actions', { loop: 'disruption', action: 'would-disrupt-underutilized' })).toBe(1);
+    await setClusterMode(e.sandbox.client, c, 'optimize');
+
     await waitFor('old claim gone', async () => (await e.sandbox.client.get(Refs.nodeClaims, oldClaim.metadata.name!)) === undefined, 60_000);
     const created = recording.steps.filter((s) => s.kind === 'replacement-created');
     const evictions = recording.steps.filter((s) => s.kind === 'evict');
@@ -130,7 +142,7 @@ describe('replacement-first consolidation', () => {
   }, 120_000);
 
   it('a replacement the cloud cannot launch: nothing is drained and the old node stays', async () => {
-    const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST }));
+    const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST, mode: 'optimize' }));
     const recording = new RecordingClient(httpClient(e, 'controller'), e.sandbox.client, e.sandbox.clock);
     const c = await e.startController('a', { client: recording });
     const api = e.sandbox.client;
@@ -165,7 +177,7 @@ describe('replacement-first consolidation', () => {
   it('a new leader waits for the replacement the previous one launched before draining anything', async () => {
     // A launch longer than what a new leader waits before it may decide (lease, consolidateAfter 2m
     // counted from its first sight of the pods, validation), so it decides while the replacement launches.
-    const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 240_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST }));
+    const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 240_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST, mode: 'optimize' }));
     const recordingA = new RecordingClient(httpClient(e, 'a'), e.sandbox.client, e.sandbox.clock);
     const a = await e.startController('a', { client: recordingA });
     const { node: oldNode, claim: oldClaim } = await oversizedNode(e, a);

@@ -1,7 +1,10 @@
 /** Builders and waits for the controller tests (sandbox-backed and unit). */
 import type { KubeClient, KubeObject } from '../../../core/kube/client.js';
 import { Refs } from '../../../core/kube/refs.js';
-import type { ControllerOptions } from '../../../core/controllers/controller.js';
+import type { ControllerOptions, RunningController } from '../../../core/controllers/controller.js';
+import { updateWithRetry } from '../../../core/kube/patch.js';
+import type { Mode } from '../../../core/model/annotations.js';
+import { CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE } from '../../../core/model/cluster-config.js';
 
 /** Loop intervals and backoffs short enough for sandbox tests at 50× (files add what they need). */
 export const FAST_LOOPS = {
@@ -90,4 +93,13 @@ export function untilRunning(client: KubeClient, namespace: string, app: string,
 export async function runDeployment(client: KubeClient, namespace: string, app: string, replicas: number, timeoutMs = 40_000): Promise<KubeObject[]> {
   await client.create(Refs.deployments, deployment(namespace, app, { replicas }));
   return untilRunning(client, namespace, app, replicas, { timeoutMs });
+}
+
+/** Sets the cluster's mode in the smartscale ConfigMap and waits until the controller has it. */
+export async function setClusterMode(client: KubeClient, controller: RunningController, mode: Mode): Promise<void> {
+  await updateWithRetry(client, Refs.configMaps, CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE, (fresh) => {
+    fresh.data = { ...fresh.data, mode };
+    return fresh;
+  });
+  await waitFor(`the controller sees ${mode}`, () => controller.state.config().cluster.mode === mode);
 }
