@@ -69,9 +69,13 @@ export function readProcessConfig(argv: readonly string[], env: Env): ProcessCon
   const delayText = flags.get('launch-delay') ?? env.SMARTSCALE_LAUNCH_DELAY ?? '60';
   const launchDelaySeconds = /^\d+(\.\d+)?$/.test(delayText) ? Number(delayText) : NaN;
   if (!(launchDelaySeconds <= 3600)) throw new ProcessConfigError(`--launch-delay=${JSON.stringify(delayText)}: expected seconds from 0 to 3600`);
+  // An empty holder means "nobody" to leader election, so two replicas with empty identities would
+  // both lead: refuse it rather than fall back silently (an empty POD_NAME is a broken manifest).
+  const identity = flags.get('identity') ?? env.POD_NAME ?? `${hostname()}-${process.pid}`;
+  if (identity.trim() === '') throw new ProcessConfigError(`--identity / POD_NAME is empty: the leader election identity must name this replica (the shipped Deployment sets POD_NAME from metadata.name)`);
   const config: ProcessConfig = {
     launchDelaySeconds,
-    identity: flags.get('identity') ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,
+    identity,
     namespace: flags.get('namespace') ?? env.POD_NAMESPACE ?? 'smartscale-system',
     kubeconfig: flags.get('kubeconfig') ?? env.KUBECONFIG,
     cloud,

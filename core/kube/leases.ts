@@ -32,6 +32,14 @@ export function leaseExpired(lease: Lease, nowMs: number): boolean {
   return renewed + (lease.spec?.leaseDurationSeconds ?? 15) * 1000 <= nowMs;
 }
 
+/**
+ * A holder must be named: an empty (or blank) holder reads as "nobody holds it" (leaseExpired), so
+ * two candidates with empty identities would each see the lease free and both lead.
+ */
+function assertIdentity(identity: string): void {
+  if (typeof identity !== 'string' || identity.trim() === '') throw new RangeError('a lease holder identity must not be empty');
+}
+
 export type LeaseWrite = { ok: true; lease: Lease } | { ok: false; reason: 'conflict' | 'held' };
 
 export class LeaseClient {
@@ -46,6 +54,7 @@ export class LeaseClient {
    * (another candidate wrote first) are answers, not errors.
    */
   async tryAcquire(identity: string, durationSeconds: number, nowMs: number): Promise<LeaseWrite> {
+    assertIdentity(identity);
     const current = await this.get();
     const now = microTime(nowMs);
     try {
@@ -82,6 +91,7 @@ export class LeaseClient {
 
   /** Gives the lease up if we hold it, so a successor need not wait for it to expire. */
   async release(identity: string): Promise<boolean> {
+    assertIdentity(identity);
     const current = await this.get();
     if (!current || current.spec?.holderIdentity !== identity) return false;
     try {

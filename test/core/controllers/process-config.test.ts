@@ -11,6 +11,26 @@ import { JOIN_ENV, TEST_CA, TEST_CA_PEM } from './cluster-join-fixtures.js';
 const AWS = JOIN_ENV;
 const URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/smartscale-demo';
 
+describe('--identity / POD_NAME', () => {
+  it('the flag, else POD_NAME, else hostname-pid', () => {
+    expect(readProcessConfig(['--identity', 'ctl-1'], { ...AWS, POD_NAME: 'pod-1' }).identity).toBe('ctl-1');
+    expect(readProcessConfig([], { ...AWS, POD_NAME: 'pod-1' }).identity).toBe('pod-1');
+    expect(readProcessConfig([], { ...AWS, POD_NAME: undefined }).identity).toMatch(/-\d+$/);
+  });
+
+  it('an empty or blank identity is a usage error (two replicas with one would both lead)', () => {
+    for (const [argv, env] of [
+      [['--identity', ''], AWS],
+      [['--identity='], AWS],
+      [[], { ...AWS, POD_NAME: '' }],
+      [[], { ...AWS, POD_NAME: '   ' }],
+    ] as const) {
+      expect(() => readProcessConfig(argv, env)).toThrow(ProcessConfigError);
+      expect(() => readProcessConfig(argv, env)).toThrow(/--identity \/ POD_NAME is empty/);
+    }
+  });
+});
+
 describe('--interruption-queue / SMARTSCALE_INTERRUPTION_QUEUE', () => {
   it('a queue URL or name, from the flag or the environment (the flag wins); none: not set', () => {
     expect(readProcessConfig([], AWS).interruptionQueue).toBeUndefined();
