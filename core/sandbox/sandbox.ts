@@ -3,7 +3,7 @@
  * and the simulated control plane connected through that kubeconfig (so it exercises the same
  * path as any other client). Everything shares one ScaledClock.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { HttpKubeClient } from '../kube/client.js';
@@ -47,31 +47,48 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const onError = options.onError ?? (() => {});
   let certificate;
   if (options.kubeconfigPath) {
+    // Checked before listening: writing it is the first thing that could fail afterwards.
+    if (statSync(options.kubeconfigPath, { throwIfNoEntry: false })?.isDirectory()) {
+      throw Object.assign(new Error(`EISDIR: ${options.kubeconfigPath} is a directory`), { code: 'EISDIR' });
+    }
     mkdirSync(dirname(options.kubeconfigPath), { recursive: true });
     certificate = cachedSandboxCertificate(join(dirname(options.kubeconfigPath), 'sandbox-tls.json'), Date.now());
   }
   const api = await startApiServer({ clock, certificate, port: options.port, bookmarkIntervalMs: options.bookmarkIntervalMs, onError: (e) => onError('apiserver', e) });
+  // From here on a failure (an unwritable kubeconfig path, a control plane that cannot sync) must
+  // close what already runs: a listening server keeps the process alive, and the caller has
+  // nothing to stop.
   const kubeconfig = sandboxKubeconfig(api);
-  if (options.kubeconfigPath) {
-    mkdirSync(dirname(options.kubeconfigPath), { recursive: true });
-    writeFileSync(options.kubeconfigPath, kubeconfig, { mode: 0o600 });
-  }
-  const kc = new KubeConfig();
-  kc.loadFromString(kubeconfig);
-  const client = new HttpKubeClient(kc, 'smartscale-sandbox');
-  let controlPlane: RunningControlPlane | undefined;
+  let client: HttpKubeClient | undefined;
   let controlClient: HttpKubeClient | undefined;
-  if (options.controlPlane !== false) {
-    controlClient = new HttpKubeClient(kc, 'sandbox-control-plane');
-    controlPlane = await startControlPlane({
-      client: controlClient,
-      clock,
-      nodeReadyDelayMs: options.nodeReadyDelayMs,
-      podStartDelayMs: options.podStartDelayMs,
-      onError: (c, e) => onError(`controlplane/${c}`, e),
-    });
+  let controlPlane: RunningControlPlane | undefined;
+  try {
+    if (options.kubeconfigPath) {
+      mkdirSync(dirname(options.kubeconfigPath), { recursive: true });
+      writeFileSync(options.kubeconfigPath, kubeconfig, { mode: 0o600 });
+    }
+    const kc = new KubeConfig();
+    kc.loadFromString(kubeconfig);
+    client = new HttpKubeClient(kc, 'smartscale-sandbox');
+    if (options.controlPlane !== false) {
+      controlClient = new HttpKubeClient(kc, 'sandbox-control-plane');
+      controlPlane = await startControlPlane({
+        client: controlClient,
+        clock,
+        nodeReadyDelayMs: options.nodeReadyDelayMs,
+        podStartDelayMs: options.podStartDelayMs,
+        onError: (c, e) => onError(`controlplane/${c}`, e),
+      });
+    }
+  } catch (error) {
+    controlPlane?.stop();
+    controlClient?.close();
+    client?.close();
+    await api.close();
+    throw error;
   }
-  const disconnectCloud = options.cloud ? connectSimulatedCloud(options.cloud, client, (e) => onError('cloud-bridge', e)) : undefined;
+  const sandboxClient = client;
+  const disconnectCloud = options.cloud ? connectSimulatedCloud(options.cloud, sandboxClient, (e) => onError('cloud-bridge', e)) : undefined;
   return {
     url: api.url,
     kubeconfig,
@@ -79,12 +96,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     clock,
     api,
     controlPlane,
-    client,
+    client: sandboxClient,
     async stop() {
       disconnectCloud?.();
       controlPlane?.stop();
       controlClient?.close();
-      client.close();
+      sandboxClient.close();
       await api.close();
     },
   };

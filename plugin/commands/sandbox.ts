@@ -3,11 +3,13 @@
  * local Kubernetes-compatible cluster (API server + simulated control plane) until Ctrl-C, and
  * prints the kubeconfig to use with kubectl, client-node or smartscale itself.
  */
+import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { parseNonNegativeMilli, parseNonNegativeUnits } from '../../core/model/quantity.js';
 import { CliError, ExitCode } from '../exit-codes.js';
+import { fileFailure, unwritableReason } from './files.js';
 
 export interface SandboxArgs {
   port: number;
@@ -79,9 +81,41 @@ function untilSignal(): Promise<string> {
   });
 }
 
-export async function runSandbox(args: SandboxArgs, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, stopSignal: Promise<unknown> = untilSignal()): Promise<void> {
+/**
+ * Where the kubeconfig goes, checked before anything listens: the directory is created, and the
+ * file must be one this process can write (a probe open, as `access` says yes to root even on
+ * /proc). An empty value is refused: it resolved to the current directory, and the certificate
+ * cache landed in its parent.
+ */
+export function kubeconfigOutPath(value: string | undefined): string {
+  if (value !== undefined && value.trim() === '') throw new CliError('--kubeconfig-out needs a file path', ExitCode.usage);
+  const path = resolve(value ?? defaultKubeconfigPath());
+  const cannot = (why: string) => new CliError(`--kubeconfig-out ${path}: cannot write the kubeconfig there: ${why}`, ExitCode.usage);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    // EEXIST: a file where a directory should be.
+    throw cannot((error as NodeJS.ErrnoException).code === 'EEXIST' ? `${dirname(path)} is not a directory` : fileFailure(error));
+  }
+  const reason = unwritableReason(path);
+  if (reason) throw cannot(reason);
+  const existed = existsSync(path);
+  try {
+    closeSync(openSync(path, 'a', 0o600));
+  } catch (error) {
+    throw cannot(fileFailure(error));
+  }
+  if (!existed) rmSync(path, { force: true });
+  return path;
+}
+
+/**
+ * Runs until `stopSignal` resolves; by default SIGINT or SIGTERM, listened for only once the
+ * cluster runs, so a failed start leaves Ctrl-C and the exit as they were.
+ */
+export async function runSandbox(args: SandboxArgs, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, stopSignal: () => Promise<unknown> = untilSignal): Promise<void> {
   checkSandboxArgs(args);
-  const kubeconfigPath = resolve(args['kubeconfig-out'] ?? defaultKubeconfigPath());
+  const kubeconfigPath = kubeconfigOutPath(args['kubeconfig-out']);
   if (args.demo) {
     // The trace is checked as backtest and simulate check theirs, with the same messages.
     if (args.trace !== undefined) (await import('./backtest-run.js')).loadTraceFile(args.trace);
@@ -90,7 +124,7 @@ export async function runSandbox(args: SandboxArgs, out: NodeJS.WritableStream =
       throw new CliError(`cannot start the demo: ${error.message}`, ExitCode.usage);
     });
     out.write(demo.banner);
-    await stopSignal;
+    await stopSignal();
     await demo.stop();
     err.write('demo stopped\n');
     return;
@@ -114,11 +148,16 @@ export async function runSandbox(args: SandboxArgs, out: NodeJS.WritableStream =
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new CliError(`port ${args.port} is already in use; pick another with --port (0 picks a free one)`, ExitCode.usage);
-    if (code === 'EACCES' || code === 'ENOENT' || code === 'ENOTDIR') throw new CliError(`cannot write the kubeconfig to ${kubeconfigPath} or listen: ${(error as Error).message}`, ExitCode.usage);
+    if (code === 'EACCES' || code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'EROFS' || code === 'EPERM') throw new CliError(`cannot write the kubeconfig to ${kubeconfigPath} or listen: ${(error as Error).message}`, ExitCode.usage);
     throw error;
   }
-  for (let i = 1; i <= args.nodes; i++) {
-    await sandbox.client.create(NODES, simulatedNode({ name: `sandbox-node-${i}`, cpu: args['node-cpu'], memory: args['node-memory'], labels: { 'topology.kubernetes.io/zone': `sandbox-${String.fromCharCode(96 + ((i - 1) % 3) + 1)}` } }));
+  try {
+    for (let i = 1; i <= args.nodes; i++) {
+      await sandbox.client.create(NODES, simulatedNode({ name: `sandbox-node-${i}`, cpu: args['node-cpu'], memory: args['node-memory'], labels: { 'topology.kubernetes.io/zone': `sandbox-${String.fromCharCode(96 + ((i - 1) % 3) + 1)}` } }));
+    }
+  } catch (error) {
+    await sandbox.stop();
+    throw error;
   }
   out.write(
     [
@@ -134,7 +173,7 @@ export async function runSandbox(args: SandboxArgs, out: NodeJS.WritableStream =
       '',
     ].join('\n'),
   );
-  await stopSignal;
+  await stopSignal();
   await sandbox.stop();
   err.write('sandbox stopped\n');
 }

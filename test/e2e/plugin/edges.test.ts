@@ -155,6 +155,16 @@ describe('sandbox flags', () => {
     expectError(await kubectl(['smartscale', 'sandbox', '--demo', '--trace', sandbox.dir, '--kubeconfig-out', join(sandbox.dir, 'demo-kubeconfig')]), ExitCode.usage, /cannot read trace .*: it is a directory; name a file/);
     expectError(await kubectl(['smartscale', 'sandbox', '--node-cpu', 'lots']), ExitCode.usage, /--node-cpu: invalid quantity "lots"/);
   });
+
+  it('a --kubeconfig-out that cannot be written exits 2 at once, listening on nothing (it hung, needing kill -9)', async () => {
+    const adir = join(sandbox.dir, 'kubeconfig-dir');
+    mkdirSync(adir, { recursive: true });
+    const started = Date.now();
+    expectError(await kubectl(['smartscale', 'sandbox', '--port', '0', '--nodes', '0', '--kubeconfig-out', adir]), ExitCode.usage, /^error: --kubeconfig-out .*kubeconfig-dir: cannot write the kubeconfig there: it is a directory; name a file\n$/);
+    expectError(await kubectl(['smartscale', 'sandbox', '--port', '0', '--nodes', '0', '--kubeconfig-out', '/proc/smartscale-kc']), ExitCode.usage, /^error: --kubeconfig-out \/proc\/smartscale-kc: cannot write the kubeconfig there: no such file\n$/);
+    expectError(await kubectl(['smartscale', 'sandbox', '--port', '0', '--nodes', '0', '--kubeconfig-out', '']), ExitCode.usage, /^error: --kubeconfig-out needs a file path\n$/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
 });
 
 describe('-o yaml for the offline commands', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -6,7 +6,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HttpKubeClient } from '../../../core/kube/client.js';
 import { NODES } from '../../../core/sandbox/controlplane/refs.js';
-import { checkSandboxArgs, runSandbox, throttledErrors, type SandboxArgs } from '../../../plugin/commands/sandbox.js';
+import { checkSandboxArgs, kubeconfigOutPath, runSandbox, throttledErrors, type SandboxArgs } from '../../../plugin/commands/sandbox.js';
 import { CliError, ExitCode } from '../../../plugin/exit-codes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sandbox-cmd-'));
@@ -24,7 +24,7 @@ describe('kubectl smartscale sandbox', () => {
     out.on('data', (d) => (printed += d));
     let stop!: () => void;
     const stopSignal = new Promise<void>((r) => (stop = r));
-    const running = runSandbox(args(), out, err, stopSignal);
+    const running = runSandbox(args(), out, err, () => stopSignal);
     for (let i = 0; i < 100 && !printed.includes('Ctrl-C'); i++) await new Promise((r) => setTimeout(r, 20));
     expect(printed).toContain(`kubeconfig: ${join(dir, 'kubeconfig')}`);
     expect(printed).toContain(`export KUBECONFIG=${join(dir, 'kubeconfig')}`);
@@ -56,6 +56,49 @@ describe('kubectl smartscale sandbox', () => {
       expect((e as CliError).exitCode).toBe(ExitCode.usage);
       expect((e as CliError).message).toContain(flag);
     }
+  });
+});
+
+describe('--kubeconfig-out', () => {
+  function refusal(value: string | undefined): string {
+    try {
+      kubeconfigOutPath(value);
+    } catch (e) {
+      expect(e).toBeInstanceOf(CliError);
+      expect((e as CliError).exitCode).toBe(ExitCode.usage);
+      return (e as CliError).message;
+    }
+    return expect.unreachable();
+  }
+
+  it('refuses a directory, a path nothing can be written to and an empty value, before anything starts', () => {
+    const adir = join(dir, 'adir');
+    mkdirSync(adir, { recursive: true });
+    expect(refusal(adir)).toBe(`--kubeconfig-out ${adir}: cannot write the kubeconfig there: it is a directory; name a file`);
+    // access(2) says yes to root under /proc; the probe open says no.
+    expect(refusal('/proc/smartscale-kc')).toBe('--kubeconfig-out /proc/smartscale-kc: cannot write the kubeconfig there: no such file');
+    writeFileSync(join(dir, 'plain-file'), '');
+    expect(refusal(join(dir, 'plain-file', 'kc'))).toMatch(/cannot write the kubeconfig there: .*not a directory/);
+    expect(refusal('')).toBe('--kubeconfig-out needs a file path');
+    expect(refusal('  ')).toBe('--kubeconfig-out needs a file path');
+  });
+
+  it('creates the directory, leaves no probe file behind and keeps an existing file', () => {
+    const fresh = join(dir, 'new', 'deeper', 'kc');
+    expect(kubeconfigOutPath(fresh)).toBe(fresh);
+    expect(existsSync(join(dir, 'new', 'deeper'))).toBe(true);
+    expect(existsSync(fresh)).toBe(false);
+    writeFileSync(join(dir, 'old-kc'), 'kept');
+    kubeconfigOutPath(join(dir, 'old-kc'));
+    expect(readFileSync(join(dir, 'old-kc'), 'utf8')).toBe('kept');
+  });
+
+  it('a refused path installs no signal handler and starts nothing', async () => {
+    const before = process.listenerCount('SIGINT');
+    let asked = false;
+    await expect(runSandbox(args({ 'kubeconfig-out': '' }), new PassThrough(), new PassThrough(), () => ((asked = true), new Promise(() => {})))).rejects.toThrow('--kubeconfig-out needs a file path');
+    expect(asked).toBe(false);
+    expect(process.listenerCount('SIGINT')).toBe(before);
   });
 });
 
