@@ -13,7 +13,8 @@ import { nodeClaimCondition, type NodeClaim, type NodeClaimCondition } from '../
 import type { ExistingNode } from '../model/node.js';
 import type { Pod, TopologySpreadConstraint } from '../model/pod.js';
 import type { Requirement } from '../model/requirements.js';
-import { addResources, maxResources, resources, resourcesFromList, resourcesToList, type Resources } from '../model/resources.js';
+import { podSpecRequests as podRequestsFromSpec } from '../model/pod-requests.js';
+import { resources, resourcesFromList, resourcesToList, type Resources } from '../model/resources.js';
 import type { Taint, Toleration } from '../model/scheduling-constraints.js';
 
 type Obj = Record<string, any>;
@@ -26,13 +27,13 @@ function safeResources(list: unknown, defaults: { pods?: number } = {}): Resourc
   }
 }
 
-/** What one pod of this pod spec requests (containers summed, init containers' max, overhead, one slot). */
+/**
+ * What one pod of this pod spec requests (core/model/pod-requests.ts: a limit stands in for a missing
+ * request, as on a Pod the API server created; sidecars, init containers, overhead, one slot). An
+ * unreadable list counts as zero, so one bad container cannot hide the pod.
+ */
 export function podSpecRequests(spec: Obj | undefined): Resources {
-  let sum = resources();
-  for (const c of Array.isArray(spec?.containers) ? spec.containers : []) sum = addResources(sum, safeResources(c?.resources?.requests));
-  let init = resources();
-  for (const c of Array.isArray(spec?.initContainers) ? spec.initContainers : []) init = maxResources(init, safeResources(c?.resources?.requests));
-  return addResources(addResources(maxResources(sum, init), safeResources(spec?.overhead)), resources({ pods: 1 }));
+  return podRequestsFromSpec(spec, (list) => safeResources(list));
 }
 
 function matchLabels(selector: Obj | undefined): Record<string, string> {

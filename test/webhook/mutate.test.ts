@@ -121,6 +121,15 @@ describe('mutate', () => {
     });
   });
 
+  it('sizes the capacity of a limits-only pod template at its limits (the API server defaults requests only on Pods)', () => {
+    const d = deployment({ replicas: 14, annotations: optedIn() }) as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
+    d.spec.template.spec.containers[0].resources = { limits: { cpu: '2', memory: '4Gi' } };
+    const result = mutate(d as Record<string, unknown>, context());
+    const annotations = (result.deployment.metadata as { annotations: Record<string, string> }).annotations;
+    expect(JSON.parse(annotations[Annotations.capacity])).toMatchObject({ replicas: 6, cpu: '12', memory: '24Gi', pods: 6 });
+    expect(result.warnings).toEqual([]);
+  });
+
   it('writes zero capacity when the current replicas cover the peak', () => {
     const result = mutate(deployment({ replicas: 25, annotations: optedIn() }), context());
     const annotations = (result.deployment.metadata as { annotations: Record<string, string> }).annotations;

@@ -4,7 +4,8 @@
  */
 import type { CapacityAnnotation } from '../../core/model/annotations.js';
 import { formatBytes, formatMilli } from '../../core/model/quantity.js';
-import { maxResources, addResources, resources, resourcesFromList, scaleResources, type ResourceList, type Resources } from '../../core/model/resources.js';
+import { containerRequestList, podSpecRequests } from '../../core/model/pod-requests.js';
+import { resources, resourcesFromList, scaleResources, type ResourceList, type Resources } from '../../core/model/resources.js';
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
@@ -51,37 +52,31 @@ function simpleBytes(text: string): number | undefined {
  * exact BigInt parser. The webhook reads every container of every admitted Deployment, so this path
  * is hot; the fast path gives the same numbers (tested against the exact parser).
  */
-export function containerRequests(container: unknown): Resources {
-  const requests = asRecord(asRecord(asRecord(container)?.resources)?.requests);
-  if (!requests) return resources();
+function requestsFromList(list: ResourceList | undefined): Resources {
+  if (!list) return resources();
   let simple = true;
-  for (const key in requests) if (key !== 'cpu' && key !== 'memory') simple = false;
-  const cpu = requests.cpu;
-  const memory = requests.memory;
+  for (const key in list) if (key !== 'cpu' && key !== 'memory') simple = false;
+  const cpu = list.cpu;
+  const memory = list.memory;
   const milliCpu = cpu === undefined ? 0 : typeof cpu === 'string' ? simpleMilliCpu(cpu) : undefined;
   const memoryBytes = memory === undefined ? 0 : typeof memory === 'string' ? simpleBytes(memory) : undefined;
   if (simple && milliCpu !== undefined && memoryBytes !== undefined) return { milliCpu, memoryBytes, pods: 0, gpus: 0 };
-  return resourcesFromList(requests as ResourceList);
+  return resourcesFromList(list);
+}
+
+/** What one container requests, a limit standing in for a missing request (core/model/pod-requests.ts). */
+export function containerRequests(container: unknown): Resources {
+  return requestsFromList(containerRequestList(container));
 }
 
 /**
- * What the scheduler reserves for one pod of this template: the sum of the containers' requests, or
- * the largest init container's if that is more (init containers run one at a time, before the rest),
- * plus the pod overhead, and one pod slot. Bad quantities are reported and counted as zero.
+ * What the scheduler reserves for one pod of this template (core/model/pod-requests.ts: requests,
+ * else limits, per resource; sidecars and init containers; overhead; one pod slot). A bad quantity
+ * anywhere is reported and the template counts as one pod slot only.
  */
 export function podRequests(template: unknown, warnings: string[]): Resources {
-  const spec = asRecord(asRecord(template)?.spec);
-  let sum = resources();
-  let init = resources();
   try {
-    const containers = Array.isArray(spec?.containers) ? spec.containers : [];
-    for (const c of containers) sum = addResources(sum, containerRequests(c));
-    const initContainers = Array.isArray(spec?.initContainers) ? spec.initContainers : [];
-    for (const c of initContainers) init = maxResources(init, containerRequests(c));
-    const overheadList = asRecord(spec?.overhead);
-    const total = maxResources(sum, init);
-    const overhead = overheadList ? resourcesFromList(overheadList as ResourceList) : undefined;
-    return { milliCpu: total.milliCpu + (overhead?.milliCpu ?? 0), memoryBytes: total.memoryBytes + (overhead?.memoryBytes ?? 0), pods: total.pods + (overhead?.pods ?? 0) + 1, gpus: total.gpus + (overhead?.gpus ?? 0) };
+    return podSpecRequests(asRecord(template)?.spec, requestsFromList);
   } catch (err) {
     warnings.push(`pod template requests ignored for smartscale.io/capacity: ${(err as Error).message}`);
     return resources({ pods: 1 });

@@ -4,20 +4,15 @@
  * the pod's nodeSelector and required node affinity, and have room for the pod's requests
  * (cpu, memory, pods, GPUs) within allocatable. Among fitting nodes the least allocated wins.
  */
+import { podSpecRequests } from '../../model/pod-requests.js';
 import { addResources, fits, resources, resourcesFromList, subtractResources, ZERO_RESOURCES, type Resources } from '../../model/resources.js';
 import { toleratesAll, type Taint, type Toleration } from '../../model/scheduling-constraints.js';
 
 type Obj = Record<string, any>;
 
+/** What the pod reserves on its node, by Kubernetes' rules (core/model/pod-requests.ts). */
 export function podRequests(pod: Obj): Resources {
-  let total = resources({ pods: 1 });
-  for (const c of pod.spec?.containers ?? []) total = addResources(total, resourcesFromList(c?.resources?.requests ?? c?.resources?.limits));
-  // Init containers run one at a time before the others: the pod needs the largest of them.
-  for (const c of pod.spec?.initContainers ?? []) {
-    const r = resourcesFromList(c?.resources?.requests ?? c?.resources?.limits);
-    total = { ...total, milliCpu: Math.max(total.milliCpu, r.milliCpu), memoryBytes: Math.max(total.memoryBytes, r.memoryBytes) };
-  }
-  return total;
+  return podSpecRequests(pod.spec);
 }
 
 export function nodeAllocatable(node: Obj): Resources {

@@ -25,6 +25,11 @@ describe('scheduler placement', () => {
     expect(podRequests({ spec: { containers: [{ resources: { requests: { cpu: '250m', memory: '1Gi' } } }, { resources: { requests: { cpu: '1' } } }] } })).toEqual(resources({ milliCpu: 1250, memoryBytes: GIB, pods: 1 }));
   });
 
+  it('a limit stands in for a missing request per resource, as the real API server defaults a Pod', () => {
+    // Requests for cpu only, a limit for memory: the memory limit counts (it used to be lost).
+    expect(podRequests({ spec: { containers: [{ resources: { requests: { cpu: '250m' }, limits: { cpu: '1', memory: '1Gi' } } }] } })).toEqual(resources({ milliCpu: 250, memoryBytes: GIB, pods: 1 }));
+  });
+
   it.each([
     ['fits the least allocated node', pod('500m'), [node('a'), node('b')], new Map([['a', resources({ milliCpu: 1000 })]]), 'b'],
     ['skips nodes without room', pod('1500m'), [node('a'), node('b', { cpu: '1' })], new Map([['a', resources({ milliCpu: 1000 })]]), undefined],

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { containerRequestList, podSpecRequests } from '../../../core/model/pod-requests.js';
+import { resources, resourcesFromList } from '../../../core/model/resources.js';
+
+const GIB = 2 ** 30;
+const MIB = 2 ** 20;
+const c = (requests?: Record<string, string>, limits?: Record<string, string>, extra: Record<string, unknown> = {}) => ({ name: 'c', ...extra, resources: { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) } });
+
+describe('a container: a missing request takes the limit, per resource (SetDefaults_Pod)', () => {
+  it.each([
+    ['limits only', c(undefined, { cpu: '2', memory: '4Gi' }), { cpu: '2', memory: '4Gi' }],
+    ['request for cpu, limit for memory', c({ cpu: '500m' }, { cpu: '2', memory: '4Gi' }), { cpu: '500m', memory: '4Gi' }],
+    ['both set: the request wins', c({ cpu: '500m', memory: '1Gi' }, { cpu: '2', memory: '4Gi' }), { cpu: '500m', memory: '1Gi' }],
+    ['a GPU written as a limit only (the usual way)', c({ cpu: '1' }, { 'nvidia.com/gpu': '1' }), { cpu: '1', 'nvidia.com/gpu': '1' }],
+    ['requests only', c({ cpu: '1' }), { cpu: '1' }],
+    ['nothing', c(), undefined],
+  ])('%s', (_name, container, expected) => {
+    expect(containerRequestList(container)).toEqual(expected);
+  });
+
+  it('does not change the container it reads', () => {
+    const container = c({ cpu: '500m' }, { memory: '1Gi' });
+    containerRequestList(container);
+    expect(container.resources).toEqual({ requests: { cpu: '500m' }, limits: { memory: '1Gi' } });
+  });
+});
+
+describe('a pod spec', () => {
+  it('the audit case: limits only plan as their limits, not as zero', () => {
+    expect(podSpecRequests({ containers: [c(undefined, { cpu: '2', memory: '4Gi' })] })).toEqual(resources({ milliCpu: 2000, memoryBytes: 4 * GIB, pods: 1 }));
+  });
+
+  it('applying it to a pod the API server already defaulted changes nothing', () => {
+    const defaulted = { containers: [c({ cpu: '2', memory: '4Gi' }, { cpu: '2', memory: '4Gi' })] };
+    const template = { containers: [c(undefined, { cpu: '2', memory: '4Gi' })] };
+    expect(podSpecRequests(defaulted)).toEqual(podSpecRequests(template));
+  });
+
+  it('sums containers, takes the largest init container (limits standing in too), adds overhead and one slot', () => {
+    const spec = {
+      containers: [c({ cpu: '250m', memory: '256Mi' }), c(undefined, { cpu: '250m', memory: '256Mi' })],
+      initContainers: [c(undefined, { cpu: '2', memory: '64Mi' })],
+      overhead: { cpu: '10m' },
+    };
+    expect(podSpecRequests(spec)).toEqual(resources({ milliCpu: 2010, memoryBytes: 512 * MIB, pods: 1 }));
+  });
+
+  it('sidecars (restartPolicy: Always) run with the containers and with every later init container', () => {
+    const spec = {
+      initContainers: [
+        c({ cpu: '1', memory: '100Mi' }), // alone: 1 cpu, 100Mi
+        c({ cpu: '100m', memory: '1Gi' }, undefined, { restartPolicy: 'Always' }), // sidecar from here on
+        c({ cpu: '1', memory: '100Mi' }), // with the sidecar: 1.1 cpu, 1Gi+100Mi
+      ],
+      containers: [c({ cpu: '500m', memory: '200Mi' })], // with the sidecar: 600m, 1Gi+200Mi
+    };
+    expect(podSpecRequests(spec)).toEqual(resources({ milliCpu: 1100, memoryBytes: GIB + 200 * MIB, pods: 1 }));
+  });
+
+  it('hands every list to the reader, which decides what a bad quantity does', () => {
+    const spec = { containers: [c({ cpu: 'lots' }), c(undefined, { cpu: '1' })] };
+    expect(() => podSpecRequests(spec)).toThrow(/quantity/);
+    const tolerant = (list: Parameters<typeof resourcesFromList>[0]) => {
+      try {
+        return resourcesFromList(list);
+      } catch {
+        return resources();
+      }
+    };
+    expect(podSpecRequests(spec, tolerant)).toEqual(resources({ milliCpu: 1000, pods: 1 }));
+  });
+
+  it('no spec: one pod slot', () => {
+    expect(podSpecRequests(undefined)).toEqual(resources({ pods: 1 }));
+  });
+});
