@@ -4,7 +4,7 @@ import type { KubeObject } from '../kube/client.js';
 import { Labels } from '../model/labels.js';
 import type { NodeClaim } from '../model/node-claim.js';
 import type { NodePool } from '../model/node-pool.js';
-import { resourcesToList } from '../model/resources.js';
+import { resourcesFromList, resourcesToList } from '../model/resources.js';
 import type { Requirement } from '../model/requirements.js';
 import type { Taint } from '../model/scheduling-constraints.js';
 import type { PlannedNodeClaim } from '../scheduling/types.js';
@@ -111,4 +111,32 @@ export function launchKey(nodePool: string, requirements: readonly Requirement[]
     .map((r) => `${r.key} ${r.operator} ${[...(r.values ?? [])].sort().join(',')}`)
     .sort();
   return `${nodePool}|${parts.join(';')}`;
+}
+
+/**
+ * Why a NodeClaim must not be launched, or undefined: smartscale launches only claims shaped like
+ * its own — naming a NodePool that exists and is valid (a claim made by hand or restored from a
+ * backup with no pool, or a deleted one's, would bypass every pool's limits and requirements),
+ * with instance type options and readable requests. The CRD's schema rejects most malformed shapes
+ * on a real API server; this holds where none checks.
+ */
+export function claimProblem(object: KubeObject, validPools: ReadonlySet<string>): string | undefined {
+  const spec = object.spec;
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return 'spec is missing';
+  const pool = spec.nodePool;
+  if (typeof pool !== 'string' || pool === '') return 'spec.nodePool is empty: smartscale launches only claims of one of its NodePools';
+  if (!validPools.has(pool)) return `NodePool ${JSON.stringify(pool.slice(0, 100))} does not exist or is invalid`;
+  const options = spec.instanceTypeOptions;
+  if (!Array.isArray(options) || options.length === 0 || options.some((o: unknown) => typeof o !== 'string' || o === '')) return 'spec.instanceTypeOptions must list instance type names';
+  if (spec.requirements !== undefined && (!Array.isArray(spec.requirements) || spec.requirements.some((r: unknown) => typeof (r as { key?: unknown })?.key !== 'string' || typeof (r as { operator?: unknown })?.operator !== 'string'))) {
+    return 'spec.requirements must be a list of {key, operator, values}';
+  }
+  const requests = spec.resources?.requests;
+  if (requests !== undefined && (typeof requests !== 'object' || requests === null || Array.isArray(requests))) return 'spec.resources.requests must be a resource list';
+  try {
+    resourcesFromList(requests);
+  } catch (error) {
+    return `spec.resources.requests: ${(error as Error).message}`;
+  }
+  return undefined;
 }

@@ -39,7 +39,7 @@ import { isNotFound, type KubeObject } from '../kube/client.js';
 import { patchStatus, patchStatusWithRetry, updateWithRetry } from '../kube/patch.js';
 import { Refs } from '../kube/refs.js';
 import { isConditionTrue, type NodeClaim, type NodeClaimCondition } from '../model/node-claim.js';
-import { labelChanges, launchKey, missingTaints, registrationLabels, remainingStartupTaints, TERMINATION_FINALIZER } from './claims.js';
+import { claimProblem, labelChanges, launchKey, missingTaints, registrationLabels, remainingStartupTaints, TERMINATION_FINALIZER } from './claims.js';
 import { nodePoolRef } from './provisioner.js';
 import { cordon, evictPods, isCordoned, isDoNotDisrupt, isStuckTerminating, isTerminating, podName, podsToDrain } from './drain.js';
 import { runLimited } from './forecaster.js';
@@ -102,9 +102,11 @@ export class NodeClaimLifecycleLoop implements Loop {
     const names = new Set(claims.map((c) => c.claim.name));
     for (const { claim } of claims) if (claim.status.providerId) this.recorded.delete(claim.name);
     for (const name of [...this.recorded]) if (!names.has(name)) this.recorded.delete(name);
+    const validPools = new Set(this.options.state.nodePoolsParsed().valid.map((p) => p.name));
     const toLaunch = claims.filter(
-      ({ object, claim }) => !object.metadata.deletionTimestamp && !claim.status.providerId && !this.launching.has(claim.name) && !this.recorded.has(claim.name),
+      ({ object, claim }) => !object.metadata.deletionTimestamp && !claim.status.providerId && !this.launching.has(claim.name) && !this.recorded.has(claim.name) && this.launchable(object, claim, validPools),
     );
+    for (const name of this.refusedSpecs.keys()) if (!names.has(name)) this.refusedSpecs.delete(name);
     await runLimited(toLaunch, this.options.launchConcurrency ?? 10, ({ claim }) => this.launch(claim));
     let types: Promise<InstanceType[]> | undefined;
     const typeLabels = async (name: string | undefined) => {
@@ -116,6 +118,24 @@ export class NodeClaimLifecycleLoop implements Loop {
       else if (claim.status.providerId) await this.track(claim, nodesByProvider.get(claim.status.providerId), typeLabels);
     }
     for (const name of this.handingOver.keys()) if (!names.has(name)) this.handingOver.delete(name);
+  }
+
+  /** Claims not launched because of their spec (claim → the problem said): each problem is said once. */
+  private readonly refusedSpecs = new Map<string, string>();
+
+  /** Whether the claim may be launched; a claim smartscale cannot launch is said once (Warning Event), not launched. */
+  private launchable(object: KubeObject, claim: NodeClaim, validPools: ReadonlySet<string>): boolean {
+    const problem = claimProblem(object, validPools);
+    if (!problem) {
+      this.refusedSpecs.delete(claim.name);
+      return true;
+    }
+    if (this.refusedSpecs.get(claim.name) !== problem) {
+      this.refusedSpecs.set(claim.name, problem);
+      this.options.controllerMetrics.action(this.name, 'not-launchable');
+      this.options.events.emit({ object: nodeClaimRef(claim.name), type: 'Warning', reason: 'NotLaunched', message: `${problem}; not launched (delete the claim, or fix it)` });
+    }
+    return false;
   }
 
   private condition(type: NodeClaimCondition['type'], reason: string, message?: string): NodeClaimCondition {

@@ -14,7 +14,7 @@ import { isConditionTrue, type NodeClaim } from '../model/node-claim.js';
 import type { ExistingNode } from '../model/node.js';
 import type { Pod } from '../model/pod.js';
 import { resources } from '../model/resources.js';
-import { registrationLabels } from './claims.js';
+import { claimProblem, registrationLabels } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
 import { existingNodeFromObject, isPendingPod, isReschedulable, launchingNode, podFromObject, podFromSpec } from './objects.js';
 import { parseDecisionRecord } from '../../webhook/mutate/decision-record.js';
@@ -167,8 +167,11 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     nodes.push(deleting && !node.unschedulable ? { ...node, unschedulable: true } : node);
   }
   const launching: ExistingNode[] = [];
+  const validPools = new Set(state.nodePoolsParsed().valid.map((p) => p.name));
   for (const { object, claim } of claims) {
     if (registered.has(claim.name) || object.metadata.deletionTimestamp) continue;
+    // A claim the lifecycle will not launch (no pool, an unknown one, a malformed spec) is no capacity.
+    if (!claim.status.providerId && claimProblem(object, validPools)) continue;
     const type = typeByName.get(claim.status.instanceType ?? claim.spec.instanceTypeOptions[0]);
     // Before the launch records it, what the pool's nodes offer (a node class's kubelet maxPods).
     const poolType = byPool?.get(claim.spec.nodePool)?.find((t) => t.name === type?.name);

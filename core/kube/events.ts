@@ -33,7 +33,7 @@ export function eventObject(input: EventInput): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { generateName: `${input.involvedObject.name}.`.slice(0, 200), namespace: ns },
+    metadata: { generateName: eventNamePrefix(input.involvedObject), namespace: ns },
     involvedObject: { ...input.involvedObject },
     type: input.type,
     reason: input.reason,
@@ -48,4 +48,16 @@ export function eventObject(input: EventInput): KubeObject {
 
 export function createEvent(client: KubeClient, input: EventInput): Promise<KubeObject> {
   return client.create(Refs.events, eventObject(input), input.involvedObject.namespace ?? 'default');
+}
+
+/**
+ * The Event's name prefix: the object's name and a dot, as kubectl's events show them; an object
+ * name that cannot start a valid name (empty, or not a DNS subdomain — a hand-made object's
+ * mistake) gives the kind's instead, so the Event is still recorded.
+ */
+export function eventNamePrefix(object: { kind: string; name: string }): string {
+  const name = object.name.slice(0, 200);
+  if (/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) return `${name}.`;
+  const kind = object.kind.toLowerCase().replace(/[^a-z0-9]/g, '') || 'object';
+  return `${kind}.`;
 }
