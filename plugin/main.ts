@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.js';
+import { printableLines } from '../core/text/printable.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -38,12 +39,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await parser.parseAsync();
   } catch (error) {
+    // Messages can quote the cluster (an annotation's value, a server's answer).
     if (error instanceof CliError) {
-      process.stderr.write(`error: ${error.message}\n`);
+      process.stderr.write(`error: ${printableLines(error.message)}\n`);
       return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`error: ${message}\n`);
+    process.stderr.write(`error: ${printableLines(message)}\n`);
     if (process.env.SMARTSCALE_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return ExitCode.internal;
   }

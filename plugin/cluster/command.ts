@@ -1,5 +1,6 @@
 /** Pieces every cluster command shares: the -A flag, warnings on stderr, the current time. */
 import type { Argv } from 'yargs';
+import { printable } from '../../core/text/printable.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { humanDuration } from '../render/format.js';
 import type { ClusterArgs } from './session.js';
@@ -19,7 +20,8 @@ export function withAllNamespaces<T>(y: Argv<T>): Argv<T & { allNamespaces?: boo
 
 /** Diagnostics go to stderr, one line each, so stdout stays parseable. */
 export function warn(lines: readonly string[], stderr: NodeJS.WritableStream = process.stderr): void {
-  for (const line of lines) stderr.write(`warning: ${line}\n`);
+  // Warnings quote what the cluster holds (annotation values, object names).
+  for (const line of lines) stderr.write(`warning: ${printable(line)}\n`);
 }
 
 export function nowSeconds(): number {

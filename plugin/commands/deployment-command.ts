@@ -5,6 +5,7 @@
  * annotate it, the patch and the report of what changed. Loaded only by their *-run.ts modules.
  */
 import type { KubeClient, KubeObject } from '../../core/kube/client.js';
+import { printableLines } from '../../core/text/printable.js';
 import { describeChanges, patchAnnotations, type AnnotationChanges } from '../cluster/annotate.js';
 import type { CommonArgs } from '../cluster/command.js';
 import { requirePositional } from '../cluster/required.js';
@@ -63,5 +64,6 @@ export async function applyAnnotationChanges(context: DeploymentContext, name: s
   const lines = changed ? [`${target}: ${report.changed}`, ...describeChanges(current, changes).map((l) => `  ${l}`)] : [`${target}: ${report.unchanged}`];
   const next = report.next(changed);
   if (next !== undefined) lines.push(next);
-  process.stdout.write(lines.join('\n') + '\n');
+  // The values before a change are the annotations' as found.
+  process.stdout.write(printableLines(lines.join('\n')) + '\n');
 }

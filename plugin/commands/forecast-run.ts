@@ -1,5 +1,6 @@
 /** What `kubectl smartscale forecast` runs (forecast.ts declares it; this loads only when it runs). */
 import { Annotations, parseForecastAnnotation } from '../../core/model/annotations.js';
+import { printableLines } from '../../core/text/printable.js';
 import { clusterNow, nowSeconds, warn } from '../cluster/command.js';
 import { deploymentView } from '../cluster/deployment-view.js';
 import { getOptedInDeployment } from '../cluster/deployments.js';
@@ -44,5 +45,6 @@ export async function runForecast(args: ForecastArgs): Promise<void> {
     `Deployment ${id}: model ${f.model}, step ${humanDuration(f.stepSeconds)}, horizon ${humanDuration(f.point.length * f.stepSeconds)}, made ${humanDuration(now - f.generatedAt)} ago${f.stale ? ' (STALE: metrics missing or old)' : ''}`,
     `Observed ${formatNumber(f.observed)} rps; next peak ${formatNumber(peak.rps)} rps (band ${formatNumber(peak.upperRps)} at q${f.quantile}) ${peak.inSeconds >= 0 ? `in ${humanDuration(peak.inSeconds)}` : `${humanDuration(-peak.inSeconds)} ago`}; recent rel-MAE ${f.recentRelMae === undefined ? '-' : f.recentRelMae.toFixed(2)}`,
   ];
-  process.stdout.write(`${header.join('\n')}\n\n${renderForecastChart({ observed: f.observed, point: f.point, upper: f.upper, stepSeconds: f.stepSeconds }, { width: columns })}`);
+  // The model's name is the annotation's, which anyone who can annotate the Deployment writes.
+  process.stdout.write(`${printableLines(header.join('\n'))}\n\n${renderForecastChart({ observed: f.observed, point: f.point, upper: f.upper, stepSeconds: f.stepSeconds }, { width: columns })}`);
 }

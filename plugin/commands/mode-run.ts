@@ -1,5 +1,6 @@
 /** What `kubectl smartscale mode` runs (mode.ts declares it; this loads only when it runs). */
 import { Annotations, isMode, type Mode } from '../../core/model/annotations.js';
+import { printableLines } from '../../core/text/printable.js';
 import { effectiveChanges, patchAnnotations } from '../cluster/annotate.js';
 import { setClusterMode } from '../cluster/cluster-mode.js';
 import { isOptedIn } from '../cluster/deployment-view.js';
@@ -70,5 +71,5 @@ export async function runMode(args: ModeArgs): Promise<void> {
     return;
   }
   const lines = changes.map((c) => (c.changed ? `${c.target}: mode ${c.before} → ${c.after}` : `${c.target}: mode already ${c.after} (unchanged)`));
-  process.stdout.write([...lines, next].join('\n') + '\n');
+  process.stdout.write(printableLines([...lines, next].join('\n')) + '\n');
 }

@@ -1,4 +1,5 @@
 /** What `kubectl smartscale nodes` runs (nodes.ts declares it; this loads only when it runs). */
+import { printableLines } from '../../core/text/printable.js';
 import { clusterNow, nowSeconds, warn, type CommonArgs } from '../cluster/command.js';
 import { gatherNodes } from '../cluster/nodes.js';
 import { openSession } from '../cluster/session.js';
@@ -50,7 +51,8 @@ export async function runNodes(args: CommonArgs): Promise<void> {
       } else out += '\nNext consolidation: none — every node is needed for the current and predicted pods, or blocked.\n';
       for (const b of c.blocked ?? []) out += `  ${b.node}: not considered (${b.reason})\n`;
     }
-    process.stdout.write(out);
+    // Reasons and messages under the table are the cluster's (conditions, claims' status).
+    process.stdout.write(printableLines(out));
   } finally {
     session.close();
   }

@@ -1,4 +1,5 @@
 /** The `status` tables: a cluster line, the opted-in Deployments, then smartscale's nodes by pool. */
+import { printableLines } from '../../core/text/printable.js';
 import type { DeploymentView } from '../cluster/deployment-view.js';
 import type { PoolSummary } from '../cluster/node-claims.js';
 import type { StatusReport } from '../cluster/status.js';
@@ -69,5 +70,5 @@ export function renderStatusTable(report: StatusReport, wide: boolean): string {
   if (report.nodePools !== null) {
     parts.push(report.nodePools.length === 0 ? 'No nodes launched by smartscale.\n' : renderTable(poolColumns, report.nodePools, wide));
   }
-  return parts.join('\n');
+  return printableLines(parts.join('\n'));
 }

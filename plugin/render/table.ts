@@ -1,3 +1,5 @@
+import { printable } from '../../core/text/printable.js';
+
 /**
  * kubectl-style tables: upper-case headers, left-aligned columns separated by three spaces, no
  * borders, `<none>`-free (an unknown value prints as `-`). Wide columns appear only with `-o wide`.
@@ -16,7 +18,8 @@ export function renderTable<T>(columns: ReadonlyArray<Column<T>>, rows: readonly
   return cells.map((line) => line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]))).join('   ').trimEnd()).join('\n') + '\n';
 }
 
+/** A cell on one line, with nothing a terminal would act on (cells carry what the cluster says). */
 function oneLine(text: string): string {
-  const t = text.replace(/\s+/g, ' ').trim();
+  const t = printable(text).replace(/\s+/g, ' ').trim();
   return t === '' ? '-' : t;
 }

@@ -2,6 +2,7 @@
  * AdmissionReview (admission.k8s.io/v1) in and out. Pure: validation of a parsed body and the
  * construction of the response; the HTTP layer lives in webhook/app.ts.
  */
+import { printable } from '../../core/text/printable.js';
 import type { JsonPatchOperation } from './json-patch.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
@@ -100,17 +101,10 @@ export function isDeploymentRequest(request: AdmissionRequest): boolean {
 const MAX_WARNINGS = 10;
 const MAX_WARNING_LENGTH = 256;
 
-/**
- * What a terminal must not get from a warning kubectl prints (values in warnings are the user's):
- * C0 and C1 controls (U+009B is an 8-bit escape sequence introducer), and the invisible and
- * bidirectional formatting characters that can make text read differently from what it is.
- */
-// eslint-disable-next-line no-control-regex
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
-
 export function sanitizeWarnings(warnings: readonly string[]): string[] {
   const out = warnings.slice(0, MAX_WARNINGS).map((w) => {
-    const clean = w.replace(UNPRINTABLE, ' ');
+    // Values in warnings are the user's, and kubectl prints warnings to a terminal.
+    const clean = printable(w);
     return clean.length > MAX_WARNING_LENGTH ? `${clean.slice(0, MAX_WARNING_LENGTH - 1)}…` : clean;
   });
   if (warnings.length > MAX_WARNINGS) out.push(`smartscale: ${warnings.length - MAX_WARNINGS} more warning(s) not shown`);

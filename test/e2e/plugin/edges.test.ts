@@ -167,6 +167,29 @@ describe('sandbox flags', () => {
   });
 });
 
+describe('what the cluster holds is printed without terminal control characters', () => {
+  it('a forecast model carrying escape sequences and a right-to-left override: status, status -o wide and forecast print it defused; -o json keeps it exact', async () => {
+    const model = '\u001b]0;pwned\u0007hw\u001b[2J\u202ex';
+    await sandbox.client.create(DEPLOYMENTS, deployment('shop', 'hostile', { 'smartscale.io/enabled': 'true', 'smartscale.io/forecast': formatForecastAnnotation({ v: 1, generatedAt: now - 30, stepSeconds: 60, point: [10, 12], upper: [12, 15], quantile: 0.9, model, observed: 9 }) }));
+    try {
+      // eslint-disable-next-line no-control-regex
+      const control = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
+      for (const args of [['status', '-n', 'shop'], ['status', '-n', 'shop', '-o', 'wide'], ['forecast', 'hostile', '-n', 'shop']]) {
+        const result = await plugin(...args);
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stdout).toContain(']0;pwned hw [2J x');
+        expect(control.test(result.stdout), args.join(' ')).toBe(false);
+        expect(control.test(result.stderr), args.join(' ')).toBe(false);
+      }
+      const json = await plugin('forecast', 'hostile', '-n', 'shop', '-o', 'json');
+      expect(control.test(json.stdout)).toBe(false);
+      expect(JSON.parse(json.stdout).forecast.model).toBe(model);
+    } finally {
+      await sandbox.client.delete(DEPLOYMENTS, 'hostile', 'shop');
+    }
+  });
+});
+
 describe('-o yaml for the offline commands', () => {
   it('simulate and backtest print YAML carrying the JSON form', async () => {
     const trace = tracePath('nasa_ksc_jul1995_1min.csv');
