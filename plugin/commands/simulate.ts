@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../../core/forecast/duration.js';
+import type { RegularSeries } from '../../core/forecast/series.js';
 import type { InstanceType } from '../../core/model/instance-type.js';
 import { parseNonNegativeMilli, parseNonNegativeUnits, QuantityError } from '../../core/model/quantity.js';
 import { FRONTIER_UNSERVED_PCT } from '../../core/sim/frontier.js';
@@ -88,7 +89,7 @@ export function parseSimulateArgs(args: SimulateArgs): { scenario: ScenarioOptio
   if (args['rps-per-pod'] !== undefined) mapping = { rpsPerPod: inRange('rps-per-pod', args['rps-per-pod'], 0, 1e9, true) };
   else {
     const peak = args['peak-pods'] ?? 200;
-    if (!Number.isInteger(peak) || peak < 1 || peak > 100_000) throw usage(`--peak-pods ${peak}: must be a whole number from 1 to 100000`);
+    if (!Number.isInteger(peak) || peak < 1 || peak > MAX_PEAK_PODS) throw usage(`--peak-pods ${peak}: must be a whole number from 1 to ${MAX_PEAK_PODS}`);
     mapping = { peakPods: peak };
   }
   let milliCpu: number;
@@ -150,8 +151,19 @@ export function parseSimulateArgs(args: SimulateArgs): { scenario: ScenarioOptio
   };
 }
 
+/** The most pods a simulated workload may need at its 99th-percentile demand, however it is sized. */
+export const MAX_PEAK_PODS = 100_000;
+
+/**
+ * Pods the scenario's services need together at their 99th-percentile demand — what --peak-pods
+ * sets, and what --rps-per-pod implies.
+ */
+export function impliedPeakPods(scenario: Scenario, p99RatePerSecond: (series: RegularSeries) => number): number {
+  return scenario.services.reduce((sum, s) => sum + p99RatePerSecond(s.counts) / s.rpsPerPod, 0);
+}
+
 async function buildScenarios(args: SimulateArgs, options: ScenarioOptions, horizonSeconds?: number): Promise<Scenario[]> {
-  const [{ builtinScenario, traceScenario, truncateSeries }, { loadTraceFile }] = await Promise.all([import('../../core/sim/scenario.js'), import('./backtest-run.js')]);
+  const [{ builtinScenario, traceScenario, truncateSeries, quantile }, { loadTraceFile }] = await Promise.all([import('../../core/sim/scenario.js'), import('./backtest-run.js')]);
   const wrap = <T>(what: string, f: () => T): T => {
     try {
       return f();
@@ -160,10 +172,20 @@ async function buildScenarios(args: SimulateArgs, options: ScenarioOptions, hori
       throw error;
     }
   };
+  // --peak-pods is capped; the pods --rps-per-pod implies are checked against the same cap before
+  // the replay (--rps-per-pod 1e-300 ran out of heap after 78 s).
+  const checked = (what: string, scenario: Scenario): Scenario => {
+    if (!('rpsPerPod' in options.mapping)) return scenario;
+    const pods = impliedPeakPods(scenario, (series) => quantile(series.values, 0.99) / series.stepSeconds);
+    if (pods > MAX_PEAK_PODS) {
+      throw usage(`--rps-per-pod ${options.mapping.rpsPerPod}: ${what} would need ${pods < 1e15 ? Math.ceil(pods).toLocaleString('en-US') : pods.toExponential(2)} pods at its 99th-percentile demand, more than ${MAX_PEAK_PODS.toLocaleString('en-US')} (the --peak-pods cap); give a larger --rps-per-pod`);
+    }
+    return scenario;
+  };
   if (!args.trace || args.trace.length === 0) {
-    return [wrap('built-in scenario', () => builtinScenario({ ...options, days: horizonSeconds ? Math.max(1, Math.min(args.days, Math.ceil(horizonSeconds / 86_400))) : args.days, seed: args.seed }))];
+    return [checked('the built-in scenario', wrap('built-in scenario', () => builtinScenario({ ...options, days: horizonSeconds ? Math.max(1, Math.min(args.days, Math.ceil(horizonSeconds / 86_400))) : args.days, seed: args.seed })))];
   }
-  return args.trace.map((path) => wrap(`trace ${path}`, () => traceScenario(basename(path), truncateSeries(loadTraceFile(path), horizonSeconds), options)));
+  return args.trace.map((path) => checked(`trace ${path}`, wrap(`trace ${path}`, () => traceScenario(basename(path), truncateSeries(loadTraceFile(path), horizonSeconds), options))));
 }
 
 const n = (v: number | null, d: number) => (v === null || !Number.isFinite(v) ? '-' : v.toFixed(d));

@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { parseSimulateArgs, parseStrategies, renderSimulationTable, type SimulateArgs } from '../../../plugin/commands/simulate.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseSimulateArgs, parseStrategies, renderSimulationTable, runSimulateCommand, type SimulateArgs } from '../../../plugin/commands/simulate.js';
 import { CliError } from '../../../plugin/exit-codes.js';
 
 const DEFAULTS: SimulateArgs = {
@@ -76,5 +80,30 @@ describe('simulate flags', () => {
     const table = renderSimulationTable({ trace: 't', days: 1, strategies, frontier: { smartscale: { costAtUnserved0_1: null } }, seconds: 1 });
     expect(table).toContain('COST@0.1%');
     expect(table).toContain('not reached');
+  });
+});
+
+describe('the pods --rps-per-pod implies', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'simulate-rps-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // 60 requests a minute, every minute for 3 hours: 1 request/second at every percentile.
+  const trace = join(dir, 'steady.csv');
+  writeFileSync(trace, `timestamp,value\n${Array.from({ length: 180 }, (_, i) => `${1_700_000_000 + 60 * i},60`).join('\n')}\n`);
+  const io = () => ({ stdout: new PassThrough(), stderr: new PassThrough() });
+
+  it.each([
+    [1e-300, '1.00e+300 pods'],
+    [0.9e-5, '111,112 pods'],
+  ])('--rps-per-pod %s is refused before the replay, with the cap --peak-pods has', async (rps, pods) => {
+    const started = Date.now();
+    const run = runSimulateCommand({ ...DEFAULTS, trace: [trace], 'rps-per-pod': rps, strategies: 'oracle' }, io());
+    await expect(run).rejects.toMatchObject({ exitCode: 2, message: `--rps-per-pod ${rps}: trace ${trace} would need ${pods} at its 99th-percentile demand, more than 100,000 (the --peak-pods cap); give a larger --rps-per-pod` });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('the built-in scenario is held to it too, and a workload within it runs', async () => {
+    await expect(runSimulateCommand({ ...DEFAULTS, 'rps-per-pod': 1e-9, strategies: 'oracle', days: 1 }, io())).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^--rps-per-pod 1e-9: the built-in scenario would need [\d.e+,]+ pods at its 99th-percentile demand, more than 100,000/) });
+    const [result] = await runSimulateCommand({ ...DEFAULTS, trace: [trace], 'rps-per-pod': 0.1, strategies: 'oracle', workers: 0 }, io());
+    expect(result.summary.strategies.oracle.p95Nodes).toBeGreaterThan(0);
   });
 });
