@@ -16,16 +16,41 @@ export class TraceError extends Error {
 export interface TraceLimits {
   /** Refuse traces whose grid (including gaps) would exceed this many buckets. */
   maxBuckets: number;
+  /** Refuse traces with more rows than this, counted before any row is parsed. */
+  maxRows: number;
 }
 
-const DEFAULT_LIMITS: TraceLimits = { maxBuckets: 20_000_000 };
+/**
+ * Rows a trace may have: 2,000,000 is about 3.8 years of 1-minute buckets, 16 times the largest
+ * shared trace (worldcup98, 125,311 rows). Parsing costs about 13 bytes of memory per byte of text
+ * (the lines as strings, then the numbers), so the file cap below keeps a parse under 1 GB; the
+ * simulator replays 30 days of 1-minute buckets in about 10 CPU seconds, so the longest trace
+ * allowed takes minutes, not hours. A 74 MB file took 940 MB to parse before there was a cap.
+ */
+export const MAX_TRACE_ROWS = 2_000_000;
+/** Bytes a trace file may have: 2,000,000 rows of `1700000000,12345.678` with CRLF is ~46 MB. */
+export const MAX_TRACE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The most requests one bucket may hold: 1e12 (over 10^8 per second in an hour's bucket, beyond
+ * any service). Larger values are not demand, and their errors overflow: 1e308 in a trace made every
+ * relative MAE NaN (printed as null) with exit 0.
+ */
+export const MAX_TRACE_VALUE = 1e12;
+
+const DEFAULT_LIMITS: TraceLimits = { maxBuckets: 20_000_000, maxRows: MAX_TRACE_ROWS };
 
 /**
  * Parses trace text into a regular series. Rejects: a missing or wrong header, rows without exactly
  * two fields, non-numeric or negative values, timestamps that are not increasing, timestamps off
  * the inferred grid, and traces with fewer than two rows.
  */
-export function parseTrace(text: string, limits: TraceLimits = DEFAULT_LIMITS): RegularSeries {
+export function parseTrace(text: string, limits: Partial<TraceLimits> = {}): RegularSeries {
+  const { maxBuckets, maxRows } = { ...DEFAULT_LIMITS, ...limits };
+  // Counted before splitting: the lines as strings are most of what a parse costs.
+  let rows = 0;
+  for (let at = text.indexOf('\n'); at >= 0 && rows <= maxRows + 1; at = text.indexOf('\n', at + 1)) rows++;
+  if (rows > maxRows + 1) throw new TraceError(`the trace has more than ${maxRows} rows; split it or aggregate it into longer buckets`);
   const lines = text.split(/\r?\n/);
   const header = (lines[0] ?? '').replace(/^\uFEFF/, '').trim().toLowerCase();
   if (header !== 'timestamp,value') {
@@ -47,6 +72,7 @@ export function parseTrace(text: string, limits: TraceLimits = DEFAULT_LIMITS): 
     if (value === undefined || value < 0) {
       throw new TraceError(`value ${JSON.stringify(fields[1].slice(0, 30))} is not a non-negative number`, i + 1);
     }
+    if (value > MAX_TRACE_VALUE) throw new TraceError(`value ${JSON.stringify(fields[1].slice(0, 30))} is above ${MAX_TRACE_VALUE}, the most requests a bucket may hold`, i + 1);
     if (times.length > 0 && ts <= times[times.length - 1]) {
       throw new TraceError(`timestamp ${ts} is not after the previous one (${times[times.length - 1]}); rows must be sorted`, i + 1);
     }
@@ -58,7 +84,7 @@ export function parseTrace(text: string, limits: TraceLimits = DEFAULT_LIMITS): 
   const step = inferStep(times);
   const start = times[0];
   const buckets = (times[times.length - 1] - start) / step + 1;
-  if (buckets > limits.maxBuckets) throw new TraceError(`the trace spans ${buckets} buckets of ${step} s, more than ${limits.maxBuckets}`);
+  if (buckets > maxBuckets) throw new TraceError(`the trace spans ${buckets} buckets of ${step} s, more than ${maxBuckets}`);
   const values = new Float64Array(buckets).fill(NaN);
   for (let k = 0; k < times.length; k++) {
     const offset = times[k] - start;
