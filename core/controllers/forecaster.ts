@@ -44,7 +44,7 @@ import { propagateForecasts, serviceForecast, ServiceGraphLearner, type ServiceF
 import type { GraphSnapshot } from './graph-publisher.js';
 import type { MetricsSource, Sample, SeriesReading } from '../metrics/source.js';
 import { rpsQueryProblem } from '../metrics/template.js';
-import { Annotations, formatForecastAnnotation, parseDeploymentSettings, parseForecastAnnotation, parseReplicaCount, type DeploymentSettings, type ForecastAnnotation, type Mode } from '../model/annotations.js';
+import { Annotations, FORECAST_ANNOTATION_MAX_BYTES, formatForecastWithinLimit, parseDeploymentSettings, parseForecastAnnotation, parseReplicaCount, type DeploymentSettings, type ForecastAnnotation, type Mode } from '../model/annotations.js';
 import type { Clock } from '../model/clock.js';
 import { CLUSTER_CONFIG_NAME, effectiveMode, parseWebhookDefaults } from '../model/cluster-config.js';
 import { learnRpsPerPod, type LoadObservation } from '../sizing/capacity.js';
@@ -101,6 +101,8 @@ interface SeriesState {
   surgeFloor?: number;
   /** Buckets in a row above the upper band the forecast before each gave it (`nextAboveBandRun`). */
   aboveBandRun?: number;
+  /** A forecast had to be cut to fit its annotation and the Event said so (again only after one fits). */
+  reportedTruncation?: boolean;
 }
 
 interface GraphState {
@@ -221,8 +223,24 @@ export class ForecasterLoop implements Loop {
           if (current && !changedMaterially(current, next, keyOf(d), { threshold: this.options.materialChange ?? DEFAULT_PUBLICATION_RULE.threshold, refreshSeconds: this.options.refreshSeconds ?? DEFAULT_PUBLICATION_RULE.refreshSeconds })) next = undefined;
         }
         if (!next) continue;
+        // Never publish what the webhook would ignore: a forecast over its size limit is cut to the
+        // steps that fit (settings keep the horizon within FORECAST_MAX_PUBLISHED_STEPS; this is the
+        // backstop), and the Deployment is told once.
+        const fitted = formatForecastWithinLimit(next);
+        if (!fitted) continue;
+        if (fitted.steps === next.point.length) s.reportedTruncation = false;
+        else if (!s.reportedTruncation && problemEvents < PROBLEM_EVENTS_PER_PASS) {
+          problemEvents++;
+          s.reportedTruncation = true;
+          this.options.events.emit({
+            object: deploymentRef(d),
+            type: 'Warning',
+            reason: 'ForecastTruncated',
+            message: `the ${next.point.length}-step forecast does not fit in the ${FORECAST_ANNOTATION_MAX_BYTES} bytes of ${Annotations.forecast} the webhook reads: published its first ${fitted.steps} steps; lower controller.horizon or raise controller.forecastStep`,
+          });
+        }
         stats.patched++;
-        const body = formatForecastAnnotation(next);
+        const body = fitted.body;
         const stale = next.stale === true;
         writes.push(() =>
           patchAnnotations(this.options.client, Refs.deployments, name, ns, { [Annotations.forecast]: body }).then(

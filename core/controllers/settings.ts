@@ -6,7 +6,7 @@
  * | key | default | meaning |
  * |---|---|---|
  * | `controller.forecastStep` | 1m | bucket of the demand series the models learn on |
- * | `controller.horizon` | 15m | how far ahead forecasts look (whole steps) |
+ * | `controller.horizon` | 15m | how far ahead forecasts look (whole steps, rounded up; at most 720 steps, 12h of 1m steps) |
  * | `controller.backfill` | 7d | history read when a Deployment is first seen (learning survives restarts) |
  * | `controller.provisionLead` | 10m | predicted pods count when their capacity is needed within this |
  * | `controller.defaultLatencySlo` | 250ms | SLO used to learn per-pod capacity when a Deployment sets none |
@@ -21,10 +21,10 @@
  * `bandQuantile` and `surgeLead` default to the simulator's smartscale strategy (core/sim/knobs.ts,
  * core/sim/scenario.ts DEFAULT_TIMING: 30 s + 60 s + 20 s), so the simulated numbers carry over.
  */
-import { nearestName, truncate } from '../model/annotations.js';
-import { parseClusterConfig, type ClusterConfig } from '../model/cluster-config.js';
-import { parseDurationMs } from '../model/duration.js';
-import { parseMetricsConfig, type MetricsConfig } from '../metrics/config.js';
+import { FORECAST_ANNOTATION_MAX_BYTES, FORECAST_MAX_PUBLISHED_STEPS, nearestName, truncate } from '../model/annotations.js';
+import { parseClusterConfig, unknownTopLevelKeys, WebhookConfigKeys, type ClusterConfig } from '../model/cluster-config.js';
+import { formatDurationMs, parseDurationMs } from '../model/duration.js';
+import { MetricsConfigKeys, parseMetricsConfig, type MetricsConfig } from '../metrics/config.js';
 import { CONDITION_STATUSES, isConditionStatus, WELL_KNOWN_REPAIR_POLICIES, type RepairPolicy } from '../disruption/repair.js';
 
 export interface ControllerSettings {
@@ -92,13 +92,14 @@ export function parseControllerSettings(data: Record<string, string | undefined>
     const raw = d[key];
     if (raw === undefined) return fallback;
     let value = NaN;
+    let why = '';
     try {
       value = parseDurationMs(String(raw)) / 1000;
-    } catch {
-      /* reported below */
+    } catch (error) {
+      why = ` (${(error as Error).message})`;
     }
     if (!(value >= min && value <= max)) {
-      warnings.push(`${key}=${JSON.stringify(raw)} ignored: expected a duration from ${min} s to ${max} s`);
+      warnings.push(`${key}=${JSON.stringify(truncate(String(raw)))} ignored: expected a duration ${max === Infinity ? `of at least ${formatDurationMs(min * 1000)}` : `from ${formatDurationMs(min * 1000)} to ${formatDurationMs(max * 1000)}`}${why}`);
       return fallback;
     }
     return value;
@@ -139,11 +140,10 @@ export function parseControllerSettings(data: Record<string, string | undefined>
     warnings.push(`${JSON.stringify(truncate(key))} is not a controller setting and is ignored (${best ? `did you mean ${best}?` : `known: ${known.join(', ')}`})`);
   }
   const step = seconds('controller.forecastStep', DEFAULT_SETTINGS.forecastStepSeconds, 10, 3600);
-  const horizon = seconds('controller.horizon', step * DEFAULT_SETTINGS.horizonSteps, step, step * 1440);
   return {
     value: {
       forecastStepSeconds: step,
-      horizonSteps: Math.max(1, Math.round(horizon / step)),
+      horizonSteps: horizonSteps(d['controller.horizon'], step, (key) => seconds(key, step * DEFAULT_SETTINGS.horizonSteps, step, Infinity), warnings),
       backfillSeconds: seconds('controller.backfill', DEFAULT_SETTINGS.backfillSeconds, 0, 35 * 86_400),
       provisionLeadSeconds: seconds('controller.provisionLead', DEFAULT_SETTINGS.provisionLeadSeconds, 0, 86_400),
       defaultLatencySloMs: seconds('controller.defaultLatencySlo', DEFAULT_SETTINGS.defaultLatencySloMs / 1000, 0.001, 3600) * 1000,
@@ -157,6 +157,30 @@ export function parseControllerSettings(data: Record<string, string | undefined>
     },
     warnings,
   };
+}
+
+/**
+ * `controller.horizon` in whole forecast steps. A horizon that is not a whole number of steps is
+ * rounded up — the forecast looks at least as far as asked — and said (15m in 7m steps is 3 steps,
+ * 21m). One longer than a published forecast can hold (FORECAST_MAX_PUBLISHED_STEPS) is cut to that
+ * maximum, and said: the longest forecast the webhook will read beats falling back to the default.
+ */
+function horizonSteps(raw: string | undefined, step: number, read: (key: string) => number, warnings: string[]): number {
+  const key = 'controller.horizon';
+  const horizon = read(key);
+  const steps = Math.max(1, Math.ceil(horizon / step - 1e-9));
+  const stepText = formatDurationMs(step * 1000);
+  if (steps > FORECAST_MAX_PUBLISHED_STEPS) {
+    const max = formatDurationMs(FORECAST_MAX_PUBLISHED_STEPS * step * 1000);
+    warnings.push(
+      `${key}=${JSON.stringify(truncate(String(raw)))} is ${steps} steps of ${stepText}, more than the ${FORECAST_MAX_PUBLISHED_STEPS} a forecast annotation holds (${FORECAST_ANNOTATION_MAX_BYTES} bytes): using the maximum, ${max}; raise controller.forecastStep to look further ahead`,
+    );
+    return FORECAST_MAX_PUBLISHED_STEPS;
+  }
+  if (raw !== undefined && steps * step !== horizon) {
+    warnings.push(`${key}=${JSON.stringify(truncate(String(raw)))} is not a whole number of controller.forecastStep=${stepText} steps: using ${steps} steps (${formatDurationMs(steps * step * 1000)})`);
+  }
+  return steps;
 }
 
 /**
@@ -235,5 +259,7 @@ export function parseFullConfig(data: Record<string, string | undefined> | undef
   const cluster = parseClusterConfig(data);
   const metrics = parseMetricsConfig(data);
   const controller = parseControllerSettings(data);
-  return { cluster: cluster.value, metrics: metrics.value, controller: controller.value, warnings: [...cluster.warnings, ...metrics.warnings, ...controller.warnings] };
+  // webhook.* keys are the webhook's to report (it reads them); the rest of the ConfigMap is checked here.
+  const unknown = unknownTopLevelKeys(data, [...CONTROLLER_CONFIG_KEYS, ...Object.values(MetricsConfigKeys), ...Object.values(WebhookConfigKeys)]);
+  return { cluster: cluster.value, metrics: metrics.value, controller: controller.value, warnings: [...cluster.warnings, ...unknown, ...metrics.warnings, ...controller.warnings] };
 }

@@ -3,6 +3,7 @@
  * the settings it could read and one warning per key it ignored, never throws. Secrets are
  * referenced by file path (a mounted Secret), never stored in the ConfigMap.
  */
+import { nearestName, truncate } from '../model/annotations.js';
 import { parseDurationMs } from '../model/duration.js';
 import { isPresetName, PRESET_NAMES, type PresetName } from './presets.js';
 
@@ -95,6 +96,12 @@ export function parseMetricsConfig(data: Record<string, string | undefined> | un
     }
     return value;
   };
+  const known: string[] = Object.values(k);
+  for (const key of Object.keys(d)) {
+    if (!key.startsWith('metrics.') || known.includes(key)) continue;
+    const best = nearestName(key, known);
+    warnings.push(`${JSON.stringify(truncate(key))} is not a metrics setting and is ignored (${best ? `did you mean ${best}?` : `known: ${known.join(', ')}`})`);
+  }
   let preset = METRICS_DEFAULTS.preset;
   if (d[k.preset] !== undefined) {
     if (isPresetName(d[k.preset])) preset = d[k.preset] as PresetName;

@@ -289,6 +289,17 @@ export function forecastAgeProblem(generatedAt: number, nowSec: number, maxAgeSe
 
 export const FORECAST_ANNOTATION_MAX_BYTES = 16 * 1024;
 export const FORECAST_MAX_STEPS = 1440;
+/**
+ * The longest forecast (steps) the controller publishes: one that always fits in
+ * FORECAST_ANNOTATION_MAX_BYTES. formatForecastAnnotation writes each value in at most 10
+ * characters (four significant digits, at most six decimals, demand at most 1e9), so a step of
+ * `point` and `upper` takes at most 22 bytes: 720 steps are 15,840 bytes, and the other fields
+ * (about 350 bytes at their longest) fit in the rest. 1,440 one-minute steps did not fit (17 KB
+ * for an ordinary series), and the webhook ignored every such forecast.
+ */
+export const FORECAST_MAX_PUBLISHED_STEPS = 720;
+/** Decimals a forecast value keeps at most: below a millionth of a request per step is none. */
+const MAX_ANNOTATION_DECIMALS = 6;
 /** Any demand above this (requests/second) is treated as corrupt input. */
 export const MAX_DEMAND_RPS = 1e9;
 /** A served-record margin above this is corrupt input (the feedback's own bound is 3). */
@@ -297,7 +308,7 @@ export const MAX_FORECAST_MARGIN = 10;
 function roundForAnnotation(value: number): number {
   if (value === 0) return 0;
   const magnitude = Math.floor(Math.log10(Math.abs(value)));
-  const factor = 10 ** Math.max(0, 3 - magnitude);
+  const factor = 10 ** Math.min(MAX_ANNOTATION_DECIMALS, Math.max(0, 3 - magnitude));
   return Math.round(value * factor) / factor;
 }
 
@@ -314,6 +325,26 @@ export function formatForecastAnnotation(forecast: ForecastAnnotation): string {
   if (compact.margin !== undefined) compact.margin = roundForAnnotation(compact.margin);
   if (compact.surgeFloor !== undefined) compact.surgeFloor = roundForAnnotation(compact.surgeFloor);
   return JSON.stringify(compact);
+}
+
+/**
+ * The forecast as formatForecastAnnotation writes it, cut to the longest prefix of its steps whose
+ * text fits in FORECAST_ANNOTATION_MAX_BYTES, so the webhook never receives one it must ignore;
+ * `steps` says how many were kept. Undefined when not even one step fits (no valid forecast does).
+ */
+export function formatForecastWithinLimit(forecast: ForecastAnnotation): { body: string; steps: number } | undefined {
+  const cut = (steps: number) => formatForecastAnnotation({ ...forecast, point: forecast.point.slice(0, steps), upper: forecast.upper.slice(0, steps) });
+  const whole = formatForecastAnnotation(forecast);
+  if (whole.length <= FORECAST_ANNOTATION_MAX_BYTES) return { body: whole, steps: forecast.point.length };
+  // The text grows with the steps kept: the largest count that fits, by bisection (about 11 formats).
+  let fits = 0;
+  let tooLong = forecast.point.length;
+  while (tooLong - fits > 1) {
+    const mid = (fits + tooLong) >> 1;
+    if (cut(mid).length <= FORECAST_ANNOTATION_MAX_BYTES) fits = mid;
+    else tooLong = mid;
+  }
+  return fits === 0 ? undefined : { body: cut(fits), steps: fits };
 }
 
 function isNonNegativeFinite(value: unknown, max = MAX_DEMAND_RPS): value is number {

@@ -7,8 +7,9 @@
  * - `webhook.*`: the defaults the webhook applies to Deployments that set none (`parseWebhookDefaults`).
  *   An absent key leaves the webhook's own default (its environment, then the built-in value).
  *
- * Other keys are kept as they are (the controller may define more); only known keys are validated,
- * and a `webhook.` key that is not one of them is reported (a typo would otherwise do nothing).
+ * Only known keys are validated; a key that is not one of them is reported with the nearest known
+ * one (a typo would otherwise do nothing): `webhook.*` ones here, `controller.*` and `metrics.*` ones
+ * by their parsers, any other but `mode` by `unknownTopLevelKeys`.
  * Pure: parsing never throws, it returns what it could read and one warning per value it ignored.
  */
 import { isMode, MIN_UTILIZATION, nearestName, REPLICA_CEILING, truncate, type Mode, type Parsed } from './annotations.js';
@@ -38,6 +39,25 @@ export function parseClusterConfig(data: Record<string, unknown> | undefined | n
   if (isMode(text)) return { value: { mode: text, modeSet: true }, warnings };
   warnings.push(`${CLUSTER_CONFIG_NAME}: ${ClusterConfigKeys.mode}=${JSON.stringify(truncate(String(raw)))} ignored: expected "observe" or "optimize"; using ${fallbackMode}`);
   return { value: { mode: fallbackMode, modeSet: false }, warnings };
+}
+
+/** Key prefixes whose keys their own parsers check: `controller.*`, `metrics.*`, `webhook.*`. */
+export const CONFIG_KEY_SECTIONS = ['controller.', 'metrics.', 'webhook.'] as const;
+
+/**
+ * One warning per key of the ConfigMap that is neither `mode` nor in a section (`mdoe`,
+ * `controler.horizon`): a typo there would otherwise do nothing, silently. `knownKeys` (every key
+ * any section reads) gives the "did you mean"; keys inside a section are left to its parser.
+ */
+export function unknownTopLevelKeys(data: Record<string, unknown> | undefined | null, knownKeys: readonly string[]): string[] {
+  const warnings: string[] = [];
+  const candidates = [ClusterConfigKeys.mode, ...knownKeys];
+  for (const key of Object.keys(data ?? {})) {
+    if (key === ClusterConfigKeys.mode || CONFIG_KEY_SECTIONS.some((section) => key.startsWith(section))) continue;
+    const best = nearestName(key, candidates);
+    warnings.push(`${CLUSTER_CONFIG_NAME}: ${JSON.stringify(truncate(key))} is not a smartscale setting and is ignored (${best ? `did you mean ${best}?` : `keys are mode, ${CONFIG_KEY_SECTIONS.map((s) => `${s}*`).join(', ')}`})`);
+  }
+  return warnings;
 }
 
 /** The effective mode of a Deployment: its own annotation, else the cluster's. */

@@ -13,7 +13,7 @@ import { parseFullConfig } from '../../../core/controllers/settings.js';
 import type { KubeClient, KubeObject } from '../../../core/kube/client.js';
 import { SimulatedMetricsSource } from '../../../core/metrics/simulated.js';
 import type { MetricsSource, WorkloadRef } from '../../../core/metrics/source.js';
-import { Annotations, formatForecastAnnotation, parseForecastAnnotation } from '../../../core/model/annotations.js';
+import { Annotations, FORECAST_ANNOTATION_MAX_BYTES, FORECAST_MAX_PUBLISHED_STEPS, formatForecastAnnotation, parseForecastAnnotation } from '../../../core/model/annotations.js';
 import { ManualClock } from '../../../core/model/clock.js';
 import { clientWith, deployment } from './support.js';
 
@@ -21,7 +21,7 @@ const STEP = 60;
 const START_SEC = 1_790_000_040;
 const BAD_QUERY = 'sum(rate(hits{namespace={namespace}}[{window}]))';
 
-function harness(names: string[], description?: string) {
+function harness(names: string[], description?: string, adjust: (config: ReturnType<typeof parseFullConfig>) => void = () => {}) {
   const clock = new ManualClock((START_SEC + 5) * 1000);
   const simulated = new SimulatedMetricsSource({ clock });
   /** Demand reads per Deployment (the simulated source would ignore a query: the test checks none is made). */
@@ -42,6 +42,7 @@ function harness(names: string[], description?: string) {
     },
   });
   const config = parseFullConfig({ 'controller.backfill': '2h' });
+  adjust(config);
   const events = new RecordingControllerEvents();
   const loop = new ForecasterLoop({
     client,
@@ -157,5 +158,26 @@ describe('forecaster loop: Deployments that get no forecast are told why', () =>
     await h.pass();
     expect(h.forecast('api')?.stale).toBe(true);
     expect(h.eventsFor('api').map((e) => e.reason)).toEqual(['InvalidAnnotation', 'InvalidAnnotation', 'ForecastStale']);
+  });
+});
+
+describe('forecaster loop: a forecast too long for its annotation', () => {
+  it('is cut to the steps that fit (the webhook reads it) and the Deployment told once; the settings never ask for one', async () => {
+    // The settings cap the horizon (FORECAST_MAX_PUBLISHED_STEPS); 1,440 steps here stand for any
+    // forecast that would not fit, to check the backstop.
+    expect(parseFullConfig({ 'controller.horizon': '1d' }).controller.horizonSteps).toBe(FORECAST_MAX_PUBLISHED_STEPS);
+    const h = harness(['api'], undefined, (config) => (config.controller.horizonSteps = 1440));
+    // Counts of a few hundred with decimals: about 12 bytes a step, 17 KB for 1,440 steps.
+    h.simulated.loadCounts({ namespace: 'shop', deployment: 'api' }, START_SEC - 120 * STEP, STEP, Array.from({ length: 120 + 1440 }, (_, i) => 300 + 80 * Math.sin(i / 5) + (i % 7) * 3.3));
+    for (let i = 0; i < 3; i++) await h.pass();
+    const raw = h.get('api').metadata.annotations![Annotations.forecast];
+    expect(raw.length).toBeLessThanOrEqual(FORECAST_ANNOTATION_MAX_BYTES);
+    const published = parseForecastAnnotation(raw);
+    expect(published.warnings).toEqual([]);
+    expect(published.value!.point.length).toBeGreaterThan(1000);
+    expect(published.value!.point.length).toBeLessThan(1440);
+    const told = h.eventsFor('api').filter((e) => e.reason === 'ForecastTruncated');
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatchObject({ type: 'Warning', message: expect.stringMatching(/1440-step forecast does not fit .* first \d+ steps; lower controller.horizon/) });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, parseControllerSettings, parseFullConfig } from '../../../core/controllers/settings.js';
 import { WELL_KNOWN_REPAIR_POLICIES } from '../../../core/disruption/repair.js';
+import { FORECAST_MAX_PUBLISHED_STEPS } from '../../../core/model/annotations.js';
 import { ProcessConfigError, readProcessConfig } from '../../../core/controllers/process-config.js';
 
 describe('controller settings from smartscale-config', () => {
@@ -47,6 +48,52 @@ describe('controller settings from smartscale-config', () => {
     expect(parseControllerSettings({ 'controller.zzz': '1' }).warnings[0]).toContain('known: controller.forecastStep');
     // Two known keys are prefixes of it: the longer one is meant.
     expect(parseControllerSettings({ 'controller.nodeRepairAfterSeconds': '60' }).warnings[0]).toContain('did you mean controller.nodeRepairAfter?');
+  });
+
+  describe('controller.horizon against what a forecast annotation holds', () => {
+    it.each([
+      ['1d', '1m', 720, /"1d" is 1440 steps of 1m, more than the 720 a forecast annotation holds \(16384 bytes\): using the maximum, 12h; raise controller.forecastStep/],
+      ['30d', '1m', 720, /using the maximum, 12h/],
+      ['1d', '5m', 288, undefined],
+      ['12h', '1m', 720, undefined],
+    ])('horizon %s in %s steps: %i steps', (horizon, step, steps, warning) => {
+      const parsed = parseControllerSettings({ 'controller.horizon': horizon, 'controller.forecastStep': step });
+      expect(parsed.value.horizonSteps).toBe(steps);
+      expect(parsed.value.horizonSteps).toBeLessThanOrEqual(FORECAST_MAX_PUBLISHED_STEPS);
+      if (warning) expect(parsed.warnings).toEqual([expect.stringMatching(warning)]);
+      else expect(parsed.warnings).toEqual([]);
+    });
+
+    it('a horizon that is not a whole number of steps is rounded up (looks at least as far as asked) and said', () => {
+      const parsed = parseControllerSettings({ 'controller.forecastStep': '7m', 'controller.horizon': '15m' });
+      expect(parsed.value.horizonSteps).toBe(3);
+      expect(parsed.warnings).toEqual(['controller.horizon="15m" is not a whole number of controller.forecastStep=7m steps: using 3 steps (21m)']);
+    });
+  });
+
+  it('a fractional duration is refused saying fractions are not accepted and what to write instead', () => {
+    const parsed = parseControllerSettings({ 'controller.defaultLatencySlo': '0.5s' });
+    expect(parsed.value.defaultLatencySloMs).toBe(DEFAULT_SETTINGS.defaultLatencySloMs);
+    expect(parsed.warnings).toEqual(['controller.defaultLatencySlo="0.5s" ignored: expected a duration from 1ms to 1h (invalid duration "0.5s": fractions are not accepted; write 500ms)']);
+    expect(parseControllerSettings({ 'controller.defaultLatencySlo': '500ms' }).value.defaultLatencySloMs).toBe(500);
+  });
+
+  it('a repeated unit is refused, not summed', () => {
+    const parsed = parseControllerSettings({ 'controller.horizon': '15m15m' });
+    expect(parsed.value.horizonSteps).toBe(DEFAULT_SETTINGS.horizonSteps);
+    expect(parsed.warnings[0]).toMatch(/controller.horizon="15m15m" ignored: .*each unit at most once/);
+  });
+
+  it('keys outside every section, and metrics.* typos, are reported with the key most likely meant', () => {
+    const c = parseFullConfig({ mdoe: 'optimize', 'metrics.prometheus.uri': 'http://prometheus:9090', 'controler.horizon': '1h', 'webhook.leadStep': '2', 'graph.json': '{}' });
+    expect(c.warnings).toEqual([
+      'smartscale-config: "mdoe" is not a smartscale setting and is ignored (did you mean mode?)',
+      'smartscale-config: "controler.horizon" is not a smartscale setting and is ignored (did you mean controller.horizon?)',
+      'smartscale-config: "graph.json" is not a smartscale setting and is ignored (keys are mode, controller.*, metrics.*, webhook.*)',
+      '"metrics.prometheus.uri" is not a metrics setting and is ignored (did you mean metrics.prometheus.url?)',
+    ]);
+    // webhook.* typos are the webhook's to report (it reads those keys).
+    expect(c.cluster.mode).toBe('observe');
   });
 
   describe('controller.nodeRepairConditions', () => {

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   Annotations,
+  FORECAST_ANNOTATION_MAX_BYTES,
+  FORECAST_MAX_PUBLISHED_STEPS,
   formatForecastAnnotation,
+  formatForecastWithinLimit,
+  MAX_DEMAND_RPS,
   parseDeploymentSettings,
   parseForecastAnnotation,
   type ForecastAnnotation,
@@ -94,5 +98,54 @@ describe('forecast annotation', () => {
   it('never lets the band fall below the point forecast', () => {
     const parsed = parseForecastAnnotation(JSON.stringify({ ...forecast, upper: [1, 1, 1] }));
     expect(parsed.value?.upper).toEqual(forecast.point);
+  });
+});
+
+describe('forecast annotation size', () => {
+  const long = (steps: number, value: (i: number) => number) => ({
+    v: 1 as const,
+    generatedAt: 99_999_999_999,
+    stepSeconds: 86_400,
+    point: Array.from({ length: steps }, (_, i) => value(i)),
+    upper: Array.from({ length: steps }, (_, i) => value(i)),
+    quantile: 0.965123456789,
+    model: 'm'.repeat(64),
+    recentRelMae: 123456.789,
+    observed: 999_999_999.9,
+    learnedRpsPerPod: 123_456_789.123,
+    margin: 9.87654321,
+    surgeFloor: 999_999_999.9,
+    stale: false,
+  });
+
+  it.each([
+    ['the largest demand', () => MAX_DEMAND_RPS],
+    ['nine-digit values', (i: number) => 123_456_789 + i],
+    ['tiny values (at most six decimals kept)', (i: number) => 0.000123456 + i * 1e-12],
+    ['a few millionths (0.000004321 would take 11 characters)', (i: number) => 0.000004321 + i * 1e-15],
+    ['under a millionth', () => 9.87e-7],
+  ])('the longest forecast published always fits: %s', (_name, value) => {
+    const text = formatForecastAnnotation(long(FORECAST_MAX_PUBLISHED_STEPS, value));
+    expect(text.length).toBeLessThanOrEqual(FORECAST_ANNOTATION_MAX_BYTES);
+    expect(parseForecastAnnotation(text).value?.point).toHaveLength(FORECAST_MAX_PUBLISHED_STEPS);
+  });
+
+  it('keeps at most six decimals: below a millionth of a request per step is none', () => {
+    const parsed = parseForecastAnnotation(formatForecastAnnotation({ ...forecast, point: [0.000123456, 4e-7, 0.1234567], upper: [1, 1, 1] })).value!;
+    expect(parsed.point).toEqual([0.000123, 0, 0.1235]);
+  });
+
+  it('a forecast that fits is written whole; a longer one is cut to the most steps that fit', () => {
+    const small = long(10, () => 12.34);
+    expect(formatForecastWithinLimit(small)).toEqual({ body: formatForecastAnnotation(small), steps: 10 });
+    const big = long(1440, (i) => 100 + (i % 900) + 0.1234);
+    expect(formatForecastAnnotation(big).length).toBeGreaterThan(FORECAST_ANNOTATION_MAX_BYTES);
+    const cut = formatForecastWithinLimit(big)!;
+    expect(cut.body.length).toBeLessThanOrEqual(FORECAST_ANNOTATION_MAX_BYTES);
+    const parsed = parseForecastAnnotation(cut.body).value!;
+    expect(parsed.point).toHaveLength(cut.steps);
+    expect(parsed.point).toEqual(parseForecastAnnotation(formatForecastAnnotation({ ...big, point: big.point.slice(0, cut.steps), upper: big.upper.slice(0, cut.steps) })).value!.point);
+    // The most that fit: one more step would not.
+    expect(formatForecastAnnotation({ ...big, point: big.point.slice(0, cut.steps + 1), upper: big.upper.slice(0, cut.steps + 1) }).length).toBeGreaterThan(FORECAST_ANNOTATION_MAX_BYTES);
   });
 });

@@ -18,6 +18,21 @@ describe('durations', () => {
     expect(() => parseDurationMs(text)).toThrow(/invalid duration/);
   });
 
+  it.each([
+    ['1h1h', /each unit at most once, largest first/],
+    ['15m15m', /each unit at most once/],
+    ['30m1h', /each unit at most once, largest first/],
+    ['1s1ms1s', /each unit at most once/],
+    ['0.5s', /fractions are not accepted; write 500ms/],
+    ['1.5h', /fractions are not accepted; write 1h30m/],
+    ['.25m', /fractions are not accepted; write 15s/],
+    ['0.5ms', /fractions are not accepted$/],
+    ['5 m', /expected e.g. 90s/],
+  ])('%j is rejected saying why', (text, why) => {
+    expect(() => parseDurationMs(text)).toThrow(DurationError);
+    expect(() => parseDurationMs(text)).toThrow(why);
+  });
+
   it('reads Never as disabled where allowed', () => {
     expect(parseOptionalDurationMs('Never')).toBeNull();
     expect(parseOptionalDurationMs('720h')).toBe(720 * 3_600_000);
