@@ -190,6 +190,18 @@ describe('what the cluster holds is printed without terminal control characters'
   });
 });
 
+describe('enable where the webhook never looks', () => {
+  it('a Deployment in kube-system is not enabled (it said enabled, and nothing ever acted): exit 2 naming the webhook\'s namespaceSelector', async () => {
+    await sandbox.client.create(DEPLOYMENTS, deployment('kube-system', 'dns-helper'));
+    try {
+      expectError(await plugin('enable', 'dns-helper', '-n', 'kube-system'), ExitCode.usage, /^error: namespace kube-system is never seen by smartscale's webhook: the namespaceSelector of smartscale's webhook configuration \(manifests\/webhook\/mutatingwebhookconfiguration\.yaml\) \(kubernetes\.io\/metadata\.name NotIn \[kube-system, smartscale-system\]\); a Deployment there never gets replica targets or capacity, so it was not enabled\n$/);
+      expect((await annotations('kube-system', 'dns-helper'))['smartscale.io/enabled']).toBeUndefined();
+    } finally {
+      await sandbox.client.delete(DEPLOYMENTS, 'dns-helper', 'kube-system');
+    }
+  });
+});
+
 describe('-o yaml for the offline commands', () => {
   it('simulate and backtest print YAML carrying the JSON form', async () => {
     const trace = tracePath('nasa_ksc_jul1995_1min.csv');
