@@ -8,7 +8,7 @@
  * | `controller.forecastStep` | 1m | bucket of the demand series the models learn on |
  * | `controller.horizon` | 15m | how far ahead forecasts look (whole steps, rounded up; at most 720 steps, 12h of 1m steps) |
  * | `controller.backfill` | 7d | history read when a Deployment is first seen (learning survives restarts) |
- * | `controller.provisionLead` | 10m | predicted pods count when their capacity is needed within this |
+ * | `controller.provisionLead` | 0s | also launch the horizon's peak (`peak-replicas`) once it is needed within this; 0 = only the target's lead window (ADR 101) |
  * | `controller.defaultLatencySlo` | 250ms | SLO used to learn per-pod capacity when a Deployment sets none |
  * | `controller.maxLaunchesPerPass` | 20 | node claims created per provisioner pass, at most |
  * | `controller.maxDisruptions` | 1 | nodes drained at the same time, at most |
@@ -67,7 +67,7 @@ export const DEFAULT_SETTINGS: ControllerSettings = {
   forecastStepSeconds: 60,
   horizonSteps: 15,
   backfillSeconds: 7 * 86_400,
-  provisionLeadSeconds: 600,
+  provisionLeadSeconds: 0,
   defaultLatencySloMs: 250,
   maxLaunchesPerPass: 20,
   maxDisruptions: 1,
