@@ -19,6 +19,7 @@ import { MAX_RANGE_POINTS, type TimeRange } from '../../core/metrics/source.js';
 import type { RegularSeries } from '../../core/forecast/series.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { DEFAULT_BACKTEST_RANGE } from './backtest.js';
+import { fileFailure } from './files.js';
 
 export interface PrometheusBacktestArgs {
   trace?: string;
@@ -44,6 +45,9 @@ export interface PrometheusBacktestPlan {
 
 const usage = (message: string) => new CliError(message, ExitCode.usage);
 
+/** The longest per-request --timeout: a request is retried once, so a dead server costs twice this. */
+const MAX_TIMEOUT_SECONDS = 600;
+
 /** Unix seconds from RFC 3339 or a unix-seconds number. */
 export function parseTime(flag: string, text: string): number {
   const t = text.trim();
@@ -67,7 +71,8 @@ function readFlagFile(flag: string, path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw usage(`--${flag} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    // "EISDIR" alone said nothing about what was wrong.
+    throw usage(`--${flag} ${path}: cannot read it: ${fileFailure(error)}`);
   }
 }
 
@@ -111,6 +116,8 @@ export function planPrometheusBacktest(args: PrometheusBacktestArgs, nowSec: num
   if (points < 3) throw usage(`the range holds ${points} steps of ${step} s; it needs more`);
   if (points > MAX_RANGE_POINTS) throw usage(`the range holds ${points} steps of ${step} s, more than ${MAX_RANGE_POINTS}; use a larger --step`);
   const timeoutSeconds = duration('timeout', args.timeout ?? '30s');
+  // 0s was accepted, and every request then failed as "cannot reach" (exit 3).
+  if (!(timeoutSeconds >= 1) || timeoutSeconds > MAX_TIMEOUT_SECONDS) throw usage(`--timeout ${args.timeout}: must be from 1s to ${MAX_TIMEOUT_SECONDS / 60}m`);
   const plan: PrometheusBacktestPlan = { url: args.prometheus, query: args.query, range: { start, end, stepSeconds: step }, timeoutMs: timeoutSeconds * 1000 };
   if (args['bearer-token-file'] !== undefined) plan.bearerToken = readFlagFile('bearer-token-file', args['bearer-token-file']).trim();
   if (args['ca-file'] !== undefined) plan.ca = readFlagFile('ca-file', args['ca-file']);

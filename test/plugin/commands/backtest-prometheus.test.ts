@@ -62,7 +62,12 @@ describe('planPrometheusBacktest', () => {
     ['sub-second step', { ...base, step: '500ms' }, /whole number of seconds/],
     ['too many points', { ...base, range: '30d', step: '1s' }, /use a larger --step/],
     ['too few points', { ...base, range: '1m' }, /needs more/],
-    ['missing token file', { ...base, 'bearer-token-file': '/nonexistent/token' }, /ENOENT/],
+    ['missing token file', { ...base, 'bearer-token-file': '/nonexistent/token' }, /^--bearer-token-file \/nonexistent\/token: cannot read it: no such file$/],
+    ['token file that is a directory (it said only EISDIR)', { ...base, 'bearer-token-file': tmpdir() }, new RegExp(`^--bearer-token-file ${tmpdir()}: cannot read it: it is a directory; name a file$`)],
+    ['CA file that is a directory', { ...base, 'ca-file': tmpdir() }, /^--ca-file .*: cannot read it: it is a directory; name a file$/],
+    ['zero timeout (accepted, then every request failed with exit 3)', { ...base, timeout: '0s' }, /^--timeout 0s: must be from 1s to 10m$/],
+    ['sub-second timeout', { ...base, timeout: '500ms' }, /^--timeout 500ms: must be from 1s to 10m$/],
+    ['hour-long timeout', { ...base, timeout: '1h' }, /^--timeout 1h: must be from 1s to 10m$/],
   ])('rejects %s', (_name, args, message) => {
     expect(usageError(args)).toMatch(message);
   });
