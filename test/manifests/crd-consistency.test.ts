@@ -64,7 +64,16 @@ describe('NodePool', () => {
     ['cpu limit 1.5 (a number)', (o) => (o.spec.limits.cpu = 1.5), 'schema only: int-or-string takes whole numbers; the parser reads 1.5 as 1500m'],
     ['memory limit "1.5Gb"', (o) => (o.spec.limits.memory = '1.5Gb'), 'schema'],
     ['gpu limit "two"', (o) => (o.spec.limits['nvidia.com/gpu'] = 'two'), 'schema'],
-    ['nodes limit "1e3"', (o) => (o.spec.limits.nodes = '1e3'), 'schema only: the parser reads any quantity spelling'],
+    ['nodes limit "1e3"', (o) => (o.spec.limits.nodes = '1e3'), 'schema'],
+    ['nodes limit "0.5" (rounding up would loosen it)', (o) => (o.spec.limits.nodes = '0.5'), 'schema'],
+    ['nodes limit 2.5 (a number)', (o) => (o.spec.limits.nodes = 2.5), 'schema'],
+    ['gpu limit "1.5"', (o) => (o.spec.limits['nvidia.com/gpu'] = '1.5'), 'schema'],
+    ['a taint value that is a number', (o) => (o.spec.template.spec.taints = [{ key: 'a', value: 1, effect: 'NoSchedule' }]), 'schema'],
+    ['expireAfter "0s" (every node expires at once)', (o) => (o.spec.template.spec.expireAfter = '0s'), 'schema'],
+    ['expireAfter "0h0m"', (o) => (o.spec.template.spec.expireAfter = '0h0m'), 'schema'],
+    ['expireAfter "360h360h" (a repeated unit)', (o) => (o.spec.template.spec.expireAfter = '360h360h'), 'schema'],
+    ['consolidateAfter "30s1m" (units out of order)', (o) => (o.spec.disruption.consolidateAfter = '30s1m'), 'schema'],
+    ['budget duration "4h4h"', (o) => (o.spec.disruption.budgets = [{ nodes: '1', schedule: '0 9 * * *', duration: '4h4h' }]), 'schema'],
     ['nodes limit -3 (an integer)', (o) => (o.spec.limits.nodes = -3), 'parser only: a pattern applies to strings only; int-or-string cannot bound integers here'],
     ['cpu limit of 40 digits', (o) => (o.spec.limits.cpu = '9'.repeat(40)), 'parser only: a quantity beyond 2^53 fits the pattern'],
     ['consolidationPolicy "Always"', (o) => (o.spec.disruption.consolidationPolicy = 'Always'), 'schema'],
@@ -98,6 +107,18 @@ describe('NodePool', () => {
     ['nodeClassRef with an empty name', (o) => (o.spec.template.spec.nodeClassRef.name = ''), 'schema only: the parser leaves it to the node class lookup, which finds nothing'],
     ['no template', (o) => delete o.spec.template, 'schema'],
   ])('%s', (_label, edit, who) => check(schema, example, refuses, edit, who));
+
+  it.each<[string, string, (o: Doc, v: string) => void]>([
+    ...['720h', '1h30m', '1h30m15s', '90m', '1s', '0h1s', '2h0m', 'Never'].map((v) => ['expireAfter', v, (o: Doc, x: string) => (o.spec.template.spec.expireAfter = x)] as [string, string, (o: Doc, v: string) => void]),
+    ...['0s', '30s', '5m', '1h', '1h30m', 'Never'].map((v) => ['consolidateAfter', v, (o: Doc, x: string) => (o.spec.disruption.consolidateAfter = x)] as [string, string, (o: Doc, v: string) => void]),
+    ...['8h', '30m', '1h30m'].map((v) => ['budget duration', v, (o: Doc, x: string) => (o.spec.disruption.budgets = [{ nodes: '1', schedule: '0 9 * * *', duration: x }])] as [string, string, (o: Doc, v: string) => void]),
+  ])('%s %s: accepted by both', (_field, value, set) => {
+    const object = structuredClone(example);
+    set(object, value);
+    const checked = validateSchema(schema, object);
+    expect(checked.errors).toEqual([]);
+    expect(parseNodePoolResource(checked.value).errors).toEqual([]);
+  });
 
   it('evaluates every rule it can, and names the ones it cannot', () => {
     const object = structuredClone(example);

@@ -7,7 +7,7 @@
  * of reasons, which the controller puts on the pool's Ready condition and in an Event.
  */
 import { CronExpressionParser } from 'cron-parser';
-import { truncate } from '../annotations.js';
+import { nearestName, truncate } from '../annotations.js';
 import { parseOptionalDurationMs, parseDurationMs } from '../duration.js';
 import {
   DEFAULT_DISRUPTION,
@@ -51,9 +51,23 @@ function parseTaints(raw: unknown, field: string, errors: string[]): Taint[] {
       errors.push(`${field}[${i}] needs a key and an effect of ${TAINT_EFFECTS.join(', ')}`);
       return;
     }
+    if (t.value !== undefined && t.value !== null && typeof t.value !== 'string') {
+      // Dropping it would make a taint that any toleration of the key matches; YAML reads `value: 1` as a number.
+      errors.push(`${field}[${i}].value must be a string (quote it in YAML: value: "${truncate(String(t.value))}")`);
+      return;
+    }
     taints.push({ key: t.key, effect: t.effect as TaintEffect, ...(typeof t.value === 'string' ? { value: t.value } : {}) });
   });
   return taints;
+}
+
+/** The limits a pool may set, each with how it is read. */
+const LIMIT_KEYS = ['cpu', 'memory', 'nvidia.com/gpu', 'nodes'] as const;
+
+/** A count of whole things (nodes, GPUs): rounding `2.5` up would loosen the limit, so it is refused. */
+function parseWholeCount(text: string): number {
+  if (!/^\d{1,9}$/.test(text.trim())) throw new RangeError(`${JSON.stringify(truncate(text))} is not a whole number`);
+  return Number(text.trim());
 }
 
 function parseLimits(raw: unknown, errors: string[]): NodePoolLimits {
@@ -62,8 +76,15 @@ function parseLimits(raw: unknown, errors: string[]): NodePoolLimits {
     errors.push('spec.limits must be an object');
     return {};
   }
+  // A limit smartscale does not know (`cpus`) would leave the pool unlimited without a word.
+  for (const key of Object.keys(raw)) {
+    if ((LIMIT_KEYS as readonly string[]).includes(key)) continue;
+    // `gpu` is one letter from `cpu`: say what was surely meant; another vendor's resource gets the list.
+    const best = /^gpus?$/i.test(key) ? 'nvidia.com/gpu' : key.includes('/') ? undefined : nearestName(key, LIMIT_KEYS);
+    errors.push(`spec.limits.${truncate(key)} is not a limit smartscale enforces (${best ? `did you mean ${best}?` : `limits are ${LIMIT_KEYS.join(', ')}`})`);
+  }
   const limits: { milliCpu?: number; memoryBytes?: number; gpus?: number; nodes?: number } = {};
-  const read = (key: string, parse: (s: string) => number, set: (n: number) => void) => {
+  const read = (key: (typeof LIMIT_KEYS)[number], parse: (s: string) => number, set: (n: number) => void) => {
     if (raw[key] === undefined) return;
     try {
       set(parse(String(raw[key])));
@@ -73,8 +94,8 @@ function parseLimits(raw: unknown, errors: string[]): NodePoolLimits {
   };
   read('cpu', parseNonNegativeMilli, (n) => (limits.milliCpu = n));
   read('memory', parseNonNegativeUnits, (n) => (limits.memoryBytes = n));
-  read('nvidia.com/gpu', parseNonNegativeUnits, (n) => (limits.gpus = n));
-  read('nodes', parseNonNegativeUnits, (n) => (limits.nodes = n));
+  read('nvidia.com/gpu', parseWholeCount, (n) => (limits.gpus = n));
+  read('nodes', parseWholeCount, (n) => (limits.nodes = n));
   return limits;
 }
 
@@ -123,14 +144,20 @@ function parseBudgets(raw: unknown, errors: string[]): DisruptionBudget[] {
   return budgets;
 }
 
-function parseDurationField(raw: unknown, field: string, fallback: number | null, errors: string[]): number | null {
+function parseDurationField(raw: unknown, field: string, fallback: number | null, errors: string[], options: { positive?: boolean } = {}): number | null {
   if (raw === undefined) return fallback;
+  let ms: number | null;
   try {
-    return parseOptionalDurationMs(String(raw));
+    ms = parseOptionalDurationMs(String(raw));
   } catch (error) {
     errors.push(`${field}: ${(error as Error).message} or Never`);
     return fallback;
   }
+  if (options.positive && ms === 0) {
+    errors.push(`${field}: ${JSON.stringify(truncate(String(raw)))} would expire every node as soon as it starts: use a positive duration such as 720h, or Never`);
+    return fallback;
+  }
+  return ms;
 }
 
 /** Reads a NodePool API object. Never throws; `nodePool` is absent when the object is unusable. */
@@ -202,7 +229,7 @@ export function parseNodePoolResource(object: unknown): ParsedNodePool {
     disruption: {
       consolidationPolicy: policy,
       consolidateAfterMs: parseDurationField(disruption.consolidateAfter, 'spec.disruption.consolidateAfter', 0, errors),
-      expireAfterMs: parseDurationField(templateSpec.expireAfter, 'spec.template.spec.expireAfter', DEFAULT_DISRUPTION.expireAfterMs, errors),
+      expireAfterMs: parseDurationField(templateSpec.expireAfter, 'spec.template.spec.expireAfter', DEFAULT_DISRUPTION.expireAfterMs, errors, { positive: true }),
       budgets: parseBudgets(disruption.budgets, errors),
     },
     ...(nodeClassRef ? { nodeClassRef } : {}),

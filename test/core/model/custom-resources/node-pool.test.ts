@@ -84,6 +84,32 @@ describe('parseNodePoolResource', () => {
     expect(errors.join('\n')).toContain(field);
   });
 
+  it.each([
+    ['a fraction of a node (rounding up would loosen the limit)', { limits: { nodes: '0.5' } }, {}, 'spec.limits.nodes: "0.5" is not a whole number'],
+    ['a fraction of a node, as a number', { limits: { nodes: 2.5 } }, {}, 'spec.limits.nodes: "2.5" is not a whole number'],
+    ['a fraction of a GPU', { limits: { 'nvidia.com/gpu': '1.5' } }, {}, 'spec.limits.nvidia.com/gpu: "1.5" is not a whole number'],
+    ['a limit it does not know (the pool would be unlimited)', { limits: { cpus: '10' } }, {}, 'spec.limits.cpus is not a limit smartscale enforces (did you mean cpu?)'],
+    ['gpu for nvidia.com/gpu', { limits: { gpu: '4' } }, {}, 'spec.limits.gpu is not a limit smartscale enforces (did you mean nvidia.com/gpu?)'],
+    ["another vendor's resource", { limits: { 'amd.com/gpu': '4' } }, {}, 'spec.limits.amd.com/gpu is not a limit smartscale enforces (limits are cpu, memory, nvidia.com/gpu, nodes)'],
+    ['a numeric taint value (dropping it would widen the taint)', {}, { taints: [{ key: 'dedicated', value: 1, effect: 'NoSchedule' }] }, 'spec.template.spec.taints[0].value must be a string (quote it in YAML: value: "1")'],
+    ['a numeric startup taint value', {}, { startupTaints: [{ key: 'cni', value: true, effect: 'NoSchedule' }] }, 'spec.template.spec.startupTaints[0].value must be a string'],
+    ['expireAfter 0s (every node expires at once)', {}, { expireAfter: '0s' }, 'spec.template.spec.expireAfter: "0s" would expire every node as soon as it starts: use a positive duration such as 720h, or Never'],
+    ['expireAfter 0m, another spelling of zero', {}, { expireAfter: '0m' }, 'would expire every node'],
+    ['a repeated duration unit', {}, { expireAfter: '360h360h' }, 'each unit at most once'],
+  ])('rejects %s with a clear error', (_name, spec, templateSpec, message) => {
+    const { nodePool, errors } = parseNodePoolResource(nodePoolObject(spec, templateSpec));
+    expect(nodePool).toBeUndefined();
+    expect(errors).toEqual([expect.stringContaining(message)]);
+  });
+
+  it('whole counts, a zero node limit (no nodes at all) and a positive expiry are accepted', () => {
+    const { nodePool, errors } = parseNodePoolResource(nodePoolObject({ limits: { nodes: 0, 'nvidia.com/gpu': '8' } }, { expireAfter: '1s', taints: [{ key: 'a', value: '1', effect: 'NoSchedule' }] }));
+    expect(errors).toEqual([]);
+    expect(nodePool?.limits).toEqual({ nodes: 0, gpus: 8 });
+    expect(nodePool?.disruption.expireAfterMs).toBe(1000);
+    expect(nodePool?.taints).toEqual([{ key: 'a', value: '1', effect: 'NoSchedule' }]);
+  });
+
   it('accepts the example NodePool shipped in manifests/', () => {
     const path = `${repoRoot}/manifests/examples/nodepool.yaml`;
     const object = load(readFileSync(path, 'utf8'));
