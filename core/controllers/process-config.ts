@@ -3,6 +3,7 @@
  * (manifests/controller/deployment.yaml). Pure and validated: a bad value is a ProcessConfigError
  * naming it, reported at start, never a crash later.
  */
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import type { CatalogEntry } from '../cloud/catalog/format.js';
 import { instanceTypesFromCatalog } from '../cloud/catalog/instance-types.js';
@@ -48,7 +49,10 @@ export function readProcessConfig(argv: readonly string[], env: Env): ProcessCon
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new ProcessConfigError(`unexpected argument ${JSON.stringify(a)}; see --help`);
-    const [name, inline] = a.slice(2).split('=', 2);
+    // Split at the first '=' only: split('=', 2) dropped the rest, so --cloud=simulated=x ran as simulated.
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+    const inline = eq < 0 ? undefined : a.slice(eq + 1);
     if (name === 'no-webhook') {
       flags.set('webhook', 'false');
       continue;
@@ -73,6 +77,11 @@ export function readProcessConfig(argv: readonly string[], env: Env): ProcessCon
   // both lead: refuse it rather than fall back silently (an empty POD_NAME is a broken manifest).
   const identity = flags.get('identity') ?? env.POD_NAME ?? `${hostname()}-${process.pid}`;
   if (identity.trim() === '') throw new ProcessConfigError(`--identity / POD_NAME is empty: the leader election identity must name this replica (the shipped Deployment sets POD_NAME from metadata.name)`);
+  const metricsHost = flags.get('metrics-host') ?? env.SMARTSCALE_METRICS_HOST ?? '0.0.0.0';
+  // An IP address or a host name; 999.1.1.1 is neither (it was a stack trace from listen).
+  if (isIP(metricsHost) === 0 && !/^(?![\d.]+$)[A-Za-z0-9]([-A-Za-z0-9.]{0,251}[A-Za-z0-9])?$/.test(metricsHost)) {
+    throw new ProcessConfigError(`--metrics-host / SMARTSCALE_METRICS_HOST=${JSON.stringify(metricsHost)}: expected an IP address (0.0.0.0, 127.0.0.1, ::) or a host name`);
+  }
   const config: ProcessConfig = {
     launchDelaySeconds,
     identity,
@@ -80,7 +89,7 @@ export function readProcessConfig(argv: readonly string[], env: Env): ProcessCon
     kubeconfig: flags.get('kubeconfig') ?? env.KUBECONFIG,
     cloud,
     catalog: flags.get('catalog') ?? env.SMARTSCALE_CATALOG ?? 'builtin',
-    metricsHost: flags.get('metrics-host') ?? env.SMARTSCALE_METRICS_HOST ?? '0.0.0.0',
+    metricsHost,
     metricsPort,
     webhook: webhookText === 'true',
     logLevel: flags.get('log-level') ?? env.LOG_LEVEL ?? 'info',
