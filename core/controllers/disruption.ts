@@ -165,7 +165,8 @@ export class DisruptionLoop implements Loop {
     const snap = nodeSnapshot(state, types, byPool);
     const now = clock.now();
     const horizonSeconds = config.controller.forecastStepSeconds * config.controller.horizonSteps;
-    const predicted = predictedWorkloads(state, config.cluster.mode, Math.floor(now / 1000), horizonSeconds)
+    // The capacity the provisioner would launch is kept: the target's, and with a provision lead the horizon's peak.
+    const predicted = predictedWorkloads(state, config.cluster.mode, Math.floor(now / 1000), config.controller.provisionLeadSeconds > 0 ? horizonSeconds : 0)
       .filter((w) => w.mode === 'optimize')
       .flatMap((w) => w.pods);
     const plan = planDisruption({

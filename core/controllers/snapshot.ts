@@ -65,8 +65,11 @@ function readCapacity(annotations: Record<string, string | undefined>, nowSec: n
 }
 
 /**
- * Predicted pods per opted-in Deployment: `peak-replicas` minus the replicas that exist (spec and
- * pods), when the webhook's capacity says they are needed by `nowSec + leadSeconds`. A Deployment
+ * Predicted pods per opted-in Deployment: the replicas wanted minus those that exist (spec and
+ * pods). Wanted: the webhook's `target-replicas` — what the node lead (and the time to the next
+ * decision) needs, the rule the simulator measures (ADR 101); with `leadSeconds` > 0 also
+ * `peak-replicas`, the horizon's peak, once the webhook's capacity says it is needed by
+ * `nowSec + leadSeconds` (`controller.provisionLead`: capacity held ahead of the lead). A Deployment
  * with no capacity annotation (stale or no forecast: the webhook drops it), or with one from a
  * forecast older than `webhook.maxForecastAge` (default 15 min; `readCapacity`), gets none.
  */
@@ -78,11 +81,15 @@ export function predictedWorkloads(state: ClusterState, clusterMode: Mode, nowSe
     const annotations = d.metadata.annotations ?? {};
     const mode = effectiveMode(clusterMode, parseDeploymentSettings(annotations).value.mode);
     const capacity = readCapacity(annotations, nowSec, maxAgeSec);
+    if (!capacity) continue;
+    // The lead rule: the webhook's target, the need within the node lead and the next decision.
+    const target = Number(annotations[Annotations.targetReplicas]);
+    let wanted = Number.isInteger(target) ? target : 0;
+    // The horizon rule (leadSeconds > 0): the horizon's peak once its capacity is needed within leadSeconds.
     const peak = Number(annotations[Annotations.peakReplicas]);
-    if (!capacity || !Number.isInteger(peak)) continue;
-    if (capacity.neededAt !== undefined && capacity.neededAt > nowSec + leadSeconds) continue;
+    if (leadSeconds > 0 && Number.isInteger(peak) && !(capacity.neededAt !== undefined && capacity.neededAt > nowSec + leadSeconds)) wanted = Math.max(wanted, peak);
     const existing = Math.max(Number(d.spec?.replicas ?? 0) || 0, Number(d.status?.replicas ?? 0) || 0);
-    const extra = Math.min(Math.max(0, peak - existing), 1000);
+    const extra = Math.min(Math.max(0, wanted - existing), 1000);
     if (extra === 0) continue;
     const template = d.spec?.template ?? {};
     const labels = template.metadata?.labels ?? {};

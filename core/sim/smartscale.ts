@@ -94,6 +94,17 @@ export interface SmartscaleOptions {
    * they did not exist. Only with `disruption: 'planner'`.
    */
   slackPods: boolean;
+  /**
+   * What predicted capacity covers. `lead` (default, what the replay has measured): nodes for the
+   * peak within the node lead (plus a bucket), the consolidation reserve for the longer of it and
+   * `reserveSteps`. `horizon`: the controller's rule today (core/controllers/snapshot.ts
+   * `predictedWorkloads`) — the peak over the whole forecast horizon is launched once its first
+   * rise above the running replicas is within `provisionLeadSeconds`, and kept from consolidation
+   * whenever the horizon has one. Only with `leadSizing: 'seconds'`.
+   */
+  predictedCapacity?: 'lead' | 'horizon';
+  /** With `predictedCapacity: 'horizon'`: the controller's `controller.provisionLead` (default 600 s). */
+  provisionLeadSeconds?: number;
 }
 
 export const DEFAULT_SMARTSCALE: SmartscaleOptions = { quantile: 0.95, horizonSteps: 15, maxScaleDownFraction: 0.1, scaleDownPace: 'minute', leadSizing: 'seconds', leadToNextDecision: true, consolidation: 'WhenEmptyOrUnderutilized', podsForNodeLead: true, deletionCost: true, utilization: 1, disruption: 'planner', surgeFactor: DEFAULT_SURGE.factor, surgeSustainBuckets: DEFAULT_SURGE.sustainBuckets, slackPods: false };
@@ -113,6 +124,8 @@ export class SmartscaleStrategy implements Strategy {
   private target: number[];
   private nodePeak: number[];
   private horizonPeak: number[];
+  /** With `predictedCapacity: 'horizon'`: per service, the path's peak up to the end of each forecast step. */
+  private stepPeaks: number[][];
   private nextFloor = 0;
   /** Per service: when the last sizing decision was made (a bucket fed), for the per-minute pace. */
   private readonly lastDecision: number[];
@@ -145,6 +158,7 @@ export class SmartscaleStrategy implements Strategy {
     this.target = new Array<number>(n).fill(0);
     this.nodePeak = new Array<number>(n).fill(0);
     this.horizonPeak = new Array<number>(n).fill(0);
+    this.stepPeaks = Array.from({ length: n }, () => []);
     this.upperNow = new Array<number>(n).fill(0);
     this.aboveBandRun = new Array<number>(n).fill(0);
     this.lastFloor = new Array<number>(n).fill(0);
@@ -205,8 +219,19 @@ export class SmartscaleStrategy implements Strategy {
     let predicted = 0;
     let reserve = 0;
     for (let s = 0; s < scenario.services.length; s++) {
-      predicted += Math.max(0, this.nodePeak[s] - cluster.existing(s));
-      reserve += Math.max(0, this.horizonPeak[s] - cluster.existing(s));
+      const existing = cluster.existing(s);
+      if (this.options.predictedCapacity === 'horizon' && this.stepPeaks[s].length > 0) {
+        // The controller's rule: the horizon's peak, launched once its first rise is within the provision lead.
+        const peaks = this.stepPeaks[s];
+        const peak = peaks[peaks.length - 1];
+        const first = peaks.findIndex((p) => p > existing);
+        const step = scenario.services[s].counts.stepSeconds;
+        if (first >= 0 && (first + 1) * step <= (this.options.provisionLeadSeconds ?? 600)) predicted += peak - existing;
+        if (first >= 0) reserve += peak - existing;
+        continue;
+      }
+      predicted += Math.max(0, this.nodePeak[s] - existing);
+      reserve += Math.max(0, this.horizonPeak[s] - existing);
     }
     provision(ctx.now, cluster, this.planner, 0, predicted);
     if (this.plannerDisruption) this.plannerDisruption.reconcile(ctx.now, cluster, reserve, this.slack);
@@ -270,6 +295,12 @@ export class SmartscaleStrategy implements Strategy {
     this.target[s] = this.options.podsForNodeLead ? this.nodePeak[s] : need(timing.metricsLagSeconds + timing.podStartSeconds);
     const reserveSeconds = (this.options.reserveSteps ?? 0) * ctx.scenario.services[s].counts.stepSeconds;
     this.horizonPeak[s] = reserveSeconds > nodeLead ? need(reserveSeconds) : this.nodePeak[s];
+    if (this.options.predictedCapacity === 'horizon') {
+      const step = ctx.scenario.services[s].counts.stepSeconds;
+      const peaks: number[] = [];
+      for (let h = 1; h <= centres.length; h++) peaks.push(Math.max(peaks[h - 2] ?? 0, need(h * step - gap)));
+      this.stepPeaks[s] = peaks;
+    }
   }
 
   /** Per-pod capacity sizing works with: the utilization margin and the served-record margin. */

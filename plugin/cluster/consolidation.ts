@@ -100,7 +100,10 @@ export async function previewConsolidation(input: ConsolidationInput): Promise<C
     const types = loadCatalogSync();
     const snap = nodeSnapshot(state, types);
     const horizonSeconds = config.controller.forecastStepSeconds * config.controller.horizonSteps;
-    const predicted = predictedWorkloads(state, config.cluster.mode, Math.floor(input.nowMs / 1000), horizonSeconds).flatMap((w) => w.pods);
+    // As the disruption loop counts them (core/controllers/disruption.ts): optimize-mode Deployments', the horizon's peak only with a provision lead.
+    const predicted = predictedWorkloads(state, config.cluster.mode, Math.floor(input.nowMs / 1000), config.controller.provisionLeadSeconds > 0 ? horizonSeconds : 0)
+      .filter((w) => w.mode === 'optimize')
+      .flatMap((w) => w.pods);
     const plan = planDisruption({
       now: input.nowMs,
       nodes: [...snap.nodes, ...snap.launching],

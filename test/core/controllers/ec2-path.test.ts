@@ -112,7 +112,7 @@ describe('the EC2 provider under the controller, on the sandbox', () => {
   it('predicted pods (optimize): the node launches before the pods exist, and they run on it when they come', async () => {
     const { s, client, controller } = await start();
     // What the webhook writes for a forecast peak of 2 replicas (the webhook is not running here).
-    const annotations = { 'smartscale.io/enabled': 'true', 'smartscale.io/mode': 'optimize', 'smartscale.io/peak-replicas': '2', 'smartscale.io/capacity': JSON.stringify({ replicas: 2 }) };
+    const annotations = { 'smartscale.io/enabled': 'true', 'smartscale.io/mode': 'optimize', 'smartscale.io/target-replicas': '2', 'smartscale.io/peak-replicas': '2', 'smartscale.io/capacity': JSON.stringify({ replicas: 2 }) };
     await client.create(Refs.deployments, deployment('default', 'api', { replicas: 0, annotations }));
     const [claim] = await waitFor('a launched claim', async () => {
       const c = await claimsWithInstance(s);

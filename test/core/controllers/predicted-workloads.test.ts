@@ -84,3 +84,35 @@ describe('predictedWorkloads: capacity from a stale forecast is not acted on', (
     expect(predicted(byHand({ [Annotations.capacity]: capacity() }), T + 100_000)).toBe(3);
   });
 });
+
+describe('predictedWorkloads: which replicas are wanted (ADR 101)', () => {
+  const fresh = admitted(T);
+  const count = (d: KubeObject, lead: number, nowSec = T + 60) => {
+    const state = { namespace: SMARTSCALE_NAMESPACE, optedInDeployments: () => [d], configMaps: { get: () => undefined } } as unknown as ClusterState;
+    return predictedWorkloads(state, 'optimize', nowSec, lead).reduce((n, w) => n + w.pods.length, 0);
+  };
+
+  it("without a provision lead: the webhook's target (the node lead's need) minus what exists", () => {
+    const target = Number(fresh.metadata.annotations?.[Annotations.targetReplicas]);
+    expect(target).toBeGreaterThan(2);
+    expect(target).toBeLessThan(14);
+    expect(count(fresh, 0)).toBe(target - 2);
+    // The same Deployment with the target's replicas already asked for: nothing more.
+    expect(count({ ...fresh, spec: { ...fresh.spec, replicas: target } }, 0)).toBe(0);
+  });
+
+  it("with one: also the horizon's peak, once its capacity is needed within it", () => {
+    expect(count(fresh, 600)).toBe(14 - 2);
+    // Needed later than the lead: only the target.
+    const later = withAnnotations(fresh, { [Annotations.capacity]: JSON.stringify({ replicas: 12, cpu: '6', memory: '6Gi', pods: 12, neededAt: T + 1200 }) });
+    const target = Number(fresh.metadata.annotations?.[Annotations.targetReplicas]);
+    expect(count(later, 600)).toBe(target - 2);
+    expect(count(later, 1200)).toBe(12);
+  });
+
+  it('a Deployment without a target (a capacity written by hand, no webhook) gets none without a provision lead', () => {
+    const byHand = deployment('shop', 'api', { replicas: 1, annotations: { [Annotations.enabled]: 'true', [Annotations.peakReplicas]: '4', [Annotations.capacity]: JSON.stringify({ replicas: 3 }) } });
+    expect(count(byHand, 0)).toBe(0);
+    expect(count(byHand, 600)).toBe(3);
+  });
+});

@@ -141,9 +141,12 @@ describe.skipIf(!haveKubectl)('controller end to end on the sandbox', () => {
     }
     await until(9.5);
     const claimsPeak = JSON.parse(await kubeOk(kubeconfig, 'get', 'nodeclaims', '-o', 'json')).items;
+    // In optimize mode the webhook raises the replicas to its target at once, so nodes are mostly
+    // launched for those pods (the target covers the node lead, ADR 101), few for predicted ones;
+    // what counts is below: capacity Ready before each demand level.
     const predictedClaims = claimsPeak.filter((c: any) => c.spec.predicted);
-    expect(predictedClaims.length).toBeGreaterThan(0);
     const peakNodes = claimsPeak.length;
+    expect(peakNodes).toBeGreaterThan(observeNodes);
 
     const report: Record<string, unknown> = { observeNodes, peakNodes, predictedClaims: predictedClaims.length };
     const leads: number[] = [];
