@@ -103,7 +103,21 @@ interface SeriesState {
   aboveBandRun?: number;
   /** A forecast had to be cut to fit its annotation and the Event said so (again only after one fits). */
   reportedTruncation?: boolean;
+  /**
+   * Before any bucket: when the source, which had nothing, is asked again (clock seconds), and the
+   * wait after that. Each empty answer to the backfill's range query doubles the wait (60 s up to
+   * `NO_DATA_MAX_WAIT_SEC`): 2,000 Deployments without data would otherwise send 2,000 seven-day
+   * range queries every pass.
+   */
+  nextProbeSec?: number;
+  probeWaitSec?: number;
+  /** The source and query the wait is for: a new one (a Prometheus URL added, a query fixed) is asked at once. */
+  probeKey?: string;
 }
+
+/** The longest wait before a source that had no data for a Deployment is asked again. */
+export const NO_DATA_MAX_WAIT_SEC = 600;
+const NO_DATA_FIRST_WAIT_SEC = 60;
 
 interface GraphState {
   learner: ServiceGraphLearner;
@@ -309,14 +323,22 @@ export class ForecasterLoop implements Loop {
       this.noForecast(s, { reason: 'InvalidAnnotation', key: queryProblem, message: queryProblem });
       return 0;
     }
+    // Nothing yet from this source: asked again only once its wait is over (or asked something new).
+    const probeKey = `${source.description}\n${userSettings.rpsQuery ?? ''}`;
+    if (Number.isNaN(s.lastFedSec) && s.nextProbeSec !== undefined && nowSec < s.nextProbeSec && s.probeKey === probeKey) return 0;
     const workload = { namespace: ns, deployment: name, ...(userSettings.rpsQuery ? { rpsQuery: userSettings.rpsQuery } : {}) };
     const reading = await source.history('demand', workload, { start, end: lastComplete, stepSeconds: step });
     if (Number.isNaN(s.lastFedSec) && reading.samples.length === 0) {
       // Never a bucket to learn from: no forecast can be made (a forecast an earlier leader
       // published is marked stale: this source cannot keep it current).
       this.noForecast(s, noDataProblem(source, reading, userSettings.rpsQuery !== undefined));
+      s.probeWaitSec = Math.min(NO_DATA_MAX_WAIT_SEC, s.probeWaitSec === undefined || s.probeKey !== probeKey ? NO_DATA_FIRST_WAIT_SEC : s.probeWaitSec * 2);
+      s.nextProbeSec = nowSec + s.probeWaitSec;
+      s.probeKey = probeKey;
       return 0;
     }
+    s.nextProbeSec = undefined;
+    s.probeWaitSec = undefined;
     s.problem = undefined;
     s.reportedProblem = undefined;
     if (reading.freshness === 'unavailable' || (reading.samples.length === 0 && !Number.isNaN(s.lastFedSec))) {

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RecordingControllerEvents } from '../../../core/controllers/events.js';
-import { ForecasterLoop, PROBLEM_EVENTS_PER_PASS } from '../../../core/controllers/forecaster.js';
+import { ForecasterLoop, NO_DATA_MAX_WAIT_SEC, PROBLEM_EVENTS_PER_PASS } from '../../../core/controllers/forecaster.js';
 import { ControllerMetrics } from '../../../core/controllers/metrics.js';
 import { parseFullConfig } from '../../../core/controllers/settings.js';
 import type { KubeClient, KubeObject } from '../../../core/kube/client.js';
@@ -129,6 +129,27 @@ describe('forecaster loop: Deployments that get no forecast are told why', () =>
     }
     expect(perPass).toEqual([10, 10, 5, 0, 0]);
     expect(new Set(h.events.events.map((e) => e.object.name)).size).toBe(25);
+  });
+
+  it('a source with nothing for a Deployment is asked again after 1, 2, 4, 8 then 10 minutes, not every pass; data, or a new query, is picked up', async () => {
+    const h = harness(['api']);
+    const probesAt: number[] = [];
+    for (let i = 1; i <= 30; i++) {
+      const before = h.reads.length;
+      await h.pass();
+      if (h.reads.length > before) probesAt.push(i);
+    }
+    // Passes a minute apart: the waits double from 60 s to NO_DATA_MAX_WAIT_SEC (600 s).
+    expect(probesAt).toEqual([1, 2, 4, 8, 16, 26]);
+    expect(NO_DATA_MAX_WAIT_SEC).toBe(600);
+    // A query of its own is asked at once (a user fixing what the preset could not find) ...
+    h.annotate('api', { [Annotations.rpsQuery]: 'sum(rate(hits{namespace="{namespace}"}[{window}]))' });
+    await h.pass();
+    expect(h.reads.at(-1)).toMatchObject({ rpsQuery: 'sum(rate(hits{namespace="{namespace}"}[{window}]))' });
+    // ... and data that appears is found within the wait: a forecast then.
+    h.loadDemand('api');
+    for (let i = 0; i < 2 && !h.forecast('api'); i++) await h.pass();
+    expect(h.forecast('api')).toBeDefined();
   });
 
   it('an unusable rps-query is never sent and the preset not read instead: InvalidAnnotation once, no forecast; fixed, it forecasts', async () => {
