@@ -193,7 +193,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     disruption: new DisruptionLoop({ ...common, cloud, unavailable, intervalMs: interval.disruption, validationMs: options.validationMs }),
     repair: new NodeRepairLoop({ ...common, intervalMs: interval['node-repair'] }),
     cloudDrift: new CloudDriftLoop({ ...common, cloud, intervalMs: interval['cloud-drift'] }),
-    ...(options.interruptions ? { interruption: new InterruptionLoop({ ...common, unavailable, queue: options.interruptions, isLeader: () => elector.isLeader(), intervalMs: interval.interruption }) } : {}),
+    ...(options.interruptions ? { interruption: new InterruptionLoop({ ...common, unavailable, cloud, queue: options.interruptions, isLeader: () => elector.isLeader(), intervalMs: interval.interruption }) } : {}),
     nodeClassStatus: new NodeClassStatusLoop({ client, clock, events, controllerMetrics: metrics, cloud, intervalMs: interval['node-class-status'] }),
     gc: new GarbageCollectionLoop({ ...common, cloud, intervalMs: interval['garbage-collection'], gracePeriodMs: options.gcGracePeriodMs }),
   };

@@ -22,6 +22,7 @@ import { Refs } from '../kube/refs.js';
 import { updateWithRetry } from '../kube/patch.js';
 import type { KubeObject } from '../kube/client.js';
 import type { NodeClaim } from '../model/node-claim.js';
+import type { CloudProvider } from '../cloud/provider.js';
 import type { Loop } from './loop.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
 import { nodeRef } from './disruption.js';
@@ -31,9 +32,18 @@ export { INTERRUPTION_ANNOTATION, SCHEDULED_CHANGE_ANNOTATION, SCHEDULED_CHANGE_
 
 export type InterruptionOptions = Omit<NodeLoopDependencies, 'cloud'> & {
   queue: InterruptionQueue;
+  /**
+   * The cloud's own list of smartscale's instances, asked (at most every LISTED_TTL_MS) for an
+   * instance no cached claim records yet — a claim launched moments ago whose provider ID the
+   * informer has not delivered: without it a spot notice for a brand-new node was dropped.
+   */
+  cloud?: Pick<CloudProvider, 'list'>;
   /** Whether this process still leads, checked after a long poll returns (a lease can pass during one). */
   isLeader?: () => boolean;
 };
+
+/** How long the cloud's list of instances is reused for instances the cache does not map. */
+export const LISTED_TTL_MS = 30_000;
 
 /** Batches read in one pass while they come back full (a backlog is drained without waiting out the interval). */
 const MAX_BATCHES_PER_PASS = 20;
@@ -80,7 +90,7 @@ export class InterruptionLoop implements Loop {
           done.push(r.receipt);
         }
         // At most 10 messages: handled together, so a backlog does not eat a spot notice.
-        const byInstance = batch.messages.length > 0 ? this.claimsByInstance() : new Map();
+        const byInstance = batch.messages.length > 0 ? await this.claimsByInstance(batch.messages) : new Map();
         await Promise.all(
           batch.messages.map(async (message) => {
             try {
@@ -101,14 +111,48 @@ export class InterruptionLoop implements Loop {
     if (failure) throw failure;
   }
 
-  /** The claims by the instance ID in their provider ID. */
-  private claimsByInstance(): Map<string, { object: KubeObject; claim: NodeClaim }> {
+  /**
+   * The claims by the instance ID in their provider ID; for instances of terminal messages no cached
+   * claim records yet, while some cached claim has no provider ID (just launched), the cloud's list
+   * names the claim (its provider ID filled in from there).
+   */
+  private async claimsByInstance(messages: readonly InterruptionMessage[]): Promise<Map<string, { object: KubeObject; claim: NodeClaim }>> {
     const byInstance = new Map<string, { object: KubeObject; claim: NodeClaim }>();
+    const unrecorded = new Map<string, { object: KubeObject; claim: NodeClaim }>();
     for (const entry of this.options.state.claims()) {
       const providerId = entry.claim.status.providerId;
       if (providerId) byInstance.set(instanceIdOfProviderId(providerId), entry);
+      else if (!entry.object.metadata.deletionTimestamp) unrecorded.set(entry.claim.name, entry);
+    }
+    const missing = messages.filter((m) => isTerminal(m.kind)).flatMap((m) => m.instanceIds).filter((id) => !byInstance.has(id));
+    if (missing.length === 0 || unrecorded.size === 0 || !this.options.cloud) return byInstance;
+    let listed: readonly NodeClaim[];
+    try {
+      listed = await this.listed();
+    } catch {
+      // The cloud cannot say now: those instances stay unknown this time.
+      this.options.controllerMetrics.apiErrors.add({ where: 'interruption/cloud-list' });
+      return byInstance;
+    }
+    for (const instance of listed) {
+      const providerId = instance.status.providerId;
+      const entry = unrecorded.get(instance.name);
+      if (!providerId || !entry || !missing.includes(instanceIdOfProviderId(providerId))) continue;
+      byInstance.set(instanceIdOfProviderId(providerId), { object: entry.object, claim: { ...entry.claim, status: { ...instance.status, ...entry.claim.status, providerId } } });
     }
     return byInstance;
+  }
+
+  private listedCache?: { at: number; instances: Promise<readonly NodeClaim[]> };
+
+  private listed(): Promise<readonly NodeClaim[]> {
+    const now = this.options.clock.now();
+    if (!this.listedCache || now - this.listedCache.at >= LISTED_TTL_MS) {
+      const instances = this.options.cloud!.list();
+      this.listedCache = { at: now, instances };
+      instances.catch(() => (this.listedCache = undefined));
+    }
+    return this.listedCache.instances;
   }
 
   private async handle(message: InterruptionMessage, byInstance: ReadonlyMap<string, { object: KubeObject; claim: NodeClaim }>): Promise<void> {

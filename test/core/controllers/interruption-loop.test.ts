@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { InterruptionBatch, InterruptionQueue } from '../../../core/cloud/interruption.js';
 import { InterruptionLoop } from '../../../core/controllers/interruption.js';
+import { nodeClaimFromObject } from '../../../core/controllers/objects.js';
+import { clientWith } from './support.js';
 import { LoopRunner } from '../../../core/controllers/loop.js';
 import { ControllerMetrics } from '../../../core/controllers/metrics.js';
 import { ManualClock } from '../../../core/model/clock.js';
@@ -87,5 +89,60 @@ describe('InterruptionLoop and its queue', () => {
     expect(queue.receives).toBe(2);
     const stopped = runner.stop();
     await expect(Promise.race([stopped.then(() => 'stopped'), new Promise((r) => setTimeout(() => r('still waiting'), 500))])).resolves.toBe('stopped');
+  });
+});
+
+describe('an interruption for an instance the cache does not map yet', () => {
+  // A claim launched moments ago: the API has its provider ID, the informer's copy not yet.
+  const claimObject = {
+    apiVersion: 'smartscale.io/v1',
+    kind: 'NodeClaim',
+    metadata: { name: 'spot-new', resourceVersion: '1', creationTimestamp: '2026-12-05T12:00:00Z' },
+    spec: { nodePool: 'spot', instanceTypeOptions: ['m6i.large'], requirements: [], resources: { requests: {} } },
+    status: {},
+  };
+  const instance = { name: 'spot-new', createdAt: 0, spec: { nodePool: 'spot', requirements: [], requests: { milliCpu: 0, memoryBytes: 0, pods: 0, gpus: 0 }, instanceTypeOptions: ['m6i.large'], taints: [], labels: {} }, status: { providerId: 'aws:///us-east-1a/i-0123456789abcdef0', instanceType: 'm6i.large', zone: 'us-east-1a', capacityType: 'spot' as const, conditions: [] } };
+
+  function setup() {
+    const metrics = new ControllerMetrics();
+    let stored: any = structuredClone(claimObject);
+    const deleted: string[] = [];
+    const client = clientWith('unexpected call', {
+      get: async () => structuredClone(stored),
+      replace: async (_res: unknown, o: any) => (stored = { ...o, metadata: { ...o.metadata, resourceVersion: String(Number(o.metadata.resourceVersion) + 1) } }),
+      delete: async (_res: unknown, name: string) => (deleted.push(name), true),
+    } as never);
+    const state = { claims: () => [{ object: claimObject, claim: nodeClaimFromObject(claimObject as never) }], config: () => ({ cluster: { mode: 'optimize' } }) };
+    const marked: string[] = [];
+    const unavailable = { markUnavailable: (ref: { instanceType: string; zone: string }) => marked.push(`${ref.instanceType}/${ref.zone}`) };
+    let lists = 0;
+    const cloud = { list: async () => (lists++, [instance as never]) };
+    const clock = new ManualClock(Date.parse('2026-12-05T12:00:30Z'));
+    const at = clock.now();
+    const queue = new ScriptedQueue([
+      { messages: [{ receipt: 'a', kind: 'SpotInterruption', instanceIds: ['i-0123456789abcdef0'], at, detail: 'spot instance terminate in two minutes' }], rejected: [] },
+      { messages: [{ receipt: 'b', kind: 'StateChange', instanceIds: ['i-0fedcba9876543210'], at, detail: 'state stopping' }], rejected: [] },
+    ]);
+    const l = new InterruptionLoop({ queue, cloud, controllerMetrics: metrics, state: state as never, client, clock, unavailable: unavailable as never, events: { emit: () => {} }, isLeader: () => true });
+    return { l, queue, metrics, deleted, marked, stored: () => stored, lists: () => lists, clock };
+  }
+
+  it("is found in the cloud's list: the new node is handed over like any other", async () => {
+    const h = setup();
+    await h.l.reconcile();
+    expect(h.deleted).toEqual(['spot-new']);
+    expect(h.stored().metadata.annotations['smartscale.io/interrupted']).toMatch(/^SpotInterruption/);
+    expect(h.stored().metadata.annotations['smartscale.io/terminates-at']).toBe('2026-12-05T12:02:30.000Z');
+    expect(h.marked).toEqual(['m6i.large/us-east-1a']);
+    expect(h.metrics.value('actions', { loop: 'interruption', action: 'drain' })).toBe(1);
+  });
+
+  it("someone else's instance stays unknown; the list is asked at most every LISTED_TTL_MS", async () => {
+    const h = setup();
+    await h.l.reconcile(); // batch a: the list asked once
+    await h.l.reconcile(); // batch b: a foreign instance, within the TTL: the same list
+    expect(h.lists()).toBe(1);
+    expect(h.metrics.value('actions', { loop: 'interruption', action: 'unknown-instance' })).toBe(1);
+    expect(h.queue.acknowledged).toEqual([['a'], ['b']]);
   });
 });
