@@ -470,7 +470,12 @@ export class ForecasterLoop implements Loop {
     for (const d of list) {
       const s = this.series.get(keyOf(d));
       let samples = s?.fedThisPass ?? [];
-      if (first) samples = (await source.history('demand', { namespace: ns, deployment: d.metadata.name! }, range)).samples;
+      if (first) {
+        // The Deployment's demand as the forecaster reads it: its own query where it has a usable one.
+        const rpsQuery = parseDeploymentSettings(d.metadata.annotations).value.rpsQuery;
+        if (rpsQuery !== undefined && rpsQueryProblem(rpsQuery)) continue;
+        samples = (await source.history('demand', { namespace: ns, deployment: d.metadata.name!, ...(rpsQuery !== undefined ? { rpsQuery } : {}) }, range)).samples;
+      }
       for (const p of samples) (demand.get(p.t) ?? demand.set(p.t, {}).get(p.t)!)[d.metadata.name!] = p.v * step;
     }
     const calls = new Map<number, Record<string, number>>();

@@ -152,6 +152,22 @@ describe('forecaster loop: Deployments that get no forecast are told why', () =>
     expect(h.forecast('api')).toBeDefined();
   });
 
+  it("the service graph's first read of a namespace takes each Deployment's demand as its forecast does: its own query, never a bad one", async () => {
+    const h = harness(['api', 'db', 'web']);
+    for (const n of ['api', 'db', 'web']) h.loadDemand(n);
+    const edgePoints = Array.from({ length: 120 }, (_, i) => [START_SEC - 120 * STEP + (i + 1) * STEP, 1] as const);
+    h.simulated.setEdges('shop', [{ client: 'api', server: 'db', points: edgePoints }]);
+    h.annotate('api', { [Annotations.rpsQuery]: 'sum(rate(hits{namespace="{namespace}"}[{window}]))' });
+    h.annotate('web', { [Annotations.rpsQuery]: BAD_QUERY });
+    await h.pass();
+    const byDeployment = (name: string) => h.reads.filter((r) => r.deployment === name);
+    // The forecast's read and the graph's: both with api's own query; web's bad query read by neither.
+    expect(byDeployment('api').length).toBe(2);
+    for (const r of byDeployment('api')) expect(r.rpsQuery).toBe('sum(rate(hits{namespace="{namespace}"}[{window}]))');
+    expect(byDeployment('db').length).toBe(2);
+    expect(byDeployment('web')).toEqual([]);
+  });
+
   it('an unusable rps-query is never sent and the preset not read instead: InvalidAnnotation once, no forecast; fixed, it forecasts', async () => {
     const h = harness(['api']);
     h.loadDemand('api'); // what the preset would find: not the series the user asked for
