@@ -17,11 +17,15 @@ import { ConfigError, readWebhookConfig } from './config.js';
 import { startWebhook } from './serve.js';
 import { watchHpaOwnership } from './hpa-ownership.js';
 import { watchPolicy } from './policy.js';
-import { FileCertificateSource, StoreCertificateSource, type CertificateSource } from './tls.js';
+import { CertificateFileError, FileCertificateSource, StoreCertificateSource, type CertificateSource } from './tls.js';
 
 async function main(): Promise<void> {
   const config = readWebhookConfig(process.env);
   const logger = pino({ level: config.logLevel, base: { component: 'smartscale-webhook' } });
+  // Mounted certificate files are checked before anything starts: a missing or garbage directory
+  // is one line and exit 2, not a stack trace with watches already running.
+  const files = config.certDir ? new FileCertificateSource({ certFile: join(config.certDir, 'tls.crt'), keyFile: join(config.certDir, 'tls.key') }) : undefined;
+  await files?.load();
   let source: CertificateSource;
   let publishCa: ((caPem: string) => Promise<void>) | undefined;
   let kubeConfig: KubeConfig | undefined;
@@ -49,8 +53,8 @@ async function main(): Promise<void> {
     void configMaps.start();
     policy = () => watched.current();
   }
-  if (config.certDir) {
-    source = new FileCertificateSource({ certFile: join(config.certDir, 'tls.crt'), keyFile: join(config.certDir, 'tls.key') });
+  if (files) {
+    source = files;
   } else {
     const store = new SecretCertificateStore(kubeSecretsApi(cluster()), config.certSecret!.namespace, config.certSecret!.name);
     source = new StoreCertificateSource(
@@ -89,7 +93,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const message = err instanceof ConfigError ? err.message : (err as Error)?.stack ?? String(err);
+  // A setting or certificate file that cannot work is one line and exit 2; anything else a bug.
+  const usage = err instanceof ConfigError || err instanceof CertificateFileError;
+  const message = usage ? (err as Error).message : (err as Error)?.stack ?? String(err);
   process.stderr.write(`smartscale-webhook: ${message}\n`);
-  process.exit(err instanceof ConfigError ? 2 : 1);
+  process.exit(usage ? 2 : 1);
 });

@@ -3,8 +3,9 @@
  * dropping connections (`https.Server#setSecureContext`: new handshakes get the new certificate,
  * established connections keep theirs).
  */
+import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { SecureContextOptions } from 'node:tls';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../core/model/clock.js';
 import { ensureServingCertificate, inspectCertificate, type CertificateStore, type EnsureCertificateOptions } from '../core/tls/index.js';
@@ -24,16 +25,52 @@ export interface CertificateSource {
   load(): Promise<ServingMaterial>;
 }
 
-/** PEM files, e.g. a mounted Secret written by cert-manager (`tls.crt`, `tls.key`). */
+/** Certificate files that cannot serve: missing, unreadable, not PEM, or a key of another certificate. */
+export class CertificateFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CertificateFileError';
+  }
+}
+
+const READ_FAILURES: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a directory', EACCES: 'permission denied', ENOTDIR: 'a part of the path is not a directory' };
+
+async function readPem(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    throw new CertificateFileError(`cannot read ${path}: ${READ_FAILURES[code] ?? (code || String(error))}`);
+  }
+}
+
+/**
+ * PEM files, e.g. a mounted Secret written by cert-manager (`tls.crt`, `tls.key`). `load` checks
+ * them the way the TLS server will use them, so a missing or garbage file is one clear
+ * CertificateFileError at start (it was a stack trace from deep in TLS), and a bad one on a
+ * reload keeps the current certificate.
+ */
 export class FileCertificateSource implements CertificateSource {
   constructor(private readonly files: { certFile: string; keyFile: string; caFile?: string }) {}
 
   async load(): Promise<ServingMaterial> {
-    const [certPem, keyPem, caPem] = await Promise.all([
-      readFile(this.files.certFile, 'utf8'),
-      readFile(this.files.keyFile, 'utf8'),
-      this.files.caFile ? readFile(this.files.caFile, 'utf8') : Promise.resolve(undefined),
-    ]);
+    const { certFile, keyFile, caFile } = this.files;
+    const [certPem, keyPem, caPem] = await Promise.all([readPem(certFile), readPem(keyFile), caFile ? readPem(caFile) : Promise.resolve(undefined)]);
+    try {
+      inspectCertificate(certPem);
+    } catch {
+      throw new CertificateFileError(`${certFile} holds no PEM certificate`);
+    }
+    try {
+      createPrivateKey(keyPem);
+    } catch {
+      throw new CertificateFileError(`${keyFile} holds no PEM private key`);
+    }
+    try {
+      createSecureContext(secureContextOptions({ certPem, keyPem }));
+    } catch (error) {
+      throw new CertificateFileError(`${keyFile} is not the key of ${certFile} (${(error as Error).message})`);
+    }
     return { certPem, keyPem, caPem };
   }
 }

@@ -25,22 +25,45 @@ import { kubeSecretsApi, SecretCertificateStore } from '../kube/secrets.js';
 import { kubeCaBundlePublisher } from '../kube/webhook-configuration.js';
 import { systemClock } from '../model/clock.js';
 import { serviceDnsNames } from '../tls/index.js';
-import { readWebhookConfig } from '../../webhook/config.js';
+import { ConfigError, readWebhookConfig } from '../../webhook/config.js';
 import { HpaOwnershipIndex, type HpaLike } from '../../webhook/hpa-ownership.js';
 import { watchPolicy } from '../../webhook/policy.js';
 import { startWebhook, type RunningWebhook } from '../../webhook/serve.js';
-import { FileCertificateSource, StoreCertificateSource, type CertificateSource } from '../../webhook/tls.js';
+import { CertificateFileError, FileCertificateSource, StoreCertificateSource, type CertificateSource } from '../../webhook/tls.js';
 import { ConfigWarnings } from './config-watch.js';
 import { startController } from './controller.js';
 import { KubeEventRecorder } from './events.js';
 import { catalogForCloud, kubernetesMinorVersion, ProcessConfigError, readProcessConfig, USAGE, type ProcessConfig } from './process-config.js';
 import { registerSimulatedNodes } from './sandbox-nodes.js';
 
+/** A kubeconfig that cannot be read or parsed is a usage error (exit 2), not a stack trace. */
 function kubeConfigFor(config: ProcessConfig): KubeConfig {
   const kc = new KubeConfig();
-  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig.split(':')[0]);
-  else kc.loadFromDefault();
+  if (!config.kubeconfig) {
+    kc.loadFromDefault();
+    return kc;
+  }
+  const path = config.kubeconfig.split(':')[0];
+  try {
+    kc.loadFromFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message.split('\n')[0];
+    throw new ProcessConfigError(`--kubeconfig / KUBECONFIG ${path}: cannot load it: ${why}`);
+  }
+  // YAML that is not a kubeconfig loads as an empty one; the first request said so with a stack.
+  if (!kc.getCurrentCluster()) throw new ProcessConfigError(`--kubeconfig / KUBECONFIG ${path}: it names no current context with a cluster`);
   return kc;
+}
+
+/** Listens, or says in one line why not (an address this machine does not have, a port in use). */
+function listenMetrics(server: Server, config: ProcessConfig): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(new ProcessConfigError(`--metrics-host ${config.metricsHost} --metrics-port ${config.metricsPort}: cannot listen there: ${error.code ?? error.message}`));
+    });
+    server.listen(config.metricsPort, config.metricsHost, resolve);
+  });
 }
 
 /** The `--catalog` file, read before anything else starts: a bad one is a usage error (exit 2), not a stack. */
@@ -119,8 +142,32 @@ async function main(argv: string[]): Promise<void> {
   if (command !== 'controller') throw new ProcessConfigError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
   const config = readProcessConfig(rest, process.env);
   const catalog = readCatalog(config);
-  const log = pino({ level: config.logLevel, base: { component: 'smartscale-controller', identity: config.identity } });
+  // The webhook's settings and mounted certificate files are checked before anything starts.
+  const wc = config.webhook ? readWebhookConfig(process.env) : undefined;
+  const certFiles = wc?.certDir ? new FileCertificateSource({ certFile: join(wc.certDir, 'tls.crt'), keyFile: join(wc.certDir, 'tls.key') }) : undefined;
+  await certFiles?.load();
   const kc = kubeConfigFor(config);
+  const log = pino({ level: config.logLevel, base: { component: 'smartscale-controller', identity: config.identity } });
+  // Bound before anything else starts: an address it cannot listen on is a start-up error, before
+  // the lease or any watch, and /healthz answers while the caches fill.
+  let stopping = false;
+  const serving: { controller?: Awaited<ReturnType<typeof startController>>; webhook?: RunningWebhook } = {};
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const { controller, webhook } = serving;
+    if (path === '/metrics') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end((controller?.metrics.render() ?? '') + (webhook ? webhook.metrics.render() : ''));
+    } else if (path === '/healthz') {
+      res.writeHead(200).end('ok');
+    } else if (path === '/readyz') {
+      const stale = controller?.state.staleInformers() ?? [];
+      const ready = !stopping && controller !== undefined && controller.state.synced() && stale.length === 0;
+      res.writeHead(ready ? 200 : 503).end(ready ? 'ready' : stale.length > 0 ? `not ready: stale cache (${stale.join(', ')})` : 'not ready');
+    } else res.writeHead(404).end('not found');
+  });
+  await listenMetrics(server, config);
+  log.info({ port: config.metricsPort }, 'metrics listening');
   const client = new HttpKubeClient(kc, 'smartscale-controller');
   await withKubernetesVersion(config, kc, log);
   const unavailable = new UnavailableOfferings(systemClock);
@@ -136,12 +183,12 @@ async function main(argv: string[]): Promise<void> {
     logger: log,
     interruptions,
   });
+  serving.controller = controller;
   log.info({ cloud: cloud.name, namespace: config.namespace }, 'controller started');
 
   let webhook: RunningWebhook | undefined;
   let hpas: Informer<HpaLike & { metadata: Record<string, unknown> }> | undefined;
-  if (config.webhook) {
-    const wc = readWebhookConfig(process.env);
+  if (wc) {
     const ownership = new HpaOwnershipIndex();
     if (wc.watchHpas) {
       hpas = new Informer(client, { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', namespaced: true }, { clock: systemClock, onError: (e) => log.warn({ err: (e as Error).message }, 'HPA watch failed; retrying') });
@@ -150,7 +197,7 @@ async function main(argv: string[]): Promise<void> {
     }
     let source: CertificateSource;
     let publishCa: ((ca: string) => Promise<void>) | undefined;
-    if (wc.certDir) source = new FileCertificateSource({ certFile: join(wc.certDir, 'tls.crt'), keyFile: join(wc.certDir, 'tls.key') });
+    if (certFiles) source = certFiles;
     else {
       source = new StoreCertificateSource(new SecretCertificateStore(kubeSecretsApi(kc), wc.certSecret!.namespace, wc.certSecret!.name), { dnsNames: serviceDnsNames(wc.serviceName, wc.namespace), caCommonName: `${wc.serviceName}-ca` }, systemClock);
       if (wc.webhookConfigurationName) publishCa = kubeCaBundlePublisher(kc, wc.webhookConfigurationName).publish;
@@ -171,25 +218,10 @@ async function main(argv: string[]): Promise<void> {
       events,
       isReady: () => (hpas?.hasSynced() ?? true) && controller.state.synced(),
     });
+    serving.webhook = webhook;
     log.info({ port: webhook.address.port }, 'webhook listening');
   }
 
-  let stopping = false;
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/metrics') {
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(controller.metrics.render() + (webhook ? webhook.metrics.render() : ''));
-    } else if (path === '/healthz') {
-      res.writeHead(200).end('ok');
-    } else if (path === '/readyz') {
-      const stale = controller.state.staleInformers();
-      const ready = !stopping && controller.state.synced() && stale.length === 0;
-      res.writeHead(ready ? 200 : 503).end(ready ? 'ready' : stale.length > 0 ? `not ready: stale cache (${stale.join(', ')})` : 'not ready');
-    } else res.writeHead(404).end('not found');
-  });
-  await new Promise<void>((resolve) => server.listen(config.metricsPort, config.metricsHost, resolve));
-  log.info({ port: config.metricsPort }, 'metrics listening');
 
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -210,7 +242,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  const usage = err instanceof ProcessConfigError;
+  // Settings, the webhook's included, and files that cannot work: one line, exit 2.
+  const usage = err instanceof ProcessConfigError || err instanceof ConfigError || err instanceof CertificateFileError;
   process.stderr.write(`smartscale: ${usage ? (err as Error).message : ((err as Error)?.stack ?? String(err))}\n`);
   process.exit(usage ? 2 : 1);
 });

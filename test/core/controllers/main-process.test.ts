@@ -59,9 +59,27 @@ describe('smartscale controller: bad input is a one-line usage error (exit 2)', 
     ['--cloud aws, a missing catalog', ['--cloud', 'aws', '--catalog', 'missing.json'], JOIN_ENV, /^smartscale: --catalog \/ SMARTSCALE_CATALOG: catalog missing.json: file not found$/],
     ['--cloud aws without the join settings', ['--cloud', 'aws'], {}, /^smartscale: --cloud aws needs SMARTSCALE_CLUSTER_NAME, .* ConfigMap smartscale-system\/smartscale-cluster/],
     ['--cloud aws with an http endpoint', [], { ...JOIN_ENV, SMARTSCALE_CLUSTER_ENDPOINT: 'http://x' }, /^smartscale: SMARTSCALE_CLUSTER_ENDPOINT="http:\/\/x": expected an https:\/\/ URL/],
+    // These four were stack traces with exit 1, or (the last) silently the simulated cloud.
+    ['--kubeconfig that does not exist', ['--cloud', 'simulated', '--no-webhook', '--kubeconfig', '/nope'], {}, /^smartscale: --kubeconfig \/ KUBECONFIG \/nope: cannot load it: no such file$/],
+    ['--kubeconfig that is not a kubeconfig', ['--cloud', 'simulated', '--no-webhook', '--kubeconfig', notJson], {}, /^smartscale: --kubeconfig \/ KUBECONFIG .*broken.json: it names no current context with a cluster$/],
+    ['--metrics-host 999.1.1.1', ['--cloud', 'simulated', '--no-webhook', '--metrics-host', '999.1.1.1'], {}, /^smartscale: --metrics-host \/ SMARTSCALE_METRICS_HOST="999.1.1.1": expected an IP address/],
+    ['--cloud=simulated=x', ['--cloud=simulated=x'], {}, /^smartscale: --cloud \/ SMARTSCALE_CLOUD="simulated=x": expected aws or simulated$/],
+    ['the webhook with neither a certificate directory nor a Secret', ['--cloud', 'simulated'], {}, /^smartscale: set SMARTSCALE_WEBHOOK_CERT_DIR/],
   ])('%s', async (_what, args, env, message) => {
     expectUsageError(await controller(args, env), message);
   }, 30_000);
+});
+
+describe('smartscale controller: a metrics address it cannot listen on', () => {
+  let sandbox: Sandbox | undefined;
+  afterAll(async () => sandbox?.stop());
+
+  it('is one line and exit 2 (it was an unhandled error event: a stack trace, exit 1)', async () => {
+    sandbox = await startSandbox({ controlPlane: false, kubeconfigPath: join(dir, 'listen', 'kubeconfig') });
+    // 192.0.2.1 (TEST-NET-1) is an address no interface here has.
+    const result = await controller(['--cloud', 'simulated', '--no-webhook', '--metrics-host', '192.0.2.1', '--metrics-port', '0', '--kubeconfig', sandbox.kubeconfigPath!]);
+    expectUsageError(result, /^smartscale: --metrics-host 192.0.2.1 --metrics-port 0: cannot listen there: EADDRNOTAVAIL$/);
+  }, 60_000);
 });
 
 describe('smartscale controller --cloud aws', () => {
