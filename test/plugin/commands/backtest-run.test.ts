@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { RegularSeries } from '../../../core/forecast/series.js';
 import { parseTrace } from '../../../core/forecast/trace.js';
 import { runBacktest } from '../../../plugin/commands/backtest-run.js';
-import { CliError, ExitCode } from '../../../plugin/exit-codes.js';
+import { usageErrorOf } from '../usage-error.js';
 
 /** Two days of 1-minute buckets, a daily wave; `at(i)` may replace a value (NaN is a gap). */
 function series(at: (i: number, v: number) => number = (_, v) => v, startSec = 1_700_000_000, stepSeconds = 60): RegularSeries {
@@ -15,16 +15,7 @@ function series(at: (i: number, v: number) => number = (_, v) => v, startSec = 1
   return { startSec, stepSeconds, values };
 }
 
-function refusal(s: RegularSeries, horizon = '15m', warmup = '12h'): string {
-  try {
-    runBacktest(s, 'test', horizon, warmup);
-  } catch (e) {
-    expect(e).toBeInstanceOf(CliError);
-    expect((e as CliError).exitCode).toBe(ExitCode.usage);
-    return (e as CliError).message;
-  }
-  return expect.unreachable();
-}
+const refusal = (s: RegularSeries, horizon = '15m', warmup = '12h') => usageErrorOf(() => runBacktest(s, 'test', horizon, warmup));
 
 describe('runBacktest', () => {
   it('scores a whole series', () => {

@@ -8,6 +8,7 @@ import { HttpKubeClient } from '../../../core/kube/client.js';
 import { NODES } from '../../../core/sandbox/controlplane/refs.js';
 import { checkSandboxArgs, kubeconfigOutPath, runSandbox, throttledErrors, type SandboxArgs } from '../../../plugin/commands/sandbox.js';
 import { CliError, ExitCode } from '../../../plugin/exit-codes.js';
+import { usageErrorOf } from '../usage-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sandbox-cmd-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,16 +61,7 @@ describe('kubectl smartscale sandbox', () => {
 });
 
 describe('--kubeconfig-out', () => {
-  function refusal(value: string | undefined): string {
-    try {
-      kubeconfigOutPath(value);
-    } catch (e) {
-      expect(e).toBeInstanceOf(CliError);
-      expect((e as CliError).exitCode).toBe(ExitCode.usage);
-      return (e as CliError).message;
-    }
-    return expect.unreachable();
-  }
+  const refusal = (value: string | undefined) => usageErrorOf(() => kubeconfigOutPath(value));
 
   it('refuses a directory, a path nothing can be written to and an empty value, before anything starts', () => {
     const adir = join(dir, 'adir');

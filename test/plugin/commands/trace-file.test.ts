@@ -5,21 +5,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_TRACE_BYTES } from '../../../core/forecast/trace.js';
 import { loadTraceFile } from '../../../plugin/commands/backtest-run.js';
-import { CliError, ExitCode } from '../../../plugin/exit-codes.js';
+import { usageErrorOf } from '../usage-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'trace-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function refusal(path: string, maxBytes?: number): string {
-  try {
-    loadTraceFile(path, maxBytes);
-  } catch (e) {
-    expect(e).toBeInstanceOf(CliError);
-    expect((e as CliError).exitCode).toBe(ExitCode.usage);
-    return (e as CliError).message;
-  }
-  return expect.unreachable();
-}
+const refusal = (path: string, maxBytes?: number) => usageErrorOf(() => loadTraceFile(path, maxBytes));
 
 describe('loadTraceFile', () => {
   it('refuses a file over the cap by its size, without reading it (a sparse 64 MiB + 1 byte file)', () => {
