@@ -23,9 +23,10 @@ export interface TraceLimits {
 /**
  * Rows a trace may have: 2,000,000 is about 3.8 years of 1-minute buckets, 16 times the largest
  * shared trace (worldcup98, 125,311 rows). Parsing costs about 13 bytes of memory per byte of text
- * (the lines as strings, then the numbers), so the file cap below keeps a parse under 1 GB; the
- * simulator replays 30 days of 1-minute buckets in about 10 CPU seconds, so the longest trace
- * allowed takes minutes, not hours. A 74 MB file took 940 MB to parse before there was a cap.
+ * (the lines as strings, then the numbers), so the file cap below keeps a parse under 1 GB; at
+ * the row cap, backtest took 17 s and 498 MB and the smartscale strategy's replay 116 s and 603 MB
+ * (docs/plugin.md, "limits"), minutes rather than hours. A 74 MB file took 940 MB to parse before
+ * there was a cap.
  */
 export const MAX_TRACE_ROWS = 2_000_000;
 /** Bytes a trace file may have: 2,000,000 rows of `1700000000,12345.678` with CRLF is ~46 MB. */
