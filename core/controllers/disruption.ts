@@ -26,7 +26,7 @@ import type { ExistingNode } from '../model/node.js';
 import { isConditionTrue } from '../model/node-claim.js';
 import { Labels } from '../model/labels.js';
 import type { PlannedNodeClaim } from '../scheduling/types.js';
-import { CLAIM_REASON_LABEL, claimName, nodeClaimObject } from './claims.js';
+import { CLAIM_REASON_LABEL, claimName, claimProblem, nodeClaimObject } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
 import type { Loop } from './loop.js';
 import { cordon, DRAIN_STARTED_ANNOTATION, drainStartedAt, evictPods, hasDisruptionTaint, isCordoned, isDoNotDisrupt, isTerminating, podName, podsToDrain, uncordon } from './drain.js';
@@ -65,9 +65,12 @@ const blocked = (why: string): Ending => ({ why, reason: 'DisruptionBlocked', ac
 
 /** Replacement claims not yet Initialized (node Ready) and not being deleted. */
 export function pendingReplacements(state: ClusterState): string[] {
+  const validPools = new Set(state.nodePoolsParsed().valid.map((p) => p.name));
   return state
     .claims()
     .filter(({ object, claim }) => object.metadata.labels?.[CLAIM_REASON_LABEL] === 'replacement' && !object.metadata.deletionTimestamp && !isConditionTrue(claim, 'Initialized'))
+    // One the lifecycle will not launch (its pool deleted or invalid) holds nothing back: it never gets Ready.
+    .filter(({ object, claim }) => claim.status.providerId !== undefined || claimProblem(object, validPools) === undefined)
     .map(({ claim }) => claim.name);
 }
 

@@ -39,7 +39,7 @@ import { isNotFound, type KubeObject } from '../kube/client.js';
 import { patchStatus, patchStatusWithRetry, updateWithRetry } from '../kube/patch.js';
 import { Refs } from '../kube/refs.js';
 import { isConditionTrue, type NodeClaim, type NodeClaimCondition } from '../model/node-claim.js';
-import { claimProblem, labelChanges, launchKey, missingTaints, registrationLabels, remainingStartupTaints, TERMINATION_FINALIZER } from './claims.js';
+import { CLAIM_REASON_LABEL, claimProblem, labelChanges, launchKey, missingTaints, registrationLabels, remainingStartupTaints, TERMINATION_FINALIZER } from './claims.js';
 import { nodePoolRef } from './provisioner.js';
 import { cordon, evictPods, isCordoned, isDoNotDisrupt, isStuckTerminating, isTerminating, podName, podsToDrain } from './drain.js';
 import { runLimited } from './forecaster.js';
@@ -70,6 +70,9 @@ export interface LifecycleOptions extends NodeLoopDependencies {
 }
 
 export const DEFAULT_TERMINATION_GRACE_PERIOD_MS = 60 * 60_000;
+
+/** How long a claim smartscale made may wait for its pool to be valid again before it is deleted. */
+export const NOT_LAUNCHED_GRACE_MS = 5 * 60_000;
 
 export function nodeClaimRef(name: string) {
   return { apiVersion: 'smartscale.io/v1', kind: 'NodeClaim', name };
@@ -107,6 +110,13 @@ export class NodeClaimLifecycleLoop implements Loop {
       ({ object, claim }) => !object.metadata.deletionTimestamp && !claim.status.providerId && !this.launching.has(claim.name) && !this.recorded.has(claim.name) && this.launchable(object, claim, validPools),
     );
     for (const name of this.refusedSpecs.keys()) if (!names.has(name)) this.refusedSpecs.delete(name);
+    const abandoned = this.abandonedClaims;
+    this.abandonedClaims = [];
+    for (const name of abandoned) {
+      await this.options.client.delete(Refs.nodeClaims, name);
+      this.options.controllerMetrics.action(this.name, 'not-launchable-deleted');
+      this.options.events.emit({ object: nodeClaimRef(name), type: 'Warning', reason: 'NotLaunched', message: `its NodePool stayed missing or invalid for ${NOT_LAUNCHED_GRACE_MS / 60_000} minutes: claim deleted` });
+    }
     await runLimited(toLaunch, this.options.launchConcurrency ?? 10, ({ claim }) => this.launch(claim));
     let types: Promise<InstanceType[]> | undefined;
     const typeLabels = async (name: string | undefined) => {
@@ -120,20 +130,34 @@ export class NodeClaimLifecycleLoop implements Loop {
     for (const name of this.handingOver.keys()) if (!names.has(name)) this.handingOver.delete(name);
   }
 
-  /** Claims not launched because of their spec (claim → the problem said): each problem is said once. */
-  private readonly refusedSpecs = new Map<string, string>();
+  /** Claims of ours `launchable` gave up on this pass: deleted after the filter. */
+  private abandonedClaims: string[] = [];
+  /** Claims not launched because of their spec: the problem said (once each) and since when (clock ms). */
+  private readonly refusedSpecs = new Map<string, { problem: string; since: number }>();
 
-  /** Whether the claim may be launched; a claim smartscale cannot launch is said once (Warning Event), not launched. */
+  /**
+   * Whether the claim may be launched; a claim smartscale cannot launch is said once (Warning
+   * Event), not launched. One smartscale made itself (its claim-reason label) whose pool stays
+   * missing or invalid for NOT_LAUNCHED_GRACE_MS is deleted — a pool deleted or broken under its
+   * launching claims; the termination still finds an instance launched before a crash by the
+   * claim's name. A claim made by hand is left to its owner.
+   */
   private launchable(object: KubeObject, claim: NodeClaim, validPools: ReadonlySet<string>): boolean {
     const problem = claimProblem(object, validPools);
     if (!problem) {
       this.refusedSpecs.delete(claim.name);
       return true;
     }
-    if (this.refusedSpecs.get(claim.name) !== problem) {
-      this.refusedSpecs.set(claim.name, problem);
+    const now = this.options.clock.now();
+    const known = this.refusedSpecs.get(claim.name);
+    if (known?.problem !== problem) {
+      this.refusedSpecs.set(claim.name, { problem, since: known?.since ?? now });
       this.options.controllerMetrics.action(this.name, 'not-launchable');
-      this.options.events.emit({ object: nodeClaimRef(claim.name), type: 'Warning', reason: 'NotLaunched', message: `${problem}; not launched (delete the claim, or fix it)` });
+      const ours = object.metadata.labels?.[CLAIM_REASON_LABEL] !== undefined;
+      this.options.events.emit({ object: nodeClaimRef(claim.name), type: 'Warning', reason: 'NotLaunched', message: `${problem}; not launched (${ours ? `deleted in ${NOT_LAUNCHED_GRACE_MS / 60_000} minutes unless it is fixed` : 'delete the claim, or fix it'})` });
+    } else if (object.metadata.labels?.[CLAIM_REASON_LABEL] !== undefined && now - known.since >= NOT_LAUNCHED_GRACE_MS) {
+      this.refusedSpecs.delete(claim.name);
+      this.abandonedClaims.push(claim.name);
     }
     return false;
   }
