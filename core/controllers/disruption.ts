@@ -14,7 +14,8 @@
  * - Bounded rate: at most `maxDisruptions` nodes draining at once, one new decision per pass.
  * - Observe mode (the cluster's): empty nodes are removed (nothing is evicted); every other decision
  *   — consolidation that moves pods, expiry, drift — is a `WouldDisrupt` Event, said once while it
- *   stands. Drains already under way finish.
+ *   stands. A drain under way (started in optimize mode, or adopted) stops before evicting anything
+ *   more: the node is uncordoned.
  * - A new leader resumes the drains of nodes carrying the taint; their timeout counts from the
  *   cordon (the node's `smartscale.io/drain-started-at`), not from the new leader's start. A drain
  *   this process abandoned is not resumed from a cache that has not seen the uncordon yet.
@@ -317,6 +318,11 @@ export class DisruptionLoop implements Loop {
       return this.abandon(d, { why: 'node uncordoned by someone else: drain stopped, the node stays', reason: 'DisruptionCancelled', action: 'drain-cancelled' });
     }
     const pods = podsToDrain(state, d.node).filter((p) => !isTerminating(p));
+    // Observe mode evicts nothing: a drain started in optimize mode, or adopted from a previous
+    // leader, stops once it would move a pod (an empty node still goes).
+    if (pods.length > 0 && state.config().cluster.mode !== 'optimize') {
+      return this.abandon(d, { why: `observe mode: ${pods.length} pod(s) would be evicted; drain stopped, the node stays`, reason: 'DisruptionCancelled', action: 'drain-cancelled' });
+    }
     const protectedPod = pods.find(isDoNotDisrupt);
     if (protectedPod) return this.abandon(d, blocked(`pod ${podName(protectedPod)} is marked do-not-disrupt`));
     const timeoutMs = this.options.drainTimeoutMs ?? 600_000;

@@ -30,8 +30,8 @@ afterEach(async () => {
 const abandoned = (c: RunningController) => c.metrics.value('actions', { loop: 'disruption', action: 'drain-abandoned' }) ?? 0;
 
 /** Two pods a PDB allows no disruption of, on one node; the previous leader cordoned it for a drain `ago` ms before now, then crashed. */
-async function drainStartedBeforeFailover(ago: number, bOptions: (e: SandboxEnvironment) => Partial<ControllerOptions> = () => ({}), beforeTakeover: (node: string) => void = () => {}, protectedByPdb = true): Promise<{ e: SandboxEnvironment; b: RunningController; node: string; takenOverAt: number }> {
-  const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST }));
+async function drainStartedBeforeFailover(ago: number, bOptions: (e: SandboxEnvironment) => Partial<ControllerOptions> = () => ({}), beforeTakeover: (node: string) => void = () => {}, protectedByPdb = true, mode: 'observe' | 'optimize' = 'optimize'): Promise<{ e: SandboxEnvironment; b: RunningController; node: string; takenOverAt: number }> {
+  const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST, mode }));
   const client = e.sandbox.client;
   const a = await e.startController('a');
   await waitFor('a leads', () => a.isLeader());
@@ -72,6 +72,17 @@ async function failoverThroughFaultyClient(name: string, beforeTakeover: (faulty
 }
 
 describe('a drain across a change of leader', () => {
+  it('in observe mode, a drain the previous leader started is stopped before anything is evicted: the node uncordoned, the pods stay', async () => {
+    const { e, b, node } = await drainStartedBeforeFailover(60_000, () => ({}), () => {}, false, 'observe');
+    await b.runner.runOnce('disruption');
+    await waitFor('the drain cancelled', () => (b.metrics.value('actions', { loop: 'disruption', action: 'drain-cancelled' }) ?? 0) === 1);
+    expect(b.loops.disruption.evicted).toEqual([]);
+    expect((await e.sandbox.client.get(Refs.nodes, node))?.spec?.unschedulable).toBe(false);
+    expect(await runningPods(e.sandbox.client, 'default', 'web')).toHaveLength(2);
+    const events = (await e.sandbox.client.list(Refs.events)).items.filter((ev) => ev.reason === 'DisruptionCancelled');
+    expect(events.map((ev) => ev.message)).toEqual(['observe mode: 2 pod(s) would be evicted; drain stopped, the node stays']);
+  }, 120_000);
+
   it('is abandoned at once by the new leader when it started more than the timeout ago', async () => {
     const { e, b, node, takenOverAt } = await drainStartedBeforeFailover(DRAIN_TIMEOUT_MS + 60_000);
     // (b's first pass on taking the lease may already have done it.)
