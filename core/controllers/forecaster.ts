@@ -107,7 +107,8 @@ interface SeriesState {
    * Before any bucket: when the source, which had nothing, is asked again (clock seconds), and the
    * wait after that. Each empty answer to the backfill's range query doubles the wait (60 s up to
    * `NO_DATA_MAX_WAIT_SEC`): 2,000 Deployments without data would otherwise send 2,000 seven-day
-   * range queries every pass.
+   * range queries every pass. A source that could not answer (an outage) is not an empty answer:
+   * asked again every pass, so forecasts start as soon as it is back.
    */
   nextProbeSec?: number;
   probeWaitSec?: number;
@@ -332,9 +333,15 @@ export class ForecasterLoop implements Loop {
       // Never a bucket to learn from: no forecast can be made (a forecast an earlier leader
       // published is marked stale: this source cannot keep it current).
       this.noForecast(s, noDataProblem(source, reading, userSettings.rpsQuery !== undefined));
-      s.probeWaitSec = Math.min(NO_DATA_MAX_WAIT_SEC, s.probeWaitSec === undefined || s.probeKey !== probeKey ? NO_DATA_FIRST_WAIT_SEC : s.probeWaitSec * 2);
-      s.nextProbeSec = nowSec + s.probeWaitSec;
-      s.probeKey = probeKey;
+      // A source that answered with nothing waits; one that could not answer (an outage) is asked every pass.
+      if (reading.freshness !== 'unavailable') {
+        s.probeWaitSec = Math.min(NO_DATA_MAX_WAIT_SEC, s.probeWaitSec === undefined || s.probeKey !== probeKey ? NO_DATA_FIRST_WAIT_SEC : s.probeWaitSec * 2);
+        s.nextProbeSec = nowSec + s.probeWaitSec;
+        s.probeKey = probeKey;
+      } else {
+        s.nextProbeSec = undefined;
+        s.probeWaitSec = undefined;
+      }
       return 0;
     }
     s.nextProbeSec = undefined;

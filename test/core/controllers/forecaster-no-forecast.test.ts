@@ -152,6 +152,18 @@ describe('forecaster loop: Deployments that get no forecast are told why', () =>
     expect(h.forecast('api')).toBeDefined();
   });
 
+  it('a source that cannot answer (an outage) is asked every pass: the first forecast comes the pass after it is back', async () => {
+    const h = harness(['api']);
+    h.loadDemand('api');
+    h.simulated.setOutage('connection refused');
+    for (let i = 0; i < 8; i++) await h.pass();
+    expect(h.reads).toHaveLength(8);
+    expect(h.forecast('api')).toBeUndefined();
+    h.simulated.setOutage(undefined);
+    await h.pass();
+    expect(h.forecast('api')).toBeDefined();
+  });
+
   it("the service graph's first read of a namespace takes each Deployment's demand as its forecast does: its own query, never a bad one", async () => {
     const h = harness(['api', 'db', 'web']);
     for (const n of ['api', 'db', 'web']) h.loadDemand(n);
