@@ -55,6 +55,8 @@ export interface InterruptionMessage {
   readonly startsAt?: number;
   /** A scheduled change that is over or was cancelled (AWS Health statusCode `closed`). */
   readonly closed?: boolean;
+  /** It happens now, not after a notice (a spot instance hibernating). */
+  readonly immediate?: boolean;
 }
 
 export interface InterruptionBatch {
@@ -113,7 +115,8 @@ export function parseInterruptionEvent(receipt: string, body: string, options: {
       if (typeof ids === 'string') return ids;
       const action = typeof detail['instance-action'] === 'string' ? detail['instance-action'] : 'terminate';
       // Hibernation begins at once; stop and terminate come two minutes after the warning.
-      return { receipt, kind: 'SpotInterruption', instanceIds: ids, at, detail: action === 'hibernate' ? 'spot instance hibernating now' : `spot instance ${action} in two minutes` };
+      if (action === 'hibernate') return { receipt, kind: 'SpotInterruption', instanceIds: ids, at, detail: 'spot instance hibernating now', immediate: true };
+      return { receipt, kind: 'SpotInterruption', instanceIds: ids, at, detail: `spot instance ${action} in two minutes` };
     }
     if (type === 'EC2 Instance Rebalance Recommendation') {
       const ids = one(detail['instance-id']);
@@ -154,10 +157,13 @@ export function parseInterruptionEvent(receipt: string, body: string, options: {
 
 /**
  * When the instance goes (ms since the epoch): a spot reclaim two minutes after its warning, a
- * scheduled change at its start; undefined when the event does not say (a state change: going now).
+ * scheduled change at its start; undefined when the event does not say or it is now (a state
+ * change, a hibernation). The warning's time counts from the earlier of the event's time and
+ * `receivedAt` (this clock): a controller whose clock lags AWS's must not hold pods past the end.
  */
-export function terminatesAt(message: InterruptionMessage): number | undefined {
-  if (message.kind === 'SpotInterruption') return message.at > 0 ? message.at + SPOT_NOTICE_MS : undefined;
+export function terminatesAt(message: InterruptionMessage, receivedAt: number): number | undefined {
+  if (message.immediate) return undefined;
+  if (message.kind === 'SpotInterruption') return message.at > 0 ? Math.min(message.at, receivedAt) + SPOT_NOTICE_MS : undefined;
   if (message.kind === 'ScheduledChange' && !message.closed) return message.startsAt;
   return undefined;
 }

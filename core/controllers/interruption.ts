@@ -126,13 +126,15 @@ export class InterruptionLoop implements Loop {
     }
     const missing = messages.filter((m) => isTerminal(m.kind)).flatMap((m) => m.instanceIds).filter((id) => !byInstance.has(id));
     if (missing.length === 0 || unrecorded.size === 0 || !this.options.cloud) return byInstance;
+    const newest = Math.max(...[...unrecorded.values()].map((e) => e.claim.createdAt));
     let listed: readonly NodeClaim[];
     try {
-      listed = await this.listed();
-    } catch {
-      // The cloud cannot say now: those instances stay unknown this time.
+      listed = await this.listed(newest);
+    } catch (error) {
+      // The cloud cannot say now: the batch is not acknowledged (the queue delivers it again), not
+      // taken for someone else's instances.
       this.options.controllerMetrics.apiErrors.add({ where: 'interruption/cloud-list' });
-      return byInstance;
+      throw error;
     }
     for (const instance of listed) {
       const providerId = instance.status.providerId;
@@ -145,9 +147,10 @@ export class InterruptionLoop implements Loop {
 
   private listedCache?: { at: number; instances: Promise<readonly NodeClaim[]> };
 
-  private listed(): Promise<readonly NodeClaim[]> {
+  /** The cloud's list, reused for LISTED_TTL_MS unless it is older than a claim created at `newerThan` (ms). */
+  private listed(newerThan: number): Promise<readonly NodeClaim[]> {
     const now = this.options.clock.now();
-    if (!this.listedCache || now - this.listedCache.at >= LISTED_TTL_MS) {
+    if (!this.listedCache || now - this.listedCache.at >= LISTED_TTL_MS || this.listedCache.at < newerThan) {
       const instances = this.options.cloud!.list();
       this.listedCache = { at: now, instances };
       instances.catch(() => (this.listedCache = undefined));
@@ -197,7 +200,7 @@ export class InterruptionLoop implements Loop {
         }
         continue;
       }
-      await this.drainNow(claim, why, instanceId, act, terminatesAt(message));
+      await this.drainNow(claim, why, instanceId, act, terminatesAt(message, clock.now()));
     }
   }
 

@@ -49,6 +49,7 @@ import { isNodeReady, isReschedulable, nodeClaimFromObject, nodeClaimStatusObjec
 import { handoff, podGraceMs } from '../disruption/handoff.js';
 import { TERMINATES_AT_ANNOTATION } from '../cloud/interruption.js';
 import type { ExistingNode } from '../model/node.js';
+import { podKey, type Pod } from '../model/pod.js';
 import { solve } from '../scheduling/solver.js';
 import { nodeSnapshot } from './snapshot.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
@@ -88,8 +89,11 @@ export class NodeClaimLifecycleLoop implements Loop {
   private readonly recorded = new Set<string>();
   /** Pods evicted (or, past the grace period, deleted) while terminating claims (tests). */
   readonly evicted: string[] = [];
-  /** Ready, schedulable nodes as this pass found them, read once per pass when a hand-off asks. */
-  private readyNodes: ExistingNode[] | undefined;
+  /**
+   * Ready, schedulable nodes and the pods waiting for room (pending, and moved by hand-offs this
+   * pass), read once per pass when a hand-off asks.
+   */
+  private ready: { nodes: ExistingNode[]; waiting: Pod[] } | undefined;
   /** Interrupted claims' hand-offs: waiting (announced once) or evicting (counted once). */
   private readonly handingOver = new Map<string, 'waiting' | 'evicting'>();
 
@@ -98,7 +102,7 @@ export class NodeClaimLifecycleLoop implements Loop {
   }
 
   async reconcile(): Promise<void> {
-    this.readyNodes = undefined;
+    this.ready = undefined;
     const claims = this.options.state.claims();
     const nodesByProvider = new Map<string, KubeObject>();
     for (const n of this.options.state.nodes.list()) if (n.spec?.providerID) nodesByProvider.set(n.spec.providerID, n);
@@ -357,59 +361,73 @@ export class NodeClaimLifecycleLoop implements Loop {
       return true;
     }
     // do-not-disrupt pods are never evicted: they hold the node until they finish or the grace period ends.
-    const movable = waiting.filter((p) => !isDoNotDisrupt(p));
-    if (movable.length > 0 && !this.handOver(object, claim, node, movable)) return false;
-    const { evicted } = await evictPods(client, movable);
+    const movable = this.handOver(object, claim, node, waiting.filter((p) => !isDoNotDisrupt(p)));
+    const { evicted } = await evictPods(client, [...movable]);
     this.evicted.push(...evicted);
     if (evicted.length > 0) m.action(this.name, 'evict', evicted.length);
     return false;
   }
 
   /**
-   * An interrupted node's hand-off (ADR 100): whether its pods are evicted now. With the time the
-   * instance goes on the claim, they keep running while they do not fit on Ready nodes elsewhere,
-   * until only their graceful shutdown and a margin remain; without it, at once.
+   * An interrupted node's hand-off (ADR 100): which of its pods are evicted now. With the time the
+   * instance goes on the claim, each pod its controller will run again keeps running until it fits
+   * on Ready nodes elsewhere (next to the pods already waiting for room, and those this pass moved
+   * from other nodes), all of them once only their graceful shutdown and a margin remain; without
+   * it (or unreadable), all at once.
    */
-  private handOver(object: KubeObject, claim: NodeClaim, node: string, pods: readonly KubeObject[]): boolean {
+  private handOver(object: KubeObject, claim: NodeClaim, node: string, pods: readonly KubeObject[]): readonly KubeObject[] {
     const { clock, events, controllerMetrics: m } = this.options;
     const raw = object.metadata.annotations?.[TERMINATES_AT_ANNOTATION];
-    if (raw === undefined) return true;
+    if (raw === undefined || pods.length === 0) return pods;
     const deadline = Date.parse(raw);
-    const moving = pods.filter(isReschedulable);
-    const decision = handoff({
-      now: clock.now(),
-      deadline: Number.isFinite(deadline) ? deadline : undefined,
-      longestGraceMs: Math.max(0, ...pods.map((p) => podGraceMs(p.spec))),
-      fitsElsewhere: () => this.fitOnReadyNodes(moving),
-    });
-    if (!decision.evict) {
-      if (!this.handingOver.has(claim.name)) {
-        this.handingOver.set(claim.name, 'waiting');
-        m.action(this.name, 'handoff-wait');
-        events.emit({
-          object: nodeClaimRef(claim.name),
-          type: 'Normal',
-          reason: 'HandingOver',
-          message: `node ${node} cordoned; its ${pods.length} pod(s) keep running until their new capacity is Ready, evicted by ${new Date(decision.until).toISOString()} at the latest (the instance goes at ${raw})`,
-        });
+    const decision = handoff({ now: clock.now(), deadline: Number.isFinite(deadline) ? deadline : undefined, longestGraceMs: Math.max(0, ...pods.map((p) => podGraceMs(p.spec))) });
+    if (decision.evict === 'all') {
+      if (this.handingOver.get(claim.name) !== 'evicting') {
+        this.handingOver.set(claim.name, 'evicting');
+        m.action(this.name, `handoff-${decision.why}`);
       }
-      return false;
+      return pods;
     }
-    if (this.handingOver.get(claim.name) !== 'evicting') {
-      this.handingOver.set(claim.name, 'evicting');
-      m.action(this.name, `handoff-${decision.why}`);
+    const fitting = this.fitOnReadyNodes(pods.filter(isReschedulable));
+    if (fitting.length > 0) {
+      m.action(this.name, 'handoff-moved', fitting.length);
+      if (fitting.length === pods.length && this.handingOver.get(claim.name) !== 'evicting') {
+        this.handingOver.set(claim.name, 'evicting');
+        m.action(this.name, 'handoff-capacity-ready');
+      }
+      return fitting;
     }
-    return true;
+    if (!this.handingOver.has(claim.name)) {
+      this.handingOver.set(claim.name, 'waiting');
+      m.action(this.name, 'handoff-wait');
+      events.emit({
+        object: nodeClaimRef(claim.name),
+        type: 'Normal',
+        reason: 'HandingOver',
+        message: `node ${node} cordoned; its ${pods.length} pod(s) keep running until they fit on Ready nodes elsewhere, evicted by ${new Date(decision.until).toISOString()} at the latest (the instance goes at ${raw})`,
+      });
+    }
+    return [];
   }
 
-  /** Whether the pods all fit on Ready, schedulable nodes now (no new node). */
-  private fitOnReadyNodes(pods: readonly KubeObject[]): boolean {
-    if (pods.length === 0) return true;
-    this.readyNodes ??= nodeSnapshot(this.options.state, []).nodes.filter((n) => n.initialized && !n.unschedulable);
+  /**
+   * The pods that fit on Ready, schedulable nodes now (no new node), after the pending pods and
+   * the pods this pass already moved; those that fit count as moved for the next node's check.
+   */
+  private fitOnReadyNodes(pods: readonly KubeObject[]): KubeObject[] {
+    if (pods.length === 0) return [];
+    if (!this.ready) {
+      const snap = nodeSnapshot(this.options.state, []);
+      this.ready = { nodes: snap.nodes.filter((n) => n.initialized && !n.unschedulable), waiting: [...snap.pending] };
+    }
     const candidates = pods.map((p) => {
       const { nodeName: _bound, ...pod } = podFromObject(p);
       return pod;
     });
-    return solve({ pods: candidates, existingNodes: this.readyNodes, nodePools: [], instanceTypes: [] }).unplaceable.length === 0;
+    const result = solve({ pods: [...this.ready.waiting, ...candidates], existingNodes: this.ready.nodes, nodePools: [], instanceTypes: [] });
+    const placed = new Set(result.placements.map((p) => p.pod));
+    const fitting = pods.filter((_, i) => placed.has(podKey(candidates[i])));
+    this.ready.waiting.push(...candidates.filter((c) => placed.has(podKey(c))));
+    return fitting;
   }
 }

@@ -3,7 +3,7 @@
  * documented examples' fields), and on what else a queue may hold.
  */
 import { describe, expect, it } from 'vitest';
-import { isTerminal, parseInterruptionEvent } from '../../../core/cloud/interruption.js';
+import { isTerminal, parseInterruptionEvent, SPOT_NOTICE_MS, terminatesAt, type InterruptionMessage } from '../../../core/cloud/interruption.js';
 
 const base = { version: '0', id: '7bf73129-1428-4cd3-a780-95db273d1602', account: '123456789012', time: '2026-12-05T07:00:00Z', region: 'us-east-1' };
 const body = (o: object) => JSON.stringify({ ...base, ...o });
@@ -19,6 +19,19 @@ describe('parseInterruptionEvent', () => {
     const warn = (action: string) => body({ 'detail-type': 'EC2 Spot Instance Interruption Warning', source: 'aws.ec2', detail: { 'instance-id': 'i-0b662ef9931388ba0', 'instance-action': action } });
     expect(parseInterruptionEvent('r', warn('hibernate'))).toMatchObject({ detail: 'spot instance hibernating now' });
     expect(parseInterruptionEvent('r', warn('stop'))).toMatchObject({ detail: 'spot instance stop in two minutes' });
+  });
+
+  it('when the instance goes: two minutes after the warning (by the earlier clock), at once for a hibernation', () => {
+    const warn = (action: string) => parseInterruptionEvent('r', body({ 'detail-type': 'EC2 Spot Instance Interruption Warning', source: 'aws.ec2', detail: { 'instance-id': 'i-0b662ef9931388ba0', 'instance-action': action } })) as InterruptionMessage;
+    expect(terminatesAt(warn('terminate'), AT + 3_000)).toBe(AT + SPOT_NOTICE_MS);
+    // This controller's clock 10 s behind AWS's: counted from when it got the warning, not later.
+    expect(terminatesAt(warn('terminate'), AT - 10_000)).toBe(AT - 10_000 + SPOT_NOTICE_MS);
+    expect(terminatesAt(warn('stop'), AT)).toBe(AT + SPOT_NOTICE_MS);
+    expect(terminatesAt(warn('hibernate'), AT)).toBeUndefined();
+    const health = parseInterruptionEvent('r', body({ 'detail-type': 'AWS Health Event', source: 'aws.health', detail: { service: 'EC2', eventTypeCategory: 'scheduledChange', eventTypeCode: 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED', startTime: 'Sat, 12 Dec 2026 07:00:00 GMT', affectedEntities: [{ entityValue: 'i-0b662ef9931388ba0' }] } })) as InterruptionMessage;
+    expect(terminatesAt(health, AT)).toBe(Date.parse('2026-12-12T07:00:00Z'));
+    const stopping = parseInterruptionEvent('r', body({ 'detail-type': 'EC2 Instance State-change Notification', source: 'aws.ec2', detail: { 'instance-id': 'i-0b662ef9931388ba0', state: 'stopping' } })) as InterruptionMessage;
+    expect(terminatesAt(stopping, AT)).toBeUndefined();
   });
 
   it("only the queue's own account's events, when it is known", () => {

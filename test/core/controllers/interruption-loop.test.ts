@@ -103,7 +103,7 @@ describe('an interruption for an instance the cache does not map yet', () => {
   };
   const instance = { name: 'spot-new', createdAt: 0, spec: { nodePool: 'spot', requirements: [], requests: { milliCpu: 0, memoryBytes: 0, pods: 0, gpus: 0 }, instanceTypeOptions: ['m6i.large'], taints: [], labels: {} }, status: { providerId: 'aws:///us-east-1a/i-0123456789abcdef0', instanceType: 'm6i.large', zone: 'us-east-1a', capacityType: 'spot' as const, conditions: [] } };
 
-  function setup() {
+  function setup(list?: () => Promise<never[]>) {
     const metrics = new ControllerMetrics();
     let stored: any = structuredClone(claimObject);
     const deleted: string[] = [];
@@ -116,7 +116,7 @@ describe('an interruption for an instance the cache does not map yet', () => {
     const marked: string[] = [];
     const unavailable = { markUnavailable: (ref: { instanceType: string; zone: string }) => marked.push(`${ref.instanceType}/${ref.zone}`) };
     let lists = 0;
-    const cloud = { list: async () => (lists++, [instance as never]) };
+    const cloud = { list: list ?? (async () => (lists++, [instance as never])) };
     const clock = new ManualClock(Date.parse('2026-12-05T12:00:30Z'));
     const at = clock.now();
     const queue = new ScriptedQueue([
@@ -144,5 +144,15 @@ describe('an interruption for an instance the cache does not map yet', () => {
     expect(h.lists()).toBe(1);
     expect(h.metrics.value('actions', { loop: 'interruption', action: 'unknown-instance' })).toBe(1);
     expect(h.queue.acknowledged).toEqual([['a'], ['b']]);
+  });
+
+  it('a list the cloud cannot give: the batch is not acknowledged (the queue delivers it again), not taken for a stranger', async () => {
+    const h = setup(async () => {
+      throw new Error('RequestLimitExceeded');
+    });
+    await expect(h.l.reconcile()).rejects.toThrow('RequestLimitExceeded');
+    expect(h.queue.acknowledged).toEqual([]);
+    expect(h.deleted).toEqual([]);
+    expect(h.metrics.value('actions', { loop: 'interruption', action: 'unknown-instance' }) ?? 0).toBe(0);
   });
 });

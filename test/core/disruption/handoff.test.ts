@@ -9,37 +9,28 @@ const NOTICE = Date.parse('2026-12-05T12:00:00Z');
 const DEADLINE = NOTICE + 120_000;
 
 describe('handoff', () => {
-  it('holds the pods while their capacity is not Ready, until the deadline less their shutdown and the margin', () => {
-    let asked = 0;
-    const fits = () => {
-      asked++;
-      return false;
-    };
-    expect(handoff({ now: NOTICE, deadline: DEADLINE, longestGraceMs: 30_000, fitsElsewhere: fits })).toEqual({ evict: false, until: DEADLINE - 30_000 - HANDOFF_MARGIN_MS });
-    expect(handoff({ now: DEADLINE - 50_001, deadline: DEADLINE, longestGraceMs: 30_000, fitsElsewhere: fits }).evict).toBe(false);
-    expect(asked).toBe(2);
-    // From the latest moment on: evicted whatever the capacity, without asking.
-    expect(handoff({ now: DEADLINE - 50_000, deadline: DEADLINE, longestGraceMs: 30_000, fitsElsewhere: fits })).toEqual({ evict: true, why: 'deadline' });
-    expect(asked).toBe(2);
+  it('before the latest moment: only the pods that fit elsewhere go, the rest until then', () => {
+    expect(handoff({ now: NOTICE, deadline: DEADLINE, longestGraceMs: 30_000 })).toEqual({ evict: 'fitting', until: DEADLINE - 30_000 - HANDOFF_MARGIN_MS });
+    expect(handoff({ now: DEADLINE - 50_001, deadline: DEADLINE, longestGraceMs: 30_000 }).evict).toBe('fitting');
   });
 
-  it('evicts as soon as the pods fit on Ready nodes elsewhere', () => {
-    expect(handoff({ now: NOTICE + 40_000, deadline: DEADLINE, longestGraceMs: 30_000, fitsElsewhere: () => true })).toEqual({ evict: true, why: 'capacity-ready' });
+  it('from the deadline less the longest shutdown and the margin: all go, wherever they fit', () => {
+    expect(handoff({ now: DEADLINE - 50_000, deadline: DEADLINE, longestGraceMs: 30_000 })).toEqual({ evict: 'all', why: 'deadline' });
   });
 
-  it('a shutdown longer than the notice leaves nothing to wait for: evicted at once', () => {
-    expect(handoff({ now: NOTICE, deadline: DEADLINE, longestGraceMs: 110_000, fitsElsewhere: () => false })).toEqual({ evict: true, why: 'deadline' });
+  it('a shutdown longer than the notice leaves nothing to wait for: all at once', () => {
+    expect(handoff({ now: NOTICE, deadline: DEADLINE, longestGraceMs: 110_000 })).toEqual({ evict: 'all', why: 'deadline' });
   });
 
-  it('no known deadline (an instance already stopping, an unreadable time): evicted at once', () => {
-    expect(handoff({ now: NOTICE, deadline: undefined, longestGraceMs: 30_000, fitsElsewhere: () => false })).toEqual({ evict: true, why: 'no-deadline' });
-    expect(handoff({ now: NOTICE, deadline: Number.NaN, longestGraceMs: 30_000, fitsElsewhere: () => false })).toEqual({ evict: true, why: 'no-deadline' });
+  it('no known deadline (an instance already stopping, an unreadable time): all at once', () => {
+    expect(handoff({ now: NOTICE, deadline: undefined, longestGraceMs: 30_000 })).toEqual({ evict: 'all', why: 'no-deadline' });
+    expect(handoff({ now: NOTICE, deadline: Number.NaN, longestGraceMs: 30_000 })).toEqual({ evict: 'all', why: 'no-deadline' });
   });
 
-  it('a scheduled change 25 minutes away waits for capacity for most of them', () => {
+  it('a scheduled change 25 minutes away waits for room for most of them', () => {
     const start = NOTICE + 25 * 60_000;
     expect(latestEviction(start, 30_000)).toBe(start - 50_000);
-    expect(handoff({ now: NOTICE + 20 * 60_000, deadline: start, longestGraceMs: 30_000, fitsElsewhere: () => false }).evict).toBe(false);
+    expect(handoff({ now: NOTICE + 20 * 60_000, deadline: start, longestGraceMs: 30_000 }).evict).toBe('fitting');
   });
 });
 
