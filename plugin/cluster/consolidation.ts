@@ -111,7 +111,7 @@ export async function previewConsolidation(input: ConsolidationInput): Promise<C
       instanceTypes: types,
       pdbs: state.pdbs.list().map(pdbFromObject),
       predictedPods: predicted,
-      pendingPods: snap.pending,
+      pendingPods: [...snap.pending, ...snap.reschedulable],
     });
     const d = plan.decision;
     return {
