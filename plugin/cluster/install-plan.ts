@@ -5,6 +5,7 @@
  * CA bundle in the MutatingWebhookConfiguration) or, with cert-manager, requested from it.
  * Pure apart from the certificate issuer, which is passed in.
  */
+import { createHash } from 'node:crypto';
 import { CLUSTER_JOIN_CONFIGMAP, CLUSTER_JOIN_ENV, CLUSTER_JOIN_HINT, readClusterJoin, type ClusterJoinSettings, type ClusterJoinVariable } from '../../core/controllers/cluster-join.js';
 import { CLUSTER_CONFIG_NAME, DEFAULT_CLUSTER_MODE, SMARTSCALE_NAMESPACE } from '../../core/model/cluster-config.js';
 import type { ManifestDocument, ManifestObject } from './manifests.js';
@@ -74,6 +75,16 @@ export function runsEc2Controller(documents: readonly ManifestDocument[]): boole
       return cloud ? cloud.value === 'aws' : isController;
     });
   });
+}
+
+/** On the controller's pod template: a hash of the join settings it was started with (install rolls it when they change). */
+export const CLUSTER_JOIN_HASH_ANNOTATION = 'smartscale.io/cluster-join-hash';
+
+/** Whether a Deployment's containers take values from the join ConfigMap. */
+function readsClusterJoin(deployment: ManifestObject): boolean {
+  return (deployment.spec?.template?.spec?.containers ?? []).some(
+    (c: any) => (c?.env ?? []).some((e: any) => e?.valueFrom?.configMapKeyRef?.name === CLUSTER_JOIN_CONFIGMAP) || (c?.envFrom ?? []).some((e: any) => e?.configMapRef?.name === CLUSTER_JOIN_CONFIGMAP),
+  );
 }
 
 /** The install flag of each setting, in the order they are asked for. */
@@ -162,6 +173,14 @@ export function planInstall(documents: readonly ManifestDocument[], options: Ins
     // (SMARTSCALE_INTERRUPTION_QUEUE) are other fields and stay.
     if (existing) existing.object.data = { ...(existing.object.data ?? {}), ...data };
     else objects.push({ object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: CLUSTER_JOIN_CONFIGMAP, namespace, labels: { 'app.kubernetes.io/part-of': 'smartscale' } }, data }, source: '(generated)', createOnly: false });
+    // The controller reads these from its environment at start: a pod template that changes with
+    // them rolls it when they change (and not when a re-install keeps them).
+    const hash = createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16);
+    for (const { object } of objects) {
+      if (object.kind !== 'Deployment' || !readsClusterJoin(object)) continue;
+      const template = (object.spec.template ??= {});
+      template.metadata = { ...template.metadata, annotations: { ...template.metadata?.annotations, [CLUSTER_JOIN_HASH_ANNOTATION]: hash } };
+    }
   }
   const deployment = objects.find((o) => o.object.kind === 'Deployment')?.object;
   const webhookConfig = objects.find((o) => o.object.kind === 'MutatingWebhookConfiguration')?.object;

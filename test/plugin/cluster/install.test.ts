@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resourceFor } from '../../../plugin/cluster/install-apply.js';
-import { clusterJoinFromFlags, planInstall, runsEc2Controller, type WebhookCertificate } from '../../../plugin/cluster/install-plan.js';
+import { CLUSTER_JOIN_HASH_ANNOTATION, clusterJoinFromFlags, planInstall, runsEc2Controller, type WebhookCertificate } from '../../../plugin/cluster/install-plan.js';
 import { JOIN_ENV, TEST_CA, TEST_CA_PEM } from '../../core/controllers/cluster-join-fixtures.js';
 import { applyJsonPatch, findManifestsDir, readManifests } from '../../../plugin/cluster/manifests.js';
 
@@ -150,6 +150,20 @@ describe('how EC2 nodes join the cluster (--cluster-name, --cluster-endpoint, --
     const withQueue = docs.map((d) => (d.object.metadata.name === 'smartscale-cluster' ? { ...d, object: { ...d.object, data: { SMARTSCALE_INTERRUPTION_QUEUE: 'q' } } } : d));
     const data = planInstall(withQueue, { namespace: 'x', certManager: true, issue: () => expect.unreachable() as never, cluster: settings }).objects.find((o) => o.object.metadata.name === 'smartscale-cluster')!.object.data;
     expect(data).toEqual({ ...JOIN_ENV, SMARTSCALE_INTERRUPTION_QUEUE: 'q' });
+  });
+
+  it("rolls the controller when the settings change (a hash of them on its pod template), not when a re-install keeps them", () => {
+    const hashOf = (cluster?: typeof settings) => {
+      const d = planInstall(docs, { namespace: 'x', certManager: true, issue: () => expect.unreachable() as never, ...(cluster ? { cluster } : {}) }).objects.find((o) => o.object.kind === 'Deployment' && o.object.metadata.name === 'smartscale-controller')!;
+      return d.object.spec.template.metadata?.annotations?.[CLUSTER_JOIN_HASH_ANNOTATION];
+    };
+    expect(hashOf(settings)).toMatch(/^[0-9a-f]{16}$/);
+    expect(hashOf({ ...settings })).toBe(hashOf(settings));
+    expect(hashOf({ ...settings, serviceCidr: '172.20.0.0/16' })).not.toBe(hashOf(settings));
+    expect(hashOf()).toBeUndefined();
+    // Only Deployments that read the settings: not the webhook's.
+    const others = planInstall(docs, { namespace: 'x', certManager: true, issue: () => expect.unreachable() as never, cluster: settings }).objects.filter((o) => o.object.kind === 'Deployment' && o.object.metadata.name !== 'smartscale-controller');
+    for (const o of others) expect(o.object.spec.template.metadata?.annotations?.[CLUSTER_JOIN_HASH_ANNOTATION]).toBeUndefined();
   });
 
   it('generates the ConfigMap when the manifests have none; without settings it is left as shipped', () => {
