@@ -62,8 +62,8 @@ export function enableChanges(current: Record<string, string> | undefined, flags
   return changes;
 }
 
-export const SMARTSCALE_WRITTEN = [Annotations.forecast, Annotations.targetReplicas, Annotations.peakReplicas, Annotations.capacity] as const;
-export const USER_SETTINGS = [Annotations.mode, Annotations.minReplicas, Annotations.maxReplicas, Annotations.targetRpsPerPod, Annotations.latencySloMs, Annotations.rpsQuery] as const;
+export const SMARTSCALE_WRITTEN = [Annotations.forecast, Annotations.targetReplicas, Annotations.peakReplicas, Annotations.capacity, Annotations.decision, Annotations.replicasOwner] as const;
+export const USER_SETTINGS = [Annotations.mode, Annotations.minReplicas, Annotations.maxReplicas, Annotations.targetRpsPerPod, Annotations.latencySloMs, Annotations.rpsQuery, Annotations.targetUtilization] as const;
 
 export function disableChanges(current: Record<string, string> | undefined, purge: boolean): AnnotationChanges {
   const keys: string[] = [Annotations.enabled, ...SMARTSCALE_WRITTEN, ...(purge ? USER_SETTINGS : [])];

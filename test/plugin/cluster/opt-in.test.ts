@@ -67,6 +67,12 @@ describe('disable', () => {
     expect(Object.keys(disableChanges(current, true)).sort()).toEqual(['smartscale.io/enabled', 'smartscale.io/forecast', 'smartscale.io/min-replicas', 'smartscale.io/mode', 'smartscale.io/target-replicas']);
   });
 
+  it("removes the webhook's decision record and replicas owner too, and purges the utilization setting", () => {
+    const written = { ...current, 'smartscale.io/decision': '{"action":"observe"}', 'smartscale.io/replicas-owner': 'hpa', 'smartscale.io/target-utilization': '0.8' };
+    expect(disableChanges(written, false)).toEqual({ 'smartscale.io/enabled': null, 'smartscale.io/forecast': null, 'smartscale.io/target-replicas': null, 'smartscale.io/decision': null, 'smartscale.io/replicas-owner': null });
+    expect(disableChanges(written, true)['smartscale.io/target-utilization']).toBeNull();
+  });
+
   it('is empty for a Deployment that was never enabled', () => {
     expect(disableChanges({ other: 'x' }, true)).toEqual({});
   });
