@@ -27,6 +27,8 @@ export interface WebhookServerConfig {
   watchHpas: boolean;
   /** Watch `smartscale-config` for the policy (default true); false: `policy` alone applies. */
   watchConfig: boolean;
+  /** Record `InvalidAnnotation` Events about admitted Deployments (SMARTSCALE_RECORD_EVENTS, default true). */
+  recordEvents: boolean;
   /** The policy where `smartscale-config` sets nothing valid. */
   policy: ClusterPolicy;
 }
@@ -88,6 +90,7 @@ export function readWebhookConfig(env: Env): WebhookServerConfig {
     webhookConfigurationName: env.SMARTSCALE_WEBHOOK_CONFIGURATION || undefined,
     watchHpas: flag(env, 'SMARTSCALE_WATCH_HPAS', true),
     watchConfig: flag(env, 'SMARTSCALE_WATCH_CONFIG', true),
+    recordEvents: flag(env, 'SMARTSCALE_RECORD_EVENTS', true),
     reloadIntervalMs: integer(env, 'SMARTSCALE_CERT_RELOAD_SECONDS', 300, 5, 86_400) * 1000,
     policy: {
       clusterMode: mode,

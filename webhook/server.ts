@@ -42,14 +42,17 @@ async function main(): Promise<void> {
   const hpas = config.watchHpas
     ? watchHpaOwnership(client(), systemClock, (err) => logger.warn({ err: (err as Error)?.message }, 'HPA watch failed; retrying'))
     : undefined;
+  // Events: invalid values in smartscale-config, and bad annotations on admitted Deployments (after
+  // the answer is sent, never for a dryRun; webhook/app.ts).
+  let recorder: KubeEventRecorder | undefined;
+  const events = (): KubeEventRecorder => (recorder ??= new KubeEventRecorder(client(), systemClock, (err) => logger.warn({ err: (err as Error)?.message }, 'event not recorded')));
   // The policy from smartscale-config, watched; the environment's where it says nothing valid.
   let configMaps: ReturnType<typeof watchClusterConfig> | undefined;
   let policy = () => config.policy;
   if (config.watchConfig) {
     const watchError = (err: unknown) => logger.warn({ err: (err as Error)?.message }, 'smartscale-config watch failed; retrying');
     configMaps = watchClusterConfig(client(), { clock: systemClock, namespace: config.namespace, onError: watchError });
-    const events = new KubeEventRecorder(client(), systemClock, (err) => logger.warn({ err: (err as Error)?.message }, 'event not recorded'));
-    const watched = watchPolicy({ configMaps, namespace: config.namespace, fallback: config.policy, warnings: new ConfigWarnings(events, config.namespace), logger });
+    const watched = watchPolicy({ configMaps, namespace: config.namespace, fallback: config.policy, warnings: new ConfigWarnings(events(), config.namespace), logger });
     void configMaps.start();
     policy = () => watched.current();
   }
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
     reloadIntervalMs: config.reloadIntervalMs,
     policy,
     ownership: hpas?.ownership,
+    ...(config.recordEvents ? { events: events() } : {}),
     // Not ready until the caches are filled: before that, every Deployment would look HPA-free
     // and the environment's policy would stand in for the ConfigMap's.
     isReady: () => (hpas?.hasSynced() ?? true) && (configMaps?.hasSynced() ?? true),

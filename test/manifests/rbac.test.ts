@@ -151,8 +151,8 @@ const OWN_NAMESPACE = new Set(['/configmaps', '/secrets', 'coordination.k8s.io/l
 describe.each([
   // The controller serves the webhook too (the same routes, in process).
   { process: 'controller', entry: 'core/controllers/main.ts', rbac: 'controller/rbac.yaml', account: 'smartscale-controller', ownNamespaceEvents: false },
-  // The standalone webhook records Events only about smartscale-config, in its own namespace.
-  { process: 'webhook', entry: 'webhook/server.ts', rbac: 'webhook/rbac.yaml', account: 'smartscale-webhook', ownNamespaceEvents: true },
+  // The standalone webhook records Events about smartscale-config and about the Deployments it admits (any namespace).
+  { process: 'webhook', entry: 'webhook/server.ts', rbac: 'webhook/rbac.yaml', account: 'smartscale-webhook', ownNamespaceEvents: false },
 ])('RBAC of the $process', ({ entry, rbac, account, ownNamespaceEvents }) => {
   const files = sourceFiles(entry);
   const required = requiredPermissions(files);

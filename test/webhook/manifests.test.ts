@@ -60,9 +60,12 @@ describe('webhook Deployment and RBAC', () => {
     const role = load('webhook/rbac.yaml').find((d) => d.kind === 'Role')!;
     const rules = role.rules.filter((r: Doc) => r.resources.includes('configmaps'));
     expect(rules).toEqual([expect.objectContaining({ resourceNames: ['smartscale-config'], verbs: ['get', 'list', 'watch'] })]);
-    expect(role.rules.some((r: Doc) => r.resources.includes('events') && r.verbs.includes('create'))).toBe(true);
+    // Events in any namespace (about the Deployments it admits): a ClusterRole's.
+    const clusterRole = load('webhook/rbac.yaml').find((d) => d.kind === 'ClusterRole')!;
+    expect(clusterRole.rules.some((r: Doc) => r.resources.includes('events') && r.verbs.includes('create'))).toBe(true);
     const [deployment] = load('webhook/deployment.yaml');
     const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env.map((e: Doc) => [e.name, e.value ?? 'smartscale-system']));
     expect(readWebhookConfig(env).watchConfig).toBe(true);
+    expect(readWebhookConfig(env).recordEvents).toBe(true);
   });
 });
