@@ -4,7 +4,7 @@
  * all interfaces over HTTPS, closes gracefully on SIGTERM.
  */
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { defaultKubeConfig, type KubeConfig } from '../core/kube/connection.js';
 import { HttpKubeClient } from '../core/kube/client.js';
 import { pino } from 'pino';
 import { kubeCaBundlePublisher } from '../core/kube/webhook-configuration.js';
@@ -30,10 +30,7 @@ async function main(): Promise<void> {
   let publishCa: ((caPem: string) => Promise<void>) | undefined;
   let kubeConfig: KubeConfig | undefined;
   const cluster = (): KubeConfig => {
-    if (!kubeConfig) {
-      kubeConfig = new KubeConfig();
-      kubeConfig.loadFromDefault();
-    }
+    kubeConfig ??= defaultKubeConfig();
     return kubeConfig;
   };
   let kubeClient: HttpKubeClient | undefined;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { defaultKubeConfig, hasCurrentCluster, kubeConfigFromFile, serverGitVersion, type KubeConfig } from '../kube/connection.js';
 import { pino } from 'pino';
 import { CatalogError, loadCatalogEntriesSync, type CatalogEntry } from '../cloud/catalog/index.js';
 import { Ec2CloudProvider } from '../cloud/ec2/provider.js';
@@ -38,21 +38,18 @@ import { registerSimulatedNodes } from './sandbox-nodes.js';
 
 /** A kubeconfig that cannot be read or parsed is a usage error (exit 2), not a stack trace. */
 function kubeConfigFor(config: ProcessConfig): KubeConfig {
-  const kc = new KubeConfig();
-  if (!config.kubeconfig) {
-    kc.loadFromDefault();
-    return kc;
-  }
+  if (!config.kubeconfig) return defaultKubeConfig();
   const path = config.kubeconfig.split(':')[0];
+  let kc: KubeConfig;
   try {
-    kc.loadFromFile(path);
+    kc = kubeConfigFromFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message.split('\n')[0];
     throw new ProcessConfigError(`--kubeconfig / KUBECONFIG ${path}: cannot load it: ${why}`);
   }
   // YAML that is not a kubeconfig loads as an empty one; the first request said so with a stack.
-  if (!kc.getCurrentCluster()) throw new ProcessConfigError(`--kubeconfig / KUBECONFIG ${path}: it names no current context with a cluster`);
+  if (!hasCurrentCluster(kc)) throw new ProcessConfigError(`--kubeconfig / KUBECONFIG ${path}: it names no current context with a cluster`);
   return kc;
 }
 
@@ -84,14 +81,10 @@ function readCatalog(config: ProcessConfig): CatalogEntry[] {
 async function withKubernetesVersion(config: ProcessConfig, kc: KubeConfig, log: pino.Logger): Promise<void> {
   if (!config.cluster || config.cluster.kubernetesVersion) return;
   try {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('no answer within 10 s')), 10_000);
-    });
-    const info = await Promise.race([kc.makeApiClient(VersionApi).getCode(), timeout]).finally(() => clearTimeout(timer));
-    const version = kubernetesMinorVersion(info.gitVersion);
+    const gitVersion = await serverGitVersion(kc, 10_000);
+    const version = kubernetesMinorVersion(gitVersion);
     if (version) config.cluster.kubernetesVersion = version;
-    else log.warn({ gitVersion: info.gitVersion }, 'cannot read the Kubernetes version; set SMARTSCALE_KUBERNETES_VERSION for AMI aliases (al2023@latest)');
+    else log.warn({ gitVersion }, 'cannot read the Kubernetes version; set SMARTSCALE_KUBERNETES_VERSION for AMI aliases (al2023@latest)');
   } catch (error) {
     log.warn({ err: (error as Error).message }, 'cannot ask the API server for its version; set SMARTSCALE_KUBERNETES_VERSION for AMI aliases (al2023@latest)');
   }

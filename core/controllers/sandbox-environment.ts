@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { loadCatalogSync } from '../cloud/catalog/index.js';
 import { SimulatedCloudProvider } from '../cloud/simulated/provider.js';
-import { KubeConfig } from '@kubernetes/client-node';
+import { kubeConfigFromString } from '../kube/connection.js';
 import { HttpKubeClient, type KubeObject } from '../kube/client.js';
 import { Refs } from '../kube/refs.js';
 import { SimulatedMetricsSource } from '../metrics/simulated.js';
@@ -145,7 +145,7 @@ export async function startSandboxEnvironment(options: SandboxEnvironmentOptions
 
   const startOne = async (identity = `controller-${controllers.length}`, overrides: Partial<ControllerOptions> = {}) => {
     // Each replica has its own connection to the API server, as separate pods would.
-    const replicaClient = overrides.client ?? new HttpKubeClient(loadKubeConfig(sandbox.kubeconfig), `smartscale-${identity}`);
+    const replicaClient = overrides.client ?? new HttpKubeClient(kubeConfigFromString(sandbox.kubeconfig), `smartscale-${identity}`);
     const c = await startController({
       cloud,
       clock,
@@ -180,12 +180,6 @@ export async function startSandboxEnvironment(options: SandboxEnvironmentOptions
       await sandbox.stop();
     },
   };
-}
-
-function loadKubeConfig(text: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromString(text);
-  return kc;
 }
 
 /** Points the webhook manifests at the in-process webhook: the Service's sandbox endpoint and the caBundle. */

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { kubeConfigFromString } from '../kube/connection.js';
 import { HttpKubeClient } from '../kube/client.js';
 import { startApiServer, type RunningApiServer } from './apiserver/server.js';
 import { connectSimulatedCloud, type NodeEventSource } from './cloud-bridge.js';
@@ -67,8 +67,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       mkdirSync(dirname(options.kubeconfigPath), { recursive: true });
       writeFileSync(options.kubeconfigPath, kubeconfig, { mode: 0o600 });
     }
-    const kc = new KubeConfig();
-    kc.loadFromString(kubeconfig);
+    const kc = kubeConfigFromString(kubeconfig);
     client = new HttpKubeClient(kc, 'smartscale-sandbox');
     if (options.controlPlane !== false) {
       controlClient = new HttpKubeClient(kc, 'sandbox-control-plane');
