@@ -122,26 +122,35 @@ export async function startSandboxEnvironment(options: SandboxEnvironmentOptions
       await applyObject(client, o);
     }
   };
-  if (!options.skipManifests) await applyManifests();
-  if (options.webhook !== false) {
-    const ca = createCertificateAuthority({ commonName: 'smartscale-sandbox-webhook-ca', validityDays: 30 });
-    const serving = issueServingCertificate(ca, { dnsNames: serviceDnsNames('smartscale-webhook', SMARTSCALE_NAMESPACE), ipAddresses: ['127.0.0.1'], validityDays: 30 });
-    webhook = await startWebhook({
-      logger: pino({ level: 'silent' }),
-      source: { load: async () => ({ certPem: serving.certPem, keyPem: serving.keyPem, caPem: serving.caPem }) },
-      host: '127.0.0.1',
-      port: 0,
-      clock,
-      // Every replica's webhook follows the ConfigMap; here they share one, following any controller.
-      policy: () => controllers.find((c) => c.state.synced())?.policy() ?? { ...DEFAULT_CONTEXT, clusterMode: options.mode ?? 'observe' },
-      events: new KubeEventRecorder(client, clock),
-    });
-    const endpoint = `https://127.0.0.1:${webhook.address.port}`;
-    if (!options.skipManifests) await registerWebhook(sandbox, endpoint, serving.caPem);
-    (webhook as RunningWebhook & { endpoint?: string; caPem?: string }).endpoint = endpoint;
-    (webhook as RunningWebhook & { endpoint?: string; caPem?: string }).caPem = serving.caPem;
+  // A failure from here on (a manifest the API refuses, a port in use) must not leave the sandbox
+  // listening: the process would never exit.
+  try {
+    if (!options.skipManifests) await applyManifests();
+    if (options.webhook !== false) {
+      const ca = createCertificateAuthority({ commonName: 'smartscale-sandbox-webhook-ca', validityDays: 30 });
+      const serving = issueServingCertificate(ca, { dnsNames: serviceDnsNames('smartscale-webhook', SMARTSCALE_NAMESPACE), ipAddresses: ['127.0.0.1'], validityDays: 30 });
+      webhook = await startWebhook({
+        logger: pino({ level: 'silent' }),
+        source: { load: async () => ({ certPem: serving.certPem, keyPem: serving.keyPem, caPem: serving.caPem }) },
+        host: '127.0.0.1',
+        port: 0,
+        clock,
+        // Every replica's webhook follows the ConfigMap; here they share one, following any controller.
+        policy: () => controllers.find((c) => c.state.synced())?.policy() ?? { ...DEFAULT_CONTEXT, clusterMode: options.mode ?? 'observe' },
+        events: new KubeEventRecorder(client, clock),
+      });
+      const endpoint = `https://127.0.0.1:${webhook.address.port}`;
+      if (!options.skipManifests) await registerWebhook(sandbox, endpoint, serving.caPem);
+      (webhook as RunningWebhook & { endpoint?: string; caPem?: string }).endpoint = endpoint;
+      (webhook as RunningWebhook & { endpoint?: string; caPem?: string }).caPem = serving.caPem;
+    }
+    if (options.nodePool !== null) await applyObject(client, options.nodePool ?? demoNodePool());
+  } catch (error) {
+    unregister();
+    await webhook?.close().catch(() => undefined);
+    await sandbox.stop().catch(() => undefined);
+    throw error;
   }
-  if (options.nodePool !== null) await applyObject(client, options.nodePool ?? demoNodePool());
 
   const startOne = async (identity = `controller-${controllers.length}`, overrides: Partial<ControllerOptions> = {}) => {
     // Each replica has its own connection to the API server, as separate pods would.
