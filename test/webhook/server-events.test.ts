@@ -8,7 +8,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { startSandbox, type Sandbox } from '../../core/sandbox/sandbox.js';
 import { createCertificateAuthority, issueServingCertificate } from '../../core/tls/index.js';
 import { repoRoot } from '../support/shared.js';
 import { deployment, optedIn, review } from './builders.js';
+import { freePort } from '../support/net.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'server-events-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,16 +35,6 @@ afterEach(async () => {
   sandbox = undefined;
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function post(port: number, ca: string, body: unknown): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {

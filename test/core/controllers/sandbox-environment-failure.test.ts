@@ -3,28 +3,9 @@
  * refuses) closes everything it opened, so a demo or test that fails does not leave a process that
  * never exits (a helper's audit found `sandbox --demo` hanging that way).
  */
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startSandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
+import { canListen, freePort } from '../../support/net.js';
 
 describe('startSandboxEnvironment', () => {
   it('closes the API server and the webhook when a later step fails', async () => {

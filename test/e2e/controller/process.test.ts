@@ -4,25 +4,16 @@
  * simulated cloud, and on SIGTERM exits 0 having released the Lease.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Refs } from '../../../core/kube/refs.js';
 import { startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
 import { ROOT } from '../plugin/support.js';
 import { deployment, runningPods, waitFor } from '../../core/controllers/support.js';
+import { freePort } from '../../support/net.js';
 
 let env: SandboxEnvironment | undefined;
 afterAll(async () => env?.stop());
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('smartscale controller process', () => {
   it('runs against the sandbox, provisions, serves metrics, releases the lease on SIGTERM', async () => {

@@ -6,9 +6,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../support/net.js';
 
 export function findBinary(name: string): string | undefined {
   const result = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
@@ -19,17 +19,6 @@ export function findBinary(name: string): string | undefined {
 export function missingPrometheus(): string | undefined {
   const absent = ['prometheus', 'promtool'].filter((b) => !findBinary(b));
   return absent.length ? `${absent.join(' and ')} not on PATH (apt-get install prometheus; .ci/run does it)` : undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export class PrometheusProcess {
