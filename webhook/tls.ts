@@ -55,7 +55,12 @@ export class FileCertificateSource implements CertificateSource {
 
   async load(): Promise<ServingMaterial> {
     const { certFile, keyFile, caFile } = this.files;
-    const [certPem, keyPem, caPem] = await Promise.all([readPem(certFile), readPem(keyFile), caFile ? readPem(caFile) : Promise.resolve(undefined)]);
+    // All read together, each failure settled, and the first in this order reported: a missing
+    // directory names the certificate, not whichever read happened to fail first.
+    const reads = await Promise.allSettled([readPem(certFile), readPem(keyFile), caFile ? readPem(caFile) : Promise.resolve(undefined)]);
+    const failed = reads.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [certPem, keyPem, caPem] = reads.map((r) => (r as PromiseFulfilledResult<string | undefined>).value) as [string, string, string | undefined];
     try {
       inspectCertificate(certPem);
     } catch {
