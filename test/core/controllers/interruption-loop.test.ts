@@ -112,7 +112,8 @@ describe('an interruption for an instance the cache does not map yet', () => {
       replace: async (_res: unknown, o: any) => (stored = { ...o, metadata: { ...o.metadata, resourceVersion: String(Number(o.metadata.resourceVersion) + 1) } }),
       delete: async (_res: unknown, name: string) => (deleted.push(name), true),
     } as never);
-    const state = { claims: () => [{ object: claimObject, claim: nodeClaimFromObject(claimObject as never) }], config: () => ({ cluster: { mode: 'optimize' } }) };
+    const claims: Array<{ object: any; claim: ReturnType<typeof nodeClaimFromObject> }> = [{ object: claimObject, claim: nodeClaimFromObject(claimObject as never) }];
+    const state = { claims: () => claims, config: () => ({ cluster: { mode: 'optimize' } }) };
     const marked: string[] = [];
     const unavailable = { markUnavailable: (ref: { instanceType: string; zone: string }) => marked.push(`${ref.instanceType}/${ref.zone}`) };
     let lists = 0;
@@ -124,7 +125,7 @@ describe('an interruption for an instance the cache does not map yet', () => {
       { messages: [{ receipt: 'b', kind: 'StateChange', instanceIds: ['i-0fedcba9876543210'], at, detail: 'state stopping' }], rejected: [] },
     ]);
     const l = new InterruptionLoop({ queue, cloud, controllerMetrics: metrics, state: state as never, client, clock, unavailable: unavailable as never, events: { emit: () => {} }, isLeader: () => true });
-    return { l, queue, metrics, deleted, marked, stored: () => stored, lists: () => lists, clock };
+    return { l, queue, metrics, deleted, marked, stored: () => stored, lists: () => lists, clock, claims };
   }
 
   it("is found in the cloud's list: the new node is handed over like any other", async () => {
@@ -144,6 +145,18 @@ describe('an interruption for an instance the cache does not map yet', () => {
     expect(h.lists()).toBe(1);
     expect(h.metrics.value('actions', { loop: 'interruption', action: 'unknown-instance' })).toBe(1);
     expect(h.queue.acknowledged).toEqual([['a'], ['b']]);
+  });
+
+  it('a list read before the newest unrecorded claim was created is read again, whatever its age', async () => {
+    const h = setup();
+    await h.l.reconcile(); // batch a, at 12:00:30: the list read once (spot-new was created at 12:00:00)
+    expect(h.lists()).toBe(1);
+    // A claim created after that list (12:00:40) still has no provider ID in the cache.
+    const later = { ...claimObject, metadata: { ...claimObject.metadata, name: 'spot-later', creationTimestamp: '2026-12-05T12:00:40Z' } };
+    h.claims.push({ object: later, claim: nodeClaimFromObject(later as never) });
+    h.clock.advance(15_000); // within LISTED_TTL_MS of the first list
+    await h.l.reconcile(); // batch b
+    expect(h.lists()).toBe(2);
   });
 
   it('a list the cloud cannot give: the batch is not acknowledged (the queue delivers it again), not taken for a stranger', async () => {
