@@ -170,6 +170,11 @@ export class ClusterState {
     return { valid, invalid };
   }
 
+  /** Names of the NodePools that parse (the only ones smartscale launches claims for). */
+  validNodePoolNames(): Set<string> {
+    return new Set(this.nodePoolsParsed().valid.map((p) => p.name));
+  }
+
   claims(): Array<{ object: KubeObject; claim: NodeClaim }> {
     const listed = this.nodeClaims.list();
     const out = listed.map((object) => ({ object, claim: nodeClaimFromObject(object) }));

@@ -66,7 +66,7 @@ const blocked = (why: string): Ending => ({ why, reason: 'DisruptionBlocked', ac
 
 /** Replacement claims not yet Initialized (node Ready) and not being deleted. */
 export function pendingReplacements(state: ClusterState): string[] {
-  const validPools = new Set(state.nodePoolsParsed().valid.map((p) => p.name));
+  const validPools = state.validNodePoolNames();
   return state
     .claims()
     .filter(({ object, claim }) => object.metadata.labels?.[CLAIM_REASON_LABEL] === 'replacement' && !object.metadata.deletionTimestamp && !isConditionTrue(claim, 'Initialized'))

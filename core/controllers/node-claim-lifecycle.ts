@@ -109,7 +109,7 @@ export class NodeClaimLifecycleLoop implements Loop {
     const names = new Set(claims.map((c) => c.claim.name));
     for (const { claim } of claims) if (claim.status.providerId) this.recorded.delete(claim.name);
     for (const name of [...this.recorded]) if (!names.has(name)) this.recorded.delete(name);
-    const validPools = new Set(this.options.state.nodePoolsParsed().valid.map((p) => p.name));
+    const validPools = this.options.state.validNodePoolNames();
     const toLaunch = claims.filter(
       ({ object, claim }) => !object.metadata.deletionTimestamp && !claim.status.providerId && !this.launching.has(claim.name) && !this.recorded.has(claim.name) && this.launchable(object, claim, validPools),
     );

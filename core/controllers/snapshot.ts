@@ -174,7 +174,7 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     nodes.push(deleting && !node.unschedulable ? { ...node, unschedulable: true } : node);
   }
   const launching: ExistingNode[] = [];
-  const validPools = new Set(state.nodePoolsParsed().valid.map((p) => p.name));
+  const validPools = state.validNodePoolNames();
   for (const { object, claim } of claims) {
     if (registered.has(claim.name) || object.metadata.deletionTimestamp) continue;
     // A claim the lifecycle will not launch (no pool, an unknown one, a malformed spec) is no capacity.
