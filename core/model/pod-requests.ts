@@ -11,9 +11,14 @@
  *   (sidecars, `restartPolicy: Always`) keep running next to them, so they add up too; every other
  *   init container runs alone, after the sidecars declared before it have started, and the pod
  *   needs the largest of those moments (kube-scheduler's PodRequests).
+ * - Pod-level `spec.resources` (KEP-2837, PodLevelResources: alpha in 1.32, beta and on by default
+ *   from 1.34) overrides the containers for the resources it supports, CPU and memory: a pod-level
+ *   request is what the scheduler reserves, whatever the containers ask. A pod-level limit with no
+ *   pod-level request stands in for the request only when no container requests that resource
+ *   (the API server's pod-level defaulting, which — like the container rule — a template never
+ *   gets); otherwise the containers' aggregate is the request. GPUs and pod slots always come from
+ *   the containers.
  * - `spec.overhead` (set from the RuntimeClass) comes on top, and the pod takes one pod slot.
- *
- * Pod-level `spec.resources` (alpha/beta in Kubernetes 1.32–1.34) is not read.
  */
 import { addResources, maxResources, resourcesFromList, ZERO_RESOURCES, type ResourceList, type Resources } from './resources.js';
 
@@ -39,6 +44,33 @@ export function containerRequestList(container: unknown): ResourceList | undefin
   return (merged ?? requests) as ResourceList | undefined;
 }
 
+/** Kubernetes resource names pod-level `spec.resources` applies to, with our field for each. */
+const POD_LEVEL_RESOURCES = [
+  ['cpu', 'milliCpu'],
+  ['memory', 'memoryBytes'],
+] as const;
+
+function isSet(list: Record<string, unknown> | undefined, name: string): boolean {
+  return list?.[name] !== undefined && list[name] !== null;
+}
+
+/**
+ * The pod-level request list, per supported resource: the pod-level request, else the pod-level
+ * limit when no container (regular, init or sidecar) requests the resource after its own default;
+ * undefined when `spec.resources` sets neither for any supported resource.
+ */
+function podLevelRequestList(spec: Record<string, unknown> | undefined, containerLists: readonly (ResourceList | undefined)[]): ResourceList | undefined {
+  const declared = asRecord(spec?.resources);
+  const requests = asRecord(declared?.requests);
+  const limits = asRecord(declared?.limits);
+  let out: Record<string, unknown> | undefined;
+  for (const [name] of POD_LEVEL_RESOURCES) {
+    if (isSet(requests, name)) (out ??= {})[name] = requests![name];
+    else if (isSet(limits, name) && !containerLists.some((l) => isSet(l as Record<string, unknown> | undefined, name))) (out ??= {})[name] = limits![name];
+  }
+  return out as ResourceList | undefined;
+}
+
 /** Reads one resource list; decides what an unreadable quantity does (throw, zero, warn). */
 export type ReadResourceList = (list: ResourceList | undefined) => Resources;
 
@@ -49,12 +81,15 @@ export type ReadResourceList = (list: ResourceList | undefined) => Resources;
  */
 export function podSpecRequests(spec: unknown, read: ReadResourceList = resourcesFromList): Resources {
   const s = asRecord(spec);
+  const containers = (Array.isArray(s?.containers) ? s.containers : []).map(containerRequestList);
+  const inits = Array.isArray(s?.initContainers) ? s.initContainers : [];
+  const initLists = inits.map(containerRequestList);
   let running = ZERO_RESOURCES;
-  for (const c of Array.isArray(s?.containers) ? s.containers : []) running = addResources(running, read(containerRequestList(c)));
+  for (const list of containers) running = addResources(running, read(list));
   let sidecars = ZERO_RESOURCES;
   let initPeak = ZERO_RESOURCES;
-  for (const c of Array.isArray(s?.initContainers) ? s.initContainers : []) {
-    const r = read(containerRequestList(c));
+  for (const [i, c] of inits.entries()) {
+    const r = read(initLists[i]);
     if (asRecord(c)?.restartPolicy === 'Always') {
       sidecars = addResources(sidecars, r);
       running = addResources(running, r);
@@ -63,7 +98,15 @@ export function podSpecRequests(spec: unknown, read: ReadResourceList = resource
       initPeak = maxResources(initPeak, addResources(r, sidecars));
     }
   }
+  let pod: Resources = maxResources(running, initPeak);
+  const podLevel = podLevelRequestList(s, [...containers, ...initLists]);
+  if (podLevel) {
+    const declared = read(podLevel);
+    const override: Record<string, number> = {};
+    for (const [name, field] of POD_LEVEL_RESOURCES) if (podLevel[name] !== undefined) override[field] = declared[field];
+    pod = { ...pod, ...override };
+  }
   const overhead = asRecord(s?.overhead) ? read(s!.overhead as ResourceList) : ZERO_RESOURCES;
-  const total = addResources(maxResources(running, initPeak), overhead);
+  const total = addResources(pod, overhead);
   return { ...total, pods: total.pods + 1 };
 }

@@ -4,7 +4,8 @@
  * Node yet (launching) are rows too. Pure.
  */
 import type { KubeObject } from '../../core/kube/client.js';
-import { addResources, maxResources, resourcesFromList, ZERO_RESOURCES, type Resources } from '../../core/model/resources.js';
+import { podSpecRequests } from '../../core/model/pod-requests.js';
+import { addResources, resourcesFromList, ZERO_RESOURCES, type Resources } from '../../core/model/resources.js';
 import { WELL_KNOWN_REPAIR_POLICIES, type RepairPolicy } from '../../core/disruption/repair.js';
 import type { NodeClaimView } from './node-claims.js';
 
@@ -50,15 +51,14 @@ function safeResources(list: Record<string, unknown> | undefined, warnings: stri
   }
 }
 
-/** A pod's effective requests: max(sum of containers, largest init container), plus overhead. */
+/**
+ * A pod's effective requests by the scheduler's rules (core/model/pod-requests.ts: containers,
+ * sidecars and init containers, pod-level resources, overhead, one slot); an unreadable list counts
+ * as zero and is reported.
+ */
 export function podRequests(pod: KubeObject, warnings: string[]): Resources {
   const where = `pod ${pod.metadata.namespace}/${pod.metadata.name}`;
-  let sum = ZERO_RESOURCES;
-  for (const c of pod.spec?.containers ?? []) sum = addResources(sum, safeResources(c?.resources?.requests, warnings, where));
-  let init = ZERO_RESOURCES;
-  for (const c of pod.spec?.initContainers ?? []) init = maxResources(init, safeResources(c?.resources?.requests, warnings, where));
-  const total = addResources(maxResources(sum, init), safeResources(pod.spec?.overhead, warnings, where));
-  return { ...total, pods: 1 };
+  return podSpecRequests(pod.spec, (list) => safeResources(list, warnings, where));
 }
 
 function isActive(pod: KubeObject): boolean {

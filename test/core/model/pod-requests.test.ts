@@ -74,3 +74,43 @@ describe('a pod spec', () => {
     expect(podSpecRequests(undefined)).toEqual(resources({ pods: 1 }));
   });
 });
+
+describe('pod-level spec.resources (KEP-2837: CPU and memory only)', () => {
+  const containers = [c({ cpu: '250m', memory: '256Mi' }), c({ cpu: '250m' })];
+
+  it('a pod-level request is what the pod reserves, whatever its containers ask; overhead and the slot still come on top', () => {
+    const spec = { resources: { requests: { cpu: '2', memory: '1Gi' } }, containers, overhead: { cpu: '10m', memory: '1Mi' } };
+    expect(podSpecRequests(spec)).toEqual(resources({ milliCpu: 2010, memoryBytes: GIB + MIB, pods: 1 }));
+  });
+
+  it('per resource: a pod-level cpu request leaves memory to the containers', () => {
+    expect(podSpecRequests({ resources: { requests: { cpu: '3' } }, containers })).toEqual(resources({ milliCpu: 3000, memoryBytes: 256 * MIB, pods: 1 }));
+  });
+
+  it('a pod-level limit stands in for the request only when no container requests that resource', () => {
+    const noRequests = { resources: { limits: { cpu: '4', memory: '2Gi' } }, containers: [c(), c()] };
+    expect(podSpecRequests(noRequests)).toEqual(resources({ milliCpu: 4000, memoryBytes: 2 * GIB, pods: 1 }));
+    // cpu is requested by a container (so the aggregate is derived: 500m); memory by one too (256Mi).
+    expect(podSpecRequests({ resources: { limits: { cpu: '4', memory: '2Gi' } }, containers })).toEqual(resources({ milliCpu: 500, memoryBytes: 256 * MIB, pods: 1 }));
+    // a container limit defaults that container's request, so it counts as a request too.
+    expect(podSpecRequests({ resources: { limits: { memory: '2Gi' } }, containers: [c(undefined, { memory: '512Mi' }), c()] })).toEqual(resources({ memoryBytes: 512 * MIB, pods: 1 }));
+    // an init container's request counts as well.
+    expect(podSpecRequests({ resources: { limits: { cpu: '4' } }, initContainers: [c({ cpu: '1' })], containers: [c()] })).toEqual(resources({ milliCpu: 1000, pods: 1 }));
+  });
+
+  it('GPUs still come from the containers; unsupported pod-level names are not read', () => {
+    const spec = { resources: { requests: { cpu: '1', 'nvidia.com/gpu': '4' } }, containers: [c({ cpu: '100m' }, { 'nvidia.com/gpu': '1' })] };
+    expect(podSpecRequests(spec)).toEqual(resources({ milliCpu: 1000, gpus: 1, pods: 1 }));
+  });
+
+  it('a bad pod-level quantity goes to the reader like any other list', () => {
+    const spec = { resources: { requests: { memory: 'plenty' } }, containers };
+    expect(() => podSpecRequests(spec)).toThrow(/quantity/);
+  });
+
+  it('an empty or malformed spec.resources changes nothing', () => {
+    for (const r of [{}, { requests: {} }, { requests: null }, 'oops', []]) {
+      expect(podSpecRequests({ resources: r, containers })).toEqual(podSpecRequests({ containers }));
+    }
+  });
+});

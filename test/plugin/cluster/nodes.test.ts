@@ -116,4 +116,13 @@ describe('nodes', () => {
     expect(podRequests(bad, warnings).milliCpu).toBe(0);
     expect(warnings[0]).toContain('pod x/q');
   });
+
+  it('counts requests as the controller does: sidecars run alongside, pod-level resources win', () => {
+    const warnings: string[] = [];
+    const sidecar = { metadata: { name: 's', namespace: 'x' }, spec: { initContainers: [{ restartPolicy: 'Always', resources: { requests: { cpu: '200m' } } }], containers: [{ resources: { requests: { cpu: '300m' } } }] } };
+    expect(podRequests(sidecar, warnings).milliCpu).toBe(500);
+    const podLevel = { metadata: { name: 'l', namespace: 'x' }, spec: { resources: { requests: { cpu: '2' } }, containers: [{ resources: { requests: { cpu: '300m' } } }] } };
+    expect(podRequests(podLevel, warnings).milliCpu).toBe(2000);
+    expect(warnings).toEqual([]);
+  });
 });
