@@ -43,6 +43,10 @@ export const LABEL_ALIASES: Readonly<Record<string, string>> = Object.freeze({
   // the pre-1.17 instance type label, still found in old manifests
   'beta.kubernetes.io/instance-type': Labels.instanceType,
   'failure-domain.beta.kubernetes.io/zone': Labels.zone,
+  // the EBS CSI driver's zone key (its volumes' node affinity and StorageClasses' allowedTopologies
+  // use it; the driver labels a node with it only once its node plugin runs, so a node being planned
+  // has only the well-known zone)
+  'topology.ebs.csi.aws.com/zone': Labels.zone,
   'beta.kubernetes.io/arch': Labels.arch,
 });
 
