@@ -17,7 +17,7 @@ import type { NodeClaim } from '../model/node-claim.js';
 import type { NodePool } from '../model/node-pool.js';
 import { Annotations } from '../model/annotations.js';
 import { parseFullConfig, type FullConfig } from './settings.js';
-import { nodeClaimFromObject } from './objects.js';
+import { isActivePod, nodeClaimFromObject } from './objects.js';
 
 export interface InvalidNodePool {
   name: string;
@@ -95,18 +95,24 @@ export class ClusterState {
     this.nodePools = make(Refs.nodePools, 'nodepools');
     this.pdbs = make(Refs.pdbs, 'poddisruptionbudgets');
     this.configMaps = make(Refs.configMaps, 'configmaps', this.namespace);
-    const podChanged = (p: KubeObject) => {
-      if (p.spec?.nodeName) this.podChangeAt.set(p.spec.nodeName, options.clock.now());
+    const podChanged = (...pods: KubeObject[]) => {
+      for (const p of pods) if (p.spec?.nodeName) this.podChangeAt.set(p.spec.nodeName, options.clock.now());
     };
     this.pods.on({
       add: (p) => {
-        podChanged(p);
+        // The first list is what the cluster holds, not what changed now: counting it would start
+        // every node's consolidateAfter again at each restart. What changed before is read from
+        // the claims' lastPodEventTime and the pods' own times (pod-event-time.ts, ADR 103).
+        if (this.pods.hasSynced()) podChanged(p);
         if (!p.spec?.nodeName) this.notify('pending-pod');
       },
       update: (p, old) => {
-        if (p.spec?.nodeName !== old.spec?.nodeName) podChanged(p);
+        // Bound or moved, finished (it no longer holds the node), or terminating (it is leaving):
+        // the changes Karpenter's lastPodEventTime counts too.
+        if (p.spec?.nodeName !== old.spec?.nodeName) podChanged(p, old);
+        else if ((isActivePod(old) && !isActivePod(p)) || (!old.metadata.deletionTimestamp && p.metadata.deletionTimestamp)) podChanged(p);
       },
-      delete: podChanged,
+      delete: (p) => podChanged(p),
     });
     this.configMaps.on({ add: () => this.notify('config'), update: () => this.notify('config'), delete: () => this.notify('config') });
     const claimSeen = (o: KubeObject) => {
@@ -148,6 +154,11 @@ export class ClusterState {
   /** Resources whose cache has heard nothing from the API server for the staleness period. */
   staleInformers(): string[] {
     return this.informerHealth().filter((h) => h.stale).map((h) => h.resource);
+  }
+
+  /** The clock's time (clock ms), for readers that date what the state holds. */
+  now(): number {
+    return this.options.clock.now();
   }
 
   config(): FullConfig {
@@ -206,19 +217,29 @@ export class ClusterState {
     return byNode;
   }
 
+  /**
+   * Clock ms of the last pod change on the node this process watched happen (bound, finished,
+   * terminating, deleted); undefined when it saw none since it started. The first list counts as
+   * none: the planner's snapshot adds what the claim records (pod-event-time.ts).
+   */
   lastPodChangeAt(node: string): number | undefined {
     return this.podChangeAt.get(node);
   }
 
-  /** Since when the node has had no workload pods (first time seen empty); undefined when it has some. */
-  emptySince(node: string, empty: boolean): number | undefined {
+  /**
+   * Since when the node has had no workload pods; undefined when it has some. Counted from its last
+   * pod change — seen here or, for a node already empty when this process started, `recorded`
+   * (its claim's lastPodEventTime) — else from when this process first saw it empty.
+   */
+  emptySince(node: string, empty: boolean, recorded?: number): number | undefined {
     if (!empty) {
       this.emptySinceAt.delete(node);
       return undefined;
     }
     let since = this.emptySinceAt.get(node);
     if (since === undefined) {
-      since = this.podChangeAt.get(node) ?? this.options.clock.now();
+      const seen = this.podChangeAt.get(node);
+      since = seen !== undefined ? Math.max(seen, recorded ?? seen) : (recorded ?? this.options.clock.now());
       this.emptySinceAt.set(node, since);
     }
     return since;

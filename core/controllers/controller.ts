@@ -24,6 +24,7 @@ import { ForecasterLoop } from './forecaster.js';
 import { NodeRepairLoop } from './node-repair.js';
 import { CloudDriftLoop } from './cloud-drift.js';
 import { NodeClassStatusLoop } from './node-class-status.js';
+import { PodEventTimeLoop } from './pod-event-time.js';
 import { InterruptionLoop } from './interruption.js';
 import type { InterruptionQueue } from '../cloud/interruption.js';
 import { GarbageCollectionLoop } from './garbage-collection.js';
@@ -62,7 +63,7 @@ export interface ControllerOptions {
   renewDeadlineMs?: number;
   leaseRetryMs?: number;
   /** Loop intervals (clock ms) by loop name. */
-  intervals?: Partial<Record<'forecaster' | 'graph-publisher' | 'provisioner' | 'node-claim-lifecycle' | 'disruption' | 'node-repair' | 'cloud-drift' | 'node-class-status' | 'interruption' | 'garbage-collection' | 'config', number>>;
+  intervals?: Partial<Record<'forecaster' | 'graph-publisher' | 'provisioner' | 'node-claim-lifecycle' | 'disruption' | 'node-repair' | 'cloud-drift' | 'node-class-status' | 'interruption' | 'garbage-collection' | 'pod-event-time' | 'config', number>>;
   validationMs?: number;
   gcGracePeriodMs?: number;
   registrationTimeoutMs?: number;
@@ -194,6 +195,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     repair: new NodeRepairLoop({ ...common, intervalMs: interval['node-repair'] }),
     cloudDrift: new CloudDriftLoop({ ...common, cloud, intervalMs: interval['cloud-drift'] }),
     ...(options.interruptions ? { interruption: new InterruptionLoop({ ...common, unavailable, cloud, queue: options.interruptions, isLeader: () => elector.isLeader(), intervalMs: interval.interruption }) } : {}),
+    podEventTime: new PodEventTimeLoop({ ...common, intervalMs: interval['pod-event-time'] }),
     nodeClassStatus: new NodeClassStatusLoop({ client, clock, events, controllerMetrics: metrics, cloud, intervalMs: interval['node-class-status'] }),
     gc: new GarbageCollectionLoop({ ...common, cloud, intervalMs: interval['garbage-collection'], gracePeriodMs: options.gcGracePeriodMs }),
   };

@@ -17,6 +17,7 @@ import { resources } from '../model/resources.js';
 import { claimProblem, registrationLabels } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
 import { existingNodeFromObject, isPendingPod, isReschedulable, launchingNode, podFromObject, podFromSpec } from './objects.js';
+import { lastPodChange, persistedPodEventTime } from './pod-event-time.js';
 import { parseDecisionRecord } from '../../webhook/mutate/decision-record.js';
 
 export interface PredictedWorkload {
@@ -135,10 +136,14 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
   const byNode = state.podsByNode();
   const claims = state.claims();
   const claimByProvider = new Map<string, NodeClaim>();
+  const claimObjectByProvider = new Map<string, KubeObject>();
   const claimByNode = new Map<string, NodeClaim>();
-  for (const { claim } of claims) {
-    if (claim.status.providerId) claimByProvider.set(claim.status.providerId, claim);
+  for (const { object, claim } of claims) {
+    if (!claim.status.providerId) continue;
+    claimByProvider.set(claim.status.providerId, claim);
+    claimObjectByProvider.set(claim.status.providerId, object);
   }
+  const now = state.now();
   const typeByName = new Map(instanceTypes.map((t) => [t.name, t]));
   const deletingClaims = new Set(claims.filter((c) => c.object.metadata.deletionTimestamp).map((c) => c.claim.name));
   const nodes: ExistingNode[] = [];
@@ -164,11 +169,14 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     const workload = pods.filter((p) => !p.daemonSet);
     // Until the lifecycle has patched the launch's labels on (registration), the claim vouches for them.
     const labelled = claim && !isConditionTrue(claim, 'Registered') ? withClaimLabels(o, claim, typeByName.get(claim.status.instanceType ?? '')) : o;
+    // What a previous leader saw survives on the claim (ADR 103): a restart neither starts the
+    // node's consolidateAfter again nor judges it by facts older than its last pod change.
+    const recorded = persistedPodEventTime(o.spec?.providerID ? claimObjectByProvider.get(o.spec.providerID) : undefined, now);
     const node = existingNodeFromObject(labelled, {
       pods,
       claim,
-      emptySince: state.emptySince(name, workload.length === 0),
-      lastPodChangeAt: state.lastPodChangeAt(name),
+      emptySince: state.emptySince(name, workload.length === 0, recorded),
+      lastPodChangeAt: lastPodChange({ seen: state.lastPodChangeAt(name), persisted: recorded, pods: bound, now }),
     });
     // A node going away takes nothing new, cordoned yet or not.
     nodes.push(deleting && !node.unschedulable ? { ...node, unschedulable: true } : node);
