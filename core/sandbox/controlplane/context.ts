@@ -12,6 +12,9 @@ export interface ControlPlaneContext {
     deployments: Informer<KubeObject>;
     replicaSets: Informer<KubeObject>;
     pdbs: Informer<KubeObject>;
+    claims: Informer<KubeObject>;
+    volumes: Informer<KubeObject>;
+    storageClasses: Informer<KubeObject>;
   };
   onError: (controller: string, error: unknown) => void;
 }

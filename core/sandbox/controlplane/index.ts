@@ -1,6 +1,6 @@
 /**
- * The simulated control plane: deployment and ReplicaSet controllers, scheduler, kubelets and the
- * disruption controller, sharing one set of informers. It talks to the API only through a
+ * The simulated control plane: deployment and ReplicaSet controllers, scheduler (with volume
+ * binding), kubelets and the disruption controller, sharing one set of informers. It talks to the API only through a
  * KubeClient, so it runs against the sandbox API server or a real one alike.
  */
 import { systemClock, type Clock } from '../../model/clock.js';
@@ -10,7 +10,7 @@ import type { ControlPlaneContext } from './context.js';
 import { DeploymentController } from './deployment-controller.js';
 import { DisruptionController } from './disruption-controller.js';
 import { KubeletSimulator } from './kubelet.js';
-import { DEPLOYMENTS, NODES, PDBS, PODS, REPLICASETS } from './refs.js';
+import { DEPLOYMENTS, NODES, PDBS, PODS, PVCS, PVS, REPLICASETS, STORAGE_CLASSES } from './refs.js';
 import { ReplicaSetController } from './replicaset-controller.js';
 import { Scheduler } from './scheduler.js';
 
@@ -42,6 +42,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     deployments: informer(DEPLOYMENTS, 'deployments'),
     replicaSets: informer(REPLICASETS, 'replicasets'),
     pdbs: informer(PDBS, 'poddisruptionbudgets'),
+    claims: informer(PVCS, 'persistentvolumeclaims'),
+    volumes: informer(PVS, 'persistentvolumes'),
+    storageClasses: informer(STORAGE_CLASSES, 'storageclasses'),
   };
   const ctx: ControlPlaneContext = { client: options.client, clock: options.clock, informers, onError };
   const controllers = [

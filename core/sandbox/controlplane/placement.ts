@@ -6,6 +6,7 @@
  */
 import { podSpecRequests } from '../../model/pod-requests.js';
 import { addResources, fits, resources, resourcesFromList, subtractResources, ZERO_RESOURCES, type Resources } from '../../model/resources.js';
+import { labelsSatisfy, type Requirement } from '../../model/requirements.js';
 import { toleratesAll, type Taint, type Toleration } from '../../model/scheduling-constraints.js';
 
 type Obj = Record<string, any>;
@@ -50,7 +51,7 @@ function affinityAllows(pod: Obj, labels: Record<string, string>): boolean {
   return terms.some((t) => (t.matchExpressions ?? []).every((e: Obj) => matchesExpression(labels, e)));
 }
 
-export type Rejection = 'NotReady' | 'Unschedulable' | 'Taint' | 'NodeSelector' | 'Resources';
+export type Rejection = 'NotReady' | 'Unschedulable' | 'Taint' | 'NodeSelector' | 'VolumeNodeAffinity' | 'Resources';
 
 export interface PlacementResult {
   node?: string;
@@ -58,25 +59,29 @@ export interface PlacementResult {
   rejections: Partial<Record<Rejection, number>>;
 }
 
-/** Why `node` cannot take `pod`, or undefined when it can. `used`: requests already placed on it. */
-export function rejectReason(pod: Obj, node: Obj, used: Resources): Rejection | undefined {
+/**
+ * Why `node` cannot take `pod`, or undefined when it can. `used`: requests already placed on it;
+ * `volumeTerms`: where the pod's volumes can be attached (core/model/volume-topology.ts), ORed.
+ */
+export function rejectReason(pod: Obj, node: Obj, used: Resources, volumeTerms?: readonly (readonly Requirement[])[]): Rejection | undefined {
   if (!isNodeReady(node)) return 'NotReady';
   if (node.spec?.unschedulable) return 'Unschedulable';
   if (!toleratesAll(pod.spec?.tolerations as Toleration[] | undefined, node.spec?.taints as Taint[] | undefined)) return 'Taint';
   const labels: Record<string, string> = node.metadata?.labels ?? {};
   for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return 'NodeSelector';
   if (!affinityAllows(pod, labels)) return 'NodeSelector';
+  if (volumeTerms && volumeTerms.length > 0 && !volumeTerms.some((term) => labelsSatisfy(term, labels))) return 'VolumeNodeAffinity';
   if (!fits(addResources(used, podRequests(pod)), nodeAllocatable(node))) return 'Resources';
   return undefined;
 }
 
-export function choosePlacement(pod: Obj, nodes: Obj[], usedByNode: ReadonlyMap<string, Resources>): PlacementResult {
+export function choosePlacement(pod: Obj, nodes: Obj[], usedByNode: ReadonlyMap<string, Resources>, volumeTerms?: readonly (readonly Requirement[])[]): PlacementResult {
   const rejections: PlacementResult['rejections'] = {};
   let best: { name: string; score: number } | undefined;
   for (const node of nodes) {
     const name: string = node.metadata.name;
     const used = usedByNode.get(name) ?? ZERO_RESOURCES;
-    const reason = rejectReason(pod, node, used);
+    const reason = rejectReason(pod, node, used, volumeTerms);
     if (reason) {
       rejections[reason] = (rejections[reason] ?? 0) + 1;
       continue;
@@ -94,6 +99,7 @@ const REJECTION_TEXT: Record<Rejection, string> = {
   Unschedulable: 'node(s) were unschedulable',
   Taint: 'node(s) had untolerated taint(s)',
   NodeSelector: "node(s) didn't match Pod's node affinity/selector",
+  VolumeNodeAffinity: 'node(s) had volume node affinity conflict',
   Resources: 'Insufficient resources',
 };
 

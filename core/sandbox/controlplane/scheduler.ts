@@ -3,13 +3,22 @@
  * `choosePlacement`, through the pods/binding subresource. A pod that fits nowhere gets the
  * condition PodScheduled=False, reason Unschedulable — the signal node provisioners act on — and
  * is retried whenever a node appears or changes.
+ *
+ * Volumes, as kube-scheduler's VolumeBinding plugin and a CSI provisioner do together: a pod goes
+ * only where its persistent volumes can be attached (core/model/volume-topology.ts: a bound claim's
+ * volume node affinity, an unbound claim's StorageClass topologies); a pod whose claim, volume or
+ * class is missing stays Unschedulable saying so. Every class binds as WaitForFirstConsumer: when a
+ * pod with an unbound claim is bound, a PersistentVolume is created for the claim in the node's
+ * zone and the claim bound to it (the provisioner's and the PV controller's work, in one step).
  */
 import type { KubeObject } from '../../kube/client.js';
+import { Labels } from '../../model/labels.js';
 import { addResources, type Resources } from '../../model/resources.js';
+import { volumeLookupFrom, volumeTopology, type VolumeLookup } from '../../model/volume-topology.js';
 import { keyOf, rfc3339, splitKey, type ControlPlaneContext } from './context.js';
 import { choosePlacement, podRequests, unschedulableMessage } from './placement.js';
 import { KeyedController } from './keyed-controller.js';
-import { PODS } from './refs.js';
+import { PODS, PVCS, PVS } from './refs.js';
 
 function needsScheduling(pod: KubeObject): boolean {
   return !pod.spec?.nodeName && !pod.metadata.deletionTimestamp && (pod.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler' && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
@@ -39,6 +48,48 @@ export class Scheduler extends KeyedController {
     const changed = (n: KubeObject, old: KubeObject) =>
       JSON.stringify(n.status?.conditions) !== JSON.stringify(old.status?.conditions) || JSON.stringify(n.spec) !== JSON.stringify(old.spec) || JSON.stringify(n.metadata.labels) !== JSON.stringify(old.metadata.labels);
     nodes.on({ add: retryAll, update: (n, old) => (changed(n, old) ? retryAll() : undefined) });
+    // A claim, volume or class that appears (or is bound) can make a waiting pod schedulable.
+    for (const informer of [ctx.informers.claims, ctx.informers.volumes, ctx.informers.storageClasses]) informer.on({ add: retryAll, update: retryAll, delete: retryAll });
+  }
+
+  private volumeLookup(): VolumeLookup {
+    const { claims, volumes, storageClasses } = this.ctx.informers;
+    return volumeLookupFrom({ claims: claims.list(), volumes: volumes.list(), storageClasses: storageClasses.list() });
+  }
+
+  /** Provisions and binds a volume in the node's zone for each of the pod's unbound claims. */
+  private async bindVolumes(pod: KubeObject, nodeName: string, lookup: VolumeLookup): Promise<void> {
+    const namespace = pod.metadata.namespace ?? 'default';
+    const zone = this.ctx.informers.nodes.get(nodeName)?.metadata.labels?.[Labels.zone];
+    for (const v of Array.isArray(pod.spec?.volumes) ? pod.spec.volumes : []) {
+      const claimName = typeof v?.persistentVolumeClaim?.claimName === 'string' ? v.persistentVolumeClaim.claimName : v?.ephemeral ? `${pod.metadata.name}-${v.name}` : undefined;
+      const claim = claimName ? lookup.claim(namespace, claimName) : undefined;
+      if (!claim || claim.spec?.volumeName) continue;
+      const className: string | undefined = claim.spec?.storageClassName ?? lookup.defaultStorageClass()?.metadata?.name;
+      const sc = className ? lookup.storageClass(className) : undefined;
+      if (!sc) continue;
+      const name = `pvc-${claim.metadata.uid ?? `${namespace}-${claimName}`}`;
+      const pv: KubeObject = {
+        apiVersion: 'v1',
+        kind: 'PersistentVolume',
+        metadata: { name, annotations: { 'pv.kubernetes.io/provisioned-by': String(sc.provisioner ?? 'sandbox') } },
+        spec: {
+          capacity: { storage: claim.spec?.resources?.requests?.storage ?? '1Gi' },
+          accessModes: claim.spec?.accessModes ?? ['ReadWriteOnce'],
+          storageClassName: className,
+          persistentVolumeReclaimPolicy: 'Delete',
+          claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: claimName, uid: claim.metadata.uid },
+          csi: { driver: String(sc.provisioner ?? 'sandbox'), volumeHandle: name },
+          ...(zone ? { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: Labels.zone, operator: 'In', values: [zone] }] }] } } } : {}),
+        },
+      };
+      await this.ctx.client.create(PVS, pv).catch((e) => {
+        if (e?.code !== 409) throw e;
+      });
+      await this.ctx.client.patch(PVS, name, undefined, { status: { phase: 'Bound' } }, 'merge', { subresource: 'status' }).catch(() => {});
+      await this.ctx.client.patch(PVCS, claimName!, namespace, { spec: { volumeName: name } }, 'merge');
+      await this.ctx.client.patch(PVCS, claimName!, namespace, { status: { phase: 'Bound', accessModes: pv.spec.accessModes, capacity: pv.spec.capacity } }, 'merge', { subresource: 'status' }).catch(() => {});
+    }
   }
 
   private usage(): Map<string, Resources> {
@@ -63,7 +114,9 @@ export class Scheduler extends KeyedController {
     const pod = this.ctx.informers.pods.get(name, namespace);
     if (!pod || !needsScheduling(pod) || this.assumed.has(key)) return;
     const nodes = this.ctx.informers.nodes.list().filter((n) => !n.metadata.deletionTimestamp);
-    const result = choosePlacement(pod, nodes, this.usage());
+    const lookup = this.volumeLookup();
+    const volumes = volumeTopology(namespace, name, pod.spec, undefined, lookup);
+    const result = volumes.ok ? choosePlacement(pod, nodes, this.usage(), volumes.terms) : { node: undefined, rejections: {} };
     if (result.node) {
       this.assumed.set(key, result.node);
       try {
@@ -78,9 +131,10 @@ export class Scheduler extends KeyedController {
         if ((error as { code?: number }).code === 404) return;
         throw error;
       }
+      await this.bindVolumes(pod, result.node, lookup);
       return;
     }
-    const message = unschedulableMessage(nodes.length, result.rejections);
+    const message = volumes.ok ? unschedulableMessage(nodes.length, result.rejections) : `0/${nodes.length} nodes are available: ${volumes.problem}.`;
     const current = (pod.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled');
     if (current?.status === 'False' && current.reason === 'Unschedulable' && current.message === message) return;
     const conditions = [
