@@ -7,7 +7,8 @@
  * pending → starting (bound to a Ready node) → ready (`podStartSeconds` after binding). Nodes are
  * billed from launch to termination and accept pods once Ready (`nodeReadySeconds` after launch).
  * Placeholder pods (the over-provisioning baseline) take slots but serve nothing and are preempted
- * by any real pod that has nowhere else to go.
+ * by any real pod that has nowhere else to go. Spot nodes may be interrupted (core/sim/interruptions.ts):
+ * each gets its notice time at launch; a cordoned node takes no new pods.
  */
 import type { InstanceType } from '../model/instance-type.js';
 import type { CapacityType } from '../model/labels.js';
@@ -90,6 +91,20 @@ export interface SimNode {
   candidateSince: number;
   /** Set when a replacement was launched: terminate once the clock reaches it. */
   drainAt: number;
+  /** Spot: when the interruption notice arrives, and when EC2 takes the instance (Infinity: never). */
+  readonly noticeAt: number;
+  readonly reclaimAt: number;
+  /** The notice has been delivered. */
+  noticed: boolean;
+  /** Unschedulable: no new pods bind here, and no plan counts its room. */
+  cordoned: boolean;
+}
+
+/** Draws a spot node's time from launch to its interruption notice (core/sim/interruptions.ts). */
+export interface InterruptionModel {
+  nextLifetime(): number;
+  /** Seconds from the notice to the reclaim. */
+  readonly noticeSeconds: number;
 }
 
 export function freeSlots(n: SimNode): number {
@@ -118,6 +133,8 @@ export class SimCluster {
   costPerHour = 0;
   launches = 0;
   terminations = 0;
+  /** Spot nodes that received an interruption notice. */
+  interruptions = 0;
   lastLaunchAt = -Infinity;
   /**
    * When true, the strategy keeps `controller.kubernetes.io/pod-deletion-cost` up to date so the
@@ -125,7 +142,7 @@ export class SimCluster {
    */
   deletionCostByNode = false;
 
-  constructor(services: number, private readonly timing: SimTiming, private readonly spotShare: number) {
+  constructor(services: number, private readonly timing: SimTiming, private readonly spotShare: number, private readonly interruptionModel?: InterruptionModel) {
     this.services = Array.from({ length: services }, () => ({ desired: 0, pods: [], ready: 0 }));
   }
 
@@ -162,10 +179,21 @@ export class SimCluster {
     return this.placeholderPods.length;
   }
 
+  spotNodeCount(): number {
+    return this.spotNodes;
+  }
+
   /** Free slots on nodes still launching (pending pods will bind there once they are Ready). */
   launchingFreeSlots(now: number): number {
     let s = 0;
-    for (const n of this.nodes) if (!isReady(n, now)) s += freeSlots(n);
+    for (const n of this.nodes) if (!isReady(n, now) && !n.cordoned) s += freeSlots(n);
+    return s;
+  }
+
+  /** Real pods bound to cordoned nodes (going away), which their controllers will run again elsewhere. */
+  podsOnCordonedNodes(): number {
+    let s = 0;
+    for (const n of this.nodes) if (n.cordoned) s += n.pods;
     return s;
   }
 
@@ -228,6 +256,7 @@ export class SimCluster {
   launch(type: NodeType, now: number): SimNode {
     const live = this.nodes.length;
     const spot = this.spotShare > 0 && this.spotNodes < this.spotShare * (live + 1);
+    const noticeAt = spot && this.interruptionModel ? now + this.interruptionModel.nextLifetime() : Infinity;
     const node: SimNode = {
       id: this.nextNodeId++,
       type,
@@ -241,6 +270,10 @@ export class SimCluster {
       terminated: false,
       candidateSince: NaN,
       drainAt: NaN,
+      noticeAt,
+      reclaimAt: noticeAt + (this.interruptionModel?.noticeSeconds ?? 0),
+      noticed: false,
+      cordoned: false,
     };
     if (spot) this.spotNodes++;
     this.nodes.push(node);
@@ -253,16 +286,7 @@ export class SimCluster {
   /** Drains and terminates a node: its pods are evicted and their controllers recreate them pending. */
   terminate(node: SimNode): void {
     if (node.terminated) return;
-    const evicted: SimPod[] = [];
-    for (const s of this.services) for (const p of s.pods) if (p.node === node) evicted.push(p);
-    for (const p of this.placeholderPods) if (p.node === node) evicted.push(p);
-    for (const p of evicted) {
-      if (p.state === PodState.Ready && !p.placeholder) this.services[p.svc].ready--;
-      this.unbind(p);
-      p.state = PodState.Pending;
-      p.readyAt = Infinity;
-      this.pending.push(p);
-    }
+    this.evictAll(node);
     node.terminated = true;
     const i = this.nodes.indexOf(node);
     if (i >= 0) this.nodes.splice(i, 1);
@@ -270,6 +294,44 @@ export class SimCluster {
     this.costPerHour -= node.pricePerHour;
     if (this.nodes.length === 0) this.costPerHour = 0; // no float dust on an empty cluster
     this.terminations++;
+  }
+
+  /** Marks a node unschedulable and going away (by its reclaim at the latest). */
+  cordon(node: SimNode): void {
+    node.cordoned = true;
+    if (!(node.drainAt <= node.reclaimAt)) node.drainAt = node.reclaimAt;
+  }
+
+  /** Evicts every pod of the node: their controllers recreate them pending. */
+  evictAll(node: SimNode): void {
+    const evicted: SimPod[] = [];
+    for (const s of this.services) for (const p of s.pods) if (p.node === node) evicted.push(p);
+    for (const p of this.placeholderPods) if (p.node === node) evicted.push(p);
+    for (const p of evicted) this.evict(p);
+  }
+
+  /**
+   * Evicts up to `max` real pods of the node, those not serving yet first, then across services in
+   * turn; returns how many.
+   */
+  evictSome(node: SimNode, max: number): number {
+    const bound: SimPod[] = [];
+    for (const s of this.services) for (const p of s.pods) if (p.node === node) bound.push(p);
+    const rank = new Map<SimPod, number>();
+    const seen = new Int32Array(this.services.length);
+    for (const p of bound) rank.set(p, seen[p.svc]++);
+    bound.sort((a, b) => a.state - b.state || rank.get(a)! - rank.get(b)! || a.svc - b.svc);
+    const victims = bound.slice(0, Math.max(0, max));
+    for (const p of victims) this.evict(p);
+    return victims.length;
+  }
+
+  private evict(p: SimPod): void {
+    if (p.state === PodState.Ready && !p.placeholder) this.services[p.svc].ready--;
+    this.unbind(p);
+    p.state = PodState.Pending;
+    p.readyAt = Infinity;
+    this.pending.push(p);
   }
 
   /** Makes everything launched so far Ready at once: the replay starts from a cluster that has been running. */
@@ -300,7 +362,7 @@ export class SimCluster {
    */
   schedule(now: number): void {
     if (this.pending.length === 0) return;
-    const ready = this.nodes.filter((n) => isReady(n, now));
+    const ready = this.nodes.filter((n) => isReady(n, now) && !n.cordoned);
     let free = 0;
     let holders = 0;
     for (const n of ready) {

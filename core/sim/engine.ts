@@ -1,10 +1,12 @@
 /**
  * The replay loop: a virtual clock that ticks every `tickSeconds`, a shared simulated cluster, and
- * one strategy deciding replicas, launches and removals. Each tick: pods finish starting, nodes due
- * for removal go, the strategy acts, the scheduler binds, then the tick is measured — demand above
- * ready pods × per-pod capacity is unserved; every live node costs its price for the tick.
+ * one strategy deciding replicas, launches and removals. Each tick: pods finish starting, spot
+ * interruptions due are delivered (reclaims, notices and the strategy's reaction, hand-offs), nodes
+ * due for removal go, the strategy acts, the scheduler binds, then the tick is measured — demand
+ * above ready pods × per-pod capacity is unserved; every live node costs its price for the tick.
  */
-import { SimCluster, type NodeType } from './cluster.js';
+import { SimCluster, type InterruptionModel, type NodeType } from './cluster.js';
+import { SpotInterruptions, stepInterruptions, type InterruptionHandling } from './interruptions.js';
 import { tickRates } from './demand.js';
 import { MetricsRecorder, type StrategyMetrics } from './metrics.js';
 import { scenarioSeconds, type Scenario } from './scenario.js';
@@ -26,6 +28,8 @@ export interface TickContext {
 
 export interface Strategy {
   readonly name: string;
+  /** What its system does on a Spot interruption notice (default `none`: nothing until the instance goes). */
+  readonly interruptionHandling?: InterruptionHandling;
   /** Called once per tick, after pods became ready and before the scheduler binds. */
   step(ctx: TickContext): void;
 }
@@ -49,12 +53,17 @@ export interface RunOptions {
   readonly seriesPoints?: number;
   /** Called now and then with the share done (0..1). */
   readonly onProgress?: (done: number) => void;
+  /** Spot nodes' lifetimes to their notice (default: the scenario's rate and seed; tests script them). */
+  readonly interruptions?: InterruptionModel;
 }
 
 export function runStrategy(prepared: PreparedScenario, nodeTypes: readonly NodeType[], strategy: Strategy, options: RunOptions = {}): StrategyMetrics {
   const { scenario, ticks, rates } = prepared;
   const tickSeconds = scenario.timing.tickSeconds;
-  const cluster = new SimCluster(scenario.services.length, scenario.timing, scenario.spotShare);
+  // Every strategy draws from the same seed: the n-th spot node each launches lives as long.
+  const interruptions = options.interruptions ?? (scenario.spotShare > 0 && scenario.spotInterruptions > 0 ? new SpotInterruptions(scenario.spotInterruptions, scenario.seed) : undefined);
+  const cluster = new SimCluster(scenario.services.length, scenario.timing, scenario.spotShare, interruptions);
+  const handling = strategy.interruptionHandling ?? 'none';
   const recorder = new MetricsRecorder(strategy.name, prepared, options.seriesPoints ?? 600);
   const ctx = {
     now: 0,
@@ -70,6 +79,7 @@ export function runStrategy(prepared: PreparedScenario, nodeTypes: readonly Node
     ctx.now = now;
     ctx.tick = k;
     cluster.advance(now);
+    if (interruptions) stepInterruptions(now, cluster, handling);
     for (let i = cluster.nodes.length - 1; i >= 0; i--) {
       const n = cluster.nodes[i];
       if (n.drainAt <= now) cluster.terminate(n);

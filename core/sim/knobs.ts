@@ -31,3 +31,10 @@ export interface StrategyKnobs {
 
 export const DEFAULT_KNOBS: StrategyKnobs = { hpaTarget: 0.7, headroom: 0.3, quantile: 0.965, utilization: 0.88 };
 
+
+/**
+ * Default share of spot instances interrupted per 30 days (`--spot-interruptions`, ADR 102): the
+ * upper edge of the Spot Instance Advisor's lowest band (< 5%), where a diversified choice of pools
+ * sits; the Advisor's bands go up to > 20% for the busiest pools. It matters only with a spot share.
+ */
+export const DEFAULT_SPOT_INTERRUPTIONS = 0.05;

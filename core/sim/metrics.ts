@@ -27,6 +27,8 @@ export interface StrategyMetrics {
   readonly violationMinutes: number;
   readonly launches: number;
   readonly terminations: number;
+  /** Spot nodes the cloud interrupted (counted at the notice; 0 without spot). */
+  readonly interruptions: number;
   readonly meanNodes: number;
   readonly p95Nodes: number;
   readonly series: StrategySeries;
@@ -105,7 +107,7 @@ export class MetricsRecorder {
     this.acc = { demand: 0, ready: 0, nodes: 0, n: 0 };
   }
 
-  finish(churn: { launches: number; terminations: number }): StrategyMetrics {
+  finish(churn: { launches: number; terminations: number; interruptions?: number }): StrategyMetrics {
     const ticks = this.prepared.ticks;
     let p95 = 0;
     let seen = 0;
@@ -123,6 +125,7 @@ export class MetricsRecorder {
       violationMinutes: this.violationMinutes,
       launches: churn.launches,
       terminations: churn.terminations,
+      interruptions: churn.interruptions ?? 0,
       meanNodes: ticks > 0 ? this.nodeSum / ticks : 0,
       p95Nodes: p95,
       series: this.series,

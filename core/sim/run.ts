@@ -95,6 +95,8 @@ export interface StrategySummary {
   violationMinutes: number;
   launches: number;
   terminations: number;
+  /** Spot nodes interrupted (0 without a spot share). */
+  interruptions: number;
   meanNodes: number;
   p95Nodes: number;
   /** Cost ÷ the oracle's cost (null when the oracle was not run or costs nothing). */
@@ -108,6 +110,7 @@ export function summarize(m: StrategyMetrics, oracleCost: number | undefined): S
     violationMinutes: m.violationMinutes,
     launches: m.launches,
     terminations: m.terminations,
+    interruptions: m.interruptions,
     meanNodes: round(m.meanNodes, 3),
     p95Nodes: m.p95Nodes,
     costRatio: oracleCost && oracleCost > 0 ? round(m.costUsd / oracleCost, 4) : null,

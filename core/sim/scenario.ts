@@ -5,6 +5,7 @@
  */
 import type { RegularSeries } from '../forecast/series.js';
 import { edgeKey, generateServiceGraph } from '../workload/service-graph.js';
+import { DEFAULT_SPOT_INTERRUPTIONS } from './knobs.js';
 
 /** One Deployment whose demand the simulator replays. */
 export interface ServiceDemand {
@@ -47,6 +48,10 @@ export interface Scenario {
   readonly timing: SimTiming;
   /** Fraction of nodes bought as spot (0 = all on-demand). */
   readonly spotShare: number;
+  /** Share of spot instances interrupted per 30 days, in [0, 1) (core/sim/interruptions.ts). */
+  readonly spotInterruptions: number;
+  /** Seed of the random draws (spot interruptions). */
+  readonly seed: number;
 }
 
 export const DEFAULT_TIMING: SimTiming = { tickSeconds: 10, podStartSeconds: 20, nodeReadySeconds: 60, metricsLagSeconds: 30 };
@@ -89,6 +94,10 @@ export interface ScenarioOptions {
   readonly pod?: PodShape;
   readonly timing?: Partial<SimTiming>;
   readonly spotShare?: number;
+  /** Default `DEFAULT_SPOT_INTERRUPTIONS`; matters only with a spot share. */
+  readonly spotInterruptions?: number;
+  /** Default 42. */
+  readonly seed?: number;
 }
 
 function baseOf(name: string, options: ScenarioOptions): Omit<Scenario, 'services' | 'edges'> {
@@ -99,7 +108,13 @@ function baseOf(name: string, options: ScenarioOptions): Omit<Scenario, 'service
   }
   const spotShare = options.spotShare ?? 0;
   if (!(spotShare >= 0 && spotShare <= 1)) throw new RangeError(`spot share must be in [0, 1], got ${spotShare}`);
-  return { name, pod: options.pod ?? DEFAULT_POD, timing, spotShare };
+  const spotInterruptions = options.spotInterruptions ?? DEFAULT_SPOT_INTERRUPTIONS;
+  if (!(spotInterruptions >= 0 && spotInterruptions < 1)) {
+    throw new RangeError(`spot interruptions must be in [0, 1) (the share of spot instances interrupted per 30 days), got ${spotInterruptions}`);
+  }
+  const seed = options.seed ?? 42;
+  if (!Number.isInteger(seed)) throw new RangeError(`seed must be a whole number, got ${seed}`);
+  return { name, pod: options.pod ?? DEFAULT_POD, timing, spotShare, spotInterruptions, seed };
 }
 
 /** One service replaying one trace. */

@@ -1,7 +1,9 @@
 /**
  * `simulate`: one scenario through the chosen strategies at their settings (and, with `sweep`,
  * across each strategy's knob), summarized in the `-o json` schema:
- *   {"trace", "days", "strategies": {name: StrategySummary}, "frontier"?: {name: {costAtUnserved0_1}}, "seconds"}
+ *   {"trace", "days", "spot"?: {share, interruptionsPer30Days}, "strategies": {name: StrategySummary},
+ *    "frontier"?: {name: {costAtUnserved0_1}}, "seconds"}
+ * (`spot` only with a spot share: what the interruption counts assumed).
  * The oracle always runs when any strategy is compared (costRatio needs it); it is listed only
  * when asked for.
  */
@@ -15,6 +17,8 @@ import type { Scenario } from './scenario.js';
 export interface SimulationSummary {
   trace: string;
   days: number;
+  /** With a spot share: the share and the interruption rate assumed (share of spot instances per 30 days). */
+  spot?: { share: number; interruptionsPer30Days: number };
   strategies: Record<string, StrategySummary>;
   frontier?: Record<string, { costAtUnserved0_1: number | null }>;
   seconds: number;
@@ -60,7 +64,8 @@ export async function simulate(scenario: Scenario, catalog: readonly InstanceTyp
   const oracleCost = metrics.oracle.costUsd;
   const strategies: Record<string, StrategySummary> = {};
   for (const name of options.strategies) strategies[name] = summarize(metrics[name], oracleCost);
-  const summary: SimulationSummary = { trace: scenario.name, days: scenarioDays(scenario), strategies, seconds: 0 };
+  const spot = scenario.spotShare > 0 ? { spot: { share: scenario.spotShare, interruptionsPer30Days: scenario.spotInterruptions } } : {};
+  const summary: SimulationSummary = { trace: scenario.name, days: scenarioDays(scenario), ...spot, strategies, seconds: 0 };
   let sweep: Record<string, SweepPoint[]> | undefined;
   if (options.sweep) {
     sweep = {};

@@ -12,7 +12,11 @@
  *  - provisioning: predicted pods (the peak need within the node lead time, beyond the pods that
  *    exist) go to the production solver with the pending pods, so nodes launch before pods exist;
  *  - consolidation: Karpenter's policy with a forecast-aware guard — free slots for the pods the
- *    forecast needs within the horizon are never consolidated away.
+ *    forecast needs within the horizon are never consolidated away;
+ *  - Spot interruptions: the hand-off of ADR 100 (`interruptionHandling: 'handoff'`,
+ *    core/sim/interruptions.ts): at the notice the node is cordoned and treated as going away, its
+ *    pods are planned for at once by the same provisioning path (`provision` counts pods on cordoned
+ *    nodes) and keep serving; they move when they fit on Ready nodes, or at `handoff()`'s deadline.
  */
 import { SeriesForecaster, type Forecast } from '../forecast/forecaster.js';
 import { propagateForecasts, serviceForecast, ServiceGraphLearner, type ServiceForecast } from '../graph/service-graph.js';
@@ -24,6 +28,7 @@ import { slackReplicas } from '../sizing/slack.js';
 import { Consolidator, provision } from './baselines/karpenter.js';
 import { PlannerDisruption } from './disruption.js';
 import type { Strategy, TickContext } from './engine.js';
+import type { InterruptionHandling } from './interruptions.js';
 import { isReady, type NodeType, type SimCluster } from './cluster.js';
 import type { NodePlanner } from './planner.js';
 import type { Scenario } from './scenario.js';
@@ -113,6 +118,7 @@ const RECENT = 8;
 
 export class SmartscaleStrategy implements Strategy {
   readonly name = 'smartscale';
+  readonly interruptionHandling: InterruptionHandling = 'handoff';
   readonly options: SmartscaleOptions;
   private readonly forecasters: SeriesForecaster[];
   private readonly graph?: ServiceGraphLearner;

@@ -3,9 +3,10 @@
  * replays traces (or the built-in multi-service scenario) through smartscale and the baseline
  * autoscalers on a virtual clock and compares cost and unserved demand. Offline; no cluster.
  *
- * `-o json` prints, per trace, {"trace","days","strategies":{name:{costUsd,unservedPct,
- * violationMinutes,launches,terminations,meanNodes,p95Nodes,costRatio}},"frontier"?:{name:
- * {costAtUnserved0_1}},"seconds"} — one object for one trace, an array for several.
+ * `-o json` prints, per trace, {"trace","days","spot"?:{share,interruptionsPer30Days},"strategies":
+ * {name:{costUsd,unservedPct,violationMinutes,launches,terminations,interruptions,meanNodes,p95Nodes,
+ * costRatio}},"frontier"?:{name:{costAtUnserved0_1}},"seconds"} — one object for one trace, an array
+ * for several; `spot` only with --spot-share above 0.
  */
 import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
@@ -15,7 +16,7 @@ import type { RegularSeries } from '../../core/forecast/series.js';
 import type { InstanceType } from '../../core/model/instance-type.js';
 import { parseNonNegativeMilli, parseNonNegativeUnits, QuantityError } from '../../core/model/quantity.js';
 import { FRONTIER_UNSERVED_PCT } from '../../core/sim/frontier.js';
-import { DEFAULT_KNOBS, isStrategyName, STRATEGY_NAMES, type StrategyKnobs, type StrategyName } from '../../core/sim/knobs.js';
+import { DEFAULT_KNOBS, DEFAULT_SPOT_INTERRUPTIONS, isStrategyName, STRATEGY_NAMES, type StrategyKnobs, type StrategyName } from '../../core/sim/knobs.js';
 import type { Scenario, ScenarioOptions, WorkloadMapping } from '../../core/sim/scenario.js';
 import type { SimulationResult, SimulationSummary } from '../../core/sim/simulate.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -37,6 +38,7 @@ export interface SimulateArgs {
   tick: string;
   catalog: string;
   'spot-share': number;
+  'spot-interruptions': number;
   horizon?: string;
   'hpa-target': number;
   headroom: number;
@@ -131,6 +133,11 @@ export function parseSimulateArgs(args: SimulateArgs): { scenario: ScenarioOptio
   if (args.trace !== undefined && args.trace.length === 0) throw usage('--trace: name at least one CSV file (without --trace the built-in scenario runs)');
   if (args.report !== undefined && !/\.html?$/i.test(args.report)) throw usage(`--report ${args.report}: the report is an HTML file (name it *.html)`);
   if (!Number.isInteger(args.days) || args.days < 1 || args.days > 90) throw usage(`--days ${args.days}: must be a whole number from 1 to 90`);
+  if (!Number.isInteger(args.seed)) throw usage(`--seed ${args.seed}: must be a whole number`);
+  // A share per 30 days, as the Spot Instance Advisor gives it; 1 (every instance within the period)
+  // has no constant hazard.
+  const spotInterruptions = inRange('spot-interruptions', args['spot-interruptions'], 0, 1);
+  if (spotInterruptions >= 1) throw usage(`--spot-interruptions ${spotInterruptions}: must be below 1 (the share of spot instances interrupted per 30 days, e.g. 0.05 for the Spot Instance Advisor's "<5%" band)`);
   const horizonSeconds = args.horizon === undefined ? undefined : seconds('horizon', args.horizon);
   if (horizonSeconds !== undefined && horizonSeconds < 3600) throw usage(`--horizon ${args.horizon}: replay at least 1h`);
   return {
@@ -144,6 +151,8 @@ export function parseSimulateArgs(args: SimulateArgs): { scenario: ScenarioOptio
         metricsLagSeconds: seconds('metrics-lag', args['metrics-lag']),
       },
       spotShare: inRange('spot-share', args['spot-share'], 0, 1),
+      spotInterruptions,
+      seed: args.seed,
     },
     knobs,
     strategies,
@@ -192,16 +201,20 @@ const n = (v: number | null, d: number) => (v === null || !Number.isFinite(v) ? 
 
 export function renderSimulationTable(s: SimulationSummary): string {
   const header = ['STRATEGY', 'COST-USD', 'COST/ORACLE', 'UNSERVED-%', 'VIOLATION-MIN', 'LAUNCHES', 'TERMINATIONS', 'MEAN-NODES', 'P95-NODES'];
+  // Interruptions only mean something with spot nodes (the JSON always has them).
+  if (s.spot) header.push('INTERRUPTIONS');
   if (s.frontier) header.push(`COST@${FRONTIER_UNSERVED_PCT}%`);
   const rows = [header];
   for (const [name, m] of Object.entries(s.strategies)) {
     const row = [name, n(m.costUsd, 2), n(m.costRatio, 3), n(m.unservedPct, 4), String(m.violationMinutes), String(m.launches), String(m.terminations), n(m.meanNodes, 1), String(m.p95Nodes)];
+    if (s.spot) row.push(String(m.interruptions));
     if (s.frontier) row.push(s.frontier[name]?.costAtUnserved0_1 == null ? 'not reached' : n(s.frontier[name].costAtUnserved0_1, 2));
     rows.push(row);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const lines = rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
-  return `trace ${s.trace}: ${s.days} days, ${s.seconds} s\n${lines.join('\n')}\n`;
+  const spot = s.spot ? `, spot share ${s.spot.share}, ${s.spot.interruptionsPer30Days} of spot instances interrupted per 30 days` : '';
+  return `trace ${s.trace}: ${s.days} days${spot}, ${s.seconds} s\n${lines.join('\n')}\n`;
 }
 
 export async function runSimulateCommand(args: SimulateArgs, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream | NodeJS.WritableStream } = process): Promise<SimulationResult[]> {
@@ -285,6 +298,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       .option('tick', { type: 'string', default: '10s', describe: 'Virtual clock tick (1s–10s)' })
       .option('catalog', { type: 'string', default: 'builtin', describe: 'Instance catalog JSON (default: built-in)' })
       .option('spot-share', { type: 'number', default: 0, describe: 'Fraction of nodes bought as spot (0–1)' })
+      .option('spot-interruptions', { type: 'number', default: DEFAULT_SPOT_INTERRUPTIONS, describe: 'Share of spot instances interrupted per 30 days, as the Spot Instance Advisor gives it (0 ≤ x < 1; with --spot-share)' })
       .option('horizon', { type: 'string', describe: 'Replay only the first part of each trace, e.g. 30d' })
       .option('hpa-target', { type: 'number', default: DEFAULT_KNOBS.hpaTarget, describe: 'HPA target CPU utilization of the reactive baselines' })
       .option('headroom', { type: 'number', default: DEFAULT_KNOBS.headroom, describe: 'Placeholder headroom of the overprovisioned baseline (0.3 = 30%)' })
@@ -296,7 +310,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       .option('ca-instance-type', { type: 'string', describe: 'Cluster Autoscaler node group type (default: cheapest per pod)' })
       .option('workers', { type: 'number', describe: 'Worker threads (default: one per core; 0 = none)' })
       .option('days', { type: 'number', default: 7, describe: 'Length of the built-in scenario in days' })
-      .option('seed', { type: 'number', default: 42, describe: 'Seed of the built-in scenario' }) as unknown as Argv<SimulateArgs>,
+      .option('seed', { type: 'number', default: 42, describe: 'Seed of the built-in scenario and of the spot interruptions' }) as unknown as Argv<SimulateArgs>,
   handler: async (args) => {
     await runSimulateCommand(args);
   },

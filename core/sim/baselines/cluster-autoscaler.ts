@@ -7,7 +7,11 @@
  *  - scale-down: a node whose requested CPU/memory is below `--scale-down-utilization-threshold=0.5`
  *    and whose pods fit on the other nodes is "unneeded"; after `--scale-down-unneeded-time=10m` it
  *    is removed — empty nodes in bulk (`--max-empty-bulk-delete=10`), others one at a time;
- *  - no scale-down within `--scale-down-delay-after-add=10m` of a scale-up.
+ *  - no scale-down within `--scale-down-delay-after-add=10m` of a scale-up;
+ *  - cordoned nodes are no destination for other nodes' pods in the scale-down simulation.
+ * It has no Spot interruption handling of its own (its AWS README leaves draining on termination
+ * to other tools); the common setup adds AWS Node Termination Handler, which cordons and drains
+ * the node at the notice — see `HpaClusterAutoscalerStrategy`.
  */
 import { freeSlots, isReady, type NodeType, type SimCluster, type SimNode } from '../cluster.js';
 
@@ -56,7 +60,7 @@ export class ClusterAutoscaler {
 
   private scaleDown(now: number, cluster: SimCluster): void {
     const o = this.options;
-    const ready = cluster.nodes.filter((n) => isReady(n, now));
+    const ready = cluster.nodes.filter((n) => isReady(n, now) && !n.cordoned);
     let free = 0;
     for (const n of ready) free += freeSlots(n);
     // Least utilized first; a node is unneeded if its pods fit in what the others have free.

@@ -11,7 +11,12 @@
  *    10 s; a consolidation decision is re-validated after a 15 s TTL before it is carried out;
  *    empty nodes are deleted; underutilized nodes are deleted when their pods fit on the other
  *    nodes, or replaced by one cheaper node (launched first, drained once Ready);
- *  - it does not disrupt while pods are pending or nodes are still launching (cluster not settled).
+ *  - it does not disrupt while pods are pending or nodes are still launching (cluster not settled);
+ *  - interruption (docs/concepts/disruption, "Interruption", with the interruption queue set up):
+ *    on a Spot interruption warning it "taints, drains, and terminates the node(s) ahead of the
+ *    interruption event", and "the NodePool will start a new node as soon as it sees the Spot
+ *    interruption warning" — the drained pods go pending and this provisioning path launches for
+ *    them (`interruptionHandling: 'terminate'`, core/sim/interruptions.ts).
  */
 import { freeSlots, isReady, type SimCluster, type SimNode } from '../cluster.js';
 import type { NodePlanner } from '../planner.js';
@@ -42,12 +47,15 @@ export const DEFAULT_KARPENTER: KarpenterOptions = {
 
 /**
  * Launches nodes for pending pods that fit nowhere — not on Ready nodes with room, not on nodes
- * already launching — and for `extraPods` more, for callers that plan ahead of the pods.
+ * already launching — and for `extraPods` more, for callers that plan ahead of the pods. Pods still
+ * bound to cordoned nodes (an interrupted node handing its pods over) need a home too: they are
+ * planned for with the pending ones, as Karpenter and smartscale do for pods on nodes being deleted
+ * (ADR 100).
  */
 export function provision(now: number, cluster: SimCluster, planner: NodePlanner, batchDelaySeconds: number, extraPods = 0): number {
   let free = 0;
   for (const n of cluster.nodes) if (Number.isNaN(n.drainAt)) free += freeSlots(n);
-  const homeless = cluster.pendingCount(true) + extraPods - free;
+  const homeless = cluster.pendingCount(true) + extraPods + cluster.podsOnCordonedNodes() - free;
   if (homeless <= 0) return 0;
   const types = planner.plan(homeless);
   for (const t of types) cluster.launch(t, now + batchDelaySeconds);

@@ -1,12 +1,15 @@
 /**
  * The baseline strategies, assembled from the models of the systems people run today:
- *  - `reactive-hpa-ca`: HPA + Cluster Autoscaler (one node group of one type);
- *  - `reactive-karpenter`: HPA + Karpenter (groupless cheapest-fit, batching, consolidation);
+ *  - `reactive-hpa-ca`: HPA + Cluster Autoscaler (one node group of one type), with AWS Node
+ *    Termination Handler for Spot interruptions (CA has none of its own);
+ *  - `reactive-karpenter`: HPA + Karpenter (groupless cheapest-fit, batching, consolidation, its
+ *    interruption queue);
  *  - `overprovisioned`: reactive-karpenter + placeholder pods holding a fixed headroom (the
  *    cluster-proportional "pause pod" pattern: low-priority pods real pods preempt).
  */
 import type { NodeType, SimCluster } from '../cluster.js';
 import type { Strategy, TickContext } from '../engine.js';
+import type { InterruptionHandling } from '../interruptions.js';
 import type { NodePlanner } from '../planner.js';
 import { ClusterAutoscaler, type ClusterAutoscalerOptions } from './cluster-autoscaler.js';
 import { HorizontalPodAutoscaler, type HpaOptions } from './hpa.js';
@@ -49,6 +52,15 @@ export class ReactiveScaler {
 
 export class HpaClusterAutoscalerStrategy implements Strategy {
   readonly name = 'reactive-hpa-ca';
+  /**
+   * The Cluster Autoscaler does not act on Spot notices; the common setup runs AWS Node Termination
+   * Handler (queue processor), which cordons the node and drains it at the notice
+   * (aws/aws-node-termination-handler README). The evicted pods go pending and CA scales the group up
+   * for them at its next scan; the emptied instance runs until EC2 reclaims it. (The Auto Scaling
+   * group's own replacement of the reclaimed instance is left out: CA's scale-up for the pending pods
+   * stands for both.)
+   */
+  readonly interruptionHandling: InterruptionHandling = 'cordon-and-drain';
   private readonly scaler: ReactiveScaler;
   private readonly ca: ClusterAutoscaler;
 
@@ -65,6 +77,8 @@ export class HpaClusterAutoscalerStrategy implements Strategy {
 
 export class KarpenterStrategy implements Strategy {
   readonly name: string;
+  /** Karpenter's interruption queue: taint, drain and terminate at the notice (karpenter.ts). */
+  readonly interruptionHandling: InterruptionHandling = 'terminate';
   private readonly scaler: ReactiveScaler;
   private readonly consolidator: Consolidator;
   private readonly options: KarpenterOptions;

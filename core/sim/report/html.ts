@@ -34,6 +34,7 @@ function summaryTable(r: SimulationResult): string {
   const rows = Object.entries(r.summary.strategies);
   const minUnserved = Math.min(...rows.filter(([n]) => n !== 'oracle').map(([, s]) => s.unservedPct));
   const head = '<tr><th>strategy</th><th>cost (USD)</th><th>cost ÷ oracle</th><th>unserved %</th><th>violation min</th><th>launches</th><th>terminations</th><th>mean nodes</th><th>p95 nodes</th>' +
+    (r.summary.spot ? '<th>spot interruptions</th>' : '') +
     (r.summary.frontier ? '<th>cost at 0.1% unserved</th>' : '') + '</tr>';
   const body = rows
     .map(([name, s]) => {
@@ -43,6 +44,7 @@ function summaryTable(r: SimulationResult): string {
         `<td>${fmt(s.costUsd, 2)}</td><td>${fmt(s.costRatio, 2)}</td>` +
         `<td class="${name !== 'oracle' && s.unservedPct === minUnserved ? 'best' : ''}">${fmt(s.unservedPct, 4)}</td>` +
         `<td>${s.violationMinutes}</td><td>${s.launches}</td><td>${s.terminations}</td><td>${fmt(s.meanNodes, 1)}</td><td>${s.p95Nodes}</td>` +
+        (r.summary.spot ? `<td>${s.interruptions}</td>` : '') +
         (r.summary.frontier ? `<td>${f?.costAtUnserved0_1 === null || f === undefined ? 'not reached' : fmt(f.costAtUnserved0_1, 2)}</td>` : '') +
         `</tr>`
       );
@@ -56,7 +58,7 @@ function traceSection(r: SimulationResult): string {
   const oracle = r.metrics.oracle;
   const t = oracle.series.t;
   let html = `<h2>${escapeXml(r.summary.trace)}</h2>`;
-  html += `<p class="meta">${r.summary.days} days · HPA target ${r.knobs.hpaTarget} · headroom ${r.knobs.headroom} · smartscale band quantile ${r.knobs.quantile} at utilization ${r.knobs.utilization} · simulated in ${r.summary.seconds} s</p>`;
+  html += `<p class="meta">${r.summary.days} days · HPA target ${r.knobs.hpaTarget} · headroom ${r.knobs.headroom} · smartscale band quantile ${r.knobs.quantile} at utilization ${r.knobs.utilization}${r.summary.spot ? ` · spot share ${r.summary.spot.share}, ${r.summary.spot.interruptionsPer30Days} of spot instances interrupted per 30 days` : ''} · simulated in ${r.summary.seconds} s</p>`;
   html += summaryTable(r);
   if (r.sweep) {
     const series = Object.entries(r.sweep).map(([name, pts]) => ({

@@ -7,7 +7,7 @@ import { generateWorkload } from '../../../core/workload/synthetic.js';
 import { traceScenario } from '../../../core/sim/scenario.js';
 import { CATALOG, scenarioOf, segments } from './builders.js';
 
-const SUMMARY_KEYS = ['costUsd', 'unservedPct', 'violationMinutes', 'launches', 'terminations', 'meanNodes', 'p95Nodes', 'costRatio'].sort();
+const SUMMARY_KEYS = ['costUsd', 'unservedPct', 'violationMinutes', 'launches', 'terminations', 'interruptions', 'meanNodes', 'p95Nodes', 'costRatio'].sort();
 
 describe('simulate', () => {
   it('prints the documented JSON schema, with the frontier only under --sweep', async () => {
@@ -21,6 +21,13 @@ describe('simulate', () => {
       expect(typeof s.costRatio).toBe('number');
     }
     expect(json.strategies.oracle.costRatio).toBe(1);
+    // With a spot share, `spot` says what the interruption counts assumed; the oracle is never interrupted.
+    const spotScenario = traceScenario('spot', scenario.services[0].counts, { mapping: { rpsPerPod: 1 }, spotShare: 0.5, spotInterruptions: 0.2 });
+    const spot = JSON.parse(JSON.stringify((await simulate(spotScenario, CATALOG, { strategies: ['reactive-karpenter', 'oracle'], knobs: DEFAULT_KNOBS, sweep: false, workers: 0 })).summary));
+    expect(Object.keys(spot)).toEqual(['trace', 'days', 'spot', 'strategies', 'seconds']);
+    expect(spot.spot).toEqual({ share: 0.5, interruptionsPer30Days: 0.2 });
+    for (const s of Object.values(spot.strategies) as Array<Record<string, unknown>>) expect(Object.keys(s).sort()).toEqual(SUMMARY_KEYS);
+    expect(spot.strategies.oracle.interruptions).toBe(0);
     const swept = await simulate(scenario, CATALOG, { strategies: ['reactive-karpenter', 'smartscale'], knobs: DEFAULT_KNOBS, sweep: true, workers: 0 });
     const j2 = JSON.parse(JSON.stringify(swept.summary));
     expect(Object.keys(j2).sort()).toEqual(['days', 'frontier', 'seconds', 'strategies', 'trace']);

@@ -17,6 +17,7 @@ const DEFAULTS: SimulateArgs = {
   tick: '10s',
   catalog: 'builtin',
   'spot-share': 0,
+  'spot-interruptions': 0.05,
   'hpa-target': 0.7,
   headroom: 0.3,
   quantile: 0.98,
@@ -44,6 +45,8 @@ describe('simulate flags', () => {
     expect(parsed.scenario.pod).toEqual({ milliCpu: 500, memoryBytes: 1024 ** 3 });
     expect(parsed.scenario.timing).toEqual({ tickSeconds: 10, podStartSeconds: 20, nodeReadySeconds: 60, metricsLagSeconds: 30 });
     expect(parsed.strategies).toHaveLength(5);
+    expect(parsed.scenario).toMatchObject({ spotShare: 0, spotInterruptions: 0.05, seed: 42 });
+    expect(parseSimulateArgs({ ...DEFAULTS, 'spot-share': 0.5, 'spot-interruptions': 0 }).scenario).toMatchObject({ spotShare: 0.5, spotInterruptions: 0 });
     expect(parsed.knobs.smartscale).toBeUndefined();
     expect(parseSimulateArgs({ ...DEFAULTS, 'shortfall-target': 0 }).knobs.smartscale).toEqual({ shortfallTarget: 0 });
     // --surge-factor 0 turns the whole surge floor off, the run-of-misses rule with it.
@@ -61,6 +64,10 @@ describe('simulate flags', () => {
     [{ 'hpa-target': 1.5 }, /--hpa-target 1.5/],
     [{ quantile: 1 }, /--quantile 1/],
     [{ 'spot-share': -0.1 }, /--spot-share/],
+    [{ 'spot-interruptions': 1 }, /--spot-interruptions 1: must be below 1/],
+    [{ 'spot-interruptions': -0.05 }, /--spot-interruptions -0.05: must be between 0 and 1/],
+    [{ 'spot-interruptions': Number.NaN }, /--spot-interruptions NaN/],
+    [{ seed: 1.5 }, /--seed 1.5: must be a whole number/],
     [{ output: 'wide' }, /-o wide: simulate prints table, json or yaml/],
     [{ trace: [] }, /--trace: name at least one CSV file/],
     [{ report: 'out.pdf' }, /HTML file/],
@@ -75,11 +82,16 @@ describe('simulate flags', () => {
 
   it('deduplicates strategies and renders the table with the frontier column only under --sweep', () => {
     expect(parseStrategies('smartscale, oracle,smartscale')).toEqual(['smartscale', 'oracle']);
-    const strategies = { smartscale: { costUsd: 10, unservedPct: 0.01, violationMinutes: 1, launches: 2, terminations: 1, meanNodes: 3, p95Nodes: 4, costRatio: 1.2 } };
+    const strategies = { smartscale: { costUsd: 10, unservedPct: 0.01, violationMinutes: 1, launches: 2, terminations: 1, interruptions: 0, meanNodes: 3, p95Nodes: 4, costRatio: 1.2 } };
     expect(renderSimulationTable({ trace: 't', days: 1, strategies, seconds: 1 })).not.toContain('COST@');
     const table = renderSimulationTable({ trace: 't', days: 1, strategies, frontier: { smartscale: { costAtUnserved0_1: null } }, seconds: 1 });
     expect(table).toContain('COST@0.1%');
     expect(table).toContain('not reached');
+    expect(table).not.toContain('INTERRUPTIONS');
+    const spot = renderSimulationTable({ trace: 't', days: 1, spot: { share: 0.5, interruptionsPer30Days: 0.05 }, strategies: { smartscale: { ...strategies.smartscale, interruptions: 7 } }, seconds: 1 });
+    expect(spot).toContain('spot share 0.5, 0.05 of spot instances interrupted per 30 days');
+    expect(spot).toMatch(/INTERRUPTIONS\n/);
+    expect(spot.trimEnd().split('\n').at(-1)).toMatch(/ 7$/);
   });
 });
 
