@@ -5,7 +5,7 @@ import { runOracle } from '../../../core/sim/oracle.js';
 import { simulate } from '../../../core/sim/simulate.js';
 import { generateWorkload } from '../../../core/workload/synthetic.js';
 import { traceScenario } from '../../../core/sim/scenario.js';
-import { CATALOG, scenarioOf, segments } from './builders.js';
+import { CATALOG, scenarioOf, segments, traceOf } from './builders.js';
 
 const SUMMARY_KEYS = ['costUsd', 'unservedPct', 'violationMinutes', 'launches', 'terminations', 'interruptions', 'meanNodes', 'p95Nodes', 'costRatio'].sort();
 
@@ -44,6 +44,11 @@ describe('simulate', () => {
     const inline = await simulate(scenario, CATALOG, { ...options, strategies: [...options.strategies], workers: 0 });
     const threaded = await simulate(scenario, CATALOG, { ...options, strategies: [...options.strategies], workers: 2 });
     expect(threaded.summary.strategies).toEqual(inline.summary.strategies);
+    // Spot interruptions too: the seed travels with the scenario.
+    const spot = traceScenario('spot', traceOf(segments([1440, 10], [1440, 40])), { mapping: { rpsPerPod: 1 }, spotShare: 1, spotInterruptions: 0.999, seed: 5 });
+    const spotInline = await simulate(spot, CATALOG, { ...options, strategies: ['reactive-karpenter', 'smartscale'], workers: 0 });
+    expect(spotInline.summary.strategies['reactive-karpenter'].interruptions).toBeGreaterThan(0);
+    expect((await simulate(spot, CATALOG, { ...options, strategies: ['reactive-karpenter', 'smartscale'], workers: 2 })).summary.strategies).toEqual(spotInline.summary.strategies);
   }, 60_000);
 
   it('no strategy that serves everything costs less than the oracle', () => {
