@@ -107,6 +107,7 @@ function notice(cluster: SimCluster, node: SimNode, handling: InterruptionHandli
  * lifecycle does once its drain is done.
  */
 function handOver(now: number, cluster: SimCluster): void {
+  if (!cluster.nodes.some((n) => n.cordoned)) return;
   let room = -cluster.pendingCount(false);
   for (const n of cluster.nodes) if (!n.cordoned && Number.isNaN(n.drainAt) && isReady(n, now)) room += n.type.slots - n.pods;
   for (const node of [...cluster.nodes]) {
