@@ -6,10 +6,12 @@
  * controller or a new leader reads it back (snapshot.ts) instead of starting every node's wait
  * again or, worse, judging a node whose pods changed a minute ago by older facts.
  *
- * Writes are throttled: a claim is written only when the time seen is newer than the one it
- * records by more than `throttleMs` (10 s), so pod churn costs at most one status patch per node
- * per 10 s; what a new leader may miss is bounded by that plus the interval. Karpenter keeps the
- * same field for the same reason (its podevents controller, with a 10 s dedupe).
+ * Writes are throttled: a claim is written at most once per `throttleMs` (10 s), only with a time
+ * newer than it records, so pod churn costs at most one status patch per node per 10 s; the last
+ * change of a burst is written on the first pass after the window, so once pods settle the record
+ * is exact, and what a new leader may miss is a change in the last 10 s + one interval before the
+ * old one stopped. Karpenter keeps the same field for the same reason (its podevents controller,
+ * with a 10 s dedupe, below its 15 s validation of a decision).
  *
  * The decisions here are pure functions of times and objects; the loop only reads the shared
  * state and merge-patches the one status field (never conflicting with the loops that own the
@@ -22,7 +24,7 @@ import type { Loop } from './loop.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
 
 export type PodEventTimeOptions = Omit<NodeLoopDependencies, 'cloud' | 'unavailable'> & {
-  /** Write only when the time seen is newer than the recorded one by more than this (default 10 s). */
+  /** At most one write per claim per this long (default 10 s). */
   throttleMs?: number;
 };
 
@@ -99,11 +101,17 @@ export function lastPodChange(facts: PodChangeFacts): number | undefined {
   return newest(facts.persisted, coldStartPodChange(facts.pods, facts.now));
 }
 
-/** The time to record on a claim, or undefined when the one it records is recent enough (the throttle). */
-export function podEventTimeToPersist(seen: number | undefined, persisted: number | undefined, throttleMs: number): number | undefined {
-  if (seen === undefined) return undefined;
-  if (persisted !== undefined && seen - persisted <= throttleMs) return undefined;
-  return seen;
+/**
+ * The time to record on a claim, or undefined: only one newer than what it records, and at most
+ * once per throttle window, counted from the last write (`lastWriteAt`, this process's; else the
+ * recorded time itself, which its write followed closely). A change within the window is not
+ * written then but on the first pass after the window, so once pods stop changing the record
+ * catches up with the last change instead of keeping an earlier one of the same burst.
+ */
+export function podEventTimeToPersist(seen: number | undefined, recorded: number | undefined, lastWriteAt: number | undefined, now: number, throttleMs: number): number | undefined {
+  if (seen === undefined || (recorded !== undefined && seen <= recorded)) return undefined;
+  const since = newest(recorded, lastWriteAt);
+  return since === undefined || now - since > throttleMs ? seen : undefined;
 }
 
 /** RFC 3339 to the second, rounded up: a recorded time is never earlier than the change. */
@@ -117,10 +125,10 @@ export class PodEventTimeLoop implements Loop {
   readonly intervalMs: number;
   private readonly throttleMs: number;
   /**
-   * Times this process wrote (claim name → ms) that its cache may not show yet: without them a
-   * pass before the watch event arrives would write the same time again.
+   * What this process wrote last per claim (the time, and when), which its cache may not show yet:
+   * without it a pass before the watch event arrives would write the same time again.
    */
-  private readonly written = new Map<string, number>();
+  private readonly written = new Map<string, { time: number; at: number }>();
 
   constructor(private readonly options: PodEventTimeOptions) {
     this.intervalMs = options.intervalMs ?? DEFAULT_POD_EVENT_TIME_INTERVAL_MS;
@@ -144,13 +152,15 @@ export class PodEventTimeLoop implements Loop {
       if (object.metadata.deletionTimestamp || !claim.status.providerId) continue;
       const node = nodeByProvider.get(claim.status.providerId);
       if (!node) continue;
-      const recorded = newest(persistedPodEventTime(object, now), this.written.get(claim.name));
-      const at = podEventTimeToPersist(state.lastPodChangeAt(node), recorded, this.throttleMs);
-      if (at === undefined) continue;
+      const mine = this.written.get(claim.name);
+      const recorded = newest(persistedPodEventTime(object, now), mine?.time);
+      const time = podEventTimeToPersist(state.lastPodChangeAt(node), recorded, mine?.at, now, this.throttleMs);
+      if (time === undefined) continue;
       try {
         // A merge patch of one field: no read, no conflict with the loops that own the conditions.
-        await patchStatus(client, Refs.nodeClaims, claim.name, undefined, { [LAST_POD_EVENT_FIELD]: rfc3339Up(at) });
-        this.written.set(claim.name, at);
+        const value = rfc3339Up(time);
+        await patchStatus(client, Refs.nodeClaims, claim.name, undefined, { [LAST_POD_EVENT_FIELD]: value });
+        this.written.set(claim.name, { time: Date.parse(value), at: now });
         m.action(this.name, 'recorded');
       } catch (error) {
         if (isNotFound(error)) continue;

@@ -275,12 +275,16 @@ describe('reading the times', () => {
 });
 
 describe('the pod-event-time loop', () => {
-  it('decides to write only past the throttle', () => {
-    expect(podEventTimeToPersist(undefined, START, 10_000)).toBeUndefined();
-    expect(podEventTimeToPersist(START, undefined, 10_000)).toBe(START);
-    expect(podEventTimeToPersist(START + 10_000, START, 10_000)).toBeUndefined();
-    expect(podEventTimeToPersist(START + 10_001, START, 10_000)).toBe(START + 10_001);
-    expect(podEventTimeToPersist(START - 1, START, 10_000)).toBeUndefined();
+  it.each([
+    ['nothing seen', undefined, START, undefined, START + 60_000, undefined],
+    ['nothing recorded', START, undefined, undefined, START, START],
+    ['not newer than the record', START - 1, START, undefined, START + 60_000, undefined],
+    ['newer, within the window from the recorded time', START + 5_000, START, undefined, START + 10_000, undefined],
+    ['newer, past the window from the recorded time', START + 5_000, START, undefined, START + 10_001, START + 5_000],
+    ['newer, within the window from our own last write', START + 5_000, START, START + 3_000, START + 12_000, undefined],
+    ['newer, past the window from our own last write', START + 5_000, START, START + 3_000, START + 13_001, START + 5_000],
+  ])('decides what to write: %s', (_what, seen, recorded, lastWriteAt, now, expected) => {
+    expect(podEventTimeToPersist(seen, recorded, lastWriteAt, now, 10_000)).toBe(expected);
   });
 
   it('writes nothing for what it only listed at start-up', async () => {
@@ -289,7 +293,7 @@ describe('the pod-event-time loop', () => {
     expect(api.patches).toEqual([]);
   });
 
-  it('records a change on the claim\'s status; a change within the throttle is not written, one after it is', async () => {
+  it('records a change on the claim\'s status; a change within the throttle window is not written then, but once the window has passed', async () => {
     const { clock, api, loop, change, metrics } = await running(iso(START - 60 * MIN));
     clock.advance(1_000);
     change('p1');
@@ -298,19 +302,35 @@ describe('the pod-event-time loop', () => {
     // The cache has not seen the write yet: no second write of the same time.
     await loop.reconcile();
     expect(api.patches).toHaveLength(1);
-    // Churn within the throttle: nothing written.
-    clock.advance(POD_EVENT_WRITE_THROTTLE_MS);
+    // Churn within the window: nothing written.
+    clock.advance(4_000);
     change('p2');
     await loop.reconcile();
-    expect(api.patches).toHaveLength(1);
-    // Past it: the newest time.
-    clock.advance(1_000);
+    clock.advance(5_000);
     change('p3');
     await loop.reconcile();
-    expect(api.patches.map((p) => p.body.status.lastPodEventTime)).toEqual([rfc3339Up(START + 1_000), rfc3339Up(START + POD_EVENT_WRITE_THROTTLE_MS + 2_000)]);
+    expect(api.patches).toHaveLength(1);
+    // Past it (no change since): the burst's last change.
+    clock.advance(POD_EVENT_WRITE_THROTTLE_MS - 9_000 + 1);
+    await loop.reconcile();
+    expect(api.patches.map((p) => p.body.status.lastPodEventTime)).toEqual([rfc3339Up(START + 1_000), rfc3339Up(START + 10_000)]);
+    // And nothing more while nothing changes.
+    clock.advance(60_000);
+    await loop.reconcile();
+    expect(api.patches).toHaveLength(2);
     expect(metrics.value('actions', { loop: 'pod-event-time', action: 'recorded' })).toBe(2);
     // Node b saw no change: never written.
     expect(api.patches.every((p) => p.name === 'claim-a')).toBe(true);
+  });
+
+  it('a new leader, having written nothing yet, counts the window from the recorded time', async () => {
+    const { clock, api, loop, change } = await running(iso(START - 5_000));
+    change('p1');
+    await loop.reconcile();
+    expect(api.patches).toEqual([]);
+    clock.advance(5_001);
+    await loop.reconcile();
+    expect(api.patches.map((p) => p.body.status.lastPodEventTime)).toEqual([rfc3339Up(START)]);
   });
 
   it('a recorded time newer than what it saw is left alone', async () => {

@@ -10,11 +10,11 @@ import { HttpKubeClient, type KubeObject, type ResourceRef } from '../../../core
 import { Refs } from '../../../core/kube/refs.js';
 import { CLAIM_REASON_LABEL } from '../../../core/controllers/claims.js';
 import { isNodeReady } from '../../../core/controllers/objects.js';
-import type { ControllerOptions, RunningController } from '../../../core/controllers/controller.js';
+import type { ControllerOptions } from '../../../core/controllers/controller.js';
 import { startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
 import type { Clock } from '../../../core/model/clock.js';
 import { FaultyClient } from './faulty-client.js';
-import { deployment, nodeClaims, runningPods, setClusterMode, waitFor } from './support.js';
+import { nodeClaims, oversizedNode, runningPods, setClusterMode, waitFor } from './support.js';
 
 const FAST: Partial<ControllerOptions> = {
   intervals: { provisioner: 2_000, 'node-claim-lifecycle': 2_000, disruption: 5_000, 'garbage-collection': 10_000, forecaster: 60_000, config: 5_000 },
@@ -68,32 +68,6 @@ function httpClient(e: SandboxEnvironment, name: string): HttpKubeClient {
   const kc = new KubeConfig();
   kc.loadFromString(e.sandbox.kubeconfig);
   return new HttpKubeClient(kc, name);
-}
-
-/**
- * A large node holding one small pod: `big` (6 CPU) launches an 8-vCPU-class node, `small` (500m)
- * lands on it beside `big`, then `big` goes. Returns the node and its claim.
- */
-async function oversizedNode(e: SandboxEnvironment, c: RunningController): Promise<{ node: string; claim: KubeObject }> {
-  await waitFor('leader', () => c.isLeader());
-  const api = e.sandbox.client;
-  await api.create(Refs.deployments, deployment('default', 'big', { replicas: 1, cpu: '6', memory: '4Gi' }));
-  const [bigPod] = await waitFor('big running', async () => {
-    const pods = await runningPods(api, 'default', 'big');
-    return pods.length === 1 ? pods : undefined;
-  }, 40_000);
-  const node = bigPod.spec.nodeName as string;
-  await api.create(Refs.deployments, deployment('default', 'small', { replicas: 1 }));
-  const [smallPod] = await waitFor('small running', async () => {
-    const pods = await runningPods(api, 'default', 'small');
-    return pods.length === 1 ? pods : undefined;
-  }, 40_000);
-  expect(smallPod.spec.nodeName).toBe(node);
-  const claims = await nodeClaims(api);
-  expect(claims).toHaveLength(1);
-  await api.delete(Refs.deployments, 'big', 'default');
-  await waitFor('big gone', async () => (await api.list(Refs.pods, { labelSelector: 'app=big' })).items.length === 0, 20_000);
-  return { node, claim: claims[0] };
 }
 
 describe('replacement-first consolidation', () => {
@@ -175,8 +149,9 @@ describe('replacement-first consolidation', () => {
   }, 120_000);
 
   it('a new leader waits for the replacement the previous one launched before draining anything', async () => {
-    // A launch longer than what a new leader waits before it may decide (lease, consolidateAfter 2m
-    // counted from its first sight of the pods, validation), so it decides while the replacement launches.
+    // A launch longer than what a new leader waits before it may decide (lease, validation; the
+    // node's consolidateAfter has passed: counted from the last pod change a recorded, ADR 103), so
+    // it decides while the replacement launches.
     const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 240_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST, mode: 'optimize' }));
     const recordingA = new RecordingClient(httpClient(e, 'a'), e.sandbox.client, e.sandbox.clock);
     const a = await e.startController('a', { client: recordingA });

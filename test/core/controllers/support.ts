@@ -1,7 +1,9 @@
 /** Builders and waits for the controller tests (sandbox-backed and unit). */
 import type { KubeClient, KubeObject } from '../../../core/kube/client.js';
 import { Refs } from '../../../core/kube/refs.js';
+import { expect } from 'vitest';
 import type { ControllerOptions, RunningController } from '../../../core/controllers/controller.js';
+import type { SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
 import { updateWithRetry } from '../../../core/kube/patch.js';
 import type { Mode } from '../../../core/model/annotations.js';
 import { CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE } from '../../../core/model/cluster-config.js';
@@ -102,4 +104,38 @@ export async function setClusterMode(client: KubeClient, controller: RunningCont
     return fresh;
   });
   await waitFor(`the controller sees ${mode}`, () => controller.state.config().cluster.mode === mode);
+}
+
+/**
+ * A large node holding one small pod: `big` (6 CPU) launches an 8-vCPU-class node, `small` (500m)
+ * lands on it beside `big`, then `big` goes (after `beforeRemoval`). Returns the node, its claim,
+ * and the sandbox clock's time just before `big` was deleted and once its pod was seen gone: the
+ * node's last pod change lies between the two.
+ */
+export async function oversizedNode(
+  e: SandboxEnvironment,
+  c: RunningController,
+  options: { beforeRemoval?: () => Promise<void> } = {},
+): Promise<{ node: string; claim: KubeObject; removalIssuedAt: number; goneSeenAt: number }> {
+  await waitFor('leader', () => c.isLeader());
+  const api = e.sandbox.client;
+  await api.create(Refs.deployments, deployment('default', 'big', { replicas: 1, cpu: '6', memory: '4Gi' }));
+  const [bigPod] = await waitFor('big running', async () => {
+    const pods = await runningPods(api, 'default', 'big');
+    return pods.length === 1 ? pods : undefined;
+  }, 40_000);
+  const node = bigPod.spec.nodeName as string;
+  await api.create(Refs.deployments, deployment('default', 'small', { replicas: 1 }));
+  const [smallPod] = await waitFor('small running', async () => {
+    const pods = await runningPods(api, 'default', 'small');
+    return pods.length === 1 ? pods : undefined;
+  }, 40_000);
+  expect(smallPod.spec.nodeName).toBe(node);
+  const claims = await nodeClaims(api);
+  expect(claims).toHaveLength(1);
+  await options.beforeRemoval?.();
+  const removalIssuedAt = e.sandbox.clock.now();
+  await api.delete(Refs.deployments, 'big', 'default');
+  await waitFor('big gone', async () => (await api.list(Refs.pods, { labelSelector: 'app=big' })).items.length === 0, 20_000);
+  return { node, claim: claims[0], removalIssuedAt, goneSeenAt: e.sandbox.clock.now() };
 }
