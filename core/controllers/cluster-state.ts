@@ -16,6 +16,7 @@ import { parseNodePoolResource } from '../model/custom-resources/node-pool.js';
 import type { NodeClaim } from '../model/node-claim.js';
 import type { NodePool } from '../model/node-pool.js';
 import { Annotations } from '../model/annotations.js';
+import { volumeLookupFrom, type VolumeLookup } from '../model/volume-topology.js';
 import { parseFullConfig, type FullConfig } from './settings.js';
 import { isActivePod, nodeClaimFromObject } from './objects.js';
 
@@ -59,6 +60,10 @@ export class ClusterState {
   readonly nodePools: Informer<KubeObject>;
   readonly pdbs: Informer<KubeObject>;
   readonly configMaps: Informer<KubeObject>;
+  /** Where pods with persistent volumes can run (core/model/volume-topology.ts). */
+  readonly persistentVolumeClaims: Informer<KubeObject>;
+  readonly persistentVolumes: Informer<KubeObject>;
+  readonly storageClasses: Informer<KubeObject>;
   private readonly all = new Map<string, Informer<KubeObject>>();
   /** Node name → clock ms of the last bind/unbind/delete of a pod on it. */
   private readonly podChangeAt = new Map<string, number>();
@@ -95,6 +100,9 @@ export class ClusterState {
     this.nodePools = make(Refs.nodePools, 'nodepools');
     this.pdbs = make(Refs.pdbs, 'poddisruptionbudgets');
     this.configMaps = make(Refs.configMaps, 'configmaps', this.namespace);
+    this.persistentVolumeClaims = make(Refs.persistentVolumeClaims, 'persistentvolumeclaims');
+    this.persistentVolumes = make(Refs.persistentVolumes, 'persistentvolumes');
+    this.storageClasses = make(Refs.storageClasses, 'storageclasses');
     const podChanged = (...pods: KubeObject[]) => {
       for (const p of pods) if (p.spec?.nodeName) this.podChangeAt.set(p.spec.nodeName, options.clock.now());
     };
@@ -202,6 +210,11 @@ export class ClusterState {
   recordCreatedClaim(object: KubeObject): void {
     const name = object.metadata.name;
     if (name && !this.nodeClaims.get(name)) this.createdClaims.set(name, { object, at: this.options.clock.now() });
+  }
+
+  /** The volume claims, volumes and storage classes as the informers hold them. */
+  volumeLookup(): VolumeLookup {
+    return volumeLookupFrom({ claims: this.persistentVolumeClaims.list(), volumes: this.persistentVolumes.list(), storageClasses: this.storageClasses.list() });
   }
 
   /** Active pods per node name (bound, not finished). */

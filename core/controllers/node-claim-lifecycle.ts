@@ -420,8 +420,9 @@ export class NodeClaimLifecycleLoop implements Loop {
       const snap = nodeSnapshot(this.options.state, []);
       this.ready = { nodes: snap.nodes.filter((n) => n.initialized && !n.unschedulable), waiting: [...snap.pending] };
     }
+    const volumes = this.options.state.volumeLookup();
     const candidates = pods.map((p) => {
-      const { nodeName: _bound, ...pod } = podFromObject(p);
+      const { nodeName: _bound, ...pod } = podFromObject(p, volumes);
       return pod;
     });
     const result = solve({ pods: [...this.ready.waiting, ...candidates], existingNodes: this.ready.nodes, nodePools: [], instanceTypes: [] });

@@ -14,6 +14,7 @@ import type { ExistingNode } from '../model/node.js';
 import type { Pod, TopologySpreadConstraint } from '../model/pod.js';
 import type { Requirement } from '../model/requirements.js';
 import { podSpecRequests as podRequestsFromSpec } from '../model/pod-requests.js';
+import { volumeTopology, type VolumeLookup } from '../model/volume-topology.js';
 import { resources, resourcesFromList, resourcesToList, type Resources } from '../model/resources.js';
 import type { Taint, Toleration } from '../model/scheduling-constraints.js';
 
@@ -72,13 +73,28 @@ export function podFromSpec(namespace: string, name: string, labels: Record<stri
   };
 }
 
-export function podFromObject(o: KubeObject): Pod {
+/**
+ * The pod for planning. With `volumes`, where its persistent volumes can be attached joins its
+ * required node affinity (core/model/volume-topology.ts); a volume problem (a missing claim) leaves
+ * the pod as it is — callers that must not plan such a pod ask `volumeTopology` themselves.
+ */
+export function podFromObject(o: KubeObject, volumes?: VolumeLookup): Pod {
   const daemonSet = (o.metadata.ownerReferences ?? []).some((r) => r.controller && r.kind === 'DaemonSet');
-  return podFromSpec(o.metadata.namespace ?? 'default', o.metadata.name ?? '', o.metadata.labels ?? {}, o.spec, {
+  const pod = podFromSpec(o.metadata.namespace ?? 'default', o.metadata.name ?? '', o.metadata.labels ?? {}, o.spec, {
     ...(o.metadata.annotations ? { annotations: o.metadata.annotations } : {}),
     ...(o.spec?.nodeName ? { nodeName: o.spec.nodeName } : {}),
     ...(daemonSet ? { daemonSet } : {}),
   });
+  if (!volumes) return pod;
+  const topology = volumeTopology(pod.namespace, pod.name, o.spec, pod.requiredNodeAffinity, volumes);
+  return topology.ok ? withNodeAffinity(pod, topology.terms) : pod;
+}
+
+/** `pod` with `terms` as its required node affinity (none: any node). */
+export function withNodeAffinity(pod: Pod, terms: readonly (readonly Requirement[])[] | undefined): Pod {
+  if (terms === pod.requiredNodeAffinity) return pod;
+  const { requiredNodeAffinity: _old, ...rest } = pod;
+  return terms && terms.length > 0 ? { ...rest, requiredNodeAffinity: terms } : rest;
 }
 
 /** Pods that hold resources: not finished. */

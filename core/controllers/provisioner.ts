@@ -142,6 +142,11 @@ export class ProvisionerLoop implements Loop {
         message: `created NodeClaim ${name} (${planned.instanceType}, ${planned.offering.zone}, ${planned.offering.capacityType}, $${planned.offering.pricePerHour}/h) for ${planned.pods.length} ${predicted ? 'predicted' : 'pending'} pod(s)${moving > 0 ? ` (${moving} of them on nodes being deleted)` : ''}`,
       });
     }
+    // A pod waiting for a persistent volume that does not exist is not planned: say why on the pod.
+    for (const b of snap.blocked) {
+      const [namespace, name] = b.pod.split('/');
+      this.options.events.emit({ object: { apiVersion: 'v1', kind: 'Pod', name, namespace }, type: 'Warning', reason: 'FailedProvisioning', message: `not planned: ${b.problem}` });
+    }
     for (const u of result?.unplaceable ?? []) {
       pass.unplaceable++;
       if (predictedKeys.has(u.pod) || movingKeys.has(u.pod)) continue;

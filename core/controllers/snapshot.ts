@@ -12,11 +12,12 @@ import type { NodePool } from '../model/node-pool.js';
 import type { InstanceType } from '../model/instance-type.js';
 import { isConditionTrue, type NodeClaim } from '../model/node-claim.js';
 import type { ExistingNode } from '../model/node.js';
-import type { Pod } from '../model/pod.js';
+import { podKey, type Pod } from '../model/pod.js';
 import { resources } from '../model/resources.js';
 import { claimProblem, registrationLabels } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
-import { existingNodeFromObject, isPendingPod, isReschedulable, launchingNode, podFromObject, podFromSpec } from './objects.js';
+import { existingNodeFromObject, isPendingPod, isReschedulable, launchingNode, podFromObject, podFromSpec, withNodeAffinity } from './objects.js';
+import { volumeTopology } from '../model/volume-topology.js';
 import { lastPodChange, persistedPodEventTime } from './pod-event-time.js';
 import { parseDecisionRecord } from '../../webhook/mutate/decision-record.js';
 
@@ -78,6 +79,7 @@ export function predictedWorkloads(state: ClusterState, clusterMode: Mode, nowSe
   const out: PredictedWorkload[] = [];
   // The webhook's limit, as the controller's own webhook reads it: smartscale-config over the built-in one.
   const maxAgeSec = parseWebhookDefaults(state.configMaps.get(CLUSTER_CONFIG_NAME, state.namespace)?.data).value.maxForecastAgeSec ?? DEFAULT_MAX_FORECAST_AGE_SEC;
+  const volumes = state.volumeLookup();
   for (const d of state.optedInDeployments()) {
     const annotations = d.metadata.annotations ?? {};
     const mode = effectiveMode(clusterMode, parseDeploymentSettings(annotations).value.mode);
@@ -96,7 +98,12 @@ export function predictedWorkloads(state: ClusterState, clusterMode: Mode, nowSe
     const labels = template.metadata?.labels ?? {};
     const ns = d.metadata.namespace ?? 'default';
     const pods: Pod[] = [];
-    const proto = podFromSpec(ns, `${d.metadata.name}-predicted-0`, labels, template.spec, { predicted: true });
+    const declared = podFromSpec(ns, `${d.metadata.name}-predicted-0`, labels, template.spec, { predicted: true });
+    // Where its volumes let it run (a shared claim's zone, an ephemeral claim's class); a template
+    // whose claim or class is missing gets no capacity ahead: its pods will wait for it anyway.
+    const topology = volumeTopology(ns, d.metadata.name ?? '', template.spec, declared.requiredNodeAffinity, volumes, true);
+    if (!topology.ok) continue;
+    const proto = withNodeAffinity(declared, topology.terms);
     for (let i = 0; i < extra; i++) pods.push({ ...proto, name: `${d.metadata.name}-predicted-${i}` });
     out.push({ deployment: d, mode, pods });
   }
@@ -114,6 +121,11 @@ export interface NodeSnapshot {
    * pods, so the capacity they will need is launched while their node drains, not after.
    */
   reschedulable: Pod[];
+  /**
+   * Pending pods not planned because a persistent volume they need is missing (a claim, its volume,
+   * its StorageClass): `namespace/name` and why. They wait for it, as kube-scheduler makes them.
+   */
+  blocked: { pod: string; problem: string }[];
   /** Node name → claim, for smartscale's nodes. */
   claimByNode: Map<string, NodeClaim>;
 }
@@ -149,6 +161,7 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
   const nodes: ExistingNode[] = [];
   const reschedulable: Pod[] = [];
   const registered = new Set<string>();
+  const volumes = state.volumeLookup();
   for (const o of state.nodes.list()) {
     const name = o.metadata.name!;
     const claim = o.spec?.providerID ? claimByProvider.get(o.spec.providerID) : undefined;
@@ -161,11 +174,11 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     if (deleting) {
       for (const p of bound) {
         if (!isReschedulable(p)) continue;
-        const { nodeName: _bound, ...pod } = podFromObject(p);
+        const { nodeName: _bound, ...pod } = podFromObject(p, volumes);
         reschedulable.push(pod);
       }
     }
-    const pods = bound.map(podFromObject);
+    const pods = bound.map((p) => podFromObject(p, volumes));
     const workload = pods.filter((p) => !p.daemonSet);
     // Until the lifecycle has patched the launch's labels on (registration), the claim vouches for them.
     const labelled = claim && !isConditionTrue(claim, 'Registered') ? withClaimLabels(o, claim, typeByName.get(claim.status.instanceType ?? '')) : o;
@@ -195,8 +208,16 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     const options = claim.status.instanceType ? [type] : claim.spec.instanceTypeOptions.map((n) => typeByName.get(n));
     launching.push(launchingNode(claim, allocatable, Number.isFinite(price) ? price : 0, commonLabels(options)));
   }
-  const pending = state.pods.list().filter(isPendingPod).map(podFromObject);
-  return { nodes, launching, pending, reschedulable, claimByNode };
+  const pending: Pod[] = [];
+  const blocked: NodeSnapshot['blocked'] = [];
+  for (const p of state.pods.list()) {
+    if (!isPendingPod(p)) continue;
+    const pod = podFromObject(p);
+    const topology = volumeTopology(pod.namespace, pod.name, p.spec, pod.requiredNodeAffinity, volumes);
+    if (topology.ok) pending.push(withNodeAffinity(pod, topology.terms));
+    else blocked.push({ pod: podKey(pod), problem: topology.problem });
+  }
+  return { nodes, launching, pending, reschedulable, blocked, claimByNode };
 }
 
 export function claimInitialized(claim: NodeClaim): boolean {

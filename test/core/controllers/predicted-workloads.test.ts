@@ -5,6 +5,7 @@
  * applied without it (failurePolicy Ignore), "the forecaster stopped" is time passing.
  */
 import { describe, expect, it } from 'vitest';
+import { volumeLookupFrom } from '../../../core/model/volume-topology.js';
 import type { ClusterState } from '../../../core/controllers/cluster-state.js';
 import { predictedWorkloads } from '../../../core/controllers/snapshot.js';
 import type { KubeObject } from '../../../core/kube/client.js';
@@ -36,10 +37,13 @@ function withAnnotations(d: KubeObject, change: Record<string, string | undefine
   return { ...d, metadata: { ...d.metadata, annotations } };
 }
 
+const NO_VOLUMES = volumeLookupFrom({ claims: [], volumes: [], storageClasses: [] });
+
 function predicted(d: KubeObject, nowSec: number, config?: Record<string, string>): number {
   const state = {
     namespace: SMARTSCALE_NAMESPACE,
     optedInDeployments: () => [d],
+    volumeLookup: () => NO_VOLUMES,
     configMaps: { get: (name: string, ns: string) => (config && name === CLUSTER_CONFIG_NAME && ns === SMARTSCALE_NAMESPACE ? { metadata: { name }, data: config } : undefined) },
   } as unknown as ClusterState;
   return predictedWorkloads(state, 'optimize', nowSec, LEAD).reduce((n, w) => n + w.pods.length, 0);
@@ -88,7 +92,7 @@ describe('predictedWorkloads: capacity from a stale forecast is not acted on', (
 describe('predictedWorkloads: which replicas are wanted (ADR 101)', () => {
   const fresh = admitted(T);
   const count = (d: KubeObject, lead: number, nowSec = T + 60) => {
-    const state = { namespace: SMARTSCALE_NAMESPACE, optedInDeployments: () => [d], configMaps: { get: () => undefined } } as unknown as ClusterState;
+    const state = { namespace: SMARTSCALE_NAMESPACE, optedInDeployments: () => [d], volumeLookup: () => NO_VOLUMES, configMaps: { get: () => undefined } } as unknown as ClusterState;
     return predictedWorkloads(state, 'optimize', nowSec, lead).reduce((n, w) => n + w.pods.length, 0);
   };
 
@@ -114,5 +118,30 @@ describe('predictedWorkloads: which replicas are wanted (ADR 101)', () => {
     const byHand = deployment('shop', 'api', { replicas: 1, annotations: { [Annotations.enabled]: 'true', [Annotations.peakReplicas]: '4', [Annotations.capacity]: JSON.stringify({ replicas: 3 }) } });
     expect(count(byHand, 0)).toBe(0);
     expect(count(byHand, 600)).toBe(3);
+  });
+});
+
+describe('predictedWorkloads: where the template’s volumes let its pods run', () => {
+  const fresh = admitted(T);
+  const withClaim = (claimName: string): KubeObject => ({ ...fresh, spec: { ...fresh.spec, template: { ...fresh.spec.template, spec: { ...fresh.spec.template.spec, volumes: [{ name: 'data', persistentVolumeClaim: { claimName } }] } } } });
+  const volumes = volumeLookupFrom({
+    claims: [{ metadata: { name: 'shared', namespace: fresh.metadata.namespace }, spec: { volumeName: 'pv-1' } }],
+    volumes: [{ metadata: { name: 'pv-1' }, spec: { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['us-east-1b'] }] }] } } } }],
+    storageClasses: [],
+  });
+  const run = (d: KubeObject) => {
+    const state = { namespace: SMARTSCALE_NAMESPACE, optedInDeployments: () => [d], volumeLookup: () => volumes, configMaps: { get: () => undefined } } as unknown as ClusterState;
+    return predictedWorkloads(state, 'optimize', T + 60, 0).flatMap((w) => w.pods);
+  };
+
+  it('a claim the replicas share: predicted pods are planned in its volume’s zone', () => {
+    const pods = run(withClaim('shared'));
+    expect(pods.length).toBeGreaterThan(0);
+    for (const p of pods) expect(p.requiredNodeAffinity).toEqual([[{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['us-east-1b'] }]]);
+    expect(run(fresh).every((p) => p.requiredNodeAffinity === undefined)).toBe(true);
+  });
+
+  it('a claim that does not exist: no capacity ahead (the pods will wait for it)', () => {
+    expect(run(withClaim('missing'))).toEqual([]);
   });
 });
