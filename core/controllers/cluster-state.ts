@@ -103,6 +103,8 @@ export class ClusterState {
     this.persistentVolumeClaims = make(Refs.persistentVolumeClaims, 'persistentvolumeclaims');
     this.persistentVolumes = make(Refs.persistentVolumes, 'persistentvolumes');
     this.storageClasses = make(Refs.storageClasses, 'storageclasses');
+    // A claim, volume or class created after its pod can make the waiting pod plannable.
+    for (const informer of [this.persistentVolumeClaims, this.persistentVolumes, this.storageClasses]) informer.on({ add: () => (informer.hasSynced() ? this.notify('pending-pod') : undefined) });
     const podChanged = (...pods: KubeObject[]) => {
       for (const p of pods) if (p.spec?.nodeName) this.podChangeAt.set(p.spec.nodeName, options.clock.now());
     };

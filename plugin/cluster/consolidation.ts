@@ -62,6 +62,10 @@ export interface ConsolidationInput {
   pdbs: KubeObject[];
   deployments: KubeObject[];
   configMaps: KubeObject[];
+  /** PersistentVolumeClaims, PersistentVolumes, StorageClasses (volume topology); absent: not considered. */
+  volumeClaims?: KubeObject[];
+  volumes?: KubeObject[];
+  storageClasses?: KubeObject[];
   nowMs: number;
   /** Namespace of smartscale-config (default smartscale-system). */
   home?: string;
@@ -89,6 +93,9 @@ export async function previewConsolidation(input: ConsolidationInput): Promise<C
     [Refs.pdbs.plural, input.pdbs],
     [Refs.deployments.plural, input.deployments],
     [Refs.configMaps.plural, input.configMaps],
+    [Refs.persistentVolumeClaims.plural, input.volumeClaims ?? []],
+    [Refs.persistentVolumes.plural, input.volumes ?? []],
+    [Refs.storageClasses.plural, input.storageClasses ?? []],
   ]);
   // Epoch 0 as the informers' clock: every pod change and emptiness looks long past (see above).
   // staleAfterMs 0: lists of a snapshot, no watch that could go silent (and no watchdog timer to outlive the command).

@@ -37,7 +37,7 @@ async function optionalList(client: KubeClient, res: ResourceRef, what: string, 
 }
 
 export async function gatherNodes(client: KubeClient, nowMs: number, home: string = SMARTSCALE_NAMESPACE): Promise<NodesReport> {
-  const [nodes, pods, claims, nodePools, pdbs, deployments, configMaps] = await Promise.all([
+  const [nodes, pods, claims, nodePools, pdbs, deployments, configMaps, volumeClaims, volumes, storageClasses] = await Promise.all([
     attempt('list Nodes', () => client.list(Resources.nodes)),
     attempt('list Pods in all namespaces', () => client.list(Resources.pods, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' })),
     readNodeClaims(client),
@@ -45,6 +45,9 @@ export async function gatherNodes(client: KubeClient, nowMs: number, home: strin
     optionalList(client, Resources.pdbs, 'PodDisruptionBudgets'),
     optionalList(client, Resources.deployments, 'Deployments'),
     optionalList(client, Resources.configMaps, `ConfigMaps in ${home}`, { namespace: home }),
+    optionalList(client, Resources.persistentVolumeClaims, 'PersistentVolumeClaims'),
+    optionalList(client, Resources.persistentVolumes, 'PersistentVolumes'),
+    optionalList(client, Resources.storageClasses, 'StorageClasses'),
   ]);
   const warnings: string[] = [];
   if (claims.warning) warnings.push(claims.warning);
@@ -57,6 +60,10 @@ export async function gatherNodes(client: KubeClient, nowMs: number, home: strin
   if (claims.claims === null) consolidation = { available: false, reason: 'consolidation preview not shown: NodeClaims are not readable' };
   else if (missing) consolidation = { available: false, reason: `consolidation preview not shown: ${missing.why}` };
   else {
+    // Where pods with persistent volumes can go: without them the preview still runs, saying so.
+    const unreadable = [volumeClaims, volumes, storageClasses].find((r): r is { why: string } => 'why' in r);
+    if (unreadable) warnings.push(`consolidation preview ignores volume topology: ${unreadable.why}`);
+    const items = (r: { items: KubeObject[] } | { why: string }) => ('items' in r ? r.items : []);
     const preview = await previewConsolidation({
       nodes: nodes.items,
       pods: pods.items,
@@ -65,6 +72,7 @@ export async function gatherNodes(client: KubeClient, nowMs: number, home: strin
       pdbs: (pdbs as { items: KubeObject[] }).items,
       deployments: (deployments as { items: KubeObject[] }).items,
       configMaps: (configMaps as { items: KubeObject[] }).items,
+      ...(unreadable ? {} : { volumeClaims: items(volumeClaims), volumes: items(volumes), storageClasses: items(storageClasses) }),
       nowMs,
       home,
     });

@@ -71,3 +71,35 @@ describe('SnapshotKubeClient', () => {
     await expect(client.create()).rejects.toThrow(/never writes/);
   });
 });
+
+describe('consolidation preview and persistent volumes', () => {
+  const zonal = (name: string, zone: string): KubeObject => ({ ...node(name), metadata: { ...node(name).metadata, labels: { ...node(name).metadata.labels, 'topology.kubernetes.io/zone': zone } } });
+  const pod = (name: string, nodeName: string, claimName?: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'shop', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u', controller: true }] },
+    spec: { nodeName, containers: [{ name: 'c', resources: { requests: { cpu: '500m', memory: '1Gi' } } }], ...(claimName ? { volumes: [{ name: 'd', persistentVolumeClaim: { claimName } }] } : {}) },
+    status: { phase: 'Running' },
+  });
+  const pool = { ...nodePool(), spec: { ...nodePool().spec, template: { spec: { requirements: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] } } } };
+  const cluster = {
+    ...input(),
+    nodes: [zonal('node-a', 'us-east-1a'), zonal('node-b', 'us-east-1b')],
+    pods: [pod('db-0', 'node-a', 'data'), pod('web-0', 'node-b')],
+    nodePools: [pool],
+  };
+  const volumes = {
+    volumeClaims: [{ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'shop' }, spec: { volumeName: 'pv-a' } }],
+    volumes: [{ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv-a' }, spec: { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.ebs.csi.aws.com/zone', operator: 'In', values: ['us-east-1a'] }] }] } } } }],
+    storageClasses: [],
+  };
+
+  it('a pod whose volume is in its node’s zone is not moved to a node in another zone', async () => {
+    // Not knowing the volume, the planner would move db-0 onto node-b (another zone, where it could never start).
+    expect((await previewConsolidation(cluster)).next).toMatchObject({ nodes: ['node-a'], replacements: [] });
+    // Knowing it: node-a is only replaced, by a cheaper node in its own zone.
+    const next = (await previewConsolidation({ ...cluster, ...volumes })).next;
+    expect(next?.nodes).toEqual(['node-a']);
+    expect(next?.replacements).toHaveLength(1);
+  });
+});
