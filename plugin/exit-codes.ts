@@ -4,7 +4,7 @@
  */
 export const ExitCode = {
   ok: 0,
-  /** An unexpected failure (a bug): the message and, with --v, the stack are on stderr. */
+  /** An unexpected failure (a bug): the message is on stderr, and the stack too with `SMARTSCALE_DEBUG=1`. */
   internal: 1,
   /** Bad flags or arguments, or an input file that cannot be read or parsed. */
   usage: 2,
@@ -18,8 +18,6 @@ export const ExitCode = {
   notOptedIn: 6,
   /** RBAC denied a request the command needs. */
   forbidden: 7,
-  /** A benchmark or check ran and its bar was not met. */
-  barNotMet: 8,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -102,13 +102,17 @@ export interface SmartscaleOptions {
   /**
    * What predicted capacity covers. `lead` (default, what the replay has measured): nodes for the
    * peak within the node lead (plus a bucket), the consolidation reserve for the longer of it and
-   * `reserveSteps`. `horizon`: the controller's rule today (core/controllers/snapshot.ts
-   * `predictedWorkloads`) — the peak over the whole forecast horizon is launched once its first
-   * rise above the running replicas is within `provisionLeadSeconds`, and kept from consolidation
-   * whenever the horizon has one. Only with `leadSizing: 'seconds'`.
+   * `reserveSteps`; the controller's rule with its default `controller.provisionLead` of 0s (ADR
+   * 101). `horizon`: the controller's rule only with `controller.provisionLead` above 0s
+   * (core/controllers/snapshot.ts `predictedWorkloads`) — the peak over the whole forecast horizon
+   * is launched once its first rise above the running replicas is within `provisionLeadSeconds`,
+   * and kept from consolidation whenever the horizon has one. Only with `leadSizing: 'seconds'`.
    */
   predictedCapacity?: 'lead' | 'horizon';
-  /** With `predictedCapacity: 'horizon'`: the controller's `controller.provisionLead` (default 600 s). */
+  /**
+   * With `predictedCapacity: 'horizon'`: the `controller.provisionLead` modelled, in seconds
+   * (600 when unset here, the value ADR 101 measured; the controller's own default is 0s, `lead`).
+   */
   provisionLeadSeconds?: number;
 }
 
