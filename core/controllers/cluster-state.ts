@@ -60,6 +60,8 @@ export class ClusterState {
   readonly nodePools: Informer<KubeObject>;
   readonly pdbs: Informer<KubeObject>;
   readonly configMaps: Informer<KubeObject>;
+  /** What every new node also runs (core/model/daemonset-overhead.ts). */
+  readonly daemonSets: Informer<KubeObject>;
   /** Where pods with persistent volumes can run (core/model/volume-topology.ts). */
   readonly persistentVolumeClaims: Informer<KubeObject>;
   readonly persistentVolumes: Informer<KubeObject>;
@@ -100,6 +102,7 @@ export class ClusterState {
     this.nodePools = make(Refs.nodePools, 'nodepools');
     this.pdbs = make(Refs.pdbs, 'poddisruptionbudgets');
     this.configMaps = make(Refs.configMaps, 'configmaps', this.namespace);
+    this.daemonSets = make(Refs.daemonSets, 'daemonsets');
     this.persistentVolumeClaims = make(Refs.persistentVolumeClaims, 'persistentvolumeclaims');
     this.persistentVolumes = make(Refs.persistentVolumes, 'persistentvolumes');
     this.storageClasses = make(Refs.storageClasses, 'storageclasses');

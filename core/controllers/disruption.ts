@@ -32,7 +32,7 @@ import type { ClusterState } from './cluster-state.js';
 import type { Loop } from './loop.js';
 import { cordon, DRAIN_STARTED_ANNOTATION, drainStartedAt, evictPods, hasDisruptionTaint, isCordoned, isDoNotDisrupt, isTerminating, podName, podsToDrain, uncordon } from './drain.js';
 import { pdbFromObject } from './objects.js';
-import { instanceTypesByPool, nodeSnapshot, predictedWorkloads } from './snapshot.js';
+import { instanceTypesByPool, nodeSnapshot, planningTypesByPool, predictedWorkloads } from './snapshot.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
 
 export interface DisruptionLoopOptions extends NodeLoopDependencies {
@@ -165,8 +165,9 @@ export class DisruptionLoop implements Loop {
     const { valid: pools } = state.nodePoolsParsed();
     if (pools.length === 0) return;
     const types = await cloud.getInstanceTypes();
-    const byPool = await instanceTypesByPool(cloud, pools, types);
-    const snap = nodeSnapshot(state, types, byPool);
+    const views = await instanceTypesByPool(cloud, pools, types);
+    const snap = nodeSnapshot(state, types, views);
+    const byPool = planningTypesByPool(state, pools, types, views);
     const now = clock.now();
     const horizonSeconds = config.controller.forecastStepSeconds * config.controller.horizonSteps;
     // The capacity the provisioner would launch is kept: the target's, and with a provision lead the horizon's peak.

@@ -34,7 +34,7 @@ import type { ClusterState, InvalidNodePool } from './cluster-state.js';
 import type { LaunchRefusalSync, LaunchRefusalSyncResult } from './launch-refusal-sync.js';
 import { launchRefusalsStatus } from './launch-refusals.js';
 import type { Loop } from './loop.js';
-import { instanceTypesByPool, nodeSnapshot, predictedWorkloads } from './snapshot.js';
+import { instanceTypesByPool, nodeSnapshot, planningTypesByPool, predictedWorkloads } from './snapshot.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
 
 export interface ProvisionerOptions extends NodeLoopDependencies {
@@ -93,8 +93,9 @@ export class ProvisionerLoop implements Loop {
     await this.reportInvalid(invalid);
     await this.syncLaunchRefusals();
     const types = await cloud.getInstanceTypes();
-    const byPool = await instanceTypesByPool(cloud, pools, types);
-    const snap = nodeSnapshot(state, types, byPool);
+    const views = await instanceTypesByPool(cloud, pools, types);
+    const snap = nodeSnapshot(state, types, views);
+    const byPool = planningTypesByPool(state, pools, types, views);
     const nowSec = Math.floor(clock.now() / 1000);
     if (this.batching(clock.now())) return;
     const workloads = predictedWorkloads(state, config.cluster.mode, nowSec, config.controller.provisionLeadSeconds);

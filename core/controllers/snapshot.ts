@@ -18,6 +18,7 @@ import { claimProblem, registrationLabels } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
 import { existingNodeFromObject, isPendingPod, isReschedulable, launchingNode, podFromObject, podFromSpec, withNodeAffinity } from './objects.js';
 import { volumeTopology } from '../model/volume-topology.js';
+import { daemonSetOverhead, typesByPoolLessDaemonSets, withoutDaemonSets } from '../model/daemonset-overhead.js';
 import { lastPodChange, persistedPodEventTime } from './pod-event-time.js';
 import { parseDecisionRecord } from '../../webhook/mutate/decision-record.js';
 
@@ -196,6 +197,10 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
   }
   const launching: ExistingNode[] = [];
   const validPools = state.validNodePoolNames();
+  // A claim's node will run the DaemonSets too: until it registers (and their pods are bound and
+  // counted), what it offers other pods is its allocatable less their share.
+  const daemonSets = state.daemonSets.list();
+  const poolByName = daemonSets.length > 0 ? new Map(state.nodePoolsParsed().valid.map((p) => [p.name, p])) : undefined;
   for (const { object, claim } of claims) {
     if (registered.has(claim.name) || object.metadata.deletionTimestamp) continue;
     // A claim the lifecycle will not launch (no pool, an unknown one, a malformed spec) is no capacity.
@@ -203,7 +208,9 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     const type = typeByName.get(claim.status.instanceType ?? claim.spec.instanceTypeOptions[0]);
     // Before the launch records it, what the pool's nodes offer (a node class's kubelet maxPods).
     const poolType = byPool?.get(claim.spec.nodePool)?.find((t) => t.name === type?.name);
-    const allocatable = claim.status.allocatable ?? poolType?.allocatable ?? type?.allocatable ?? resources();
+    let allocatable = claim.status.allocatable ?? poolType?.allocatable ?? type?.allocatable ?? resources();
+    const pool = poolByName?.get(claim.spec.nodePool);
+    if (pool && type) allocatable = withoutDaemonSets({ ...type, allocatable }, daemonSetOverhead(daemonSets, pool, type)).allocatable;
     const price = claim.status.pricePerHour ?? type?.offerings.reduce((m, o) => Math.min(m, o.pricePerHour), Infinity) ?? 0;
     const options = claim.status.instanceType ? [type] : claim.spec.instanceTypeOptions.map((n) => typeByName.get(n));
     launching.push(launchingNode(claim, allocatable, Number.isFinite(price) ? price : 0, commonLabels(options)));
@@ -222,6 +229,15 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
 
 export function claimInitialized(claim: NodeClaim): boolean {
   return isConditionTrue(claim, 'Initialized');
+}
+
+/**
+ * The types as each pool's new nodes offer them to the pods planned onto them: the cloud's view
+ * (`instanceTypesByPool`) less the share of the DaemonSets that would run there
+ * (core/model/daemonset-overhead.ts). `views`: the cloud's views, when the caller has them.
+ */
+export function planningTypesByPool(state: ClusterState, pools: readonly NodePool[], shared: readonly InstanceType[], views: ReadonlyMap<string, readonly InstanceType[]> | undefined): Map<string, InstanceType[]> | undefined {
+  return typesByPoolLessDaemonSets(pools, shared, views, state.daemonSets.list());
 }
 
 /**

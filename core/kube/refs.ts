@@ -17,6 +17,7 @@ export const Refs = {
   ec2NodeClasses: { group: 'smartscale.io', version: 'v1', plural: 'ec2nodeclasses', namespaced: false },
   mutatingWebhookConfigurations: { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations', namespaced: false },
   services: { group: '', version: 'v1', plural: 'services', namespaced: true },
+  daemonSets: { group: 'apps', version: 'v1', plural: 'daemonsets', namespaced: true },
   persistentVolumeClaims: { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true },
   persistentVolumes: { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false },
   storageClasses: { group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', namespaced: false },

@@ -84,6 +84,7 @@ export function builtinResourceTypes(): ResourceType[] {
     builtin('', 'v1', 'PersistentVolume', 'persistentvolumes', { namespaced: false, shortNames: ['pv'], statusSubresource: true }),
     builtin('storage.k8s.io', 'v1', 'StorageClass', 'storageclasses', { namespaced: false, shortNames: ['sc'] }),
     builtin('apps', 'v1', 'Deployment', 'deployments', { shortNames: ['deploy'], categories: ['all'], statusSubresource: true, scale: REPLICAS_SCALE, tracksGeneration: true }),
+    builtin('apps', 'v1', 'DaemonSet', 'daemonsets', { shortNames: ['ds'], categories: ['all'], statusSubresource: true, tracksGeneration: true }),
     builtin('apps', 'v1', 'ReplicaSet', 'replicasets', { shortNames: ['rs'], categories: ['all'], statusSubresource: true, scale: REPLICAS_SCALE, tracksGeneration: true }),
     builtin('events.k8s.io', 'v1', 'Event', 'events', { shortNames: ['ev'] }),
     builtin('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', { shortNames: ['pdb'], statusSubresource: true, tracksGeneration: true }),

@@ -11,6 +11,7 @@ export interface ControlPlaneContext {
     nodes: Informer<KubeObject>;
     deployments: Informer<KubeObject>;
     replicaSets: Informer<KubeObject>;
+    daemonSets: Informer<KubeObject>;
     pdbs: Informer<KubeObject>;
     claims: Informer<KubeObject>;
     volumes: Informer<KubeObject>;

@@ -1,5 +1,5 @@
 /**
- * The simulated control plane: deployment and ReplicaSet controllers, scheduler (with volume
+ * The simulated control plane: deployment, ReplicaSet and DaemonSet controllers, scheduler (with volume
  * binding), kubelets and the disruption controller, sharing one set of informers. It talks to the API only through a
  * KubeClient, so it runs against the sandbox API server or a real one alike.
  */
@@ -10,7 +10,8 @@ import type { ControlPlaneContext } from './context.js';
 import { DeploymentController } from './deployment-controller.js';
 import { DisruptionController } from './disruption-controller.js';
 import { KubeletSimulator } from './kubelet.js';
-import { DEPLOYMENTS, NODES, PDBS, PODS, PVCS, PVS, REPLICASETS, STORAGE_CLASSES } from './refs.js';
+import { DaemonSetController } from './daemonset-controller.js';
+import { DAEMONSETS, DEPLOYMENTS, NODES, PDBS, PODS, PVCS, PVS, REPLICASETS, STORAGE_CLASSES } from './refs.js';
 import { ReplicaSetController } from './replicaset-controller.js';
 import { Scheduler } from './scheduler.js';
 
@@ -41,6 +42,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     nodes: informer(NODES, 'nodes'),
     deployments: informer(DEPLOYMENTS, 'deployments'),
     replicaSets: informer(REPLICASETS, 'replicasets'),
+    daemonSets: informer(DAEMONSETS, 'daemonsets'),
     pdbs: informer(PDBS, 'poddisruptionbudgets'),
     claims: informer(PVCS, 'persistentvolumeclaims'),
     volumes: informer(PVS, 'persistentvolumes'),
@@ -50,6 +52,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   const controllers = [
     new DeploymentController(ctx),
     new ReplicaSetController(ctx),
+    new DaemonSetController(ctx),
     new Scheduler(ctx),
     new KubeletSimulator(ctx, { nodeReadyDelayMs: options.nodeReadyDelayMs ?? 5000, podStartDelayMs: options.podStartDelayMs ?? 2000 }),
     new DisruptionController(ctx),

@@ -45,6 +45,13 @@ function matchesExpression(labels: Record<string, string>, e: Obj): boolean {
   }
 }
 
+/** Whether the pod's nodeSelector, required node affinity and tolerations admit the node (not its room). */
+export function nodeAdmits(pod: Obj, node: Obj): boolean {
+  const labels: Record<string, string> = node.metadata?.labels ?? {};
+  for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
+  return affinityAllows(pod, labels) && toleratesAll(pod.spec?.tolerations as Toleration[] | undefined, node.spec?.taints as Taint[] | undefined);
+}
+
 function affinityAllows(pod: Obj, labels: Record<string, string>): boolean {
   const terms: Obj[] = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
   if (terms.length === 0) return true;

@@ -5,6 +5,7 @@ export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', nam
 export const NODES: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
 export const EVENTS: ResourceRef = { group: '', version: 'v1', plural: 'events', namespaced: true };
 export const DEPLOYMENTS: ResourceRef = { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true };
+export const DAEMONSETS: ResourceRef = { group: 'apps', version: 'v1', plural: 'daemonsets', namespaced: true };
 export const REPLICASETS: ResourceRef = { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true };
 export const PDBS: ResourceRef = { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true };
 export const PVCS: ResourceRef = { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true };

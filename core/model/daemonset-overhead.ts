@@ -1,0 +1,134 @@
+/**
+ * What the DaemonSets will take of a new node (DaemonSet overhead). Every node runs a pod of each
+ * DaemonSet that can run there — kube-proxy, the CNI, the CSI node plugins, log and metrics agents
+ * — often a few hundred millicores and hundreds of MiB, and a pod slot each. A node launched for
+ * pending pods gets those pods too, so planning pods into the type's whole allocatable launches a
+ * node they do not all fit on, and the rest stay pending for another launch. So, per NodePool and
+ * instance type, the requests of the DaemonSets whose pods would run on such a node are taken off
+ * what the type offers before anything is planned onto it (Karpenter does the same per NodePool).
+ *
+ * A DaemonSet's pod runs on the node when it tolerates the NodePool's taints (startup taints are
+ * not counted: they go once the node is initialized, and DaemonSet pods are what removes them) and
+ * its nodeSelector and required node affinity can be met by the node's labels: the type's labels
+ * and the pool's; for a key only the pool's requirements constrain, some allowed value must do; a
+ * key every node gets at run time (zone, region, hostname, capacity type, OS) is assumed to match;
+ * any other key is one the node will not have. Pure.
+ */
+import type { InstanceType } from './instance-type.js';
+import type { NodePool } from './node-pool.js';
+import { podSpecRequests } from './pod-requests.js';
+import { labelSatisfies, REQUIREMENT_OPERATORS, type Requirement, type RequirementOperator } from './requirements.js';
+import { addResources, resourcesFromList, subtractResources, ZERO_RESOURCES, type ResourceList, type Resources } from './resources.js';
+import { toleratesAll, type Taint, type Toleration } from './scheduling-constraints.js';
+import { canonicalLabelKey, Labels } from './labels.js';
+
+type Obj = Record<string, any>;
+
+/** Labels every node has once running, whatever its pool or type says. */
+const RUNTIME_KEYS = new Set<string>([Labels.zone, 'topology.kubernetes.io/region', Labels.hostname, Labels.capacityType, 'kubernetes.io/os']);
+
+function asRecord(value: unknown): Obj | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : undefined;
+}
+
+function requirementsOf(spec: Obj | undefined): { selector: Requirement[]; terms: Requirement[][] } {
+  const selector: Requirement[] = [];
+  for (const [key, value] of Object.entries(asRecord(spec?.nodeSelector) ?? {})) if (typeof value === 'string') selector.push({ key, operator: 'In', values: [value] });
+  const terms: Requirement[][] = [];
+  const raw = asRecord(asRecord(asRecord(spec?.affinity)?.nodeAffinity)?.requiredDuringSchedulingIgnoredDuringExecution)?.nodeSelectorTerms;
+  for (const t of Array.isArray(raw) ? raw : []) {
+    const exprs = Array.isArray(asRecord(t)?.matchExpressions) ? (t.matchExpressions as unknown[]) : [];
+    const term: Requirement[] = [];
+    for (const e of exprs) {
+      const r = asRecord(e);
+      if (typeof r?.key !== 'string' || !REQUIREMENT_OPERATORS.includes(r.operator)) continue;
+      const values = Array.isArray(r.values) ? r.values.filter((v: unknown): v is string => typeof v === 'string') : [];
+      term.push({ key: r.key, operator: r.operator as RequirementOperator, ...(values.length ? { values } : {}) });
+    }
+    terms.push(term);
+  }
+  return { selector, terms };
+}
+
+/** Whether a node of `pool` and `type` can meet `r`. */
+function canMeet(r: Requirement, labels: Readonly<Record<string, string>>, pool: NodePool): boolean {
+  const key = canonicalLabelKey(r.key);
+  if (labels[key] !== undefined) return labelSatisfies(r, labels[key]);
+  const allowed = pool.requirements.find((p) => canonicalLabelKey(p.key) === key && p.operator === 'In');
+  if (allowed) return (allowed.values ?? []).some((v) => labelSatisfies(r, v));
+  if (RUNTIME_KEYS.has(key) || pool.requirements.some((p) => canonicalLabelKey(p.key) === key)) return true;
+  return labelSatisfies(r, undefined);
+}
+
+/** Whether the DaemonSet's pod would run on a new node of `pool` and `type`. */
+export function daemonSetRunsOn(daemonSet: Obj, pool: NodePool, type: Pick<InstanceType, 'labels'>): boolean {
+  const spec = asRecord(asRecord(asRecord(daemonSet.spec)?.template)?.spec);
+  const tolerations = (Array.isArray(spec?.tolerations) ? spec!.tolerations : []) as Toleration[];
+  if (!toleratesAll(tolerations, pool.taints as Taint[])) return false;
+  const labels: Record<string, string> = { ...type.labels, ...pool.labels };
+  const { selector, terms } = requirementsOf(spec);
+  if (!selector.every((r) => canMeet(r, labels, pool))) return false;
+  return terms.length === 0 || terms.some((term) => term.every((r) => canMeet(r, labels, pool)));
+}
+
+/** One DaemonSet pod's requests (Kubernetes' rules); an unreadable quantity counts as zero. */
+function daemonPodRequests(daemonSet: Obj): Resources {
+  return podSpecRequests(daemonSet.spec?.template?.spec, (list: ResourceList | undefined) => {
+    try {
+      return resourcesFromList(list);
+    } catch {
+      return ZERO_RESOURCES;
+    }
+  });
+}
+
+/** What the DaemonSets that would run on a new node of `pool` and `type` request, together. */
+export function daemonSetOverhead(daemonSets: readonly Obj[], pool: NodePool, type: Pick<InstanceType, 'labels'>): Resources {
+  return overheadOf(withRequests(daemonSets), pool, type);
+}
+
+interface DaemonSetWithRequests {
+  readonly daemonSet: Obj;
+  readonly requests: Resources;
+}
+
+function withRequests(daemonSets: readonly Obj[]): DaemonSetWithRequests[] {
+  return daemonSets.filter((ds) => asRecord(ds) && !ds.metadata?.deletionTimestamp).map((daemonSet) => ({ daemonSet, requests: daemonPodRequests(daemonSet) }));
+}
+
+function overheadOf(daemonSets: readonly DaemonSetWithRequests[], pool: NodePool, type: Pick<InstanceType, 'labels'>): Resources {
+  let total = ZERO_RESOURCES;
+  for (const { daemonSet, requests } of daemonSets) if (daemonSetRunsOn(daemonSet, pool, type)) total = addResources(total, requests);
+  return total;
+}
+
+/** `type` as a node of `pool` offers it to other pods: its allocatable less the DaemonSets' share (never below zero). */
+export function withoutDaemonSets(type: InstanceType, overhead: Resources): InstanceType {
+  if (overhead.milliCpu === 0 && overhead.memoryBytes === 0 && overhead.pods === 0 && overhead.gpus === 0) return type;
+  const left = subtractResources(type.allocatable, overhead);
+  return {
+    ...type,
+    allocatable: { milliCpu: Math.max(0, left.milliCpu), memoryBytes: Math.max(0, left.memoryBytes), pods: Math.max(0, left.pods), gpus: Math.max(0, left.gpus) },
+  };
+}
+
+/**
+ * Per pool, the types as its new nodes offer them to other pods: `views` (a pool's own view of the
+ * types, e.g. a node class's kubelet settings) or `shared`, less the DaemonSets' overhead. Undefined
+ * when there is nothing to take off and no views (the solver then uses `shared` for every pool).
+ */
+export function typesByPoolLessDaemonSets(
+  pools: readonly NodePool[],
+  shared: readonly InstanceType[],
+  views: ReadonlyMap<string, readonly InstanceType[]> | undefined,
+  daemonSets: readonly Obj[],
+): Map<string, InstanceType[]> | undefined {
+  if (daemonSets.length === 0) return views ? new Map([...views].map(([k, v]) => [k, [...v]])) : undefined;
+  const prepared = withRequests(daemonSets);
+  const out = new Map<string, InstanceType[]>();
+  for (const pool of pools) {
+    const types = views?.get(pool.name) ?? shared;
+    out.set(pool.name, types.map((t) => withoutDaemonSets(t, overheadOf(prepared, pool, t))));
+  }
+  return out;
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { daemonSetOverhead, daemonSetRunsOn, typesByPoolLessDaemonSets } from '../../../core/model/daemonset-overhead.js';
+import { Labels } from '../../../core/model/labels.js';
+import { GIB, MIB } from '../../../core/model/quantity.js';
+import { solve } from '../../../core/scheduling/solver.js';
+import { instanceType, nodePool, pods } from '../scheduling/builders.js';
+
+const m5 = instanceType({ name: 'm5.large', cpu: 2, memoryGiB: 8, price: 0.096 });
+const g4 = instanceType({ name: 'g4dn.xlarge', cpu: 4, memoryGiB: 16, price: 0.526, gpus: 1 });
+
+function daemonSet(name: string, spec: Record<string, unknown> = {}, cpu = '100m', memory = '128Mi') {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name, namespace: 'kube-system' },
+    spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', resources: { requests: { cpu, memory } } }], ...spec } } },
+  };
+}
+
+describe('DaemonSet overhead of a new node', () => {
+  it('sums the requests (and a pod slot) of every DaemonSet that runs there', () => {
+    const overhead = daemonSetOverhead([daemonSet('kube-proxy'), daemonSet('aws-node', {}, '25m', '64Mi')], nodePool(), m5);
+    expect(overhead).toEqual({ milliCpu: 125, memoryBytes: 192 * MIB, pods: 2, gpus: 0 });
+  });
+
+  it('a pool taint the DaemonSet does not tolerate keeps it off; one it tolerates (or a startup taint) does not', () => {
+    const tainted = nodePool({ taints: [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }], startupTaints: [{ key: 'node.cilium.io/agent-not-ready', effect: 'NoExecute' }] });
+    expect(daemonSetRunsOn(daemonSet('plain'), tainted, m5)).toBe(false);
+    expect(daemonSetRunsOn(daemonSet('tolerant', { tolerations: [{ operator: 'Exists' }] }), tainted, m5)).toBe(true);
+    expect(daemonSetRunsOn(daemonSet('cilium'), nodePool({ startupTaints: tainted.startupTaints }), m5)).toBe(true);
+  });
+
+  it('node selectors and affinity are judged on the type’s labels, the pool’s labels and its requirements', () => {
+    const gpuOnly = daemonSet('nvidia', { nodeSelector: { [Labels.instanceGpuCount]: '1' } });
+    expect(daemonSetRunsOn(gpuOnly, nodePool(), g4)).toBe(true);
+    expect(daemonSetRunsOn(gpuOnly, nodePool(), m5)).toBe(false);
+    const labelled = daemonSet('team-agent', { nodeSelector: { team: 'payments' } });
+    expect(daemonSetRunsOn(labelled, nodePool({ labels: { team: 'payments' } }), m5)).toBe(true);
+    expect(daemonSetRunsOn(labelled, nodePool(), m5)).toBe(false); // the node will not have the label
+    const spotOnly = daemonSet('spot-handler', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: Labels.capacityType, operator: 'In', values: ['spot'] }] }] } } } });
+    expect(daemonSetRunsOn(spotOnly, nodePool({ requirements: [{ key: Labels.capacityType, operator: 'In', values: ['on-demand'] }] }), m5)).toBe(false);
+    expect(daemonSetRunsOn(spotOnly, nodePool({ requirements: [{ key: Labels.capacityType, operator: 'In', values: ['spot', 'on-demand'] }] }), m5)).toBe(true);
+    // Zone, OS, hostname: every node has them at run time.
+    const zonal = daemonSet('zonal', { nodeSelector: { [Labels.zone]: 'us-east-1a', 'kubernetes.io/os': 'linux' } });
+    expect(daemonSetRunsOn(zonal, nodePool(), m5)).toBe(true);
+    // Terms are ORed.
+    const either = daemonSet('either', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'team', operator: 'Exists' }] }, { matchExpressions: [{ key: Labels.arch, operator: 'In', values: ['amd64'] }] }] } } } });
+    expect(daemonSetRunsOn(either, nodePool(), m5)).toBe(true);
+  });
+
+  it('per pool, the types offer their allocatable less the overhead; deleted DaemonSets and bad quantities count nothing', () => {
+    const deleting = { ...daemonSet('old'), metadata: { name: 'old', namespace: 'kube-system', deletionTimestamp: '2026-01-01T00:00:00Z' } };
+    const broken = daemonSet('broken', {}, 'lots');
+    const byPool = typesByPoolLessDaemonSets([nodePool()], [m5], undefined, [daemonSet('agent', {}, '1', '1Gi'), deleting, broken])!;
+    const view = byPool.get('default')![0];
+    expect(view.allocatable.milliCpu).toBe(m5.allocatable.milliCpu - 1000);
+    // The broken DaemonSet's unreadable list counts as zero; its pod still takes a slot.
+    expect(view.allocatable.memoryBytes).toBe(m5.allocatable.memoryBytes - GIB);
+    expect(view.allocatable.pods).toBe(m5.allocatable.pods - 2);
+    expect(m5.allocatable.milliCpu).toBe(1900); // the shared type is not changed
+    expect(typesByPoolLessDaemonSets([nodePool()], [m5], undefined, [])).toBeUndefined();
+  });
+
+  it('the solver buys a node the pods fit on next to the DaemonSets', () => {
+    // Three 600m pods fit an m5.large's 1900m alone, not next to a 300m agent.
+    const types = [m5, instanceType({ name: 'm5.xlarge', cpu: 4, memoryGiB: 16, price: 0.192 })];
+    const pool = nodePool();
+    const input = { pods: pods(3, { cpu: 600, memoryMiB: 256 }), existingNodes: [], nodePools: [pool], instanceTypes: types };
+    expect(solve(input).newNodeClaims.map((c) => c.instanceType)).toEqual(['m5.large']);
+    const byPool = typesByPoolLessDaemonSets([pool], types, undefined, [daemonSet('agent', {}, '300m', '256Mi')])!;
+    const planned = solve({ ...input, instanceTypesByPool: byPool }).newNodeClaims;
+    const slots = planned.reduce((n, c) => n + c.pods.length, 0);
+    expect(slots).toBe(3);
+    expect(planned.map((c) => c.instanceType)).not.toEqual(['m5.large']);
+  });
+});
