@@ -25,6 +25,16 @@ async function json(args: string[]): Promise<any> {
   return JSON.parse(await ok([...args, '-o', 'json']));
 }
 
+/** The cell under `column` in the row of `name` of a kubectl table (columns are left-aligned under their headers). */
+function cellOf(table: string, name: string, column: string): string {
+  const [header, ...rows] = table.split('\n');
+  const headers = [...header.matchAll(/\S+/g)];
+  const at = headers.findIndex((h) => h[0] === column);
+  const row = rows.find((l) => l.startsWith(`${name} `));
+  if (at < 0 || !row) throw new Error(`no ${column} for ${name} in:\n${table}`);
+  return row.slice(headers[at].index, headers[at + 1]?.index).trim();
+}
+
 describe.skipIf(!kubectlPath)('real kubectl against the sandbox', { timeout: 30_000 }, () => {
   beforeAll(async () => {
     cluster = await startE2eCluster(kubectlPath!);
@@ -159,6 +169,23 @@ describe.skipIf(!kubectlPath)('real kubectl against the sandbox', { timeout: 30_
     await ok(['delete', '-f', join(FIXTURES, 'widgets-crd.yaml')]);
     const gone = await cluster.kubectl(['get', 'widgets']);
     expect(gone.code).not.toBe(0);
+  });
+
+  it('[E13] NodeClaim printer columns with filter paths: READY is the Initialized condition, DRIFTED its reason in -o wide', async () => {
+    const claim = { apiVersion: 'smartscale.io/v1', kind: 'NodeClaim', metadata: { name: 'e2e-claim' }, spec: { nodePool: 'default', instanceTypeOptions: ['m5.large'] } };
+    await ok(['create', '-f', '-'], JSON.stringify(claim));
+    expect(cellOf(await ok(['get', 'nodeclaims']), 'e2e-claim', 'READY')).toMatch(/^(<none>)?$/);
+    const conditions = [
+      { type: 'Launched', status: 'True', reason: 'Launched' },
+      { type: 'Initialized', status: 'True', reason: 'Initialized' },
+      { type: 'Drifted', status: 'True', reason: 'NodeClassDrifted' },
+    ];
+    await ok(['patch', 'nodeclaim', 'e2e-claim', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { nodeName: 'e2e-1', conditions } })]);
+    const table = await ok(['get', 'nodeclaims']);
+    expect(cellOf(table, 'e2e-claim', 'READY')).toBe('True');
+    expect(cellOf(table, 'e2e-claim', 'NODE')).toBe('e2e-1');
+    expect(cellOf(await ok(['get', 'nodeclaims', '-o', 'wide']), 'e2e-claim', 'DRIFTED')).toBe('NodeClassDrifted');
+    await ok(['delete', 'nodeclaim', 'e2e-claim']);
   });
 
   it('[E12] imperative generators that send protobuf: create configmap, secret, namespace, serviceaccount, deployment', async () => {

@@ -3,6 +3,7 @@
  * prints for each built-in kind (priority-1 columns are the `-o wide` ones) and, for custom
  * resources, the CRD's additionalPrinterColumns.
  */
+import { firstMatch, JsonPathError, parseJsonPath, type Step } from './jsonpath.js';
 import type { ResourceType } from './resources.js';
 
 type Obj = Record<string, any>;
@@ -165,45 +166,63 @@ const EVENT_COLUMNS: Column[] = [
   { name: 'Message', type: 'string', cell: (o) => o.message ?? o.note ?? '' },
 ];
 
-/** Evaluates the simple JSONPath of a printer column (`.spec.replicas`, `.status.conditions[0].type`). */
+/**
+ * The first value a JSONPath selects (`.spec.replicas`, `.status.conditions[?(@.type=="Ready")].status`),
+ * undefined when it selects nothing or is outside the supported subset (./jsonpath.ts).
+ */
 export function simpleJsonPath(o: Obj, path: string): unknown {
-  const trimmed = path.replace(/^\{?\.?/, '').replace(/\}$/, '');
-  if (trimmed === '') return o;
-  let cur: any = o;
-  for (const part of trimmed.split('.')) {
-    const m = part.match(/^([^[\]]*)((\[\d+\])*)$/);
-    if (!m) return undefined;
-    if (m[1]) cur = cur?.[m[1]];
-    for (const idx of m[2].match(/\d+/g) ?? []) cur = cur?.[Number(idx)];
-    if (cur === undefined) return undefined;
+  return firstMatch(o, path);
+}
+
+type PrinterType = Column['type'];
+
+/**
+ * A printer column's cell as kube-apiserver makes it from the path's first match: a string column
+ * prints any value (lists and maps as JSON), the other types keep only a value of their type (an
+ * integer column truncates a number), a date is an age ("<invalid>" when it does not parse);
+ * nothing selected, or a value of the wrong type, is a null cell (kubectl prints `<none>`).
+ */
+export function printerCell(type: PrinterType, value: unknown, now: number): unknown {
+  if (value === undefined || value === null) return null;
+  switch (type) {
+    case 'string':
+      return typeof value === 'object' ? JSON.stringify(value) : String(value);
+    case 'integer':
+      return typeof value === 'number' ? Math.trunc(value) : null;
+    case 'number':
+      return typeof value === 'number' ? value : null;
+    case 'boolean':
+      return typeof value === 'boolean' ? value : null;
+    case 'date': {
+      if (typeof value !== 'string') return null;
+      if (value === '') return '<unknown>';
+      const t = Date.parse(value);
+      return Number.isNaN(t) ? '<invalid>' : humanDuration(now - t);
+    }
   }
-  return cur;
+}
+
+function printerColumn(c: Obj): Column {
+  const type: PrinterType = c.type === 'integer' || c.type === 'number' || c.type === 'boolean' || c.type === 'date' ? c.type : 'string';
+  let steps: Step[] | undefined;
+  try {
+    steps = parseJsonPath(String(c.jsonPath ?? ''));
+  } catch (error) {
+    if (!(error instanceof JsonPathError)) throw error;
+  }
+  return {
+    name: String(c.name),
+    type,
+    priority: c.priority ?? 0,
+    cell: (o, now) => printerCell(type, steps && firstMatch(o, steps), now),
+  };
 }
 
 function customColumns(crd: Obj | undefined, version: string): Column[] {
   const v = (crd?.spec?.versions ?? []).find((x: Obj) => x?.name === version);
   const printer: Obj[] = v?.additionalPrinterColumns ?? crd?.spec?.additionalPrinterColumns ?? [];
   if (printer.length === 0) return [NAME, AGE];
-  return [
-    NAME,
-    ...printer.map(
-      (c): Column => ({
-        name: String(c.name),
-        type: c.type === 'integer' || c.type === 'number' || c.type === 'boolean' || c.type === 'date' ? c.type : 'string',
-        priority: c.priority ?? 0,
-        cell: (o, now) => {
-          const value = simpleJsonPath(o, String(c.jsonPath ?? ''));
-          if (c.type === 'date' && typeof value === 'string') {
-            const t = Date.parse(value);
-            return Number.isNaN(t) ? value : humanDuration(now - t);
-          }
-          if (value === undefined || value === null) return null;
-          return typeof value === 'object' ? JSON.stringify(value) : value;
-        },
-      }),
-    ),
-    ...(printer.some((c) => String(c.name).toLowerCase() === 'age') ? [] : [AGE]),
-  ];
+  return [NAME, ...printer.map(printerColumn), ...(printer.some((c) => String(c.name).toLowerCase() === 'age') ? [] : [AGE])];
 }
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
