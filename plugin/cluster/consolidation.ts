@@ -62,6 +62,8 @@ export interface ConsolidationInput {
   pdbs: KubeObject[];
   deployments: KubeObject[];
   configMaps: KubeObject[];
+  /** DaemonSets (what a replacement node also runs); absent: not considered. */
+  daemonSets?: KubeObject[];
   /** PersistentVolumeClaims, PersistentVolumes, StorageClasses (volume topology); absent: not considered. */
   volumeClaims?: KubeObject[];
   volumes?: KubeObject[];
@@ -78,7 +80,7 @@ export interface ConsolidationPreview {
 }
 
 export async function previewConsolidation(input: ConsolidationInput): Promise<ConsolidationPreview> {
-  const [{ ClusterState }, { nodeSnapshot, predictedWorkloads }, { pdbFromObject }, { planDisruption }, { loadCatalogSync }] = await Promise.all([
+  const [{ ClusterState }, { nodeSnapshot, planningTypesByPool, predictedWorkloads }, { pdbFromObject }, { planDisruption }, { loadCatalogSync }] = await Promise.all([
     import('../../core/controllers/cluster-state.js'),
     import('../../core/controllers/snapshot.js'),
     import('../../core/controllers/objects.js'),
@@ -93,6 +95,7 @@ export async function previewConsolidation(input: ConsolidationInput): Promise<C
     [Refs.pdbs.plural, input.pdbs],
     [Refs.deployments.plural, input.deployments],
     [Refs.configMaps.plural, input.configMaps],
+    [Refs.daemonSets.plural, input.daemonSets ?? []],
     [Refs.persistentVolumeClaims.plural, input.volumeClaims ?? []],
     [Refs.persistentVolumes.plural, input.volumes ?? []],
     [Refs.storageClasses.plural, input.storageClasses ?? []],
@@ -106,6 +109,7 @@ export async function previewConsolidation(input: ConsolidationInput): Promise<C
     const { valid: pools, invalid } = state.nodePoolsParsed();
     const types = loadCatalogSync();
     const snap = nodeSnapshot(state, types);
+    const byPool = planningTypesByPool(state, pools, types, undefined);
     const horizonSeconds = config.controller.forecastStepSeconds * config.controller.horizonSteps;
     // As the disruption loop counts them (core/controllers/disruption.ts): optimize-mode Deployments', the horizon's peak only with a provision lead.
     const predicted = predictedWorkloads(state, config.cluster.mode, Math.floor(input.nowMs / 1000), config.controller.provisionLeadSeconds > 0 ? horizonSeconds : 0)
@@ -116,6 +120,7 @@ export async function previewConsolidation(input: ConsolidationInput): Promise<C
       nodes: [...snap.nodes, ...snap.launching],
       nodePools: pools,
       instanceTypes: types,
+      ...(byPool ? { instanceTypesByPool: byPool } : {}),
       pdbs: state.pdbs.list().map(pdbFromObject),
       predictedPods: predicted,
       pendingPods: [...snap.pending, ...snap.reschedulable],

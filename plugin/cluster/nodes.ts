@@ -37,7 +37,7 @@ async function optionalList(client: KubeClient, res: ResourceRef, what: string, 
 }
 
 export async function gatherNodes(client: KubeClient, nowMs: number, home: string = SMARTSCALE_NAMESPACE): Promise<NodesReport> {
-  const [nodes, pods, claims, nodePools, pdbs, deployments, configMaps, volumeClaims, volumes, storageClasses] = await Promise.all([
+  const [nodes, pods, claims, nodePools, pdbs, deployments, configMaps, volumeClaims, volumes, storageClasses, daemonSets] = await Promise.all([
     attempt('list Nodes', () => client.list(Resources.nodes)),
     attempt('list Pods in all namespaces', () => client.list(Resources.pods, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' })),
     readNodeClaims(client),
@@ -48,6 +48,7 @@ export async function gatherNodes(client: KubeClient, nowMs: number, home: strin
     optionalList(client, Resources.persistentVolumeClaims, 'PersistentVolumeClaims'),
     optionalList(client, Resources.persistentVolumes, 'PersistentVolumes'),
     optionalList(client, Resources.storageClasses, 'StorageClasses'),
+    optionalList(client, Resources.daemonSets, 'DaemonSets'),
   ]);
   const warnings: string[] = [];
   if (claims.warning) warnings.push(claims.warning);
@@ -63,6 +64,7 @@ export async function gatherNodes(client: KubeClient, nowMs: number, home: strin
     // Where pods with persistent volumes can go: without them the preview still runs, saying so.
     const unreadable = [volumeClaims, volumes, storageClasses].find((r): r is { why: string } => 'why' in r);
     if (unreadable) warnings.push(`consolidation preview ignores volume topology: ${unreadable.why}`);
+    if ('why' in daemonSets) warnings.push(`consolidation preview ignores DaemonSet overhead on replacements: ${daemonSets.why}`);
     const items = (r: { items: KubeObject[] } | { why: string }) => ('items' in r ? r.items : []);
     const preview = await previewConsolidation({
       nodes: nodes.items,
@@ -73,6 +75,7 @@ export async function gatherNodes(client: KubeClient, nowMs: number, home: strin
       deployments: (deployments as { items: KubeObject[] }).items,
       configMaps: (configMaps as { items: KubeObject[] }).items,
       ...(unreadable ? {} : { volumeClaims: items(volumeClaims), volumes: items(volumes), storageClasses: items(storageClasses) }),
+      daemonSets: items(daemonSets),
       nowMs,
       home,
     });

@@ -10,6 +10,7 @@ export const Resources = {
   nodeClaims: { group: 'smartscale.io', version: 'v1', plural: 'nodeclaims', namespaced: false },
   nodePools: { group: 'smartscale.io', version: 'v1', plural: 'nodepools', namespaced: false },
   pdbs: { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true },
+  daemonSets: { group: 'apps', version: 'v1', plural: 'daemonsets', namespaced: true },
   persistentVolumeClaims: { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true },
   persistentVolumes: { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false },
   storageClasses: { group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', namespaced: false },

@@ -102,4 +102,13 @@ describe('consolidation preview and persistent volumes', () => {
     expect(next?.nodes).toEqual(['node-a']);
     expect(next?.replacements).toHaveLength(1);
   });
+
+  it('a replacement is sized for the DaemonSets it will also run', async () => {
+    const agent: KubeObject = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'kube-system' }, spec: { template: { spec: { containers: [{ name: 'a', resources: { requests: { cpu: '1500m', memory: '256Mi' } } }] } } } };
+    const plain = (await previewConsolidation({ ...cluster, ...volumes })).next!;
+    const withAgent = (await previewConsolidation({ ...cluster, ...volumes, daemonSets: [agent] })).next;
+    expect(plain.replacements).toEqual(['t3.medium (default)']);
+    // db-0 (500m) next to a 1.5-CPU agent needs more than a t3.medium's 1,930m: a larger type, or no replacement worth it.
+    expect(withAgent?.replacements ?? []).not.toContain('t3.medium (default)');
+  });
 });
