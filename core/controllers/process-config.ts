@@ -145,14 +145,36 @@ export function catalogForCloud(cloud: ProcessConfig['cloud'], entries: readonly
   return cloud === 'simulated' ? { instanceTypes: instanceTypesFromCatalog(entries) } : { onDemandPrices: onDemandPricesFromCatalog(entries) };
 }
 
+/**
+ * The loops `startController` registers (by their `Loop.name`), for the help: a test checks this
+ * list against the loops a running controller has, so the help cannot leave one out.
+ */
+export const CONTROLLER_LOOPS: ReadonlyArray<{ readonly name: string; readonly does: string }> = [
+  { name: 'config', does: 'ConfigMap smartscale-config watched: mode and settings (every replica)' },
+  { name: 'forecaster', does: 'per-Deployment demand forecasts and learned pod capacity (annotations)' },
+  { name: 'graph-publisher', does: 'the learned service graph to ConfigMap smartscale-graph' },
+  { name: 'provisioner', does: 'pending and predicted pods to NodeClaims' },
+  { name: 'node-claim-lifecycle', does: 'launch, registration, initialization, termination of NodeClaims' },
+  { name: 'disruption', does: 'emptiness, expiration, drift and consolidation, at a bounded rate' },
+  { name: 'node-repair', does: 'launched nodes that stay unhealthy replaced' },
+  { name: 'cloud-drift', does: "the cloud's drift (new image, subnets, groups): NodeClaims' Drifted" },
+  { name: 'interruption', does: 'spot reclaims, scheduled changes: nodes drained before they go (a queue)' },
+  { name: 'node-class-status', does: "each EC2NodeClass's status: resolved subnets, groups, images; Ready" },
+  { name: 'pod-event-time', does: "each node's last pod change to its NodeClaim's status.lastPodEventTime" },
+  { name: 'garbage-collection', does: 'instances without claims and claims without instances' },
+];
+
+const LOOP_LINES = CONTROLLER_LOOPS.map((l) => `  ${l.name.padEnd(22)}${l.does}`).join('\n');
+
 export const USAGE = `Usage: smartscale controller [--kubeconfig FILE] [--cloud aws|simulated] [--catalog builtin|FILE]
                              [--launch-delay SECONDS (simulated)]
                              [--metrics-port 8080] [--no-webhook] [--identity NAME] [--namespace NS]
                              [--interruption-queue SQS-URL-OR-NAME (aws)]
 
-Runs smartscale's loops (forecaster, provisioner, node claim lifecycle, disruption, garbage
-collection) and its admission webhook in one process. Every replica serves the webhook; the holder
-of the Lease smartscale-controller runs the loops. Settings: ConfigMap smartscale-config (watched).
+Runs smartscale's admission webhook and its loops in one process. Every replica serves the
+webhook; the holder of the Lease smartscale-controller runs the loops (docs/controller.md):
+${LOOP_LINES}
+Settings: ConfigMap smartscale-config (watched).
 --catalog: the simulated cloud's instance types; with aws, the on-demand prices (default the
 built-in table of 51 types; ../shared/catalog/ec2-instance-types.json prices 1,345, us-east-1).
 Environment: POD_NAME, POD_NAMESPACE, SMARTSCALE_CLOUD, SMARTSCALE_CATALOG,
