@@ -182,6 +182,7 @@ export class DisruptionLoop implements Loop {
       ...(byPool ? { instanceTypesByPool: byPool } : {}),
       pdbs: state.pdbs.list().map(pdbFromObject),
       predictedPods: predicted,
+      spotToSpotConsolidation: config.controller.spotToSpotConsolidation,
       // Pods of nodes being deleted need room too: the nodes that would take them are kept.
       pendingPods: [...snap.pending, ...snap.reschedulable],
       excludedOfferings: this.options.unavailable.excluded(),

@@ -14,6 +14,7 @@
  * | `controller.maxDisruptions` | 1 | nodes drained at the same time, at most |
  * | `controller.bandQuantile` | 0.965 | quantile of the forecast's upper band (ADR 075); also sets the served-record margin's target |
  * | `controller.surgeLead` | 110s | lead a surge's observed rise is extrapolated over (metrics lag + node Ready + pod start) |
+ * | `controller.spotToSpotConsolidation` | false | replace a spot node with a cheaper spot node (one at a time, from the 15 cheapest of at least 15 cheaper types; Karpenter's rules) |
  * | `controller.nodeRepair` | true | replace nodes smartscale launched that stay unhealthy (core/disruption/repair.ts) |
  * | `controller.nodeRepairAfter` | 30m | how long a node may be not Ready (Ready False or Unknown) before it is replaced |
  * | `controller.nodeRepairConditions` | the well-known list | other conditions that make a node unhealthy, `Type=Status:toleration` comma-separated (`KernelReady=False:30m,GPUReady=False:10m`); `""`: Ready only |
@@ -39,6 +40,8 @@ export interface ControllerSettings {
   bandQuantile: number;
   /** Seconds a surge's observed rise is extrapolated over (core/sizing/surge.ts). */
   surgeLeadSeconds: number;
+  /** Replace spot nodes with cheaper spot nodes (core/disruption/planner.ts `spotToSpotReplacement`). */
+  spotToSpotConsolidation: boolean;
   /** Replace nodes smartscale launched that stay unhealthy (optimize mode; observe mode reports). */
   nodeRepair: boolean;
   /** Seconds a node may be not Ready before it is replaced. */
@@ -58,6 +61,7 @@ export const CONTROLLER_CONFIG_KEYS = [
   'controller.maxDisruptions',
   'controller.bandQuantile',
   'controller.surgeLead',
+  'controller.spotToSpotConsolidation',
   'controller.nodeRepair',
   'controller.nodeRepairAfter',
   'controller.nodeRepairConditions',
@@ -73,6 +77,7 @@ export const DEFAULT_SETTINGS: ControllerSettings = {
   maxDisruptions: 1,
   bandQuantile: 0.965,
   surgeLeadSeconds: 110,
+  spotToSpotConsolidation: false,
   nodeRepair: true,
   nodeRepairAfterSeconds: 1800,
   nodeRepairConditions: WELL_KNOWN_REPAIR_POLICIES,
@@ -151,6 +156,7 @@ export function parseControllerSettings(data: Record<string, string | undefined>
       maxDisruptions: integer('controller.maxDisruptions', DEFAULT_SETTINGS.maxDisruptions, 0, 100),
       bandQuantile: quantile('controller.bandQuantile', DEFAULT_SETTINGS.bandQuantile, 0.5, 0.999),
       surgeLeadSeconds: seconds('controller.surgeLead', DEFAULT_SETTINGS.surgeLeadSeconds, 0, 3600),
+      spotToSpotConsolidation: boolean('controller.spotToSpotConsolidation', DEFAULT_SETTINGS.spotToSpotConsolidation),
       nodeRepair: boolean('controller.nodeRepair', DEFAULT_SETTINGS.nodeRepair),
       nodeRepairAfterSeconds: seconds('controller.nodeRepairAfter', DEFAULT_SETTINGS.nodeRepairAfterSeconds, 60, 86_400),
       nodeRepairConditions: d['controller.nodeRepairConditions'] === undefined ? DEFAULT_SETTINGS.nodeRepairConditions : parseRepairConditions(String(d['controller.nodeRepairConditions']), warnings),

@@ -13,7 +13,8 @@ import type { ExistingNode } from '../model/node.js';
 import type { NodePool } from '../model/node-pool.js';
 import type { Pod } from '../model/pod.js';
 import { solve } from '../scheduling/solver.js';
-import type { SchedulingResult } from '../scheduling/types.js';
+import type { PlannedNodeClaim, SchedulingResult } from '../scheduling/types.js';
+import { Labels } from '../model/labels.js';
 import { findCandidates, poolNodeCounts, violatedPdb, withinBudgets, type Candidate } from './candidates.js';
 import { driftOf } from './drift.js';
 import type { BlockedNode, DisruptionDecision, DisruptionInput, DisruptionPlan } from './types.js';
@@ -171,25 +172,56 @@ export function drift(ctx: DisruptionContext): DisruptionDecision | undefined {
   return replaceFirst(ctx, drifted.map((d) => d.c).sort(oldestFirst), 'Drifted', (c) => `drifted: ${why.get(c)}`);
 }
 
+/** Spot-to-spot consolidation needs at least this many cheaper types to launch from (Karpenter's value). */
+export const SPOT_TO_SPOT_MIN_OPTIONS = 15;
+
+/**
+ * A spot node replaced by a cheaper spot node (Karpenter's spot-to-spot consolidation, and its
+ * guards): EC2 fills a spot request from the pools with the most spare capacity among the types it
+ * is given, so a replacement allowed only the one cheapest type lands in the pool most likely to be
+ * reclaimed, and falling prices would move the node again and again. So it is off unless enabled
+ * (`controller.spotToSpotConsolidation`), for one node at a time, only with at least 15 types
+ * cheaper than the node, launching from the 15 cheapest of them, and not when the node's own type is
+ * among those. The replacement to launch, or why not.
+ */
+export function spotToSpotReplacement(candidate: Candidate, replacement: PlannedNodeClaim, enabled: boolean): { replacement: PlannedNodeClaim } | { why: string } {
+  if (!enabled) return { why: 'spot-to-spot consolidation is off (controller.spotToSpotConsolidation)' };
+  const cheaper = replacement.instanceTypeOptions.filter((o) => o.offering.capacityType === 'spot' && o.offering.pricePerHour < candidate.node.pricePerHour);
+  if (cheaper.length < SPOT_TO_SPOT_MIN_OPTIONS) return { why: `spot-to-spot consolidation needs ${SPOT_TO_SPOT_MIN_OPTIONS} cheaper instance types, got ${cheaper.length}` };
+  const options = cheaper.slice(0, SPOT_TO_SPOT_MIN_OPTIONS);
+  if (options.some((o) => o.instanceType === candidate.node.instanceType)) return { why: "the node's own type is among the cheapest spot options" };
+  const names = new Set(options.map((o) => o.instanceType));
+  const requirements = replacement.requirements.map((r) => (r.key === Labels.instanceType && r.operator === 'In' && r.values ? { ...r, values: r.values.filter((v) => names.has(v)) } : r));
+  return { replacement: { ...replacement, instanceType: options[0].instanceType, offering: options[0].offering, instanceTypeOptions: options, requirements } };
+}
+
 /** Can these candidates go, their pods moving elsewhere or onto at most one cheaper new node? */
 function consolidate(ctx: DisruptionContext, chosen: readonly Candidate[]): DisruptionDecision | undefined {
   if (violatedPdb(chosen.flatMap((c) => c.pods), ctx.input.pdbs)) return undefined;
   if (!withinBudgets(chosen, 'Underutilized', ctx.counts, ctx.input.now)) return undefined;
   const plan = ctx.replan(chosen, true);
   if (plan.unplaceable.length > 0 || plan.newNodeClaims.length > 1) return undefined;
-  const savings = price(chosen) - plan.newCostPerHour;
+  let replacements = plan.newNodeClaims;
+  // Spot nodes replaced by a spot node: only by Karpenter's spot-to-spot rules (one node, 15 cheaper types).
+  if (replacements.length === 1 && replacements[0].offering.capacityType === 'spot' && chosen.every((c) => c.node.capacityType === 'spot')) {
+    if (chosen.length > 1) return undefined;
+    const spot = spotToSpotReplacement(chosen[0], replacements[0], ctx.input.spotToSpotConsolidation === true);
+    if ('why' in spot) return undefined;
+    replacements = [spot.replacement];
+  }
+  const savings = price(chosen) - replacements.reduce((s, r) => s + r.offering.pricePerHour, 0);
   if (!(savings > 1e-9)) return undefined;
   const many = chosen.length > 1;
   return {
     method: many ? 'MultiNodeConsolidation' : 'SingleNodeConsolidation',
     reason: 'Underutilized',
     nodes: chosen.map((c) => c.node.name),
-    replacements: plan.newNodeClaims,
+    replacements,
     savingsPerHour: round(savings),
     message:
       plan.newNodeClaims.length === 0
         ? `pods of ${chosen.length} node(s) fit on the other nodes`
-        : `${chosen.length} node(s) replaced by one ${plan.newNodeClaims[0].instanceType}`,
+        : `${chosen.length} node(s) replaced by one ${replacements[0].instanceType}`,
   };
 }
 

@@ -26,6 +26,8 @@ export interface DisruptionInput {
   /** Real pods waiting for capacity: like predicted pods, they keep the capacity they need. */
   readonly pendingPods?: readonly Pod[];
   readonly excludedOfferings?: ReadonlySet<string>;
+  /** Replace spot nodes with cheaper spot nodes, under Karpenter's guards (planner.ts `spotToSpotReplacement`); default off. */
+  readonly spotToSpotConsolidation?: boolean;
 }
 
 export type DisruptionMethod = 'Emptiness' | 'Expiration' | 'Drift' | 'MultiNodeConsolidation' | 'SingleNodeConsolidation';

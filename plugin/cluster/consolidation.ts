@@ -124,6 +124,7 @@ export async function previewConsolidation(input: ConsolidationInput): Promise<C
       pdbs: state.pdbs.list().map(pdbFromObject),
       predictedPods: predicted,
       pendingPods: [...snap.pending, ...snap.reschedulable],
+      spotToSpotConsolidation: config.controller.spotToSpotConsolidation,
     });
     const d = plan.decision;
     return {

@@ -19,6 +19,8 @@ describe('controller settings from smartscale-config', () => {
     [{ 'controller.defaultLatencySlo': '100ms', 'controller.maxDisruptions': '0' }, { defaultLatencySloMs: 100, maxDisruptions: 0 }],
     [{ 'controller.nodeRepair': 'false', 'controller.nodeRepairAfter': '10m' }, { nodeRepair: false, nodeRepairAfterSeconds: 600 }],
     [{ 'controller.nodeRepair': ' true ' }, { nodeRepair: true, nodeRepairAfterSeconds: 1800 }],
+    [{}, { spotToSpotConsolidation: false }],
+    [{ 'controller.spotToSpotConsolidation': 'true' }, { spotToSpotConsolidation: true }],
   ])('reads %j', (data, expected) => {
     const { value, warnings } = parseControllerSettings(data);
     expect(warnings).toEqual([]);
@@ -32,6 +34,7 @@ describe('controller settings from smartscale-config', () => {
     ['controller.maxLaunchesPerPass', '-3'],
     ['controller.backfill', '100d'],
     ['controller.nodeRepair', 'yes'],
+    ['controller.spotToSpotConsolidation', 'on'],
     ['controller.nodeRepairAfter', '10s'],
     ['controller.nodeRepairAfter', '2d'],
   ])('ignores %s=%s with a warning naming it, keeping the default', (key, value) => {

@@ -4,7 +4,8 @@ import type { DisruptionInput } from '../../../core/disruption/types.js';
 import { Annotations, KARPENTER_DO_NOT_DISRUPT } from '../../../core/model/annotations.js';
 import type { ExistingNode } from '../../../core/model/node.js';
 import type { NodePoolDisruption } from '../../../core/model/node-pool.js';
-import { existingNode, nodePool, pod, pods, smallCatalog } from '../scheduling/builders.js';
+import { existingNode, instanceType, nodePool, pod, pods, smallCatalog } from '../scheduling/builders.js';
+import { Labels } from '../../../core/model/labels.js';
 
 const MINUTE = 60_000;
 const NOW = Date.parse('2026-11-23T12:00:00Z');
@@ -166,5 +167,45 @@ describe('consolidation', () => {
   it('leaves nodes it does not manage alone', () => {
     const plan = run({ nodes: [node('foreign', { nodePool: undefined, emptySince: 0 })] });
     expect(plan.decision).toBeUndefined();
+  });
+});
+
+describe('spot-to-spot consolidation (Karpenter’s rules)', () => {
+  // 20 general-purpose types, each sold as spot at 30% of on-demand; the spot pool allows spot only.
+  const types = Array.from({ length: 20 }, (_, i) => instanceType({ name: `m${i + 5}.xlarge`, cpu: 4, memoryGiB: 16, price: 0.1 + i * 0.01, capacityTypes: ['spot'], spotPrice: 0.03 + i * 0.002 }));
+  const big = instanceType({ name: 'm5.8xlarge', cpu: 32, memoryGiB: 128, price: 1.536, capacityTypes: ['spot'], spotPrice: 0.6 });
+  const spotPool = nodePool({ requirements: [{ key: Labels.capacityType, operator: 'In', values: ['spot'] }], disruption });
+  const spotNode = (name: string, price = 0.6) => node(name, { cpu: 32, memoryGiB: 128, capacityType: 'spot', instanceType: 'm5.8xlarge', pricePerHour: price, pods: busy(name, 2, 500) });
+  const plan = (nodes: ExistingNode[], catalog = [...types, big], o: Partial<DisruptionInput> = {}) =>
+    planDisruption({ now: NOW, nodePools: [spotPool], instanceTypes: catalog, pdbs: [], predictedPods: [], nodes, ...o });
+
+  it('off by default: an underused spot node is not replaced by a cheaper spot node', () => {
+    expect(plan([spotNode('s1')]).decision).toBeUndefined();
+  });
+
+  it('on: replaced from the 15 cheapest of the cheaper spot types, the claim narrowed to them', () => {
+    const d = plan([spotNode('s1')], undefined, { spotToSpotConsolidation: true }).decision!;
+    expect(d).toMatchObject({ method: 'SingleNodeConsolidation', nodes: ['s1'] });
+    const [r] = d.replacements;
+    expect(r.offering.capacityType).toBe('spot');
+    expect(r.instanceTypeOptions).toHaveLength(15);
+    expect(r.instanceTypeOptions.map((o) => o.instanceType)).toEqual(types.slice(0, 15).map((t) => t.name));
+    const allowed = r.requirements.find((q) => q.key === Labels.instanceType && q.operator === 'In');
+    if (allowed) expect(new Set(allowed.values)).toEqual(new Set(types.slice(0, 15).map((t) => t.name)));
+  });
+
+  it('on, but fewer than 15 cheaper types: kept', () => {
+    expect(plan([spotNode('s1')], [...types.slice(0, 14), big], { spotToSpotConsolidation: true }).decision).toBeUndefined();
+  });
+
+  it('never several spot nodes into one spot node', () => {
+    const d = plan([spotNode('s1'), spotNode('s2')], undefined, { spotToSpotConsolidation: true }).decision;
+    expect(d?.nodes.length ?? 1).toBe(1);
+  });
+
+  it('a spot node whose pods fit on the other nodes is still removed (no replacement, no spot-to-spot rule)', () => {
+    const roomy = node('roomy', { cpu: 32, memoryGiB: 128, capacityType: 'on-demand', pricePerHour: 1.5, pods: [] , nodePool: undefined });
+    const d = plan([spotNode('s1'), roomy]).decision;
+    expect(d).toMatchObject({ nodes: ['s1'], replacements: [] });
   });
 });
