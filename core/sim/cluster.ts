@@ -183,13 +183,6 @@ export class SimCluster {
     return this.spotNodes;
   }
 
-  /** Free slots on nodes still launching (pending pods will bind there once they are Ready). */
-  launchingFreeSlots(now: number): number {
-    let s = 0;
-    for (const n of this.nodes) if (!isReady(n, now) && !n.cordoned) s += freeSlots(n);
-    return s;
-  }
-
   /** Real pods bound to cordoned nodes (going away), which their controllers will run again elsewhere. */
   podsOnCordonedNodes(): number {
     let s = 0;
