@@ -176,6 +176,7 @@ export class DisruptionLoop implements Loop {
       .flatMap((w) => w.pods);
     const plan = planDisruption({
       now,
+      predictedWindow: config.controller.provisionLeadSeconds > 0 ? { horizonSeconds } : 'lead',
       nodes: [...plannerNodes(snap.nodes, snap.claimByNode, this.draining), ...snap.launching],
       nodePools: pools,
       instanceTypes: types,

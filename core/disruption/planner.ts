@@ -9,6 +9,7 @@
  * still fit" check, so capacity launched ahead of demand is not consolidated away before the pods
  * arrive.
  */
+import { formatDurationMs } from '../model/duration.js';
 import type { ExistingNode } from '../model/node.js';
 import type { NodePool } from '../model/node-pool.js';
 import type { Pod } from '../model/pod.js';
@@ -91,6 +92,19 @@ function consolidationReady(c: Candidate, now: number): boolean {
   return now - since >= after;
 }
 
+/**
+ * Why a node is kept for pods that would have nowhere to go without it (`namespace/name`): the
+ * forecast's, within the window the caller's predicted pods cover, or pods waiting for a node.
+ */
+function keptReason(input: DisruptionInput, stranded: readonly string[]): string {
+  const predicted = new Set(input.predictedPods.map((p) => `${p.namespace}/${p.name}`));
+  if (!stranded.some((id) => predicted.has(id))) return 'pods waiting for a node need this capacity';
+  const window = input.predictedWindow;
+  if (window === undefined) return 'forecast needs this capacity';
+  if (window === 'lead') return 'forecast needs this capacity within the node lead';
+  return `forecast needs this capacity within the forecast horizon (${formatDurationMs(window.horizonSeconds * 1000)})`;
+}
+
 /** Empty nodes past consolidateAfter, most expensive first, as many as budgets and the forecast allow. */
 export function emptiness(ctx: DisruptionContext): DisruptionDecision | undefined {
   const { now } = ctx.input;
@@ -103,8 +117,9 @@ export function emptiness(ctx: DisruptionContext): DisruptionDecision | undefine
       ctx.block(c.node, 'disruption budget exhausted');
       continue;
     }
-    if (ctx.keptPods.length > 0 && ctx.replan([...chosen, c], false).unplaceable.length > 0) {
-      ctx.block(c.node, 'forecast needs this capacity within the horizon');
+    const stranded = ctx.keptPods.length > 0 ? ctx.replan([...chosen, c], false).unplaceable : [];
+    if (stranded.length > 0) {
+      ctx.block(c.node, keptReason(ctx.input, stranded.map((u) => u.pod)));
       continue;
     }
     chosen.push(c);

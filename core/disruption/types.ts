@@ -23,6 +23,12 @@ export interface DisruptionInput {
    * need is kept even when it is empty now: removing it would only launch it again.
    */
   readonly predictedPods: readonly Pod[];
+  /**
+   * How far ahead `predictedPods` look, for the reason a node is kept: `lead` — the need within the
+   * node lead (the controller's default, ADR 101); `{ horizonSeconds }` — the forecast horizon's
+   * peak (the controller with `controller.provisionLead` above 0s). Unset: the reason names no window.
+   */
+  readonly predictedWindow?: 'lead' | { readonly horizonSeconds: number };
   /** Real pods waiting for capacity: like predicted pods, they keep the capacity they need. */
   readonly pendingPods?: readonly Pod[];
   readonly excludedOfferings?: ReadonlySet<string>;

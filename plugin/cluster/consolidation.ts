@@ -123,6 +123,7 @@ export async function previewConsolidation(input: ConsolidationInput): Promise<C
       ...(byPool ? { instanceTypesByPool: byPool } : {}),
       pdbs: state.pdbs.list().map(pdbFromObject),
       predictedPods: predicted,
+      predictedWindow: config.controller.provisionLeadSeconds > 0 ? { horizonSeconds } : 'lead',
       pendingPods: [...snap.pending, ...snap.reschedulable],
       spotToSpotConsolidation: config.controller.spotToSpotConsolidation,
     });

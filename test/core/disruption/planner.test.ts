@@ -58,13 +58,15 @@ describe('emptiness', () => {
 });
 
 describe('forecast-aware', () => {
-  it('keeps an empty node the forecast needs within the horizon', () => {
+  it('keeps an empty node the forecast needs, and says within which window the caller predicted', () => {
     // Priced below anything in the catalog, so no replacement can beat it either.
     const nodes = [node('warm', { emptySince: NOW - 30 * MINUTE, cpu: 4, pricePerHour: 0.05 }), node('full', { cpu: 2, pricePerHour: 0.05, pods: busy('full', 2, 1000) })];
     const predictedPods = pods(3, { name: 'web-next', cpu: 1000, predicted: true });
     const plan = run({ nodes, predictedPods });
     expect(plan.decision).toBeUndefined();
-    expect(plan.blocked).toContainEqual({ node: 'warm', reason: 'forecast needs this capacity within the horizon' });
+    expect(plan.blocked).toContainEqual({ node: 'warm', reason: 'forecast needs this capacity' });
+    expect(run({ nodes, predictedPods, predictedWindow: 'lead' }).blocked).toContainEqual({ node: 'warm', reason: 'forecast needs this capacity within the node lead' });
+    expect(run({ nodes, predictedPods, predictedWindow: { horizonSeconds: 900 } }).blocked).toContainEqual({ node: 'warm', reason: 'forecast needs this capacity within the forecast horizon (15m)' });
   });
 
   it('removes only the empty capacity the forecast does not need', () => {
@@ -76,8 +78,9 @@ describe('forecast-aware', () => {
   });
 
   it('pending pods keep capacity too', () => {
-    const plan = run({ nodes: [node('e', { emptySince: 0, pricePerHour: 0.05 })], pendingPods: [pod({ cpu: 1000 })] });
+    const plan = run({ nodes: [node('e', { emptySince: 0, pricePerHour: 0.05 })], pendingPods: [pod({ cpu: 1000 })], predictedWindow: 'lead' });
     expect(plan.decision).toBeUndefined();
+    expect(plan.blocked).toContainEqual({ node: 'e', reason: 'pods waiting for a node need this capacity' });
   });
 
   it('does not consolidate a node whose room the forecast needs', () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../core/kube/client.js';
+import { Annotations, formatForecastAnnotation } from '../../../core/model/annotations.js';
+import { CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE } from '../../../core/model/cluster-config.js';
+import { DEFAULT_CONTEXT, mutate } from '../../../webhook/mutate/index.js';
+import { deployment } from '../../core/controllers/support.js';
 import { previewConsolidation, SnapshotKubeClient } from '../../../plugin/cluster/consolidation.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
@@ -60,6 +64,23 @@ describe('consolidation preview (the controller planner on a snapshot)', () => {
     const preview = await previewConsolidation(input({ nodePools: [broken] }));
     expect(preview.invalidNodePools[0]).toMatch(/^default: /);
     expect(preview.next).toBeUndefined();
+  });
+});
+
+describe('consolidation preview and the forecast', () => {
+  // A Deployment of 2 replicas the webhook wants at 13 (peak 14), 250m each: 11 predicted pods, of
+  // which node-a must hold some; the cluster in optimize mode.
+  const nowSec = NOW / 1000;
+  const forecast = formatForecastAnnotation({ v: 1, generatedAt: nowSec - 5, stepSeconds: 60, point: [80, 90, 100], upper: [100, 110, 120], quantile: 0.965, model: 'seasonal' });
+  const api = deployment('shop', 'api', { replicas: 2, cpu: '250m', annotations: { [Annotations.enabled]: 'true', [Annotations.targetRpsPerPod]: '10', [Annotations.forecast]: forecast } });
+  const admitted = mutate(api as unknown as Record<string, unknown>, { ...DEFAULT_CONTEXT, hpaOwnsReplicas: false, nowSec }).deployment as unknown as KubeObject;
+  const config = (data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: CLUSTER_CONFIG_NAME, namespace: SMARTSCALE_NAMESPACE }, data: { mode: 'optimize', ...data } });
+
+  it('keeps the empty node the forecast needs, saying within which window: the node lead by default, the horizon with a provision lead', async () => {
+    const byDefault = await previewConsolidation(input({ deployments: [admitted], configMaps: [config({})] }));
+    expect(byDefault.blocked).toContainEqual({ node: 'node-a', reason: 'forecast needs this capacity within the node lead' });
+    const withLead = await previewConsolidation(input({ deployments: [admitted], configMaps: [config({ 'controller.provisionLead': '10m' })] }));
+    expect(withLead.blocked).toContainEqual({ node: 'node-a', reason: 'forecast needs this capacity within the forecast horizon (15m)' });
   });
 });
 
