@@ -37,9 +37,20 @@ export function podSpecRequests(spec: Obj | undefined): Resources {
   return podRequestsFromSpec(spec, (list) => safeResources(list));
 }
 
-function matchLabels(selector: Obj | undefined): Record<string, string> {
+/**
+ * A label selector as the planners match it: label equalities. `matchExpressions` of the form
+ * `key In [one value]` — what Helm charts usually write — are equalities too and are folded in;
+ * other expressions (NotIn, Exists, DoesNotExist, In with several values) cannot be written as
+ * equalities and are left out, which makes the selector match more pods than it does: an
+ * anti-affinity or spread is then planned stricter than it is (more nodes, never a plan the
+ * scheduler refuses), a PodDisruptionBudget guards more pods than its own.
+ */
+export function matchLabels(selector: Obj | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) if (typeof v === 'string') out[k] = v;
+  for (const e of Array.isArray(selector?.matchExpressions) ? selector!.matchExpressions : []) {
+    if (e?.operator === 'In' && typeof e.key === 'string' && Array.isArray(e.values) && e.values.length === 1 && typeof e.values[0] === 'string' && out[e.key] === undefined) out[e.key] = e.values[0];
+  }
   return out;
 }
 
