@@ -16,8 +16,9 @@ import { podKey, type Pod } from '../model/pod.js';
 import { resources } from '../model/resources.js';
 import { claimProblem, registrationLabels } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
-import { existingNodeFromObject, isPendingPod, isReschedulable, launchingNode, podFromObject, podFromSpec, withNodeAffinity } from './objects.js';
+import { existingNodeFromObject, isActivePod, isPendingPod, isReschedulable, launchingNode, podFromObject, podFromSpec, withNodeAffinity } from './objects.js';
 import { volumeTopology } from '../model/volume-topology.js';
+import { podAffinityTopology, type PlacedPod } from '../model/pod-affinity.js';
 import { daemonSetOverhead, typesByPoolLessDaemonSets, withoutDaemonSets } from '../model/daemonset-overhead.js';
 import { lastPodChange, persistedPodEventTime } from './pod-event-time.js';
 import { parseDecisionRecord } from '../../webhook/mutate/decision-record.js';
@@ -68,6 +69,30 @@ function readCapacity(annotations: Record<string, string | undefined>, nowSec: n
 }
 
 /**
+ * Bound, active pods with their node's labels, for required pod affinity (core/model/pod-affinity.ts);
+ * built on first use, once per pass.
+ */
+function placedPods(state: ClusterState): () => PlacedPod[] {
+  let placed: PlacedPod[] | undefined;
+  return () => {
+    if (placed) return placed;
+    const labelsOf = new Map(state.nodes.list().map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
+    placed = [];
+    for (const p of state.pods.list()) {
+      const nodeLabels = p.spec?.nodeName ? labelsOf.get(p.spec.nodeName) : undefined;
+      if (nodeLabels && isActivePod(p) && !p.metadata.deletionTimestamp) placed.push({ namespace: p.metadata.namespace ?? 'default', labels: p.metadata.labels ?? {}, nodeLabels });
+    }
+    return placed;
+  };
+}
+
+/** Whether the pod spec has required pod affinity (most have none: no placed-pod list is built for them). */
+function hasPodAffinity(spec: { affinity?: { podAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: unknown } } } | undefined): boolean {
+  const terms = spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  return Array.isArray(terms) && terms.length > 0;
+}
+
+/**
  * Predicted pods per opted-in Deployment: the replicas wanted minus those that exist (spec and
  * pods). Wanted: the webhook's `target-replicas` — what the node lead (and the time to the next
  * decision) needs, the rule the simulator measures (ADR 101); with `leadSeconds` > 0 also
@@ -81,6 +106,7 @@ export function predictedWorkloads(state: ClusterState, clusterMode: Mode, nowSe
   // The webhook's limit, as the controller's own webhook reads it: smartscale-config over the built-in one.
   const maxAgeSec = parseWebhookDefaults(state.configMaps.get(CLUSTER_CONFIG_NAME, state.namespace)?.data).value.maxForecastAgeSec ?? DEFAULT_MAX_FORECAST_AGE_SEC;
   const volumes = state.volumeLookup();
+  const placed = placedPods(state);
   for (const d of state.optedInDeployments()) {
     const annotations = d.metadata.annotations ?? {};
     const mode = effectiveMode(clusterMode, parseDeploymentSettings(annotations).value.mode);
@@ -104,7 +130,10 @@ export function predictedWorkloads(state: ClusterState, clusterMode: Mode, nowSe
     // whose claim or class is missing gets no capacity ahead: its pods will wait for it anyway.
     const topology = volumeTopology(ns, d.metadata.name ?? '', template.spec, declared.requiredNodeAffinity, volumes, true);
     if (!topology.ok) continue;
-    const proto = withNodeAffinity(declared, topology.terms);
+    // Where the pods it must run near are (required pod affinity); none anywhere: nothing ahead.
+    const near = hasPodAffinity(template.spec) ? podAffinityTopology(ns, labels, template.spec, topology.terms, placed()) : topology;
+    if (!near.ok) continue;
+    const proto = withNodeAffinity(declared, near.terms);
     for (let i = 0; i < extra; i++) pods.push({ ...proto, name: `${d.metadata.name}-predicted-${i}` });
     out.push({ deployment: d, mode, pods });
   }
@@ -163,6 +192,7 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
   const reschedulable: Pod[] = [];
   const registered = new Set<string>();
   const volumes = state.volumeLookup();
+  const placed = placedPods(state);
   for (const o of state.nodes.list()) {
     const name = o.metadata.name!;
     const claim = o.spec?.providerID ? claimByProvider.get(o.spec.providerID) : undefined;
@@ -176,7 +206,8 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
       for (const p of bound) {
         if (!isReschedulable(p)) continue;
         const { nodeName: _bound, ...pod } = podFromObject(p, volumes);
-        reschedulable.push(pod);
+        const near = hasPodAffinity(p.spec) ? podAffinityTopology(pod.namespace, pod.labels, p.spec, pod.requiredNodeAffinity, placed()) : undefined;
+        reschedulable.push(near?.ok ? withNodeAffinity(pod, near.terms) : pod);
       }
     }
     const pods = bound.map((p) => podFromObject(p, volumes));
@@ -220,7 +251,9 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
   for (const p of state.pods.list()) {
     if (!isPendingPod(p)) continue;
     const pod = podFromObject(p);
-    const topology = volumeTopology(pod.namespace, pod.name, p.spec, pod.requiredNodeAffinity, volumes);
+    const volume = volumeTopology(pod.namespace, pod.name, p.spec, pod.requiredNodeAffinity, volumes);
+    // Then where the pods it must run near are (required pod affinity).
+    const topology = volume.ok && hasPodAffinity(p.spec) ? podAffinityTopology(pod.namespace, pod.labels, p.spec, volume.terms, placed()) : volume;
     if (topology.ok) pending.push(withNodeAffinity(pod, topology.terms));
     else blocked.push({ pod: podKey(pod), problem: topology.problem });
   }

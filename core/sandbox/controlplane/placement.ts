@@ -58,7 +58,7 @@ function affinityAllows(pod: Obj, labels: Record<string, string>): boolean {
   return terms.some((t) => (t.matchExpressions ?? []).every((e: Obj) => matchesExpression(labels, e)));
 }
 
-export type Rejection = 'NotReady' | 'Unschedulable' | 'Taint' | 'NodeSelector' | 'VolumeNodeAffinity' | 'Resources';
+export type Rejection = 'NotReady' | 'Unschedulable' | 'Taint' | 'NodeSelector' | 'VolumeNodeAffinity' | 'PodAffinity' | 'Resources';
 
 export interface PlacementResult {
   node?: string;
@@ -68,9 +68,10 @@ export interface PlacementResult {
 
 /**
  * Why `node` cannot take `pod`, or undefined when it can. `used`: requests already placed on it;
- * `volumeTerms`: where the pod's volumes can be attached (core/model/volume-topology.ts), ORed.
+ * `volumeTerms`: where the pod's volumes can be attached (core/model/volume-topology.ts), ORed;
+ * `affinityTerms`: the domains its required pod affinity admits (core/model/pod-affinity.ts).
  */
-export function rejectReason(pod: Obj, node: Obj, used: Resources, volumeTerms?: readonly (readonly Requirement[])[]): Rejection | undefined {
+export function rejectReason(pod: Obj, node: Obj, used: Resources, volumeTerms?: readonly (readonly Requirement[])[], affinityTerms?: readonly (readonly Requirement[])[]): Rejection | undefined {
   if (!isNodeReady(node)) return 'NotReady';
   if (node.spec?.unschedulable) return 'Unschedulable';
   if (!toleratesAll(pod.spec?.tolerations as Toleration[] | undefined, node.spec?.taints as Taint[] | undefined)) return 'Taint';
@@ -78,17 +79,18 @@ export function rejectReason(pod: Obj, node: Obj, used: Resources, volumeTerms?:
   for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return 'NodeSelector';
   if (!affinityAllows(pod, labels)) return 'NodeSelector';
   if (volumeTerms && volumeTerms.length > 0 && !volumeTerms.some((term) => labelsSatisfy(term, labels))) return 'VolumeNodeAffinity';
+  if (affinityTerms && affinityTerms.length > 0 && !affinityTerms.some((term) => labelsSatisfy(term, labels))) return 'PodAffinity';
   if (!fits(addResources(used, podRequests(pod)), nodeAllocatable(node))) return 'Resources';
   return undefined;
 }
 
-export function choosePlacement(pod: Obj, nodes: Obj[], usedByNode: ReadonlyMap<string, Resources>, volumeTerms?: readonly (readonly Requirement[])[]): PlacementResult {
+export function choosePlacement(pod: Obj, nodes: Obj[], usedByNode: ReadonlyMap<string, Resources>, volumeTerms?: readonly (readonly Requirement[])[], affinityTerms?: readonly (readonly Requirement[])[]): PlacementResult {
   const rejections: PlacementResult['rejections'] = {};
   let best: { name: string; score: number } | undefined;
   for (const node of nodes) {
     const name: string = node.metadata.name;
     const used = usedByNode.get(name) ?? ZERO_RESOURCES;
-    const reason = rejectReason(pod, node, used, volumeTerms);
+    const reason = rejectReason(pod, node, used, volumeTerms, affinityTerms);
     if (reason) {
       rejections[reason] = (rejections[reason] ?? 0) + 1;
       continue;
@@ -107,6 +109,7 @@ const REJECTION_TEXT: Record<Rejection, string> = {
   Taint: 'node(s) had untolerated taint(s)',
   NodeSelector: "node(s) didn't match Pod's node affinity/selector",
   VolumeNodeAffinity: 'node(s) had volume node affinity conflict',
+  PodAffinity: "node(s) didn't match pod affinity rules",
   Resources: 'Insufficient resources',
 };
 

@@ -10,11 +10,14 @@
  * class is missing stays Unschedulable saying so. Every class binds as WaitForFirstConsumer: when a
  * pod with an unbound claim is bound, a PersistentVolume is created for the claim in the node's
  * zone and the claim bound to it (the provisioner's and the PV controller's work, in one step).
+ * Required pod affinity: only in a domain (the term's topology key) that runs a matching pod, or
+ * anywhere for the first pod of a group that matches its own term.
  */
 import type { KubeObject } from '../../kube/client.js';
 import { Labels } from '../../model/labels.js';
 import { addResources, type Resources } from '../../model/resources.js';
 import { volumeLookupFrom, volumeTopology, type VolumeLookup } from '../../model/volume-topology.js';
+import { podAffinityTopology, type PlacedPod } from '../../model/pod-affinity.js';
 import { keyOf, rfc3339, splitKey, type ControlPlaneContext } from './context.js';
 import { choosePlacement, podRequests, unschedulableMessage } from './placement.js';
 import { KeyedController } from './keyed-controller.js';
@@ -40,7 +43,18 @@ export class Scheduler extends KeyedController {
       if (p.spec?.nodeName) this.assumed.delete(keyOf(p));
       if (needsScheduling(p)) this.queue.add(keyOf(p));
     };
-    pods.on({ add: onPod, update: onPod, delete: (p) => this.assumed.delete(keyOf(p)) });
+    // A pod bound somewhere can satisfy a waiting pod's required pod affinity: those are tried again.
+    const retryAttracted = () => {
+      for (const p of pods.list()) if (needsScheduling(p) && p.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length) this.queue.add(keyOf(p));
+    };
+    pods.on({
+      add: onPod,
+      update: (p, old) => {
+        onPod(p);
+        if (p.spec?.nodeName && !old.spec?.nodeName) retryAttracted();
+      },
+      delete: (p) => this.assumed.delete(keyOf(p)),
+    });
     const retryAll = () => {
       for (const p of pods.list()) if (needsScheduling(p)) this.queue.add(keyOf(p));
     };
@@ -50,6 +64,18 @@ export class Scheduler extends KeyedController {
     nodes.on({ add: retryAll, update: (n, old) => (changed(n, old) ? retryAll() : undefined) });
     // A claim, volume or class that appears (or is bound) can make a waiting pod schedulable.
     for (const informer of [ctx.informers.claims, ctx.informers.volumes, ctx.informers.storageClasses]) informer.on({ add: retryAll, update: retryAll, delete: retryAll });
+  }
+
+  /** Pods on nodes (bound or assumed), with their node's labels: what required pod affinity looks for. */
+  private placed(nodes: readonly KubeObject[]): PlacedPod[] {
+    const labelsOf = new Map(nodes.map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
+    const out: PlacedPod[] = [];
+    for (const p of this.ctx.informers.pods.list()) {
+      const node = p.spec?.nodeName ?? this.assumed.get(keyOf(p));
+      const nodeLabels = node ? labelsOf.get(node) : undefined;
+      if (nodeLabels && !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') out.push({ namespace: p.metadata.namespace ?? 'default', labels: p.metadata.labels ?? {}, nodeLabels });
+    }
+    return out;
   }
 
   private volumeLookup(): VolumeLookup {
@@ -116,7 +142,8 @@ export class Scheduler extends KeyedController {
     const nodes = this.ctx.informers.nodes.list().filter((n) => !n.metadata.deletionTimestamp);
     const lookup = this.volumeLookup();
     const volumes = volumeTopology(namespace, name, pod.spec, undefined, lookup);
-    const result = volumes.ok ? choosePlacement(pod, nodes, this.usage(), volumes.terms) : { node: undefined, rejections: {} };
+    const affinity = podAffinityTopology(namespace, pod.metadata.labels ?? {}, pod.spec, undefined, this.placed(nodes));
+    const result = volumes.ok && affinity.ok ? choosePlacement(pod, nodes, this.usage(), volumes.terms, affinity.terms) : { node: undefined, rejections: {} };
     if (result.node) {
       this.assumed.set(key, result.node);
       try {
@@ -134,7 +161,8 @@ export class Scheduler extends KeyedController {
       await this.bindVolumes(pod, result.node, lookup);
       return;
     }
-    const message = volumes.ok ? unschedulableMessage(nodes.length, result.rejections) : `0/${nodes.length} nodes are available: ${volumes.problem}.`;
+    const problem = !volumes.ok ? volumes.problem : !affinity.ok ? affinity.problem : undefined;
+    const message = problem === undefined ? unschedulableMessage(nodes.length, result.rejections) : `0/${nodes.length} nodes are available: ${problem}.`;
     const current = (pod.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled');
     if (current?.status === 'False' && current.reason === 'Unschedulable' && current.message === message) return;
     const conditions = [

@@ -98,3 +98,22 @@ describe('sandbox scheduler: volume topology and binding', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe('sandbox scheduler: required pod affinity', () => {
+  const attracted = (name: string, app: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', labels: { app: 'web' } },
+    spec: {
+      containers: [{ name: 'main', image: 'web', resources: { requests: { cpu: '100m' } } }],
+      affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: Labels.zone, labelSelector: { matchLabels: { app } } }] } },
+    },
+  });
+
+  it('waits, Unschedulable, until a matching pod runs; then goes to its zone', async () => {
+    await sandbox.client.create(PODS, attracted('web-1', 'cache'), 'default');
+    expect(await eventually(() => unschedulable('web-1'), 5000, 'Unschedulable')).toMatch(/no running pod matches its required pod affinity/);
+    await sandbox.client.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'cache-1', namespace: 'default', labels: { app: 'cache' } }, spec: { nodeSelector: { [Labels.zone]: 'us-east-1b' }, containers: [{ name: 'main', image: 'cache' }] } }, 'default');
+    expect(await eventually(async () => (await get('web-1'))?.spec?.nodeName, 5000, 'web-1 bound')).toBe('n-b');
+  });
+});

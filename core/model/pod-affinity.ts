@@ -1,0 +1,99 @@
+/**
+ * Required pod affinity (attraction) as node requirements. A pod with
+ * `podAffinity.requiredDuringSchedulingIgnoredDuringExecution` may only run in a topology domain
+ * (a zone, a node, any node label) that already runs a pod its term selects. The planner does not
+ * model attraction between the pods it places; but the domains where matching pods run now are
+ * known, so each term becomes a requirement `topologyKey In [those domains]`, ANDed into the pod's
+ * required node affinity. A zone term then lets a new node be launched in a matching zone; a
+ * hostname term only admits the existing nodes that run a match (a new node has no such hostname).
+ *
+ * As kube-scheduler does, a term no running pod satisfies is still met by the pod itself when its
+ * own labels match the term (the first pod of a group that attracts itself): no requirement. A term
+ * nothing satisfies, or one using a `namespaceSelector` (namespace labels are not watched), is a
+ * problem: the pod is not planned. Matching pods that are themselves only being planned in the same
+ * pass are not counted (they may land elsewhere): the pod follows them on a later pass. Pure.
+ */
+import type { Requirement } from './requirements.js';
+
+type Obj = Record<string, any>;
+
+/** A pod bound to a node, with that node's labels. */
+export interface PlacedPod {
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly nodeLabels: Readonly<Record<string, string>>;
+}
+
+export type PodAffinityTopology = { readonly ok: true; readonly terms: readonly (readonly Requirement[])[] | undefined } | { readonly ok: false; readonly problem: string };
+
+function asRecord(value: unknown): Obj | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : undefined;
+}
+
+/** Whether a Kubernetes label selector (matchLabels and matchExpressions) selects `labels`; an empty one selects everything. */
+export function labelSelectorMatches(selector: unknown, labels: Readonly<Record<string, string>>): boolean {
+  const s = asRecord(selector);
+  if (!s) return false; // a null selector selects nothing (Kubernetes' rule for affinity terms)
+  for (const [k, v] of Object.entries(asRecord(s.matchLabels) ?? {})) if (labels[k] !== v) return false;
+  for (const e of Array.isArray(s.matchExpressions) ? s.matchExpressions : []) {
+    const key = asRecord(e)?.key;
+    if (typeof key !== 'string') return false;
+    const values: unknown[] = Array.isArray(e.values) ? e.values : [];
+    const value = labels[key];
+    switch (e.operator) {
+      case 'In':
+        if (value === undefined || !values.includes(value)) return false;
+        break;
+      case 'NotIn':
+        if (value !== undefined && values.includes(value)) return false;
+        break;
+      case 'Exists':
+        if (value === undefined) return false;
+        break;
+      case 'DoesNotExist':
+        if (value !== undefined) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+/** The pod's required node affinity (`podTerms`, ORed) with its required pod affinity joined in. */
+export function podAffinityTopology(
+  namespace: string,
+  labels: Readonly<Record<string, string>>,
+  spec: unknown,
+  podTerms: readonly (readonly Requirement[])[] | undefined,
+  placed: readonly PlacedPod[],
+): PodAffinityTopology {
+  const base = podTerms && podTerms.length > 0 ? podTerms : undefined;
+  const raw = asRecord(asRecord(asRecord(spec)?.affinity)?.podAffinity)?.requiredDuringSchedulingIgnoredDuringExecution;
+  if (!Array.isArray(raw) || raw.length === 0) return { ok: true, terms: base };
+  const extra: Requirement[] = [];
+  for (const t of raw) {
+    const term = asRecord(t);
+    const key = term?.topologyKey;
+    if (typeof key !== 'string' || key === '') continue; // the API server refuses such a term
+    if (asRecord(term!.namespaceSelector) && Object.keys(term!.namespaceSelector).length > 0) {
+      return { ok: false, problem: `required pod affinity with a namespaceSelector is not supported (topology key ${key})` };
+    }
+    const allNamespaces = asRecord(term!.namespaceSelector) !== undefined;
+    const namespaces = Array.isArray(term!.namespaces) && term!.namespaces.length > 0 ? new Set(term!.namespaces.map(String)) : new Set([namespace]);
+    const inScope = (ns: string) => allNamespaces || namespaces.has(ns);
+    const domains = new Set<string>();
+    for (const p of placed) {
+      const domain = p.nodeLabels[key];
+      if (domain !== undefined && inScope(p.namespace) && labelSelectorMatches(term!.labelSelector, p.labels)) domains.add(domain);
+    }
+    if (domains.size > 0) {
+      extra.push({ key, operator: 'In', values: [...domains].sort() });
+      continue;
+    }
+    if (inScope(namespace) && labelSelectorMatches(term!.labelSelector, labels)) continue; // the first of its group
+    return { ok: false, problem: `no running pod matches its required pod affinity (topology key ${key})` };
+  }
+  if (extra.length === 0) return { ok: true, terms: base };
+  return { ok: true, terms: base ? base.map((term) => [...term, ...extra]) : [extra] };
+}

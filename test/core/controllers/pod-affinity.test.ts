@@ -1,0 +1,53 @@
+/**
+ * Required pod affinity on the sandbox: a pod that must run in the zone of the pods it talks to gets
+ * its node launched in that zone; one whose attraction nothing satisfies is not planned and says why.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../../core/kube/client.js';
+import { Refs } from '../../../core/kube/refs.js';
+import { Labels } from '../../../core/model/labels.js';
+import { startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
+import { deployment, FAST_LOOPS, nodeClaims, runningPods, waitFor } from './support.js';
+
+let env: SandboxEnvironment | undefined;
+afterEach(async () => {
+  await env?.stop();
+  env = undefined;
+});
+
+function near(d: KubeObject, app: string, topologyKey: string): KubeObject {
+  d.spec.template.spec.affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey, labelSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: [app] }] } }] } };
+  return d;
+}
+
+describe('required pod affinity on the sandbox', () => {
+  it('pods that must share a zone with the cache get nodes in the cache’s zone; attraction to nothing is not planned', async () => {
+    env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST_LOOPS });
+    const api = env.sandbox.client;
+    const controller = await env.startController('a');
+    await waitFor('leadership', () => controller.isLeader() && controller.state.synced());
+
+    // The cache, pinned to us-east-1c (not the zone the planner picks first when prices tie).
+    const cache = deployment('default', 'cache', { cpu: '1', memory: '1Gi' });
+    cache.spec.template.spec.nodeSelector = { [Labels.zone]: 'us-east-1c' };
+    await api.create(Refs.deployments, cache);
+    const [c] = await waitFor('cache running', async () => ((await runningPods(api, 'default', 'cache')).length === 1 ? runningPods(api, 'default', 'cache') : undefined), 40_000);
+    const cacheZone = (await api.get(Refs.nodes, c.spec.nodeName))?.metadata.labels?.[Labels.zone];
+    expect(cacheZone).toBe('us-east-1c');
+
+    await api.create(Refs.deployments, near(deployment('default', 'web', { replicas: 6, cpu: '1', memory: '1Gi' }), 'cache', Labels.zone));
+    await api.create(Refs.deployments, near(deployment('default', 'lost'), 'search', Labels.zone));
+    const web = await waitFor('6 web pods running', async () => {
+      const pods = await runningPods(api, 'default', 'web');
+      return pods.length === 6 ? pods : undefined;
+    }, 60_000);
+    for (const p of web) expect((await api.get(Refs.nodes, p.spec.nodeName))?.metadata.labels?.[Labels.zone]).toBe('us-east-1c');
+
+    const warning = await waitFor('FailedProvisioning for lost', async () =>
+      (await api.list(Refs.events, { namespace: 'default' })).items.find((ev) => ev.reason === 'FailedProvisioning' && String(ev.involvedObject?.name).startsWith('lost')),
+    );
+    expect(warning.message).toBe('not planned: no running pod matches its required pod affinity (topology key topology.kubernetes.io/zone)');
+    // Every node launched is in the cache's zone: none was bought for web elsewhere, none for lost.
+    expect(new Set((await nodeClaims(api)).map((x) => x.status?.zone))).toEqual(new Set(['us-east-1c']));
+  }, 120_000);
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { Labels } from '../../../core/model/labels.js';
+import { labelSelectorMatches, podAffinityTopology, type PlacedPod } from '../../../core/model/pod-affinity.js';
+
+const node = (name: string, zone: string) => ({ [Labels.hostname]: name, [Labels.zone]: zone });
+const placed: PlacedPod[] = [
+  { namespace: 'shop', labels: { app: 'cache' }, nodeLabels: node('n1', 'us-east-1a') },
+  { namespace: 'shop', labels: { app: 'cache' }, nodeLabels: node('n2', 'us-east-1c') },
+  { namespace: 'other', labels: { app: 'cache' }, nodeLabels: node('n3', 'us-east-1b') },
+  { namespace: 'shop', labels: { app: 'db', tier: 'data' }, nodeLabels: node('n4', 'us-east-1b') },
+];
+const affinity = (...terms: Record<string, unknown>[]) => ({ affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: terms } } });
+const near = (app: string, topologyKey: string, extra: Record<string, unknown> = {}) => ({ topologyKey, labelSelector: { matchLabels: { app } }, ...extra });
+
+describe('label selectors (full)', () => {
+  it.each([
+    [{ matchLabels: { app: 'db' } }, true],
+    [{ matchExpressions: [{ key: 'app', operator: 'In', values: ['db', 'cache'] }] }, true],
+    [{ matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['db'] }] }, false],
+    [{ matchExpressions: [{ key: 'tier', operator: 'Exists' }] }, true],
+    [{ matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] }, false],
+    [{ matchExpressions: [{ key: 'tier', operator: 'Near' }] }, false],
+    [{}, true],
+    [null, false],
+  ])('%j on {app: db, tier: data} → %s', (selector, expected) => {
+    expect(labelSelectorMatches(selector, { app: 'db', tier: 'data' })).toBe(expected);
+  });
+});
+
+describe('required pod affinity as node requirements', () => {
+  it('no pod affinity: the pod’s own terms', () => {
+    expect(podAffinityTopology('shop', {}, { containers: [] }, undefined, placed)).toEqual({ ok: true, terms: undefined });
+  });
+
+  it('a zone term: the zones its matches run in, in its own namespace only by default', () => {
+    expect(podAffinityTopology('shop', { app: 'web' }, affinity(near('cache', Labels.zone)), undefined, placed)).toEqual({ ok: true, terms: [[{ key: Labels.zone, operator: 'In', values: ['us-east-1a', 'us-east-1c'] }]] });
+    const anyNs = podAffinityTopology('shop', { app: 'web' }, affinity(near('cache', Labels.zone, { namespaceSelector: {} })), undefined, placed);
+    expect(anyNs).toEqual({ ok: true, terms: [[{ key: Labels.zone, operator: 'In', values: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }]] });
+    const listed = podAffinityTopology('shop', { app: 'web' }, affinity(near('cache', Labels.zone, { namespaces: ['other'] })), undefined, placed);
+    expect(listed).toEqual({ ok: true, terms: [[{ key: Labels.zone, operator: 'In', values: ['us-east-1b'] }]] });
+  });
+
+  it('a hostname term: only the nodes its matches run on; several terms AND, with each of the pod’s own terms', () => {
+    const own = [[{ key: Labels.arch, operator: 'In' as const, values: ['amd64'] }], [{ key: Labels.arch, operator: 'In' as const, values: ['arm64'] }]];
+    const out = podAffinityTopology('shop', { app: 'web' }, affinity(near('cache', Labels.hostname), near('db', Labels.zone)), own, placed);
+    const extra = [
+      { key: Labels.hostname, operator: 'In', values: ['n1', 'n2'] },
+      { key: Labels.zone, operator: 'In', values: ['us-east-1b'] },
+    ];
+    expect(out).toEqual({ ok: true, terms: [[...own[0], ...extra], [...own[1], ...extra]] });
+  });
+
+  it('nothing matches: the first pod of a self-attracting group goes anywhere; any other is a problem', () => {
+    expect(podAffinityTopology('shop', { app: 'queue' }, affinity(near('queue', Labels.zone)), undefined, placed)).toEqual({ ok: true, terms: undefined });
+    const out = podAffinityTopology('shop', { app: 'web' }, affinity(near('search', Labels.zone)), undefined, placed);
+    expect(out).toEqual({ ok: false, problem: 'no running pod matches its required pod affinity (topology key topology.kubernetes.io/zone)' });
+  });
+
+  it('a namespaceSelector with labels is not supported: a problem, not a guess', () => {
+    const out = podAffinityTopology('shop', { app: 'web' }, affinity(near('cache', Labels.zone, { namespaceSelector: { matchLabels: { team: 'a' } } })), undefined, placed);
+    expect(out.ok).toBe(false);
+  });
+});
