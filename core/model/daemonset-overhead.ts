@@ -50,25 +50,52 @@ function requirementsOf(spec: Obj | undefined): { selector: Requirement[]; terms
   return { selector, terms };
 }
 
-/** Whether a node of `pool` and `type` can meet `r`. */
-function canMeet(r: Requirement, labels: Readonly<Record<string, string>>, pool: NodePool): boolean {
-  const key = canonicalLabelKey(r.key);
-  if (labels[key] !== undefined) return labelSatisfies(r, labels[key]);
+/** A node's label `key` as a new node of the pool and type gets it: the pool's, else the type's. */
+function labelOf(key: string, pool: NodePool, type: Pick<InstanceType, 'labels'>): string | undefined {
+  return Object.hasOwn(pool.labels, key) ? pool.labels[key] : Object.hasOwn(type.labels, key) ? type.labels[key] : undefined;
+}
+
+/** Whether a node of `pool` and `type` can meet `r` (`key`: its canonical key). */
+function canMeet(r: Requirement, key: string, pool: NodePool, type: Pick<InstanceType, 'labels'>): boolean {
+  const value = labelOf(key, pool, type);
+  if (value !== undefined) return labelSatisfies(r, value);
   const allowed = pool.requirements.find((p) => canonicalLabelKey(p.key) === key && p.operator === 'In');
   if (allowed) return (allowed.values ?? []).some((v) => labelSatisfies(r, v));
   if (RUNTIME_KEYS.has(key) || pool.requirements.some((p) => canonicalLabelKey(p.key) === key)) return true;
   return labelSatisfies(r, undefined);
 }
 
-/** Whether the DaemonSet's pod would run on a new node of `pool` and `type`. */
-export function daemonSetRunsOn(daemonSet: Obj, pool: NodePool, type: Pick<InstanceType, 'labels'>): boolean {
+/** A DaemonSet read once: what its pod tolerates, the node labels it asks for, what it requests. */
+interface PreparedDaemonSet {
+  readonly tolerations: Toleration[];
+  readonly selector: readonly (readonly [Requirement, string])[];
+  readonly terms: readonly (readonly (readonly [Requirement, string])[])[];
+  /** The canonical label keys its selector and terms read. */
+  readonly keys: readonly string[];
+  readonly requests: Resources;
+}
+
+function prepare(daemonSet: Obj): PreparedDaemonSet {
   const spec = asRecord(asRecord(asRecord(daemonSet.spec)?.template)?.spec);
   const tolerations = (Array.isArray(spec?.tolerations) ? spec!.tolerations : []) as Toleration[];
-  if (!toleratesAll(tolerations, pool.taints as Taint[])) return false;
-  const labels: Record<string, string> = { ...type.labels, ...pool.labels };
   const { selector, terms } = requirementsOf(spec);
-  if (!selector.every((r) => canMeet(r, labels, pool))) return false;
-  return terms.length === 0 || terms.some((term) => term.every((r) => canMeet(r, labels, pool)));
+  const keyed = (r: Requirement) => [r, canonicalLabelKey(r.key)] as const;
+  const s = selector.map(keyed);
+  const t = terms.map((term) => term.map(keyed));
+  const keys = [...new Set([...s, ...t.flat()].map(([, k]) => k))];
+  return { tolerations, selector: s, terms: t, keys, requests: daemonPodRequests(daemonSet) };
+}
+
+/** Whether the prepared DaemonSet's pod would run on a new node of `pool` and `type` (its tolerations aside). */
+function selects(ds: PreparedDaemonSet, pool: NodePool, type: Pick<InstanceType, 'labels'>): boolean {
+  if (!ds.selector.every(([r, key]) => canMeet(r, key, pool, type))) return false;
+  return ds.terms.length === 0 || ds.terms.some((term) => term.every(([r, key]) => canMeet(r, key, pool, type)));
+}
+
+/** Whether the DaemonSet's pod would run on a new node of `pool` and `type`. */
+export function daemonSetRunsOn(daemonSet: Obj, pool: NodePool, type: Pick<InstanceType, 'labels'>): boolean {
+  const ds = prepare(daemonSet);
+  return toleratesAll(ds.tolerations, pool.taints as Taint[]) && selects(ds, pool, type);
 }
 
 /** One DaemonSet pod's requests (Kubernetes' rules); an unreadable quantity counts as zero. */
@@ -84,22 +111,32 @@ function daemonPodRequests(daemonSet: Obj): Resources {
 
 /** What the DaemonSets that would run on a new node of `pool` and `type` request, together. */
 export function daemonSetOverhead(daemonSets: readonly Obj[], pool: NodePool, type: Pick<InstanceType, 'labels'>): Resources {
-  return overheadOf(withRequests(daemonSets), pool, type);
+  return poolOverhead(prepareAll(daemonSets), pool)(type);
 }
 
-interface DaemonSetWithRequests {
-  readonly daemonSet: Obj;
-  readonly requests: Resources;
+function prepareAll(daemonSets: readonly Obj[]): PreparedDaemonSet[] {
+  return daemonSets.filter((ds) => asRecord(ds) && !ds.metadata?.deletionTimestamp).map(prepare);
 }
 
-function withRequests(daemonSets: readonly Obj[]): DaemonSetWithRequests[] {
-  return daemonSets.filter((ds) => asRecord(ds) && !ds.metadata?.deletionTimestamp).map((daemonSet) => ({ daemonSet, requests: daemonPodRequests(daemonSet) }));
-}
-
-function overheadOf(daemonSets: readonly DaemonSetWithRequests[], pool: NodePool, type: Pick<InstanceType, 'labels'>): Resources {
-  let total = ZERO_RESOURCES;
-  for (const { daemonSet, requests } of daemonSets) if (daemonSetRunsOn(daemonSet, pool, type)) total = addResources(total, requests);
-  return total;
+/**
+ * The overhead of a new node of `pool`, per type. The DaemonSets the pool's taints keep off are
+ * dropped once; the rest depend on a type only through the few labels they select on, so types
+ * that agree on those share one answer (a catalog's 1,345 types fall into a handful of groups).
+ */
+function poolOverhead(daemonSets: readonly PreparedDaemonSet[], pool: NodePool): (type: Pick<InstanceType, 'labels'>) => Resources {
+  const tolerated = daemonSets.filter((ds) => toleratesAll(ds.tolerations, pool.taints as Taint[]));
+  const keys = [...new Set(tolerated.flatMap((ds) => ds.keys))];
+  const memo = new Map<string, Resources>();
+  return (type) => {
+    const signature = JSON.stringify(keys.map((k) => labelOf(k, pool, type) ?? null));
+    let total = memo.get(signature);
+    if (total === undefined) {
+      total = ZERO_RESOURCES;
+      for (const ds of tolerated) if (selects(ds, pool, type)) total = addResources(total, ds.requests);
+      memo.set(signature, total);
+    }
+    return total;
+  };
 }
 
 /** `type` as a node of `pool` offers it to other pods: its allocatable less the DaemonSets' share (never below zero). */
@@ -124,11 +161,12 @@ export function typesByPoolLessDaemonSets(
   daemonSets: readonly Obj[],
 ): Map<string, InstanceType[]> | undefined {
   if (daemonSets.length === 0) return views ? new Map([...views].map(([k, v]) => [k, [...v]])) : undefined;
-  const prepared = withRequests(daemonSets);
+  const prepared = prepareAll(daemonSets);
   const out = new Map<string, InstanceType[]>();
   for (const pool of pools) {
     const types = views?.get(pool.name) ?? shared;
-    out.set(pool.name, types.map((t) => withoutDaemonSets(t, overheadOf(prepared, pool, t))));
+    const overhead = poolOverhead(prepared, pool);
+    out.set(pool.name, types.map((t) => withoutDaemonSets(t, overhead(t))));
   }
   return out;
 }

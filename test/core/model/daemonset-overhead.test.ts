@@ -61,6 +61,33 @@ describe('DaemonSet overhead of a new node', () => {
     expect(typesByPoolLessDaemonSets([nodePool()], [m5], undefined, [])).toBeUndefined();
   });
 
+  it('reads each DaemonSet once per pass, not once per pool and type, with the same answer per type', () => {
+    // A catalog has ~1,345 types and a cluster ~20 DaemonSets: judged type by type, every pass
+    // of the provisioner and of the disruption loop re-read every DaemonSet for every type and pool.
+    const types = Array.from({ length: 300 }, (_, i) => instanceType({ name: `c${i % 7}.x${i}`, cpu: 2 + (i % 5), memoryGiB: 8, price: 0.1, gpus: i % 10 === 0 ? 1 : 0, arch: i % 3 === 0 ? 'arm64' : 'amd64' }));
+    const sets = [
+      daemonSet('nvidia', { nodeSelector: { [Labels.instanceGpuCount]: '1' } }, '50m', '64Mi'),
+      daemonSet('arm-agent', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: Labels.arch, operator: 'In', values: ['arm64'] }] }] } } } }, '20m', '32Mi'),
+      daemonSet('kube-proxy', { tolerations: [{ operator: 'Exists' }] }),
+    ];
+    let reads = 0;
+    const counted = sets.map((ds) => new Proxy(ds, { get: (target, key, receiver) => (key === 'spec' && reads++, Reflect.get(target, key, receiver)) }));
+    const pools = [nodePool(), nodePool({ name: 'tainted', taints: [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }] })];
+    const byPool = typesByPoolLessDaemonSets(pools, types, undefined, counted)!;
+    expect(reads).toBeLessThanOrEqual(sets.length * 4);
+    for (const pool of pools) {
+      byPool.get(pool.name)!.forEach((view, i) => {
+        const overhead = daemonSetOverhead(sets, pool, types[i]);
+        expect(view.allocatable.milliCpu).toBe(types[i].allocatable.milliCpu - overhead.milliCpu);
+        expect(view.allocatable.pods).toBe(types[i].allocatable.pods - overhead.pods);
+      });
+    }
+    // The groups differ: a GPU arm64 node runs all three on the plain pool, only kube-proxy on the tainted one.
+    expect(daemonSetOverhead(sets, pools[0], types[0]).pods).toBe(3);
+    expect(daemonSetOverhead(sets, pools[1], types[0]).pods).toBe(1);
+    expect(daemonSetOverhead(sets, pools[0], types[1]).pods).toBe(1);
+  });
+
   it('the solver buys a node the pods fit on next to the DaemonSets', () => {
     // Three 600m pods fit an m5.large's 1900m alone, not next to a 300m agent.
     const types = [m5, instanceType({ name: 'm5.xlarge', cpu: 4, memoryGiB: 16, price: 0.192 })];
