@@ -206,7 +206,15 @@ export function spotToSpotReplacement(candidate: Candidate, replacement: Planned
   const options = cheaper.slice(0, SPOT_TO_SPOT_MIN_OPTIONS);
   if (options.some((o) => o.instanceType === candidate.node.instanceType)) return { why: "the node's own type is among the cheapest spot options" };
   const names = new Set(options.map((o) => o.instanceType));
-  const requirements = replacement.requirements.map((r) => (r.key === Labels.instanceType && r.operator === 'In' && r.values ? { ...r, values: r.values.filter((v) => names.has(v)) } : r));
+  // Spot only: a pool that also allows on-demand would otherwise fall back to an on-demand node of
+  // these types when spot capacity runs out, dearer than the spot node it replaces (Karpenter pins
+  // the replacement to spot for the same reason).
+  const requirements = replacement.requirements.map((r) => {
+    if (r.key === Labels.instanceType && r.operator === 'In' && r.values) return { ...r, values: r.values.filter((v) => names.has(v)) };
+    if (r.key === Labels.capacityType) return { key: Labels.capacityType, operator: 'In' as const, values: ['spot'] };
+    return r;
+  });
+  if (!requirements.some((r) => r.key === Labels.capacityType)) requirements.push({ key: Labels.capacityType, operator: 'In', values: ['spot'] });
   return { replacement: { ...replacement, instanceType: options[0].instanceType, offering: options[0].offering, instanceTypeOptions: options, requirements } };
 }
 

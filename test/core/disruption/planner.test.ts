@@ -197,6 +197,24 @@ describe('spot-to-spot consolidation (Karpenter’s rules)', () => {
     if (allowed) expect(new Set(allowed.values)).toEqual(new Set(types.slice(0, 15).map((t) => t.name)));
   });
 
+  it('on, in a pool that also allows on-demand: the replacement is pinned to spot (no dearer on-demand fall-back)', () => {
+    const both = types.map((t, i) => instanceType({ name: t.name, cpu: 4, memoryGiB: 16, price: 0.1 + i * 0.01, capacityTypes: ['spot', 'on-demand'], spotPrice: 0.03 + i * 0.002 }));
+    const mixed = instanceType({ name: 'm5.8xlarge', cpu: 32, memoryGiB: 128, price: 1.536, capacityTypes: ['spot', 'on-demand'], spotPrice: 0.6 });
+    const anyPool = nodePool({ requirements: [{ key: Labels.capacityType, operator: 'In', values: ['spot', 'on-demand'] }], disruption });
+    const d = plan([spotNode('s1')], [...both, mixed], { spotToSpotConsolidation: true, nodePools: [anyPool] }).decision!;
+    expect(d).toMatchObject({ method: 'SingleNodeConsolidation', nodes: ['s1'] });
+    const capacity = d.replacements[0].requirements.filter((q) => q.key === Labels.capacityType);
+    expect(capacity).toEqual([{ key: Labels.capacityType, operator: 'In', values: ['spot'] }]);
+  });
+
+  it("on, but the node's own type is among the 15 cheapest spot options: kept", () => {
+    // The node runs m9.xlarge (5th cheapest) at a price above all 20 types: a move would only chase the price.
+    const own = node('s1', { cpu: 4, memoryGiB: 16, capacityType: 'spot', instanceType: 'm9.xlarge', pricePerHour: 0.6, pods: busy('s1', 2, 500) });
+    expect(plan([own], undefined, { spotToSpotConsolidation: true }).decision).toBeUndefined();
+    const other = node('s1', { cpu: 4, memoryGiB: 16, capacityType: 'spot', instanceType: 'm24.xlarge', pricePerHour: 0.6, pods: busy('s1', 2, 500) });
+    expect(plan([other], undefined, { spotToSpotConsolidation: true }).decision).toMatchObject({ nodes: ['s1'] });
+  });
+
   it('on, but fewer than 15 cheaper types: kept', () => {
     expect(plan([spotNode('s1')], [...types.slice(0, 14), big], { spotToSpotConsolidation: true }).decision).toBeUndefined();
   });
