@@ -108,8 +108,10 @@ export class ClusterState {
     this.storageClasses = make(Refs.storageClasses, 'storageclasses');
     // A claim, volume or class created after its pod can make the waiting pod plannable.
     for (const informer of [this.persistentVolumeClaims, this.persistentVolumes, this.storageClasses]) informer.on({ add: () => (informer.hasSynced() ? this.notify('pending-pod') : undefined) });
+    // Only for nodes that exist: the pods of a deleted node are deleted after it, and their record
+    // would outlive it (kept forever, and read by a later node given the same name).
     const podChanged = (...pods: KubeObject[]) => {
-      for (const p of pods) if (p.spec?.nodeName) this.podChangeAt.set(p.spec.nodeName, options.clock.now());
+      for (const p of pods) if (p.spec?.nodeName && (!this.nodes.hasSynced() || this.nodes.get(p.spec.nodeName))) this.podChangeAt.set(p.spec.nodeName, options.clock.now());
     };
     this.pods.on({
       add: (p) => {
@@ -133,7 +135,17 @@ export class ClusterState {
       this.notify('nodeclaim');
     };
     this.nodeClaims.on({ add: claimSeen, update: claimSeen, delete: claimSeen });
-    this.nodes.on({ add: () => this.notify('node'), update: () => this.notify('node'), delete: () => this.notify('node') });
+    this.nodes.on({
+      add: () => this.notify('node'),
+      update: () => this.notify('node'),
+      delete: (n) => {
+        // What was watched of a node goes with it: a node later given the same name (EC2 names
+        // nodes by private IP) starts afresh instead of counting as empty since the old one was.
+        this.podChangeAt.delete(n.metadata.name ?? '');
+        this.emptySinceAt.delete(n.metadata.name ?? '');
+        this.notify('node');
+      },
+    });
   }
 
   /** Hears "something of this kind changed" (loops trigger on it). */

@@ -235,6 +235,27 @@ describe('since when a node is empty, after a restart', () => {
   });
 });
 
+describe('what is watched of a node goes with it', () => {
+  it('a deleted node leaves no record: a new node of the same name is neither empty since the old one was nor changed by its pods', async () => {
+    const clock = new ManualClock(START);
+    const api = new MemoryApi();
+    api.put('nodes', nodeObject('a', START - 120 * MIN));
+    const s = await restart(api, clock);
+    expect(s.emptySince('a', true)).toBe(START);
+    clock.advance(1_000);
+    api.send('pods', 'ADDED', podObject('p', 'a', START));
+    expect(s.lastPodChangeAt('a')).toBe(START + 1_000);
+    // The node goes (emptiness), then its pod; an hour later a node with the same name registers.
+    api.send('nodes', 'DELETED', nodeObject('a', START - 120 * MIN));
+    clock.advance(1_000);
+    api.send('pods', 'DELETED', podObject('p', 'a', START));
+    clock.advance(60 * MIN);
+    api.send('nodes', 'ADDED', { ...nodeObject('a', clock.now()), metadata: { ...nodeObject('a', clock.now()).metadata, resourceVersion: '5' } });
+    expect(s.lastPodChangeAt('a')).toBeUndefined();
+    expect(s.emptySince('a', true)).toBe(clock.now());
+  });
+});
+
 describe('reading the times', () => {
   const now = START;
 
