@@ -12,7 +12,11 @@
  *   left out: the pod can be planned elsewhere only by giving the volume up, which is the user's
  *   call, and keeping it would forbid every new node;
  * - unbound: its StorageClass's `allowedTopologies`, one alternative per term (each expression an
- *   `In`); no allowed topologies = anywhere the provisioner can reach. The class is the claim's
+ *   `In`); no allowed topologies = anywhere the provisioner can reach. Only for a
+ *   `WaitForFirstConsumer` class: with `Immediate` (the API's default) the volume is made when the
+ *   claim is, in a zone of the provisioner's choosing, and kube-scheduler refuses the pod until the
+ *   claim is bound ("pod has unbound immediate PersistentVolumeClaims"), so it is a problem until
+ *   then (a node planned now could be in another zone than the volume will be); The class is the claim's
  *   `storageClassName`; without one, the cluster's default class (the annotation
  *   `storageclass.kubernetes.io/is-default-class`), as the DefaultStorageClass admission plugin
  *   sets it;
@@ -131,7 +135,11 @@ function alternativesOf(volume: Obj, namespace: string, podName: string, lookup:
     return { alts: volumeAlternatives(pv) };
   }
   const cls = claimClass(asRecord(claim.spec), lookup, what);
-  return 'problem' in cls ? { problem: cls.problem } : { alts: classAlternatives(cls.sc) };
+  if ('problem' in cls) return { problem: cls.problem };
+  if (cls.sc.volumeBindingMode !== 'WaitForFirstConsumer') {
+    return { problem: `${what} is unbound and its StorageClass ${String(cls.sc.metadata?.name)} binds Immediate (it waits for its volume to be made)` };
+  }
+  return { alts: classAlternatives(cls.sc) };
 }
 
 /** Every combination of one term from each list (AND within a combination), at most `MAX_TERMS`. */

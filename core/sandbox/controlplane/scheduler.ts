@@ -7,14 +7,16 @@
  * Volumes, as kube-scheduler's VolumeBinding plugin and a CSI provisioner do together: a pod goes
  * only where its persistent volumes can be attached (core/model/volume-topology.ts: a bound claim's
  * volume node affinity, an unbound claim's StorageClass topologies); a pod whose claim, volume or
- * class is missing stays Unschedulable saying so. Every class binds as WaitForFirstConsumer: when a
- * pod with an unbound claim is bound, a PersistentVolume is created for the claim in the node's
- * zone and the claim bound to it (the provisioner's and the PV controller's work, in one step).
+ * class is missing stays Unschedulable saying so. A WaitForFirstConsumer class: when a pod with an
+ * unbound claim is bound, a PersistentVolume is created for the claim in the node's zone and the
+ * claim bound to it (the provisioner's and the PV controller's work, in one step). An Immediate
+ * class: the volume is made before the pod is placed, in the class's first allowed zone (else a
+ * node's), as a real provisioner makes it without waiting for a pod.
  * Required pod affinity: only in a domain (the term's topology key) that runs a matching pod, or
  * anywhere for the first pod of a group that matches its own term.
  */
 import type { KubeObject } from '../../kube/client.js';
-import { Labels } from '../../model/labels.js';
+import { canonicalLabelKey, Labels } from '../../model/labels.js';
 import { addResources, type Resources } from '../../model/resources.js';
 import { volumeLookupFrom, volumeTopology, type VolumeLookup } from '../../model/volume-topology.js';
 import { podAffinityTopology, type PlacedPod } from '../../model/pod-affinity.js';
@@ -83,39 +85,68 @@ export class Scheduler extends KeyedController {
     return volumeLookupFrom({ claims: claims.list(), volumes: volumes.list(), storageClasses: storageClasses.list() });
   }
 
-  /** Provisions and binds a volume in the node's zone for each of the pod's unbound claims. */
-  private async bindVolumes(pod: KubeObject, nodeName: string, lookup: VolumeLookup): Promise<void> {
+  /** The pod's claims that are not bound yet, with the class that will make their volume. */
+  private unboundClaims(pod: KubeObject, lookup: VolumeLookup): { claim: KubeObject; claimName: string; className: string; sc: Record<string, any> }[] {
     const namespace = pod.metadata.namespace ?? 'default';
-    const zone = this.ctx.informers.nodes.get(nodeName)?.metadata.labels?.[Labels.zone];
+    const out: { claim: KubeObject; claimName: string; className: string; sc: Record<string, any> }[] = [];
     for (const v of Array.isArray(pod.spec?.volumes) ? pod.spec.volumes : []) {
       const claimName = typeof v?.persistentVolumeClaim?.claimName === 'string' ? v.persistentVolumeClaim.claimName : v?.ephemeral ? `${pod.metadata.name}-${v.name}` : undefined;
-      const claim = claimName ? lookup.claim(namespace, claimName) : undefined;
+      const claim = claimName ? (lookup.claim(namespace, claimName) as KubeObject | undefined) : undefined;
       if (!claim || claim.spec?.volumeName) continue;
       const className: string | undefined = claim.spec?.storageClassName ?? lookup.defaultStorageClass()?.metadata?.name;
       const sc = className ? lookup.storageClass(className) : undefined;
-      if (!sc) continue;
-      const name = `pvc-${claim.metadata.uid ?? `${namespace}-${claimName}`}`;
-      const pv: KubeObject = {
-        apiVersion: 'v1',
-        kind: 'PersistentVolume',
-        metadata: { name, annotations: { 'pv.kubernetes.io/provisioned-by': String(sc.provisioner ?? 'sandbox') } },
-        spec: {
-          capacity: { storage: claim.spec?.resources?.requests?.storage ?? '1Gi' },
-          accessModes: claim.spec?.accessModes ?? ['ReadWriteOnce'],
-          storageClassName: className,
-          persistentVolumeReclaimPolicy: 'Delete',
-          claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: claimName, uid: claim.metadata.uid },
-          csi: { driver: String(sc.provisioner ?? 'sandbox'), volumeHandle: name },
-          ...(zone ? { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: Labels.zone, operator: 'In', values: [zone] }] }] } } } : {}),
-        },
-      };
-      await this.ctx.client.create(PVS, pv).catch((e) => {
-        if (e?.code !== 409) throw e;
-      });
-      await this.ctx.client.patch(PVS, name, undefined, { status: { phase: 'Bound' } }, 'merge', { subresource: 'status' }).catch(() => {});
-      await this.ctx.client.patch(PVCS, claimName!, namespace, { spec: { volumeName: name } }, 'merge');
-      await this.ctx.client.patch(PVCS, claimName!, namespace, { status: { phase: 'Bound', accessModes: pv.spec.accessModes, capacity: pv.spec.capacity } }, 'merge', { subresource: 'status' }).catch(() => {});
+      if (sc) out.push({ claim, claimName: claimName!, className: className!, sc });
     }
+    return out;
+  }
+
+  /** Makes a volume for the claim in `zone` (none: attachable anywhere) and binds the claim to it. */
+  private async provision(namespace: string, u: { claim: KubeObject; claimName: string; className: string; sc: Record<string, any> }, zone: string | undefined): Promise<void> {
+    const { claim, claimName, className, sc } = u;
+    const name = `pvc-${claim.metadata.uid ?? `${namespace}-${claimName}`}`;
+    const pv: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name, annotations: { 'pv.kubernetes.io/provisioned-by': String(sc.provisioner ?? 'sandbox') } },
+      spec: {
+        capacity: { storage: claim.spec?.resources?.requests?.storage ?? '1Gi' },
+        accessModes: claim.spec?.accessModes ?? ['ReadWriteOnce'],
+        storageClassName: className,
+        persistentVolumeReclaimPolicy: 'Delete',
+        claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: claimName, uid: claim.metadata.uid },
+        csi: { driver: String(sc.provisioner ?? 'sandbox'), volumeHandle: name },
+        ...(zone ? { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: Labels.zone, operator: 'In', values: [zone] }] }] } } } : {}),
+      },
+    };
+    await this.ctx.client.create(PVS, pv).catch((e) => {
+      if (e?.code !== 409) throw e;
+    });
+    await this.ctx.client.patch(PVS, name, undefined, { status: { phase: 'Bound' } }, 'merge', { subresource: 'status' }).catch(() => {});
+    await this.ctx.client.patch(PVCS, claimName, namespace, { spec: { volumeName: name } }, 'merge');
+    await this.ctx.client.patch(PVCS, claimName, namespace, { status: { phase: 'Bound', accessModes: pv.spec.accessModes, capacity: pv.spec.capacity } }, 'merge', { subresource: 'status' }).catch(() => {});
+  }
+
+  /** Provisions and binds a volume in the node's zone for each of the pod's unbound claims (WaitForFirstConsumer). */
+  private async bindVolumes(pod: KubeObject, nodeName: string, lookup: VolumeLookup): Promise<void> {
+    const zone = this.ctx.informers.nodes.get(nodeName)?.metadata.labels?.[Labels.zone];
+    for (const u of this.unboundClaims(pod, lookup)) await this.provision(pod.metadata.namespace ?? 'default', u, zone);
+  }
+
+  /**
+   * The volumes of the pod's unbound claims whose class binds Immediate, made before the pod is
+   * placed (a real PV controller makes them when the claim is created, without waiting for a pod):
+   * in the class's first allowed zone, else a node's. True when it made any (the claims' updates
+   * bring the pod back, its volumes bound).
+   */
+  private async bindImmediate(pod: KubeObject, lookup: VolumeLookup, nodes: readonly KubeObject[]): Promise<boolean> {
+    const immediate = this.unboundClaims(pod, lookup).filter((u) => u.sc.volumeBindingMode !== 'WaitForFirstConsumer');
+    for (const u of immediate) {
+      const allowed = (Array.isArray(u.sc.allowedTopologies) ? u.sc.allowedTopologies : []).flatMap((t: any) => (Array.isArray(t?.matchLabelExpressions) ? t.matchLabelExpressions : []));
+      const zoneTerm = allowed.find((e: any) => typeof e?.key === 'string' && canonicalLabelKey(e.key) === Labels.zone && Array.isArray(e.values) && typeof e.values[0] === 'string');
+      const zone: string | undefined = zoneTerm?.values[0] ?? nodes.map((n) => n.metadata.labels?.[Labels.zone]).find((z) => typeof z === 'string');
+      await this.provision(pod.metadata.namespace ?? 'default', u, zone);
+    }
+    return immediate.length > 0;
   }
 
   private usage(): Map<string, Resources> {
@@ -141,6 +172,7 @@ export class Scheduler extends KeyedController {
     if (!pod || !needsScheduling(pod) || this.assumed.has(key)) return;
     const nodes = this.ctx.informers.nodes.list().filter((n) => !n.metadata.deletionTimestamp);
     const lookup = this.volumeLookup();
+    if (await this.bindImmediate(pod, lookup, nodes)) return;
     const volumes = volumeTopology(namespace, name, pod.spec, undefined, lookup);
     const affinity = podAffinityTopology(namespace, pod.metadata.labels ?? {}, pod.spec, undefined, this.placed(nodes));
     const result = volumes.ok && affinity.ok ? choosePlacement(pod, nodes, this.usage(), volumes.terms, affinity.terms) : { node: undefined, rejections: {} };

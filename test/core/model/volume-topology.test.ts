@@ -63,6 +63,18 @@ describe('volume topology: where a pod’s persistent volumes let it run', () =>
     expect(volumeTopology('app', 'p', withClaim('unbound-open'), undefined, lookup)).toEqual({ ok: true, terms: undefined });
   });
 
+  it('an unbound claim of an Immediate class (the API default) waits for its volume, as kube-scheduler makes it', () => {
+    const immediate = { ...storageClass('gp2-ab', ['us-east-1a', 'us-east-1b']), volumeBindingMode: 'Immediate' };
+    const { volumeBindingMode: _mode, ...unset } = storageClass('gp2-any');
+    const look = volumeLookupFrom({ claims: [claim('imm', { storageClassName: 'gp2-ab' }), claim('imm-unset', { storageClassName: 'gp2-any' }), claim('imm-bound', { storageClassName: 'gp2-ab', volumeName: 'pv-a' })], volumes: [zonalPv('pv-a', 'us-east-1a')], storageClasses: [immediate, unset] });
+    const out = volumeTopology('app', 'p', withClaim('imm'), undefined, look);
+    expect(out.ok).toBe(false);
+    expect(!out.ok && out.problem).toMatch(/app\/imm is unbound and its StorageClass gp2-ab binds Immediate/);
+    expect(volumeTopology('app', 'p', withClaim('imm-unset'), undefined, look).ok).toBe(false);
+    // Once bound, the volume's zone, whatever the class.
+    expect(volumeTopology('app', 'p', withClaim('imm-bound'), undefined, look)).toEqual({ ok: true, terms: [[zoneIn('us-east-1a')]] });
+  });
+
   it('an unbound claim without a class takes the default class (the newest when several are marked)', () => {
     expect(volumeTopology('app', 'p', withClaim('unbound-default'), undefined, lookup)).toEqual({ ok: true, terms: [[zoneIn('us-east-1d')]] });
   });

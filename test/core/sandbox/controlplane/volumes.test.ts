@@ -79,6 +79,22 @@ describe('sandbox scheduler: volume topology and binding', () => {
     expect(pv?.spec?.claimRef).toMatchObject({ namespace: 'default', name: 'data-b' });
   });
 
+  it('an unbound claim of an Immediate class: its volume is made first (in the class’s zone), then the pod follows it', async () => {
+    await sandbox.client.create(STORAGE_CLASSES, {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'gp2-a' },
+      provisioner: 'ebs.csi.aws.com',
+      allowedTopologies: [{ matchLabelExpressions: [{ key: 'topology.ebs.csi.aws.com/zone', values: ['us-east-1a'] }] }],
+    });
+    await sandbox.client.create(PVCS, claim('data-imm', { storageClassName: 'gp2-a' }), 'default');
+    await sandbox.client.create(PODS, pod('db-imm', 'data-imm'), 'default');
+    expect(await eventually(async () => (await get('db-imm'))?.spec?.nodeName, 5000, 'db-imm bound')).toBe('n-a');
+    const pvc = await sandbox.client.get(PVCS, 'data-imm', 'default');
+    const pv = await sandbox.client.get(PVS, pvc!.spec.volumeName);
+    expect(pv?.spec?.nodeAffinity?.required?.nodeSelectorTerms?.[0]?.matchExpressions).toEqual([{ key: Labels.zone, operator: 'In', values: ['us-east-1a'] }]);
+  });
+
   it('a missing claim keeps the pod Unschedulable, naming it; once the claim exists the pod is scheduled', async () => {
     await sandbox.client.create(PODS, pod('db-late', 'data-late'), 'default');
     const message = await eventually(() => unschedulable('db-late'), 5000, 'Unschedulable');
