@@ -7,10 +7,10 @@
  * required node affinity. A zone term then lets a new node be launched in a matching zone; a
  * hostname term only admits the existing nodes that run a match (a new node has no such hostname).
  *
- * As kube-scheduler does, a term no running pod satisfies is still met by the pod itself when its
- * own labels match the term (the first pod of a group that attracts itself): no requirement. A term
- * nothing satisfies, or one using a `namespaceSelector` (namespace labels are not watched), is a
- * problem: the pod is not planned. Matching pods that are themselves only being planned in the same
+ * As kube-scheduler does, when no running pod satisfies any of its terms, a pod whose own labels
+ * match every term is the first of a group that attracts itself: no requirement. Otherwise a term
+ * nothing satisfies (even next to terms that are satisfied), or one using a `namespaceSelector`
+ * (namespace labels are not watched), is a problem: the pod is not planned. Matching pods that are themselves only being planned in the same
  * pass are not counted (they may land elsewhere): the pod follows them on a later pass. Pure.
  */
 import type { Requirement } from './requirements.js';
@@ -72,6 +72,9 @@ export function podAffinityTopology(
   const raw = asRecord(asRecord(asRecord(spec)?.affinity)?.podAffinity)?.requiredDuringSchedulingIgnoredDuringExecution;
   if (!Array.isArray(raw) || raw.length === 0) return { ok: true, terms: base };
   const extra: Requirement[] = [];
+  /** Topology keys of terms no running pod satisfies; whether the pod matches every term itself. */
+  const unmatched: string[] = [];
+  let selfMatchesAll = true;
   for (const t of raw) {
     const term = asRecord(t);
     const key = term?.topologyKey;
@@ -87,12 +90,15 @@ export function podAffinityTopology(
       const domain = p.nodeLabels[key];
       if (domain !== undefined && inScope(p.namespace) && labelSelectorMatches(term!.labelSelector, p.labels)) domains.add(domain);
     }
-    if (domains.size > 0) {
-      extra.push({ key, operator: 'In', values: [...domains].sort() });
-      continue;
-    }
-    if (inScope(namespace) && labelSelectorMatches(term!.labelSelector, labels)) continue; // the first of its group
-    return { ok: false, problem: `no running pod matches its required pod affinity (topology key ${key})` };
+    if (!(inScope(namespace) && labelSelectorMatches(term!.labelSelector, labels))) selfMatchesAll = false;
+    if (domains.size > 0) extra.push({ key, operator: 'In', values: [...domains].sort() });
+    else unmatched.push(key);
+  }
+  // kube-scheduler lets a term nothing satisfies pass only for the first pod of a group: when no
+  // term has a match anywhere and the pod matches every term itself. Else it cannot be placed.
+  if (unmatched.length > 0) {
+    if (extra.length === 0 && selfMatchesAll) return { ok: true, terms: base };
+    return { ok: false, problem: `no running pod matches its required pod affinity (topology key ${unmatched[0]})` };
   }
   if (extra.length === 0) return { ok: true, terms: base };
   return { ok: true, terms: base ? base.map((term) => [...term, ...extra]) : [extra] };

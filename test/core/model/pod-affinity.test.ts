@@ -56,6 +56,18 @@ describe('required pod affinity as node requirements', () => {
     expect(out).toEqual({ ok: false, problem: 'no running pod matches its required pod affinity (topology key topology.kubernetes.io/zone)' });
   });
 
+  it('the first-of-a-group pass needs no term matched anywhere and every term matched by the pod itself (kube-scheduler)', () => {
+    // One term satisfied (cache runs), the other only by the pod itself: kube-scheduler refuses it.
+    const half = podAffinityTopology('shop', { app: 'queue' }, affinity(near('cache', Labels.zone), near('queue', Labels.zone)), undefined, placed);
+    expect(half).toEqual({ ok: false, problem: 'no running pod matches its required pod affinity (topology key topology.kubernetes.io/zone)' });
+    // Nothing matched anywhere, but the pod matches only one of its two terms: refused too.
+    const partly = podAffinityTopology('shop', { app: 'queue' }, affinity(near('queue', Labels.zone), near('search', Labels.hostname)), undefined, placed);
+    expect(partly.ok).toBe(false);
+    // Nothing matched anywhere and the pod matches both: the first of its group.
+    const both = podAffinityTopology('shop', { app: 'queue', tier: 'q' }, affinity(near('queue', Labels.zone), { topologyKey: Labels.hostname, labelSelector: { matchLabels: { tier: 'q' } } }), undefined, placed);
+    expect(both).toEqual({ ok: true, terms: undefined });
+  });
+
   it('a namespaceSelector with labels is not supported: a problem, not a guess', () => {
     const out = podAffinityTopology('shop', { app: 'web' }, affinity(near('cache', Labels.zone, { namespaceSelector: { matchLabels: { team: 'a' } } })), undefined, placed);
     expect(out.ok).toBe(false);
