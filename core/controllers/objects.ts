@@ -114,9 +114,17 @@ export function isActivePod(o: KubeObject): boolean {
   return phase !== 'Succeeded' && phase !== 'Failed';
 }
 
-/** Unbound, not being deleted: waiting for a node. */
+/**
+ * Unbound, not being deleted: waiting for a node. Not a DaemonSet's pod (or a static pod): it is
+ * made for one node, which its controller pins it to (node affinity on `metadata.name`, a field the
+ * planner does not read), so a new node never helps it — planning it would launch nodes for a
+ * DaemonSet pod that waits for room on its own node. What DaemonSets take of new nodes is their
+ * overhead (core/model/daemonset-overhead.ts). Karpenter leaves these pods out the same way.
+ */
 export function isPendingPod(o: KubeObject): boolean {
-  return !o.spec?.nodeName && !o.metadata.deletionTimestamp && isActivePod(o) && !o.spec?.schedulingGates?.length;
+  if (o.spec?.nodeName || o.metadata.deletionTimestamp || !isActivePod(o) || o.spec?.schedulingGates?.length) return false;
+  const owner = (o.metadata.ownerReferences ?? []).find((r) => r?.controller);
+  return owner?.kind !== 'DaemonSet' && owner?.kind !== 'Node';
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../core/kube/client.js';
-import { isReschedulable } from '../../../core/controllers/objects.js';
+import { isPendingPod, isReschedulable } from '../../../core/controllers/objects.js';
 
 function pod(owner: string | undefined, extra: { terminating?: boolean; phase?: string; controller?: boolean } = {}): KubeObject {
   return {
@@ -43,5 +43,31 @@ describe('isReschedulable', () => {
   it("a terminating pod's replacement is already pending; a StatefulSet's is not created until it is gone", () => {
     expect(isReschedulable(pod('ReplicaSet', { terminating: true }))).toBe(false);
     expect(isReschedulable(pod('StatefulSet', { terminating: true }))).toBe(true);
+  });
+});
+
+describe('isPendingPod', () => {
+  const unbound = (owner: string | undefined, extra: { controller?: boolean } = {}): KubeObject => {
+    const p = pod(owner, extra);
+    // As the DaemonSet controller makes its pods: unbound, pinned to one node by a metadata.name field.
+    const pinned = owner === 'DaemonSet' ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1'] }] }] } } } } : {};
+    return { ...p, spec: { containers: [{ name: 'c' }], ...pinned }, status: { phase: 'Pending' } };
+  };
+
+  it('an unbound pod of a ReplicaSet, a Job or no owner waits for a node', () => {
+    for (const kind of ['ReplicaSet', 'Job', undefined]) expect(isPendingPod(unbound(kind))).toBe(true);
+    expect(isPendingPod(unbound('DaemonSet', { controller: false }))).toBe(true);
+  });
+
+  it('a DaemonSet pod waiting for room on its own node, or a static pod, is not planned onto a new node', () => {
+    expect(isPendingPod(unbound('DaemonSet'))).toBe(false);
+    expect(isPendingPod(unbound('Node'))).toBe(false);
+  });
+
+  it('bound, terminating, finished or gated pods are not pending', () => {
+    expect(isPendingPod(pod('ReplicaSet'))).toBe(false);
+    expect(isPendingPod({ ...unbound('ReplicaSet'), metadata: { ...unbound('ReplicaSet').metadata, deletionTimestamp: '2026-12-05T12:00:00Z' } })).toBe(false);
+    expect(isPendingPod({ ...unbound('Job'), status: { phase: 'Failed' } })).toBe(false);
+    expect(isPendingPod({ ...unbound('ReplicaSet'), spec: { containers: [], schedulingGates: [{ name: 'wait' }] } })).toBe(false);
   });
 });
