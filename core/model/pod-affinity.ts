@@ -13,7 +13,9 @@
  * (namespace labels are not watched), is a problem: the pod is not planned. Matching pods that are themselves only being planned in the same
  * pass are not counted (they may land elsewhere): the pod follows them on a later pass. Pure.
  */
-import type { Requirement } from './requirements.js';
+import { labelSatisfies, type Requirement, type RequirementOperator } from './requirements.js';
+
+const SELECTOR_OPERATORS: ReadonlySet<unknown> = new Set<RequirementOperator>(['In', 'NotIn', 'Exists', 'DoesNotExist']);
 
 type Obj = Record<string, any>;
 
@@ -34,28 +36,14 @@ function asRecord(value: unknown): Obj | undefined {
 export function labelSelectorMatches(selector: unknown, labels: Readonly<Record<string, string>>): boolean {
   const s = asRecord(selector);
   if (!s) return false; // a null selector selects nothing (Kubernetes' rule for affinity terms)
-  for (const [k, v] of Object.entries(asRecord(s.matchLabels) ?? {})) if (labels[k] !== v) return false;
+  const own = (key: string) => (Object.hasOwn(labels, key) ? labels[key] : undefined);
+  for (const [k, v] of Object.entries(asRecord(s.matchLabels) ?? {})) if (own(k) !== v) return false;
   for (const e of Array.isArray(s.matchExpressions) ? s.matchExpressions : []) {
-    const key = asRecord(e)?.key;
-    if (typeof key !== 'string') return false;
-    const values: unknown[] = Array.isArray(e.values) ? e.values : [];
-    const value = labels[key];
-    switch (e.operator) {
-      case 'In':
-        if (value === undefined || !values.includes(value)) return false;
-        break;
-      case 'NotIn':
-        if (value !== undefined && values.includes(value)) return false;
-        break;
-      case 'Exists':
-        if (value === undefined) return false;
-        break;
-      case 'DoesNotExist':
-        if (value !== undefined) return false;
-        break;
-      default:
-        return false;
-    }
+    const r = asRecord(e);
+    // A label selector knows the four set operators (no Gt/Lt, which are node selectors' only).
+    if (typeof r?.key !== 'string' || !SELECTOR_OPERATORS.has(r.operator)) return false;
+    const values = Array.isArray(r.values) ? r.values.filter((v: unknown): v is string => typeof v === 'string') : [];
+    if (!labelSatisfies({ key: r.key, operator: r.operator, values }, own(r.key))) return false;
   }
   return true;
 }

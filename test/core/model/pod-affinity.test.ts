@@ -20,6 +20,9 @@ describe('label selectors (full)', () => {
     [{ matchExpressions: [{ key: 'tier', operator: 'Exists' }] }, true],
     [{ matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] }, false],
     [{ matchExpressions: [{ key: 'tier', operator: 'Near' }] }, false],
+    [{ matchExpressions: [{ key: 'tier', operator: 'Gt', values: ['1'] }] }, false],
+    [{ matchExpressions: [{ key: 'constructor', operator: 'Exists' }] }, false],
+    [{ matchExpressions: [{ key: 'toString', operator: 'NotIn', values: ['x'] }] }, true],
     [{}, true],
     [null, false],
   ])('%j on {app: db, tier: data} → %s', (selector, expected) => {
