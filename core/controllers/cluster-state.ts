@@ -106,8 +106,10 @@ export class ClusterState {
     this.persistentVolumeClaims = make(Refs.persistentVolumeClaims, 'persistentvolumeclaims');
     this.persistentVolumes = make(Refs.persistentVolumes, 'persistentvolumes');
     this.storageClasses = make(Refs.storageClasses, 'storageclasses');
-    // A claim, volume or class created after its pod can make the waiting pod plannable.
+    // A claim, volume or class created after its pod can make the waiting pod plannable; so can a
+    // claim being bound (an Immediate class's, which the pod waits for: volume-topology.ts).
     for (const informer of [this.persistentVolumeClaims, this.persistentVolumes, this.storageClasses]) informer.on({ add: () => (informer.hasSynced() ? this.notify('pending-pod') : undefined) });
+    this.persistentVolumeClaims.on({ update: (c, old) => (c.spec?.volumeName !== old.spec?.volumeName ? this.notify('pending-pod') : undefined) });
     // Only for nodes that exist: the pods of a deleted node are deleted after it, and their record
     // would outlive it (kept forever, and read by a later node given the same name).
     const podChanged = (...pods: KubeObject[]) => {

@@ -8,6 +8,8 @@ import type { KubeObject } from '../../../core/kube/client.js';
 import { Refs } from '../../../core/kube/refs.js';
 import { Labels } from '../../../core/model/labels.js';
 import { startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
+import { ClusterState } from '../../../core/controllers/cluster-state.js';
+import { ManualClock } from '../../../core/model/clock.js';
 import { deployment, FAST_LOOPS, nodeClaims, runningPods, waitFor } from './support.js';
 
 let env: SandboxEnvironment | undefined;
@@ -81,4 +83,27 @@ describe('volume topology on the sandbox', () => {
     expect(claims).toHaveLength(2);
     expect(new Set(claims.map((x) => x.status?.zone))).toEqual(new Set(['us-east-1b', 'us-east-1c']));
   }, 120_000);
+});
+
+describe('what wakes the provisioner for pods waiting on volumes', () => {
+  it('a claim created, and a claim bound to its volume (what a pod of an Immediate class waits for)', async () => {
+    env = await startSandboxEnvironment({ webhook: false });
+    const state = new ClusterState({ client: env.sandbox.client, clock: new ManualClock(0) });
+    try {
+      await state.start();
+      const heard: string[] = [];
+      state.subscribe((kind) => heard.push(kind));
+      await env.sandbox.client.create(Refs.persistentVolumeClaims, claim('data', { storageClassName: 'gp2' }), 'default');
+      await waitFor('claim seen', () => state.persistentVolumeClaims.get('data', 'default') !== undefined);
+      expect(heard.filter((k) => k === 'pending-pod')).toHaveLength(1);
+      await env.sandbox.client.patch(Refs.persistentVolumeClaims, 'data', 'default', { metadata: { labels: { touched: 'yes' } } }, 'merge');
+      await waitFor('label seen', () => state.persistentVolumeClaims.get('data', 'default')?.metadata.labels?.touched === 'yes');
+      expect(heard.filter((k) => k === 'pending-pod')).toHaveLength(1);
+      await env.sandbox.client.patch(Refs.persistentVolumeClaims, 'data', 'default', { spec: { volumeName: 'pv-data' } }, 'merge');
+      await waitFor('bound seen', () => state.persistentVolumeClaims.get('data', 'default')?.spec?.volumeName === 'pv-data');
+      expect(heard.filter((k) => k === 'pending-pod')).toHaveLength(2);
+    } finally {
+      state.stop();
+    }
+  });
 });
