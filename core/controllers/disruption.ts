@@ -21,11 +21,10 @@
  *   this process abandoned is not resumed from a cache that has not seen the uncordon yet.
  */
 import { Refs } from '../kube/refs.js';
-import { planDisruption } from '../disruption/planner.js';
+import { planDisruption, withTypeOptions } from '../disruption/planner.js';
 import type { DisruptionDecision } from '../disruption/types.js';
 import type { ExistingNode } from '../model/node.js';
 import { isConditionTrue } from '../model/node-claim.js';
-import { Labels } from '../model/labels.js';
 import type { PlannedNodeClaim } from '../scheduling/types.js';
 import { CLAIM_REASON_LABEL, claimName, claimProblem, nodeClaimObject } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
@@ -79,10 +78,7 @@ export function pendingReplacements(state: ClusterState): string[] {
 export function cheaperThan(planned: PlannedNodeClaim, price: number): PlannedNodeClaim | undefined {
   if (price === Infinity) return planned;
   const options = planned.instanceTypeOptions.filter((o) => o.offering.pricePerHour < price);
-  if (options.length === 0) return undefined;
-  const names = new Set(options.map((o) => o.instanceType));
-  const requirements = planned.requirements.map((r) => (r.key === Labels.instanceType && r.operator === 'In' && r.values ? { ...r, values: r.values.filter((v) => names.has(v)) } : r));
-  return { ...planned, instanceTypeOptions: options, requirements };
+  return options.length === 0 ? undefined : withTypeOptions(planned, options);
 }
 
 /**

@@ -14,7 +14,7 @@ import type { ExistingNode } from '../model/node.js';
 import type { NodePool } from '../model/node-pool.js';
 import type { Pod } from '../model/pod.js';
 import { solve } from '../scheduling/solver.js';
-import type { PlannedNodeClaim, SchedulingResult } from '../scheduling/types.js';
+import type { InstanceTypeOption, PlannedNodeClaim, SchedulingResult } from '../scheduling/types.js';
 import { Labels } from '../model/labels.js';
 import { findCandidates, poolNodeCounts, violatedPdb, withinBudgets, type Candidate } from './candidates.js';
 import { driftOf } from './drift.js';
@@ -205,17 +205,20 @@ export function spotToSpotReplacement(candidate: Candidate, replacement: Planned
   if (cheaper.length < SPOT_TO_SPOT_MIN_OPTIONS) return { why: `spot-to-spot consolidation needs ${SPOT_TO_SPOT_MIN_OPTIONS} cheaper instance types, got ${cheaper.length}` };
   const options = cheaper.slice(0, SPOT_TO_SPOT_MIN_OPTIONS);
   if (options.some((o) => o.instanceType === candidate.node.instanceType)) return { why: "the node's own type is among the cheapest spot options" };
-  const names = new Set(options.map((o) => o.instanceType));
+  const narrowed = withTypeOptions(replacement, options);
   // Spot only: a pool that also allows on-demand would otherwise fall back to an on-demand node of
   // these types when spot capacity runs out, dearer than the spot node it replaces (Karpenter pins
   // the replacement to spot for the same reason).
-  const requirements = replacement.requirements.map((r) => {
-    if (r.key === Labels.instanceType && r.operator === 'In' && r.values) return { ...r, values: r.values.filter((v) => names.has(v)) };
-    if (r.key === Labels.capacityType) return { key: Labels.capacityType, operator: 'In' as const, values: ['spot'] };
-    return r;
-  });
-  if (!requirements.some((r) => r.key === Labels.capacityType)) requirements.push({ key: Labels.capacityType, operator: 'In', values: ['spot'] });
-  return { replacement: { ...replacement, instanceType: options[0].instanceType, offering: options[0].offering, instanceTypeOptions: options, requirements } };
+  const spotOnly = { key: Labels.capacityType, operator: 'In' as const, values: ['spot'] };
+  const requirements = [...narrowed.requirements.filter((r) => r.key !== Labels.capacityType), spotOnly];
+  return { replacement: { ...narrowed, instanceType: options[0].instanceType, offering: options[0].offering, requirements } };
+}
+
+/** `planned` launching only from `options`: its instance-type requirement narrowed to them. */
+export function withTypeOptions(planned: PlannedNodeClaim, options: readonly InstanceTypeOption[]): PlannedNodeClaim {
+  const names = new Set(options.map((o) => o.instanceType));
+  const requirements = planned.requirements.map((r) => (r.key === Labels.instanceType && r.operator === 'In' && r.values ? { ...r, values: r.values.filter((v) => names.has(v)) } : r));
+  return { ...planned, instanceTypeOptions: options, requirements };
 }
 
 /** Can these candidates go, their pods moving elsewhere or onto at most one cheaper new node? */
