@@ -52,7 +52,8 @@ function requirementsOf(spec: Obj | undefined): { selector: Requirement[]; terms
 
 /** A node's label `key` as a new node of the pool and type gets it: the pool's, else the type's. */
 function labelOf(key: string, pool: NodePool, type: Pick<InstanceType, 'labels'>): string | undefined {
-  return Object.hasOwn(pool.labels, key) ? pool.labels[key] : Object.hasOwn(type.labels, key) ? type.labels[key] : undefined;
+  if (pool.labels && Object.hasOwn(pool.labels, key)) return pool.labels[key];
+  return type.labels && Object.hasOwn(type.labels, key) ? type.labels[key] : undefined;
 }
 
 /** Whether a node of `pool` and `type` can meet `r` (`key`: its canonical key). */
