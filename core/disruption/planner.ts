@@ -205,13 +205,19 @@ export function spotToSpotReplacement(candidate: Candidate, replacement: Planned
   if (cheaper.length < SPOT_TO_SPOT_MIN_OPTIONS) return { why: `spot-to-spot consolidation needs ${SPOT_TO_SPOT_MIN_OPTIONS} cheaper instance types, got ${cheaper.length}` };
   const options = cheaper.slice(0, SPOT_TO_SPOT_MIN_OPTIONS);
   if (options.some((o) => o.instanceType === candidate.node.instanceType)) return { why: "the node's own type is among the cheapest spot options" };
-  const narrowed = withTypeOptions(replacement, options);
-  // Spot only: a pool that also allows on-demand would otherwise fall back to an on-demand node of
-  // these types when spot capacity runs out, dearer than the spot node it replaces (Karpenter pins
-  // the replacement to spot for the same reason).
+  return { replacement: { ...withTypeOptions(replacement, options), instanceType: options[0].instanceType, offering: options[0].offering } };
+}
+
+/**
+ * A consolidation's replacement priced as spot, launched as spot only. Its savings were counted at
+ * the spot price; a pool that also allows on-demand would otherwise fall back to an on-demand node
+ * of the same types when spot capacity runs out — dearer than the plan, maybe dearer than the nodes
+ * it replaces. Karpenter adds the same requirement ("OD -> [OD, Spot]", and for spot-to-spot).
+ */
+export function spotPriced(replacement: PlannedNodeClaim): PlannedNodeClaim {
+  if (replacement.offering.capacityType !== 'spot') return replacement;
   const spotOnly = { key: Labels.capacityType, operator: 'In' as const, values: ['spot'] };
-  const requirements = [...narrowed.requirements.filter((r) => r.key !== Labels.capacityType), spotOnly];
-  return { replacement: { ...narrowed, instanceType: options[0].instanceType, offering: options[0].offering, requirements } };
+  return { ...replacement, requirements: [...replacement.requirements.filter((r) => r.key !== Labels.capacityType), spotOnly] };
 }
 
 /** `planned` launching only from `options`: its instance-type requirement narrowed to them. */
@@ -235,6 +241,7 @@ function consolidate(ctx: DisruptionContext, chosen: readonly Candidate[]): Disr
     if ('why' in spot) return undefined;
     replacements = [spot.replacement];
   }
+  replacements = replacements.map(spotPriced);
   const savings = price(chosen) - replacements.reduce((s, r) => s + r.offering.pricePerHour, 0);
   if (!(savings > 1e-9)) return undefined;
   const many = chosen.length > 1;

@@ -135,6 +135,16 @@ describe('consolidation', () => {
     expect(plan.decision!.savingsPerHour).toBeGreaterThan(0);
   });
 
+  it('an on-demand node replaced by a node priced as spot: the replacement may launch as spot only (no dearer on-demand fall-back)', () => {
+    const types = [instanceType({ name: 'm5.large', cpu: 2, memoryGiB: 8, price: 0.096, capacityTypes: ['spot', 'on-demand'] }), instanceType({ name: 'm5.2xlarge', cpu: 8, memoryGiB: 32, price: 0.384, capacityTypes: ['spot', 'on-demand'] })];
+    const pool = nodePool({ requirements: [{ key: Labels.capacityType, operator: 'In', values: ['spot', 'on-demand'] }], disruption });
+    const big = node('big', { cpu: 8, memoryGiB: 32, capacityType: 'on-demand', instanceType: 'm5.2xlarge', pricePerHour: 0.384, pods: busy('big', 1, 500) });
+    const d = planDisruption({ now: NOW, nodePools: [pool], instanceTypes: types, pdbs: [], predictedPods: [], nodes: [big] }).decision!;
+    expect(d).toMatchObject({ method: 'SingleNodeConsolidation', nodes: ['big'] });
+    expect(d.replacements[0].offering.capacityType).toBe('spot');
+    expect(d.replacements[0].requirements.filter((q) => q.key === Labels.capacityType)).toEqual([{ key: Labels.capacityType, operator: 'In', values: ['spot'] }]);
+  });
+
   it.each<[string, Partial<DisruptionInput>, (nodes: ExistingNode[]) => ExistingNode[], Partial<NodePoolDisruption>]>([
     ['a PDB with no disruptions allowed', { pdbs: [{ namespace: 'default', name: 'p', selector: { app: 'small' }, disruptionsAllowed: 0 }] }, (n) => n, {}],
     [
