@@ -38,7 +38,10 @@ describe('informer staleness watchdog in the controller', () => {
   it('watches hung open: nothing is seen until the watchdog relists, then the cluster converges', async () => {
     const { e, faulty, c } = await startWithFaultyClient();
     faulty.hangWatches();
-    expect(faulty.watchesHung).toBe(7);
+    // One watch per informer: deployments, pods, nodes, claims, pools, PDBs, config, DaemonSets, PVCs, PVs, StorageClasses.
+    const informers = c.state.informerHealth().length;
+    expect(informers).toBe(11);
+    expect(faulty.watchesHung).toBe(informers);
     await e.sandbox.client.create(Refs.deployments, deployment('default', 'web', { replicas: 3 }));
     // Up to 60 s of clock, ending well before the watchdog is due (5 min after the pods informer's
     // last sign of life, a bookmark at most 250 s old): the provisioner runs many passes, but its pod cache is frozen.
@@ -54,7 +57,7 @@ describe('informer staleness watchdog in the controller', () => {
     expect(c.metrics.render()).toMatch(/^smartscale_informer_watch_restarts_total\{resource="pods"\} [1-9]/m);
     expect(c.metrics.render()).toMatch(/^smartscale_informer_stale\{resource="pods"\} 0$/m);
     // The hung connections were closed, not leaked: one open watch per informer.
-    await waitFor('one watch per informer', () => faulty.openWatches() === 7, 10_000);
+    await waitFor('one watch per informer', () => faulty.openWatches() === informers, 10_000);
     expect(c.state.staleInformers()).toEqual([]);
   }, 90_000);
 
@@ -62,7 +65,7 @@ describe('informer staleness watchdog in the controller', () => {
     const { e, faulty, c } = await startWithFaultyClient();
     faulty.hangWatches();
     faulty.refuseUntil = e.sandbox.clock.now() + 9 * 60_000;
-    await waitFor('stale caches', () => c.state.staleInformers().length === 7, 20_000);
+    await waitFor('stale caches', () => c.state.staleInformers().length === c.state.informerHealth().length, 20_000);
     expect(c.metrics.render()).toMatch(/^smartscale_informer_stale\{resource="nodes"\} 1$/m);
     await e.sandbox.client.create(Refs.deployments, deployment('default', 'web', { replicas: 2 }));
     await waitFor('fresh caches once the server answers', () => c.state.staleInformers().length === 0, 30_000);
