@@ -42,8 +42,10 @@ export function podSpecRequests(spec: Obj | undefined): Resources {
  * `key In [one value]` — what Helm charts usually write — are equalities too and are folded in;
  * other expressions (NotIn, Exists, DoesNotExist, In with several values) cannot be written as
  * equalities and are left out, which makes the selector match more pods than it does: an
- * anti-affinity or spread is then planned stricter than it is (more nodes, never a plan the
- * scheduler refuses), a PodDisruptionBudget guards more pods than its own.
+ * anti-affinity is then planned stricter than it is (more nodes, never a plan the scheduler
+ * refuses), a PodDisruptionBudget guards more pods than its own; a topology spread counts extra
+ * pods, which can make a crowded zone look balanced (a plan the scheduler may refuse). Full
+ * selectors in the Pod model would end both.
  */
 export function matchLabels(selector: Obj | undefined): Record<string, string> {
   const out: Record<string, string> = {};

@@ -174,7 +174,8 @@ export class Scheduler extends KeyedController {
     const lookup = this.volumeLookup();
     if (await this.bindImmediate(pod, lookup, nodes)) return;
     const volumes = volumeTopology(namespace, name, pod.spec, undefined, lookup);
-    const affinity = podAffinityTopology(namespace, pod.metadata.labels ?? {}, pod.spec, undefined, this.placed(nodes));
+    const attracted = Boolean(pod.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length);
+    const affinity = attracted ? podAffinityTopology(namespace, pod.metadata.labels ?? {}, pod.spec, undefined, this.placed(nodes)) : ({ ok: true, terms: undefined } as const);
     const result = volumes.ok && affinity.ok ? choosePlacement(pod, nodes, this.usage(), volumes.terms, affinity.terms) : { node: undefined, rejections: {} };
     if (result.node) {
       this.assumed.set(key, result.node);

@@ -204,7 +204,7 @@ describe('spot-to-spot consolidation (Karpenter’s rules)', () => {
     expect(r.instanceTypeOptions).toHaveLength(15);
     expect(r.instanceTypeOptions.map((o) => o.instanceType)).toEqual(types.slice(0, 15).map((t) => t.name));
     const allowed = r.requirements.find((q) => q.key === Labels.instanceType && q.operator === 'In');
-    if (allowed) expect(new Set(allowed.values)).toEqual(new Set(types.slice(0, 15).map((t) => t.name)));
+    expect(new Set(allowed?.values)).toEqual(new Set(types.slice(0, 15).map((t) => t.name)));
   });
 
   it('on, in a pool that also allows on-demand: the replacement is pinned to spot (no dearer on-demand fall-back)', () => {
@@ -229,9 +229,15 @@ describe('spot-to-spot consolidation (Karpenter’s rules)', () => {
     expect(plan([spotNode('s1')], [...types.slice(0, 14), big], { spotToSpotConsolidation: true }).decision).toBeUndefined();
   });
 
-  it('never several spot nodes into one spot node', () => {
-    const d = plan([spotNode('s1'), spotNode('s2')], undefined, { spotToSpotConsolidation: true }).decision;
-    expect(d?.nodes.length ?? 1).toBe(1);
+  it('never several spot nodes into one spot node (where on-demand nodes would be)', () => {
+    // Two nodes, each too full to take the other's pods; one 64-CPU spot node would hold both for less.
+    const huge = instanceType({ name: 'm5.16xlarge', cpu: 64, memoryGiB: 256, price: 3.072, capacityTypes: ['spot', 'on-demand'], spotPrice: 0.9 });
+    const full = (name: string, capacityType: 'spot' | 'on-demand') => node(name, { cpu: 32, memoryGiB: 128, capacityType, instanceType: 'm5.8xlarge', pricePerHour: 0.6, pods: busy(name, 2, 10_000) });
+    const anyPool = nodePool({ requirements: [{ key: Labels.capacityType, operator: 'In', values: ['spot', 'on-demand'] }], disruption });
+    const run2 = (capacityType: 'spot' | 'on-demand') =>
+      planDisruption({ now: NOW, nodePools: [anyPool], instanceTypes: [huge], pdbs: [], predictedPods: [], nodes: [full('a', capacityType), full('b', capacityType)], spotToSpotConsolidation: true }).decision;
+    expect(run2('on-demand')).toMatchObject({ method: 'MultiNodeConsolidation', nodes: ['a', 'b'] });
+    expect(run2('spot')).toBeUndefined();
   });
 
   it('a spot node whose pods fit on the other nodes is still removed (no replacement, no spot-to-spot rule)', () => {
