@@ -18,7 +18,7 @@ import { claimProblem, registrationLabels } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
 import { existingNodeFromObject, isActivePod, isPendingPod, isReschedulable, launchingNode, podFromObject, podFromSpec, withNodeAffinity } from './objects.js';
 import { volumeTopology } from '../model/volume-topology.js';
-import { podAffinityTopology, type PlacedPod } from '../model/pod-affinity.js';
+import { podAffinityTopology, PlacedPods, type PlacedPod } from '../model/pod-affinity.js';
 import { daemonSetOverhead, typesByPoolLessDaemonSets, withoutDaemonSets } from '../model/daemonset-overhead.js';
 import { lastPodChange, persistedPodEventTime } from './pod-event-time.js';
 import { parseDecisionRecord } from '../../webhook/mutate/decision-record.js';
@@ -72,16 +72,17 @@ function readCapacity(annotations: Record<string, string | undefined>, nowSec: n
  * Bound, active pods with their node's labels, for required pod affinity (core/model/pod-affinity.ts);
  * built on first use, once per pass.
  */
-function placedPods(state: ClusterState): () => PlacedPod[] {
-  let placed: PlacedPod[] | undefined;
+function placedPods(state: ClusterState): () => PlacedPods {
+  let placed: PlacedPods | undefined;
   return () => {
     if (placed) return placed;
     const labelsOf = new Map(state.nodes.list().map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
-    placed = [];
+    const pods: PlacedPod[] = [];
     for (const p of state.pods.list()) {
       const nodeLabels = p.spec?.nodeName ? labelsOf.get(p.spec.nodeName) : undefined;
-      if (nodeLabels && isActivePod(p) && !p.metadata.deletionTimestamp) placed.push({ namespace: p.metadata.namespace ?? 'default', labels: p.metadata.labels ?? {}, nodeLabels });
+      if (nodeLabels && isActivePod(p) && !p.metadata.deletionTimestamp) pods.push({ namespace: p.metadata.namespace ?? 'default', labels: p.metadata.labels ?? {}, nodeLabels });
     }
+    placed = new PlacedPods(pods);
     return placed;
   };
 }
@@ -193,6 +194,13 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
   const registered = new Set<string>();
   const volumes = state.volumeLookup();
   const placed = placedPods(state);
+  // A pod with required pod affinity, moved by a hand-off or a consolidation, goes only where the
+  // pods it must run near are (unchanged when that cannot be met: it runs where it is).
+  const attracted = (pod: Pod, o: KubeObject): Pod => {
+    if (!hasPodAffinity(o.spec)) return pod;
+    const near = podAffinityTopology(pod.namespace, pod.labels, o.spec, pod.requiredNodeAffinity, placed());
+    return near.ok ? withNodeAffinity(pod, near.terms) : pod;
+  };
   for (const o of state.nodes.list()) {
     const name = o.metadata.name!;
     const claim = o.spec?.providerID ? claimByProvider.get(o.spec.providerID) : undefined;
@@ -206,11 +214,10 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
       for (const p of bound) {
         if (!isReschedulable(p)) continue;
         const { nodeName: _bound, ...pod } = podFromObject(p, volumes);
-        const near = hasPodAffinity(p.spec) ? podAffinityTopology(pod.namespace, pod.labels, p.spec, pod.requiredNodeAffinity, placed()) : undefined;
-        reschedulable.push(near?.ok ? withNodeAffinity(pod, near.terms) : pod);
+        reschedulable.push(attracted(pod, p));
       }
     }
-    const pods = bound.map((p) => podFromObject(p, volumes));
+    const pods = bound.map((p) => attracted(podFromObject(p, volumes), p));
     const workload = pods.filter((p) => !p.daemonSet);
     // Until the lifecycle has patched the launch's labels on (registration), the claim vouches for them.
     const labelled = claim && !isConditionTrue(claim, 'Registered') ? withClaimLabels(o, claim, typeByName.get(claim.status.instanceType ?? '')) : o;

@@ -48,14 +48,42 @@ export function labelSelectorMatches(selector: unknown, labels: Readonly<Record<
   return true;
 }
 
+/**
+ * The pods on nodes, with the answers already computed: the pods of one Deployment ask the same
+ * question (same namespaces, selector and topology key), so a pass over thousands of attracted pods
+ * walks the placed pods once per distinct question, not once per pod.
+ */
+export class PlacedPods {
+  private readonly memo = new Map<string, readonly string[]>();
+  constructor(readonly pods: readonly PlacedPod[]) {}
+
+  /** The `key` values of the nodes that run a pod `selector` selects in `namespaces` ('all': any). */
+  domains(key: string, namespaces: readonly string[] | 'all', selector: unknown): readonly string[] {
+    const id = JSON.stringify([key, namespaces, selector ?? null]);
+    let found = this.memo.get(id);
+    if (!found) {
+      const scope = namespaces === 'all' ? undefined : new Set(namespaces);
+      const domains = new Set<string>();
+      for (const p of this.pods) {
+        const domain = p.nodeLabels[key];
+        if (domain !== undefined && (!scope || scope.has(p.namespace)) && labelSelectorMatches(selector, p.labels)) domains.add(domain);
+      }
+      found = [...domains].sort();
+      this.memo.set(id, found);
+    }
+    return found;
+  }
+}
+
 /** The pod's required node affinity (`podTerms`, ORed) with its required pod affinity joined in. */
 export function podAffinityTopology(
   namespace: string,
   labels: Readonly<Record<string, string>>,
   spec: unknown,
   podTerms: readonly (readonly Requirement[])[] | undefined,
-  placed: readonly PlacedPod[],
+  placedPods: readonly PlacedPod[] | PlacedPods,
 ): PodAffinityTopology {
+  const placed = placedPods instanceof PlacedPods ? placedPods : new PlacedPods(placedPods);
   const base = podTerms && podTerms.length > 0 ? podTerms : undefined;
   const raw = asRecord(asRecord(asRecord(spec)?.affinity)?.podAffinity)?.requiredDuringSchedulingIgnoredDuringExecution;
   if (!Array.isArray(raw) || raw.length === 0) return { ok: true, terms: base };
@@ -71,15 +99,11 @@ export function podAffinityTopology(
       return { ok: false, problem: `required pod affinity with a namespaceSelector is not supported (topology key ${key})` };
     }
     const allNamespaces = asRecord(term!.namespaceSelector) !== undefined;
-    const namespaces = Array.isArray(term!.namespaces) && term!.namespaces.length > 0 ? new Set(term!.namespaces.map(String)) : new Set([namespace]);
-    const inScope = (ns: string) => allNamespaces || namespaces.has(ns);
-    const domains = new Set<string>();
-    for (const p of placed) {
-      const domain = p.nodeLabels[key];
-      if (domain !== undefined && inScope(p.namespace) && labelSelectorMatches(term!.labelSelector, p.labels)) domains.add(domain);
-    }
-    if (!(inScope(namespace) && labelSelectorMatches(term!.labelSelector, labels))) selfMatchesAll = false;
-    if (domains.size > 0) extra.push({ key, operator: 'In', values: [...domains].sort() });
+    const namespaces: string[] = Array.isArray(term!.namespaces) && term!.namespaces.length > 0 ? [...new Set(term!.namespaces.map(String))].sort() : [namespace];
+    const inScope = allNamespaces || namespaces.includes(namespace);
+    const domains = placed.domains(key, allNamespaces ? 'all' : namespaces, term!.labelSelector);
+    if (!(inScope && labelSelectorMatches(term!.labelSelector, labels))) selfMatchesAll = false;
+    if (domains.length > 0) extra.push({ key, operator: 'In', values: [...domains] });
     else unmatched.push(key);
   }
   // kube-scheduler lets a term nothing satisfies pass only for the first pod of a group: when no

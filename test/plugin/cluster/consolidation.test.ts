@@ -133,3 +133,35 @@ describe('consolidation preview and persistent volumes', () => {
     expect(withAgent?.replacements ?? []).not.toContain('t3.medium (default)');
   });
 });
+
+describe('consolidation preview and required pod affinity', () => {
+  const at = (name: string, zone: string): KubeObject => ({ ...node(name), metadata: { ...node(name).metadata, labels: { ...node(name).metadata.labels, 'topology.kubernetes.io/zone': zone } } });
+  const running = (name: string, nodeName: string, app: string, cpu: string, extra: Record<string, unknown> = {}): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'shop', labels: { app }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${app}-rs`, uid: `${app}-uid`, controller: true }] },
+    spec: { nodeName, containers: [{ name: 'c', resources: { requests: { cpu, memory: '512Mi' } } }], ...extra },
+    status: { phase: 'Running' },
+  });
+  const nearCache = { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'topology.kubernetes.io/zone', labelSelector: { matchLabels: { app: 'cache' } } }] } } };
+  const pool = { ...nodePool(), spec: { ...nodePool().spec, template: { spec: { requirements: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] } } } };
+
+  it('a pod that must stay in its cache’s zone is not moved to a node in another zone', async () => {
+    const cluster = {
+      ...input(),
+      nodePools: [pool],
+      nodes: [at('node-a', 'us-east-1a'), at('node-b', 'us-east-1a'), at('node-c', 'us-east-1b')],
+      // node-b costs the most, so it is the first candidate.
+      nodeClaims: [claim('claim-a', 'node-a'), { ...claim('claim-b', 'node-b'), status: { ...claim('claim-b', 'node-b').status, pricePerHour: '0.2' } }, claim('claim-c', 'node-c')],
+      // node-a is full with the cache; node-b holds web (attracted to the cache's zone); node-c has room.
+      pods: [running('cache-0', 'node-a', 'cache', '1800m'), running('web-0', 'node-b', 'web', '500m', nearCache), running('api-0', 'node-c', 'api', '500m')],
+    };
+    // Without the attraction web-0 simply moves onto node-c (us-east-1b) and node-b goes.
+    const free = (await previewConsolidation({ ...cluster, pods: [cluster.pods[0], running('web-0', 'node-b', 'web', '500m'), cluster.pods[2]] })).next;
+    expect(free).toMatchObject({ nodes: ['node-b'], replacements: [] });
+    // With it, web-0 cannot go to us-east-1b: node-b is only replaced by a cheaper node (in us-east-1a).
+    const kept = (await previewConsolidation(cluster)).next;
+    expect(kept?.nodes).toEqual(['node-b']);
+    expect(kept?.replacements).toHaveLength(1);
+  });
+});
