@@ -14,6 +14,7 @@ import { Refs } from '../../../core/kube/refs.js';
 import { CLUSTER_CONFIG_NAME, SMARTSCALE_NAMESPACE } from '../../../core/model/cluster-config.js';
 import type { KubeClient } from '../../../core/kube/client.js';
 import type { Clock } from '../../../core/model/clock.js';
+import { simulatedNode } from '../../../core/sandbox/nodes.js';
 import { nodeClaims, runDeployment, runningPods, setClusterMode, untilRunning, waitFor } from './support.js';
 
 const FAST: Partial<ControllerOptions> = {
@@ -192,6 +193,33 @@ describe('interruptions', () => {
     expect(gap.firstDropAt! - noticeAt).toBeLessThan(90_000);
     expect(lifecycle(c, 'handoff-capacity-ready')).toBe(0);
   }, 120_000);
+
+  it('a spot reclaim with room for only one pod elsewhere: that pod moves at once, the other serves until the deadline', async () => {
+    const { e, api, c, node, claim } = await webOnOneSpotNode(spotPool());
+    // Nothing new to buy; a node someone else runs has room for one web pod (500m) and not two.
+    for (const type of await e.cloud.getInstanceTypes()) for (const o of type.offerings) e.cloud.injectInsufficientCapacity({ instanceType: type.name, zone: o.zone, capacityType: o.capacityType });
+    await api.create(Refs.nodes, simulatedNode({ name: 'spare', cpu: '800m', memory: '4Gi' }));
+    await waitFor('the spare node Ready in the controller', () => c.state.nodes.get('spare')?.status?.conditions?.some((x: { type: string; status: string }) => x.type === 'Ready' && x.status === 'True'), 20_000, 20);
+    const noticeAt = e.sandbox.clock.now();
+    const sampler = serving(api, e.sandbox.clock, 'web', 1);
+    e.cloud.interrupt(claim.status.providerID, 'SpotInterruption');
+    const [onSpare] = await waitFor('one web pod running on the spare node', async () => {
+      const pods = (await runningPods(api, 'default', 'web')).filter((p) => p.spec.nodeName === 'spare');
+      return pods.length === 1 ? pods : undefined;
+    }, 30_000, 20);
+    const movedAt = e.sandbox.clock.now();
+    // Moved as soon as it fitted (the lifecycle looks every 2 s), long before the deadline…
+    expect(movedAt - noticeAt).toBeLessThan(30_000);
+    expect(lifecycle(c, 'handoff-moved')).toBeGreaterThanOrEqual(1);
+    expect(onSpare.spec.nodeName).toBe('spare');
+    // …while the other kept serving on the reclaimed node: at least one web pod served throughout.
+    expect((await runningPods(api, 'default', 'web')).some((p) => p.spec.nodeName === node)).toBe(true);
+    await waitFor('the other evicted at the deadline', () => lifecycle(c, 'handoff-deadline') === 1, 90_000, 50);
+    expect(e.sandbox.clock.now() - noticeAt).toBeGreaterThan(65_000);
+    const gap = await sampler.stop();
+    expect(gap.firstDropAt).toBeUndefined();
+    expect(lifecycle(c, 'handoff-capacity-ready')).toBe(0);
+  }, 150_000);
 
   it('a scheduled change the planner cannot replace in time (a Drifted budget of 0) is drained 30 minutes before it starts; a closed one is forgotten', async () => {
     const pool = spotPool();
