@@ -11,7 +11,7 @@ import { Labels } from '../model/labels.js';
 import { hasTaint, registrationLabels, remainingStartupTaints, REPLACES_ANNOTATION } from './claims.js';
 import { nodeClaimCondition, type NodeClaim, type NodeClaimCondition } from '../model/node-claim.js';
 import type { ExistingNode } from '../model/node.js';
-import type { Pod, TopologySpreadConstraint } from '../model/pod.js';
+import type { Pod, SelectorExpression, TopologySpreadConstraint } from '../model/pod.js';
 import type { Requirement } from '../model/requirements.js';
 import { podSpecRequests as podRequestsFromSpec } from '../model/pod-requests.js';
 import { volumeTopology, type VolumeLookup } from '../model/volume-topology.js';
@@ -38,22 +38,49 @@ export function podSpecRequests(spec: Obj | undefined): Resources {
 }
 
 /**
- * A label selector as the planners match it: label equalities. `matchExpressions` of the form
- * `key In [one value]` — what Helm charts usually write — are equalities too and are folded in;
- * other expressions (NotIn, Exists, DoesNotExist, In with several values) cannot be written as
- * equalities and are left out, which makes the selector match more pods than it does: an
- * anti-affinity is then planned stricter than it is (more nodes, never a plan the scheduler
- * refuses), a PodDisruptionBudget guards more pods than its own; a topology spread counts extra
- * pods, which can make a crowded zone look balanced (a plan the scheduler may refuse). Full
- * selectors in the Pod model would end both.
+ * The equalities of a label selector: `matchLabels`, and `matchExpressions` of the form
+ * `key In [one value]` (what Helm charts usually write), folded in. The other expressions are
+ * `selectorExpressions`; the planners match both.
  */
 export function matchLabels(selector: Obj | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) if (typeof v === 'string') out[k] = v;
   for (const e of Array.isArray(selector?.matchExpressions) ? selector!.matchExpressions : []) {
-    if (e?.operator === 'In' && typeof e.key === 'string' && Array.isArray(e.values) && e.values.length === 1 && typeof e.values[0] === 'string' && out[e.key] === undefined) out[e.key] = e.values[0];
+    if (isSingleIn(e) && out[e.key] === undefined) out[e.key] = e.values[0];
   }
   return out;
+}
+
+function isSingleIn(e: Obj | undefined): e is { key: string; values: [string] } {
+  return e?.operator === 'In' && typeof e.key === 'string' && Array.isArray(e.values) && e.values.length === 1 && typeof e.values[0] === 'string';
+}
+
+const SELECTOR_OPERATORS = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
+
+/**
+ * The expressions of a label selector that are not equalities `matchLabels` took (NotIn, Exists,
+ * DoesNotExist, In with several values, and a single-value In on a key the equalities already fix);
+ * malformed ones (which the API server refuses) are skipped.
+ */
+export function selectorExpressions(selector: Obj | undefined): SelectorExpression[] {
+  const equalities = new Set(Object.keys(selector?.matchLabels ?? {}));
+  const out: SelectorExpression[] = [];
+  for (const e of Array.isArray(selector?.matchExpressions) ? selector!.matchExpressions : []) {
+    if (typeof e?.key !== 'string' || !SELECTOR_OPERATORS.has(e.operator)) continue;
+    const values = Array.isArray(e.values) ? e.values.filter((v: unknown): v is string => typeof v === 'string') : [];
+    if (isSingleIn(e) && !equalities.has(e.key)) {
+      equalities.add(e.key);
+      continue;
+    }
+    out.push({ key: e.key, operator: e.operator, ...(values.length ? { values } : {}) });
+  }
+  return out;
+}
+
+/** A selector's equalities and expressions, as the Pod model carries them. */
+function selectorOf(selector: Obj | undefined): { labelSelector: Record<string, string>; labelExpressions?: SelectorExpression[] } {
+  const expressions = selectorExpressions(selector);
+  return { labelSelector: matchLabels(selector), ...(expressions.length ? { labelExpressions: expressions } : {}) };
 }
 
 /** The scheduling-relevant part of a pod spec (also used for predicted pods from a template). */
@@ -66,11 +93,11 @@ export function podFromSpec(namespace: string, name: string, labels: Record<stri
   const spread: TopologySpreadConstraint[] = [];
   for (const c of Array.isArray(spec?.topologySpreadConstraints) ? spec.topologySpreadConstraints : []) {
     if (typeof c?.topologyKey !== 'string') continue;
-    spread.push({ topologyKey: c.topologyKey, maxSkew: Number(c.maxSkew) || 1, labelSelector: matchLabels(c.labelSelector), whenUnsatisfiable: c.whenUnsatisfiable === 'ScheduleAnyway' ? 'ScheduleAnyway' : 'DoNotSchedule' });
+    spread.push({ topologyKey: c.topologyKey, maxSkew: Number(c.maxSkew) || 1, ...selectorOf(c.labelSelector), whenUnsatisfiable: c.whenUnsatisfiable === 'ScheduleAnyway' ? 'ScheduleAnyway' : 'DoNotSchedule' });
   }
   const anti = (spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [])
     .filter((t: Obj) => typeof t?.topologyKey === 'string')
-    .map((t: Obj) => ({ topologyKey: t.topologyKey, labelSelector: matchLabels(t.labelSelector) }));
+    .map((t: Obj) => ({ topologyKey: t.topologyKey, ...selectorOf(t.labelSelector) }));
   const tolerations: Toleration[] = (Array.isArray(spec?.tolerations) ? spec.tolerations : []).map((t: Obj) => ({ key: t.key, operator: t.operator, value: t.value, effect: t.effect }));
   return {
     namespace,
@@ -233,10 +260,12 @@ export function launchingNode(claim: NodeClaim, allocatable: Resources, pricePer
 }
 
 export function pdbFromObject(o: KubeObject): PodDisruptionBudget {
+  const expressions = selectorExpressions(o.spec?.selector);
   return {
     namespace: o.metadata.namespace ?? 'default',
     name: o.metadata.name ?? '',
     selector: matchLabels(o.spec?.selector),
+    ...(expressions.length ? { selectorExpressions: expressions } : {}),
     disruptionsAllowed: Number(o.status?.disruptionsAllowed ?? 0) || 0,
   };
 }

@@ -62,7 +62,7 @@ export function findCandidates(nodes: readonly ExistingNode[], pools: ReadonlyMa
 export function violatedPdb(pods: readonly Pod[], pdbs: readonly PodDisruptionBudget[]): PodDisruptionBudget | undefined {
   for (const pdb of pdbs) {
     let evicted = 0;
-    for (const pod of pods) if (pod.namespace === pdb.namespace && selectorMatches(pdb.selector, pod.labels)) evicted++;
+    for (const pod of pods) if (pod.namespace === pdb.namespace && selectorMatches(pdb.selector, pod.labels, pdb.selectorExpressions)) evicted++;
     if (evicted > 0 && evicted > pdb.disruptionsAllowed) return pdb;
   }
   return undefined;

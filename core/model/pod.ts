@@ -7,12 +7,21 @@ import type { Requirement } from './requirements.js';
 import type { Resources } from './resources.js';
 import type { Toleration } from './scheduling-constraints.js';
 
+/** A label selector's set expression (`matchExpressions`): In, NotIn, Exists, DoesNotExist. */
+export interface SelectorExpression {
+  readonly key: string;
+  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  readonly values?: readonly string[];
+}
+
 /** Topology spread (`topologySpreadConstraints`). The planner honours `topology.kubernetes.io/zone` and hostname. */
 export interface TopologySpreadConstraint {
   readonly topologyKey: string;
   readonly maxSkew: number;
-  /** Pods counted are those whose labels contain all of these. */
+  /** Pods counted are those whose labels contain all of these… */
   readonly labelSelector: Readonly<Record<string, string>>;
+  /** …and satisfy all of these (`matchExpressions`). */
+  readonly labelExpressions?: readonly SelectorExpression[];
   /** ScheduleAnyway is a preference and is not enforced. */
   readonly whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
 }
@@ -21,6 +30,7 @@ export interface TopologySpreadConstraint {
 export interface PodAntiAffinityTerm {
   readonly topologyKey: string;
   readonly labelSelector: Readonly<Record<string, string>>;
+  readonly labelExpressions?: readonly SelectorExpression[];
 }
 
 export interface Pod {
@@ -51,7 +61,22 @@ export function podKey(pod: Pick<Pod, 'namespace' | 'name'>): string {
   return `${pod.namespace}/${pod.name}`;
 }
 
-export function selectorMatches(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
+/** Whether `labels` have every equality of `selector` and satisfy every expression. */
+export function selectorMatches(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>, expressions?: readonly SelectorExpression[]): boolean {
   for (const key in selector) if (labels[key] !== selector[key]) return false;
+  if (expressions) for (const e of expressions) if (!expressionHolds(e, Object.hasOwn(labels, e.key) ? labels[e.key] : undefined)) return false;
   return true;
+}
+
+function expressionHolds(e: SelectorExpression, value: string | undefined): boolean {
+  switch (e.operator) {
+    case 'In':
+      return value !== undefined && (e.values ?? []).includes(value);
+    case 'NotIn':
+      return value === undefined || !(e.values ?? []).includes(value);
+    case 'Exists':
+      return value !== undefined;
+    case 'DoesNotExist':
+      return value === undefined;
+  }
 }

@@ -5,16 +5,22 @@
  * what makes the solver fast.
  */
 import { Labels } from '../model/labels.js';
-import type { Pod } from '../model/pod.js';
+import { selectorMatches, type Pod, type SelectorExpression } from '../model/pod.js';
 import { nodeSelectorRequirements, type Requirement } from '../model/requirements.js';
 import type { Resources } from '../model/resources.js';
 import type { Toleration } from '../model/scheduling-constraints.js';
 
+/** A label selector: equalities and set expressions. */
+export interface InternedSelector {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly expressions?: readonly SelectorExpression[];
+}
+
 /** A label selector interned across the snapshot (anti-affinity and spread selectors). */
 export interface SelectorTable {
-  readonly selectors: ReadonlyArray<Readonly<Record<string, string>>>;
+  readonly selectors: ReadonlyArray<InternedSelector>;
   readonly labelKeys: ReadonlySet<string>;
-  indexOf(selector: Readonly<Record<string, string>>): number;
+  indexOf(selector: Readonly<Record<string, string>>, expressions?: readonly SelectorExpression[]): number;
 }
 
 export interface NodeCap {
@@ -58,42 +64,45 @@ export interface PodClass {
   readonly size: number;
 }
 
-function canonicalSelector(selector: Readonly<Record<string, string>>): string {
-  return JSON.stringify(Object.keys(selector).sort().map((k) => [k, selector[k]]));
+function canonicalSelector(selector: Readonly<Record<string, string>>, expressions?: readonly SelectorExpression[]): string {
+  const equalities = Object.keys(selector).sort().map((k) => [k, selector[k]]);
+  if (!expressions || expressions.length === 0) return JSON.stringify(equalities);
+  const sets = expressions.map((e) => [e.key, e.operator, [...(e.values ?? [])].sort()]).sort((a, b) => cmp(JSON.stringify(a), JSON.stringify(b)));
+  return JSON.stringify([equalities, sets]);
 }
 
 export function buildSelectorTable(pods: readonly Pod[], extra: ReadonlyArray<Readonly<Record<string, string>>> = []): SelectorTable {
   const index = new Map<string, number>();
-  const selectors: Array<Readonly<Record<string, string>>> = [];
+  const selectors: InternedSelector[] = [];
   const labelKeys = new Set<string>();
-  const add = (s: Readonly<Record<string, string>>): number => {
-    const key = canonicalSelector(s);
+  const add = (s: Readonly<Record<string, string>>, expressions?: readonly SelectorExpression[]): number => {
+    const key = canonicalSelector(s, expressions);
     let i = index.get(key);
     if (i === undefined) {
       i = selectors.length;
       index.set(key, i);
-      selectors.push(s);
+      selectors.push(expressions && expressions.length > 0 ? { labels: s, expressions } : { labels: s });
       for (const k of Object.keys(s)) labelKeys.add(k);
+      for (const e of expressions ?? []) labelKeys.add(e.key);
     }
     return i;
   };
   for (const pod of pods) {
-    for (const a of pod.antiAffinity ?? []) add(a.labelSelector);
-    for (const t of pod.topologySpread ?? []) add(t.labelSelector);
+    for (const a of pod.antiAffinity ?? []) add(a.labelSelector, a.labelExpressions);
+    for (const t of pod.topologySpread ?? []) add(t.labelSelector, t.labelExpressions);
   }
   for (const s of extra) add(s);
   return {
     selectors,
     labelKeys,
-    indexOf(selector) {
-      return add(selector);
+    indexOf(selector, expressions) {
+      return add(selector, expressions);
     },
   };
 }
 
-export function selectorMatchesLabels(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
-  for (const k in selector) if (labels[k] !== selector[k]) return false;
-  return true;
+export function selectorMatchesLabels(selector: InternedSelector, labels: Readonly<Record<string, string>>): boolean {
+  return selectorMatches(selector.labels, labels, selector.expressions);
 }
 
 /** The node requirement terms of a pod: required node affinity terms, each ANDed with the nodeSelector. */
@@ -159,7 +168,7 @@ export function buildPodClasses(pods: readonly Pod[], table: SelectorTable): Pod
     let zoneSpread: ZoneSpread | undefined;
     let unsupported: string | undefined;
     for (const term of sample.antiAffinity ?? []) {
-      const selector = table.indexOf(term.labelSelector);
+      const selector = table.indexOf(term.labelSelector, term.labelExpressions);
       if (term.topologyKey !== HOSTNAME) {
         unsupported = `pod anti-affinity on topology key ${term.topologyKey} is not supported (only ${HOSTNAME})`;
         continue;
@@ -169,7 +178,7 @@ export function buildPodClasses(pods: readonly Pod[], table: SelectorTable): Pod
     }
     for (const spread of sample.topologySpread ?? []) {
       if (spread.whenUnsatisfiable !== 'DoNotSchedule') continue; // a preference, not a rule
-      const selector = table.indexOf(spread.labelSelector);
+      const selector = table.indexOf(spread.labelSelector, spread.labelExpressions);
       if (!Number.isInteger(spread.maxSkew) || spread.maxSkew < 1) {
         unsupported = `topology spread maxSkew must be an integer ≥ 1, got ${spread.maxSkew}`;
       } else if (spread.topologyKey === ZONE) {

@@ -175,7 +175,7 @@ function existingBin(node: ExistingNode, table: SelectorTable): Bin {
     bin.freePods -= Math.max(1, pod.requests.pods);
     bin.freeGpus -= pod.requests.gpus;
     for (let i = 0; i < n; i++) if (selectorMatchesLabels(table.selectors[i], pod.labels)) bin.selectorCounts[i] += 1;
-    if (pod.antiAffinity) for (const term of pod.antiAffinity) if (term.topologyKey === Labels.hostname) bin.antiAffinityHeld[table.indexOf(term.labelSelector)] = 1;
+    if (pod.antiAffinity) for (const term of pod.antiAffinity) if (term.topologyKey === Labels.hostname) bin.antiAffinityHeld[table.indexOf(term.labelSelector, term.labelExpressions)] = 1;
   }
   return bin;
 }
