@@ -3,7 +3,7 @@
  * Real pods (pending or bound) and predicted pods (the forecast says they will exist soon) share
  * this shape; there are no placeholder pods.
  */
-import type { Requirement } from './requirements.js';
+import { labelSatisfies, type Requirement } from './requirements.js';
 import type { Resources } from './resources.js';
 import type { Toleration } from './scheduling-constraints.js';
 
@@ -64,19 +64,6 @@ export function podKey(pod: Pick<Pod, 'namespace' | 'name'>): string {
 /** Whether `labels` have every equality of `selector` and satisfy every expression. */
 export function selectorMatches(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>, expressions?: readonly SelectorExpression[]): boolean {
   for (const key in selector) if (labels[key] !== selector[key]) return false;
-  if (expressions) for (const e of expressions) if (!expressionHolds(e, Object.hasOwn(labels, e.key) ? labels[e.key] : undefined)) return false;
+  if (expressions) for (const e of expressions) if (!labelSatisfies(e, Object.hasOwn(labels, e.key) ? labels[e.key] : undefined)) return false;
   return true;
-}
-
-function expressionHolds(e: SelectorExpression, value: string | undefined): boolean {
-  switch (e.operator) {
-    case 'In':
-      return value !== undefined && (e.values ?? []).includes(value);
-    case 'NotIn':
-      return value === undefined || !(e.values ?? []).includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-  }
 }
