@@ -153,8 +153,9 @@ export interface NodeSnapshot {
    */
   reschedulable: Pod[];
   /**
-   * Pending pods not planned because a persistent volume they need is missing (a claim, its volume,
-   * its StorageClass): `namespace/name` and why. They wait for it, as kube-scheduler makes them.
+   * Pending pods not planned, `namespace/name` and why: a persistent volume they need is missing (a
+   * claim, its volume, its StorageClass) or, of an Immediate class, not bound yet; or no running pod
+   * satisfies their required pod affinity. They wait, as kube-scheduler makes them.
    */
   blocked: { pod: string; problem: string }[];
   /** Node name → claim, for smartscale's nodes. */
