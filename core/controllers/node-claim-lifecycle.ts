@@ -45,7 +45,7 @@ import { cordon, evictPods, isCordoned, isDoNotDisrupt, isStuckTerminating, isTe
 import { runLimited } from './forecaster.js';
 import type { LaunchRefusalSync } from './launch-refusal-sync.js';
 import type { Loop } from './loop.js';
-import { isNodeReady, isReschedulable, nodeClaimFromObject, nodeClaimStatusObject, podFromObject, withConditionObject } from './objects.js';
+import { isActivePod, isNodeReady, isReschedulable, nodeClaimFromObject, nodeClaimStatusObject, podFromObject, withConditionObject } from './objects.js';
 import { handoff, podGraceMs } from '../disruption/handoff.js';
 import { TERMINATES_AT_ANNOTATION } from '../cloud/interruption.js';
 import type { ExistingNode } from '../model/node.js';
@@ -411,16 +411,22 @@ export class NodeClaimLifecycleLoop implements Loop {
   }
 
   /**
-   * The pods that fit on Ready, schedulable nodes now (no new node), after the pending pods and
-   * the pods this pass already moved; those that fit count as moved for the next node's check.
+   * The pods that fit on Ready, schedulable nodes now (no new node), after the pending pods, the
+   * pods already on their way out of nodes being deleted (evicted by an earlier pass, their
+   * successors perhaps not created yet: without them, the room one took would be handed out twice)
+   * and the pods this pass already moved; those that fit count as moved for the next node's check.
    */
   private fitOnReadyNodes(pods: readonly KubeObject[]): KubeObject[] {
     if (pods.length === 0) return [];
+    const volumes = this.options.state.volumeLookup();
     if (!this.ready) {
       const snap = nodeSnapshot(this.options.state, []);
-      this.ready = { nodes: snap.nodes.filter((n) => n.initialized && !n.unschedulable), waiting: [...snap.pending] };
+      const leaving = this.leavingPods().map((p) => {
+        const { nodeName: _bound, ...pod } = podFromObject(p, volumes);
+        return pod;
+      });
+      this.ready = { nodes: snap.nodes.filter((n) => n.initialized && !n.unschedulable), waiting: [...snap.pending, ...leaving] };
     }
-    const volumes = this.options.state.volumeLookup();
     const candidates = pods.map((p) => {
       const { nodeName: _bound, ...pod } = podFromObject(p, volumes);
       return pod;
@@ -430,5 +436,25 @@ export class NodeClaimLifecycleLoop implements Loop {
     const fitting = pods.filter((_, i) => placed.has(podKey(candidates[i])));
     this.ready.waiting.push(...candidates.filter((c) => placed.has(podKey(c))));
     return fitting;
+  }
+
+  /**
+   * Terminating pods on nodes whose claim is being deleted, that a controller (not a DaemonSet or
+   * the node itself) will run again: while they finish, their successors may not exist yet. Counted
+   * until they are gone, so for a grace period their room may be held twice (the successor's too).
+   */
+  private leavingPods(): KubeObject[] {
+    const deleting = new Set(
+      this.options.state
+        .claims()
+        .filter((c) => c.object.metadata.deletionTimestamp && c.claim.status.nodeName)
+        .map((c) => c.claim.status.nodeName as string),
+    );
+    if (deleting.size === 0) return [];
+    return this.options.state.pods.list().filter((p) => {
+      if (!p.metadata.deletionTimestamp || !deleting.has(p.spec?.nodeName) || !isActivePod(p)) return false;
+      const owner = (p.metadata.ownerReferences ?? []).find((r) => r.controller);
+      return owner !== undefined && owner.kind !== 'DaemonSet' && owner.kind !== 'Node' && owner.kind !== 'StatefulSet';
+    });
   }
 }
