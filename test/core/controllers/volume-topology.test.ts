@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../core/kube/client.js';
 import { Refs } from '../../../core/kube/refs.js';
+import { volumeClaim as claim, zonalVolume as volume } from '../../support/volumes.js';
 import { Labels } from '../../../core/model/labels.js';
 import { startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
 import { ClusterState } from '../../../core/controllers/cluster-state.js';
@@ -18,23 +19,6 @@ afterEach(async () => {
   env = undefined;
 });
 
-const volume = (name: string, zone: string): KubeObject => ({
-  apiVersion: 'v1',
-  kind: 'PersistentVolume',
-  metadata: { name },
-  spec: {
-    capacity: { storage: '10Gi' },
-    accessModes: ['ReadWriteOnce'],
-    csi: { driver: 'ebs.csi.aws.com', volumeHandle: `vol-${name}` },
-    nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.ebs.csi.aws.com/zone', operator: 'In', values: [zone] }] }] } },
-  },
-});
-const claim = (name: string, spec: Record<string, unknown>): KubeObject => ({
-  apiVersion: 'v1',
-  kind: 'PersistentVolumeClaim',
-  metadata: { name, namespace: 'default' },
-  spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } }, ...spec },
-});
 function withVolume(d: KubeObject, claimName: string): KubeObject {
   d.spec.template.spec.volumes = [{ name: 'data', persistentVolumeClaim: { claimName } }];
   return d;

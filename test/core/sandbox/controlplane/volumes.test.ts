@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../../core/kube/client.js';
+import { volumeClaim as claim, zonalVolume } from '../../../support/volumes.js';
 import { Labels } from '../../../../core/model/labels.js';
 import { DEFAULT_STORAGE_CLASS_ANNOTATION } from '../../../../core/model/volume-topology.js';
 import { NODES, PODS, PVCS, PVS, STORAGE_CLASSES } from '../../../../core/sandbox/controlplane/refs.js';
@@ -31,23 +32,6 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.stop());
 
-const claim = (name: string, spec: Record<string, unknown> = {}): KubeObject => ({
-  apiVersion: 'v1',
-  kind: 'PersistentVolumeClaim',
-  metadata: { name, namespace: 'default' },
-  spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } }, ...spec },
-});
-const zonalVolume = (name: string, zone: string): KubeObject => ({
-  apiVersion: 'v1',
-  kind: 'PersistentVolume',
-  metadata: { name },
-  spec: {
-    capacity: { storage: '10Gi' },
-    accessModes: ['ReadWriteOnce'],
-    csi: { driver: 'ebs.csi.aws.com', volumeHandle: `vol-${name}` },
-    nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.ebs.csi.aws.com/zone', operator: 'In', values: [zone] }] }] } },
-  },
-});
 const pod = (name: string, claimName: string): KubeObject => ({
   apiVersion: 'v1',
   kind: 'Pod',
