@@ -75,6 +75,12 @@ export const DEFAULT_TERMINATION_GRACE_PERIOD_MS = 60 * 60_000;
 /** How long a claim smartscale made may wait for its pool to be valid again before it is deleted. */
 export const NOT_LAUNCHED_GRACE_MS = 5 * 60_000;
 
+/**
+ * How long the room a hand-off moved a pod into stays taken when its successor does not show (a
+ * ReplicaSet creates one within a second or so; one scaled down at the same time never does).
+ */
+export const HANDOFF_HOLD_MS = 30_000;
+
 export function nodeClaimRef(name: string) {
   return { apiVersion: 'smartscale.io/v1', kind: 'NodeClaim', name };
 }
@@ -96,6 +102,15 @@ export class NodeClaimLifecycleLoop implements Loop {
   private ready: { nodes: ExistingNode[]; waiting: Pod[] } | undefined;
   /** Interrupted claims' hand-offs: waiting (announced once) or evicting (counted once). */
   private readonly handingOver = new Map<string, 'waiting' | 'evicting'>();
+  /** The pods the current pass's hand-offs found room for, by pod name (recorded once evicted). */
+  private movedThisPass = new Map<string, { pod: Pod; ownerUid: string }>();
+  /**
+   * Pods a hand-off evicted, by pod name: their room stays taken until their successor shows (a
+   * pod of the same owner created since) or {@link HANDOFF_HOLD_MS} pass. Once the evicted pod is
+   * gone, the cache may not show its successor yet; without this, the room it was moved for looks
+   * free and a second pod is evicted for it.
+   */
+  private readonly handedOff = new Map<string, { pod: Pod; ownerUid: string; at: number }>();
 
   constructor(private readonly options: LifecycleOptions) {
     this.intervalMs = options.intervalMs ?? 5_000;
@@ -103,6 +118,7 @@ export class NodeClaimLifecycleLoop implements Loop {
 
   async reconcile(): Promise<void> {
     this.ready = undefined;
+    this.movedThisPass = new Map();
     const claims = this.options.state.claims();
     const nodesByProvider = new Map<string, KubeObject>();
     for (const n of this.options.state.nodes.list()) if (n.spec?.providerID) nodesByProvider.set(n.spec.providerID, n);
@@ -365,6 +381,10 @@ export class NodeClaimLifecycleLoop implements Loop {
     const { evicted } = await evictPods(client, [...movable]);
     this.evicted.push(...evicted);
     if (evicted.length > 0) m.action(this.name, 'evict', evicted.length);
+    for (const name of evicted) {
+      const moved = this.movedThisPass.get(name);
+      if (moved) this.handedOff.set(name, { ...moved, at: this.options.clock.now() });
+    }
     return false;
   }
 
@@ -388,7 +408,8 @@ export class NodeClaimLifecycleLoop implements Loop {
       }
       return pods;
     }
-    const fitting = this.fitOnReadyNodes(pods.filter(isReschedulable));
+    // A pod evicted by an earlier pass that the cache still shows is on its way out, not to move again.
+    const fitting = this.fitOnReadyNodes(pods.filter((p) => isReschedulable(p) && !this.handedOff.has(podName(p))));
     if (fitting.length > 0) {
       m.action(this.name, 'handoff-moved', fitting.length);
       if (fitting.length === pods.length && this.handingOver.get(claim.name) !== 'evicting') {
@@ -425,7 +446,9 @@ export class NodeClaimLifecycleLoop implements Loop {
         const { nodeName: _bound, ...pod } = podFromObject(p, volumes);
         return pod;
       });
-      this.ready = { nodes: snap.nodes.filter((n) => n.initialized && !n.unschedulable), waiting: [...snap.pending, ...leaving] };
+      const leavingNames = new Set(leaving.map(podKey));
+      const held = this.heldHandOffs().filter((p) => !leavingNames.has(podKey(p)));
+      this.ready = { nodes: snap.nodes.filter((n) => n.initialized && !n.unschedulable), waiting: [...snap.pending, ...leaving, ...held] };
     }
     const candidates = pods.map((p) => {
       const { nodeName: _bound, ...pod } = podFromObject(p, volumes);
@@ -435,7 +458,34 @@ export class NodeClaimLifecycleLoop implements Loop {
     const placed = new Set(result.placements.map((p) => p.pod));
     const fitting = pods.filter((_, i) => placed.has(podKey(candidates[i])));
     this.ready.waiting.push(...candidates.filter((c) => placed.has(podKey(c))));
+    pods.forEach((p, i) => {
+      const ownerUid = (p.metadata.ownerReferences ?? []).find((r) => r.controller)?.uid;
+      if (placed.has(podKey(candidates[i])) && ownerUid) this.movedThisPass.set(podName(p), { pod: candidates[i], ownerUid });
+    });
     return fitting;
+  }
+
+  /**
+   * The pods hand-offs evicted whose successors the cache does not show yet (no pod of the same
+   * owner created since the eviction, to the second), for at most {@link HANDOFF_HOLD_MS}; the rest
+   * are forgotten.
+   */
+  private heldHandOffs(): Pod[] {
+    if (this.handedOff.size === 0) return [];
+    const now = this.options.clock.now();
+    const newestByOwner = new Map<string, number>();
+    for (const p of this.options.state.pods.list()) {
+      const uid = (p.metadata.ownerReferences ?? []).find((r) => r.controller)?.uid;
+      const created = Date.parse(p.metadata.creationTimestamp ?? '');
+      if (uid && Number.isFinite(created)) newestByOwner.set(uid, Math.max(newestByOwner.get(uid) ?? -Infinity, created));
+    }
+    const held: Pod[] = [];
+    for (const [name, h] of this.handedOff) {
+      const successorShown = (newestByOwner.get(h.ownerUid) ?? -Infinity) >= Math.floor(h.at / 1000) * 1000;
+      if (successorShown || now - h.at > HANDOFF_HOLD_MS) this.handedOff.delete(name);
+      else held.push(h.pod);
+    }
+    return held;
   }
 
   /**

@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ControllerOptions, RunningController } from '../../../core/controllers/controller.js';
+import { HANDOFF_HOLD_MS } from '../../../core/controllers/node-claim-lifecycle.js';
 import { INTERRUPTION_ANNOTATION, SCHEDULED_CHANGE_ANNOTATION, SCHEDULED_CHANGE_AT_ANNOTATION, TERMINATES_AT_ANNOTATION } from '../../../core/controllers/interruption.js';
 import { demoNodePool, startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
 import { updateWithRetry } from '../../../core/kube/patch.js';
@@ -23,7 +24,11 @@ const FAST: Partial<ControllerOptions> = {
 };
 
 let env: SandboxEnvironment | undefined;
+/** Samplers still running (a test that failed before stopping its own): stopped before the sandbox. */
+const samplers = new Set<() => Promise<unknown>>();
 afterEach(async () => {
+  for (const stop of samplers) await stop().catch(() => undefined);
+  samplers.clear();
   await env?.stop();
   env = undefined;
 });
@@ -63,14 +68,17 @@ function serving(api: KubeClient, clock: Clock, app: string, want: number) {
       await new Promise((r) => setTimeout(r, 5));
     }
   })();
+  const stop = async () => {
+    stopped = true;
+    samplers.delete(stop);
+    await done;
+    return { shortMs, firstDropAt };
+  };
+  samplers.add(stop);
   return {
     /** Whether fewer than `want` have served at some point. */
     dropped: () => firstDropAt !== undefined,
-    async stop() {
-      stopped = true;
-      await done;
-      return { shortMs, firstDropAt };
-    },
+    stop,
   };
 }
 
@@ -232,6 +240,54 @@ describe('interruptions', () => {
     const gap = await sampler.stop();
     expect(gap.firstDropAt).toBeUndefined();
     expect(lifecycle(c, 'handoff-capacity-ready')).toBe(0);
+  }, 150_000);
+
+  it('a pod moved by a hand-off whose successor does not show holds its room: the other pod is not evicted for it until the hold ends', async () => {
+    const start = await webOnOneSpotNode(spotPool(), 10);
+    const { e, api, c } = start;
+    const node = await waitFor('both web pods on one node', async () => {
+      const pods = await runningPods(api, 'default', 'web');
+      return pods.length === 2 && pods[0].spec.nodeName === pods[1].spec.nodeName ? (pods[0].spec.nodeName as string) : undefined;
+    }, 60_000);
+    const claim = node === start.node ? start.claim : await waitFor('the claim of that node', async () => (await nodeClaims(api)).find((o) => o.status?.nodeName === node), 20_000);
+    // Nothing runs an evicted web pod again: the Deployment lets go of its ReplicaSet, which is then
+    // deleted while a finalizer holds it (a terminating ReplicaSet creates no pods). The pods keep
+    // their controller reference, so they are moved, one at a time, as room shows. This stretches
+    // the moment between an evicted pod's removal and its successor's creation, when the cache shows
+    // neither, to the hold's length.
+    await api.delete(Refs.deployments, 'web', 'default', { propagationPolicy: 'Orphan' });
+    await waitFor('the Deployment gone', async () => (await api.get(Refs.deployments, 'web', 'default')) === undefined);
+    const rsRef = { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true } as const;
+    const rs = await waitFor('the ReplicaSet let go', async () => (await api.list(rsRef, { namespace: 'default' })).items.find((o) => (o.metadata.ownerReferences ?? []).length === 0));
+    await updateWithRetry(api, rsRef, rs.metadata.name!, 'default', (fresh) => {
+      fresh.metadata.finalizers = ['example.com/hold'];
+      return fresh;
+    });
+    await api.delete(rsRef, rs.metadata.name!, 'default');
+    for (const type of await e.cloud.getInstanceTypes()) for (const o of type.offerings) e.cloud.injectInsufficientCapacity({ instanceType: type.name, zone: o.zone, capacityType: o.capacityType });
+    await api.create(Refs.nodes, simulatedNode({ name: 'spare', cpu: '800m', memory: '4Gi' }));
+    await waitFor('the spare node Ready in the controller', () => c.state.nodes.get('spare')?.status?.conditions?.some((x: { type: string; status: string }) => x.type === 'Ready' && x.status === 'True'), 20_000, 20);
+    const noticeAt = e.sandbox.clock.now();
+    e.cloud.interrupt(claim.status.providerID, 'SpotInterruption');
+    await waitFor('one pod moved', () => lifecycle(c, 'handoff-moved') === 1, 30_000, 20);
+    const firstAt = e.sandbox.clock.now();
+    expect(firstAt - noticeAt).toBeLessThan(30_000);
+    await waitFor('the moved pod gone', async () => (await runningPods(api, 'default', 'web')).length === 1, 20_000, 20);
+    // Five lifecycle passes later the room is still held for the moved pod's successor.
+    await e.sandbox.clock.sleep(10_000);
+    expect(lifecycle(c, 'handoff-moved')).toBe(1);
+    expect((await runningPods(api, 'default', 'web')).map((p) => p.spec.nodeName)).toEqual([node]);
+    // No successor came: once the hold ends, the room is the other pod's, well before the deadline.
+    await waitFor('the other moved', () => lifecycle(c, 'handoff-moved') === 2, 30_000, 20);
+    const secondAt = e.sandbox.clock.now();
+    expect(secondAt - firstAt).toBeGreaterThanOrEqual(HANDOFF_HOLD_MS);
+    expect(secondAt - noticeAt).toBeLessThan(65_000);
+    expect(lifecycle(c, 'handoff-deadline')).toBe(0);
+    // Let the ReplicaSet go.
+    await updateWithRetry(api, rsRef, rs.metadata.name!, 'default', (fresh) => {
+      fresh.metadata.finalizers = [];
+      return fresh;
+    });
   }, 150_000);
 
   it('a scheduled change the planner cannot replace in time (a Drifted budget of 0) is drained 30 minutes before it starts; a closed one is forgotten', async () => {
