@@ -15,6 +15,7 @@ import type { Pod, SelectorExpression, TopologySpreadConstraint } from '../model
 import type { Requirement } from '../model/requirements.js';
 import { podSpecRequests as podRequestsFromSpec } from '../model/pod-requests.js';
 import { volumeTopology, type VolumeLookup } from '../model/volume-topology.js';
+import { requiredNodeAffinityTerms } from '../model/node-selector-terms.js';
 import { resources, resourcesFromList, resourcesToList, type Resources } from '../model/resources.js';
 import type { Taint, Toleration } from '../model/scheduling-constraints.js';
 
@@ -85,11 +86,7 @@ function selectorOf(selector: Obj | undefined): { labelSelector: Record<string, 
 
 /** The scheduling-relevant part of a pod spec (also used for predicted pods from a template). */
 export function podFromSpec(namespace: string, name: string, labels: Record<string, string>, spec: Obj | undefined, extra: Partial<Pod> = {}): Pod {
-  const terms: Requirement[][] = [];
-  for (const t of spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []) {
-    const reqs = (t?.matchExpressions ?? []).filter((r: Obj) => typeof r?.key === 'string' && typeof r?.operator === 'string');
-    terms.push(reqs.map((r: Obj) => ({ key: r.key, operator: r.operator, ...(Array.isArray(r.values) ? { values: r.values.map(String) } : {}) })));
-  }
+  const terms = requiredNodeAffinityTerms(spec) ?? [];
   const spread: TopologySpreadConstraint[] = [];
   for (const c of Array.isArray(spec?.topologySpreadConstraints) ? spec.topologySpreadConstraints : []) {
     if (typeof c?.topologyKey !== 'string') continue;

@@ -17,7 +17,8 @@
 import type { InstanceType } from './instance-type.js';
 import type { NodePool } from './node-pool.js';
 import { podSpecRequests } from './pod-requests.js';
-import { labelSatisfies, REQUIREMENT_OPERATORS, type Requirement, type RequirementOperator } from './requirements.js';
+import { labelSatisfies, type Requirement } from './requirements.js';
+import { requiredNodeAffinityTerms } from './node-selector-terms.js';
 import { addResources, resourcesFromList, subtractResources, ZERO_RESOURCES, type ResourceList, type Resources } from './resources.js';
 import { toleratesAll, type Taint, type Toleration } from './scheduling-constraints.js';
 import { canonicalLabelKey, Labels } from './labels.js';
@@ -34,19 +35,7 @@ function asRecord(value: unknown): Obj | undefined {
 function requirementsOf(spec: Obj | undefined): { selector: Requirement[]; terms: Requirement[][] } {
   const selector: Requirement[] = [];
   for (const [key, value] of Object.entries(asRecord(spec?.nodeSelector) ?? {})) if (typeof value === 'string') selector.push({ key, operator: 'In', values: [value] });
-  const terms: Requirement[][] = [];
-  const raw = asRecord(asRecord(asRecord(spec?.affinity)?.nodeAffinity)?.requiredDuringSchedulingIgnoredDuringExecution)?.nodeSelectorTerms;
-  for (const t of Array.isArray(raw) ? raw : []) {
-    const exprs = Array.isArray(asRecord(t)?.matchExpressions) ? (t.matchExpressions as unknown[]) : [];
-    const term: Requirement[] = [];
-    for (const e of exprs) {
-      const r = asRecord(e);
-      if (typeof r?.key !== 'string' || !REQUIREMENT_OPERATORS.includes(r.operator)) continue;
-      const values = Array.isArray(r.values) ? r.values.filter((v: unknown): v is string => typeof v === 'string') : [];
-      term.push({ key: r.key, operator: r.operator as RequirementOperator, ...(values.length ? { values } : {}) });
-    }
-    terms.push(term);
-  }
+  const terms = requiredNodeAffinityTerms(spec) ?? [];
   return { selector, terms };
 }
 

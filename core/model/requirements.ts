@@ -76,10 +76,21 @@ export function labelSatisfies(r: Requirement, value: string | undefined): boole
   }
 }
 
-/** Do these labels satisfy every requirement (an AND)? Keys are compared after alias normalisation. */
-export function labelsSatisfy(requirements: readonly Requirement[], labels: Readonly<Record<string, string>>): boolean {
+/**
+ * The key a node selector term's `matchFields` on `metadata.name` becomes: compared with the node's
+ * name, not a label (':' cannot appear in a label key, so no label can collide). A node not yet
+ * launched has no name, so `In` excludes it and `NotIn` admits it.
+ */
+export const NODE_NAME_FIELD = 'field:metadata.name';
+
+/**
+ * Do these labels (and, for {@link NODE_NAME_FIELD}, this node name) satisfy every requirement (an
+ * AND)? Keys are compared after alias normalisation.
+ */
+export function labelsSatisfy(requirements: readonly Requirement[], labels: Readonly<Record<string, string>>, nodeName?: string): boolean {
   for (const r of requirements) {
-    if (!labelSatisfies(r, labels[canonicalLabelKey(r.key)] ?? labels[r.key])) return false;
+    const value = r.key === NODE_NAME_FIELD ? nodeName : labels[canonicalLabelKey(r.key)] ?? labels[r.key];
+    if (!labelSatisfies(r, value)) return false;
   }
   return true;
 }

@@ -183,7 +183,7 @@ function existingBin(node: ExistingNode, table: SelectorTable): Bin {
 function fitsExistingNode(c: PodClass, node: ExistingNode): boolean {
   if (c.zone !== undefined && node.labels[Labels.zone] !== c.zone) return false;
   if (!toleratesAll(c.tolerations, node.taints)) return false;
-  return c.terms.some((term) => labelsSatisfy(term, node.labels));
+  return c.terms.some((term) => labelsSatisfy(term, node.labels, node.name));
 }
 
 function addToBin(bin: Bin, c: PodClass, count: number): void {

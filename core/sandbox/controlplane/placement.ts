@@ -6,7 +6,8 @@
  */
 import { podSpecRequests } from '../../model/pod-requests.js';
 import { addResources, fits, resources, resourcesFromList, subtractResources, ZERO_RESOURCES, type Resources } from '../../model/resources.js';
-import { labelsSatisfy, type Requirement } from '../../model/requirements.js';
+import { labelSatisfies, labelsSatisfy, NODE_NAME_FIELD, type Requirement } from '../../model/requirements.js';
+import { requiredNodeAffinityTerms } from '../../model/node-selector-terms.js';
 import { toleratesAll, type Taint, type Toleration } from '../../model/scheduling-constraints.js';
 
 type Obj = Record<string, any>;
@@ -24,38 +25,17 @@ export function isNodeReady(node: Obj): boolean {
   return (node.status?.conditions ?? []).some((c: Obj) => c?.type === 'Ready' && c?.status === 'True');
 }
 
-function matchesExpression(labels: Record<string, string>, e: Obj): boolean {
-  const v = labels[e.key];
-  const values: string[] = e.values ?? [];
-  switch (e.operator) {
-    case 'In':
-      return v !== undefined && values.includes(v);
-    case 'NotIn':
-      return v === undefined || !values.includes(v);
-    case 'Exists':
-      return v !== undefined;
-    case 'DoesNotExist':
-      return v === undefined;
-    case 'Gt':
-      return v !== undefined && Number(v) > Number(values[0]);
-    case 'Lt':
-      return v !== undefined && Number(v) < Number(values[0]);
-    default:
-      return false;
-  }
-}
-
 /** Whether the pod's nodeSelector, required node affinity and tolerations admit the node (not its room). */
 export function nodeAdmits(pod: Obj, node: Obj): boolean {
   const labels: Record<string, string> = node.metadata?.labels ?? {};
   for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
-  return affinityAllows(pod, labels) && toleratesAll(pod.spec?.tolerations as Toleration[] | undefined, node.spec?.taints as Taint[] | undefined);
+  return affinityAllows(pod, labels, node.metadata?.name) && toleratesAll(pod.spec?.tolerations as Toleration[] | undefined, node.spec?.taints as Taint[] | undefined);
 }
 
-function affinityAllows(pod: Obj, labels: Record<string, string>): boolean {
-  const terms: Obj[] = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
-  if (terms.length === 0) return true;
-  return terms.some((t) => (t.matchExpressions ?? []).every((e: Obj) => matchesExpression(labels, e)));
+/** Required node affinity as the kube-scheduler reads it: literal label keys, `matchFields` on the node's name. */
+function affinityAllows(pod: Obj, labels: Record<string, string>, nodeName: string | undefined): boolean {
+  const terms = requiredNodeAffinityTerms(pod.spec);
+  return terms === undefined || terms.some((term) => term.every((r) => labelSatisfies(r, r.key === NODE_NAME_FIELD ? nodeName : labels[r.key])));
 }
 
 export type Rejection = 'NotReady' | 'Unschedulable' | 'Taint' | 'NodeSelector' | 'VolumeNodeAffinity' | 'PodAffinity' | 'Resources';
@@ -77,7 +57,7 @@ export function rejectReason(pod: Obj, node: Obj, used: Resources, volumeTerms?:
   if (!toleratesAll(pod.spec?.tolerations as Toleration[] | undefined, node.spec?.taints as Taint[] | undefined)) return 'Taint';
   const labels: Record<string, string> = node.metadata?.labels ?? {};
   for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return 'NodeSelector';
-  if (!affinityAllows(pod, labels)) return 'NodeSelector';
+  if (!affinityAllows(pod, labels, node.metadata?.name)) return 'NodeSelector';
   if (volumeTerms && volumeTerms.length > 0 && !volumeTerms.some((term) => labelsSatisfy(term, labels))) return 'VolumeNodeAffinity';
   if (affinityTerms && affinityTerms.length > 0 && !affinityTerms.some((term) => labelsSatisfy(term, labels))) return 'PodAffinity';
   if (!fits(addResources(used, podRequests(pod)), nodeAllocatable(node))) return 'Resources';

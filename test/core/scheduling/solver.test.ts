@@ -3,6 +3,7 @@ import { Labels } from '../../../core/model/labels.js';
 import type { Pod } from '../../../core/model/pod.js';
 import type { Requirement } from '../../../core/model/requirements.js';
 import { solve } from '../../../core/scheduling/solver.js';
+import { podFromSpec } from '../../../core/controllers/objects.js';
 import type { SchedulingInput, SchedulingResult } from '../../../core/scheduling/types.js';
 import { existingNode, instanceType, nodePool, pod, pods, smallCatalog } from './builders.js';
 
@@ -88,6 +89,31 @@ describe('solve: node selectors and affinity', () => {
   it('a requirement nothing satisfies is NoCompatibleNodePool', () => {
     const result = plan({ pods: [pod({ nodeSelector: { [Labels.arch]: 's390x' } })] });
     expect(result.unplaceable[0].reason).toBe('NoCompatibleNodePool');
+  });
+
+  it('matchFields on the node name (podFromSpec): In pins the pod to that existing node and never buys one; NotIn avoids it', () => {
+    const spec = (operator: 'In' | 'NotIn') => ({
+      containers: [{ name: 'c', resources: { requests: { cpu: '500m', memory: '512Mi' } } }],
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator, values: ['node-b'] }] }] } } },
+    });
+    const nodes = [existingNode({ name: 'node-a' }), existingNode({ name: 'node-b' })];
+    const pinned = plan({ pods: [podFromSpec('default', 'pinned', {}, spec('In'))], existingNodes: nodes });
+    expect(pinned.placements).toEqual([{ pod: 'default/pinned', node: 'node-b' }]);
+    const full = nodes.map((n) => ({ ...n, allocatable: { ...n.allocatable, milliCpu: 100 } }));
+    const noRoom = plan({ pods: [podFromSpec('default', 'pinned', {}, spec('In'))], existingNodes: full });
+    expect(noRoom.newNodeClaims).toEqual([]);
+    expect(noRoom.unplaceable.map((u) => u.pod)).toEqual(['default/pinned']);
+    const avoid = plan({ pods: [podFromSpec('default', 'elsewhere', {}, spec('NotIn'))], existingNodes: [existingNode({ name: 'node-b' })] });
+    expect(avoid.placements).toEqual([]);
+    expect(avoid.newNodeClaims.map((c) => c.pods)).toEqual([['default/elsewhere']]);
+  });
+
+  it('a required node affinity whose only term is empty matches no node: nothing is bought for it', () => {
+    const spec = { containers: [{ name: 'c' }], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{}] } } } };
+    const result = plan({ pods: [podFromSpec('default', 'nowhere', {}, spec)], existingNodes: [existingNode()] });
+    expect(result.placements).toEqual([]);
+    expect(result.newNodeClaims).toEqual([]);
+    expect(result.unplaceable.map((u) => u.pod)).toEqual(['default/nowhere']);
   });
 
   it('pool requirements narrow the types (capacity type spot, family)', () => {

@@ -44,6 +44,27 @@ describe('scheduler placement', () => {
       new Map(),
       'b',
     ],
+    [
+      'ORs the terms; an empty term matches no node (not every node)',
+      pod('100m', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{}, { matchExpressions: [{ key: 'arch', operator: 'In', values: ['arm64'] }] }] } } } }),
+      [node('a', { labels: { arch: 'amd64' } }), node('b', { labels: { arch: 'arm64' } })],
+      new Map(),
+      'b',
+    ],
+    [
+      'only empty terms: no node',
+      pod('100m', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [] }] } } } }),
+      [node('a'), node('b')],
+      new Map(),
+      undefined,
+    ],
+    [
+      'matchFields on metadata.name picks the node by name',
+      pod('100m', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['b'] }] }] } } } }),
+      [node('a'), node('b')],
+      new Map(),
+      'b',
+    ],
   ])('%s', (_name, p, nodes, used, expected) => {
     expect(choosePlacement(p, nodes, used as Map<string, any>).node).toBe(expected);
   });
