@@ -37,7 +37,10 @@ export class DaemonSetController extends KeyedController {
   protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const ds = this.ctx.informers.daemonSets.get(name, namespace);
-    if (!ds || ds.metadata.deletionTimestamp) return;
+    if (!ds || ds.metadata.deletionTimestamp) {
+      this.creating.delete(key);
+      return;
+    }
     const template = ds.spec?.template ?? {};
     const daemonPod = { spec: { ...template.spec, tolerations: [...(template.spec?.tolerations ?? []), ...DAEMON_TOLERATIONS] } };
     const nodes = this.ctx.informers.nodes.list().filter((n) => !n.metadata.deletionTimestamp);
@@ -46,7 +49,8 @@ export class DaemonSetController extends KeyedController {
     const creating = this.creating.get(key) ?? new Set<string>();
     this.creating.set(key, creating);
     const onNode = new Set(owned.map((p) => p.spec?.nodeName as string));
-    for (const n of onNode) creating.delete(n);
+    // Seen, or no longer wanted (a node deleted before its pod showed: a later node of that name gets one).
+    for (const n of [...creating]) if (onNode.has(n) || !wanted.has(n)) creating.delete(n);
     for (const node of wanted) {
       if (onNode.has(node) || creating.has(node)) continue;
       creating.add(node);
