@@ -206,7 +206,8 @@ function step(values: readonly unknown[], s: Step): unknown[] {
       }
       case 'all':
         if (v === null || v === undefined) break;
-        out.push(...asList(v, '[*]'));
+        // One by one: spreading a list of 100,000+ elements into push() overflows the call stack.
+        for (const element of asList(v, '[*]')) out.push(element);
         break;
       case 'filter':
         for (const element of asList(v, 'filter')) {

@@ -46,6 +46,13 @@ describe('JSONPath evaluation', () => {
     expect(evaluate(claim, parseJsonPath('.spec.requirements[*].values[*]'))).toEqual(['x', 'y', 'z']);
   });
 
+  it('[*] fans out a list of 500,000 elements (a spread into push() overflowed the stack)', () => {
+    const values = Array.from({ length: 500_000 }, (_, i) => i);
+    const selected = evaluate({ spec: { values } }, parseJsonPath('.spec.values[*]'));
+    expect(selected.length).toBe(500_000);
+    expect(selected[499_999]).toBe(499_999);
+  });
+
   it('filters a list by == and != on a string, number or boolean literal', () => {
     expect(firstMatch(claim, '.status.conditions[?(@.type=="Initialized")].status')).toBe('True');
     expect(firstMatch(claim, ".status.conditions[?(@.type=='Drifted')].reason")).toBe('NotDrifted');
