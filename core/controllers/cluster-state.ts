@@ -78,6 +78,8 @@ export class ClusterState {
    * `CREATED_CLAIM_TTL_MS` (a claim deleted before this process ever saw it).
    */
   private readonly createdClaims = new Map<string, { object: KubeObject; at: number }>();
+  /** Per informer that has not listed yet: the last error its list got. */
+  private readonly listErrors = new Map<string, Error>();
   readonly namespace: string;
 
   constructor(private readonly options: ClusterStateOptions) {
@@ -90,7 +92,10 @@ export class ClusterState {
         maxBackoffMs: options.maxBackoffMs,
         staleAfterMs: options.staleAfterMs,
         watchdogClock: options.watchdogClock ?? systemClock,
-        onError: (e) => options.onError?.(`informer/${name}`, e),
+        onError: (e) => {
+          if (!informer.hasSynced()) this.listErrors.set(name, e instanceof Error ? e : new Error(String(e)));
+          options.onError?.(`informer/${name}`, e);
+        },
       });
       this.all.set(name, informer);
       return informer;
@@ -176,6 +181,14 @@ export class ClusterState {
   /** Per informer: stale or not, last sign of life, watchdog restarts, relists (metrics, readiness). */
   informerHealth(): InformerHealth[] {
     return [...this.all].map(([resource, i]) => ({ resource, stale: i.stale(), lastEventAt: i.lastEventAt(), watchdogRestarts: i.watchdogRestarts, relists: i.relists }));
+  }
+
+  /**
+   * Resources whose first list has not come yet, each with the last error that list got (a 403
+   * after an upgrade whose ClusterRole was not applied: no loop runs until every cache has filled).
+   */
+  unsyncedInformers(): { resource: string; error?: Error }[] {
+    return [...this.all].filter(([, i]) => !i.hasSynced()).map(([resource]) => ({ resource, ...(this.listErrors.has(resource) ? { error: this.listErrors.get(resource) } : {}) }));
   }
 
   /** Resources whose cache has heard nothing from the API server for the staleness period. */

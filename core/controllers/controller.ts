@@ -35,11 +35,14 @@ import { ControllerMetrics } from './metrics.js';
 import { LaunchRefusalSync } from './launch-refusal-sync.js';
 import { NodeClaimLifecycleLoop } from './node-claim-lifecycle.js';
 import { ProvisionerLoop } from './provisioner.js';
+import { isForbidden, RBAC_HINT } from './readiness.js';
 
 /** Minimal logger (pino fits). */
 export interface ControllerLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
+  /** For what retrying will not fix (a 403); warn when absent. */
+  error?(obj: object, msg?: string): void;
 }
 
 export const SILENT_LOGGER: ControllerLogger = { info: () => {}, warn: () => {} };
@@ -124,7 +127,9 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const namespace = options.namespace ?? SMARTSCALE_NAMESPACE;
   const onApiError = (where: string, error: unknown) => {
     metrics.apiErrors.add({ where });
-    log.warn({ where, err: (error as Error)?.message ?? String(error) }, 'recovering from an error');
+    // A 403 does not pass by retrying: say which permission is missing, loudly.
+    if (isForbidden(error)) (log.error ?? log.warn).call(log, { where, err: (error as Error).message, hint: RBAC_HINT }, 'forbidden by RBAC; retrying');
+    else log.warn({ where, err: (error as Error)?.message ?? String(error) }, 'recovering from an error');
   };
   const events = options.events ?? new KubeEventRecorder(client, clock, (e) => onApiError('events', e));
   const state = new ClusterState({

@@ -35,6 +35,7 @@ import { startController } from './controller.js';
 import { KubeEventRecorder } from './events.js';
 import { catalogForCloud, kubernetesMinorVersion, ProcessConfigError, readProcessConfig, USAGE, type ProcessConfig } from './process-config.js';
 import { registerSimulatedNodes } from './sandbox-nodes.js';
+import { readiness } from './readiness.js';
 
 /** A kubeconfig that cannot be read or parsed is a usage error (exit 2), not a stack trace. */
 function kubeConfigFor(config: ProcessConfig): KubeConfig {
@@ -154,9 +155,8 @@ async function main(argv: string[]): Promise<void> {
     } else if (path === '/healthz') {
       res.writeHead(200).end('ok');
     } else if (path === '/readyz') {
-      const stale = controller?.state.staleInformers() ?? [];
-      const ready = !stopping && controller !== undefined && controller.state.synced() && stale.length === 0;
-      res.writeHead(ready ? 200 : 503).end(ready ? 'ready' : stale.length > 0 ? `not ready: stale cache (${stale.join(', ')})` : 'not ready');
+      const { ready, message } = readiness({ stopping, state: controller?.state });
+      res.writeHead(ready ? 200 : 503).end(message);
     } else res.writeHead(404).end('not found');
   });
   await listenMetrics(server, config);
