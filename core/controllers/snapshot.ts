@@ -22,6 +22,8 @@ import { podAffinityTopology, PlacedPods, type PlacedPod } from '../model/pod-af
 import { daemonSetOverhead, typesByPoolLessDaemonSets, withoutDaemonSets } from '../model/daemonset-overhead.js';
 import { lastPodChange, persistedPodEventTime } from './pod-event-time.js';
 import { parseDecisionRecord } from '../../webhook/mutate/decision-record.js';
+import { canonicalLabelKey, Labels } from '../model/labels.js';
+import type { Requirement } from '../model/requirements.js';
 
 export interface PredictedWorkload {
   deployment: KubeObject;
@@ -134,11 +136,20 @@ export function predictedWorkloads(state: ClusterState, clusterMode: Mode, nowSe
     // Where the pods it must run near are (required pod affinity); none anywhere: nothing ahead.
     const near = hasPodAffinity(template.spec) ? podAffinityTopology(ns, labels, template.spec, topology.terms, placed()) : topology;
     if (!near.ok) continue;
-    const proto = withNodeAffinity(declared, near.terms);
+    const proto = nearPods(declared, near);
     for (let i = 0; i < extra; i++) pods.push({ ...proto, name: `${d.metadata.name}-predicted-${i}` });
     out.push({ deployment: d, mode, pods });
   }
   return out;
+}
+
+/**
+ * The pod with its node terms narrowed to where the pods it must run near are; the first of a group
+ * that attracts itself by zone is marked so the planner keeps its class in one zone.
+ */
+function nearPods(pod: Pod, near: { terms: readonly (readonly Requirement[])[] | undefined; firstOfGroup?: readonly string[] }): Pod {
+  const narrowed = withNodeAffinity(pod, near.terms);
+  return near.firstOfGroup?.some((k) => canonicalLabelKey(k) === Labels.zone) ? { ...narrowed, attractsOwnZone: true } : narrowed;
 }
 
 export interface NodeSnapshot {
@@ -262,7 +273,7 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     const volume = volumeTopology(pod.namespace, pod.name, p.spec, pod.requiredNodeAffinity, volumes);
     // Then where the pods it must run near are (required pod affinity).
     const topology = volume.ok && hasPodAffinity(p.spec) ? podAffinityTopology(pod.namespace, pod.labels, p.spec, volume.terms, placed()) : volume;
-    if (topology.ok) pending.push(withNodeAffinity(pod, topology.terms));
+    if (topology.ok) pending.push(nearPods(pod, topology));
     else blocked.push({ pod: podKey(pod), problem: topology.problem });
   }
   return { nodes, launching, pending, reschedulable, blocked, claimByNode };

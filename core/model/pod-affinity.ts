@@ -8,7 +8,9 @@
  * hostname term only admits the existing nodes that run a match (a new node has no such hostname).
  *
  * As kube-scheduler does, when no running pod satisfies any of its terms, a pod whose own labels
- * match every term is the first of a group that attracts itself: no requirement. Otherwise a term
+ * match every term is the first of a group that attracts itself: no requirement, but the keys are
+ * returned (`firstOfGroup`) — on the zone key the planner then keeps the class in one zone, since
+ * the scheduler places the first pod anywhere and the rest must follow it. Otherwise a term
  * nothing satisfies (even next to terms that are satisfied), or one using a `namespaceSelector`
  * (namespace labels are not watched), is a problem: the pod is not planned. Matching pods that are themselves only being planned in the same
  * pass are not counted (they may land elsewhere): the pod follows them on a later pass. Pure.
@@ -26,7 +28,14 @@ export interface PlacedPod {
   readonly nodeLabels: Readonly<Record<string, string>>;
 }
 
-export type PodAffinityTopology = { readonly ok: true; readonly terms: readonly (readonly Requirement[])[] | undefined } | { readonly ok: false; readonly problem: string };
+export type PodAffinityTopology =
+  | {
+      readonly ok: true;
+      readonly terms: readonly (readonly Requirement[])[] | undefined;
+      /** The first of a self-attracting group: the topology keys its pods must share one domain of. */
+      readonly firstOfGroup?: readonly string[];
+    }
+  | { readonly ok: false; readonly problem: string };
 
 function asRecord(value: unknown): Obj | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : undefined;
@@ -109,7 +118,7 @@ export function podAffinityTopology(
   // kube-scheduler lets a term nothing satisfies pass only for the first pod of a group: when no
   // term has a match anywhere and the pod matches every term itself. Else it cannot be placed.
   if (unmatched.length > 0) {
-    if (extra.length === 0 && selfMatchesAll) return { ok: true, terms: base };
+    if (extra.length === 0 && selfMatchesAll) return { ok: true, terms: base, firstOfGroup: [...new Set(unmatched)].sort() };
     return { ok: false, problem: `no running pod matches its required pod affinity (topology key ${unmatched[0]})` };
   }
   if (extra.length === 0) return { ok: true, terms: base };

@@ -49,6 +49,12 @@ export interface Pod {
   readonly tolerations?: readonly Toleration[];
   readonly topologySpread?: readonly TopologySpreadConstraint[];
   readonly antiAffinity?: readonly PodAntiAffinityTerm[];
+  /**
+   * Set on the first pods of a group that attracts itself (required pod affinity its own labels
+   * satisfy, no matching pod placed yet) on the zone key: the scheduler places the first anywhere
+   * and the rest must follow it, so the planner puts the whole class in one zone.
+   */
+  readonly attractsOwnZone?: boolean;
   /** True for pods the forecast says will be needed but do not exist yet. */
   readonly predicted?: boolean;
   /** Node the pod is bound to, if any. */

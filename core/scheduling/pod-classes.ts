@@ -54,7 +54,9 @@ export interface PodClass {
   /** Per-node caps (hostname anti-affinity on itself, hostname topology spread). */
   readonly nodeCaps: readonly NodeCap[];
   readonly zoneSpread?: ZoneSpread;
-  /** Set when the class is a zone split of a spread class. */
+  /** The first pods of a group attracting itself by zone: the whole class goes to one zone. */
+  readonly attractsOwnZone?: boolean;
+  /** Set when the class is a zone split of a spread class, or pinned to one zone. */
   zone?: string;
   /** Why the class cannot be planned at all (an unsupported constraint), if so. */
   readonly unsupported?: string;
@@ -153,6 +155,7 @@ export function buildPodClasses(pods: readonly Pod[], table: SelectorTable): Pod
       memoJson(json, pod.topologySpread),
       memoJson(json, pod.antiAffinity),
       memoJson(labelJson, pod.labels, relevant(pod.labels)),
+      pod.attractsOwnZone ? 'attracts-own-zone' : '',
     ].join('|');
     const entry = byKey.get(key);
     if (entry) entry.pods.push(pod);
@@ -205,6 +208,7 @@ export function buildPodClasses(pods: readonly Pod[], table: SelectorTable): Pod
       antiAffinity,
       nodeCaps,
       zoneSpread,
+      ...(sample.attractsOwnZone ? { attractsOwnZone: true } : {}),
       unsupported,
       next: 0,
       size: sizeOf(requests),

@@ -252,6 +252,62 @@ function eligibleZones(ctx: Context, c: PodClass, nodes: readonly ExistingNode[]
   return [...zones].sort();
 }
 
+/** How many pods of requests `r` fit in `free`. */
+function podsThatFit(r: Resources, free: Resources): number {
+  let n = Math.floor(free.pods / Math.max(1, r.pods));
+  if (r.milliCpu > 0) n = Math.min(n, Math.floor(free.milliCpu / r.milliCpu));
+  if (r.memoryBytes > 0) n = Math.min(n, Math.floor(free.memoryBytes / r.memoryBytes));
+  if (r.gpus > 0) n = Math.min(n, Math.floor(free.gpus / r.gpus));
+  return Math.max(0, n);
+}
+
+/** An existing node's allocatable less its pods' requests. */
+function freeOn(node: ExistingNode): Resources {
+  const free = { ...node.allocatable };
+  for (const p of node.pods) {
+    free.milliCpu -= p.requests.milliCpu;
+    free.memoryBytes -= p.requests.memoryBytes;
+    free.pods -= Math.max(1, p.requests.pods);
+    free.gpus -= p.requests.gpus;
+  }
+  return free;
+}
+
+/**
+ * The one zone for a group that attracts itself by zone (the scheduler places its first pod
+ * anywhere and the rest must follow): where an existing node has room for the most of them (the
+ * scheduler will place the first there at once), else where a new node holds them at the lowest
+ * price per pod. Undefined when nothing can hold the class (explained later).
+ */
+function groupZone(ctx: Context, c: PodClass, nodes: readonly ExistingNode[]): string | undefined {
+  const zones = eligibleZones(ctx, c, nodes);
+  if (zones.length <= 1) return zones[0];
+  const want = remaining(c);
+  let best: { zone: string; room: number } | undefined;
+  for (const node of nodes) {
+    const zone = node.labels[Labels.zone];
+    if (!zone || node.unschedulable || !fitsExistingNode(c, node)) continue;
+    const room = podsThatFit(c.requests, freeOn(node));
+    if (room > 0 && (!best || room > best.room || (room === best.room && zone < best.zone))) best = { zone, room };
+  }
+  if (best) return best.zone;
+  let cheapest: { zone: string; perPod: number } | undefined;
+  for (const prepared of ctx.pools) {
+    const profile = profileFor(ctx, prepared, c);
+    prepared.types.forEach((type, t) => {
+      const mask = profile.masks[t];
+      const fit = Math.min(want, podsThatFit(c.requests, type.allocatable));
+      if (mask === 0 || fit === 0) return;
+      type.offerings.forEach((o, i) => {
+        if (!(mask & (1 << i))) return;
+        const perPod = o.pricePerHour / fit;
+        if (!cheapest || perPod < cheapest.perPod || (perPod === cheapest.perPod && o.zone < cheapest.zone)) cheapest = { zone: o.zone, perPod };
+      });
+    });
+  }
+  return cheapest?.zone ?? zones[0];
+}
+
 /** Splits zone-spread classes over zones, always adding to the least-loaded zone. */
 function pinZones(ctx: Context, classes: PodClass[], nodes: readonly ExistingNode[]): PodClass[] {
   let nextIndex = classes.length;
@@ -272,6 +328,11 @@ function pinZones(ctx: Context, classes: PodClass[], nodes: readonly ExistingNod
     return counts;
   };
   for (const c of [...classes].sort((a, b) => cmp(a.key, b.key))) {
+    if (c.attractsOwnZone && !c.zoneSpread && !c.unsupported) {
+      const zone = groupZone(ctx, c, nodes);
+      out.push(zone === undefined ? c : { ...c, index: nextIndex++, key: `${c.key}@${zone}`, zone });
+      continue;
+    }
     if (!c.zoneSpread || c.unsupported) {
       out.push(c);
       continue;

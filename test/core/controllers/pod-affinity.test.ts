@@ -50,4 +50,23 @@ describe('required pod affinity on the sandbox', () => {
     // Every node launched is in the cache's zone: none was bought for web elsewhere, none for lost.
     expect(new Set((await nodeClaims(api)).map((x) => x.status?.zone))).toEqual(new Set(['us-east-1c']));
   }, 120_000);
+
+  it('a group attracting itself by zone, none running yet: every node it gets is asked for in one zone, and it runs there', async () => {
+    env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST_LOOPS });
+    const api = env.sandbox.client;
+    const controller = await env.startController('a');
+    await waitFor('leadership', () => controller.isLeader() && controller.state.synced());
+    // Each pod needs most of a 4-vCPU node: several nodes, all in the zone the first pod lands in.
+    await api.create(Refs.deployments, near(deployment('default', 'queue', { replicas: 4, cpu: '3', memory: '2Gi' }), 'queue', Labels.zone));
+    const pods = await waitFor('4 queue pods running', async () => {
+      const running = await runningPods(api, 'default', 'queue');
+      return running.length === 4 ? running : undefined;
+    }, 60_000);
+    const zones = new Set<string>();
+    for (const p of pods) zones.add((await api.get(Refs.nodes, p.spec.nodeName))?.metadata.labels?.[Labels.zone]);
+    expect(zones.size).toBe(1);
+    const claims = await nodeClaims(api);
+    expect(claims.length).toBeGreaterThan(1);
+    for (const claim of claims) expect(claim.spec.requirements.find((r: { key: string }) => r.key === Labels.zone)?.values).toEqual([...zones]);
+  }, 120_000);
 });

@@ -238,6 +238,43 @@ describe('solve: topology spread and anti-affinity', () => {
   });
 });
 
+describe('solve: a group that attracts itself by zone (its first pods)', () => {
+  const zoneOf = (claim: SchedulingResult['newNodeClaims'][number]) => claim.requirements.find((r) => r.key === Labels.zone)!.values;
+
+  it('every node bought for it is in one zone (the scheduler places the first anywhere and the rest follow it)', () => {
+    const group = pods(6, { cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, attractsOwnZone: true });
+    const result = plan({ pods: group, instanceTypes: smallCatalog().filter((t) => t.name.endsWith('.xlarge')) });
+    expectAllPlaced(result, 6);
+    expect(result.newNodeClaims.length).toBeGreaterThan(1);
+    const zones = result.newNodeClaims.map(zoneOf);
+    for (const z of zones) expect(z).toEqual(zones[0]);
+    expect(zones[0]).toHaveLength(1);
+    // Without the mark the same pods may land in any zone.
+    const free = plan({ pods: pods(6, { cpu: 3000, memoryMiB: 1024, labels: { app: 'q' } }), instanceTypes: smallCatalog().filter((t) => t.name.endsWith('.xlarge')) });
+    expect(zoneOf(free.newNodeClaims[0])!.length).toBe(3);
+  });
+
+  it('the zone of an existing node with room for it comes first (the scheduler will put the first there at once)', () => {
+    const room = existingNode({ name: 'room-in-c', zone: 'zone-c', cpu: 4, memoryGiB: 16 });
+    const group = pods(4, { cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, attractsOwnZone: true });
+    const result = plan({ pods: group, existingNodes: [room], instanceTypes: smallCatalog().filter((t) => t.name.endsWith('.xlarge')) });
+    expectAllPlaced(result, 4);
+    expect(result.placements.map((p) => p.node)).toEqual(['room-in-c']);
+    for (const claim of result.newNodeClaims) expect(zoneOf(claim)).toEqual(['zone-c']);
+  });
+
+  it('the cheapest zone per pod when no node has room (spot prices differ by zone)', () => {
+    const types = [instanceType({ name: 'c5.xlarge', cpu: 4, memoryGiB: 8, price: 0.17, capacityTypes: ['spot'] })].map((t) => ({
+      ...t,
+      offerings: t.offerings.map((o) => ({ ...o, pricePerHour: o.zone === 'zone-b' ? 0.05 : 0.07 })),
+    }));
+    const pool = nodePool({ requirements: [{ key: Labels.capacityType, operator: 'In', values: ['spot'] }] });
+    const result = plan({ pods: pods(3, { cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, attractsOwnZone: true }), nodePools: [pool], instanceTypes: types });
+    expectAllPlaced(result, 3);
+    for (const claim of result.newNodeClaims) expect(zoneOf(claim)).toEqual(['zone-b']);
+  });
+});
+
 describe('solve: node pools', () => {
   it.each([
     [{ nodes: 2 }, 2],
