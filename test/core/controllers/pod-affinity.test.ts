@@ -63,7 +63,7 @@ describe('required pod affinity on the sandbox', () => {
       return running.length === 4 ? running : undefined;
     }, 60_000);
     const zones = new Set<string>();
-    for (const p of pods) zones.add((await api.get(Refs.nodes, p.spec.nodeName))?.metadata.labels?.[Labels.zone]);
+    for (const p of pods) zones.add(String((await api.get(Refs.nodes, p.spec.nodeName))?.metadata.labels?.[Labels.zone]));
     expect(zones.size).toBe(1);
     const claims = await nodeClaims(api);
     expect(claims.length).toBeGreaterThan(1);
