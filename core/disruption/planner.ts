@@ -86,10 +86,19 @@ function round(x: number): number {
 }
 
 function consolidationReady(c: Candidate, now: number): boolean {
+  return consolidationWaitMs(c, now) === 0;
+}
+
+/**
+ * How long until a candidate may be consolidated: 0 once its pool's consolidateAfter has passed
+ * since it became empty (an empty node) or since its last pod change; Infinity when the pool never
+ * consolidates (consolidateAfter Never).
+ */
+export function consolidationWaitMs(c: Candidate, now: number): number {
   const after = c.pool.disruption.consolidateAfterMs;
-  if (after === null) return false;
+  if (after === null) return Infinity;
   const since = c.pods.length === 0 ? (c.node.emptySince ?? c.node.lastPodChangeAt ?? c.node.createdAt) : (c.node.lastPodChangeAt ?? c.node.createdAt);
-  return now - since >= after;
+  return Math.max(0, since + after - now);
 }
 
 /**

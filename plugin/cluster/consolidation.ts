@@ -3,10 +3,11 @@
  * (core/disruption) run once on a snapshot of the cluster, as the disruption loop would build it
  * (core/controllers: ClusterState, nodeSnapshot, predictedWorkloads).
  *
- * A one-shot command has not watched the cluster, so it cannot know how long a node has been empty
- * or unchanged: the preview assumes each has been for longer than its pool's consolidate-after,
- * i.e. it answers "what would go once consolidate-after has passed". Instance types and prices are
- * the built-in catalog's (us-east-1 on-demand), which decide replacements.
+ * A one-shot command has not watched the cluster: the preview answers "what would go once
+ * consolidate-after has passed" (every node taken as unchanged for longer than its pool's), then says
+ * when that is for the nodes it names, from what a restarted controller reads too (ADR 103): the
+ * claims' recorded last pod event, else the pods' own times. Instance types and prices are the
+ * built-in catalog's (us-east-1 on-demand), which decide replacements.
  */
 import { KubeApiError, type KubeClient, type KubeObject, type ListOptions, type ListResult, type ResourceRef, type WatchHandle } from '../../core/kube/client.js';
 import { Refs } from '../../core/kube/refs.js';
@@ -74,17 +75,30 @@ export interface ConsolidationInput {
 }
 
 export interface ConsolidationPreview {
-  next?: { method: string; nodes: string[]; replacements: string[]; savingsPerHour: number; message: string };
+  next?: {
+    method: string;
+    nodes: string[];
+    replacements: string[];
+    savingsPerHour: number;
+    message: string;
+    /**
+     * Consolidation only: how long until consolidate-after has passed for all of `nodes` (0: now);
+     * absent when the cluster does not record it (an empty node whose claim has no last pod event).
+     */
+    waitMs?: number;
+  };
   blocked: Array<{ node: string; reason: string }>;
   invalidNodePools: string[];
 }
 
 export async function previewConsolidation(input: ConsolidationInput): Promise<ConsolidationPreview> {
-  const [{ ClusterState }, { nodeSnapshot, planningTypesByPool, predictedWorkloads }, { pdbFromObject }, { planDisruption }, { loadCatalogSync }] = await Promise.all([
+  const [{ ClusterState }, { nodeSnapshot, planningTypesByPool, predictedWorkloads }, { pdbFromObject }, { planDisruption, consolidationWaitMs }, { findCandidates }, { persistedPodEventTime }, { loadCatalogSync }] = await Promise.all([
     import('../../core/controllers/cluster-state.js'),
     import('../../core/controllers/snapshot.js'),
     import('../../core/controllers/objects.js'),
     import('../../core/disruption/planner.js'),
+    import('../../core/disruption/candidates.js'),
+    import('../../core/controllers/pod-event-time.js'),
     import('../../core/cloud/catalog/load.js'),
   ]);
   const lists = new Map<string, KubeObject[]>([
@@ -128,6 +142,24 @@ export async function previewConsolidation(input: ConsolidationInput): Promise<C
       spotToSpotConsolidation: config.controller.spotToSpotConsolidation,
     });
     const d = plan.decision;
+    // When consolidate-after passes for the nodes named: the same lists read at the real time.
+    let waitMs: number | undefined;
+    if (d && d.method !== 'Expiration' && d.method !== 'Drift') {
+      const now = new ClusterState({ client: new SnapshotKubeClient(lists), clock: new ManualClock(input.nowMs), namespace: input.home, staleAfterMs: 0 });
+      await now.start();
+      try {
+        const { candidates } = findCandidates(nodeSnapshot(now, types).nodes, new Map(pools.map((p) => [p.name, p])));
+        // An empty node's emptiness is counted from its claim's record; without one the running
+        // controller counts from when it first saw it empty, which a one-shot command cannot know.
+        const recorded = new Set(input.nodeClaims.filter((o) => persistedPodEventTime(o, input.nowMs) !== undefined).map((o) => o.status?.nodeName));
+        const named = candidates.filter((c) => d.nodes.includes(c.node.name));
+        if (named.length === d.nodes.length && named.every((c) => c.pods.length > 0 || recorded.has(c.node.name))) {
+          waitMs = Math.max(...named.map((c) => consolidationWaitMs(c, input.nowMs)));
+        }
+      } finally {
+        now.stop();
+      }
+    }
     return {
       next: d
         ? {
@@ -136,6 +168,7 @@ export async function previewConsolidation(input: ConsolidationInput): Promise<C
             replacements: d.replacements.map((r) => `${r.instanceType} (${r.nodePool})`),
             savingsPerHour: d.savingsPerHour,
             message: d.message,
+            ...(waitMs !== undefined ? { waitMs } : {}),
           }
         : undefined,
       blocked: plan.blocked.map((b) => ({ node: b.node, reason: b.reason })),

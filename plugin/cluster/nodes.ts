@@ -14,7 +14,7 @@ export interface ConsolidationView {
   available: boolean;
   reason?: string;
   /** What would be consolidated next, and why (absent: nothing would be). */
-  next?: { method: string; nodes: string[]; replacements: string[]; savingsPerHour: number; message: string };
+  next?: { method: string; nodes: string[]; replacements: string[]; savingsPerHour: number; message: string; waitMs?: number };
   /** Nodes the planner could not consider, and why. */
   blocked?: Array<{ node: string; reason: string }>;
 }

@@ -3,6 +3,7 @@ import { printableLines } from '../../core/text/printable.js';
 import { clusterNow, nowSeconds, warn, type CommonArgs } from '../cluster/command.js';
 import { gatherNodes } from '../cluster/nodes.js';
 import { openSession } from '../cluster/session.js';
+import { formatDurationMs } from '../../core/model/duration.js';
 import { formatDollars } from '../render/format.js';
 import { isStructured, parseOutputFormat, renderData } from '../render/output.js';
 import { renderTable } from '../render/table.js';
@@ -47,7 +48,7 @@ export async function runNodes(args: CommonArgs): Promise<void> {
         const replacing = c.next.method === 'Expiration' || c.next.method === 'Drift';
         out += replacing
           ? `\nNext disruption: ${c.next.method} of ${c.next.nodes.join(', ')}${replace}, ${money}: ${c.next.message}\n`
-          : `\nNext consolidation (once consolidate-after has passed): ${c.next.method} of ${c.next.nodes.join(', ')}${replace}, ${money}: ${c.next.message}\n`;
+          : `\nNext consolidation (${whenConsolidated(c.next.waitMs)}): ${c.next.method} of ${c.next.nodes.join(', ')}${replace}, ${money}: ${c.next.message}\n`;
       } else out += '\nNext consolidation: none — every node is needed for the current and predicted pods, or blocked.\n';
       for (const b of c.blocked ?? []) out += `  ${b.node}: not considered (${b.reason})\n`;
     }
@@ -56,4 +57,12 @@ export async function runNodes(args: CommonArgs): Promise<void> {
   } finally {
     session.close();
   }
+}
+
+/** When the previewed consolidation can happen: its nodes' consolidate-after, as far as the cluster records it. */
+function whenConsolidated(waitMs: number | undefined): string {
+  if (waitMs === undefined) return 'once consolidate-after has passed';
+  if (waitMs === 0) return 'consolidate-after has passed: due now';
+  if (!Number.isFinite(waitMs)) return 'never: the pool does not consolidate';
+  return `once consolidate-after has passed, in ${formatDurationMs(Math.ceil(waitMs / 1000) * 1000)}`;
 }

@@ -351,6 +351,12 @@ describe('nodes', () => {
     const result = await plugin('nodes');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/Next consolidation \(once consolidate-after has passed\): Emptiness of node-empty, saving \$0\.096\/hour: .*empty/);
+    // With the claim's record of its last pod event (20 s ago), the preview says when.
+    const fresh = (await sandbox.client.get(NODECLAIMS, 'default-x3'))!;
+    await sandbox.client.replace(NODECLAIMS, { ...fresh, status: { ...fresh.status, lastPodEventTime: new Date(Date.now() - 20_000).toISOString() } }, 'status');
+    const timed = await plugin('nodes');
+    expect(timed.code, timed.stderr).toBe(0);
+    expect(timed.stdout).toMatch(/Next consolidation \(once consolidate-after has passed, in (\d|[1-3]\d|40)s\): Emptiness of node-empty/);
   });
 
   it('table: claims and nodes with utilization', async () => {

@@ -54,6 +54,20 @@ describe('consolidation preview (the controller planner on a snapshot)', () => {
     expect(preview.invalidNodePools).toEqual([]);
   });
 
+  it('says when consolidate-after passes for the nodes it names, from the claim\'s recorded last pod event (else the node\'s age)', async () => {
+    // Nothing recorded: the running controller counts the empty node's minute from when it first saw
+    // it empty, which the preview cannot know — it does not guess.
+    expect((await previewConsolidation(input())).next!.waitMs).toBeUndefined();
+    // Its last pod left 20 s ago (the claim's record, as a restarted controller reads it): 40 s to go.
+    const recent = claim('claim-a', 'node-a');
+    recent.status.lastPodEventTime = new Date(NOW - 20_000).toISOString();
+    const preview = await previewConsolidation(input({ nodeClaims: [recent, claim('claim-b', 'node-b')] }));
+    expect(preview.next).toMatchObject({ method: 'Emptiness', nodes: ['node-a'], waitMs: 40_000 });
+    // Five minutes ago: due now.
+    recent.status.lastPodEventTime = new Date(NOW - 300_000).toISOString();
+    expect((await previewConsolidation(input({ nodeClaims: [recent, claim('claim-b', 'node-b')] }))).next!.waitMs).toBe(0);
+  });
+
   it('respects a budget of zero', async () => {
     const preview = await previewConsolidation(input({ nodePools: [nodePool('0')] }));
     expect(preview.next).toBeUndefined();
