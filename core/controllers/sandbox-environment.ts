@@ -42,6 +42,8 @@ export interface SandboxEnvironmentOptions {
   launchDelayMs?: number;
   nodeReadyDelayMs?: number;
   podStartDelayMs?: number;
+  /** Graceful pod deletion (core/sandbox/sandbox.ts); default off. */
+  podShutdownMs?: number;
   /** Initial cluster mode (default observe). */
   mode?: Mode;
   /** Extra `smartscale-config` data. */
@@ -102,6 +104,7 @@ export async function startSandboxEnvironment(options: SandboxEnvironmentOptions
     port: options.port,
     nodeReadyDelayMs: options.nodeReadyDelayMs ?? 10_000,
     podStartDelayMs: options.podStartDelayMs ?? 5_000,
+    podShutdownMs: options.podShutdownMs,
     onError: options.onError,
   });
   const clock = sandbox.clock;

@@ -74,6 +74,14 @@ export interface WatchHandle {
 }
 
 /** A failed API call: `code` is the HTTP status (0 for a network failure), `reason` the Status reason. */
+/** What a DELETE may ask (the API's DeleteOptions, in part). */
+export interface DeleteRequestOptions {
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  preconditions?: { resourceVersion?: string; uid?: string };
+  /** Pods: how long the shutdown may take (0: removed at once, as a kubelet does once it has stopped the containers). */
+  gracePeriodSeconds?: number;
+}
+
 export class KubeApiError extends Error {
   constructor(
     readonly code: number,
@@ -104,7 +112,7 @@ export interface KubeClient {
   create<T extends KubeObject = KubeObject>(res: ResourceRef, object: T, namespace?: string): Promise<T>;
   replace<T extends KubeObject = KubeObject>(res: ResourceRef, object: T, subresource?: 'status' | 'scale'): Promise<T>;
   patch<T extends KubeObject = KubeObject>(res: ResourceRef, name: string, namespace: string | undefined, patch: unknown, kind: PatchKind, options?: { subresource?: 'status' | 'scale'; fieldManager?: string; force?: boolean }): Promise<T>;
-  delete(res: ResourceRef, name: string, namespace?: string, options?: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; preconditions?: { resourceVersion?: string; uid?: string } }): Promise<boolean>;
+  delete(res: ResourceRef, name: string, namespace?: string, options?: DeleteRequestOptions): Promise<boolean>;
   /** POST to a subresource of an object (pods/binding, pods/eviction). */
   postSubresource<T = unknown>(res: ResourceRef, name: string, namespace: string | undefined, subresource: string, body: unknown): Promise<T>;
   watch<T extends KubeObject = KubeObject>(res: ResourceRef, options: WatchOptions, onEvent: (event: WatchEvent<T>) => void, onDone: (error?: Error) => void): WatchHandle;
@@ -230,7 +238,7 @@ export class HttpKubeClient implements KubeClient {
     return this.call<T>('PATCH', resourcePath(res, namespace, name, options.subresource) + q, patch, PATCH_CONTENT_TYPES[kind]);
   }
 
-  async delete(res: ResourceRef, name: string, namespace?: string, options: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; preconditions?: { resourceVersion?: string; uid?: string } } = {}): Promise<boolean> {
+  async delete(res: ResourceRef, name: string, namespace?: string, options: DeleteRequestOptions = {}): Promise<boolean> {
     try {
       await this.call('DELETE', resourcePath(res, namespace, name), { kind: 'DeleteOptions', apiVersion: 'v1', ...options });
       return true;

@@ -24,6 +24,12 @@ export interface SandboxOptions {
   controlPlane?: boolean;
   nodeReadyDelayMs?: number;
   podStartDelayMs?: number;
+  /**
+   * Graceful pod deletion, as a real cluster has it: a deleted pod bound to a node keeps running,
+   * terminating, for this long (clock ms, at most its grace period) before its kubelet deletes it.
+   * Undefined (the default): pods go at once.
+   */
+  podShutdownMs?: number;
   bookmarkIntervalMs?: number;
   /** A simulated cloud whose ready instances register as Nodes (and terminated ones leave). */
   cloud?: NodeEventSource;
@@ -55,6 +61,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     certificate = cachedSandboxCertificate(join(dirname(options.kubeconfigPath), 'sandbox-tls.json'), Date.now());
   }
   const api = await startApiServer({ clock, certificate, port: options.port, bookmarkIntervalMs: options.bookmarkIntervalMs, onError: (e) => onError('apiserver', e) });
+  api.core.gracefulPodDeletion = options.podShutdownMs !== undefined;
   // From here on a failure (an unwritable kubeconfig path, a control plane that cannot sync) must
   // close what already runs: a listening server keeps the process alive, and the caller has
   // nothing to stop.
@@ -76,6 +83,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         clock,
         nodeReadyDelayMs: options.nodeReadyDelayMs,
         podStartDelayMs: options.podStartDelayMs,
+        podShutdownMs: options.podShutdownMs,
         onError: (c, e) => onError(`controlplane/${c}`, e),
       });
     }

@@ -479,7 +479,13 @@ export class ApiHttpHandler {
       throw new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
     }
     const orphan = body?.orphanDependents ?? (q.get('orphanDependents') === 'true' ? true : undefined);
+    const graceRaw = body?.gracePeriodSeconds ?? q.get('gracePeriodSeconds') ?? undefined;
+    const gracePeriodSeconds = graceRaw === undefined ? undefined : Number(graceRaw);
+    if (gracePeriodSeconds !== undefined && !(Number.isInteger(gracePeriodSeconds) && gracePeriodSeconds >= 0)) {
+      throw new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: gracePeriodSeconds: Invalid value: ${JSON.stringify(graceRaw)}: must be a non-negative integer`);
+    }
     return {
+      ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}),
       propagationPolicy: policy ?? (orphan === true ? 'Orphan' : undefined),
       preconditions: body?.preconditions,
       dryRun: (Array.isArray(body?.dryRun) && body!.dryRun.includes('All')) || q.get('dryRun') === 'All',

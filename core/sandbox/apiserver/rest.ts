@@ -54,6 +54,8 @@ export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
 export interface DeleteOptions {
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  /** Pods with graceful deletion on: the shutdown's length (default the pod's terminationGracePeriodSeconds, else 30). */
+  gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: boolean;
 }
@@ -78,6 +80,13 @@ export function rfc3339(ms: number): string {
 
 export class ApiCore {
   private admission: Admission | undefined;
+  /**
+   * Deleting a pod bound to a node that has not finished only marks it (deletionTimestamp = now +
+   * grace, deletionGracePeriodSeconds) — it keeps running while its kubelet shuts it down, then the
+   * kubelet deletes it with grace 0 — as the real API server does. Off by default: the sandbox's
+   * pods then go at once, as they always did (a kubelet must be there to finish the deletion).
+   */
+  gracefulPodDeletion = false;
 
   constructor(
     readonly store: ObjectStore,
@@ -297,7 +306,10 @@ export class ApiCore {
     if (sameJson(next, existing)) return { object: existing, warnings, created: false };
     if (opts.dryRun) return { object: next, warnings, created: false };
     const key = resourceKey(type);
-    if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
+    // The last finalizer gone: removed. (A pod in its graceful shutdown, with none to begin with,
+    // stays until its kubelet deletes it.)
+    const shuttingDown = type.kind === 'Pod' && !type.custom && (em.deletionGracePeriodSeconds ?? 0) > 0 && (em.finalizers ?? []).length === 0;
+    if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0 && !shuttingDown) {
       const removed = this.store.remove(key, em.namespace, em.name)!;
       this.afterDelete(type, removed);
       return { object: removed, warnings, created: false };
@@ -333,6 +345,16 @@ export class ApiCore {
     if (type.kind === 'Namespace' && !type.custom) finalizers.push(...(existing.spec?.finalizers ?? []).map((f: string) => `spec:${f}`));
     if (options.dryRun) return { object: existing, removed: finalizers.length === 0 };
     const key = resourceKey(type);
+    const grace = this.podGracePeriodSeconds(type, existing, options);
+    if (grace > 0) {
+      if (existing.metadata.deletionTimestamp) return { object: existing, removed: false };
+      const next = clone(existing);
+      next.metadata.deletionTimestamp = rfc3339(this.clock.now() + grace * 1000);
+      next.metadata.deletionGracePeriodSeconds = grace;
+      const stored = this.store.update(key, next);
+      this.afterWrite(type, stored);
+      return { object: stored, removed: false };
+    }
     if (finalizers.length > 0) {
       if (existing.metadata.deletionTimestamp && sameJson(finalizers, existing.metadata.finalizers ?? [])) return { object: existing, removed: false };
       const next = clone(existing);
@@ -348,6 +370,14 @@ export class ApiCore {
     const removed = this.store.remove(key, existing.metadata.namespace, name)!;
     this.afterDelete(type, removed);
     return { object: removed, removed: true };
+  }
+
+  /** The graceful shutdown a pod's deletion starts (0: none, removed as any object is). */
+  private podGracePeriodSeconds(type: ResourceType, existing: Obj, options: DeleteOptions): number {
+    if (!this.gracefulPodDeletion || type.kind !== 'Pod' || type.custom || !existing.spec?.nodeName) return 0;
+    if (existing.status?.phase === 'Succeeded' || existing.status?.phase === 'Failed') return 0;
+    const asked = options.gracePeriodSeconds ?? existing.spec?.terminationGracePeriodSeconds ?? 30;
+    return typeof asked === 'number' && Number.isFinite(asked) && asked > 0 ? Math.ceil(asked) : 0;
   }
 
   /** Removes an object now, whatever its finalizers (used by the namespace cleanup). */

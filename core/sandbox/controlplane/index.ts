@@ -22,6 +22,8 @@ export interface ControlPlaneOptions {
   nodeReadyDelayMs?: number;
   /** Clock time from a pod's binding to Running and Ready (default 2 s). */
   podStartDelayMs?: number;
+  /** Graceful pod deletion's shutdown length (core/sandbox/sandbox.ts). */
+  podShutdownMs?: number;
   onError?: (controller: string, error: unknown) => void;
 }
 
@@ -54,7 +56,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     new ReplicaSetController(ctx),
     new DaemonSetController(ctx),
     new Scheduler(ctx),
-    new KubeletSimulator(ctx, { nodeReadyDelayMs: options.nodeReadyDelayMs ?? 5000, podStartDelayMs: options.podStartDelayMs ?? 2000 }),
+    new KubeletSimulator(ctx, { nodeReadyDelayMs: options.nodeReadyDelayMs ?? 5000, podStartDelayMs: options.podStartDelayMs ?? 2000, podShutdownMs: options.podShutdownMs }),
     new DisruptionController(ctx),
   ];
   await Promise.all(Object.values(informers).map((i) => i.start()));

@@ -18,6 +18,11 @@ export const READY_DELAY_ANNOTATION = 'sandbox.smartscale.io/ready-delay-ms';
 export interface KubeletOptions {
   nodeReadyDelayMs: number;
   podStartDelayMs: number;
+  /**
+   * With graceful pod deletion (the API server's `gracefulPodDeletion`): how long a pod's shutdown
+   * takes (clock ms), at most its grace period; then the kubelet deletes it with grace 0.
+   */
+  podShutdownMs?: number;
 }
 
 function ipFor(seed: string, prefix: string): string {
@@ -47,7 +52,7 @@ export class KubeletSimulator {
       delete: (n) => this.evacuate(n.metadata.name!),
     });
     const onPod = (p: KubeObject) => {
-      if (p.spec?.nodeName && p.status?.phase === 'Pending') this.podQueue.add(keyOf(p));
+      if (p.spec?.nodeName && (p.status?.phase === 'Pending' || p.metadata.deletionTimestamp)) this.podQueue.add(keyOf(p));
     };
     pods.on({ add: onPod, update: onPod });
   }
@@ -123,7 +128,8 @@ export class KubeletSimulator {
   private async reconcilePod(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const pod = this.ctx.informers.pods.get(name, namespace);
-    if (!pod || !pod.spec?.nodeName || pod.status?.phase !== 'Pending' || pod.metadata.deletionTimestamp) return;
+    if (pod?.spec?.nodeName && pod.metadata.deletionTimestamp) return this.shutDown(key, pod);
+    if (!pod || !pod.spec?.nodeName || pod.status?.phase !== 'Pending') return;
     const node = this.ctx.informers.nodes.get(pod.spec.nodeName);
     if (!node || !isNodeReady(node) || node.metadata.annotations?.[UNMANAGED_ANNOTATION] === 'true') return;
     const startAt = scheduledAt(pod) + this.options.podStartDelayMs;
@@ -153,10 +159,30 @@ export class KubeletSimulator {
     });
   }
 
+  /**
+   * A pod in its graceful shutdown (deletionTimestamp = when it began + its grace period): deleted
+   * with grace 0 once `podShutdownMs` (at most the grace period) has passed. A node without a
+   * kubelet (unmanaged) never finishes it, as in a real cluster.
+   */
+  private async shutDown(key: string, pod: KubeObject): Promise<void> {
+    const grace = Number(pod.metadata.deletionGracePeriodSeconds ?? 0);
+    if (!(grace > 0)) return;
+    const node = this.ctx.informers.nodes.get(pod.spec.nodeName);
+    if (!node || node.metadata.annotations?.[UNMANAGED_ANNOTATION] === 'true') return;
+    const began = Date.parse(pod.metadata.deletionTimestamp ?? '') - grace * 1000;
+    const doneAt = began + Math.min(grace * 1000, this.options.podShutdownMs ?? 0);
+    if (!Number.isFinite(doneAt)) return;
+    if (this.ctx.clock.now() < doneAt) return this.later(this.podQueue, key, doneAt);
+    await this.ctx.client.delete(PODS, pod.metadata.name!, pod.metadata.namespace, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } }).catch((e) => {
+      if (e?.code !== 404 && e?.code !== 409) throw e;
+    });
+  }
+
+  /** Pods of a deleted node: deleted at once (the pod garbage collector's force deletion). */
   private evacuate(nodeName: string): void {
     for (const p of this.ctx.informers.pods.list()) {
       if (p.spec?.nodeName === nodeName) {
-        void this.ctx.client.delete(PODS, p.metadata.name!, p.metadata.namespace).catch((e) => this.ctx.onError(this.name, e));
+        void this.ctx.client.delete(PODS, p.metadata.name!, p.metadata.namespace, { gracePeriodSeconds: 0 }).catch((e) => this.ctx.onError(this.name, e));
       }
     }
   }

@@ -1,0 +1,77 @@
+/**
+ * Graceful pod deletion in the sandbox (`podShutdownMs`), as a real cluster has it: a deleted pod
+ * bound to a node keeps running, terminating (deletionTimestamp = now + grace), while its ReplicaSet
+ * already makes a successor; its kubelet deletes it with grace 0 once the shutdown is over. Grace 0,
+ * an unbound pod and a pod on a deleted node go at once; an update does not end the shutdown early.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubeApiError, type KubeObject } from '../../../../core/kube/client.js';
+import { DEPLOYMENTS, NODES, PODS } from '../../../../core/sandbox/controlplane/refs.js';
+import { simulatedNode } from '../../../../core/sandbox/nodes.js';
+import { startSandbox, type Sandbox } from '../../../../core/sandbox/sandbox.js';
+import { deployment, eventually } from '../support.js';
+
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  // 10× speed: a 3 s shutdown is 300 ms of real time.
+  sandbox = await startSandbox({ speed: 10, nodeReadyDelayMs: 500, podStartDelayMs: 500, podShutdownMs: 3_000 });
+  await sandbox.client.create(NODES, simulatedNode({ name: 'g1', cpu: '4', memory: '8Gi' }));
+});
+afterAll(() => sandbox.stop());
+
+const running = async (app: string) => (await sandbox.client.list(PODS, { namespace: 'default', labelSelector: `app=${app}` })).items.filter((p) => p.status?.phase === 'Running');
+
+describe('graceful pod deletion (podShutdownMs)', () => {
+  it('a deleted pod terminates for its shutdown, running, while its successor is made; then it is gone', async () => {
+    await sandbox.client.create(DEPLOYMENTS, deployment('grace', 1), 'default');
+    const [pod] = await eventually(async () => {
+      const pods = await running('grace');
+      return pods.length === 1 && pods;
+    }, 10_000, 'one pod running');
+    const name = pod.metadata.name!;
+    const askedAt = sandbox.clock.now();
+    await sandbox.client.delete(PODS, name, 'default');
+    const terminating = (await sandbox.client.get(PODS, name, 'default'))!;
+    expect(terminating.metadata.deletionGracePeriodSeconds).toBe(30);
+    expect(Date.parse(terminating.metadata.deletionTimestamp ?? '') - askedAt).toBeGreaterThan(28_000);
+    expect(terminating.status.phase).toBe('Running');
+    // A write to it (a label) does not end its shutdown.
+    await sandbox.client.patch(PODS, name, 'default', { metadata: { labels: { touched: 'yes' } } }, 'merge');
+    expect((await sandbox.client.get(PODS, name, 'default'))?.metadata.labels?.touched).toBe('yes');
+    // Its successor comes while it is still terminating.
+    await eventually(async () => (await running('grace')).some((p) => p.metadata.name !== name) && (await sandbox.client.get(PODS, name, 'default')) !== undefined, 10_000, 'successor beside the terminating pod');
+    await eventually(async () => (await sandbox.client.get(PODS, name, 'default')) === undefined, 10_000, 'gone after its shutdown');
+    expect(sandbox.clock.now() - askedAt).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('grace 0 removes at once; an unbound pod goes at once; a bad grace period is refused', async () => {
+    const [pod] = await running('grace');
+    await sandbox.client.delete(PODS, pod.metadata.name!, 'default', { gracePeriodSeconds: 0 });
+    expect(await sandbox.client.get(PODS, pod.metadata.name!, 'default')).toBeUndefined();
+    const unbound: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unbound', namespace: 'default' }, spec: { nodeSelector: { nowhere: 'true' }, containers: [{ name: 'c', image: 'x' }] } };
+    await sandbox.client.create(PODS, unbound);
+    await sandbox.client.delete(PODS, 'unbound', 'default');
+    expect(await sandbox.client.get(PODS, 'unbound', 'default')).toBeUndefined();
+    const [other] = await eventually(async () => {
+      const pods = await running('grace');
+      return pods.length === 1 && pods;
+    }, 10_000, 'the replacement running');
+    const refused = await sandbox.client.delete(PODS, other.metadata.name!, 'default', { gracePeriodSeconds: -1 }).catch((e) => e);
+    expect(refused).toBeInstanceOf(KubeApiError);
+    expect((refused as KubeApiError).code).toBe(422);
+  });
+
+  it('the pods of a deleted node go at once (the pod garbage collector forces them)', async () => {
+    await sandbox.client.create(NODES, simulatedNode({ name: 'g2', cpu: '4', memory: '8Gi' }));
+    await sandbox.client.patch(NODES, 'g1', undefined, { spec: { unschedulable: true } }, 'merge');
+    const [pod] = await running('grace');
+    await sandbox.client.delete(PODS, pod.metadata.name!, 'default', { gracePeriodSeconds: 0 });
+    const [onG2] = await eventually(async () => {
+      const pods = (await running('grace')).filter((p) => p.spec.nodeName === 'g2');
+      return pods.length === 1 && pods;
+    }, 10_000, 'a pod on g2');
+    await sandbox.client.delete(NODES, 'g2');
+    await eventually(async () => (await sandbox.client.get(PODS, onG2.metadata.name!, 'default')) === undefined, 2_000, 'gone with its node');
+  });
+});
