@@ -81,6 +81,9 @@ export const NOT_LAUNCHED_GRACE_MS = 5 * 60_000;
  */
 export const HANDOFF_HOLD_MS = 30_000;
 
+/** How long a pod whose eviction was accepted is not evicted again while the cache catches up. */
+export const EVICTION_ECHO_MS = 30_000;
+
 export function nodeClaimRef(name: string) {
   return { apiVersion: 'smartscale.io/v1', kind: 'NodeClaim', name };
 }
@@ -111,6 +114,11 @@ export class NodeClaimLifecycleLoop implements Loop {
    * free and a second pod is evicted for it.
    */
   private readonly handedOff = new Map<string, { pod: Pod; ownerUid: string; at: number }>();
+  /**
+   * Evictions the API accepted, by pod UID, with when: the cache may show the pod as it was (not
+   * yet terminating) for a moment, and it is not evicted (and counted) again meanwhile.
+   */
+  private readonly acceptedEvictions = new Map<string, number>();
 
   constructor(private readonly options: LifecycleOptions) {
     this.intervalMs = options.intervalMs ?? 5_000;
@@ -377,10 +385,15 @@ export class NodeClaimLifecycleLoop implements Loop {
       return true;
     }
     // do-not-disrupt pods are never evicted: they hold the node until they finish or the grace period ends.
-    const movable = this.handOver(object, claim, node, waiting.filter((p) => !isDoNotDisrupt(p)));
+    const now = clock.now();
+    for (const [uid, at] of this.acceptedEvictions) if (now - at > EVICTION_ECHO_MS) this.acceptedEvictions.delete(uid);
+    const leaving = (p: KubeObject) => this.acceptedEvictions.has(p.metadata.uid ?? '');
+    const movable = this.handOver(object, claim, node, waiting.filter((p) => !isDoNotDisrupt(p) && !leaving(p)));
     const { evicted } = await evictPods(client, [...movable]);
     this.evicted.push(...evicted);
     if (evicted.length > 0) m.action(this.name, 'evict', evicted.length);
+    const accepted = new Set(evicted);
+    for (const p of movable) if (p.metadata.uid && accepted.has(podName(p))) this.acceptedEvictions.set(p.metadata.uid, now);
     for (const name of evicted) {
       const moved = this.movedThisPass.get(name);
       if (moved) this.handedOff.set(name, { ...moved, at: this.options.clock.now() });

@@ -88,8 +88,8 @@ function serving(api: KubeClient, clock: Clock, app: string, want: number) {
  * time that both pods, created a few milliseconds apart, land in one batch (one node) on a loaded
  * machine.
  */
-async function webOnOneSpotNode(pool: ReturnType<typeof spotPool>, speed = 50) {
-  const e = (env = await startSandboxEnvironment({ speed, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, nodePool: pool, controller: FAST }));
+async function webOnOneSpotNode(pool: ReturnType<typeof spotPool>, speed = 50, podShutdownMs?: number) {
+  const e = (env = await startSandboxEnvironment({ speed, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, podShutdownMs, webhook: false, nodePool: pool, controller: FAST }));
   const api = e.sandbox.client;
   const c = await e.startController('a');
   await waitFor('leader', () => c.isLeader() && c.state.synced());
@@ -207,8 +207,11 @@ describe('interruptions', () => {
     expect(lifecycle(c, 'handoff-capacity-ready')).toBe(0);
   }, 120_000);
 
-  it('a spot reclaim with room for only one pod elsewhere: that pod moves at once, the other serves until the deadline', async () => {
-    const start = await webOnOneSpotNode(spotPool(), 10);
+  it.each([
+    ['pods that go at once', undefined],
+    ['pods that take 10 s to shut down (graceful deletion)', 10_000],
+  ])('a spot reclaim with room for only one pod elsewhere: that pod moves at once, the other serves until the deadline (%s)', async (_name, podShutdownMs) => {
+    const start = await webOnOneSpotNode(spotPool(), 10, podShutdownMs);
     const { e, api, c } = start;
     // Both pods on one node (on a loaded machine two batches can launch two nodes: consolidation then merges them).
     const together = await waitFor('both web pods on one node', async () => {

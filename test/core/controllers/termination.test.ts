@@ -35,8 +35,8 @@ afterEach(async () => {
   env = undefined;
 });
 
-async function start(): Promise<{ e: SandboxEnvironment; cloud: CloudProvider; terminations: TerminationRecord[] }> {
-  const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST }));
+async function start(options: { podShutdownMs?: number } = {}): Promise<{ e: SandboxEnvironment; cloud: CloudProvider; terminations: TerminationRecord[] }> {
+  const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST, ...options }));
   const terminations: TerminationRecord[] = [];
   const api = e.sandbox.client;
   const cloud: CloudProvider = {
@@ -114,6 +114,32 @@ describe('termination of a user-deleted NodeClaim', () => {
     expect((await e.cloud.list()).map((i) => i.name)).not.toContain(claim);
     expect(await nodeObject(e, node)).toBeUndefined();
     await waitFor('2 web pods running elsewhere', async () => (await runningPods(e.sandbox.client, 'default', 'web')).length === 2, 40_000);
+    expect(c.metrics.value('actions', { loop: 'node-claim-lifecycle', action: 'evict' })).toBe(2);
+  }, 120_000);
+
+  it('with graceful shutdown (evicted pods terminate for 15 s), the Node and the instance go only once the pods have finished', async () => {
+    const { e, cloud, terminations } = await start({ podShutdownMs: 15_000 });
+    const api = e.sandbox.client;
+    const c = await e.startController('a', { cloud });
+    await waitFor('leader', () => c.isLeader());
+    const { claim, node } = await podsOnOneNode(e, 'web', 2);
+    await api.delete(Refs.nodeClaims, claim);
+    await waitFor('both pods evicted, terminating on the node', async () => {
+      const pods = (await api.list(Refs.pods, { namespace: 'default', labelSelector: 'app=web' })).items;
+      return pods.filter((p) => p.spec.nodeName === node && p.metadata.deletionTimestamp).length === 2;
+    }, 20_000, 20);
+    const evictedAt = e.sandbox.clock.now();
+    // While they shut down the node stays, and nothing is evicted twice.
+    expect(terminations).toEqual([]);
+    expect(await nodeObject(e, node)).toBeDefined();
+    await waitFor('claim gone', async () => (await api.get(Refs.nodeClaims, claim)) === undefined, 60_000);
+    const [t] = terminations.filter((x) => x.claim === claim);
+    expect(t).toMatchObject({ nodeExists: false, podsOnNode: [] });
+    // The shutdown ends 15 s after the eviction (its deletionTimestamp is to the second): the
+    // instance went no earlier.
+    expect(t.at - evictedAt).toBeGreaterThanOrEqual(12_000);
+    // Each pod evicted once: a pass that ran before the cache showed one terminating did not ask again.
+    expect(c.loops.lifecycle.evicted).toHaveLength(2);
     expect(c.metrics.value('actions', { loop: 'node-claim-lifecycle', action: 'evict' })).toBe(2);
   }, 120_000);
 
