@@ -38,7 +38,7 @@ function affinityAllows(pod: Obj, labels: Record<string, string>, nodeName: stri
   return terms === undefined || terms.some((term) => term.every((r) => labelSatisfies(r, r.key === NODE_NAME_FIELD ? nodeName : labels[r.key])));
 }
 
-export type Rejection = 'NotReady' | 'Unschedulable' | 'Taint' | 'NodeSelector' | 'VolumeNodeAffinity' | 'PodAffinity' | 'Resources';
+export type Rejection = 'NotReady' | 'Unschedulable' | 'Taint' | 'NodeSelector' | 'VolumeNodeAffinity' | 'PodAffinity' | 'PodAntiAffinity' | 'TopologySpread' | 'Resources';
 
 export interface PlacementResult {
   node?: string;
@@ -51,7 +51,14 @@ export interface PlacementResult {
  * `volumeTerms`: where the pod's volumes can be attached (core/model/volume-topology.ts), ORed;
  * `affinityTerms`: the domains its required pod affinity admits (core/model/pod-affinity.ts).
  */
-export function rejectReason(pod: Obj, node: Obj, used: Resources, volumeTerms?: readonly (readonly Requirement[])[], affinityTerms?: readonly (readonly Requirement[])[]): Rejection | undefined {
+export function rejectReason(
+  pod: Obj,
+  node: Obj,
+  used: Resources,
+  volumeTerms?: readonly (readonly Requirement[])[],
+  affinityTerms?: readonly (readonly Requirement[])[],
+  topology?: (node: Obj) => Rejection | undefined,
+): Rejection | undefined {
   if (!isNodeReady(node)) return 'NotReady';
   if (node.spec?.unschedulable) return 'Unschedulable';
   if (!toleratesAll(pod.spec?.tolerations as Toleration[] | undefined, node.spec?.taints as Taint[] | undefined)) return 'Taint';
@@ -60,17 +67,26 @@ export function rejectReason(pod: Obj, node: Obj, used: Resources, volumeTerms?:
   if (!affinityAllows(pod, labels, node.metadata?.name)) return 'NodeSelector';
   if (volumeTerms && volumeTerms.length > 0 && !volumeTerms.some((term) => labelsSatisfy(term, labels))) return 'VolumeNodeAffinity';
   if (affinityTerms && affinityTerms.length > 0 && !affinityTerms.some((term) => labelsSatisfy(term, labels))) return 'PodAffinity';
+  const inter = topology?.(node);
+  if (inter) return inter;
   if (!fits(addResources(used, podRequests(pod)), nodeAllocatable(node))) return 'Resources';
   return undefined;
 }
 
-export function choosePlacement(pod: Obj, nodes: Obj[], usedByNode: ReadonlyMap<string, Resources>, volumeTerms?: readonly (readonly Requirement[])[], affinityTerms?: readonly (readonly Requirement[])[]): PlacementResult {
+export function choosePlacement(
+  pod: Obj,
+  nodes: Obj[],
+  usedByNode: ReadonlyMap<string, Resources>,
+  volumeTerms?: readonly (readonly Requirement[])[],
+  affinityTerms?: readonly (readonly Requirement[])[],
+  topology?: (node: Obj) => Rejection | undefined,
+): PlacementResult {
   const rejections: PlacementResult['rejections'] = {};
   let best: { name: string; score: number } | undefined;
   for (const node of nodes) {
     const name: string = node.metadata.name;
     const used = usedByNode.get(name) ?? ZERO_RESOURCES;
-    const reason = rejectReason(pod, node, used, volumeTerms, affinityTerms);
+    const reason = rejectReason(pod, node, used, volumeTerms, affinityTerms, topology);
     if (reason) {
       rejections[reason] = (rejections[reason] ?? 0) + 1;
       continue;
@@ -90,6 +106,8 @@ const REJECTION_TEXT: Record<Rejection, string> = {
   NodeSelector: "node(s) didn't match Pod's node affinity/selector",
   VolumeNodeAffinity: 'node(s) had volume node affinity conflict',
   PodAffinity: "node(s) didn't match pod affinity rules",
+  PodAntiAffinity: "node(s) didn't match pod anti-affinity rules",
+  TopologySpread: "node(s) didn't match pod topology spread constraints",
   Resources: 'Insufficient resources',
 };
 

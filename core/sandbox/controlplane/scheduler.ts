@@ -20,6 +20,7 @@ import { canonicalLabelKey, Labels } from '../../model/labels.js';
 import { addResources, type Resources } from '../../model/resources.js';
 import { volumeLookupFrom, volumeTopology, type VolumeLookup } from '../../model/volume-topology.js';
 import { podAffinityTopology, type PlacedPod } from '../../model/pod-affinity.js';
+import { scheduledPod, topologyFilter, type ScheduledPod, type TopologyRejection } from './pod-topology.js';
 import { keyOf, rfc3339, splitKey, type ControlPlaneContext } from './context.js';
 import { choosePlacement, podRequests, unschedulableMessage } from './placement.js';
 import { KeyedController } from './keyed-controller.js';
@@ -45,21 +46,27 @@ export class Scheduler extends KeyedController {
       if (p.spec?.nodeName) this.assumed.delete(keyOf(p));
       if (needsScheduling(p)) this.queue.add(keyOf(p));
     };
-    // A pod bound somewhere can satisfy a waiting pod's required pod affinity: those are tried again.
-    const retryAttracted = () => {
-      for (const p of pods.list()) if (needsScheduling(p) && p.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length) this.queue.add(keyOf(p));
+    const retryAll = () => {
+      for (const p of pods.list()) if (needsScheduling(p)) this.queue.add(keyOf(p));
+    };
+    // As kube-scheduler requeues on assigned pods' events: a pod bound somewhere can satisfy a
+    // waiting pod's required pod affinity or even out a spread; one that starts terminating no longer
+    // counts for spread; one deleted frees room and anti-affinity domains.
+    const spreadOrAttracted = (p: KubeObject) => Boolean(p.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length || p.spec?.topologySpreadConstraints?.length);
+    const retryConstrained = () => {
+      for (const p of pods.list()) if (needsScheduling(p) && spreadOrAttracted(p)) this.queue.add(keyOf(p));
     };
     pods.on({
       add: onPod,
       update: (p, old) => {
         onPod(p);
-        if (p.spec?.nodeName && !old.spec?.nodeName) retryAttracted();
+        if ((p.spec?.nodeName && !old.spec?.nodeName) || (p.spec?.nodeName && p.metadata.deletionTimestamp && !old.metadata.deletionTimestamp)) retryConstrained();
       },
-      delete: (p) => this.assumed.delete(keyOf(p)),
+      delete: (p) => {
+        this.assumed.delete(keyOf(p));
+        if (p.spec?.nodeName) retryAll();
+      },
     });
-    const retryAll = () => {
-      for (const p of pods.list()) if (needsScheduling(p)) this.queue.add(keyOf(p));
-    };
     // As kube-scheduler requeues on a node's label change too (a label patched on after registration).
     const changed = (n: KubeObject, old: KubeObject) =>
       JSON.stringify(n.status?.conditions) !== JSON.stringify(old.status?.conditions) || JSON.stringify(n.spec) !== JSON.stringify(old.spec) || JSON.stringify(n.metadata.labels) !== JSON.stringify(old.metadata.labels);
@@ -78,6 +85,22 @@ export class Scheduler extends KeyedController {
       if (nodeLabels && !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') out.push({ namespace: p.metadata.namespace ?? 'default', labels: p.metadata.labels ?? {}, nodeLabels });
     }
     return out;
+  }
+
+  /**
+   * Required pod anti-affinity and DoNotSchedule topology spread (pod-topology.ts); undefined when
+   * neither the pod nor any placed pod has such a constraint (the usual case: no work).
+   */
+  private topology(pod: KubeObject, nodes: readonly KubeObject[]): ((node: Record<string, any>) => TopologyRejection | undefined) | undefined {
+    const labelsOf = new Map(nodes.map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
+    const placed: ScheduledPod[] = [];
+    for (const p of this.ctx.informers.pods.list()) {
+      const node = p.spec?.nodeName ?? this.assumed.get(keyOf(p));
+      const nodeLabels = node ? labelsOf.get(node) : undefined;
+      if (nodeLabels && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') placed.push(scheduledPod(p, nodeLabels));
+    }
+    const constrained = Boolean(pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length) || Boolean(pod.spec?.topologySpreadConstraints?.length) || placed.some((p) => p.antiAffinity.length > 0);
+    return constrained ? topologyFilter(pod, nodes, placed) : undefined;
   }
 
   private volumeLookup(): VolumeLookup {
@@ -176,7 +199,7 @@ export class Scheduler extends KeyedController {
     const volumes = volumeTopology(namespace, name, pod.spec, undefined, lookup);
     const attracted = Boolean(pod.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length);
     const affinity = attracted ? podAffinityTopology(namespace, pod.metadata.labels ?? {}, pod.spec, undefined, this.placed(nodes)) : ({ ok: true, terms: undefined } as const);
-    const result = volumes.ok && affinity.ok ? choosePlacement(pod, nodes, this.usage(), volumes.terms, affinity.terms) : { node: undefined, rejections: {} };
+    const result = volumes.ok && affinity.ok ? choosePlacement(pod, nodes, this.usage(), volumes.terms, affinity.terms, this.topology(pod, nodes)) : { node: undefined, rejections: {} };
     if (result.node) {
       this.assumed.set(key, result.node);
       try {

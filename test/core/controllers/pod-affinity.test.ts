@@ -69,4 +69,34 @@ describe('required pod affinity on the sandbox', () => {
     expect(claims.length).toBeGreaterThan(1);
     for (const claim of claims) expect(claim.spec.requirements.find((r: { key: string }) => r.key === Labels.zone)?.values).toEqual([...zones]);
   }, 120_000);
+
+  it('hostname anti-affinity and zone spread: the nodes the planner buys are the ones the scheduler (which now enforces both) uses, every pod runs', async () => {
+    env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST_LOOPS });
+    const api = env.sandbox.client;
+    const controller = await env.startController('a');
+    await waitFor('leadership', () => controller.isLeader() && controller.state.synced());
+    const apart = deployment('default', 'apart', { replicas: 3, cpu: '500m', memory: '512Mi' });
+    apart.spec.template.spec.affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: Labels.hostname, labelSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['apart'] }] } }] } };
+    const spreadOut = deployment('default', 'spread', { replicas: 3, cpu: '500m', memory: '512Mi' });
+    spreadOut.spec.template.spec.topologySpreadConstraints = [{ topologyKey: Labels.zone, maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'spread' } } }];
+    await api.create(Refs.deployments, apart);
+    await api.create(Refs.deployments, spreadOut);
+    const running = async (app: string, n: number) =>
+      waitFor(`${n} ${app} pods running`, async () => {
+        const pods = await runningPods(api, 'default', app);
+        return pods.length === n ? pods : undefined;
+      }, 60_000);
+    const apartPods = await running('apart', 3);
+    expect(new Set(apartPods.map((p) => p.spec.nodeName)).size).toBe(3);
+    const spreadPods = await running('spread', 3);
+    const zones = new Map<string, number>();
+    for (const p of spreadPods) {
+      const zone = String((await api.get(Refs.nodes, p.spec.nodeName))?.metadata.labels?.[Labels.zone]);
+      zones.set(zone, (zones.get(zone) ?? 0) + 1);
+    }
+    expect(zones.size).toBe(3);
+    // No pod left waiting for a node the planner thought would do.
+    const pending = (await api.list(Refs.pods, { namespace: 'default' })).items.filter((p) => !p.spec.nodeName);
+    expect(pending).toEqual([]);
+  }, 120_000);
 });
