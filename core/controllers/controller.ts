@@ -35,6 +35,7 @@ import { ControllerMetrics } from './metrics.js';
 import { LaunchRefusalSync } from './launch-refusal-sync.js';
 import { NodeClaimLifecycleLoop } from './node-claim-lifecycle.js';
 import { ProvisionerLoop } from './provisioner.js';
+import type { ControllerLoopName } from './process-config.js';
 import { isForbidden, RBAC_HINT } from './readiness.js';
 
 /** Minimal logger (pino fits). */
@@ -66,7 +67,7 @@ export interface ControllerOptions {
   renewDeadlineMs?: number;
   leaseRetryMs?: number;
   /** Loop intervals (clock ms) by loop name. */
-  intervals?: Partial<Record<'forecaster' | 'graph-publisher' | 'provisioner' | 'node-claim-lifecycle' | 'disruption' | 'node-repair' | 'cloud-drift' | 'node-class-status' | 'interruption' | 'garbage-collection' | 'pod-event-time' | 'config', number>>;
+  intervals?: Partial<Record<ControllerLoopName, number>>;
   validationMs?: number;
   gcGracePeriodMs?: number;
   registrationTimeoutMs?: number;

@@ -149,7 +149,7 @@ export function catalogForCloud(cloud: ProcessConfig['cloud'], entries: readonly
  * The loops `startController` registers (by their `Loop.name`), for the help: a test checks this
  * list against the loops a running controller has, so the help cannot leave one out.
  */
-export const CONTROLLER_LOOPS: ReadonlyArray<{ readonly name: string; readonly does: string }> = [
+export const CONTROLLER_LOOPS = [
   { name: 'config', does: 'ConfigMap smartscale-config watched: mode and settings (every replica)' },
   { name: 'forecaster', does: 'per-Deployment demand forecasts and learned pod capacity (annotations)' },
   { name: 'graph-publisher', does: 'the learned service graph to ConfigMap smartscale-graph' },
@@ -162,7 +162,10 @@ export const CONTROLLER_LOOPS: ReadonlyArray<{ readonly name: string; readonly d
   { name: 'node-class-status', does: "each EC2NodeClass's status: resolved subnets, groups, images; Ready" },
   { name: 'pod-event-time', does: "each node's last pod change to its NodeClaim's status.lastPodEventTime" },
   { name: 'garbage-collection', does: 'instances without claims and claims without instances' },
-];
+] as const satisfies ReadonlyArray<{ readonly name: string; readonly does: string }>;
+
+/** A controller loop's name (what `--help` lists and `ControllerOptions.intervals` is keyed by). */
+export type ControllerLoopName = (typeof CONTROLLER_LOOPS)[number]['name'];
 
 const LOOP_LINES = CONTROLLER_LOOPS.map((l) => `  ${l.name.padEnd(22)}${l.does}`).join('\n');
 
