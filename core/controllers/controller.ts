@@ -61,6 +61,11 @@ export interface ControllerOptions {
   metricsSource?: MetricsSource;
   readFile?: (path: string) => string;
   logger?: ControllerLogger;
+  /**
+   * Called with the cluster state as soon as it exists, before its caches have filled (which
+   * `startController` waits for): a readiness probe can say what it still waits for.
+   */
+  onState?: (state: ClusterState) => void;
   events?: ControllerEvents;
   leaseName?: string;
   leaseDurationSeconds?: number;
@@ -144,6 +149,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     watchdogClock: options.informerWatchdogClock,
   });
   metrics.collectOnRender(() => metrics.informers(state.informerHealth()));
+  options.onState?.(state);
   const unavailable = options.unavailable ?? new UnavailableOfferings(clock, { ttlMs: options.unavailableTtlMs });
   metrics.collectOnRender(() => {
     const current = unavailable.list();

@@ -36,6 +36,7 @@ import { KubeEventRecorder } from './events.js';
 import { catalogForCloud, kubernetesMinorVersion, ProcessConfigError, readProcessConfig, USAGE, type ProcessConfig } from './process-config.js';
 import { registerSimulatedNodes } from './sandbox-nodes.js';
 import { readiness } from './readiness.js';
+import type { ClusterState } from './cluster-state.js';
 
 /** A kubeconfig that cannot be read or parsed is a usage error (exit 2), not a stack trace. */
 function kubeConfigFor(config: ProcessConfig): KubeConfig {
@@ -145,7 +146,7 @@ async function main(argv: string[]): Promise<void> {
   // Bound before anything else starts: an address it cannot listen on is a start-up error, before
   // the lease or any watch, and /healthz answers while the caches fill.
   let stopping = false;
-  const serving: { controller?: Awaited<ReturnType<typeof startController>>; webhook?: RunningWebhook } = {};
+  const serving: { controller?: Awaited<ReturnType<typeof startController>>; state?: ClusterState; webhook?: RunningWebhook } = {};
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const { controller, webhook } = serving;
@@ -155,7 +156,8 @@ async function main(argv: string[]): Promise<void> {
     } else if (path === '/healthz') {
       res.writeHead(200).end('ok');
     } else if (path === '/readyz') {
-      const { ready, message } = readiness({ stopping, state: controller?.state });
+      // The state exists before the caches fill (onState): the probe names what it waits for.
+      const { ready, message } = readiness({ stopping, state: serving.state, started: controller !== undefined });
       res.writeHead(ready ? 200 : 503).end(message);
     } else res.writeHead(404).end('not found');
   });
@@ -174,6 +176,7 @@ async function main(argv: string[]): Promise<void> {
     namespace: config.namespace,
     readFile: (path) => readFileSync(path, 'utf8'),
     logger: log,
+    onState: (state) => (serving.state = state),
     interruptions,
   });
   serving.controller = controller;

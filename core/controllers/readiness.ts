@@ -8,7 +8,9 @@ import { KubeApiError } from '../kube/client.js';
 
 export interface ReadinessInput {
   stopping: boolean;
-  /** Undefined while the controller is starting. */
+  /** False until startController has returned (the lease and loops started); default true. */
+  started?: boolean;
+  /** Undefined until the controller has made its cluster state. */
   state?: {
     unsyncedInformers(): { resource: string; error?: Error }[];
     staleInformers(): string[];
@@ -34,6 +36,7 @@ export function readiness(input: ReadinessInput): { ready: boolean; message: str
     if (failing.length > 0) parts.push(`failing: ${failing.join('; ')}`);
     return { ready: false, message: `not ready: ${parts.join('; ')}` };
   }
+  if (input.started === false) return { ready: false, message: 'not ready: starting' };
   const stale = input.state.staleInformers();
   if (stale.length > 0) return { ready: false, message: `not ready: stale cache (${stale.join(', ')})` };
   return { ready: true, message: 'ready' };

@@ -73,7 +73,6 @@ export interface WatchHandle {
   stop(): void;
 }
 
-/** A failed API call: `code` is the HTTP status (0 for a network failure), `reason` the Status reason. */
 /** What a DELETE may ask (the API's DeleteOptions, in part). */
 export interface DeleteRequestOptions {
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
@@ -82,6 +81,7 @@ export interface DeleteRequestOptions {
   gracePeriodSeconds?: number;
 }
 
+/** A failed API call: `code` is the HTTP status (0 for a network failure), `reason` the Status reason. */
 export class KubeApiError extends Error {
   constructor(
     readonly code: number,

@@ -4,30 +4,25 @@
  * probe names the resource and the fix instead of a bare "not ready".
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClusterState } from '../../../core/controllers/cluster-state.js';
+import type { ClusterState } from '../../../core/controllers/cluster-state.js';
 import { RBAC_HINT, readiness } from '../../../core/controllers/readiness.js';
 import { startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
 import { KubeApiError, type KubeClient } from '../../../core/kube/client.js';
-import { systemClock } from '../../../core/model/clock.js';
 import { waitFor } from './support.js';
 
 let env: SandboxEnvironment | undefined;
-let state: ClusterState | undefined;
 afterEach(async () => {
-  state?.stop();
   await env?.stop();
-  state = undefined;
   env = undefined;
 });
 
 describe('readiness', () => {
-  it('names the caches without their first list, says a 403 is RBAC, and is ready once the role allows the list', async () => {
+  it('a controller whose role forbids one list: the probe names it and the fix while startController waits; ready once granted', async () => {
     env = await startSandboxEnvironment({ webhook: false });
     const real = env.sandbox.client;
     let granted = false;
     const forbidden = () => new KubeApiError(403, 'Forbidden', 'storageclasses.storage.k8s.io is forbidden: User "system:serviceaccount:smartscale-system:smartscale" cannot list resource "storageclasses" in API group "storage.k8s.io" at the cluster scope');
     const client: KubeClient = {
-      ...real,
       get: real.get.bind(real),
       create: real.create.bind(real),
       replace: real.replace.bind(real),
@@ -37,18 +32,24 @@ describe('readiness', () => {
       watch: real.watch.bind(real),
       list: (res, options) => (res.plural === 'storageclasses' && !granted ? Promise.reject(forbidden()) : real.list(res, options)),
     };
-    const errors: string[] = [];
-    state = new ClusterState({ client, clock: systemClock, initialBackoffMs: 20, maxBackoffMs: 50, onError: (where) => errors.push(where) });
-    void state.start();
-    const s = state;
-    await waitFor('every other cache filled', () => s.unsyncedInformers().length === 1 && errors.includes('informer/storageclasses'));
-    const waiting = readiness({ stopping: false, state: s });
+    // As main.ts wires it: the state from onState, "started" once startController has returned.
+    let seen: ClusterState | undefined;
+    let started = false;
+    const starting = env.startController('a', { client, informerBackoffMs: { initial: 20, max: 50 }, onState: (s) => (seen = s) }).then((c) => {
+      started = true;
+      return c;
+    });
+    expect(readiness({ stopping: false, state: undefined, started }).message).toBe('not ready: starting');
+    await waitFor('every other cache filled', () => seen !== undefined && seen.unsyncedInformers().length === 1 && seen.unsyncedInformers()[0].error !== undefined);
+    const waiting = readiness({ stopping: false, state: seen, started });
     expect(waiting.ready).toBe(false);
     expect(waiting.message).toBe(`not ready: waiting for the first list of storageclasses; forbidden: storageclasses — ${RBAC_HINT}`);
+    expect(started).toBe(false);
     granted = true;
-    await waitFor('the storage classes listed', () => s.synced());
-    expect(readiness({ stopping: false, state: s })).toEqual({ ready: true, message: 'ready' });
-    expect(readiness({ stopping: true, state: s }).ready).toBe(false);
+    const controller = await starting;
+    expect(controller.state).toBe(seen);
+    expect(readiness({ stopping: false, state: seen, started })).toEqual({ ready: true, message: 'ready' });
+    expect(readiness({ stopping: true, state: seen, started }).ready).toBe(false);
   });
 
   it('a list failing otherwise is named with its error; a controller still starting is not ready', () => {
