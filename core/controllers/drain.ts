@@ -107,8 +107,10 @@ export interface EvictionResult {
 /**
  * Asks the Eviction API to evict each pod. 429 (a PDB does not allow it now) and 404 (already
  * gone) are expected answers; any other error is thrown (the loop backs off and retries).
+ * `onEvicted` hears each accepted eviction as it happens, so a caller keeps what was done before an
+ * error stops the rest.
  */
-export async function evictPods(client: KubeClient, pods: KubeObject[]): Promise<EvictionResult> {
+export async function evictPods(client: KubeClient, pods: KubeObject[], onEvicted?: (pod: KubeObject) => void): Promise<EvictionResult> {
   const result: EvictionResult = { evicted: [], blocked: [] };
   for (const p of pods) {
     try {
@@ -118,6 +120,7 @@ export async function evictPods(client: KubeClient, pods: KubeObject[]): Promise
         metadata: { name: p.metadata.name, namespace: p.metadata.namespace },
       });
       result.evicted.push(podName(p));
+      onEvicted?.(p);
     } catch (error) {
       if (error instanceof KubeApiError && error.code === 429) result.blocked.push(podName(p));
       else if (!(error instanceof KubeApiError && error.code === 404)) throw error;

@@ -52,6 +52,7 @@ import type { ExistingNode } from '../model/node.js';
 import { podKey, type Pod } from '../model/pod.js';
 import { solve } from '../scheduling/solver.js';
 import { nodeSnapshot } from './snapshot.js';
+import { HandOffHolds } from './handoff-holds.js';
 import type { NodeLoopDependencies } from './loop-dependencies.js';
 
 export interface LifecycleOptions extends NodeLoopDependencies {
@@ -75,11 +76,6 @@ export const DEFAULT_TERMINATION_GRACE_PERIOD_MS = 60 * 60_000;
 /** How long a claim smartscale made may wait for its pool to be valid again before it is deleted. */
 export const NOT_LAUNCHED_GRACE_MS = 5 * 60_000;
 
-/**
- * How long the room a hand-off moved a pod into stays taken when its successor does not show (a
- * ReplicaSet creates one within a second or so; one scaled down at the same time never does).
- */
-export const HANDOFF_HOLD_MS = 30_000;
 
 /** How long a pod whose eviction was accepted is not evicted again while the cache catches up. */
 export const EVICTION_ECHO_MS = 30_000;
@@ -106,14 +102,13 @@ export class NodeClaimLifecycleLoop implements Loop {
   /** Interrupted claims' hand-offs: waiting (announced once) or evicting (counted once). */
   private readonly handingOver = new Map<string, 'waiting' | 'evicting'>();
   /** The pods the current pass's hand-offs found room for, by pod name (recorded once evicted). */
-  private movedThisPass = new Map<string, { pod: Pod; ownerUid: string }>();
+  private movedThisPass = new Map<string, { pod: Pod; ownerUid: string; uid: string }>();
   /**
-   * Pods a hand-off evicted, by pod name: their room stays taken until their successor shows (a
-   * pod of the same owner created since) or {@link HANDOFF_HOLD_MS} pass. Once the evicted pod is
-   * gone, the cache may not show its successor yet; without this, the room it was moved for looks
-   * free and a second pod is evicted for it.
+   * Pods a hand-off evicted: their room stays taken until their successor shows (handoff-holds.ts).
+   * Once the evicted pod is gone, the cache may not show its successor yet; without this, the room
+   * it was moved for looks free and a second pod is evicted for it.
    */
-  private readonly handedOff = new Map<string, { pod: Pod; ownerUid: string; at: number }>();
+  private readonly handedOff = new HandOffHolds();
   /**
    * Evictions the API accepted, by pod UID, with when: the cache may show the pod as it was (not
    * yet terminating) for a moment, and it is not evicted (and counted) again meanwhile.
@@ -389,15 +384,15 @@ export class NodeClaimLifecycleLoop implements Loop {
     for (const [uid, at] of this.acceptedEvictions) if (now - at > EVICTION_ECHO_MS) this.acceptedEvictions.delete(uid);
     const leaving = (p: KubeObject) => this.acceptedEvictions.has(p.metadata.uid ?? '');
     const movable = this.handOver(object, claim, node, waiting.filter((p) => !isDoNotDisrupt(p) && !leaving(p)));
-    const { evicted } = await evictPods(client, [...movable]);
-    this.evicted.push(...evicted);
-    if (evicted.length > 0) m.action(this.name, 'evict', evicted.length);
-    const accepted = new Set(evicted);
-    for (const p of movable) if (p.metadata.uid && accepted.has(podName(p))) this.acceptedEvictions.set(p.metadata.uid, now);
-    for (const name of evicted) {
+    // Each accepted eviction recorded as it happens: an error on a later pod must not lose it.
+    await evictPods(client, [...movable], (p) => {
+      const name = podName(p);
+      this.evicted.push(name);
+      m.action(this.name, 'evict');
+      if (p.metadata.uid) this.acceptedEvictions.set(p.metadata.uid, now);
       const moved = this.movedThisPass.get(name);
-      if (moved) this.handedOff.set(name, { ...moved, at: this.options.clock.now() });
-    }
+      if (moved) this.handedOff.add(name, { ...moved, at: now });
+    });
     return false;
   }
 
@@ -473,32 +468,13 @@ export class NodeClaimLifecycleLoop implements Loop {
     this.ready.waiting.push(...candidates.filter((c) => placed.has(podKey(c))));
     pods.forEach((p, i) => {
       const ownerUid = (p.metadata.ownerReferences ?? []).find((r) => r.controller)?.uid;
-      if (placed.has(podKey(candidates[i])) && ownerUid) this.movedThisPass.set(podName(p), { pod: candidates[i], ownerUid });
+      if (placed.has(podKey(candidates[i])) && ownerUid) this.movedThisPass.set(podName(p), { pod: candidates[i], ownerUid, uid: p.metadata.uid ?? '' });
     });
     return fitting;
   }
 
-  /**
-   * The pods hand-offs evicted whose successors the cache does not show yet (no pod of the same
-   * owner created since the eviction, to the second), for at most {@link HANDOFF_HOLD_MS}; the rest
-   * are forgotten.
-   */
   private heldHandOffs(): Pod[] {
-    if (this.handedOff.size === 0) return [];
-    const now = this.options.clock.now();
-    const newestByOwner = new Map<string, number>();
-    for (const p of this.options.state.pods.list()) {
-      const uid = (p.metadata.ownerReferences ?? []).find((r) => r.controller)?.uid;
-      const created = Date.parse(p.metadata.creationTimestamp ?? '');
-      if (uid && Number.isFinite(created)) newestByOwner.set(uid, Math.max(newestByOwner.get(uid) ?? -Infinity, created));
-    }
-    const held: Pod[] = [];
-    for (const [name, h] of this.handedOff) {
-      const successorShown = (newestByOwner.get(h.ownerUid) ?? -Infinity) >= Math.floor(h.at / 1000) * 1000;
-      if (successorShown || now - h.at > HANDOFF_HOLD_MS) this.handedOff.delete(name);
-      else held.push(h.pod);
-    }
-    return held;
+    return this.handedOff.held(this.options.state.pods.list(), this.options.clock.now());
   }
 
   /**

@@ -147,9 +147,9 @@ export function predictedWorkloads(state: ClusterState, clusterMode: Mode, nowSe
  * The pod with its node terms narrowed to where the pods it must run near are; the first of a group
  * that attracts itself by zone is marked so the planner keeps its class in one zone.
  */
-function nearPods(pod: Pod, near: { terms: readonly (readonly Requirement[])[] | undefined; firstOfGroup?: readonly string[] }): Pod {
+function nearPods(pod: Pod, near: { terms: readonly (readonly Requirement[])[] | undefined; firstOfGroup?: readonly string[]; group?: string }): Pod {
   const narrowed = withNodeAffinity(pod, near.terms);
-  return near.firstOfGroup?.some((k) => canonicalLabelKey(k) === Labels.zone) ? { ...narrowed, attractsOwnZone: true } : narrowed;
+  return near.group !== undefined && near.firstOfGroup?.some((k) => canonicalLabelKey(k) === Labels.zone) ? { ...narrowed, attractsOwnZone: near.group } : narrowed;
 }
 
 export interface NodeSnapshot {

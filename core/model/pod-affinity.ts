@@ -34,6 +34,8 @@ export type PodAffinityTopology =
       readonly terms: readonly (readonly Requirement[])[] | undefined;
       /** The first of a self-attracting group: the topology keys its pods must share one domain of. */
       readonly firstOfGroup?: readonly string[];
+      /** With `firstOfGroup`: who belongs to the group (pods with the same terms in the same namespace). */
+      readonly group?: string;
     }
   | { readonly ok: false; readonly problem: string };
 
@@ -118,7 +120,7 @@ export function podAffinityTopology(
   // kube-scheduler lets a term nothing satisfies pass only for the first pod of a group: when no
   // term has a match anywhere and the pod matches every term itself. Else it cannot be placed.
   if (unmatched.length > 0) {
-    if (extra.length === 0 && selfMatchesAll) return { ok: true, terms: base, firstOfGroup: [...new Set(unmatched)].sort() };
+    if (extra.length === 0 && selfMatchesAll) return { ok: true, terms: base, firstOfGroup: [...new Set(unmatched)].sort(), group: JSON.stringify([namespace, raw]) };
     return { ok: false, problem: `no running pod matches its required pod affinity (topology key ${unmatched[0]})` };
   }
   if (extra.length === 0) return { ok: true, terms: base };

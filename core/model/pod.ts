@@ -52,9 +52,10 @@ export interface Pod {
   /**
    * Set on the first pods of a group that attracts itself (required pod affinity its own labels
    * satisfy, no matching pod placed yet) on the zone key: the scheduler places the first anywhere
-   * and the rest must follow it, so the planner puts the whole class in one zone.
+   * and the rest must follow it, so the planner puts the whole group in one zone. The value names
+   * the group: pods with the same affinity terms in the same namespace.
    */
-  readonly attractsOwnZone?: boolean;
+  readonly attractsOwnZone?: string;
   /** True for pods the forecast says will be needed but do not exist yet. */
   readonly predicted?: boolean;
   /** Node the pod is bound to, if any. */

@@ -327,9 +327,12 @@ function pinZones(ctx: Context, classes: PodClass[], nodes: readonly ExistingNod
     }
     return counts;
   };
+  /** Per self-attracting group: the zone its first class got; the group's other classes follow. */
+  const groupZones = new Map<string, string | undefined>();
   for (const c of [...classes].sort((a, b) => cmp(a.key, b.key))) {
-    if (c.attractsOwnZone && !c.zoneSpread && !c.unsupported) {
-      const zone = groupZone(ctx, c, nodes);
+    if (c.attractsOwnZone !== undefined && !c.zoneSpread && !c.unsupported) {
+      if (!groupZones.has(c.attractsOwnZone)) groupZones.set(c.attractsOwnZone, groupZone(ctx, c, nodes));
+      const zone = groupZones.get(c.attractsOwnZone);
       out.push(zone === undefined ? c : { ...c, index: nextIndex++, key: `${c.key}@${zone}`, zone });
       continue;
     }

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ControllerOptions, RunningController } from '../../../core/controllers/controller.js';
-import { HANDOFF_HOLD_MS } from '../../../core/controllers/node-claim-lifecycle.js';
+import { HANDOFF_HOLD_MS } from '../../../core/controllers/handoff-holds.js';
 import { INTERRUPTION_ANNOTATION, SCHEDULED_CHANGE_ANNOTATION, SCHEDULED_CHANGE_AT_ANNOTATION, TERMINATES_AT_ANNOTATION } from '../../../core/controllers/interruption.js';
 import { demoNodePool, startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
 import { updateWithRetry } from '../../../core/kube/patch.js';

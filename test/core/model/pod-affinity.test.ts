@@ -54,7 +54,7 @@ describe('required pod affinity as node requirements', () => {
   });
 
   it('nothing matches: the first pod of a self-attracting group goes anywhere; any other is a problem', () => {
-    expect(podAffinityTopology('shop', { app: 'queue' }, affinity(near('queue', Labels.zone)), undefined, placed)).toEqual({ ok: true, terms: undefined, firstOfGroup: [Labels.zone] });
+    expect(podAffinityTopology('shop', { app: 'queue' }, affinity(near('queue', Labels.zone)), undefined, placed)).toEqual({ ok: true, terms: undefined, firstOfGroup: [Labels.zone], group: expect.any(String) });
     const out = podAffinityTopology('shop', { app: 'web' }, affinity(near('search', Labels.zone)), undefined, placed);
     expect(out).toEqual({ ok: false, problem: 'no running pod matches its required pod affinity (topology key topology.kubernetes.io/zone)' });
   });
@@ -68,7 +68,12 @@ describe('required pod affinity as node requirements', () => {
     expect(partly.ok).toBe(false);
     // Nothing matched anywhere and the pod matches both: the first of its group.
     const both = podAffinityTopology('shop', { app: 'queue', tier: 'q' }, affinity(near('queue', Labels.zone), { topologyKey: Labels.hostname, labelSelector: { matchLabels: { tier: 'q' } } }), undefined, placed);
-    expect(both).toEqual({ ok: true, terms: undefined, firstOfGroup: [Labels.hostname, Labels.zone].sort() });
+    expect(both).toEqual({ ok: true, terms: undefined, firstOfGroup: [Labels.hostname, Labels.zone].sort(), group: expect.any(String) });
+    // The group is the terms in the namespace: the same terms elsewhere, or other terms, are another group.
+    const again = podAffinityTopology('shop', { app: 'queue', tier: 'q', v: '2' }, affinity(near('queue', Labels.zone), { topologyKey: Labels.hostname, labelSelector: { matchLabels: { tier: 'q' } } }), undefined, placed);
+    const elsewhere = podAffinityTopology('lab', { app: 'queue', tier: 'q' }, affinity(near('queue', Labels.zone), { topologyKey: Labels.hostname, labelSelector: { matchLabels: { tier: 'q' } } }), undefined, placed);
+    expect(again.ok && both.ok && again.group === both.group).toBe(true);
+    expect(elsewhere.ok && both.ok && elsewhere.group !== both.group).toBe(true);
   });
 
   it('a namespaceSelector with labels is not supported: a problem, not a guess', () => {

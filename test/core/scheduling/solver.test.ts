@@ -242,7 +242,7 @@ describe('solve: a group that attracts itself by zone (its first pods)', () => {
   const zoneOf = (claim: SchedulingResult['newNodeClaims'][number]) => claim.requirements.find((r) => r.key === Labels.zone)!.values;
 
   it('every node bought for it is in one zone (the scheduler places the first anywhere and the rest follow it)', () => {
-    const group = pods(6, { cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, attractsOwnZone: true });
+    const group = pods(6, { cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, attractsOwnZone: 'q' });
     const result = plan({ pods: group, instanceTypes: smallCatalog().filter((t) => t.name.endsWith('.xlarge')) });
     expectAllPlaced(result, 6);
     expect(result.newNodeClaims.length).toBeGreaterThan(1);
@@ -256,11 +256,22 @@ describe('solve: a group that attracts itself by zone (its first pods)', () => {
 
   it('the zone of an existing node with room for it comes first (the scheduler will put the first there at once)', () => {
     const room = existingNode({ name: 'room-in-c', zone: 'zone-c', cpu: 4, memoryGiB: 16 });
-    const group = pods(4, { cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, attractsOwnZone: true });
+    const group = pods(4, { cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, attractsOwnZone: 'q' });
     const result = plan({ pods: group, existingNodes: [room], instanceTypes: smallCatalog().filter((t) => t.name.endsWith('.xlarge')) });
     expectAllPlaced(result, 4);
     expect(result.placements.map((p) => p.node)).toEqual(['room-in-c']);
     for (const claim of result.newNodeClaims) expect(zoneOf(claim)).toEqual(['zone-c']);
+  });
+
+  it('one zone for the whole group, even when its pods fall into classes of different sizes', () => {
+    const cpuHeavy = pods(3, { cpu: 3000, memoryMiB: 1024, labels: { tier: 'g' }, attractsOwnZone: 'g' });
+    const memoryHeavy = pods(3, { cpu: 500, memoryMiB: 24 * 1024, labels: { tier: 'g' }, attractsOwnZone: 'g' });
+    const other = pods(3, { cpu: 3000, memoryMiB: 1024, labels: { tier: 'h' }, attractsOwnZone: 'h' });
+    const types = smallCatalog().map((t) => ({ ...t, offerings: t.offerings.map((o) => ({ ...o, pricePerHour: o.pricePerHour * (t.name.startsWith('r') ? (o.zone === 'zone-b' ? 0.5 : 1) : o.zone === 'zone-a' ? 0.5 : 1) })) }));
+    const result = plan({ pods: [...cpuHeavy, ...memoryHeavy, ...other], instanceTypes: types });
+    expectAllPlaced(result, 9);
+    const zonesOf = (group: readonly Pod[]) => new Set(result.newNodeClaims.filter((c) => c.pods.some((p) => group.some((g) => `default/${g.name}` === p))).flatMap((c) => zoneOf(c) ?? []));
+    expect(zonesOf([...cpuHeavy, ...memoryHeavy]).size).toBe(1);
   });
 
   it('the cheapest zone per pod when no node has room (spot prices differ by zone)', () => {
@@ -269,7 +280,7 @@ describe('solve: a group that attracts itself by zone (its first pods)', () => {
       offerings: t.offerings.map((o) => ({ ...o, pricePerHour: o.zone === 'zone-b' ? 0.05 : 0.07 })),
     }));
     const pool = nodePool({ requirements: [{ key: Labels.capacityType, operator: 'In', values: ['spot'] }] });
-    const result = plan({ pods: pods(3, { cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, attractsOwnZone: true }), nodePools: [pool], instanceTypes: types });
+    const result = plan({ pods: pods(3, { cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, attractsOwnZone: 'q' }), nodePools: [pool], instanceTypes: types });
     expectAllPlaced(result, 3);
     for (const claim of result.newNodeClaims) expect(zoneOf(claim)).toEqual(['zone-b']);
   });
