@@ -481,8 +481,8 @@ export class ApiHttpHandler {
     const orphan = body?.orphanDependents ?? (q.get('orphanDependents') === 'true' ? true : undefined);
     const graceRaw = body?.gracePeriodSeconds ?? q.get('gracePeriodSeconds') ?? undefined;
     const gracePeriodSeconds = graceRaw === undefined ? undefined : Number(graceRaw);
-    if (gracePeriodSeconds !== undefined && !(Number.isInteger(gracePeriodSeconds) && gracePeriodSeconds >= 0)) {
-      throw new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: gracePeriodSeconds: Invalid value: ${JSON.stringify(graceRaw)}: must be a non-negative integer`);
+    if (gracePeriodSeconds !== undefined && !Number.isInteger(gracePeriodSeconds)) {
+      throw new ApiError(400, 'BadRequest', `DeleteOptions.meta.k8s.io "" is invalid: gracePeriodSeconds: Invalid value: ${JSON.stringify(graceRaw)}: must be an integer`);
     }
     return {
       ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}),

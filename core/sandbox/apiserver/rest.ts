@@ -306,9 +306,9 @@ export class ApiCore {
     if (sameJson(next, existing)) return { object: existing, warnings, created: false };
     if (opts.dryRun) return { object: next, warnings, created: false };
     const key = resourceKey(type);
-    // The last finalizer gone: removed. (A pod in its graceful shutdown, with none to begin with,
-    // stays until its kubelet deletes it.)
-    const shuttingDown = type.kind === 'Pod' && !type.custom && (em.deletionGracePeriodSeconds ?? 0) > 0 && (em.finalizers ?? []).length === 0;
+    // The last finalizer gone: removed — except a pod still in its graceful shutdown, which stays
+    // until its kubelet deletes it with grace 0.
+    const shuttingDown = type.kind === 'Pod' && !type.custom && (em.deletionGracePeriodSeconds ?? 0) > 0;
     if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0 && !shuttingDown) {
       const removed = this.store.remove(key, em.namespace, em.name)!;
       this.afterDelete(type, removed);
@@ -346,11 +346,15 @@ export class ApiCore {
     if (options.dryRun) return { object: existing, removed: finalizers.length === 0 };
     const key = resourceKey(type);
     const grace = this.podGracePeriodSeconds(type, existing, options);
-    if (grace > 0) {
-      if (existing.metadata.deletionTimestamp) return { object: existing, removed: false };
+    const shuttingDown = Boolean(existing.metadata.deletionTimestamp) && (existing.metadata.deletionGracePeriodSeconds ?? 0) > 0;
+    if (grace > 0 || (shuttingDown && finalizers.length > 0)) {
+      // A new shutdown; a shorter one than under way; or (grace 0) the end of one held by
+      // finalizers, which the pod then waits for with grace 0. A longer one changes nothing.
+      if (shuttingDown && grace > 0 && grace >= existing.metadata.deletionGracePeriodSeconds) return { object: existing, removed: false };
       const next = clone(existing);
       next.metadata.deletionTimestamp = rfc3339(this.clock.now() + grace * 1000);
       next.metadata.deletionGracePeriodSeconds = grace;
+      if (finalizers.length > 0) next.metadata.finalizers = finalizers;
       const stored = this.store.update(key, next);
       this.afterWrite(type, stored);
       return { object: stored, removed: false };
@@ -377,7 +381,9 @@ export class ApiCore {
     if (!this.gracefulPodDeletion || type.kind !== 'Pod' || type.custom || !existing.spec?.nodeName) return 0;
     if (existing.status?.phase === 'Succeeded' || existing.status?.phase === 'Failed') return 0;
     const asked = options.gracePeriodSeconds ?? existing.spec?.terminationGracePeriodSeconds ?? 30;
-    return typeof asked === 'number' && Number.isFinite(asked) && asked > 0 ? Math.ceil(asked) : 0;
+    if (typeof asked !== 'number' || !Number.isFinite(asked)) return 30;
+    // As the pod strategy does: a negative period becomes 1 (0 stays "at once").
+    return asked < 0 ? 1 : Math.ceil(asked);
   }
 
   /** Removes an object now, whatever its finalizers (used by the namespace cleanup). */

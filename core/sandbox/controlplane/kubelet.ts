@@ -162,13 +162,22 @@ export class KubeletSimulator {
   /**
    * A pod in its graceful shutdown (deletionTimestamp = when it began + its grace period): deleted
    * with grace 0 once `podShutdownMs` (at most the grace period) has passed. A node without a
-   * kubelet (unmanaged) never finishes it, as in a real cluster.
+   * kubelet (unmanaged) never finishes it, as in a real cluster; one whose node is gone is deleted
+   * at once (the pod garbage collector's orphan cleanup).
    */
   private async shutDown(key: string, pod: KubeObject): Promise<void> {
     const grace = Number(pod.metadata.deletionGracePeriodSeconds ?? 0);
     if (!(grace > 0)) return;
     const node = this.ctx.informers.nodes.get(pod.spec.nodeName);
-    if (!node || node.metadata.annotations?.[UNMANAGED_ANNOTATION] === 'true') return;
+    if (node?.metadata.annotations?.[UNMANAGED_ANNOTATION] === 'true') return;
+    if (!node) {
+      // Asked of the API, not the cache (which may not have a new node yet).
+      if ((await this.ctx.client.get(NODES, pod.spec.nodeName)) !== undefined) return this.later(this.podQueue, key, this.ctx.clock.now() + 1_000);
+      await this.ctx.client.delete(PODS, pod.metadata.name!, pod.metadata.namespace, { gracePeriodSeconds: 0 }).catch((e) => {
+        if (e?.code !== 404) throw e;
+      });
+      return;
+    }
     const began = Date.parse(pod.metadata.deletionTimestamp ?? '') - grace * 1000;
     const doneAt = began + Math.min(grace * 1000, this.options.podShutdownMs ?? 0);
     if (!Number.isFinite(doneAt)) return;

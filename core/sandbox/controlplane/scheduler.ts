@@ -46,8 +46,16 @@ export class Scheduler extends KeyedController {
       if (p.spec?.nodeName) this.assumed.delete(keyOf(p));
       if (needsScheduling(p)) this.queue.add(keyOf(p));
     };
+    // Every pending pod again, once per turn of the event loop however many events asked (a
+    // scale-down of thousands of pods is one pass over the pending ones, not one per deletion).
+    let retryQueued = false;
     const retryAll = () => {
-      for (const p of pods.list()) if (needsScheduling(p)) this.queue.add(keyOf(p));
+      if (retryQueued) return;
+      retryQueued = true;
+      setImmediate(() => {
+        retryQueued = false;
+        for (const p of pods.list()) if (needsScheduling(p)) this.queue.add(keyOf(p));
+      });
     };
     // As kube-scheduler requeues on assigned pods' events: a pod bound somewhere can satisfy a
     // waiting pod's required pod affinity or even out a spread; one that starts terminating no longer
@@ -70,7 +78,8 @@ export class Scheduler extends KeyedController {
     // As kube-scheduler requeues on a node's label change too (a label patched on after registration).
     const changed = (n: KubeObject, old: KubeObject) =>
       JSON.stringify(n.status?.conditions) !== JSON.stringify(old.status?.conditions) || JSON.stringify(n.spec) !== JSON.stringify(old.spec) || JSON.stringify(n.metadata.labels) !== JSON.stringify(old.metadata.labels);
-    nodes.on({ add: retryAll, update: (n, old) => (changed(n, old) ? retryAll() : undefined) });
+    // A deleted node can free a spread's minimum or an anti-affinity domain, as kube-scheduler requeues on it.
+    nodes.on({ add: retryAll, update: (n, old) => (changed(n, old) ? retryAll() : undefined), delete: retryAll });
     // A claim, volume or class that appears (or is bound) can make a waiting pod schedulable.
     for (const informer of [ctx.informers.claims, ctx.informers.volumes, ctx.informers.storageClasses]) informer.on({ add: retryAll, update: retryAll, delete: retryAll });
   }
@@ -97,7 +106,7 @@ export class Scheduler extends KeyedController {
     for (const p of this.ctx.informers.pods.list()) {
       const node = p.spec?.nodeName ?? this.assumed.get(keyOf(p));
       const nodeLabels = node ? labelsOf.get(node) : undefined;
-      if (nodeLabels && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') placed.push(scheduledPod(p, nodeLabels));
+      if (node && nodeLabels && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') placed.push(scheduledPod(p, node, nodeLabels));
     }
     const constrained = Boolean(pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length) || Boolean(pod.spec?.topologySpreadConstraints?.length) || placed.some((p) => p.antiAffinity.length > 0);
     return constrained ? topologyFilter(pod, nodes, placed) : undefined;

@@ -57,9 +57,34 @@ describe('graceful pod deletion (podShutdownMs)', () => {
       const pods = await running('grace');
       return pods.length === 1 && pods;
     }, 10_000, 'the replacement running');
-    const refused = await sandbox.client.delete(PODS, other.metadata.name!, 'default', { gracePeriodSeconds: -1 }).catch((e) => e);
+    const refused = await sandbox.client.delete(PODS, other.metadata.name!, 'default', { gracePeriodSeconds: 1.5 }).catch((e) => e);
     expect(refused).toBeInstanceOf(KubeApiError);
-    expect((refused as KubeApiError).code).toBe(422);
+    expect((refused as KubeApiError).code).toBe(400);
+    // A shorter grace period than the one under way shortens it; a longer one changes nothing.
+    await sandbox.client.delete(PODS, other.metadata.name!, 'default', { gracePeriodSeconds: 60 });
+    await sandbox.client.delete(PODS, other.metadata.name!, 'default', { gracePeriodSeconds: 90 });
+    expect((await sandbox.client.get(PODS, other.metadata.name!, 'default'))?.metadata.deletionGracePeriodSeconds).toBe(60);
+    // As the pod strategy does, a negative period is 1 second, not "at once".
+    await sandbox.client.delete(PODS, other.metadata.name!, 'default', { gracePeriodSeconds: -1 });
+    expect((await sandbox.client.get(PODS, other.metadata.name!, 'default'))?.metadata.deletionGracePeriodSeconds).toBe(1);
+  });
+
+  it('a pod with a finalizer: removing it during the shutdown does not remove the pod; the kubelet\'s grace-0 delete then does', async () => {
+    const p: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'held', namespace: 'default', finalizers: ['example.com/hold'] }, spec: { nodeName: 'g1', containers: [{ name: 'c', image: 'x' }] } };
+    await sandbox.client.create(PODS, p);
+    await eventually(async () => (await sandbox.client.get(PODS, 'held', 'default'))?.status?.phase === 'Running', 10_000, 'held running');
+    await sandbox.client.delete(PODS, 'held', 'default');
+    await sandbox.client.patch(PODS, 'held', 'default', { metadata: { finalizers: null } }, 'merge');
+    const shuttingDown = await sandbox.client.get(PODS, 'held', 'default');
+    expect(shuttingDown?.metadata.deletionGracePeriodSeconds).toBe(30);
+    await eventually(async () => (await sandbox.client.get(PODS, 'held', 'default')) === undefined, 10_000, 'gone after its shutdown');
+    // With the finalizer still on at the kubelet's grace-0 delete, the pod waits for it with grace 0.
+    await sandbox.client.create(PODS, { ...p, metadata: { ...p.metadata, name: 'held2' } });
+    await eventually(async () => (await sandbox.client.get(PODS, 'held2', 'default'))?.status?.phase === 'Running', 10_000, 'held2 running');
+    await sandbox.client.delete(PODS, 'held2', 'default');
+    await eventually(async () => (await sandbox.client.get(PODS, 'held2', 'default'))?.metadata.deletionGracePeriodSeconds === 0, 10_000, 'shutdown over, finalizer left');
+    await sandbox.client.patch(PODS, 'held2', 'default', { metadata: { finalizers: null } }, 'merge');
+    expect(await sandbox.client.get(PODS, 'held2', 'default')).toBeUndefined();
   });
 
   it('the pods of a deleted node go at once (the pod garbage collector forces them)', async () => {
@@ -73,5 +98,9 @@ describe('graceful pod deletion (podShutdownMs)', () => {
     }, 10_000, 'a pod on g2');
     await sandbox.client.delete(NODES, 'g2');
     await eventually(async () => (await sandbox.client.get(PODS, onG2.metadata.name!, 'default')) === undefined, 2_000, 'gone with its node');
+    // A pod bound to a node that does not exist, deleted: it has no kubelet to finish, so it is forced.
+    await sandbox.client.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orphan', namespace: 'default' }, spec: { nodeName: 'ghost', containers: [{ name: 'c', image: 'x' }] } });
+    await sandbox.client.delete(PODS, 'orphan', 'default');
+    await eventually(async () => (await sandbox.client.get(PODS, 'orphan', 'default')) === undefined, 5_000, 'the orphan gone');
   });
 });

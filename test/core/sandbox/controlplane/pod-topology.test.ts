@@ -21,7 +21,8 @@ const spread = (app: string, topologyKey: string, maxSkew = 1, extra: Record<str
 
 const nodes = [node('a1', 'a'), node('a2', 'a'), node('b1', 'b')];
 const labelsOf = (name: string) => nodes.find((n) => n.metadata.name === name)!.metadata.labels;
-const place = (p: ReturnType<typeof pod>, nodeName: string, terminating = false) => scheduledPod({ ...p, metadata: { ...p.metadata, ...(terminating ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) } }, labelsOf(nodeName));
+const place = (p: ReturnType<typeof pod>, nodeName: string, terminating = false, nodeLabels = labelsOf(nodeName)) =>
+  scheduledPod({ ...p, metadata: { ...p.metadata, ...(terminating ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) } }, nodeName, nodeLabels);
 
 function choose(p: ReturnType<typeof pod>, placed: ReturnType<typeof place>[]) {
   return choosePlacement(p, nodes, new Map(), undefined, undefined, topologyFilter(p, nodes, placed));
@@ -68,8 +69,12 @@ describe('sandbox scheduler: DoNotSchedule topology spread', () => {
     const placed = [place(pod('w0', { app: 'web' }), 'a1'), place(pod('w1', { app: 'web' }), 'a2')];
     expect(choose(pod('w2', { app: 'web' }, spread('web', 'kubernetes.io/hostname')), placed).node).toBe('b1');
     const leaving = [place(pod('w0', { app: 'web' }), 'a1', true), place(pod('w1', { app: 'web' }), 'b1')];
-    // a1's only pod is terminating: a1 and a2 hold 0, b1 holds 1.
-    expect(['a1', 'a2']).toContain(choose(pod('w2', { app: 'web' }, spread('web', 'kubernetes.io/hostname')), leaving).node);
+    // a1's only pod is terminating: a1 holds 0 (as a2 does), so a1 may take one more.
+    const p = pod('w2', { app: 'web' }, spread('web', 'kubernetes.io/hostname'));
+    expect(choosePlacement(p, [nodes[0]], new Map(), undefined, undefined, topologyFilter(p, nodes, leaving)).node).toBe('a1');
+    // Counted, it would hold 1 with a minimum of 0: refused.
+    const counted = [place(pod('w0', { app: 'web' }), 'a1'), place(pod('w1', { app: 'web' }), 'b1')];
+    expect(choosePlacement(p, [nodes[0]], new Map(), undefined, undefined, topologyFilter(p, nodes, counted)).node).toBeUndefined();
   });
 
   it('a node without the key is out; ScheduleAnyway does not filter', () => {
@@ -87,8 +92,28 @@ describe('sandbox scheduler: DoNotSchedule topology spread', () => {
     // Only zone a nodes are allowed: the domain set is {a}; a1 holds 1, so the skew stays 0 anywhere in a.
     const pinned = pod('w1', { app: 'web' }, { nodeSelector: { 'topology.kubernetes.io/zone': 'a' }, ...spread('web', 'topology.kubernetes.io/zone') });
     expect(['a1', 'a2']).toContain(choose(pinned, placed).node);
-    // minDomains 3 with 2 zones: the minimum is 0, so zone a (1 + 1 − 0 = 2 > 1) is out.
-    const wide = pod('w1', { app: 'web' }, spread('web', 'topology.kubernetes.io/zone', 1, { minDomains: 3 }));
-    expect(choose(wide, placed).node).toBe('b1');
+    // One in each zone: without minDomains the minimum is 1 and either zone takes the next…
+    const even = [place(pod('w0', { app: 'web' }), 'a1'), place(pod('w9', { app: 'web' }), 'b1')];
+    expect(choose(pod('w1', { app: 'web' }, spread('web', 'topology.kubernetes.io/zone')), even).node).toBeDefined();
+    // …with minDomains 3 and 2 zones the minimum is 0: both zones are at 1 + 1 − 0 = 2 > 1, refused.
+    const wide = choose(pod('w1', { app: 'web' }, spread('web', 'topology.kubernetes.io/zone', 1, { minDomains: 3 })), even);
+    expect(wide.node).toBeUndefined();
+    expect(wide.rejections).toEqual({ TopologySpread: 3 });
+  });
+
+  it('counts only pods on nodes the pod may run on, and matchLabelKeys narrow the selector to its own values', () => {
+    // A same-label pod on a node of another pool (which the pod's selector rules out) in zone a.
+    const otherPool = { ...node('x1', 'a', { pool: 'other' }) };
+    const all = [...nodes.map((n) => ({ ...n, metadata: { ...n.metadata, labels: { ...n.metadata.labels, pool: 'main' } } })), otherPool];
+    const p = pod('w', { app: 'web' }, { nodeSelector: { pool: 'main' }, ...spread('web', 'topology.kubernetes.io/zone') });
+    const placed = [place(pod('elsewhere', { app: 'web' }), 'x1', false, otherPool.metadata.labels)];
+    // Not counted: zone a holds 0 for this pod, so a node in zone a is allowed.
+    expect(choosePlacement(p, [all[0]], new Map(), undefined, undefined, topologyFilter(p, all, placed)).node).toBe('a1');
+    // matchLabelKeys [version]: the old version's pods in zone a do not count against the new one.
+    const v2 = pod('n', { app: 'web', version: '2' }, spread('web', 'topology.kubernetes.io/zone', 1, { matchLabelKeys: ['version'] }));
+    const old = [place(pod('o1', { app: 'web', version: '1' }), 'a1'), place(pod('o2', { app: 'web', version: '1' }), 'a2')];
+    expect(choosePlacement(v2, [nodes[0]], new Map(), undefined, undefined, topologyFilter(v2, nodes, old)).node).toBe('a1');
+    const plain = pod('n', { app: 'web', version: '2' }, spread('web', 'topology.kubernetes.io/zone'));
+    expect(choosePlacement(plain, [nodes[0]], new Map(), undefined, undefined, topologyFilter(plain, nodes, old)).node).toBeUndefined();
   });
 });
