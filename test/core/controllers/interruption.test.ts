@@ -283,7 +283,9 @@ describe('interruptions', () => {
     // No successor came: once the hold ends, the room is the other pod's, well before the deadline.
     await waitFor('the other moved', () => lifecycle(c, 'handoff-moved') === 2, 30_000, 20);
     const secondAt = e.sandbox.clock.now();
-    expect(secondAt - firstAt).toBeGreaterThanOrEqual(HANDOFF_HOLD_MS);
+    // (firstAt is when this test saw the first move, up to a few polls after it: a CI run measured
+    // 29.98 s; without the hold the other pod went on the next 2 s pass.)
+    expect(secondAt - firstAt).toBeGreaterThanOrEqual(HANDOFF_HOLD_MS - 3_000);
     expect(secondAt - noticeAt).toBeLessThan(65_000);
     expect(lifecycle(c, 'handoff-deadline')).toBe(0);
     // Let the ReplicaSet go.
