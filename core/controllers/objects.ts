@@ -90,7 +90,11 @@ export function podFromSpec(namespace: string, name: string, labels: Record<stri
   const spread: TopologySpreadConstraint[] = [];
   for (const c of Array.isArray(spec?.topologySpreadConstraints) ? spec.topologySpreadConstraints : []) {
     if (typeof c?.topologyKey !== 'string') continue;
-    spread.push({ topologyKey: c.topologyKey, maxSkew: Number(c.maxSkew) || 1, ...selectorOf(c.labelSelector), whenUnsatisfiable: c.whenUnsatisfiable === 'ScheduleAnyway' ? 'ScheduleAnyway' : 'DoNotSchedule' });
+    // matchLabelKeys (e.g. pod-template-hash: spread each rollout's pods on their own): the pod's own
+    // values of those keys join the selector, as kube-scheduler merges them; keys it lacks are ignored.
+    const own = (Array.isArray(c.matchLabelKeys) ? c.matchLabelKeys : []).filter((k: unknown): k is string => typeof k === 'string' && Object.hasOwn(labels, k));
+    const selector = own.length > 0 && c.labelSelector && typeof c.labelSelector === 'object' ? { ...c.labelSelector, matchLabels: { ...(c.labelSelector.matchLabels ?? {}), ...Object.fromEntries(own.map((k: string) => [k, labels[k]])) } } : c.labelSelector;
+    spread.push({ topologyKey: c.topologyKey, maxSkew: Number(c.maxSkew) || 1, ...selectorOf(selector), whenUnsatisfiable: c.whenUnsatisfiable === 'ScheduleAnyway' ? 'ScheduleAnyway' : 'DoNotSchedule' });
   }
   const anti = (spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [])
     .filter((t: Obj) => typeof t?.topologyKey === 'string')

@@ -70,4 +70,14 @@ describe('label selectors', () => {
     const nodeOf = (p: string) => result.newNodeClaims.findIndex((c) => c.pods.some((x) => x.startsWith(`default/${p}`)));
     expect(nodeOf('web')).not.toBe(nodeOf('api'));
   });
+
+  it('topology spread matchLabelKeys: the pod\'s own values join the selector (each rollout spread on its own); keys it lacks are ignored', () => {
+    const spec = { containers: [{ name: 'c' }], topologySpreadConstraints: [{ topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } }, matchLabelKeys: ['pod-template-hash', 'absent'] }] };
+    const pod = podFromSpec('shop', 'web-1', { app: 'web', 'pod-template-hash': 'v2' }, spec);
+    expect(pod.topologySpread?.[0].labelSelector).toEqual({ app: 'web', 'pod-template-hash': 'v2' });
+    const old = { app: 'web', 'pod-template-hash': 'v1' };
+    expect(selectorMatches(pod.topologySpread![0].labelSelector, old)).toBe(false);
+    // A template (predicted pods) has no hash yet: the plain selector.
+    expect(podFromSpec('shop', 'web-predicted-0', { app: 'web' }, spec).topologySpread?.[0].labelSelector).toEqual({ app: 'web' });
+  });
 });
