@@ -312,18 +312,21 @@ function groupZone(ctx: Context, c: PodClass, nodes: readonly ExistingNode[]): s
 function pinZones(ctx: Context, classes: PodClass[], nodes: readonly ExistingNode[]): PodClass[] {
   let nextIndex = classes.length;
   const out: PodClass[] = [];
-  const countsBySelector = new Map<number, Map<string, number>>();
-  const countsFor = (selector: number): Map<string, number> => {
-    let counts = countsBySelector.get(selector);
+  // Per selector and node terms: the matching pods per zone, on the nodes the class may run on
+  // (kube-scheduler's default nodeAffinityPolicy Honor: pods on other pools' nodes do not count).
+  const countsBySelector = new Map<string, Map<string, number>>();
+  const countsFor = (selector: number, c: PodClass): Map<string, number> => {
+    const key = `${selector}|${c.termsKey}`;
+    let counts = countsBySelector.get(key);
     if (!counts) {
       counts = new Map();
       const s = ctx.table.selectors[selector];
       for (const node of nodes) {
         const zone = node.labels[Labels.zone];
-        if (!zone) continue;
+        if (!zone || !c.terms.some((term) => labelsSatisfy(term, node.labels, node.name))) continue;
         for (const pod of node.pods) if (selectorMatchesLabels(s, pod.labels)) counts.set(zone, (counts.get(zone) ?? 0) + 1);
       }
-      countsBySelector.set(selector, counts);
+      countsBySelector.set(key, counts);
     }
     return counts;
   };
@@ -345,7 +348,7 @@ function pinZones(ctx: Context, classes: PodClass[], nodes: readonly ExistingNod
       out.push(c); // nothing can hold it; explained later
       continue;
     }
-    const counts = countsFor(c.zoneSpread.selector);
+    const counts = countsFor(c.zoneSpread.selector, c);
     const matchesOwn = c.matches.includes(c.zoneSpread.selector);
     const assigned = new Map<string, number>(zones.map((z) => [z, 0]));
     for (let i = 0; i < remaining(c); i++) {

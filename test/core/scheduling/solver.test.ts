@@ -199,6 +199,16 @@ describe('solve: topology spread and anti-affinity', () => {
     expect(zones).toEqual(['zone-b', 'zone-b', 'zone-c', 'zone-c']);
   });
 
+  it('counts only the pods on nodes the pod may run on (a node of another pool, which its selector rules out, does not count)', () => {
+    const labels = { app: 'web' };
+    const spread = [{ topologyKey: Labels.zone, maxSkew: 1, labelSelector: labels, whenUnsatisfiable: 'DoNotSchedule' as const }];
+    const otherPool = existingNode({ name: 'a1', zone: 'zone-a', cpu: 0.5, labels: { team: 'other' }, pods: pods(2, { labels, cpu: 250, nodeName: 'a1' }) });
+    const mine = pods(3, { labels, topologySpread: spread, requiredNodeAffinity: [[{ key: 'team', operator: 'DoesNotExist' }]] });
+    const result = plan({ pods: mine, existingNodes: [otherPool] });
+    const zones = result.newNodeClaims.flatMap((c) => c.pods.map(() => c.offering.zone)).sort();
+    expect(zones).toEqual(['zone-a', 'zone-b', 'zone-c']);
+  });
+
   it('hostname anti-affinity puts each pod on its own node', () => {
     const labels = { app: 'db' };
     const result = plan({ pods: pods(4, { labels, antiAffinity: [{ topologyKey: Labels.hostname, labelSelector: labels }] }) });
