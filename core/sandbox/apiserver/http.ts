@@ -479,11 +479,9 @@ export class ApiHttpHandler {
       throw new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
     }
     const orphan = body?.orphanDependents ?? (q.get('orphanDependents') === 'true' ? true : undefined);
-    const graceRaw = body?.gracePeriodSeconds ?? q.get('gracePeriodSeconds') ?? undefined;
-    const gracePeriodSeconds = graceRaw === undefined ? undefined : Number(graceRaw);
-    if (gracePeriodSeconds !== undefined && !Number.isInteger(gracePeriodSeconds)) {
-      throw new ApiError(400, 'BadRequest', `DeleteOptions.meta.k8s.io "" is invalid: gracePeriodSeconds: Invalid value: ${JSON.stringify(graceRaw)}: must be an integer`);
-    }
+    // The body's value as it is (ApiCore checks it is an integer); the query's only when it spells one.
+    const query = q.get('gracePeriodSeconds');
+    const gracePeriodSeconds = body?.gracePeriodSeconds ?? (query === null ? undefined : /^-?\d{1,12}$/.test(query) ? Number(query) : query);
     return {
       ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}),
       propagationPolicy: policy ?? (orphan === true ? 'Orphan' : undefined),

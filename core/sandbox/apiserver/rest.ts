@@ -74,6 +74,9 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** The longest grace period a deletion takes (about 31 years): the deadline must stay a date. */
+export const MAX_GRACE_SECONDS = 1_000_000_000;
+
 export function rfc3339(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
@@ -346,18 +349,24 @@ export class ApiCore {
     if (options.dryRun) return { object: existing, removed: finalizers.length === 0 };
     const key = resourceKey(type);
     const grace = this.podGracePeriodSeconds(type, existing, options);
-    const shuttingDown = Boolean(existing.metadata.deletionTimestamp) && (existing.metadata.deletionGracePeriodSeconds ?? 0) > 0;
-    if (grace > 0 || (shuttingDown && finalizers.length > 0)) {
-      // A new shutdown; a shorter one than under way; or (grace 0) the end of one held by
-      // finalizers, which the pod then waits for with grace 0. A longer one changes nothing.
-      if (shuttingDown && grace > 0 && grace >= existing.metadata.deletionGracePeriodSeconds) return { object: existing, removed: false };
+    const mark = (deadline: number, seconds: number) => {
       const next = clone(existing);
-      next.metadata.deletionTimestamp = rfc3339(this.clock.now() + grace * 1000);
-      next.metadata.deletionGracePeriodSeconds = grace;
+      next.metadata.deletionTimestamp = rfc3339(deadline);
+      next.metadata.deletionGracePeriodSeconds = seconds;
       if (finalizers.length > 0) next.metadata.finalizers = finalizers;
       const stored = this.store.update(key, next);
       this.afterWrite(type, stored);
       return { object: stored, removed: false };
+    };
+    const current: number = existing.metadata.deletionGracePeriodSeconds ?? 0;
+    if (!existing.metadata.deletionTimestamp && grace > 0) return mark(this.clock.now() + grace * 1000, grace);
+    if (existing.metadata.deletionTimestamp && current > 0) {
+      // Already shutting down: a DELETE that names no grace, or a longer one, changes nothing; a
+      // shorter one moves the deadline to its start plus the new grace (not before now); grace 0
+      // ends it — removed, or waiting for its finalizers with grace 0.
+      if (options.gracePeriodSeconds === undefined || (grace > 0 && grace >= current)) return { object: existing, removed: false };
+      if (grace > 0) return mark(Math.max(this.clock.now(), Date.parse(existing.metadata.deletionTimestamp) - current * 1000 + grace * 1000), grace);
+      if (finalizers.length > 0) return mark(this.clock.now(), 0);
     }
     if (finalizers.length > 0) {
       if (existing.metadata.deletionTimestamp && sameJson(finalizers, existing.metadata.finalizers ?? [])) return { object: existing, removed: false };
@@ -376,14 +385,19 @@ export class ApiCore {
     return { object: removed, removed: true };
   }
 
-  /** The graceful shutdown a pod's deletion starts (0: none, removed as any object is). */
+  /** The graceful shutdown a pod's deletion asks for (0: none, removed as any object is). */
   private podGracePeriodSeconds(type: ResourceType, existing: Obj, options: DeleteOptions): number {
+    const given: unknown = options.gracePeriodSeconds;
+    if (given !== undefined && (typeof given !== 'number' || !Number.isInteger(given) || Math.abs(given) > MAX_GRACE_SECONDS)) {
+      throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(given)}: must be an integer of at most ${MAX_GRACE_SECONDS}`);
+    }
     if (!this.gracefulPodDeletion || type.kind !== 'Pod' || type.custom || !existing.spec?.nodeName) return 0;
     if (existing.status?.phase === 'Succeeded' || existing.status?.phase === 'Failed') return 0;
-    const asked = options.gracePeriodSeconds ?? existing.spec?.terminationGracePeriodSeconds ?? 30;
-    if (typeof asked !== 'number' || !Number.isFinite(asked)) return 30;
-    // As the pod strategy does: a negative period becomes 1 (0 stays "at once").
-    return asked < 0 ? 1 : Math.ceil(asked);
+    const fromSpec: unknown = existing.spec?.terminationGracePeriodSeconds;
+    const asked = given ?? (typeof fromSpec === 'number' && Number.isFinite(fromSpec) ? fromSpec : 30);
+    // As the pod strategy does: a negative period becomes 1 (0 stays "at once"); bounded so the
+    // deadline stays a date.
+    return asked < 0 ? 1 : Math.min(MAX_GRACE_SECONDS, Math.ceil(asked));
   }
 
   /** Removes an object now, whatever its finalizers (used by the namespace cleanup). */

@@ -173,8 +173,9 @@ export class KubeletSimulator {
     if (!node) {
       // Asked of the API, not the cache (which may not have a new node yet).
       if ((await this.ctx.client.get(NODES, pod.spec.nodeName)) !== undefined) return this.later(this.podQueue, key, this.ctx.clock.now() + 1_000);
-      await this.ctx.client.delete(PODS, pod.metadata.name!, pod.metadata.namespace, { gracePeriodSeconds: 0 }).catch((e) => {
-        if (e?.code !== 404) throw e;
+      // The UID as a precondition: a pod of the same name made meanwhile (a StatefulSet's) is not this one.
+      await this.ctx.client.delete(PODS, pod.metadata.name!, pod.metadata.namespace, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } }).catch((e) => {
+        if (e?.code !== 404 && e?.code !== 409) throw e;
       });
       return;
     }

@@ -70,21 +70,26 @@ export function topologyFilter(pod: Obj, nodes: readonly Obj[], placed: readonly
   const labels: Record<string, string> = pod.metadata?.labels ?? {};
   // Anti-affinity, computed once per pod: the domains (key → values) the pod may not join — those
   // running a pod its own terms select, and those of placed pods whose terms select it.
-  const forbidden: Array<{ key: string; values: Set<string> }> = [];
+  // One set of values per key, so a node costs one lookup per key whatever the number of pods.
+  const forbiddenByKey = new Map<string, Set<string>>();
+  const forbid = (key: string, value: string) => {
+    let values = forbiddenByKey.get(key);
+    if (!values) forbiddenByKey.set(key, (values = new Set()));
+    values.add(value);
+  };
   for (const t of antiAffinityTerms(pod.spec)) {
-    const values = new Set<string>();
     for (const p of placed) {
       const value = p.nodeLabels[t.topologyKey];
-      if (value !== undefined && inScope(t, namespace, p.namespace) && labelSelectorMatches(t.labelSelector, p.labels)) values.add(value);
+      if (value !== undefined && inScope(t, namespace, p.namespace) && labelSelectorMatches(t.labelSelector, p.labels)) forbid(t.topologyKey, value);
     }
-    if (values.size > 0) forbidden.push({ key: t.topologyKey, values });
   }
   for (const p of placed) {
     for (const t of p.antiAffinity) {
       const value = p.nodeLabels[t.topologyKey];
-      if (value !== undefined && inScope(t, p.namespace, namespace) && labelSelectorMatches(t.labelSelector, labels)) forbidden.push({ key: t.topologyKey, values: new Set([value]) });
+      if (value !== undefined && inScope(t, p.namespace, namespace) && labelSelectorMatches(t.labelSelector, labels)) forbid(t.topologyKey, value);
     }
   }
+  const forbidden = [...forbiddenByKey].map(([key, values]) => ({ key, values }));
   const spread = (Array.isArray(pod.spec?.topologySpreadConstraints) ? pod.spec.topologySpreadConstraints : []).filter(
     (c: Obj) => typeof c?.topologyKey === 'string' && (c.whenUnsatisfiable ?? 'DoNotSchedule') === 'DoNotSchedule',
   );

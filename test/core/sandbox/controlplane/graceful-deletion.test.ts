@@ -57,16 +57,52 @@ describe('graceful pod deletion (podShutdownMs)', () => {
       const pods = await running('grace');
       return pods.length === 1 && pods;
     }, 10_000, 'the replacement running');
-    const refused = await sandbox.client.delete(PODS, other.metadata.name!, 'default', { gracePeriodSeconds: 1.5 }).catch((e) => e);
-    expect(refused).toBeInstanceOf(KubeApiError);
-    expect((refused as KubeApiError).code).toBe(400);
-    // A shorter grace period than the one under way shortens it; a longer one changes nothing.
-    await sandbox.client.delete(PODS, other.metadata.name!, 'default', { gracePeriodSeconds: 60 });
-    await sandbox.client.delete(PODS, other.metadata.name!, 'default', { gracePeriodSeconds: 90 });
-    expect((await sandbox.client.get(PODS, other.metadata.name!, 'default'))?.metadata.deletionGracePeriodSeconds).toBe(60);
+    for (const bad of [1.5, '5', true, 1e13]) {
+      const refused = await sandbox.client.delete(PODS, other.metadata.name!, 'default', { gracePeriodSeconds: bad as number }).catch((e) => e);
+      expect(refused, String(bad)).toBeInstanceOf(KubeApiError);
+      expect((refused as KubeApiError).code).toBe(400);
+    }
+    expect((await sandbox.client.get(PODS, other.metadata.name!, 'default'))?.metadata.deletionTimestamp).toBeUndefined();
+  });
+
+  it('a shutdown under way: a shorter grace moves its deadline to its start plus that grace; no grace or a longer one changes nothing; negative is 1 s', async () => {
+    // On a node without a kubelet, so no shutdown ends while the test looks.
+    await sandbox.client.create(NODES, { ...simulatedNode({ name: 'frozen', cpu: '4', memory: '8Gi' }), metadata: { name: 'frozen', annotations: { 'sandbox.smartscale.io/unmanaged': 'true' } } });
+    const frozen = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName: 'frozen', terminationGracePeriodSeconds: 300, containers: [{ name: 'c', image: 'x' }] } });
+    await sandbox.client.create(PODS, frozen('slow'));
+    await sandbox.client.delete(PODS, 'slow', 'default');
+    const first = (await sandbox.client.get(PODS, 'slow', 'default'))!;
+    const deadline = Date.parse(first.metadata.deletionTimestamp ?? '');
+    expect(first.metadata.deletionGracePeriodSeconds).toBe(300);
+    // No grace named (an eviction's default), or a longer one: unchanged.
+    await sandbox.client.delete(PODS, 'slow', 'default');
+    await sandbox.client.delete(PODS, 'slow', 'default', { gracePeriodSeconds: 600 });
+    expect((await sandbox.client.get(PODS, 'slow', 'default'))?.metadata).toMatchObject({ deletionGracePeriodSeconds: 300, deletionTimestamp: first.metadata.deletionTimestamp });
+    // 120 instead of 300: the deadline moves 180 s earlier (it began at the same time).
+    await sandbox.client.delete(PODS, 'slow', 'default', { gracePeriodSeconds: 120 });
+    const shorter = (await sandbox.client.get(PODS, 'slow', 'default'))!;
+    expect(shorter.metadata.deletionGracePeriodSeconds).toBe(120);
+    expect(Date.parse(shorter.metadata.deletionTimestamp ?? '')).toBe(deadline - 180_000);
     // As the pod strategy does, a negative period is 1 second, not "at once".
-    await sandbox.client.delete(PODS, other.metadata.name!, 'default', { gracePeriodSeconds: -1 });
-    expect((await sandbox.client.get(PODS, other.metadata.name!, 'default'))?.metadata.deletionGracePeriodSeconds).toBe(1);
+    await sandbox.client.create(PODS, frozen('negative'));
+    await sandbox.client.delete(PODS, 'negative', 'default', { gracePeriodSeconds: -1 });
+    expect((await sandbox.client.get(PODS, 'negative', 'default'))?.metadata.deletionGracePeriodSeconds).toBe(1);
+    // Grace 0 ends any of them.
+    for (const name of ['slow', 'negative']) await sandbox.client.delete(PODS, name, 'default', { gracePeriodSeconds: 0 });
+    expect(await sandbox.client.get(PODS, 'slow', 'default')).toBeUndefined();
+    await sandbox.client.delete(NODES, 'frozen');
+  });
+
+  it('a pod waiting for room is scheduled once a bound pod is deleted (the scheduler retries on assigned pods\' deletion)', async () => {
+    await sandbox.client.create(NODES, simulatedNode({ name: 'tight', cpu: '1', memory: '4Gi', labels: { tight: 'yes' } }));
+    const sized = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeSelector: { tight: 'yes' }, containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '800m' } } }] } });
+    await sandbox.client.create(PODS, sized('first'));
+    await eventually(async () => (await sandbox.client.get(PODS, 'first', 'default'))?.status?.phase === 'Running', 10_000, 'first running');
+    await sandbox.client.create(PODS, sized('second'));
+    await eventually(async () => (await sandbox.client.get(PODS, 'second', 'default'))?.status?.conditions?.some((c: { reason?: string }) => c.reason === 'Unschedulable'), 10_000, 'second unschedulable');
+    await sandbox.client.delete(PODS, 'first', 'default', { gracePeriodSeconds: 0 });
+    await eventually(async () => (await sandbox.client.get(PODS, 'second', 'default'))?.spec?.nodeName === 'tight', 5_000, 'second scheduled on tight');
+    await sandbox.client.delete(NODES, 'tight');
   });
 
   it('a pod with a finalizer: removing it during the shutdown does not remove the pod; the kubelet\'s grace-0 delete then does', async () => {
