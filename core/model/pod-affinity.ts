@@ -15,6 +15,7 @@
  * (namespace labels are not watched), is a problem: the pod is not planned. Matching pods that are themselves only being planned in the same
  * pass are not counted (they may land elsewhere): the pod follows them on a later pass. Pure.
  */
+import { canonicalLabelKey, Labels } from './labels.js';
 import { labelSatisfies, type Requirement, type RequirementOperator } from './requirements.js';
 
 const SELECTOR_OPERATORS: ReadonlySet<unknown> = new Set<RequirementOperator>(['In', 'NotIn', 'Exists', 'DoesNotExist']);
@@ -120,7 +121,12 @@ export function podAffinityTopology(
   // kube-scheduler lets a term nothing satisfies pass only for the first pod of a group: when no
   // term has a match anywhere and the pod matches every term itself. Else it cannot be placed.
   if (unmatched.length > 0) {
-    if (extra.length === 0 && selfMatchesAll) return { ok: true, terms: base, firstOfGroup: [...new Set(unmatched)].sort(), group: JSON.stringify([namespace, raw]) };
+    if (extra.length === 0 && selfMatchesAll) {
+      // The group: its namespace and its zone terms (pods that list other terms besides, a hostname
+      // one say, still follow the same first pod into its zone).
+      const zoneTerms = raw.filter((t) => typeof asRecord(t)?.topologyKey === 'string' && canonicalLabelKey(t.topologyKey) === Labels.zone).map((t) => [t.labelSelector ?? null, t.namespaces ?? null, t.namespaceSelector ?? null]);
+      return { ok: true, terms: base, firstOfGroup: [...new Set(unmatched)].sort(), group: JSON.stringify([namespace, zoneTerms]) };
+    }
     return { ok: false, problem: `no running pod matches its required pod affinity (topology key ${unmatched[0]})` };
   }
   if (extra.length === 0) return { ok: true, terms: base };

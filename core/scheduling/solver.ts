@@ -275,37 +275,45 @@ function freeOn(node: ExistingNode): Resources {
 
 /**
  * The one zone for a group that attracts itself by zone (the scheduler places its first pod
- * anywhere and the rest must follow): where an existing node has room for the most of them (the
- * scheduler will place the first there at once), else where a new node holds them at the lowest
- * price per pod. Undefined when nothing can hold the class (explained later).
+ * anywhere and the rest must follow it), over all its classes: among the zones every class can use
+ * (none: the first class's), where existing nodes have room for the most of its pods (the scheduler
+ * places the first there at once), else where new nodes hold them at the lowest price. Undefined
+ * when nothing can hold the first class (explained later).
  */
-function groupZone(ctx: Context, c: PodClass, nodes: readonly ExistingNode[]): string | undefined {
-  const zones = eligibleZones(ctx, c, nodes);
+function groupZone(ctx: Context, group: readonly PodClass[], nodes: readonly ExistingNode[]): string | undefined {
+  const eligible = group.map((c) => new Set(eligibleZones(ctx, c, nodes)));
+  let zones = [...eligible[0]].filter((z) => eligible.every((e) => e.has(z))).sort();
+  if (zones.length === 0) zones = [...eligible[0]].sort();
   if (zones.length <= 1) return zones[0];
-  const want = remaining(c);
-  let best: { zone: string; room: number } | undefined;
-  for (const node of nodes) {
-    const zone = node.labels[Labels.zone];
-    if (!zone || node.unschedulable || !fitsExistingNode(c, node)) continue;
-    const room = podsThatFit(c.requests, freeOn(node));
-    if (room > 0 && (!best || room > best.room || (room === best.room && zone < best.zone))) best = { zone, room };
+  const room = new Map<string, number>();
+  for (const c of group) {
+    for (const node of nodes) {
+      const zone = node.labels[Labels.zone];
+      if (!zone || !zones.includes(zone) || node.unschedulable || !fitsExistingNode(c, node)) continue;
+      room.set(zone, (room.get(zone) ?? 0) + Math.min(remaining(c), podsThatFit(c.requests, freeOn(node))));
+    }
   }
-  if (best) return best.zone;
-  let cheapest: { zone: string; perPod: number } | undefined;
-  for (const prepared of ctx.pools) {
-    const profile = profileFor(ctx, prepared, c);
-    prepared.types.forEach((type, t) => {
-      const mask = profile.masks[t];
-      const fit = Math.min(want, podsThatFit(c.requests, type.allocatable));
-      if (mask === 0 || fit === 0) return;
-      type.offerings.forEach((o, i) => {
-        if (!(mask & (1 << i))) return;
-        const perPod = o.pricePerHour / fit;
-        if (!cheapest || perPod < cheapest.perPod || (perPod === cheapest.perPod && o.zone < cheapest.zone)) cheapest = { zone: o.zone, perPod };
+  const roomiest = zones.reduce((best, z) => ((room.get(z) ?? 0) > (room.get(best) ?? 0) ? z : best), zones[0]);
+  if ((room.get(roomiest) ?? 0) > 0) return roomiest;
+  // Per zone: the group's pods at each class's lowest price per pod there.
+  const cost = new Map<string, number>(zones.map((z) => [z, 0]));
+  for (const c of group) {
+    const want = remaining(c);
+    const perPod = new Map<string, number>();
+    for (const prepared of ctx.pools) {
+      const profile = profileFor(ctx, prepared, c);
+      prepared.types.forEach((type, t) => {
+        const mask = profile.masks[t];
+        const fit = Math.min(want, podsThatFit(c.requests, type.allocatable));
+        if (mask === 0 || fit === 0) return;
+        type.offerings.forEach((o, i) => {
+          if (mask & (1 << i) && o.pricePerHour / fit < (perPod.get(o.zone) ?? Infinity)) perPod.set(o.zone, o.pricePerHour / fit);
+        });
       });
-    });
+    }
+    for (const z of zones) cost.set(z, cost.get(z)! + (perPod.get(z) ?? Infinity) * want);
   }
-  return cheapest?.zone ?? zones[0];
+  return zones.reduce((best, z) => (cost.get(z)! < cost.get(best)! ? z : best), zones[0]);
 }
 
 /** Splits zone-spread classes over zones, always adding to the least-loaded zone. */
@@ -330,11 +338,19 @@ function pinZones(ctx: Context, classes: PodClass[], nodes: readonly ExistingNod
     }
     return counts;
   };
-  /** Per self-attracting group: the zone its first class got; the group's other classes follow. */
+  /** Per self-attracting group: its zone, chosen over all its classes. */
   const groupZones = new Map<string, string | undefined>();
+  const groups = new Map<string, PodClass[]>();
+  for (const c of classes) {
+    if (c.attractsOwnZone === undefined || c.zoneSpread || c.unsupported) continue;
+    const members = groups.get(c.attractsOwnZone);
+    if (members) members.push(c);
+    else groups.set(c.attractsOwnZone, [c]);
+  }
+  for (const members of groups.values()) members.sort((a, b) => cmp(a.key, b.key));
   for (const c of [...classes].sort((a, b) => cmp(a.key, b.key))) {
     if (c.attractsOwnZone !== undefined && !c.zoneSpread && !c.unsupported) {
-      if (!groupZones.has(c.attractsOwnZone)) groupZones.set(c.attractsOwnZone, groupZone(ctx, c, nodes));
+      if (!groupZones.has(c.attractsOwnZone)) groupZones.set(c.attractsOwnZone, groupZone(ctx, groups.get(c.attractsOwnZone)!, nodes));
       const zone = groupZones.get(c.attractsOwnZone);
       out.push(zone === undefined ? c : { ...c, index: nextIndex++, key: `${c.key}@${zone}`, zone });
       continue;

@@ -74,6 +74,9 @@ describe('required pod affinity as node requirements', () => {
     const elsewhere = podAffinityTopology('lab', { app: 'queue', tier: 'q' }, affinity(near('queue', Labels.zone), { topologyKey: Labels.hostname, labelSelector: { matchLabels: { tier: 'q' } } }), undefined, placed);
     expect(again.ok && both.ok && again.group === both.group).toBe(true);
     expect(elsewhere.ok && both.ok && elsewhere.group !== both.group).toBe(true);
+    // The group is keyed on the zone terms: a pod listing only the zone term is in it too.
+    const zoneOnly = podAffinityTopology('shop', { app: 'queue', tier: 'q' }, affinity(near('queue', Labels.zone)), undefined, placed);
+    expect(zoneOnly.ok && both.ok && zoneOnly.group === both.group).toBe(true);
   });
 
   it('a namespaceSelector with labels is not supported: a problem, not a guess', () => {

@@ -284,6 +284,15 @@ describe('solve: a group that attracts itself by zone (its first pods)', () => {
     expect(zonesOf([...cpuHeavy, ...memoryHeavy]).size).toBe(1);
   });
 
+  it('the group\'s zone is one every class of it can use (the r5 pods\' types are offered in zone-b only)', () => {
+    const types = smallCatalog().map((t) => (t.name.startsWith('r') ? { ...t, offerings: t.offerings.filter((o) => o.zone === 'zone-b') } : t));
+    const cpuHeavy = pods(2, { cpu: 3000, memoryMiB: 1024, labels: { tier: 'g' }, attractsOwnZone: 'g' });
+    const memoryHeavy = pods(2, { cpu: 500, memoryMiB: 12 * 1024, labels: { tier: 'g' }, attractsOwnZone: 'g', requiredNodeAffinity: [[{ key: Labels.instanceFamily, operator: 'In', values: ['r5'] }]] });
+    const result = plan({ pods: [...cpuHeavy, ...memoryHeavy], instanceTypes: types });
+    expectAllPlaced(result, 4);
+    for (const claim of result.newNodeClaims) expect(zoneOf(claim)).toEqual(['zone-b']);
+  });
+
   it('the cheapest zone per pod when no node has room (spot prices differ by zone)', () => {
     const types = [instanceType({ name: 'c5.xlarge', cpu: 4, memoryGiB: 8, price: 0.17, capacityTypes: ['spot'] })].map((t) => ({
       ...t,
