@@ -66,6 +66,8 @@ export class ClusterState {
   readonly persistentVolumeClaims: Informer<KubeObject>;
   readonly persistentVolumes: Informer<KubeObject>;
   readonly storageClasses: Informer<KubeObject>;
+  /** Namespaces: their labels, for pod affinity terms with a namespaceSelector. */
+  readonly namespaces: Informer<KubeObject>;
   private readonly all = new Map<string, Informer<KubeObject>>();
   /** Node name → clock ms of the last bind/unbind/delete of a pod on it. */
   private readonly podChangeAt = new Map<string, number>();
@@ -111,6 +113,7 @@ export class ClusterState {
     this.persistentVolumeClaims = make(Refs.persistentVolumeClaims, 'persistentvolumeclaims');
     this.persistentVolumes = make(Refs.persistentVolumes, 'persistentvolumes');
     this.storageClasses = make(Refs.storageClasses, 'storageclasses');
+    this.namespaces = make(Refs.namespaces, 'namespaces');
     // A claim, volume or class created after its pod can make the waiting pod plannable; so can a
     // claim being bound (an Immediate class's, which the pod waits for: volume-topology.ts).
     for (const informer of [this.persistentVolumeClaims, this.persistentVolumes, this.storageClasses]) informer.on({ add: () => (informer.hasSynced() ? this.notify('pending-pod') : undefined) });
@@ -247,6 +250,11 @@ export class ClusterState {
   /** The volume claims, volumes and storage classes as the informers hold them. */
   volumeLookup(): VolumeLookup {
     return volumeLookupFrom({ claims: this.persistentVolumeClaims.list(), volumes: this.persistentVolumes.list(), storageClasses: this.storageClasses.list() });
+  }
+
+  /** A namespace's labels, as the informer holds them (undefined: not known). */
+  namespaceLabels(namespace: string): Readonly<Record<string, string>> | undefined {
+    return this.namespaces.get(namespace)?.metadata.labels ?? (this.namespaces.get(namespace) ? {} : undefined);
   }
 
   /** Active pods per node name (bound, not finished). */

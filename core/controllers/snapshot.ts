@@ -134,7 +134,7 @@ export function predictedWorkloads(state: ClusterState, clusterMode: Mode, nowSe
     const topology = volumeTopology(ns, d.metadata.name ?? '', template.spec, declared.requiredNodeAffinity, volumes, true);
     if (!topology.ok) continue;
     // Where the pods it must run near are (required pod affinity); none anywhere: nothing ahead.
-    const near = hasPodAffinity(template.spec) ? podAffinityTopology(ns, labels, template.spec, topology.terms, placed()) : topology;
+    const near = hasPodAffinity(template.spec) ? podAffinityTopology(ns, labels, template.spec, topology.terms, placed(), (n) => state.namespaceLabels(n)) : topology;
     if (!near.ok) continue;
     const proto = nearPods(declared, near);
     for (let i = 0; i < extra; i++) pods.push({ ...proto, name: `${d.metadata.name}-predicted-${i}` });
@@ -210,7 +210,7 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
   // pods it must run near are (unchanged when that cannot be met: it runs where it is).
   const attracted = (pod: Pod, o: KubeObject): Pod => {
     if (!hasPodAffinity(o.spec)) return pod;
-    const near = podAffinityTopology(pod.namespace, pod.labels, o.spec, pod.requiredNodeAffinity, placed());
+    const near = podAffinityTopology(pod.namespace, pod.labels, o.spec, pod.requiredNodeAffinity, placed(), (n) => state.namespaceLabels(n));
     return near.ok ? withNodeAffinity(pod, near.terms) : pod;
   };
   for (const o of state.nodes.list()) {
@@ -272,7 +272,7 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     const pod = podFromObject(p);
     const volume = volumeTopology(pod.namespace, pod.name, p.spec, pod.requiredNodeAffinity, volumes);
     // Then where the pods it must run near are (required pod affinity).
-    const topology = volume.ok && hasPodAffinity(p.spec) ? podAffinityTopology(pod.namespace, pod.labels, p.spec, volume.terms, placed()) : volume;
+    const topology = volume.ok && hasPodAffinity(p.spec) ? podAffinityTopology(pod.namespace, pod.labels, p.spec, volume.terms, placed(), (n) => state.namespaceLabels(n)) : volume;
     if (topology.ok) pending.push(nearPods(pod, topology));
     else blocked.push({ pod: podKey(pod), problem: topology.problem });
   }

@@ -21,4 +21,5 @@ export const Refs = {
   persistentVolumeClaims: { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true },
   persistentVolumes: { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false },
   storageClasses: { group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', namespaced: false },
+  namespaces: { group: '', version: 'v1', plural: 'namespaces', namespaced: false },
 } as const satisfies Record<string, ResourceRef>;

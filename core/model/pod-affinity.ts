@@ -11,9 +11,10 @@
  * match every term is the first of a group that attracts itself: no requirement, but the keys are
  * returned (`firstOfGroup`) — on the zone key the planner then keeps the class in one zone, since
  * the scheduler places the first pod anywhere and the rest must follow it. Otherwise a term
- * nothing satisfies (even next to terms that are satisfied), or one using a `namespaceSelector`
- * (namespace labels are not watched), is a problem: the pod is not planned. Matching pods that are themselves only being planned in the same
- * pass are not counted (they may land elsewhere): the pod follows them on a later pass. Pure.
+ * nothing satisfies (even next to terms that are satisfied) is a problem: the pod is not planned; so
+ * is a term with a `namespaceSelector` when the caller gives no namespace labels to read. Matching
+ * pods that are themselves only being planned in the same pass are not counted (they may land
+ * elsewhere): the pod follows them on a later pass. Pure.
  */
 import { canonicalLabelKey, Labels } from './labels.js';
 import { labelSatisfies, type Requirement, type RequirementOperator } from './requirements.js';
@@ -67,7 +68,14 @@ export function labelSelectorMatches(selector: unknown, labels: Readonly<Record<
  */
 export class PlacedPods {
   private readonly memo = new Map<string, readonly string[]>();
+  private namespaceSet: Set<string> | undefined;
   constructor(readonly pods: readonly PlacedPod[]) {}
+
+  /** The namespaces the placed pods are in. */
+  namespaces(): ReadonlySet<string> {
+    this.namespaceSet ??= new Set(this.pods.map((p) => p.namespace));
+    return this.namespaceSet;
+  }
 
   /** The `key` values of the nodes that run a pod `selector` selects in `namespaces` ('all': any). */
   domains(key: string, namespaces: readonly string[] | 'all', selector: unknown): readonly string[] {
@@ -94,6 +102,8 @@ export function podAffinityTopology(
   spec: unknown,
   podTerms: readonly (readonly Requirement[])[] | undefined,
   placedPods: readonly PlacedPod[] | PlacedPods,
+  /** A namespace's labels (for terms with a namespaceSelector); without it such terms are refused. */
+  namespaceLabels?: (namespace: string) => Readonly<Record<string, string>> | undefined,
 ): PodAffinityTopology {
   const placed = placedPods instanceof PlacedPods ? placedPods : new PlacedPods(placedPods);
   const base = podTerms && podTerms.length > 0 ? podTerms : undefined;
@@ -107,11 +117,18 @@ export function podAffinityTopology(
     const term = asRecord(t);
     const key = term?.topologyKey;
     if (typeof key !== 'string' || key === '') continue; // the API server refuses such a term
-    if (asRecord(term!.namespaceSelector) && Object.keys(term!.namespaceSelector).length > 0) {
-      return { ok: false, problem: `required pod affinity with a namespaceSelector is not supported (topology key ${key})` };
+    // The namespaces it looks in: those listed, together with those its namespaceSelector selects
+    // (an empty one: all); neither: the pod's own.
+    const selector = asRecord(term!.namespaceSelector);
+    const listed: string[] = Array.isArray(term!.namespaces) ? term!.namespaces.map(String) : [];
+    const allNamespaces = selector !== undefined && Object.keys(selector).length === 0;
+    let namespaces: string[] = listed.length > 0 || selector ? listed : [namespace];
+    if (selector && !allNamespaces) {
+      if (!namespaceLabels) return { ok: false, problem: `required pod affinity with a namespaceSelector is not supported here (topology key ${key})` };
+      const selected = [...new Set([namespace, ...placed.namespaces()])].filter((ns) => labelSelectorMatches(selector, namespaceLabels(ns) ?? {}));
+      namespaces = [...namespaces, ...selected];
     }
-    const allNamespaces = asRecord(term!.namespaceSelector) !== undefined;
-    const namespaces: string[] = Array.isArray(term!.namespaces) && term!.namespaces.length > 0 ? [...new Set(term!.namespaces.map(String))].sort() : [namespace];
+    namespaces = [...new Set(namespaces)].sort();
     const inScope = allNamespaces || namespaces.includes(namespace);
     const domains = placed.domains(key, allNamespaces ? 'all' : namespaces, term!.labelSelector);
     if (!(inScope && labelSelectorMatches(term!.labelSelector, labels))) selfMatchesAll = false;

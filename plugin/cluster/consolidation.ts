@@ -69,6 +69,8 @@ export interface ConsolidationInput {
   volumeClaims?: KubeObject[];
   volumes?: KubeObject[];
   storageClasses?: KubeObject[];
+  /** Namespaces (their labels: pod affinity by namespaceSelector); absent: none known. */
+  namespaces?: KubeObject[];
   nowMs: number;
   /** Namespace of smartscale-config (default smartscale-system). */
   home?: string;
@@ -113,6 +115,7 @@ export async function previewConsolidation(input: ConsolidationInput): Promise<C
     [Refs.persistentVolumeClaims.plural, input.volumeClaims ?? []],
     [Refs.persistentVolumes.plural, input.volumes ?? []],
     [Refs.storageClasses.plural, input.storageClasses ?? []],
+    [Refs.namespaces.plural, input.namespaces ?? []],
   ]);
   // Epoch 0 as the informers' clock: every pod change and emptiness looks long past (see above).
   // staleAfterMs 0: lists of a snapshot, no watch that could go silent (and no watchdog timer to outlive the command).

@@ -37,7 +37,7 @@ async function optionalList(client: KubeClient, res: ResourceRef, what: string, 
 }
 
 export async function gatherNodes(client: KubeClient, nowMs: number, home: string = SMARTSCALE_NAMESPACE): Promise<NodesReport> {
-  const [nodes, pods, claims, nodePools, pdbs, deployments, configMaps, volumeClaims, volumes, storageClasses, daemonSets] = await Promise.all([
+  const [nodes, pods, claims, nodePools, pdbs, deployments, configMaps, volumeClaims, volumes, storageClasses, daemonSets, namespaces] = await Promise.all([
     attempt('list Nodes', () => client.list(Resources.nodes)),
     attempt('list Pods in all namespaces', () => client.list(Resources.pods, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' })),
     readNodeClaims(client),
@@ -49,6 +49,7 @@ export async function gatherNodes(client: KubeClient, nowMs: number, home: strin
     optionalList(client, Resources.persistentVolumes, 'PersistentVolumes'),
     optionalList(client, Resources.storageClasses, 'StorageClasses'),
     optionalList(client, Resources.daemonSets, 'DaemonSets'),
+    optionalList(client, Resources.namespaces, 'Namespaces'),
   ]);
   const warnings: string[] = [];
   if (claims.warning) warnings.push(claims.warning);
@@ -65,6 +66,7 @@ export async function gatherNodes(client: KubeClient, nowMs: number, home: strin
     const unreadable = [volumeClaims, volumes, storageClasses].find((r): r is { why: string } => 'why' in r);
     if (unreadable) warnings.push(`consolidation preview ignores volume topology: ${unreadable.why}`);
     if ('why' in daemonSets) warnings.push(`consolidation preview ignores DaemonSet overhead on replacements: ${daemonSets.why}`);
+    if ('why' in namespaces) warnings.push(`consolidation preview reads no namespace labels (pod affinity by namespaceSelector): ${namespaces.why}`);
     const items = (r: { items: KubeObject[] } | { why: string }) => ('items' in r ? r.items : []);
     const preview = await previewConsolidation({
       nodes: nodes.items,
@@ -76,6 +78,7 @@ export async function gatherNodes(client: KubeClient, nowMs: number, home: strin
       configMaps: (configMaps as { items: KubeObject[] }).items,
       ...(unreadable ? {} : { volumeClaims: items(volumeClaims), volumes: items(volumes), storageClasses: items(storageClasses) }),
       daemonSets: items(daemonSets),
+      namespaces: items(namespaces),
       nowMs,
       home,
     });

@@ -11,7 +11,7 @@ import { DeploymentController } from './deployment-controller.js';
 import { DisruptionController } from './disruption-controller.js';
 import { KubeletSimulator } from './kubelet.js';
 import { DaemonSetController } from './daemonset-controller.js';
-import { DAEMONSETS, DEPLOYMENTS, NODES, PDBS, PODS, PVCS, PVS, REPLICASETS, STORAGE_CLASSES } from './refs.js';
+import { DAEMONSETS, DEPLOYMENTS, NAMESPACES, NODES, PDBS, PODS, PVCS, PVS, REPLICASETS, STORAGE_CLASSES } from './refs.js';
 import { ReplicaSetController } from './replicaset-controller.js';
 import { Scheduler } from './scheduler.js';
 
@@ -49,6 +49,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     claims: informer(PVCS, 'persistentvolumeclaims'),
     volumes: informer(PVS, 'persistentvolumes'),
     storageClasses: informer(STORAGE_CLASSES, 'storageclasses'),
+    namespaces: informer(NAMESPACES, 'namespaces'),
   };
   const ctx: ControlPlaneContext = { client: options.client, clock: options.clock, informers, onError };
   const controllers = [

@@ -35,11 +35,19 @@ function antiAffinityTerms(spec: Obj | undefined): Obj[] {
   return Array.isArray(terms) ? terms.filter((t: Obj) => typeof t?.topologyKey === 'string' && t.topologyKey !== '') : [];
 }
 
-/** The namespaces a term looks in: its own list, all with an empty namespaceSelector, else the pod's. */
-function inScope(term: Obj, ownerNamespace: string, namespace: string): boolean {
-  if (term.namespaceSelector && typeof term.namespaceSelector === 'object' && Object.keys(term.namespaceSelector).length === 0) return true;
-  const listed: unknown[] = Array.isArray(term.namespaces) && term.namespaces.length > 0 ? term.namespaces : [ownerNamespace];
-  return listed.includes(namespace);
+type NamespaceLabels = (namespace: string) => Readonly<Record<string, string>> | undefined;
+
+/**
+ * Whether a term looks in `namespace`: those it lists, together with those its namespaceSelector
+ * selects (an empty one: all); neither: the term's pod's own.
+ */
+function inScope(term: Obj, ownerNamespace: string, namespace: string, namespaceLabels: NamespaceLabels): boolean {
+  const selector = term.namespaceSelector && typeof term.namespaceSelector === 'object' ? term.namespaceSelector : undefined;
+  if (selector && Object.keys(selector).length === 0) return true;
+  const listed: unknown[] = Array.isArray(term.namespaces) ? term.namespaces : [];
+  if (listed.includes(namespace)) return true;
+  if (selector) return labelSelectorMatches(selector, namespaceLabels(namespace) ?? {});
+  return listed.length === 0 && namespace === ownerNamespace;
 }
 
 /** A constraint's selector with `matchLabelKeys`: the pod's own values of those keys required too. */
@@ -65,7 +73,7 @@ export function scheduledPod(pod: Obj, nodeName: string, nodeLabels: Readonly<Re
  * The filter for one pod: for a node, why it is out, or undefined. `nodes`: every node (the spread's
  * domains); `placed`: the pods on nodes.
  */
-export function topologyFilter(pod: Obj, nodes: readonly Obj[], placed: readonly ScheduledPod[]): (node: Obj) => TopologyRejection | undefined {
+export function topologyFilter(pod: Obj, nodes: readonly Obj[], placed: readonly ScheduledPod[], namespaceLabels: NamespaceLabels = () => undefined): (node: Obj) => TopologyRejection | undefined {
   const namespace: string = pod.metadata?.namespace ?? 'default';
   const labels: Record<string, string> = pod.metadata?.labels ?? {};
   // Anti-affinity, computed once per pod: the domains (key → values) the pod may not join — those
@@ -80,13 +88,13 @@ export function topologyFilter(pod: Obj, nodes: readonly Obj[], placed: readonly
   for (const t of antiAffinityTerms(pod.spec)) {
     for (const p of placed) {
       const value = p.nodeLabels[t.topologyKey];
-      if (value !== undefined && inScope(t, namespace, p.namespace) && labelSelectorMatches(t.labelSelector, p.labels)) forbid(t.topologyKey, value);
+      if (value !== undefined && inScope(t, namespace, p.namespace, namespaceLabels) && labelSelectorMatches(t.labelSelector, p.labels)) forbid(t.topologyKey, value);
     }
   }
   for (const p of placed) {
     for (const t of p.antiAffinity) {
       const value = p.nodeLabels[t.topologyKey];
-      if (value !== undefined && inScope(t, p.namespace, namespace) && labelSelectorMatches(t.labelSelector, labels)) forbid(t.topologyKey, value);
+      if (value !== undefined && inScope(t, p.namespace, namespace, namespaceLabels) && labelSelectorMatches(t.labelSelector, labels)) forbid(t.topologyKey, value);
     }
   }
   const forbidden = [...forbiddenByKey].map(([key, values]) => ({ key, values }));

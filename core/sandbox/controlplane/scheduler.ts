@@ -109,7 +109,7 @@ export class Scheduler extends KeyedController {
       if (node && nodeLabels && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') placed.push(scheduledPod(p, node, nodeLabels));
     }
     const constrained = Boolean(pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length) || Boolean(pod.spec?.topologySpreadConstraints?.length) || placed.some((p) => p.antiAffinity.length > 0);
-    return constrained ? topologyFilter(pod, nodes, placed) : undefined;
+    return constrained ? topologyFilter(pod, nodes, placed, (ns) => this.ctx.informers.namespaces.get(ns)?.metadata.labels) : undefined;
   }
 
   private volumeLookup(): VolumeLookup {
@@ -207,7 +207,7 @@ export class Scheduler extends KeyedController {
     if (await this.bindImmediate(pod, lookup, nodes)) return;
     const volumes = volumeTopology(namespace, name, pod.spec, undefined, lookup);
     const attracted = Boolean(pod.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length);
-    const affinity = attracted ? podAffinityTopology(namespace, pod.metadata.labels ?? {}, pod.spec, undefined, this.placed(nodes)) : ({ ok: true, terms: undefined } as const);
+    const affinity = attracted ? podAffinityTopology(namespace, pod.metadata.labels ?? {}, pod.spec, undefined, this.placed(nodes), (ns) => this.ctx.informers.namespaces.get(ns)?.metadata.labels ?? {}) : ({ ok: true, terms: undefined } as const);
     const result = volumes.ok && affinity.ok ? choosePlacement(pod, nodes, this.usage(), volumes.terms, affinity.terms, this.topology(pod, nodes)) : { node: undefined, rejections: {} };
     if (result.node) {
       this.assumed.set(key, result.node);

@@ -79,8 +79,17 @@ describe('required pod affinity as node requirements', () => {
     expect(zoneOnly.ok && both.ok && zoneOnly.group === both.group).toBe(true);
   });
 
-  it('a namespaceSelector with labels is not supported: a problem, not a guess', () => {
-    const out = podAffinityTopology('shop', { app: 'web' }, affinity(near('cache', Labels.zone, { namespaceSelector: { matchLabels: { team: 'a' } } })), undefined, placed);
-    expect(out.ok).toBe(false);
+  it('a namespaceSelector with labels: the namespaces whose labels it selects, with those listed; without namespace labels to read, a problem, not a guess', () => {
+    const term = near('cache', Labels.zone, { namespaceSelector: { matchLabels: { team: 'a' } } });
+    expect(podAffinityTopology('shop', { app: 'web' }, affinity(term), undefined, placed).ok).toBe(false);
+    const teams: Record<string, Record<string, string>> = { shop: { team: 'b' }, other: { team: 'a' } };
+    const lookup = (ns: string) => teams[ns];
+    // Only "other" has team=a: its cache's zone, not the pod's own namespace's.
+    expect(podAffinityTopology('shop', { app: 'web' }, affinity(term), undefined, placed, lookup)).toEqual({ ok: true, terms: [[{ key: Labels.zone, operator: 'In', values: ['us-east-1b'] }]] });
+    // Listed namespaces join those selected.
+    const both = podAffinityTopology('shop', { app: 'web' }, affinity({ ...term, namespaces: ['shop'] }), undefined, placed, lookup);
+    expect(both).toEqual({ ok: true, terms: [[{ key: Labels.zone, operator: 'In', values: ['us-east-1a', 'us-east-1b', 'us-east-1c'] }]] });
+    // A selector no namespace matches: nothing to run near.
+    expect(podAffinityTopology('shop', { app: 'web' }, affinity(near('cache', Labels.zone, { namespaceSelector: { matchLabels: { team: 'z' } } })), undefined, placed, lookup).ok).toBe(false);
   });
 });

@@ -51,6 +51,11 @@ describe('sandbox scheduler: required pod anti-affinity', () => {
     expect(choose(pod('w1', { app: 'web' }, anti('web', 'kubernetes.io/hostname')), elsewhere).node).toBe('a1');
     expect(choose(pod('w1', { app: 'web' }, anti('web', 'kubernetes.io/hostname', { namespaces: ['other'] })), elsewhere).node).not.toBe('a1');
     expect(choose(pod('w1', { app: 'web' }, anti('web', 'kubernetes.io/hostname', { namespaceSelector: {} })), elsewhere).node).not.toBe('a1');
+    // A namespaceSelector with labels: the namespaces whose labels it selects.
+    const p = pod('w1', { app: 'web' }, anti('web', 'kubernetes.io/hostname', { namespaceSelector: { matchLabels: { env: 'prod' } } }));
+    const labelsOfNs = (env: string) => (ns: string): Record<string, string> => (ns === 'other' ? { env } : {});
+    expect(choosePlacement(p, [nodes[0]], new Map(), undefined, undefined, topologyFilter(p, nodes, elsewhere, labelsOfNs('prod'))).node).toBeUndefined();
+    expect(choosePlacement(p, [nodes[0]], new Map(), undefined, undefined, topologyFilter(p, nodes, elsewhere, labelsOfNs('dev'))).node).toBe('a1');
   });
 });
 
