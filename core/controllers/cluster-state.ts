@@ -254,7 +254,8 @@ export class ClusterState {
 
   /** A namespace's labels, as the informer holds them (undefined: not known). */
   namespaceLabels(namespace: string): Readonly<Record<string, string>> | undefined {
-    return this.namespaces.get(namespace)?.metadata.labels ?? (this.namespaces.get(namespace) ? {} : undefined);
+    const ns = this.namespaces.get(namespace);
+    return ns ? (ns.metadata.labels ?? {}) : undefined;
   }
 
   /** Active pods per node name (bound, not finished). */

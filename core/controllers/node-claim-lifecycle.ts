@@ -455,7 +455,7 @@ export class NodeClaimLifecycleLoop implements Loop {
         return pod;
       });
       const leavingNames = new Set(leaving.map(podKey));
-      const held = this.heldHandOffs().filter((p) => !leavingNames.has(podKey(p)));
+      const held = this.handedOff.held(this.options.state.pods.list(), this.options.clock.now()).filter((p) => !leavingNames.has(podKey(p)));
       this.ready = { nodes: snap.nodes.filter((n) => n.initialized && !n.unschedulable), waiting: [...snap.pending, ...leaving, ...held] };
     }
     const candidates = pods.map((p) => {
@@ -473,9 +473,6 @@ export class NodeClaimLifecycleLoop implements Loop {
     return fitting;
   }
 
-  private heldHandOffs(): Pod[] {
-    return this.handedOff.held(this.options.state.pods.list(), this.options.clock.now());
-  }
 
   /**
    * Terminating pods on nodes whose claim is being deleted, that a controller (not a DaemonSet or

@@ -61,6 +61,24 @@ export function labelSelectorMatches(selector: unknown, labels: Readonly<Record<
   return true;
 }
 
+/** A namespace's labels, as the caller knows them (undefined: not known). */
+export type NamespaceLabels = (namespace: string) => Readonly<Record<string, string>> | undefined;
+
+/**
+ * Whether a pod (anti-)affinity term of a pod in `ownerNamespace` looks in `namespace`, as
+ * kube-scheduler reads it: the namespaces it lists, together with those its namespaceSelector
+ * selects (an empty one: all); neither: the owner's own.
+ */
+export function termCoversNamespace(term: unknown, ownerNamespace: string, namespace: string, namespaceLabels: NamespaceLabels): boolean {
+  const t = asRecord(term);
+  const selector = asRecord(t?.namespaceSelector);
+  if (selector && Object.keys(selector).length === 0) return true;
+  const listed: unknown[] = Array.isArray(t?.namespaces) ? t!.namespaces : [];
+  if (listed.includes(namespace)) return true;
+  if (selector) return labelSelectorMatches(selector, namespaceLabels(namespace) ?? {});
+  return listed.length === 0 && namespace === ownerNamespace;
+}
+
 /**
  * The pods on nodes, with the answers already computed: the pods of one Deployment ask the same
  * question (same namespaces, selector and topology key), so a pass over thousands of attracted pods
@@ -103,7 +121,7 @@ export function podAffinityTopology(
   podTerms: readonly (readonly Requirement[])[] | undefined,
   placedPods: readonly PlacedPod[] | PlacedPods,
   /** A namespace's labels (for terms with a namespaceSelector); without it such terms are refused. */
-  namespaceLabels?: (namespace: string) => Readonly<Record<string, string>> | undefined,
+  namespaceLabels?: NamespaceLabels,
 ): PodAffinityTopology {
   const placed = placedPods instanceof PlacedPods ? placedPods : new PlacedPods(placedPods);
   const base = podTerms && podTerms.length > 0 ? podTerms : undefined;
@@ -117,18 +135,13 @@ export function podAffinityTopology(
     const term = asRecord(t);
     const key = term?.topologyKey;
     if (typeof key !== 'string' || key === '') continue; // the API server refuses such a term
-    // The namespaces it looks in: those listed, together with those its namespaceSelector selects
-    // (an empty one: all); neither: the pod's own.
+    // The namespaces it looks in (termCoversNamespace), among its own, those listed and those of the placed pods.
     const selector = asRecord(term!.namespaceSelector);
-    const listed: string[] = Array.isArray(term!.namespaces) ? term!.namespaces.map(String) : [];
     const allNamespaces = selector !== undefined && Object.keys(selector).length === 0;
-    let namespaces: string[] = listed.length > 0 || selector ? listed : [namespace];
-    if (selector && !allNamespaces) {
-      if (!namespaceLabels) return { ok: false, problem: `required pod affinity with a namespaceSelector is not supported here (topology key ${key})` };
-      const selected = [...new Set([namespace, ...placed.namespaces()])].filter((ns) => labelSelectorMatches(selector, namespaceLabels(ns) ?? {}));
-      namespaces = [...namespaces, ...selected];
-    }
-    namespaces = [...new Set(namespaces)].sort();
+    if (selector && !allNamespaces && !namespaceLabels) return { ok: false, problem: `required pod affinity with a namespaceSelector is not supported here (topology key ${key})` };
+    const listed: string[] = Array.isArray(term!.namespaces) ? term!.namespaces.map(String) : [];
+    const lookup = namespaceLabels ?? (() => undefined);
+    const namespaces = [...new Set([namespace, ...listed, ...placed.namespaces()])].filter((ns) => termCoversNamespace(term, namespace, ns, lookup)).sort();
     const inScope = allNamespaces || namespaces.includes(namespace);
     const domains = placed.domains(key, allNamespaces ? 'all' : namespaces, term!.labelSelector);
     if (!(inScope && labelSelectorMatches(term!.labelSelector, labels))) selfMatchesAll = false;

@@ -17,7 +17,7 @@ import { Labels } from '../model/labels.js';
 import type { ExistingNode } from '../model/node.js';
 import { podKey, type Pod } from '../model/pod.js';
 import { labelsSatisfy, type Requirement } from '../model/requirements.js';
-import type { Resources } from '../model/resources.js';
+import { subtractResources, type Resources } from '../model/resources.js';
 import { toleratesAll } from '../model/scheduling-constraints.js';
 import { antiAffinityHeldFor, applyJoin, emptyState, maxJoin, selectorCountsFor, type Bin, type BinState } from './bins.js';
 import { buildPodClasses, buildSelectorTable, cmp, remaining, selectorMatchesLabels, splitByZone, type PodClass, type SelectorTable } from './pod-classes.js';
@@ -261,16 +261,9 @@ function podsThatFit(r: Resources, free: Resources): number {
   return Math.max(0, n);
 }
 
-/** An existing node's allocatable less its pods' requests. */
+/** An existing node's allocatable less its pods' requests (each pod takes at least one pod slot). */
 function freeOn(node: ExistingNode): Resources {
-  const free = { ...node.allocatable };
-  for (const p of node.pods) {
-    free.milliCpu -= p.requests.milliCpu;
-    free.memoryBytes -= p.requests.memoryBytes;
-    free.pods -= Math.max(1, p.requests.pods);
-    free.gpus -= p.requests.gpus;
-  }
-  return free;
+  return node.pods.reduce((free, p) => subtractResources(free, { ...p.requests, pods: Math.max(1, p.requests.pods) }), node.allocatable);
 }
 
 /**

@@ -12,7 +12,7 @@
  *   those labels to the selector.
  * `ScheduleAnyway` constraints and preferred terms only score, which the sandbox does not do.
  */
-import { labelSelectorMatches } from '../../model/pod-affinity.js';
+import { labelSelectorMatches, termCoversNamespace, type NamespaceLabels } from '../../model/pod-affinity.js';
 import { nodeAdmits } from './placement.js';
 
 type Obj = Record<string, any>;
@@ -33,21 +33,6 @@ export type TopologyRejection = 'PodAntiAffinity' | 'TopologySpread';
 function antiAffinityTerms(spec: Obj | undefined): Obj[] {
   const terms = spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   return Array.isArray(terms) ? terms.filter((t: Obj) => typeof t?.topologyKey === 'string' && t.topologyKey !== '') : [];
-}
-
-type NamespaceLabels = (namespace: string) => Readonly<Record<string, string>> | undefined;
-
-/**
- * Whether a term looks in `namespace`: those it lists, together with those its namespaceSelector
- * selects (an empty one: all); neither: the term's pod's own.
- */
-function inScope(term: Obj, ownerNamespace: string, namespace: string, namespaceLabels: NamespaceLabels): boolean {
-  const selector = term.namespaceSelector && typeof term.namespaceSelector === 'object' ? term.namespaceSelector : undefined;
-  if (selector && Object.keys(selector).length === 0) return true;
-  const listed: unknown[] = Array.isArray(term.namespaces) ? term.namespaces : [];
-  if (listed.includes(namespace)) return true;
-  if (selector) return labelSelectorMatches(selector, namespaceLabels(namespace) ?? {});
-  return listed.length === 0 && namespace === ownerNamespace;
 }
 
 /** A constraint's selector with `matchLabelKeys`: the pod's own values of those keys required too. */
@@ -88,13 +73,13 @@ export function topologyFilter(pod: Obj, nodes: readonly Obj[], placed: readonly
   for (const t of antiAffinityTerms(pod.spec)) {
     for (const p of placed) {
       const value = p.nodeLabels[t.topologyKey];
-      if (value !== undefined && inScope(t, namespace, p.namespace, namespaceLabels) && labelSelectorMatches(t.labelSelector, p.labels)) forbid(t.topologyKey, value);
+      if (value !== undefined && termCoversNamespace(t, namespace, p.namespace, namespaceLabels) && labelSelectorMatches(t.labelSelector, p.labels)) forbid(t.topologyKey, value);
     }
   }
   for (const p of placed) {
     for (const t of p.antiAffinity) {
       const value = p.nodeLabels[t.topologyKey];
-      if (value !== undefined && inScope(t, p.namespace, namespace, namespaceLabels) && labelSelectorMatches(t.labelSelector, labels)) forbid(t.topologyKey, value);
+      if (value !== undefined && termCoversNamespace(t, p.namespace, namespace, namespaceLabels) && labelSelectorMatches(t.labelSelector, labels)) forbid(t.topologyKey, value);
     }
   }
   const forbidden = [...forbiddenByKey].map(([key, values]) => ({ key, values }));

@@ -19,7 +19,7 @@ import type { KubeObject } from '../../kube/client.js';
 import { canonicalLabelKey, Labels } from '../../model/labels.js';
 import { addResources, type Resources } from '../../model/resources.js';
 import { volumeLookupFrom, volumeTopology, type VolumeLookup } from '../../model/volume-topology.js';
-import { podAffinityTopology, type PlacedPod } from '../../model/pod-affinity.js';
+import { podAffinityTopology } from '../../model/pod-affinity.js';
 import { scheduledPod, topologyFilter, type ScheduledPod, type TopologyRejection } from './pod-topology.js';
 import { keyOf, rfc3339, splitKey, type ControlPlaneContext } from './context.js';
 import { choosePlacement, podRequests, unschedulableMessage } from './placement.js';
@@ -84,32 +84,26 @@ export class Scheduler extends KeyedController {
     for (const informer of [ctx.informers.claims, ctx.informers.volumes, ctx.informers.storageClasses]) informer.on({ add: retryAll, update: retryAll, delete: retryAll });
   }
 
-  /** Pods on nodes (bound or assumed), with their node's labels: what required pod affinity looks for. */
-  private placed(nodes: readonly KubeObject[]): PlacedPod[] {
+  /** Pods on nodes (bound or assumed, not finished), with their node's name and labels. */
+  private scheduledPods(nodes: readonly KubeObject[]): ScheduledPod[] {
     const labelsOf = new Map(nodes.map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
-    const out: PlacedPod[] = [];
+    const out: ScheduledPod[] = [];
     for (const p of this.ctx.informers.pods.list()) {
       const node = p.spec?.nodeName ?? this.assumed.get(keyOf(p));
       const nodeLabels = node ? labelsOf.get(node) : undefined;
-      if (nodeLabels && !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') out.push({ namespace: p.metadata.namespace ?? 'default', labels: p.metadata.labels ?? {}, nodeLabels });
+      if (node && nodeLabels && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') out.push(scheduledPod(p, node, nodeLabels));
     }
     return out;
   }
 
   /**
    * Required pod anti-affinity and DoNotSchedule topology spread (pod-topology.ts); undefined when
-   * neither the pod nor any placed pod has such a constraint (the usual case: no work).
+   * neither the pod nor any placed pod has such a constraint (the usual case: no list is built).
    */
   private topology(pod: KubeObject, nodes: readonly KubeObject[]): ((node: Record<string, any>) => TopologyRejection | undefined) | undefined {
-    const labelsOf = new Map(nodes.map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
-    const placed: ScheduledPod[] = [];
-    for (const p of this.ctx.informers.pods.list()) {
-      const node = p.spec?.nodeName ?? this.assumed.get(keyOf(p));
-      const nodeLabels = node ? labelsOf.get(node) : undefined;
-      if (node && nodeLabels && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') placed.push(scheduledPod(p, node, nodeLabels));
-    }
-    const constrained = Boolean(pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length) || Boolean(pod.spec?.topologySpreadConstraints?.length) || placed.some((p) => p.antiAffinity.length > 0);
-    return constrained ? topologyFilter(pod, nodes, placed, (ns) => this.ctx.informers.namespaces.get(ns)?.metadata.labels) : undefined;
+    const repels = (p: KubeObject) => Boolean(p.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length);
+    const constrained = repels(pod) || Boolean(pod.spec?.topologySpreadConstraints?.length) || this.ctx.informers.pods.list().some((p) => (p.spec?.nodeName || this.assumed.has(keyOf(p))) && repels(p));
+    return constrained ? topologyFilter(pod, nodes, this.scheduledPods(nodes), (ns) => this.ctx.informers.namespaces.get(ns)?.metadata.labels) : undefined;
   }
 
   private volumeLookup(): VolumeLookup {
@@ -207,7 +201,7 @@ export class Scheduler extends KeyedController {
     if (await this.bindImmediate(pod, lookup, nodes)) return;
     const volumes = volumeTopology(namespace, name, pod.spec, undefined, lookup);
     const attracted = Boolean(pod.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length);
-    const affinity = attracted ? podAffinityTopology(namespace, pod.metadata.labels ?? {}, pod.spec, undefined, this.placed(nodes), (ns) => this.ctx.informers.namespaces.get(ns)?.metadata.labels ?? {}) : ({ ok: true, terms: undefined } as const);
+    const affinity = attracted ? podAffinityTopology(namespace, pod.metadata.labels ?? {}, pod.spec, undefined, this.scheduledPods(nodes).filter((p) => !p.terminating), (ns) => this.ctx.informers.namespaces.get(ns)?.metadata.labels ?? {}) : ({ ok: true, terms: undefined } as const);
     const result = volumes.ok && affinity.ok ? choosePlacement(pod, nodes, this.usage(), volumes.terms, affinity.terms, this.topology(pod, nodes)) : { node: undefined, rejections: {} };
     if (result.node) {
       this.assumed.set(key, result.node);
