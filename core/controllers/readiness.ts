@@ -4,8 +4,6 @@
  * ClusterRole that lacks a permission (an upgrade applied without its RBAC) is read off the probe
  * instead of from repeated log lines. Pure.
  */
-import { KubeApiError } from '../kube/client.js';
-
 export interface ReadinessInput {
   stopping: boolean;
   /** False until startController has returned (the lease and loops started); default true. */
@@ -20,8 +18,9 @@ export interface ReadinessInput {
 /** The hint a 403 carries (logs, readiness). */
 export const RBAC_HINT = "the controller's ClusterRole lacks this permission: apply manifests/controller/rbac.yaml of this version";
 
+/** An API answer of 403 (a KubeApiError's `code`; read by shape, so this module needs no client). */
 export function isForbidden(error: unknown): boolean {
-  return error instanceof KubeApiError && error.code === 403;
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 403;
 }
 
 export function readiness(input: ReadinessInput): { ready: boolean; message: string } {
