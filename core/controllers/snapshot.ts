@@ -12,7 +12,7 @@ import type { NodePool } from '../model/node-pool.js';
 import type { InstanceType } from '../model/instance-type.js';
 import { isConditionTrue, type NodeClaim } from '../model/node-claim.js';
 import type { ExistingNode } from '../model/node.js';
-import { podKey, type Pod } from '../model/pod.js';
+import { podKey, type Pod, type ZoneAffinityQuestion } from '../model/pod.js';
 import { resources } from '../model/resources.js';
 import { claimProblem, registrationLabels } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
@@ -89,6 +89,15 @@ function placedPods(state: ClusterState): () => PlacedPods {
   };
 }
 
+/**
+ * What pending and predicted pods' zone affinity may be satisfied by besides placed pods: the pods
+ * planned in the same pass (core/scheduling/in-flight-affinity.ts), in the cluster's namespaces.
+ */
+function inFlightScope(state: ClusterState): () => { namespaces: string[] } {
+  let scope: { namespaces: string[] } | undefined;
+  return () => (scope ??= { namespaces: state.namespaces.list().map((n) => n.metadata.name ?? '').filter((n) => n !== '') });
+}
+
 /** Whether the pod spec has required pod affinity (most have none: no placed-pod list is built for them). */
 function hasPodAffinity(spec: { affinity?: { podAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: unknown } } } | undefined): boolean {
   const terms = spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
@@ -110,6 +119,7 @@ export function predictedWorkloads(state: ClusterState, clusterMode: Mode, nowSe
   const maxAgeSec = parseWebhookDefaults(state.configMaps.get(CLUSTER_CONFIG_NAME, state.namespace)?.data).value.maxForecastAgeSec ?? DEFAULT_MAX_FORECAST_AGE_SEC;
   const volumes = state.volumeLookup();
   const placed = placedPods(state);
+  const inFlight = inFlightScope(state);
   for (const d of state.optedInDeployments()) {
     const annotations = d.metadata.annotations ?? {};
     const mode = effectiveMode(clusterMode, parseDeploymentSettings(annotations).value.mode);
@@ -133,8 +143,8 @@ export function predictedWorkloads(state: ClusterState, clusterMode: Mode, nowSe
     // whose claim or class is missing gets no capacity ahead: its pods will wait for it anyway.
     const topology = volumeTopology(ns, d.metadata.name ?? '', template.spec, declared.requiredNodeAffinity, volumes, true);
     if (!topology.ok) continue;
-    // Where the pods it must run near are (required pod affinity); none anywhere: nothing ahead.
-    const near = hasPodAffinity(template.spec) ? podAffinityTopology(ns, labels, template.spec, topology.terms, placed(), (n) => state.namespaceLabels(n)) : topology;
+    // Where the pods it must run near are (required pod affinity); none placed or planned: nothing ahead.
+    const near = hasPodAffinity(template.spec) ? podAffinityTopology(ns, labels, template.spec, topology.terms, placed(), (n) => state.namespaceLabels(n), inFlight()) : topology;
     if (!near.ok) continue;
     const proto = nearPods(declared, near);
     for (let i = 0; i < extra; i++) pods.push({ ...proto, name: `${d.metadata.name}-predicted-${i}` });
@@ -147,9 +157,10 @@ export function predictedWorkloads(state: ClusterState, clusterMode: Mode, nowSe
  * The pod with its node terms narrowed to where the pods it must run near are; the first of a group
  * that attracts itself by zone is marked so the planner keeps its class in one zone.
  */
-function nearPods(pod: Pod, near: { terms: readonly (readonly Requirement[])[] | undefined; firstOfGroup?: readonly string[]; group?: string }): Pod {
+function nearPods(pod: Pod, near: { terms: readonly (readonly Requirement[])[] | undefined; firstOfGroup?: readonly string[]; group?: string; awaits?: readonly ZoneAffinityQuestion[] }): Pod {
   const narrowed = withNodeAffinity(pod, near.terms);
-  return near.group !== undefined && near.firstOfGroup?.some((k) => canonicalLabelKey(k) === Labels.zone) ? { ...narrowed, attractsOwnZone: near.group } : narrowed;
+  if (near.awaits) return { ...narrowed, awaitsZoneAffinity: near.awaits };
+  return near.group !== undefined && near.firstOfGroup?.some((k) => canonicalLabelKey(k) === Labels.zone) ? { ...narrowed, zoneGroup: near.group } : narrowed;
 }
 
 export interface NodeSnapshot {
@@ -267,12 +278,13 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
   }
   const pending: Pod[] = [];
   const blocked: NodeSnapshot['blocked'] = [];
+  const inFlight = inFlightScope(state);
   for (const p of state.pods.list()) {
     if (!isPendingPod(p)) continue;
     const pod = podFromObject(p);
     const volume = volumeTopology(pod.namespace, pod.name, p.spec, pod.requiredNodeAffinity, volumes);
     // Then where the pods it must run near are (required pod affinity).
-    const topology = volume.ok && hasPodAffinity(p.spec) ? podAffinityTopology(pod.namespace, pod.labels, p.spec, volume.terms, placed(), (n) => state.namespaceLabels(n)) : volume;
+    const topology = volume.ok && hasPodAffinity(p.spec) ? podAffinityTopology(pod.namespace, pod.labels, p.spec, volume.terms, placed(), (n) => state.namespaceLabels(n), inFlight()) : volume;
     if (topology.ok) pending.push(nearPods(pod, topology));
     else blocked.push({ pod: podKey(pod), problem: topology.problem });
   }

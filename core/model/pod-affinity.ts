@@ -12,11 +12,14 @@
  * returned (`firstOfGroup`) — on the zone key the planner then keeps the class in one zone, since
  * the scheduler places the first pod anywhere and the rest must follow it. Otherwise a term
  * nothing satisfies (even next to terms that are satisfied) is a problem: the pod is not planned; so
- * is a term with a `namespaceSelector` when the caller gives no namespace labels to read. Matching
- * pods that are themselves only being planned in the same pass are not counted (they may land
- * elsewhere): the pod follows them on a later pass. Pure.
+ * is a term with a `namespaceSelector` when the caller gives no namespace labels to read — except
+ * that, when the caller asks (`inFlight`), zone terms nothing placed satisfies are returned as
+ * questions for the pods planned in the same pass (`awaits`): the solver plans the pod in one zone
+ * with such pods (core/scheduling/in-flight-affinity.ts), or not at all. A hostname term only placed
+ * pods satisfy (the pod follows them on a later pass). Pure.
  */
 import { canonicalLabelKey, Labels } from './labels.js';
+import type { ZoneAffinityQuestion } from './pod.js';
 import { labelSatisfies, type Requirement, type RequirementOperator } from './requirements.js';
 
 const SELECTOR_OPERATORS: ReadonlySet<unknown> = new Set<RequirementOperator>(['In', 'NotIn', 'Exists', 'DoesNotExist']);
@@ -38,6 +41,11 @@ export type PodAffinityTopology =
       readonly firstOfGroup?: readonly string[];
       /** With `firstOfGroup`: who belongs to the group (pods with the same terms in the same namespace). */
       readonly group?: string;
+      /**
+       * With `inFlight`: zone terms no placed pod satisfies, for pods planned in the same pass to
+       * satisfy (the solver joins the pod to them or leaves it unplanned).
+       */
+      readonly awaits?: readonly ZoneAffinityQuestion[];
     }
   | { readonly ok: false; readonly problem: string };
 
@@ -122,6 +130,11 @@ export function podAffinityTopology(
   placedPods: readonly PlacedPod[] | PlacedPods,
   /** A namespace's labels (for terms with a namespaceSelector); without it such terms are refused. */
   namespaceLabels?: NamespaceLabels,
+  /**
+   * Pods planned in the same pass may satisfy zone terms nothing placed satisfies (`awaits`);
+   * `namespaces`: the cluster's namespaces, for terms that select them by label.
+   */
+  inFlight?: { readonly namespaces: readonly string[] },
 ): PodAffinityTopology {
   const placed = placedPods instanceof PlacedPods ? placedPods : new PlacedPods(placedPods);
   const base = podTerms && podTerms.length > 0 ? podTerms : undefined;
@@ -130,6 +143,8 @@ export function podAffinityTopology(
   const extra: Requirement[] = [];
   /** Topology keys of terms no running pod satisfies; whether the pod matches every term itself. */
   const unmatched: string[] = [];
+  /** The unmatched terms as questions for pods in flight (undefined: one of them cannot be asked). */
+  let questions: ZoneAffinityQuestion[] | undefined = inFlight ? [] : undefined;
   let selfMatchesAll = true;
   for (const t of raw) {
     const term = asRecord(t);
@@ -146,7 +161,13 @@ export function podAffinityTopology(
     const domains = placed.domains(key, allNamespaces ? 'all' : namespaces, term!.labelSelector);
     if (!(inScope && labelSelectorMatches(term!.labelSelector, labels))) selfMatchesAll = false;
     if (domains.length > 0) extra.push({ key, operator: 'In', values: [...domains] });
-    else unmatched.push(key);
+    else {
+      unmatched.push(key);
+      if (questions && canonicalLabelKey(key) === Labels.zone) {
+        const scope = allNamespaces ? 'all' : [...new Set([namespace, ...listed, ...inFlight!.namespaces])].filter((ns) => termCoversNamespace(term, namespace, ns, lookup)).sort();
+        questions.push({ topologyKey: key, namespaces: scope, labelSelector: term!.labelSelector ?? null });
+      } else questions = undefined; // another key: only placed pods can satisfy it
+    }
   }
   // kube-scheduler lets a term nothing satisfies pass only for the first pod of a group: when no
   // term has a match anywhere and the pod matches every term itself. Else it cannot be placed.
@@ -157,8 +178,15 @@ export function podAffinityTopology(
       const zoneTerms = raw.filter((t) => typeof asRecord(t)?.topologyKey === 'string' && canonicalLabelKey(t.topologyKey) === Labels.zone).map((t) => [t.labelSelector ?? null, t.namespaces ?? null, t.namespaceSelector ?? null]);
       return { ok: true, terms: base, firstOfGroup: [...new Set(unmatched)].sort(), group: JSON.stringify([namespace, zoneTerms]) };
     }
-    return { ok: false, problem: `no running pod matches its required pod affinity (topology key ${unmatched[0]})` };
+    const problem = `no running pod matches its required pod affinity (topology key ${unmatched[0]})`;
+    if (!questions) return { ok: false, problem };
+    return { ok: true, terms: withTerms(base, extra), awaits: questions };
   }
-  if (extra.length === 0) return { ok: true, terms: base };
-  return { ok: true, terms: base ? base.map((term) => [...term, ...extra]) : [extra] };
+  return { ok: true, terms: withTerms(base, extra) };
+}
+
+/** The node terms (ORed) with `extra` ANDed into each. */
+function withTerms(base: readonly (readonly Requirement[])[] | undefined, extra: readonly Requirement[]): readonly (readonly Requirement[])[] | undefined {
+  if (extra.length === 0) return base;
+  return base ? base.map((term) => [...term, ...extra]) : [extra];
 }

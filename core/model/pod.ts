@@ -33,6 +33,15 @@ export interface PodAntiAffinityTerm {
   readonly labelExpressions?: readonly SelectorExpression[];
 }
 
+/** A required pod affinity term on the zone key, as the pods that may satisfy it are looked up. */
+export interface ZoneAffinityQuestion {
+  readonly topologyKey: string;
+  /** The namespaces the term looks in ('all': every one). */
+  readonly namespaces: readonly string[] | 'all';
+  /** The term's label selector, as the API has it (matchLabels, matchExpressions). */
+  readonly labelSelector: unknown;
+}
+
 export interface Pod {
   readonly namespace: string;
   readonly name: string;
@@ -50,12 +59,19 @@ export interface Pod {
   readonly topologySpread?: readonly TopologySpreadConstraint[];
   readonly antiAffinity?: readonly PodAntiAffinityTerm[];
   /**
-   * Set on the first pods of a group that attracts itself (required pod affinity its own labels
-   * satisfy, no matching pod placed yet) on the zone key: the scheduler places the first anywhere
-   * and the rest must follow it, so the planner puts the whole group in one zone. The value names
-   * the group: pods with the same affinity terms in the same namespace.
+   * Pods that must end up in one zone, named by the value; the planner puts the whole group in one
+   * zone. Set on the first pods of a group that attracts itself (required pod affinity its own
+   * labels satisfy, no matching pod placed yet) on the zone key — the scheduler places the first
+   * anywhere and the rest must follow it; the value is then the group's namespace and terms. The
+   * solver also joins pods awaiting zone affinity (below) to the pods they wait for this way.
    */
-  readonly attractsOwnZone?: string;
+  readonly zoneGroup?: string;
+  /**
+   * Required pod affinity on the zone key that no placed pod satisfies yet, but pods planned in the
+   * same pass may: the pod can run once one of them runs in its zone. The solver plans it in the
+   * zone of such pods (all of them in one), or not at all when none is planned.
+   */
+  readonly awaitsZoneAffinity?: readonly ZoneAffinityQuestion[];
   /** True for pods the forecast says will be needed but do not exist yet. */
   readonly predicted?: boolean;
   /** Node the pod is bound to, if any. */

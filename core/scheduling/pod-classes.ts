@@ -55,7 +55,7 @@ export interface PodClass {
   readonly nodeCaps: readonly NodeCap[];
   readonly zoneSpread?: ZoneSpread;
   /** The first pods of a group attracting itself by zone (the group's name): the group goes to one zone. */
-  readonly attractsOwnZone?: string;
+  readonly zoneGroup?: string;
   /** Set when the class is a zone split of a spread class, or pinned to one zone. */
   zone?: string;
   /** Why the class cannot be planned at all (an unsupported constraint), if so. */
@@ -155,7 +155,7 @@ export function buildPodClasses(pods: readonly Pod[], table: SelectorTable): Pod
       memoJson(json, pod.topologySpread),
       memoJson(json, pod.antiAffinity),
       memoJson(labelJson, pod.labels, relevant(pod.labels)),
-      pod.attractsOwnZone ?? '',
+      pod.zoneGroup ?? '',
     ].join('|');
     const entry = byKey.get(key);
     if (entry) entry.pods.push(pod);
@@ -208,7 +208,7 @@ export function buildPodClasses(pods: readonly Pod[], table: SelectorTable): Pod
       antiAffinity,
       nodeCaps,
       zoneSpread,
-      ...(sample.attractsOwnZone !== undefined ? { attractsOwnZone: sample.attractsOwnZone } : {}),
+      ...(sample.zoneGroup !== undefined ? { zoneGroup: sample.zoneGroup } : {}),
       unsupported,
       next: 0,
       size: sizeOf(requests),

@@ -20,6 +20,7 @@ import { labelsSatisfy, type Requirement } from '../model/requirements.js';
 import { subtractResources, type Resources } from '../model/resources.js';
 import { toleratesAll } from '../model/scheduling-constraints.js';
 import { antiAffinityHeldFor, applyJoin, emptyState, maxJoin, selectorCountsFor, type Bin, type BinState } from './bins.js';
+import { linkInFlightAffinity, strayFollowers } from './in-flight-affinity.js';
 import { buildPodClasses, buildSelectorTable, cmp, remaining, selectorMatchesLabels, splitByZone, type PodClass, type SelectorTable } from './pod-classes.js';
 import {
   buildProfile,
@@ -69,6 +70,35 @@ function invalidRequests(pod: Pod): string | undefined {
 }
 
 export function solve(input: SchedulingInput): SchedulingResult {
+  // Pods that must follow pods of the same pass into their zone are joined to them (or wait).
+  const linked = linkInFlightAffinity(input.pods);
+  if (linked.pods === input.pods) return solveLinked(input);
+  const waiting: UnplaceablePod[] = linked.waiting.map((w) => ({ pod: w.pod, reason: 'AwaitingPodAffinity', message: w.message }));
+  let pods = linked.pods;
+  for (let round = 0; ; round++) {
+    const result = solveLinked({ ...input, pods });
+    // A follower planned where none of its leaders goes would wait on a node bought for it: out.
+    const stray = round < 2 ? strayFollowers(linked.groups, plannedZones(result, input.existingNodes)) : [];
+    if (stray.length === 0) {
+      const unplaceable = [...result.unplaceable, ...waiting].sort((a, b) => cmp(a.pod, b.pod));
+      return { ...result, unplaceable };
+    }
+    const out = new Set(stray);
+    pods = pods.filter((p) => !out.has(podKey(p)));
+    for (const pod of stray) waiting.push({ pod, reason: 'AwaitingPodAffinity', message: 'the pods its required pod affinity follows could not be planned in one zone with it' });
+  }
+}
+
+/** Each planned pod's zone (a node without a zone label: its own domain). */
+function plannedZones(result: SchedulingResult, existingNodes: readonly ExistingNode[]): Map<string, string> {
+  const zoneOfNode = new Map(existingNodes.map((n) => [n.name, n.labels[Labels.zone] ?? n.zone ?? `node:${n.name}`]));
+  const out = new Map<string, string>();
+  for (const p of result.placements) out.set(p.pod, zoneOfNode.get(p.node) ?? `node:${p.node}`);
+  for (const claim of result.newNodeClaims) for (const pod of claim.pods) out.set(pod, claim.offering.zone);
+  return out;
+}
+
+function solveLinked(input: SchedulingInput): SchedulingResult {
   // Malformed requests would poison every count downstream; such pods are reported, not planned.
   const invalid: UnplaceablePod[] = [];
   const validPods = input.pods.filter((pod) => {
@@ -335,16 +365,16 @@ function pinZones(ctx: Context, classes: PodClass[], nodes: readonly ExistingNod
   const groupZones = new Map<string, string | undefined>();
   const groups = new Map<string, PodClass[]>();
   for (const c of classes) {
-    if (c.attractsOwnZone === undefined || c.zoneSpread || c.unsupported) continue;
-    const members = groups.get(c.attractsOwnZone);
+    if (c.zoneGroup === undefined || c.zoneSpread || c.unsupported) continue;
+    const members = groups.get(c.zoneGroup);
     if (members) members.push(c);
-    else groups.set(c.attractsOwnZone, [c]);
+    else groups.set(c.zoneGroup, [c]);
   }
   for (const members of groups.values()) members.sort((a, b) => cmp(a.key, b.key));
   for (const c of [...classes].sort((a, b) => cmp(a.key, b.key))) {
-    if (c.attractsOwnZone !== undefined && !c.zoneSpread && !c.unsupported) {
-      if (!groupZones.has(c.attractsOwnZone)) groupZones.set(c.attractsOwnZone, groupZone(ctx, groups.get(c.attractsOwnZone)!, nodes));
-      const zone = groupZones.get(c.attractsOwnZone);
+    if (c.zoneGroup !== undefined && !c.zoneSpread && !c.unsupported) {
+      if (!groupZones.has(c.zoneGroup)) groupZones.set(c.zoneGroup, groupZone(ctx, groups.get(c.zoneGroup)!, nodes));
+      const zone = groupZones.get(c.zoneGroup);
       out.push(zone === undefined ? c : { ...c, index: nextIndex++, key: `${c.key}@${zone}`, zone });
       continue;
     }

@@ -70,6 +70,8 @@ export type UnplaceableReason =
   | 'NodePoolLimitReached'
   | 'ConstraintUnsatisfiable'
   | 'UnsupportedConstraint'
+  /** Required pod affinity that only pods not planned yet (or not in its zone) could satisfy. */
+  | 'AwaitingPodAffinity'
   | 'InvalidPod';
 
 export interface UnplaceablePod {

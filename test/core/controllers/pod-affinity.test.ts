@@ -46,9 +46,36 @@ describe('required pod affinity on the sandbox', () => {
     const warning = await waitFor('FailedProvisioning for lost', async () =>
       (await api.list(Refs.events, { namespace: 'default' })).items.find((ev) => ev.reason === 'FailedProvisioning' && String(ev.involvedObject?.name).startsWith('lost')),
     );
-    expect(warning.message).toBe('not planned: no running pod matches its required pod affinity (topology key topology.kubernetes.io/zone)');
+    expect(warning.message).toBe('AwaitingPodAffinity: no running pod, nor one planned with it, matches its required pod affinity (topology key topology.kubernetes.io/zone)');
     // Every node launched is in the cache's zone: none was bought for web elsewhere, none for lost.
     expect(new Set((await nodeClaims(api)).map((x) => x.status?.zone))).toEqual(new Set(['us-east-1c']));
+  }, 120_000);
+
+  it('web pods attracted to a cache that is pending too: planned in the same pass, every node in one zone, no second wave', async () => {
+    env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST_LOOPS });
+    const api = env.sandbox.client;
+    const controller = await env.startController('a');
+    await waitFor('leadership', () => controller.isLeader() && controller.state.synced());
+    // Both at once, nothing running: each pod needs most of a 4-vCPU node, so the web pods cannot ride on the cache's node.
+    await api.create(Refs.deployments, near(deployment('default', 'web', { replicas: 3, cpu: '3', memory: '2Gi' }), 'cache', Labels.zone));
+    await api.create(Refs.deployments, deployment('default', 'cache', { replicas: 1, cpu: '3', memory: '2Gi' }));
+    const running = async (app: string, n: number) =>
+      waitFor(`${n} ${app} pods running`, async () => {
+        const pods = await runningPods(api, 'default', app);
+        return pods.length === n ? pods : undefined;
+      }, 60_000);
+    const [cachePod] = await running('cache', 1);
+    const web = await running('web', 3);
+    const cacheZone = (await api.get(Refs.nodes, cachePod.spec.nodeName))?.metadata.labels?.[Labels.zone];
+    for (const p of web) expect((await api.get(Refs.nodes, p.spec.nodeName))?.metadata.labels?.[Labels.zone]).toBe(cacheZone);
+    const claims = await nodeClaims(api);
+    expect(claims).toHaveLength(4);
+    for (const claim of claims) expect(claim.spec.requirements.find((r: { key: string }) => r.key === Labels.zone)?.values).toEqual([cacheZone]);
+    // Every claim was created before the cache's node was Ready (its launch takes 25 s of sandbox
+    // time): the web pods' nodes did not wait for the cache to run.
+    const cacheNode = await api.get(Refs.nodes, cachePod.spec.nodeName);
+    const readyAt = Date.parse(cacheNode?.status?.conditions?.find((c: { type: string }) => c.type === 'Ready')?.lastTransitionTime);
+    for (const claim of claims) expect(Date.parse(String(claim.metadata.creationTimestamp))).toBeLessThan(readyAt);
   }, 120_000);
 
   it('a group attracting itself by zone, none running yet: every node it gets is asked for in one zone, and it runs there', async () => {

@@ -92,4 +92,32 @@ describe('required pod affinity as node requirements', () => {
     // A selector no namespace matches: nothing to run near.
     expect(podAffinityTopology('shop', { app: 'web' }, affinity(near('cache', Labels.zone, { namespaceSelector: { matchLabels: { team: 'z' } } })), undefined, placed, lookup).ok).toBe(false);
   });
+
+  it('in flight: a zone term nothing placed satisfies is a question for the pods planned with it; any other key is still a problem', () => {
+    const inFlight = { namespaces: ['shop', 'other', 'lab'] };
+    // Without `inFlight`: as before.
+    expect(podAffinityTopology('shop', { app: 'web' }, affinity(near('search', Labels.zone)), undefined, placed).ok).toBe(false);
+    const own = [[{ key: Labels.arch, operator: 'In' as const, values: ['amd64'] }]];
+    const out = podAffinityTopology('shop', { app: 'web' }, affinity(near('search', Labels.zone), near('db', Labels.zone)), own, placed, undefined, inFlight);
+    // The satisfied term narrows the node terms as ever; the other is asked in the pod's namespace.
+    expect(out).toEqual({
+      ok: true,
+      terms: [[...own[0], { key: Labels.zone, operator: 'In', values: ['us-east-1b'] }]],
+      awaits: [{ topologyKey: Labels.zone, namespaces: ['shop'], labelSelector: { matchLabels: { app: 'search' } } }],
+    });
+    // Namespaces as the term reads them: listed, all, or selected by label among the cluster's.
+    const teams: Record<string, Record<string, string>> = { shop: { team: 'b' }, other: { team: 'a' }, lab: { team: 'a' } };
+    const scoped = (extra: Record<string, unknown>) => {
+      const r = podAffinityTopology('shop', { app: 'web' }, affinity(near('search', Labels.zone, extra)), undefined, placed, (ns) => teams[ns], inFlight);
+      return r.ok ? r.awaits?.[0].namespaces : r.problem;
+    };
+    expect(scoped({ namespaces: ['lab'] })).toEqual(['lab']);
+    expect(scoped({ namespaceSelector: {} })).toBe('all');
+    expect(scoped({ namespaceSelector: { matchLabels: { team: 'a' } } })).toEqual(['lab', 'other']);
+    // A hostname term only a placed pod can satisfy (a planned node has no name yet).
+    const host = podAffinityTopology('shop', { app: 'web' }, affinity(near('search', Labels.zone), near('search', Labels.hostname)), undefined, placed, undefined, inFlight);
+    expect(host).toEqual({ ok: false, problem: 'no running pod matches its required pod affinity (topology key topology.kubernetes.io/zone)' });
+    // The first of a self-attracting group is still that, not a question.
+    expect(podAffinityTopology('shop', { app: 'queue' }, affinity(near('queue', Labels.zone)), undefined, placed, undefined, inFlight)).toEqual({ ok: true, terms: undefined, firstOfGroup: [Labels.zone], group: expect.any(String) });
+  });
 });

@@ -252,7 +252,7 @@ describe('solve: a group that attracts itself by zone (its first pods)', () => {
   const zoneOf = (claim: SchedulingResult['newNodeClaims'][number]) => claim.requirements.find((r) => r.key === Labels.zone)!.values;
 
   it('every node bought for it is in one zone (the scheduler places the first anywhere and the rest follow it)', () => {
-    const group = pods(6, { cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, attractsOwnZone: 'q' });
+    const group = pods(6, { cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, zoneGroup: 'q' });
     const result = plan({ pods: group, instanceTypes: smallCatalog().filter((t) => t.name.endsWith('.xlarge')) });
     expectAllPlaced(result, 6);
     expect(result.newNodeClaims.length).toBeGreaterThan(1);
@@ -266,7 +266,7 @@ describe('solve: a group that attracts itself by zone (its first pods)', () => {
 
   it('the zone of an existing node with room for it comes first (the scheduler will put the first there at once)', () => {
     const room = existingNode({ name: 'room-in-c', zone: 'zone-c', cpu: 4, memoryGiB: 16 });
-    const group = pods(4, { cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, attractsOwnZone: 'q' });
+    const group = pods(4, { cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, zoneGroup: 'q' });
     const result = plan({ pods: group, existingNodes: [room], instanceTypes: smallCatalog().filter((t) => t.name.endsWith('.xlarge')) });
     expectAllPlaced(result, 4);
     expect(result.placements.map((p) => p.node)).toEqual(['room-in-c']);
@@ -274,9 +274,9 @@ describe('solve: a group that attracts itself by zone (its first pods)', () => {
   });
 
   it('one zone for the whole group, even when its pods fall into classes of different sizes', () => {
-    const cpuHeavy = pods(3, { cpu: 3000, memoryMiB: 1024, labels: { tier: 'g' }, attractsOwnZone: 'g' });
-    const memoryHeavy = pods(3, { cpu: 500, memoryMiB: 24 * 1024, labels: { tier: 'g' }, attractsOwnZone: 'g' });
-    const other = pods(3, { cpu: 3000, memoryMiB: 1024, labels: { tier: 'h' }, attractsOwnZone: 'h' });
+    const cpuHeavy = pods(3, { cpu: 3000, memoryMiB: 1024, labels: { tier: 'g' }, zoneGroup: 'g' });
+    const memoryHeavy = pods(3, { cpu: 500, memoryMiB: 24 * 1024, labels: { tier: 'g' }, zoneGroup: 'g' });
+    const other = pods(3, { cpu: 3000, memoryMiB: 1024, labels: { tier: 'h' }, zoneGroup: 'h' });
     const types = smallCatalog().map((t) => ({ ...t, offerings: t.offerings.map((o) => ({ ...o, pricePerHour: o.pricePerHour * (t.name.startsWith('r') ? (o.zone === 'zone-b' ? 0.5 : 1) : o.zone === 'zone-a' ? 0.5 : 1) })) }));
     const result = plan({ pods: [...cpuHeavy, ...memoryHeavy, ...other], instanceTypes: types });
     expectAllPlaced(result, 9);
@@ -286,8 +286,8 @@ describe('solve: a group that attracts itself by zone (its first pods)', () => {
 
   it('the group\'s zone is one every class of it can use (the r5 pods\' types are offered in zone-b only)', () => {
     const types = smallCatalog().map((t) => (t.name.startsWith('r') ? { ...t, offerings: t.offerings.filter((o) => o.zone === 'zone-b') } : t));
-    const cpuHeavy = pods(2, { cpu: 3000, memoryMiB: 1024, labels: { tier: 'g' }, attractsOwnZone: 'g' });
-    const memoryHeavy = pods(2, { cpu: 500, memoryMiB: 12 * 1024, labels: { tier: 'g' }, attractsOwnZone: 'g', requiredNodeAffinity: [[{ key: Labels.instanceFamily, operator: 'In', values: ['r5'] }]] });
+    const cpuHeavy = pods(2, { cpu: 3000, memoryMiB: 1024, labels: { tier: 'g' }, zoneGroup: 'g' });
+    const memoryHeavy = pods(2, { cpu: 500, memoryMiB: 12 * 1024, labels: { tier: 'g' }, zoneGroup: 'g', requiredNodeAffinity: [[{ key: Labels.instanceFamily, operator: 'In', values: ['r5'] }]] });
     const result = plan({ pods: [...cpuHeavy, ...memoryHeavy], instanceTypes: types });
     expectAllPlaced(result, 4);
     for (const claim of result.newNodeClaims) expect(zoneOf(claim)).toEqual(['zone-b']);
@@ -299,9 +299,75 @@ describe('solve: a group that attracts itself by zone (its first pods)', () => {
       offerings: t.offerings.map((o) => ({ ...o, pricePerHour: o.zone === 'zone-b' ? 0.05 : 0.07 })),
     }));
     const pool = nodePool({ requirements: [{ key: Labels.capacityType, operator: 'In', values: ['spot'] }] });
-    const result = plan({ pods: pods(3, { cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, attractsOwnZone: 'q' }), nodePools: [pool], instanceTypes: types });
+    const result = plan({ pods: pods(3, { cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, zoneGroup: 'q' }), nodePools: [pool], instanceTypes: types });
     expectAllPlaced(result, 3);
     for (const claim of result.newNodeClaims) expect(zoneOf(claim)).toEqual(['zone-b']);
+  });
+});
+
+describe('solve: pods that must follow pods planned with them into their zone', () => {
+  const zoneOf = (claim: SchedulingResult['newNodeClaims'][number]) => claim.requirements.find((r) => r.key === Labels.zone)?.values;
+  const xlarge = () => smallCatalog().filter((t) => t.name.endsWith('.xlarge'));
+  const awaitsCache = { awaitsZoneAffinity: [{ topologyKey: Labels.zone, namespaces: ['default'], labelSelector: { matchLabels: { app: 'cache' } } }] };
+
+  it('the cache and the web pods attracted to it are planned in the same pass, every node in one zone', () => {
+    const cache = pods(2, { name: 'cache', cpu: 3000, memoryMiB: 1024, labels: { app: 'cache' } });
+    const web = pods(4, { name: 'web', cpu: 3000, memoryMiB: 1024, labels: { app: 'web' }, ...awaitsCache });
+    const result = plan({ pods: [...cache, ...web], instanceTypes: xlarge() });
+    expectAllPlaced(result, 6);
+    const zones = new Set(result.newNodeClaims.map((c) => JSON.stringify(zoneOf(c))));
+    expect(zones.size).toBe(1);
+    expect(zoneOf(result.newNodeClaims[0])).toHaveLength(1);
+  });
+
+  it('no node for followers whose leaders cannot be planned; they wait with AwaitingPodAffinity', () => {
+    const cache = [pod({ name: 'cache-huge', cpu: 64_000, labels: { app: 'cache' } })];
+    const web = pods(3, { name: 'web', cpu: 1000, memoryMiB: 1024, labels: { app: 'web' }, ...awaitsCache });
+    const result = plan({ pods: [...cache, ...web], instanceTypes: xlarge() });
+    expect(result.newNodeClaims).toEqual([]);
+    expect(result.unplaceable.map((u) => [u.pod, u.reason])).toEqual([
+      ['default/cache-huge', 'NoInstanceTypeFits'],
+      ['default/web-0', 'AwaitingPodAffinity'],
+      ['default/web-1', 'AwaitingPodAffinity'],
+      ['default/web-2', 'AwaitingPodAffinity'],
+    ]);
+    // Nothing in the pass to follow at all: the same reason, a different message.
+    const alone = plan({ pods: web, instanceTypes: xlarge() });
+    expect(alone.newNodeClaims).toEqual([]);
+    expect(alone.unplaceable[0].message).toMatch(/^no running pod, nor one planned with it/);
+  });
+
+  it('where the scheduler will start the cache (an existing node with room in zone-c), there the web pods get their nodes', () => {
+    const room = existingNode({ name: 'room-in-c', zone: 'zone-c', cpu: 4, memoryGiB: 16 });
+    const cache = [pod({ name: 'cache-0', cpu: 3000, memoryMiB: 1024, labels: { app: 'cache' } })];
+    const web = pods(3, { name: 'web', cpu: 3000, memoryMiB: 1024, labels: { app: 'web' }, ...awaitsCache });
+    const result = plan({ pods: [...cache, ...web], existingNodes: [room], instanceTypes: xlarge() });
+    expectAllPlaced(result, 4);
+    expect(result.placements).toEqual([{ pod: 'default/cache-0', node: 'room-in-c' }]);
+    for (const claim of result.newNodeClaims) expect(zoneOf(claim)).toEqual(['zone-c']);
+  });
+
+  it('a cache pinned to zone-b by node affinity takes its followers there', () => {
+    const cache = [pod({ name: 'cache-0', cpu: 3000, memoryMiB: 1024, labels: { app: 'cache' }, requiredNodeAffinity: [[{ key: Labels.zone, operator: 'In', values: ['zone-b'] }]] })];
+    const web = pods(3, { name: 'web', cpu: 3000, memoryMiB: 1024, labels: { app: 'web' }, ...awaitsCache });
+    const result = plan({ pods: [...cache, ...web], instanceTypes: xlarge() });
+    expectAllPlaced(result, 4);
+    for (const claim of result.newNodeClaims) expect(zoneOf(claim)).toEqual(['zone-b']);
+    // Without the link, the web pods' nodes could be anywhere.
+    const apart = plan({ pods: [...cache, ...pods(3, { name: 'web2', cpu: 3000, memoryMiB: 1024, labels: { app: 'web' } })], instanceTypes: xlarge() });
+    expect(apart.newNodeClaims.some((c) => JSON.stringify(zoneOf(c)) !== JSON.stringify(['zone-b']))).toBe(true);
+  });
+
+  it('a pool limit that stops the cache stops its followers too (no stray node)', () => {
+    const cache = [pod({ name: 'cache-0', cpu: 3000, memoryMiB: 1024, labels: { app: 'cache' } })];
+    const web = pods(2, { name: 'web', cpu: 500, memoryMiB: 512, labels: { app: 'web' }, ...awaitsCache });
+    // The cache class is the largest: with room for one 2-vCPU node only, web alone would fit.
+    const result = plan({ pods: [...cache, ...web], nodePools: [nodePool({ limits: { milliCpu: 2000 } })], instanceTypes: smallCatalog() });
+    expect(result.unplaceable).toEqual([
+      { pod: 'default/cache-0', reason: 'NodePoolLimitReached', message: 'every compatible node pool is at its limits' },
+      ...['default/web-0', 'default/web-1'].map((p) => ({ pod: p, reason: 'AwaitingPodAffinity', message: 'the pods its required pod affinity follows could not be planned in one zone with it' })),
+    ]);
+    expect(result.newNodeClaims).toEqual([]);
   });
 });
 
