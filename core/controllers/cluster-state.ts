@@ -17,6 +17,7 @@ import type { NodeClaim } from '../model/node-claim.js';
 import type { NodePool } from '../model/node-pool.js';
 import { Annotations } from '../model/annotations.js';
 import { volumeLookupFrom, type VolumeLookup } from '../model/volume-topology.js';
+import { csiNodeLimits } from '../model/volume-limits.js';
 import { parseFullConfig, type FullConfig } from './settings.js';
 import { isActivePod, nodeClaimFromObject } from './objects.js';
 
@@ -68,6 +69,8 @@ export class ClusterState {
   readonly storageClasses: Informer<KubeObject>;
   /** Namespaces: their labels, for pod affinity terms with a namespaceSelector. */
   readonly namespaces: Informer<KubeObject>;
+  /** Each node's volume attach limits per CSI driver (core/model/volume-limits.ts). */
+  readonly csiNodes: Informer<KubeObject>;
   private readonly all = new Map<string, Informer<KubeObject>>();
   /** Node name → clock ms of the last bind/unbind/delete of a pod on it. */
   private readonly podChangeAt = new Map<string, number>();
@@ -114,6 +117,7 @@ export class ClusterState {
     this.persistentVolumes = make(Refs.persistentVolumes, 'persistentvolumes');
     this.storageClasses = make(Refs.storageClasses, 'storageclasses');
     this.namespaces = make(Refs.namespaces, 'namespaces');
+    this.csiNodes = make(Refs.csiNodes, 'csinodes');
     // A claim, volume or class created after its pod can make the waiting pod plannable; so can a
     // claim being bound (an Immediate class's, which the pod waits for: volume-topology.ts).
     for (const informer of [this.persistentVolumeClaims, this.persistentVolumes, this.storageClasses]) informer.on({ add: () => (informer.hasSynced() ? this.notify('pending-pod') : undefined) });
@@ -245,6 +249,22 @@ export class ClusterState {
   recordCreatedClaim(object: KubeObject): void {
     const name = object.metadata.name;
     if (name && !this.nodeClaims.get(name)) this.createdClaims.set(name, { object, at: this.options.clock.now() });
+  }
+
+  /** A node's volume attach limits per CSI driver, from its CSINode (undefined: none reported). */
+  volumeLimits(nodeName: string): Record<string, number> | undefined {
+    const limits = csiNodeLimits(this.csiNodes.get(nodeName));
+    return limits.size > 0 ? Object.fromEntries(limits) : undefined;
+  }
+
+  /**
+   * What a new node will attach at most, per CSI driver: the lowest count any CSINode reports (a new
+   * node's own CSINode exists only once it runs). Undefined when none reports a count.
+   */
+  newNodeVolumeLimits(): Record<string, number> | undefined {
+    const lowest = new Map<string, number>();
+    for (const o of this.csiNodes.list()) for (const [driver, count] of csiNodeLimits(o)) lowest.set(driver, Math.min(count, lowest.get(driver) ?? Infinity));
+    return lowest.size > 0 ? Object.fromEntries(lowest) : undefined;
   }
 
   /** The volume claims, volumes and storage classes as the informers hold them. */

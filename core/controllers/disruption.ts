@@ -177,6 +177,7 @@ export class DisruptionLoop implements Loop {
       nodePools: pools,
       instanceTypes: types,
       ...(byPool ? { instanceTypesByPool: byPool } : {}),
+      ...(snap.newNodeVolumeLimits ? { newNodeVolumeLimits: snap.newNodeVolumeLimits } : {}),
       pdbs: state.pdbs.list().map(pdbFromObject),
       predictedPods: predicted,
       spotToSpotConsolidation: config.controller.spotToSpotConsolidation,

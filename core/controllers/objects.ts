@@ -15,6 +15,7 @@ import type { Pod, SelectorExpression, TopologySpreadConstraint } from '../model
 import type { Requirement } from '../model/requirements.js';
 import { podSpecRequests as podRequestsFromSpec } from '../model/pod-requests.js';
 import { volumeTopology, type VolumeLookup } from '../model/volume-topology.js';
+import { podAttachedVolumes, type AttachedVolume } from '../model/volume-limits.js';
 import { requiredNodeAffinityTerms } from '../model/node-selector-terms.js';
 import { resources, resourcesFromList, resourcesToList, type Resources } from '../model/resources.js';
 import type { Taint, Toleration } from '../model/scheduling-constraints.js';
@@ -128,7 +129,12 @@ export function podFromObject(o: KubeObject, volumes?: VolumeLookup): Pod {
   });
   if (!volumes) return pod;
   const topology = volumeTopology(pod.namespace, pod.name, o.spec, pod.requiredNodeAffinity, volumes);
-  return topology.ok ? withNodeAffinity(pod, topology.terms) : pod;
+  return withAttachedVolumes(topology.ok ? withNodeAffinity(pod, topology.terms) : pod, podAttachedVolumes(pod.namespace, pod.name, o.spec, volumes));
+}
+
+/** `pod` with the CSI volumes it attaches (none: unchanged). */
+export function withAttachedVolumes(pod: Pod, volumes: readonly AttachedVolume[]): Pod {
+  return volumes.length > 0 ? { ...pod, attachedVolumes: volumes } : pod;
 }
 
 /** `pod` with `terms` as its required node affinity (none: any node). */

@@ -115,7 +115,14 @@ export class ProvisionerLoop implements Loop {
     }
     const existingNodes = [...snap.nodes, ...snap.launching];
     const excluded = this.options.unavailable.excluded();
-    const input = { existingNodes, nodePools: pools, instanceTypes: types, ...(byPool ? { instanceTypesByPool: byPool } : {}), excludedOfferings: excluded };
+    const input = {
+      existingNodes,
+      nodePools: pools,
+      instanceTypes: types,
+      ...(byPool ? { instanceTypesByPool: byPool } : {}),
+      ...(snap.newNodeVolumeLimits ? { newNodeVolumeLimits: snap.newNodeVolumeLimits } : {}),
+      excludedOfferings: excluded,
+    };
     // Pods on draining nodes are planned with the pending ones: their capacity launches while the node drains.
     const real = [...snap.pending, ...snap.reschedulable];
     const result = real.length + acting.length > 0 ? solve({ ...input, pods: [...real, ...acting] }) : undefined;

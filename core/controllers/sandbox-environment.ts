@@ -44,6 +44,8 @@ export interface SandboxEnvironmentOptions {
   podStartDelayMs?: number;
   /** Graceful pod deletion (core/sandbox/sandbox.ts); default off. */
   podShutdownMs?: number;
+  /** The CSI drivers simulated nodes run and their attach limits (core/sandbox/sandbox.ts; default EBS, 25). */
+  csiDrivers?: SandboxOptions['csiDrivers'];
   /** Initial cluster mode (default observe). */
   mode?: Mode;
   /** Extra `smartscale-config` data. */
@@ -105,6 +107,7 @@ export async function startSandboxEnvironment(options: SandboxEnvironmentOptions
     nodeReadyDelayMs: options.nodeReadyDelayMs ?? 10_000,
     podStartDelayMs: options.podStartDelayMs ?? 5_000,
     podShutdownMs: options.podShutdownMs,
+    ...(options.csiDrivers ? { csiDrivers: options.csiDrivers } : {}),
     onError: options.onError,
   });
   const clock = sandbox.clock;

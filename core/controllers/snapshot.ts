@@ -16,7 +16,8 @@ import { podKey, type Pod, type ZoneAffinityQuestion } from '../model/pod.js';
 import { resources } from '../model/resources.js';
 import { claimProblem, registrationLabels } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
-import { existingNodeFromObject, isActivePod, isPendingPod, isReschedulable, launchingNode, podFromObject, podFromSpec, withNodeAffinity } from './objects.js';
+import { existingNodeFromObject, isActivePod, isPendingPod, isReschedulable, launchingNode, podFromObject, podFromSpec, withAttachedVolumes, withNodeAffinity } from './objects.js';
+import { podAttachedVolumes } from '../model/volume-limits.js';
 import { volumeTopology } from '../model/volume-topology.js';
 import { podAffinityTopology, PlacedPods, type PlacedPod } from '../model/pod-affinity.js';
 import { daemonSetOverhead, typesByPoolLessDaemonSets, withoutDaemonSets } from '../model/daemonset-overhead.js';
@@ -146,7 +147,7 @@ export function predictedWorkloads(state: ClusterState, clusterMode: Mode, nowSe
     // Where the pods it must run near are (required pod affinity); none placed or planned: nothing ahead.
     const near = hasPodAffinity(template.spec) ? podAffinityTopology(ns, labels, template.spec, topology.terms, placed(), (n) => state.namespaceLabels(n), inFlight()) : topology;
     if (!near.ok) continue;
-    const proto = nearPods(declared, near);
+    const proto = withAttachedVolumes(nearPods(declared, near), podAttachedVolumes(ns, declared.name, template.spec, volumes, true));
     for (let i = 0; i < extra; i++) pods.push({ ...proto, name: `${d.metadata.name}-predicted-${i}` });
     out.push({ deployment: d, mode, pods });
   }
@@ -182,6 +183,8 @@ export interface NodeSnapshot {
   blocked: { pod: string; problem: string }[];
   /** Node name → claim, for smartscale's nodes. */
   claimByNode: Map<string, NodeClaim>;
+  /** What a new node will attach at most per CSI driver (ClusterState.newNodeVolumeLimits), for the solver. */
+  newNodeVolumeLimits?: Readonly<Record<string, number>>;
 }
 
 /** The labels every one of the types has with the same value (what a launch among them surely gives). */
@@ -253,10 +256,14 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
       emptySince: state.emptySince(name, workload.length === 0, recorded),
       lastPodChangeAt: lastPodChange({ seen: state.lastPodChangeAt(name), persisted: recorded, pods: bound, now }),
     });
+    const limits = state.volumeLimits(name);
+    const limited = limits ? { ...node, volumeLimits: limits } : node;
     // A node going away takes nothing new, cordoned yet or not.
-    nodes.push(deleting && !node.unschedulable ? { ...node, unschedulable: true } : node);
+    nodes.push(deleting && !limited.unschedulable ? { ...limited, unschedulable: true } : limited);
   }
   const launching: ExistingNode[] = [];
+  // A launching node attaches what new nodes do (its CSINode comes once it runs).
+  const newNodeLimits = state.newNodeVolumeLimits();
   const validPools = state.validNodePoolNames();
   // A claim's node will run the DaemonSets too: until it registers (and their pods are bound and
   // counted), what it offers other pods is its allocatable less their share.
@@ -274,21 +281,22 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     if (pool && type) allocatable = withoutDaemonSets({ ...type, allocatable }, daemonSetOverhead(daemonSets, pool, type)).allocatable;
     const price = claim.status.pricePerHour ?? type?.offerings.reduce((m, o) => Math.min(m, o.pricePerHour), Infinity) ?? 0;
     const options = claim.status.instanceType ? [type] : claim.spec.instanceTypeOptions.map((n) => typeByName.get(n));
-    launching.push(launchingNode(claim, allocatable, Number.isFinite(price) ? price : 0, commonLabels(options)));
+    const node = launchingNode(claim, allocatable, Number.isFinite(price) ? price : 0, commonLabels(options));
+    launching.push(newNodeLimits ? { ...node, volumeLimits: newNodeLimits } : node);
   }
   const pending: Pod[] = [];
   const blocked: NodeSnapshot['blocked'] = [];
   const inFlight = inFlightScope(state);
   for (const p of state.pods.list()) {
     if (!isPendingPod(p)) continue;
-    const pod = podFromObject(p);
+    const pod = withAttachedVolumes(podFromObject(p), podAttachedVolumes(p.metadata.namespace ?? 'default', p.metadata.name ?? '', p.spec, volumes));
     const volume = volumeTopology(pod.namespace, pod.name, p.spec, pod.requiredNodeAffinity, volumes);
     // Then where the pods it must run near are (required pod affinity).
     const topology = volume.ok && hasPodAffinity(p.spec) ? podAffinityTopology(pod.namespace, pod.labels, p.spec, volume.terms, placed(), (n) => state.namespaceLabels(n), inFlight()) : volume;
     if (topology.ok) pending.push(nearPods(pod, topology));
     else blocked.push({ pod: podKey(pod), problem: topology.problem });
   }
-  return { nodes, launching, pending, reschedulable, blocked, claimByNode };
+  return { nodes, launching, pending, reschedulable, blocked, claimByNode, ...(newNodeLimits ? { newNodeVolumeLimits: newNodeLimits } : {}) };
 }
 
 export function claimInitialized(claim: NodeClaim): boolean {

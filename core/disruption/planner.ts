@@ -55,6 +55,7 @@ export class DisruptionContext {
       nodePools: withNewNodes ? this.input.nodePools : [],
       instanceTypes: withNewNodes ? this.input.instanceTypes : [],
       ...(withNewNodes && this.input.instanceTypesByPool ? { instanceTypesByPool: this.input.instanceTypesByPool } : {}),
+      ...(withNewNodes && this.input.newNodeVolumeLimits ? { newNodeVolumeLimits: this.input.newNodeVolumeLimits } : {}),
       excludedOfferings: this.input.excludedOfferings,
       options: { claimIdPrefix: 'replacement' },
     });

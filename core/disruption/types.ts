@@ -17,6 +17,8 @@ export interface DisruptionInput {
   readonly instanceTypes: readonly InstanceType[];
   /** A pool's own view of the types where it differs (SchedulingInput.instanceTypesByPool). */
   readonly instanceTypesByPool?: ReadonlyMap<string, readonly InstanceType[]>;
+  /** What a replacement node attaches at most per CSI driver (SchedulingInput.newNodeVolumeLimits). */
+  readonly newNodeVolumeLimits?: Readonly<Record<string, number>>;
   readonly pdbs: readonly PodDisruptionBudget[];
   /**
    * Pods the forecast says will exist within the horizon (beyond the running ones). Capacity they

@@ -22,4 +22,5 @@ export const Refs = {
   persistentVolumes: { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false },
   storageClasses: { group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', namespaced: false },
   namespaces: { group: '', version: 'v1', plural: 'namespaces', namespaced: false },
+  csiNodes: { group: 'storage.k8s.io', version: 'v1', plural: 'csinodes', namespaced: false },
 } as const satisfies Record<string, ResourceRef>;

@@ -29,6 +29,11 @@ export interface ExistingNode {
   readonly annotations?: Readonly<Record<string, string>>;
   readonly taints: readonly Taint[];
   readonly allocatable: Resources;
+  /**
+   * How many volumes it attaches at most, per CSI driver (its CSINode's counts); a driver not listed
+   * has no limit. Its pods' `attachedVolumes` use them up.
+   */
+  readonly volumeLimits?: Readonly<Record<string, number>>;
   /** Pods bound to this node (their requests make up the used resources). */
   readonly pods: readonly Pod[];
   /** Milliseconds since the epoch when the node (or its claim) was created. */

@@ -6,6 +6,7 @@
 import { labelSatisfies, type Requirement } from './requirements.js';
 import type { Resources } from './resources.js';
 import type { Toleration } from './scheduling-constraints.js';
+import type { AttachedVolume } from './volume-limits.js';
 
 /** A label selector's set expression (`matchExpressions`): In, NotIn, Exists, DoesNotExist. */
 export interface SelectorExpression {
@@ -72,6 +73,11 @@ export interface Pod {
    * zone of such pods (all of them in one), or not at all when none is planned.
    */
   readonly awaitsZoneAffinity?: readonly ZoneAffinityQuestion[];
+  /**
+   * The CSI volumes it attaches (core/model/volume-limits.ts), for nodes' attach limits; absent:
+   * none known.
+   */
+  readonly attachedVolumes?: readonly AttachedVolume[];
   /** True for pods the forecast says will be needed but do not exist yet. */
   readonly predicted?: boolean;
   /** Node the pod is bound to, if any. */

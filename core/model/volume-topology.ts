@@ -98,7 +98,7 @@ function classAlternatives(sc: Obj): Requirement[][] | undefined {
 }
 
 /** The claim's class: its own name, else the default class; `problem` when neither resolves. */
-function claimClass(claimSpec: Obj | undefined, lookup: VolumeLookup, what: string): { sc: Obj } | { problem: string } {
+export function claimClass(claimSpec: Obj | undefined, lookup: VolumeLookup, what: string): { sc: Obj } | { problem: string } {
   const name = claimSpec?.storageClassName;
   if (name === '') return { problem: `${what} is unbound and has storageClassName "" (it waits for a matching PersistentVolume)` };
   if (typeof name === 'string') {

@@ -10,6 +10,7 @@ import { HttpKubeClient } from '../kube/client.js';
 import { startApiServer, type RunningApiServer } from './apiserver/server.js';
 import { connectSimulatedCloud, type NodeEventSource } from './cloud-bridge.js';
 import { ScaledClock } from './clock.js';
+import type { SimulatedCsiDriver } from './controlplane/csi-node.js';
 import { startControlPlane, type RunningControlPlane } from './controlplane/index.js';
 import { sandboxKubeconfig } from './kubeconfig.js';
 import { cachedSandboxCertificate } from './tls-cache.js';
@@ -30,6 +31,12 @@ export interface SandboxOptions {
    * Undefined (the default): pods go at once.
    */
   podShutdownMs?: number;
+  /**
+   * The CSI drivers every simulated node runs, as its CSINode lists them, with the number of their
+   * volumes a node can attach (`attachLimit`; none: no limit); the scheduler enforces the limits.
+   * Default: `ebs.csi.aws.com` with 25 (`DEFAULT_CSI_DRIVERS`). `[]`: CSINodes with no drivers.
+   */
+  csiDrivers?: readonly SimulatedCsiDriver[];
   bookmarkIntervalMs?: number;
   /** A simulated cloud whose ready instances register as Nodes (and terminated ones leave). */
   cloud?: NodeEventSource;
@@ -84,6 +91,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         nodeReadyDelayMs: options.nodeReadyDelayMs,
         podStartDelayMs: options.podStartDelayMs,
         podShutdownMs: options.podShutdownMs,
+        csiDrivers: options.csiDrivers,
         onError: (c, e) => onError(`controlplane/${c}`, e),
       });
     }

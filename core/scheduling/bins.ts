@@ -20,6 +20,8 @@ export interface BinState {
   readonly selectorCounts: Int32Array;
   /** 1 where a pod on the bin has hostname anti-affinity against that selector. */
   readonly antiAffinityHeld: Uint8Array;
+  /** Per CSI driver with an attach limit, how many more volumes the node attaches (undefined: no limits). */
+  freeVolumes?: Record<string, number>;
 }
 
 export interface Bin extends BinState {
@@ -51,8 +53,9 @@ export function antiAffinityHeldFor(selectors: number): Uint8Array {
   return selectors === 0 ? NO_HELD : new Uint8Array(selectors);
 }
 
-export function emptyState(type: InstanceType, mask: number, selectors: number): BinState {
+export function emptyState(type: InstanceType, mask: number, selectors: number, volumeLimits?: Readonly<Record<string, number>>): BinState {
   return {
+    ...(volumeLimits ? { freeVolumes: { ...volumeLimits } } : {}),
     freeCpu: type.allocatable.milliCpu,
     freeMemory: type.allocatable.memoryBytes,
     freePods: type.allocatable.pods,
@@ -71,6 +74,12 @@ export function maxJoin(state: BinState, c: PodClass, matches: Uint8Array, limit
   if (r.memoryBytes > 0) k = Math.min(k, Math.floor(state.freeMemory / r.memoryBytes));
   k = Math.min(k, Math.floor(state.freePods / r.pods));
   if (r.gpus > 0) k = Math.min(k, Math.floor(state.freeGpus / r.gpus));
+  if (state.freeVolumes && c.volumes) {
+    for (const [driver, perPod] of c.volumes) {
+      const free = state.freeVolumes[driver];
+      if (free !== undefined) k = Math.min(k, Math.floor(free / perPod));
+    }
+  }
   if (k <= 0) return 0;
   for (const s of c.antiAffinity) if (state.selectorCounts[s] > 0) return 0;
   for (const s of c.matches) if (state.antiAffinityHeld[s]) return 0;
@@ -88,6 +97,9 @@ export function applyJoin(state: BinState, c: PodClass, count: number): void {
   state.freeMemory -= r.memoryBytes * count;
   state.freePods -= r.pods * count;
   state.freeGpus -= r.gpus * count;
+  if (state.freeVolumes && c.volumes) {
+    for (const [driver, perPod] of c.volumes) if (state.freeVolumes[driver] !== undefined) state.freeVolumes[driver] -= perPod * count;
+  }
   for (const s of c.matches) state.selectorCounts[s] += count;
   for (const s of c.antiAffinity) state.antiAffinityHeld[s] = 1;
 }

@@ -9,6 +9,7 @@ import { selectorMatches, type Pod, type SelectorExpression } from '../model/pod
 import { nodeSelectorRequirements, type Requirement } from '../model/requirements.js';
 import type { Resources } from '../model/resources.js';
 import type { Toleration } from '../model/scheduling-constraints.js';
+import type { AttachedVolume } from '../model/volume-limits.js';
 
 /** A label selector: equalities and set expressions. */
 export interface InternedSelector {
@@ -56,6 +57,11 @@ export interface PodClass {
   readonly zoneSpread?: ZoneSpread;
   /** The first pods of a group attracting itself by zone (the group's name): the group goes to one zone. */
   readonly zoneGroup?: string;
+  /**
+   * Per CSI driver, the volumes each pod attaches (sorted by driver), against nodes' attach limits.
+   * Counted per pod: a volume two pods share on one node counts twice (plans err towards room).
+   */
+  readonly volumes?: ReadonlyArray<readonly [string, number]>;
   /** Set when the class is a zone split of a spread class, or pinned to one zone. */
   zone?: string;
   /** Why the class cannot be planned at all (an unsupported constraint), if so. */
@@ -156,6 +162,7 @@ export function buildPodClasses(pods: readonly Pod[], table: SelectorTable): Pod
       memoJson(json, pod.antiAffinity),
       memoJson(labelJson, pod.labels, relevant(pod.labels)),
       pod.zoneGroup ?? '',
+      pod.attachedVolumes && pod.attachedVolumes.length > 0 ? JSON.stringify(volumesPerDriver(pod.attachedVolumes)) : '',
     ].join('|');
     const entry = byKey.get(key);
     if (entry) entry.pods.push(pod);
@@ -209,12 +216,20 @@ export function buildPodClasses(pods: readonly Pod[], table: SelectorTable): Pod
       nodeCaps,
       zoneSpread,
       ...(sample.zoneGroup !== undefined ? { zoneGroup: sample.zoneGroup } : {}),
+      ...(sample.attachedVolumes && sample.attachedVolumes.length > 0 ? { volumes: volumesPerDriver(sample.attachedVolumes) } : {}),
       unsupported,
       next: 0,
       size: sizeOf(requests),
     });
   }
   return classes;
+}
+
+/** Per driver (sorted), how many of the volumes it has. */
+function volumesPerDriver(volumes: readonly AttachedVolume[]): Array<readonly [string, number]> {
+  const counts = new Map<string, number>();
+  for (const v of volumes) counts.set(v.driver, (counts.get(v.driver) ?? 0) + 1);
+  return [...counts].sort(([a], [b]) => cmp(a, b));
 }
 
 /** Splits a class into per-zone classes with the given pod counts (in zone order). */

@@ -21,6 +21,7 @@ import { subtractResources, type Resources } from '../model/resources.js';
 import { toleratesAll } from '../model/scheduling-constraints.js';
 import { antiAffinityHeldFor, applyJoin, emptyState, maxJoin, selectorCountsFor, type Bin, type BinState } from './bins.js';
 import { linkInFlightAffinity, strayFollowers } from './in-flight-affinity.js';
+import { attachedByDriver, volumeRoom } from '../model/volume-limits.js';
 import { buildPodClasses, buildSelectorTable, cmp, remaining, selectorMatchesLabels, splitByZone, type PodClass, type SelectorTable } from './pod-classes.js';
 import {
   buildProfile,
@@ -56,6 +57,8 @@ interface Context {
   readonly acceptable: Map<string, TypeChoice[]>;
   readonly matches: Map<PodClass, Uint8Array>;
   readonly limitBlocked: Set<PodClass>;
+  /** A new node's attach limits, when any class attaches volumes (else undefined: nothing to count). */
+  newNodeVolumes?: Readonly<Record<string, number>>;
 }
 
 function invalidRequest(name: string, value: unknown): string | undefined {
@@ -118,6 +121,7 @@ function solveLinked(input: SchedulingInput): SchedulingResult {
     .sort((a, b) => Number(b.initialized) - Number(a.initialized) || cmp(a.name, b.name))
     .map((n) => existingBin(n, table));
 
+  if (input.newNodeVolumeLimits && classes.some((c) => c.volumes)) ctx.newNodeVolumes = input.newNodeVolumeLimits;
   classes = pinZones(ctx, classes, input.existingNodes);
   for (const c of classes) ctx.matches.set(c, matchVector(c, table));
   classes.sort(ffdOrder);
@@ -207,6 +211,8 @@ function existingBin(node: ExistingNode, table: SelectorTable): Bin {
     for (let i = 0; i < n; i++) if (selectorMatchesLabels(table.selectors[i], pod.labels)) bin.selectorCounts[i] += 1;
     if (pod.antiAffinity) for (const term of pod.antiAffinity) if (term.topologyKey === Labels.hostname) bin.antiAffinityHeld[table.indexOf(term.labelSelector, term.labelExpressions)] = 1;
   }
+  // Attach limits: what its pods' distinct volumes leave of each driver's count.
+  if (node.volumeLimits) bin.freeVolumes = volumeRoom(attachedByDriver(node.pods.map((p) => p.attachedVolumes ?? [])), new Map(Object.entries(node.volumeLimits)));
   return bin;
 }
 
@@ -485,7 +491,7 @@ class PoolPacking {
     const type = prepared.types[t];
     const mask0 = this.masks.get(first)![t];
     if (mask0 === 0) return undefined;
-    const state = emptyState(type, mask0, ctx.table.selectors.length);
+    const state = emptyState(type, mask0, ctx.table.selectors.length, ctx.newNodeVolumes);
     const joins: Array<[PodClass, number]> = [];
     let value = 0;
     const firstCount = this.join(state, t, first, Math.min(firstLimit, remaining(first)));
@@ -533,6 +539,7 @@ function newBin(ctx: Context, prepared: PreparedPool, t: number, mask: number): 
   const a = prepared.types[t].allocatable;
   const selectors = ctx.table.selectors.length;
   return {
+    ...(ctx.newNodeVolumes ? { freeVolumes: { ...ctx.newNodeVolumes } } : {}),
     freeCpu: a.milliCpu,
     freeMemory: a.memoryBytes,
     freePods: a.pods,
@@ -769,6 +776,8 @@ function explain(ctx: Context, c: PodClass): { reason: UnplaceableReason; messag
     };
   }
   if (!fitting) return { reason: 'NoInstanceTypeFits', message: `no compatible instance type has allocatable for ${describeRequests(c.requests)}` };
+  const overLimit = c.volumes?.find(([driver, perPod]) => (ctx.newNodeVolumes?.[driver] ?? Infinity) < perPod);
+  if (overLimit) return { reason: 'NoInstanceTypeFits', message: `it attaches ${overLimit[1]} ${overLimit[0]} volumes; a node attaches at most ${ctx.newNodeVolumes![overLimit[0]]}` };
   if (ctx.limitBlocked.has(c)) return { reason: 'NodePoolLimitReached', message: 'every compatible node pool is at its limits' };
   return { reason: 'ConstraintUnsatisfiable', message: 'anti-affinity or topology spread rules leave no node for it' };
 }

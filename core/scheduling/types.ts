@@ -23,6 +23,11 @@ export interface SchedulingInput {
    * entry use `instanceTypes`.
    */
   readonly instanceTypesByPool?: ReadonlyMap<string, readonly InstanceType[]>;
+  /**
+   * The volumes a new node will attach at most, per CSI driver (the controller: the lowest count any
+   * of the cluster's CSINodes reports). Absent: no limit on new nodes.
+   */
+  readonly newNodeVolumeLimits?: Readonly<Record<string, number>>;
   /** Offerings to avoid for now (`offeringKey`), e.g. after insufficient-capacity errors. */
   readonly excludedOfferings?: ReadonlySet<string>;
   readonly options?: SolverOptions;

@@ -71,6 +71,8 @@ export interface ConsolidationInput {
   storageClasses?: KubeObject[];
   /** Namespaces (their labels: pod affinity by namespaceSelector); absent: none known. */
   namespaces?: KubeObject[];
+  /** CSINodes (volume attach limits); absent: no limits known. */
+  csiNodes?: KubeObject[];
   nowMs: number;
   /** Namespace of smartscale-config (default smartscale-system). */
   home?: string;
@@ -116,6 +118,7 @@ export async function previewConsolidation(input: ConsolidationInput): Promise<C
     [Refs.persistentVolumes.plural, input.volumes ?? []],
     [Refs.storageClasses.plural, input.storageClasses ?? []],
     [Refs.namespaces.plural, input.namespaces ?? []],
+    [Refs.csiNodes.plural, input.csiNodes ?? []],
   ]);
   // Epoch 0 as the informers' clock: every pod change and emptiness looks long past (see above).
   // staleAfterMs 0: lists of a snapshot, no watch that could go silent (and no watchdog timer to outlive the command).
@@ -138,6 +141,7 @@ export async function previewConsolidation(input: ConsolidationInput): Promise<C
       nodePools: pools,
       instanceTypes: types,
       ...(byPool ? { instanceTypesByPool: byPool } : {}),
+      ...(snap.newNodeVolumeLimits ? { newNodeVolumeLimits: snap.newNodeVolumeLimits } : {}),
       pdbs: state.pdbs.list().map(pdbFromObject),
       predictedPods: predicted,
       predictedWindow: config.controller.provisionLeadSeconds > 0 ? { horizonSeconds } : 'lead',

@@ -37,7 +37,7 @@ async function optionalList(client: KubeClient, res: ResourceRef, what: string, 
 }
 
 export async function gatherNodes(client: KubeClient, nowMs: number, home: string = SMARTSCALE_NAMESPACE): Promise<NodesReport> {
-  const [nodes, pods, claims, nodePools, pdbs, deployments, configMaps, volumeClaims, volumes, storageClasses, daemonSets, namespaces] = await Promise.all([
+  const [nodes, pods, claims, nodePools, pdbs, deployments, configMaps, volumeClaims, volumes, storageClasses, daemonSets, namespaces, csiNodes] = await Promise.all([
     attempt('list Nodes', () => client.list(Resources.nodes)),
     attempt('list Pods in all namespaces', () => client.list(Resources.pods, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' })),
     readNodeClaims(client),
@@ -50,6 +50,7 @@ export async function gatherNodes(client: KubeClient, nowMs: number, home: strin
     optionalList(client, Resources.storageClasses, 'StorageClasses'),
     optionalList(client, Resources.daemonSets, 'DaemonSets'),
     optionalList(client, Resources.namespaces, 'Namespaces'),
+    optionalList(client, Resources.csiNodes, 'CSINodes'),
   ]);
   const warnings: string[] = [];
   if (claims.warning) warnings.push(claims.warning);
@@ -67,6 +68,7 @@ export async function gatherNodes(client: KubeClient, nowMs: number, home: strin
     if (unreadable) warnings.push(`consolidation preview ignores volume topology: ${unreadable.why}`);
     if ('why' in daemonSets) warnings.push(`consolidation preview ignores DaemonSet overhead on replacements: ${daemonSets.why}`);
     if ('why' in namespaces) warnings.push(`consolidation preview reads no namespace labels (pod affinity by namespaceSelector): ${namespaces.why}`);
+    if ('why' in csiNodes) warnings.push(`consolidation preview ignores volume attach limits: ${csiNodes.why}`);
     const items = (r: { items: KubeObject[] } | { why: string }) => ('items' in r ? r.items : []);
     const preview = await previewConsolidation({
       nodes: nodes.items,
@@ -79,6 +81,7 @@ export async function gatherNodes(client: KubeClient, nowMs: number, home: strin
       ...(unreadable ? {} : { volumeClaims: items(volumeClaims), volumes: items(volumes), storageClasses: items(storageClasses) }),
       daemonSets: items(daemonSets),
       namespaces: items(namespaces),
+      csiNodes: items(csiNodes),
       nowMs,
       home,
     });

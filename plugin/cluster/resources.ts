@@ -14,4 +14,5 @@ export const Resources = {
   persistentVolumeClaims: { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true },
   persistentVolumes: { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false },
   storageClasses: { group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', namespaced: false },
+  csiNodes: { group: 'storage.k8s.io', version: 'v1', plural: 'csinodes', namespaced: false },
 } as const satisfies Record<string, ResourceRef>;

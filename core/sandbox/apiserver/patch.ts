@@ -147,6 +147,7 @@ const MERGE_KEYS: Record<string, string | ((item: Json) => string)> = {
   topologySpreadConstraints: 'topologyKey',
   webhooks: 'name',
   taints: 'key',
+  drivers: 'name',
   ports: (item) => (isObject(item) && 'containerPort' in item ? 'containerPort' : 'port'),
 };
 

@@ -83,6 +83,8 @@ export function builtinResourceTypes(): ResourceType[] {
     builtin('', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', { shortNames: ['pvc'], statusSubresource: true }),
     builtin('', 'v1', 'PersistentVolume', 'persistentvolumes', { namespaced: false, shortNames: ['pv'], statusSubresource: true }),
     builtin('storage.k8s.io', 'v1', 'StorageClass', 'storageclasses', { namespaced: false, shortNames: ['sc'] }),
+    // Written by the simulated kubelets (a node's CSI drivers and their volume attach limits); no status.
+    builtin('storage.k8s.io', 'v1', 'CSINode', 'csinodes', { namespaced: false }),
     builtin('apps', 'v1', 'Deployment', 'deployments', { shortNames: ['deploy'], categories: ['all'], statusSubresource: true, scale: REPLICAS_SCALE, tracksGeneration: true }),
     builtin('apps', 'v1', 'DaemonSet', 'daemonsets', { shortNames: ['ds'], categories: ['all'], statusSubresource: true, tracksGeneration: true }),
     builtin('apps', 'v1', 'ReplicaSet', 'replicasets', { shortNames: ['rs'], categories: ['all'], statusSubresource: true, scale: REPLICAS_SCALE, tracksGeneration: true }),

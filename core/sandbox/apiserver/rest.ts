@@ -12,7 +12,7 @@ import { applyPatch, jsonPatch, mergePatch, PatchError, strategicMergePatch } fr
 import { customResourceTypes, groupVersion, resourceKey, type ResourceRegistry, type ResourceType } from './resources.js';
 import type { Predicate } from './selectors.js';
 import type { Entry, ObjectStore } from './store.js';
-import { applyDefaults, prepareForCreate, specPart, validate } from './strategies.js';
+import { applyDefaults, prepareForCreate, specPart, validate, validateUpdate } from './strategies.js';
 
 type Obj = Record<string, any>;
 
@@ -305,6 +305,8 @@ export class ApiCore {
       next.metadata.generation = (em.generation ?? 1) + (bumped ? 1 : 0);
     }
     this.requireValid(type, next);
+    const immutables = validateUpdate(type, next, existing);
+    if (immutables.length > 0) throw invalid(type.kind, type.group, em.name, immutables);
     next.metadata.resourceVersion = em.resourceVersion;
     if (sameJson(next, existing)) return { object: existing, warnings, created: false };
     if (opts.dryRun) return { object: next, warnings, created: false };

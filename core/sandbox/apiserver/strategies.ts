@@ -288,6 +288,34 @@ const VALIDATORS: Record<string, (o: Obj, causes: FieldCause[]) => void> = {
       if (!w?.sideEffects) causes.push({ field: `webhooks[${i}].sideEffects`, message: 'Required value', reason: 'FieldValueRequired' });
     }
   },
+  // As kube-apiserver's storage validation: a valid, unique driver name, a node ID, a count ≥ 0.
+  CSINode(o, causes) {
+    const drivers = o.spec?.drivers;
+    if (drivers !== undefined && drivers !== null && !Array.isArray(drivers)) {
+      causes.push({ field: 'spec.drivers', message: 'Invalid value: must be a list' });
+      return;
+    }
+    const seen = new Set<string>();
+    for (const [i, d] of (Array.isArray(drivers) ? drivers : []).entries()) {
+      const at = `spec.drivers[${i}]`;
+      const name = isObject(d) && typeof d.name === 'string' ? d.name : '';
+      if (name === '') causes.push({ field: `${at}.name`, message: 'Required value', reason: 'FieldValueRequired' });
+      else if (name.length > 63 || !DNS_SUBDOMAIN.test(name.toLowerCase())) causes.push({ field: `${at}.name`, message: `Invalid value: "${name}": a CSI driver name must be 63 characters or less and an RFC 1123 subdomain` });
+      else if (seen.has(name)) causes.push({ field: `${at}.name`, message: `Duplicate value: "${name}"`, reason: 'FieldValueDuplicate' });
+      seen.add(name);
+      const nodeID = isObject(d) ? d.nodeID : undefined;
+      if (typeof nodeID !== 'string' || nodeID === '') causes.push({ field: `${at}.nodeID`, message: 'Required value', reason: 'FieldValueRequired' });
+      else if (nodeID.length > 192) causes.push({ field: `${at}.nodeID`, message: 'Too long: may not be more than 192 bytes', reason: 'FieldValueTooLong' });
+      const count = isObject(d) && isObject(d.allocatable) ? d.allocatable.count : undefined;
+      if (count !== undefined && count !== null && !(Number.isSafeInteger(count) && count >= 0)) {
+        causes.push({ field: `${at}.allocatable.count`, message: `Invalid value: ${JSON.stringify(count)}: must be greater than or equal to 0` });
+      }
+      const keys = isObject(d) && Array.isArray(d.topologyKeys) ? d.topologyKeys : [];
+      if (keys.some((k: unknown) => typeof k !== 'string' || !QUALIFIED_NAME.test(k)) || new Set(keys).size !== keys.length) {
+        causes.push({ field: `${at}.topologyKeys`, message: 'Invalid value: must be distinct label names' });
+      }
+    }
+  },
   Lease(o, causes) {
     const s = o.spec ?? {};
     if (s.leaseDurationSeconds !== undefined && (!Number.isInteger(s.leaseDurationSeconds) || s.leaseDurationSeconds <= 0)) {
@@ -301,6 +329,32 @@ export function validate(type: ResourceType, o: Obj): FieldCause[] {
   const causes: FieldCause[] = [];
   validateMetadata(type, o, causes);
   if (!type.custom) VALIDATORS[type.kind]?.(o, causes);
+  return causes;
+}
+
+/** JSON with object keys sorted: equal for equal values whatever order their keys came in. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (isObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
+}
+
+const UPDATE_VALIDATORS: Record<string, (next: Obj, old: Obj, causes: FieldCause[]) => void> = {
+  // kube-apiserver (1.32) refuses a change inside an existing driver entry: a kubelet changes a
+  // driver's count by removing the entry and adding it again.
+  CSINode(next, old, causes) {
+    const before = new Map<unknown, string>((Array.isArray(old.spec?.drivers) ? old.spec.drivers : []).map((d: Obj) => [d?.name, canonicalJson(d)]));
+    for (const d of Array.isArray(next.spec?.drivers) ? next.spec.drivers : []) {
+      const was = before.get(d?.name);
+      if (was !== undefined && was !== canonicalJson(d)) causes.push({ field: 'CSINodeDriver', message: `Invalid value: "${d.name}": field is immutable` });
+    }
+  },
+};
+
+/** Field errors of an update beyond `validate`'s: fields that may not change. */
+export function validateUpdate(type: ResourceType, next: Obj, old: Obj): FieldCause[] {
+  const causes: FieldCause[] = [];
+  if (!type.custom) UPDATE_VALIDATORS[type.kind]?.(next, old, causes);
   return causes;
 }
 

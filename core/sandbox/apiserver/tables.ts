@@ -154,6 +154,7 @@ const BUILTIN_COLUMNS: Record<string, Column[]> = {
     { name: 'Replicas', type: 'integer', cell: (o) => o.status?.currentReplicas ?? 0 },
     AGE,
   ],
+  CSINode: [NAME, { name: 'Drivers', type: 'integer', cell: (o) => (Array.isArray(o.spec?.drivers) ? o.spec.drivers.length : 0) }, AGE],
   MutatingWebhookConfiguration: [NAME, { name: 'Webhooks', type: 'integer', cell: (o) => (o.webhooks ?? []).length }, AGE],
   CustomResourceDefinition: [NAME, { name: 'Created At', type: 'date', cell: (o) => o.metadata?.creationTimestamp ?? '' }],
 };

@@ -16,6 +16,7 @@ export interface ControlPlaneContext {
     claims: Informer<KubeObject>;
     volumes: Informer<KubeObject>;
     storageClasses: Informer<KubeObject>;
+    csiNodes: Informer<KubeObject>;
     namespaces: Informer<KubeObject>;
   };
   onError: (controller: string, error: unknown) => void;

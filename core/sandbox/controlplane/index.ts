@@ -1,7 +1,8 @@
 /**
  * The simulated control plane: deployment, ReplicaSet and DaemonSet controllers, scheduler (with volume
- * binding), kubelets and the disruption controller, sharing one set of informers. It talks to the API only through a
- * KubeClient, so it runs against the sandbox API server or a real one alike.
+ * binding and attach limits), kubelets (with their CSINodes) and the disruption controller, sharing
+ * one set of informers. It talks to the API only through a KubeClient, so it runs against the sandbox
+ * API server or a real one alike.
  */
 import { systemClock, type Clock } from '../../model/clock.js';
 import type { KubeClient, KubeObject, ResourceRef } from '../../kube/client.js';
@@ -11,7 +12,8 @@ import { DeploymentController } from './deployment-controller.js';
 import { DisruptionController } from './disruption-controller.js';
 import { KubeletSimulator } from './kubelet.js';
 import { DaemonSetController } from './daemonset-controller.js';
-import { DAEMONSETS, DEPLOYMENTS, NAMESPACES, NODES, PDBS, PODS, PVCS, PVS, REPLICASETS, STORAGE_CLASSES } from './refs.js';
+import { checkCsiDrivers, DEFAULT_CSI_DRIVERS, type SimulatedCsiDriver } from './csi-node.js';
+import { CSINODES, DAEMONSETS, DEPLOYMENTS, NAMESPACES, NODES, PDBS, PODS, PVCS, PVS, REPLICASETS, STORAGE_CLASSES } from './refs.js';
 import { ReplicaSetController } from './replicaset-controller.js';
 import { Scheduler } from './scheduler.js';
 
@@ -24,6 +26,8 @@ export interface ControlPlaneOptions {
   podStartDelayMs?: number;
   /** Graceful pod deletion's shutdown length (core/sandbox/sandbox.ts). */
   podShutdownMs?: number;
+  /** The CSI drivers each node's CSINode lists, with their attach limits (default `DEFAULT_CSI_DRIVERS`). */
+  csiDrivers?: readonly SimulatedCsiDriver[];
   onError?: (controller: string, error: unknown) => void;
 }
 
@@ -35,6 +39,8 @@ export interface RunningControlPlane {
 
 export async function startControlPlane(options: ControlPlaneOptions): Promise<RunningControlPlane> {
   const onError = options.onError ?? (() => {});
+  const csiDrivers = options.csiDrivers ?? DEFAULT_CSI_DRIVERS;
+  checkCsiDrivers(csiDrivers);
   const informer = (res: ResourceRef, name: string) =>
     // The watchdog measures silence on the wall clock: on the sandbox's sped-up clock (600× in the
     // demo) 5 minutes of silence is half a second, and every idle watch was relisted twice a second.
@@ -49,6 +55,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     claims: informer(PVCS, 'persistentvolumeclaims'),
     volumes: informer(PVS, 'persistentvolumes'),
     storageClasses: informer(STORAGE_CLASSES, 'storageclasses'),
+    csiNodes: informer(CSINODES, 'csinodes'),
     namespaces: informer(NAMESPACES, 'namespaces'),
   };
   const ctx: ControlPlaneContext = { client: options.client, clock: options.clock, informers, onError };
@@ -57,7 +64,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     new ReplicaSetController(ctx),
     new DaemonSetController(ctx),
     new Scheduler(ctx),
-    new KubeletSimulator(ctx, { nodeReadyDelayMs: options.nodeReadyDelayMs ?? 5000, podStartDelayMs: options.podStartDelayMs ?? 2000, podShutdownMs: options.podShutdownMs }),
+    new KubeletSimulator(ctx, { nodeReadyDelayMs: options.nodeReadyDelayMs ?? 5000, podStartDelayMs: options.podStartDelayMs ?? 2000, podShutdownMs: options.podShutdownMs, csiDrivers }),
     new DisruptionController(ctx),
   ];
   await Promise.all(Object.values(informers).map((i) => i.start()));

@@ -3,12 +3,18 @@
  * and a pod bound to a Ready node becomes Running and Ready `podStartDelayMs` after it was bound.
  * Pods on a deleted node are deleted (the pod garbage collector's job in a real cluster). Nodes
  * annotated `sandbox.smartscale.io/unmanaged: "true"` are left alone.
+ *
+ * A node's CSINode (csi-node.ts) is created when the kubelet first sees the Node, before the Node is
+ * Ready, so the scheduler knows the node's attach limits before it can place pods there. Owned by the
+ * Node, it is garbage-collected with it. It is written once per Node (by UID): deleted while the Node
+ * lives, it is not made again.
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../kube/client.js';
 import { keyOf, rfc3339, splitKey, type ControlPlaneContext } from './context.js';
+import { csiNodeFor, type SimulatedCsiDriver } from './csi-node.js';
 import { isNodeReady } from './placement.js';
-import { NODES, PODS } from './refs.js';
+import { CSINODES, NODES, PODS } from './refs.js';
 import { WorkQueue } from './work-queue.js';
 
 export const UNMANAGED_ANNOTATION = 'sandbox.smartscale.io/unmanaged';
@@ -23,6 +29,8 @@ export interface KubeletOptions {
    * takes (clock ms), at most its grace period; then the kubelet deletes it with grace 0.
    */
   podShutdownMs?: number;
+  /** The drivers each node's CSINode lists (none: a CSINode with no drivers). */
+  csiDrivers?: readonly SimulatedCsiDriver[];
 }
 
 function ipFor(seed: string, prefix: string): string {
@@ -41,6 +49,8 @@ export class KubeletSimulator {
   private readonly nodeQueue: WorkQueue;
   private readonly podQueue: WorkQueue;
   private readonly timers = new Set<string>();
+  /** Nodes whose CSINode exists, made by this kubelet or found owned by them: name → the Node's UID. */
+  private readonly csiRegistered = new Map<string, string>();
 
   constructor(private readonly ctx: ControlPlaneContext, private readonly options: KubeletOptions) {
     this.nodeQueue = new WorkQueue((k) => this.reconcileNode(k), ctx.clock, (_k, e) => ctx.onError(this.name, e));
@@ -49,7 +59,10 @@ export class KubeletSimulator {
     nodes.on({
       add: (n) => this.nodeQueue.add(n.metadata.name!),
       update: (n) => this.nodeQueue.add(n.metadata.name!),
-      delete: (n) => this.evacuate(n.metadata.name!),
+      delete: (n) => {
+        this.csiRegistered.delete(n.metadata.name!);
+        this.evacuate(n.metadata.name!);
+      },
     });
     const onPod = (p: KubeObject) => {
       if (p.spec?.nodeName && (p.status?.phase === 'Pending' || p.metadata.deletionTimestamp)) this.podQueue.add(keyOf(p));
@@ -80,6 +93,7 @@ export class KubeletSimulator {
   private async reconcileNode(name: string): Promise<void> {
     const node = this.ctx.informers.nodes.get(name);
     if (!node || node.metadata.annotations?.[UNMANAGED_ANNOTATION] === 'true' || node.metadata.deletionTimestamp) return;
+    await this.registerCsiNode(node);
     if (isNodeReady(node)) {
       for (const p of this.ctx.informers.pods.list()) if (p.spec?.nodeName === name && p.status?.phase === 'Pending') this.podQueue.add(keyOf(p));
       return;
@@ -123,6 +137,26 @@ export class KubeletSimulator {
       const kept = taints.filter((t) => t.key !== 'node.kubernetes.io/not-ready');
       await this.ctx.client.patch(NODES, name, undefined, { spec: { taints: kept.length ? kept : null } }, 'merge');
     }
+  }
+
+  /**
+   * Creates the node's CSINode unless it exists for this Node. One left by an earlier Node of the
+   * same name (its garbage collection still to come) is waited for: tried again a second later.
+   */
+  private async registerCsiNode(node: KubeObject): Promise<void> {
+    const name = node.metadata.name!;
+    const uid = node.metadata.uid;
+    if (!uid || this.csiRegistered.get(name) === uid) return;
+    const ownedByNode = (o: KubeObject | undefined) => o?.metadata.ownerReferences?.some((r) => r.kind === 'Node' && r.uid === uid) === true;
+    if (!ownedByNode(this.ctx.informers.csiNodes.get(name))) {
+      try {
+        await this.ctx.client.create(CSINODES, csiNodeFor(node, this.options.csiDrivers ?? []));
+      } catch (error) {
+        if ((error as { code?: number }).code !== 409) throw error;
+        if (!ownedByNode(await this.ctx.client.get(CSINODES, name))) return this.later(this.nodeQueue, name, this.ctx.clock.now() + 1_000);
+      }
+    }
+    this.csiRegistered.set(name, uid);
   }
 
   private async reconcilePod(key: string): Promise<void> {

@@ -2,7 +2,8 @@
  * Where a pod may run, decided purely from the pod, the nodes and what is already placed on them:
  * the node must be Ready and schedulable, tolerate the node's NoSchedule/NoExecute taints, match
  * the pod's nodeSelector and required node affinity, and have room for the pod's requests
- * (cpu, memory, pods, GPUs) within allocatable. Among fitting nodes the least allocated wins.
+ * (cpu, memory, pods, GPUs) within allocatable and for its volumes within its attach limits. Among
+ * fitting nodes the least allocated wins.
  */
 import { podSpecRequests } from '../../model/pod-requests.js';
 import { addResources, fits, resources, resourcesFromList, subtractResources, ZERO_RESOURCES, type Resources } from '../../model/resources.js';
@@ -38,7 +39,7 @@ function affinityAllows(pod: Obj, labels: Record<string, string>, nodeName: stri
   return terms === undefined || terms.some((term) => term.every((r) => labelSatisfies(r, r.key === NODE_NAME_FIELD ? nodeName : labels[r.key])));
 }
 
-export type Rejection = 'NotReady' | 'Unschedulable' | 'Taint' | 'NodeSelector' | 'VolumeNodeAffinity' | 'PodAffinity' | 'PodAntiAffinity' | 'TopologySpread' | 'Resources';
+export type Rejection = 'NotReady' | 'Unschedulable' | 'Taint' | 'NodeSelector' | 'VolumeNodeAffinity' | 'PodAffinity' | 'PodAntiAffinity' | 'TopologySpread' | 'Resources' | 'VolumeLimits';
 
 export interface PlacementResult {
   node?: string;
@@ -49,7 +50,9 @@ export interface PlacementResult {
 /**
  * Why `node` cannot take `pod`, or undefined when it can. `used`: requests already placed on it;
  * `volumeTerms`: where the pod's volumes can be attached (core/model/volume-topology.ts), ORed;
- * `affinityTerms`: the domains its required pod affinity admits (core/model/pod-affinity.ts).
+ * `affinityTerms`: the domains its required pod affinity admits (core/model/pod-affinity.ts);
+ * `attachLimits`: the volume attach limit check, last (as kube-scheduler's NodeVolumeLimits runs after
+ * NodeResourcesFit; it is also the costliest, counting the node's pods' volumes).
  */
 export function rejectReason(
   pod: Obj,
@@ -58,6 +61,7 @@ export function rejectReason(
   volumeTerms?: readonly (readonly Requirement[])[],
   affinityTerms?: readonly (readonly Requirement[])[],
   topology?: (node: Obj) => Rejection | undefined,
+  attachLimits?: (node: Obj) => Rejection | undefined,
 ): Rejection | undefined {
   if (!isNodeReady(node)) return 'NotReady';
   if (node.spec?.unschedulable) return 'Unschedulable';
@@ -70,7 +74,7 @@ export function rejectReason(
   const inter = topology?.(node);
   if (inter) return inter;
   if (!fits(addResources(used, podRequests(pod)), nodeAllocatable(node))) return 'Resources';
-  return undefined;
+  return attachLimits?.(node);
 }
 
 export function choosePlacement(
@@ -80,13 +84,14 @@ export function choosePlacement(
   volumeTerms?: readonly (readonly Requirement[])[],
   affinityTerms?: readonly (readonly Requirement[])[],
   topology?: (node: Obj) => Rejection | undefined,
+  attachLimits?: (node: Obj) => Rejection | undefined,
 ): PlacementResult {
   const rejections: PlacementResult['rejections'] = {};
   let best: { name: string; score: number } | undefined;
   for (const node of nodes) {
     const name: string = node.metadata.name;
     const used = usedByNode.get(name) ?? ZERO_RESOURCES;
-    const reason = rejectReason(pod, node, used, volumeTerms, affinityTerms, topology);
+    const reason = rejectReason(pod, node, used, volumeTerms, affinityTerms, topology, attachLimits);
     if (reason) {
       rejections[reason] = (rejections[reason] ?? 0) + 1;
       continue;
@@ -109,6 +114,7 @@ const REJECTION_TEXT: Record<Rejection, string> = {
   PodAntiAffinity: "node(s) didn't match pod anti-affinity rules",
   TopologySpread: "node(s) didn't match pod topology spread constraints",
   Resources: 'Insufficient resources',
+  VolumeLimits: 'node(s) exceed max volume count',
 };
 
 /** "0/3 nodes are available: 2 Insufficient resources, 1 node(s) were unschedulable." */

@@ -12,3 +12,4 @@ export const PVCS: ResourceRef = { group: '', version: 'v1', plural: 'persistent
 export const PVS: ResourceRef = { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false };
 export const NAMESPACES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
 export const STORAGE_CLASSES: ResourceRef = { group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', namespaced: false };
+export const CSINODES: ResourceRef = { group: 'storage.k8s.io', version: 'v1', plural: 'csinodes', namespaced: false };

@@ -12,17 +12,26 @@
  * claim bound to it (the provisioner's and the PV controller's work, in one step). An Immediate
  * class: the volume is made before the pod is placed, in the class's first allowed zone (else a
  * node's), as a real provisioner makes it without waiting for a pod.
+ * The volumes it provisions are CSI volumes of the class's provisioner (`spec.csi.driver`), each with
+ * its own volume handle.
+ * Volume attach limits, as kube-scheduler's NodeVolumeLimits filter: a node takes the pod only if the
+ * pod's CSI volumes that are not attached there yet fit its CSINode's count per driver, counting the
+ * distinct volumes of the pods on it (core/model/volume-limits.ts); a node without a CSINode, or a
+ * driver without a count, has no limit. A pod refused for it waits for a pod on a node to go or finish,
+ * or for a CSINode to change.
  * Required pod affinity: only in a domain (the term's topology key) that runs a matching pod, or
  * anywhere for the first pod of a group that matches its own term.
  */
+import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../kube/client.js';
 import { canonicalLabelKey, Labels } from '../../model/labels.js';
 import { addResources, type Resources } from '../../model/resources.js';
+import { attachedByDriver, csiNodeLimits, exceededDriver, podAttachedVolumes } from '../../model/volume-limits.js';
 import { volumeLookupFrom, volumeTopology, type VolumeLookup } from '../../model/volume-topology.js';
 import { podAffinityTopology } from '../../model/pod-affinity.js';
 import { scheduledPod, topologyFilter, type ScheduledPod, type TopologyRejection } from './pod-topology.js';
 import { keyOf, rfc3339, splitKey, type ControlPlaneContext } from './context.js';
-import { choosePlacement, podRequests, unschedulableMessage } from './placement.js';
+import { choosePlacement, podRequests, unschedulableMessage, type Rejection } from './placement.js';
 import { KeyedController } from './keyed-controller.js';
 import { PODS, PVCS, PVS } from './refs.js';
 
@@ -30,14 +39,28 @@ function needsScheduling(pod: KubeObject): boolean {
   return !pod.spec?.nodeName && !pod.metadata.deletionTimestamp && (pod.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler' && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
 }
 
+function finished(pod: KubeObject): boolean {
+  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+}
+
 function occupiesNode(pod: KubeObject): boolean {
-  return !!pod.spec?.nodeName && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
+  return !!pod.spec?.nodeName && !finished(pod);
+}
+
+/** An EBS-like volume ID (`vol-` and 17 hex digits), the same for the same claim. */
+function volumeHandle(claimKey: string): string {
+  return `vol-${createHash('sha256').update(claimKey).digest('hex').slice(0, 17)}`;
 }
 
 export class Scheduler extends KeyedController {
   readonly name = 'scheduler';
   /** Pods bound by us that the informer does not show bound yet: pod key → node. */
   private readonly assumed = new Map<string, string>();
+  /**
+   * Volumes provisioned here that the informer does not show yet: name → volume. A claim can show
+   * bound before its volume does (two watches); without them that claim's pods would attach nothing.
+   */
+  private readonly provisioned = new Map<string, KubeObject>();
 
   constructor(ctx: ControlPlaneContext) {
     super(ctx);
@@ -68,7 +91,9 @@ export class Scheduler extends KeyedController {
       add: onPod,
       update: (p, old) => {
         onPod(p);
-        if ((p.spec?.nodeName && !old.spec?.nodeName) || (p.spec?.nodeName && p.metadata.deletionTimestamp && !old.metadata.deletionTimestamp)) retryConstrained();
+        // A pod that finishes on a node frees its requests and attached volumes there.
+        if (p.spec?.nodeName && finished(p) && !finished(old)) retryAll();
+        else if ((p.spec?.nodeName && !old.spec?.nodeName) || (p.spec?.nodeName && p.metadata.deletionTimestamp && !old.metadata.deletionTimestamp)) retryConstrained();
       },
       delete: (p) => {
         this.assumed.delete(keyOf(p));
@@ -82,6 +107,9 @@ export class Scheduler extends KeyedController {
     nodes.on({ add: retryAll, update: (n, old) => (changed(n, old) ? retryAll() : undefined), delete: retryAll });
     // A claim, volume or class that appears (or is bound) can make a waiting pod schedulable.
     for (const informer of [ctx.informers.claims, ctx.informers.volumes, ctx.informers.storageClasses]) informer.on({ add: retryAll, update: retryAll, delete: retryAll });
+    ctx.informers.volumes.on({ add: (v) => this.provisioned.delete(v.metadata.name!) });
+    // A CSINode that appears, changes its counts or goes can make room for volumes.
+    ctx.informers.csiNodes.on({ add: retryAll, update: retryAll, delete: retryAll });
   }
 
   /** Pods on nodes (bound or assumed, not finished), with their node's name and labels. */
@@ -108,7 +136,35 @@ export class Scheduler extends KeyedController {
 
   private volumeLookup(): VolumeLookup {
     const { claims, volumes, storageClasses } = this.ctx.informers;
-    return volumeLookupFrom({ claims: claims.list(), volumes: volumes.list(), storageClasses: storageClasses.list() });
+    const lookup = volumeLookupFrom({ claims: claims.list(), volumes: volumes.list(), storageClasses: storageClasses.list() });
+    return { ...lookup, volume: (name) => lookup.volume(name) ?? this.provisioned.get(name) };
+  }
+
+  /**
+   * NodeVolumeLimits: 'VolumeLimits' for a node where the pod's CSI volumes would exceed a driver's
+   * attach limit. Undefined when the pod attaches no CSI volume (the usual case: nothing is counted).
+   */
+  private volumeLimits(pod: KubeObject, lookup: VolumeLookup): ((node: Record<string, any>) => Rejection | undefined) | undefined {
+    const volumes = podAttachedVolumes(pod.metadata.namespace ?? 'default', pod.metadata.name!, pod.spec, lookup);
+    if (volumes.length === 0) return undefined;
+    let byNode: Map<string, KubeObject[]> | undefined;
+    return (node) => {
+      const limits = csiNodeLimits(this.ctx.informers.csiNodes.get(node.metadata.name));
+      if (limits.size === 0) return undefined;
+      if (!byNode) {
+        // Terminating pods count: their volumes stay attached until they are gone.
+        byNode = new Map();
+        for (const p of this.ctx.informers.pods.list()) {
+          const on = occupiesNode(p) ? p.spec!.nodeName : finished(p) ? undefined : this.assumed.get(keyOf(p));
+          if (!on) continue;
+          const list = byNode.get(on);
+          if (list) list.push(p);
+          else byNode.set(on, [p]);
+        }
+      }
+      const attached = attachedByDriver((byNode.get(node.metadata.name) ?? []).map((p) => podAttachedVolumes(p.metadata.namespace ?? 'default', p.metadata.name!, p.spec, lookup)));
+      return exceededDriver(volumes, attached, limits) === undefined ? undefined : 'VolumeLimits';
+    };
   }
 
   /** The pod's claims that are not bound yet, with the class that will make their volume. */
@@ -129,6 +185,7 @@ export class Scheduler extends KeyedController {
   /** Makes a volume for the claim in `zone` (none: attachable anywhere) and binds the claim to it. */
   private async provision(namespace: string, u: { claim: KubeObject; claimName: string; className: string; sc: Record<string, any> }, zone: string | undefined): Promise<void> {
     const { claim, claimName, className, sc } = u;
+    const claimKey = claim.metadata.uid ?? `${namespace}/${claimName}`;
     const name = `pvc-${claim.metadata.uid ?? `${namespace}-${claimName}`}`;
     const pv: KubeObject = {
       apiVersion: 'v1',
@@ -140,13 +197,15 @@ export class Scheduler extends KeyedController {
         storageClassName: className,
         persistentVolumeReclaimPolicy: 'Delete',
         claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: claimName, uid: claim.metadata.uid },
-        csi: { driver: String(sc.provisioner ?? 'sandbox'), volumeHandle: name },
+        // As a CSI provisioner makes it: the driver (the class's provisioner) and the volume's own ID.
+        csi: { driver: String(sc.provisioner ?? 'sandbox'), volumeHandle: volumeHandle(claimKey) },
         ...(zone ? { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: Labels.zone, operator: 'In', values: [zone] }] }] } } } : {}),
       },
     };
-    await this.ctx.client.create(PVS, pv).catch((e) => {
+    const created = await this.ctx.client.create(PVS, pv).catch((e) => {
       if (e?.code !== 409) throw e;
     });
+    if (created && !this.ctx.informers.volumes.get(name)) this.provisioned.set(name, created);
     await this.ctx.client.patch(PVS, name, undefined, { status: { phase: 'Bound' } }, 'merge', { subresource: 'status' }).catch(() => {});
     await this.ctx.client.patch(PVCS, claimName, namespace, { spec: { volumeName: name } }, 'merge');
     await this.ctx.client.patch(PVCS, claimName, namespace, { status: { phase: 'Bound', accessModes: pv.spec.accessModes, capacity: pv.spec.capacity } }, 'merge', { subresource: 'status' }).catch(() => {});
@@ -202,7 +261,7 @@ export class Scheduler extends KeyedController {
     const volumes = volumeTopology(namespace, name, pod.spec, undefined, lookup);
     const attracted = Boolean(pod.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length);
     const affinity = attracted ? podAffinityTopology(namespace, pod.metadata.labels ?? {}, pod.spec, undefined, this.scheduledPods(nodes).filter((p) => !p.terminating), (ns) => this.ctx.informers.namespaces.get(ns)?.metadata.labels ?? {}) : ({ ok: true, terms: undefined } as const);
-    const result = volumes.ok && affinity.ok ? choosePlacement(pod, nodes, this.usage(), volumes.terms, affinity.terms, this.topology(pod, nodes)) : { node: undefined, rejections: {} };
+    const result = volumes.ok && affinity.ok ? choosePlacement(pod, nodes, this.usage(), volumes.terms, affinity.terms, this.topology(pod, nodes), this.volumeLimits(pod, lookup)) : { node: undefined, rejections: {} };
     if (result.node) {
       this.assumed.set(key, result.node);
       try {

@@ -38,9 +38,9 @@ describe('informer staleness watchdog in the controller', () => {
   it('watches hung open: nothing is seen until the watchdog relists, then the cluster converges', async () => {
     const { e, faulty, c } = await startWithFaultyClient();
     faulty.hangWatches();
-    // One watch per informer: deployments, pods, nodes, claims, pools, PDBs, config, DaemonSets, PVCs, PVs, StorageClasses, Namespaces.
+    // One watch per informer: deployments, pods, nodes, claims, pools, PDBs, config, DaemonSets, PVCs, PVs, StorageClasses, Namespaces, CSINodes.
     const informers = c.state.informerHealth().length;
-    expect(informers).toBe(12);
+    expect(informers).toBe(13);
     expect(faulty.watchesHung).toBe(informers);
     await e.sandbox.client.create(Refs.deployments, deployment('default', 'web', { replicas: 3 }));
     // Up to 60 s of clock, ending well before the watchdog is due (5 min after the pods informer's

@@ -371,6 +371,43 @@ describe('solve: pods that must follow pods planned with them into their zone', 
   });
 });
 
+describe('solve: volume attach limits (a node attaches so many volumes per CSI driver)', () => {
+  const ebs = (...ids: string[]) => ids.map((id) => ({ driver: 'ebs.csi.aws.com', id }));
+  const bound = (name: string, volumes: ReturnType<typeof ebs>) => pod({ name, cpu: 100, memoryMiB: 128, attachedVolumes: volumes });
+
+  it('an existing node at its EBS count takes no pod with an EBS volume however much CPU it has; one with room does', () => {
+    const full = existingNode({ name: 'full', cpu: 16, memoryGiB: 64, volumeLimits: { 'ebs.csi.aws.com': 2 }, pods: [bound('a', ebs('vol-1')), bound('b', ebs('vol-2'))] });
+    const waiting = pod({ name: 'db-0', cpu: 500, memoryMiB: 512, attachedVolumes: ebs('vol-new') });
+    const result = plan({ pods: [waiting], existingNodes: [full] });
+    expect(result.placements).toEqual([]);
+    expect(result.newNodeClaims.map((c) => c.pods)).toEqual([['default/db-0']]);
+    // One more slot: it stays on the node.
+    const roomy = { ...full, volumeLimits: { 'ebs.csi.aws.com': 3 } };
+    expect(plan({ pods: [waiting], existingNodes: [roomy] }).placements).toEqual([{ pod: 'default/db-0', node: 'full' }]);
+    // A pod without volumes, or with another driver's (no limit reported), still fits on the full node.
+    const other = pod({ name: 'web-0', cpu: 500, memoryMiB: 512, attachedVolumes: [{ driver: 'efs.csi.aws.com', id: 'fs-1' }] });
+    expect(plan({ pods: [other], existingNodes: [full] }).placements).toEqual([{ pod: 'default/web-0', node: 'full' }]);
+  });
+
+  it('a volume two bound pods share counts once against the node', () => {
+    const node = existingNode({ name: 'n', cpu: 16, memoryGiB: 64, volumeLimits: { 'ebs.csi.aws.com': 2 }, pods: [bound('a', ebs('vol-1')), bound('b', ebs('vol-1'))] });
+    const result = plan({ pods: [pod({ name: 'db-0', attachedVolumes: ebs('vol-new') })], existingNodes: [node] });
+    expect(result.placements).toEqual([{ pod: 'default/db-0', node: 'n' }]);
+  });
+
+  it('new nodes take at most the new-node count: five one-volume pods on nodes of two need three nodes', () => {
+    const sts = Array.from({ length: 5 }, (_, i) => pod({ name: `db-${i}`, cpu: 100, memoryMiB: 128, attachedVolumes: ebs(`claim:default/data-db-${i}`) }));
+    const limited = plan({ pods: sts, newNodeVolumeLimits: { 'ebs.csi.aws.com': 2 } });
+    expectAllPlaced(limited, 5);
+    expect(limited.newNodeClaims.map((c) => c.pods.length).sort()).toEqual([1, 2, 2]);
+    expect(plan({ pods: sts }).newNodeClaims).toHaveLength(1);
+    // More volumes than any node attaches: said so.
+    const greedy = plan({ pods: [pod({ name: 'greedy', attachedVolumes: ebs('v1', 'v2', 'v3') })], newNodeVolumeLimits: { 'ebs.csi.aws.com': 2 } });
+    expect(greedy.newNodeClaims).toEqual([]);
+    expect(greedy.unplaceable).toEqual([{ pod: 'default/greedy', reason: 'NoInstanceTypeFits', message: 'it attaches 3 ebs.csi.aws.com volumes; a node attaches at most 2' }]);
+  });
+});
+
 describe('solve: node pools', () => {
   it.each([
     [{ nodes: 2 }, 2],
