@@ -72,6 +72,8 @@ export class ClusterState {
   /** Each node's volume attach limits per CSI driver (core/model/volume-limits.ts). */
   readonly csiNodes: Informer<KubeObject>;
   private readonly all = new Map<string, Informer<KubeObject>>();
+  /** Informers the loops do not wait for (their data only refines a plan); their errors are still logged. */
+  private readonly optional = new Set<string>();
   /** Node name → clock ms of the last bind/unbind/delete of a pod on it. */
   private readonly podChangeAt = new Map<string, number>();
   private readonly emptySinceAt = new Map<string, number>();
@@ -117,7 +119,10 @@ export class ClusterState {
     this.persistentVolumes = make(Refs.persistentVolumes, 'persistentvolumes');
     this.storageClasses = make(Refs.storageClasses, 'storageclasses');
     this.namespaces = make(Refs.namespaces, 'namespaces');
+    // Optional: without it (an upgrade whose ClusterRole lacks csinodes) nodes count no attach
+    // limits, as before ADR 113; every other cache is needed for a pass to be right.
     this.csiNodes = make(Refs.csiNodes, 'csinodes');
+    this.optional.add('csinodes');
     // A claim, volume or class created after its pod can make the waiting pod plannable; so can a
     // claim being bound (an Immediate class's, which the pod waits for: volume-topology.ts).
     for (const informer of [this.persistentVolumeClaims, this.persistentVolumes, this.storageClasses]) informer.on({ add: () => (informer.hasSynced() ? this.notify('pending-pod') : undefined) });
@@ -173,8 +178,10 @@ export class ClusterState {
   }
 
   /** Resolves once every informer has its first list. */
-  async start(): Promise<void> {
-    await Promise.all([...this.all.values()].map((i) => i.start()));
+  /** Starts every informer; resolves once the caches the loops need are filled (`all`: every cache). */
+  async start(options: { all?: boolean } = {}): Promise<void> {
+    const started = [...this.all].map(([name, i]) => (this.optional.has(name) && !options.all ? (void i.start().catch(() => {}), undefined) : i.start()));
+    await Promise.all(started);
   }
 
   stop(): void {
@@ -182,7 +189,7 @@ export class ClusterState {
   }
 
   synced(): boolean {
-    return [...this.all.values()].every((i) => i.hasSynced());
+    return [...this.all].every(([name, i]) => this.optional.has(name) || i.hasSynced());
   }
 
   /** Per informer: stale or not, last sign of life, watchdog restarts, relists (metrics, readiness). */
@@ -195,12 +202,12 @@ export class ClusterState {
    * after an upgrade whose ClusterRole was not applied: no loop runs until every cache has filled).
    */
   unsyncedInformers(): { resource: string; error?: Error }[] {
-    return [...this.all].filter(([, i]) => !i.hasSynced()).map(([resource]) => ({ resource, ...(this.listErrors.has(resource) ? { error: this.listErrors.get(resource) } : {}) }));
+    return [...this.all].filter(([name, i]) => !this.optional.has(name) && !i.hasSynced()).map(([resource]) => ({ resource, ...(this.listErrors.has(resource) ? { error: this.listErrors.get(resource) } : {}) }));
   }
 
   /** Resources whose cache has heard nothing from the API server for the staleness period. */
   staleInformers(): string[] {
-    return this.informerHealth().filter((h) => h.stale).map((h) => h.resource);
+    return this.informerHealth().filter((h) => h.stale && !this.optional.has(h.resource)).map((h) => h.resource);
   }
 
   /** The clock's time (clock ms), for readers that date what the state holds. */
@@ -259,11 +266,14 @@ export class ClusterState {
 
   /**
    * What a new node will attach at most, per CSI driver: the lowest count any CSINode reports (a new
-   * node's own CSINode exists only once it runs). Undefined when none reports a count.
+   * node's own CSINode exists only once it runs). Undefined when none reports a count. A count of 0
+   * (a node that attaches none of the driver's volumes, or a broken report) says nothing of new
+   * nodes and is left out; the lowest count may still be below what the type planned attaches (the
+   * plan then errs towards more nodes).
    */
   newNodeVolumeLimits(): Record<string, number> | undefined {
     const lowest = new Map<string, number>();
-    for (const o of this.csiNodes.list()) for (const [driver, count] of csiNodeLimits(o)) lowest.set(driver, Math.min(count, lowest.get(driver) ?? Infinity));
+    for (const o of this.csiNodes.list()) for (const [driver, count] of csiNodeLimits(o)) if (count > 0) lowest.set(driver, Math.min(count, lowest.get(driver) ?? Infinity));
     return lowest.size > 0 ? Object.fromEntries(lowest) : undefined;
   }
 

@@ -52,6 +52,18 @@ export interface ProvisionerOptions extends NodeLoopDependencies {
   logger?: { warn(obj: object, msg?: string): void };
 }
 
+/**
+ * The planned claims to create this pass: those not waiting out a launch backoff (`allowed`), at
+ * most `maxPerPass`. A pod following pods of the same pass into their zone (ADR 111; `followers`)
+ * gets its node only when every claim of the plan (`planned` of them) launches: one held back may be
+ * its leaders', and its node would wait idle; it is planned again next pass.
+ */
+export function claimsToLaunch(allowed: readonly PlannedNodeClaim[], planned: number, maxPerPass: number, followers: ReadonlySet<string>): PlannedNodeClaim[] {
+  const launching = allowed.slice(0, maxPerPass);
+  if (launching.length === planned || followers.size === 0) return launching;
+  return launching.filter((claim) => !claim.pods.some((p) => followers.has(p)));
+}
+
 export interface ProvisionerPass {
   created: string[];
   wouldLaunch: number;
@@ -135,7 +147,8 @@ export class ProvisionerLoop implements Loop {
       m.action(this.name, 'launch-backoff');
       return false;
     });
-    for (const planned of allowed.slice(0, config.controller.maxLaunchesPerPass)) {
+    const followers = new Set([...real, ...acting].filter((p) => p.awaitsZoneAffinity).map(podKey));
+    for (const planned of claimsToLaunch(allowed, result?.newNodeClaims.length ?? 0, config.controller.maxLaunchesPerPass, followers)) {
       const pool = poolByName.get(planned.nodePool)!;
       const predicted = planned.pods.every((p) => predictedKeys.has(p));
       const moving = planned.pods.filter((p) => movingKeys.has(p)).length;

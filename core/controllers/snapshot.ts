@@ -220,6 +220,8 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
   const registered = new Set<string>();
   const volumes = state.volumeLookup();
   const placed = placedPods(state);
+  // A launching node attaches what new nodes do (its CSINode comes once it runs).
+  const newNodeLimits = state.newNodeVolumeLimits();
   // A pod with required pod affinity, moved by a hand-off or a consolidation, goes only where the
   // pods it must run near are (unchanged when that cannot be met: it runs where it is).
   const attracted = (pod: Pod, o: KubeObject): Pod => {
@@ -256,14 +258,15 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
       emptySince: state.emptySince(name, workload.length === 0, recorded),
       lastPodChangeAt: lastPodChange({ seen: state.lastPodChangeAt(name), persisted: recorded, pods: bound, now }),
     });
-    const limits = state.volumeLimits(name);
+    // Its CSINode's counts; a node of ours whose driver has not registered yet keeps what it was
+    // planned with (a new node's counts) until it does.
+    const own = state.volumeLimits(name);
+    const limits = claim && newNodeLimits ? { ...newNodeLimits, ...own } : own;
     const limited = limits ? { ...node, volumeLimits: limits } : node;
     // A node going away takes nothing new, cordoned yet or not.
     nodes.push(deleting && !limited.unschedulable ? { ...limited, unschedulable: true } : limited);
   }
   const launching: ExistingNode[] = [];
-  // A launching node attaches what new nodes do (its CSINode comes once it runs).
-  const newNodeLimits = state.newNodeVolumeLimits();
   const validPools = state.validNodePoolNames();
   // A claim's node will run the DaemonSets too: until it registers (and their pods are bound and
   // counted), what it offers other pods is its allocatable less their share.

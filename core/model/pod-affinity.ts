@@ -164,7 +164,9 @@ export function podAffinityTopology(
     else {
       unmatched.push(key);
       if (questions && canonicalLabelKey(key) === Labels.zone) {
-        const scope = allNamespaces ? 'all' : [...new Set([namespace, ...listed, ...inFlight!.namespaces])].filter((ns) => termCoversNamespace(term, namespace, ns, lookup)).sort();
+        // Only a selector with labels needs the cluster's namespaces read; otherwise its own or those listed.
+        const candidates = selector ? [namespace, ...listed, ...inFlight!.namespaces] : [namespace, ...listed];
+        const scope = allNamespaces ? 'all' : [...new Set(candidates)].filter((ns) => termCoversNamespace(term, namespace, ns, lookup)).sort();
         questions.push({ topologyKey: key, namespaces: scope, labelSelector: term!.labelSelector ?? null });
       } else questions = undefined; // another key: only placed pods can satisfy it
     }

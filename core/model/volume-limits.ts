@@ -8,8 +8,9 @@
  *
  * Per volume that names a PersistentVolumeClaim (or a generic ephemeral volume's claim
  * `<pod>-<volume>`): bound — the PersistentVolume's CSI driver and volume handle (an in-tree
- * `awsElasticBlockStore` volume counts for `ebs.csi.aws.com`, as CSI migration makes it); unbound —
- * its StorageClass's provisioner, and the claim as the volume to be made. A pod template's ephemeral
+ * `awsElasticBlockStore` volume counts for `ebs.csi.aws.com`, and so on, as CSI migration makes it);
+ * unbound — its StorageClass's provisioner, an in-tree one (EKS's default `gp2` class:
+ * `kubernetes.io/aws-ebs`) as the CSI driver it migrated to, and the claim as the volume to be made. A pod template's ephemeral
  * volumes (predicted pods) are new volumes of their class's provisioner. Volumes that are not claims
  * (emptyDir, configMap, …) attach nothing. Pure: the lookups are the caller's.
  */
@@ -26,6 +27,23 @@ export interface AttachedVolume {
 /** The driver in-tree EBS volumes are counted for (CSI migration). */
 export const EBS_CSI_DRIVER = 'ebs.csi.aws.com';
 
+/**
+ * In-tree provisioners and PersistentVolume sources → the CSI driver CSI migration hands them to
+ * (kube-scheduler counts them against that driver's limit).
+ */
+const IN_TREE_PROVISIONERS: Readonly<Record<string, string>> = {
+  'kubernetes.io/aws-ebs': EBS_CSI_DRIVER,
+  'kubernetes.io/gce-pd': 'pd.csi.storage.gke.io',
+  'kubernetes.io/azure-disk': 'disk.csi.azure.com',
+  'kubernetes.io/cinder': 'cinder.csi.openstack.org',
+};
+const IN_TREE_SOURCES: ReadonlyArray<readonly [source: string, idField: string, driver: string]> = [
+  ['awsElasticBlockStore', 'volumeID', EBS_CSI_DRIVER],
+  ['gcePersistentDisk', 'pdName', 'pd.csi.storage.gke.io'],
+  ['azureDisk', 'diskURI', 'disk.csi.azure.com'],
+  ['cinder', 'volumeID', 'cinder.csi.openstack.org'],
+];
+
 function asRecord(value: unknown): Obj | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : undefined;
 }
@@ -34,8 +52,10 @@ function asRecord(value: unknown): Obj | undefined {
 function fromPersistentVolume(pv: Obj): AttachedVolume | undefined {
   const csi = asRecord(pv.spec?.csi);
   if (typeof csi?.driver === 'string' && csi.driver !== '') return { driver: csi.driver, id: typeof csi.volumeHandle === 'string' && csi.volumeHandle !== '' ? csi.volumeHandle : `pv:${pv.metadata?.name}` };
-  const ebs = asRecord(pv.spec?.awsElasticBlockStore);
-  if (typeof ebs?.volumeID === 'string') return { driver: EBS_CSI_DRIVER, id: ebs.volumeID };
+  for (const [source, idField, driver] of IN_TREE_SOURCES) {
+    const id = asRecord(pv.spec?.[source])?.[idField];
+    if (typeof id === 'string' && id !== '') return { driver, id };
+  }
   return undefined;
 }
 
@@ -43,7 +63,8 @@ function fromPersistentVolume(pv: Obj): AttachedVolume | undefined {
 function fromClass(claimSpec: Obj | undefined, lookup: VolumeLookup, id: string): AttachedVolume | undefined {
   const cls = claimClass(claimSpec, lookup, id);
   const provisioner = 'sc' in cls ? cls.sc.provisioner : undefined;
-  return typeof provisioner === 'string' && provisioner !== '' ? { driver: provisioner, id } : undefined;
+  if (typeof provisioner !== 'string' || provisioner === '') return undefined;
+  return { driver: Object.hasOwn(IN_TREE_PROVISIONERS, provisioner) ? IN_TREE_PROVISIONERS[provisioner] : provisioner, id };
 }
 
 /**
@@ -77,7 +98,10 @@ export function podAttachedVolumes(namespace: string, podName: string, spec: unk
   return [...out.values()];
 }
 
-/** A CSINode's attach limits: driver → count (a driver that reports no count has no limit). */
+/**
+ * A CSINode's attach limits: driver → count (a driver that reports no count has no limit). A count
+ * of 0 is kept (kube-scheduler honours it: no volume of that driver there).
+ */
 export function csiNodeLimits(csiNode: unknown): Map<string, number> {
   const limits = new Map<string, number>();
   const drivers = asRecord(asRecord(csiNode)?.spec)?.drivers;

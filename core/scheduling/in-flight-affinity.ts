@@ -16,6 +16,16 @@ import { canonicalLabelKey, Labels } from '../model/labels.js';
 import { labelSelectorMatches } from '../model/pod-affinity.js';
 import { podKey, type Pod, type ZoneAffinityQuestion } from '../model/pod.js';
 
+const IN_FLIGHT_PREFIX = 'in-flight:';
+
+/** Whether a zone group was made by linking (followers wait on its leaders), not by self-attraction. */
+export function isInFlightGroup(name: string): boolean {
+  return name.startsWith(IN_FLIGHT_PREFIX);
+}
+
+/** A planned pod's zone for the stray check: on a new node whose claim allows several zones, unknown. */
+export const UNKNOWN_ZONE = '?';
+
 /** A zone group with pods that await others: who leads, who follows (`namespace/name`). */
 export interface InFlightGroup {
   readonly leaders: ReadonlySet<string>;
@@ -102,12 +112,14 @@ export function linkInFlightAffinity(pods: readonly Pod[]): InFlightLinks {
     followers.push(i);
   });
   const skip = new Set(waiting.map((w) => w.pod));
-  // Each component with a follower gets one group name, from its first member.
+  // Each component with a follower gets one group name, from its least member (whatever order the pods came in).
   const nameOf = new Map<number, string>();
-  for (const i of followers) {
+  for (const i of followers) nameOf.set(components.find(i), '');
+  pods.forEach((p, i) => {
     const root = components.find(i);
-    if (!nameOf.has(root)) nameOf.set(root, `in-flight:${podKey(pods[root])}`);
-  }
+    const name = nameOf.get(root);
+    if (name !== undefined && (name === '' || `${IN_FLIGHT_PREFIX}${podKey(p)}` < name)) nameOf.set(root, `${IN_FLIGHT_PREFIX}${podKey(p)}`);
+  });
   const groups = new Map<string, { leaders: Set<string>; followers: Set<string> }>();
   const out: Pod[] = [];
   pods.forEach((p, i) => {
@@ -127,22 +139,35 @@ export function linkInFlightAffinity(pods: readonly Pod[]): InFlightLinks {
 }
 
 /**
- * Followers a plan put where no leader of their group goes: no leader planned at all, or none in
- * the follower's zone (a node without a zone label counts as its own domain). `zoneOf`: a planned
- * pod's zone by `namespace/name`.
+ * Followers a plan buys nodes for where no leader of their group surely goes: no leader planned at
+ * all, none in the follower's zone (a node without a zone label counts as its own domain), or the
+ * follower's new node may launch in several zones (`UNKNOWN_ZONE`). And when a leader is planned
+ * onto a node that exists (or is launching), the scheduler starts it there at once, but which of
+ * the nodes with room it picks is its own scoring: followers then get no new node this pass (they
+ * follow once the leader runs); on existing nodes they may stay. `zoneOf`: a planned pod's zone by
+ * `namespace/name`; `onExisting`: the pods planned onto existing nodes.
  */
-export function strayFollowers(groups: ReadonlyMap<string, InFlightGroup>, zoneOf: ReadonlyMap<string, string>): string[] {
+export function strayFollowers(groups: ReadonlyMap<string, InFlightGroup>, zoneOf: ReadonlyMap<string, string>, onExisting: ReadonlySet<string>): string[] {
   const stray: string[] = [];
   for (const group of groups.values()) {
     const leaderZones = new Set<string>();
+    let leaderOnExisting = false;
     for (const l of group.leaders) {
       const zone = zoneOf.get(l);
-      if (zone !== undefined) leaderZones.add(zone);
+      if (zone !== undefined && zone !== UNKNOWN_ZONE) leaderZones.add(zone);
+      if (onExisting.has(l)) leaderOnExisting = true;
     }
     for (const f of group.followers) {
       const zone = zoneOf.get(f);
-      if (zone !== undefined && !leaderZones.has(zone)) stray.push(f);
+      if (zone === undefined) continue; // not planned: already reported
+      const onNew = !onExisting.has(f);
+      if (!leaderZones.has(zone) || (onNew && leaderOnExisting)) stray.push(f);
     }
   }
   return stray.sort();
+}
+
+/** Every follower of the groups. */
+export function allFollowers(groups: ReadonlyMap<string, InFlightGroup>): string[] {
+  return [...groups.values()].flatMap((g) => [...g.followers]).sort();
 }

@@ -20,7 +20,7 @@ import { labelsSatisfy, type Requirement } from '../model/requirements.js';
 import { subtractResources, type Resources } from '../model/resources.js';
 import { toleratesAll } from '../model/scheduling-constraints.js';
 import { antiAffinityHeldFor, applyJoin, emptyState, maxJoin, selectorCountsFor, type Bin, type BinState } from './bins.js';
-import { linkInFlightAffinity, strayFollowers } from './in-flight-affinity.js';
+import { allFollowers, isInFlightGroup, linkInFlightAffinity, strayFollowers, UNKNOWN_ZONE } from './in-flight-affinity.js';
 import { attachedByDriver, volumeRoom } from '../model/volume-limits.js';
 import { buildPodClasses, buildSelectorTable, cmp, remaining, selectorMatchesLabels, splitByZone, type PodClass, type SelectorTable } from './pod-classes.js';
 import {
@@ -80,24 +80,35 @@ export function solve(input: SchedulingInput): SchedulingResult {
   let pods = linked.pods;
   for (let round = 0; ; round++) {
     const result = solveLinked({ ...input, pods });
-    // A follower planned where none of its leaders goes would wait on a node bought for it: out.
-    const stray = round < 2 ? strayFollowers(linked.groups, plannedZones(result, input.existingNodes)) : [];
-    if (stray.length === 0) {
+    // A follower planned where none of its leaders surely goes would wait on a node bought for it:
+    // out, and plan again. After two re-plans, every follower waits (the last plan has none).
+    const zones = plannedZones(result, input.existingNodes);
+    const onExisting = new Set(result.placements.map((p) => p.pod));
+    let stray = strayFollowers(linked.groups, zones, onExisting);
+    if (stray.length === 0 || round === 3) {
       const unplaceable = [...result.unplaceable, ...waiting].sort((a, b) => cmp(a.pod, b.pod));
       return { ...result, unplaceable };
     }
+    if (round === 2) stray = allFollowers(linked.groups).filter((f) => zones.has(f));
     const out = new Set(stray);
     pods = pods.filter((p) => !out.has(podKey(p)));
-    for (const pod of stray) waiting.push({ pod, reason: 'AwaitingPodAffinity', message: 'the pods its required pod affinity follows could not be planned in one zone with it' });
+    for (const pod of stray) waiting.push({ pod, reason: 'AwaitingPodAffinity', message: 'waits for the pods its required pod affinity follows: they could not be planned in one zone with it, or will start on a node that exists' });
   }
 }
 
-/** Each planned pod's zone (a node without a zone label: its own domain). */
+/**
+ * Each planned pod's zone: an existing node's (no zone label: its own domain); a new node's when
+ * its claim allows one zone, else unknown (the cloud picks among them).
+ */
 function plannedZones(result: SchedulingResult, existingNodes: readonly ExistingNode[]): Map<string, string> {
   const zoneOfNode = new Map(existingNodes.map((n) => [n.name, n.labels[Labels.zone] ?? n.zone ?? `node:${n.name}`]));
   const out = new Map<string, string>();
   for (const p of result.placements) out.set(p.pod, zoneOfNode.get(p.node) ?? `node:${p.node}`);
-  for (const claim of result.newNodeClaims) for (const pod of claim.pods) out.set(pod, claim.offering.zone);
+  for (const claim of result.newNodeClaims) {
+    const zones = claim.requirements.find((r) => r.key === Labels.zone && r.operator === 'In')?.values;
+    const zone = zones?.length === 1 ? zones[0] : UNKNOWN_ZONE;
+    for (const pod of claim.pods) out.set(pod, zone);
+  }
   return out;
 }
 
@@ -310,8 +321,14 @@ function freeOn(node: ExistingNode): Resources {
  * when nothing can hold the first class (explained later).
  */
 function groupZone(ctx: Context, group: readonly PodClass[], nodes: readonly ExistingNode[]): string | undefined {
-  const eligible = group.map((c) => new Set(eligibleZones(ctx, c, nodes)));
+  // Classes nothing can hold are explained later; they do not choose the zone.
+  const eligible = group.map((c) => new Set(eligibleZones(ctx, c, nodes))).filter((e) => e.size > 0);
+  if (eligible.length === 0) return undefined;
   let zones = [...eligible[0]].filter((z) => eligible.every((e) => e.has(z))).sort();
+  // No zone they share: pods linked in flight are not pinned (a leader is never forced out of the
+  // zones it can use; followers the plan puts away from every leader wait); a self-attracting
+  // group goes where its first class can.
+  if (zones.length === 0 && group[0].zoneGroup !== undefined && isInFlightGroup(group[0].zoneGroup)) return undefined;
   if (zones.length === 0) zones = [...eligible[0]].sort();
   if (zones.length <= 1) return zones[0];
   const room = new Map<string, number>();

@@ -123,7 +123,7 @@ export async function previewConsolidation(input: ConsolidationInput): Promise<C
   // Epoch 0 as the informers' clock: every pod change and emptiness looks long past (see above).
   // staleAfterMs 0: lists of a snapshot, no watch that could go silent (and no watchdog timer to outlive the command).
   const state = new ClusterState({ client: new SnapshotKubeClient(lists), clock: new ManualClock(0), namespace: input.home, staleAfterMs: 0 });
-  await state.start();
+  await state.start({ all: true });
   try {
     const config = state.config();
     const { valid: pools, invalid } = state.nodePoolsParsed();

@@ -52,6 +52,27 @@ describe('readiness', () => {
     expect(readiness({ stopping: true, state: seen, started }).ready).toBe(false);
   });
 
+  it('CSINodes forbidden (an upgrade without the csinodes grant): the controller starts and is ready, counting no attach limits', async () => {
+    env = await startSandboxEnvironment({ webhook: false });
+    const real = env.sandbox.client;
+    const forbidden = () => new KubeApiError(403, 'Forbidden', 'csinodes.storage.k8s.io is forbidden');
+    const client: KubeClient = {
+      get: real.get.bind(real),
+      create: real.create.bind(real),
+      replace: real.replace.bind(real),
+      patch: real.patch.bind(real),
+      delete: real.delete.bind(real),
+      postSubresource: real.postSubresource.bind(real),
+      watch: real.watch.bind(real),
+      list: (res, options) => (res.plural === 'csinodes' ? Promise.reject(forbidden()) : real.list(res, options)),
+    };
+    const controller = await env.startController('a', { client, informerBackoffMs: { initial: 20, max: 50 } });
+    expect(controller.state.synced()).toBe(true);
+    expect(readiness({ stopping: false, state: controller.state, started: true })).toEqual({ ready: true, message: 'ready' });
+    expect(controller.state.newNodeVolumeLimits()).toBeUndefined();
+    expect(controller.state.csiNodes.hasSynced()).toBe(false);
+  });
+
   it('a list failing otherwise is named with its error; a controller still starting is not ready', () => {
     const state = { unsyncedInformers: () => [{ resource: 'pods', error: new Error('connect ECONNREFUSED') }, { resource: 'nodes' }], staleInformers: () => [] };
     expect(readiness({ stopping: false, state }).message).toBe('not ready: waiting for the first list of pods, nodes; failing: pods (connect ECONNREFUSED)');

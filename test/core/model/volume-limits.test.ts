@@ -11,14 +11,18 @@ const lookup = volumeLookupFrom({
     claim('nfs', { volumeName: 'pv-nfs' }),
     claim('defaulted', {}),
     claim('db-0-scratch', { storageClassName: 'gp3' }),
+    claim('on-gp2', { storageClassName: 'gp2' }),
+    claim('gce', { volumeName: 'pv-gce' }),
   ],
   volumes: [
     { metadata: { name: 'pv-1' }, spec: { csi: { driver: 'ebs.csi.aws.com', volumeHandle: 'vol-0a1' } } },
     { metadata: { name: 'pv-legacy' }, spec: { awsElasticBlockStore: { volumeID: 'vol-0old' } } },
     { metadata: { name: 'pv-nfs' }, spec: { nfs: { server: 'x', path: '/' } } },
+    { metadata: { name: 'pv-gce' }, spec: { gcePersistentDisk: { pdName: 'disk-1' } } },
   ],
   storageClasses: [
     { metadata: { name: 'gp3' }, provisioner: 'ebs.csi.aws.com', volumeBindingMode: 'WaitForFirstConsumer' },
+    { metadata: { name: 'gp2' }, provisioner: 'kubernetes.io/aws-ebs', volumeBindingMode: 'WaitForFirstConsumer' },
     { metadata: { name: 'efs', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'efs.csi.aws.com' },
   ],
 });
@@ -46,6 +50,15 @@ describe('podAttachedVolumes', () => {
     expect(podAttachedVolumes('shop', 'web-predicted-3', spec(eph), lookup, true)).toEqual([{ driver: 'ebs.csi.aws.com', id: 'claim:shop/web-predicted-3-scratch' }]);
     expect(podAttachedVolumes('shop', 'db-0', spec(pvc('a', 'data-db-0'), pvc('b', 'data-db-0'), pvc('c', 'missing')), lookup)).toHaveLength(1);
     expect(podAttachedVolumes('shop', 'db-0', { containers: [] }, lookup)).toEqual([]);
+  });
+});
+
+describe('in-tree volumes (CSI migration)', () => {
+  it('an in-tree provisioner (EKS’s default gp2 class) and in-tree volume sources count for the CSI driver they migrated to', () => {
+    expect(podAttachedVolumes('shop', 'db-2', spec(pvc('data', 'on-gp2'), pvc('g', 'gce')), lookup)).toEqual([
+      { driver: 'ebs.csi.aws.com', id: 'claim:shop/on-gp2' },
+      { driver: 'pd.csi.storage.gke.io', id: 'disk-1' },
+    ]);
   });
 });
 

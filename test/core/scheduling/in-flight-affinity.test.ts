@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../../../core/model/labels.js';
 import type { Pod, ZoneAffinityQuestion } from '../../../core/model/pod.js';
-import { linkInFlightAffinity, strayFollowers } from '../../../core/scheduling/in-flight-affinity.js';
+import { linkInFlightAffinity, strayFollowers, UNKNOWN_ZONE } from '../../../core/scheduling/in-flight-affinity.js';
 import { pod } from './builders.js';
 
 const ask = (app: string, namespaces: readonly string[] | 'all' = ['default']): ZoneAffinityQuestion => ({ topologyKey: Labels.zone, namespaces, labelSelector: { matchLabels: { app } } });
@@ -43,7 +43,10 @@ describe('linkInFlightAffinity', () => {
     // The same term looking in every namespace finds the other namespace's cache.
     const all = linkInFlightAffinity([input[0], named('web-0', 'web', { awaitsZoneAffinity: [ask('cache', 'all')] })]);
     expect(all.waiting).toEqual([]);
-    expect(new Set(all.pods.map((p) => p.zoneGroup))).toEqual(new Set(['in-flight:other/cache-x']));
+    // The group is named by its least member, whatever the order of the pods.
+    expect(new Set(all.pods.map((p) => p.zoneGroup))).toEqual(new Set(['in-flight:default/web-0']));
+    const reversed = linkInFlightAffinity([...all.pods].reverse().map(({ zoneGroup: _g, ...p }) => p));
+    expect(new Set(reversed.pods.map((p) => p.zoneGroup))).toEqual(new Set(['in-flight:default/web-0']));
   });
 
   it('a follower with a zone spread of its own waits (it cannot be kept in one zone)', () => {
@@ -60,18 +63,29 @@ describe('linkInFlightAffinity', () => {
       named('worker-0', 'worker', { awaitsZoneAffinity: [ask('queue')] }),
     ];
     const out = linkInFlightAffinity(input);
-    expect(new Set(out.pods.map((p) => p.zoneGroup))).toEqual(new Set(['in-flight:default/q-0']));
-    expect(out.groups.get('in-flight:default/q-0')?.followers).toEqual(new Set(['default/web-0', 'default/worker-0']));
+    expect(new Set(out.pods.map((p) => p.zoneGroup))).toEqual(new Set(['in-flight:default/cache-0']));
+    expect(out.groups.get('in-flight:default/cache-0')?.followers).toEqual(new Set(['default/web-0', 'default/worker-0']));
   });
 });
 
 describe('strayFollowers', () => {
   const groups = new Map([['g', { leaders: new Set(['ns/cache-0', 'ns/cache-1']), followers: new Set(['ns/web-0', 'ns/web-1']) }]]);
+  const none = new Set<string>();
   it('followers in a zone where a leader is planned stay; in another zone, or with no leader planned, they go', () => {
-    expect(strayFollowers(groups, new Map([['ns/cache-0', 'a'], ['ns/web-0', 'a'], ['ns/web-1', 'a']]))).toEqual([]);
-    expect(strayFollowers(groups, new Map([['ns/cache-0', 'a'], ['ns/cache-1', 'b'], ['ns/web-0', 'b'], ['ns/web-1', 'c']]))).toEqual(['ns/web-1']);
-    expect(strayFollowers(groups, new Map([['ns/web-0', 'a']]))).toEqual(['ns/web-0']);
+    expect(strayFollowers(groups, new Map([['ns/cache-0', 'a'], ['ns/web-0', 'a'], ['ns/web-1', 'a']]), none)).toEqual([]);
+    expect(strayFollowers(groups, new Map([['ns/cache-0', 'a'], ['ns/cache-1', 'b'], ['ns/web-0', 'b'], ['ns/web-1', 'c']]), none)).toEqual(['ns/web-1']);
+    expect(strayFollowers(groups, new Map([['ns/web-0', 'a']]), none)).toEqual(['ns/web-0']);
     // A follower not planned at all is already reported by the solver.
-    expect(strayFollowers(groups, new Map([['ns/cache-0', 'a']]))).toEqual([]);
+    expect(strayFollowers(groups, new Map([['ns/cache-0', 'a']]), none)).toEqual([]);
+  });
+
+  it('a zone not known (a claim allowing several) is no leader’s and every follower’s stray', () => {
+    expect(strayFollowers(groups, new Map([['ns/cache-0', UNKNOWN_ZONE], ['ns/web-0', UNKNOWN_ZONE]]), none)).toEqual(['ns/web-0']);
+  });
+
+  it('a leader planned onto an existing node: followers get no new node (where the scheduler starts it is its choice); on existing nodes they stay', () => {
+    const zones = new Map([['ns/cache-0', 'a'], ['ns/web-0', 'a'], ['ns/web-1', 'a']]);
+    expect(strayFollowers(groups, zones, new Set(['ns/cache-0']))).toEqual(['ns/web-0', 'ns/web-1']);
+    expect(strayFollowers(groups, zones, new Set(['ns/cache-0', 'ns/web-1']))).toEqual(['ns/web-0']);
   });
 });

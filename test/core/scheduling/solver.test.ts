@@ -337,14 +337,41 @@ describe('solve: pods that must follow pods planned with them into their zone', 
     expect(alone.unplaceable[0].message).toMatch(/^no running pod, nor one planned with it/);
   });
 
-  it('where the scheduler will start the cache (an existing node with room in zone-c), there the web pods get their nodes', () => {
+  it('a cache that will start on an existing node (the scheduler picks which): no node for web this pass, it follows once the cache runs', () => {
     const room = existingNode({ name: 'room-in-c', zone: 'zone-c', cpu: 4, memoryGiB: 16 });
     const cache = [pod({ name: 'cache-0', cpu: 3000, memoryMiB: 1024, labels: { app: 'cache' } })];
     const web = pods(3, { name: 'web', cpu: 3000, memoryMiB: 1024, labels: { app: 'web' }, ...awaitsCache });
     const result = plan({ pods: [...cache, ...web], existingNodes: [room], instanceTypes: xlarge() });
-    expectAllPlaced(result, 4);
     expect(result.placements).toEqual([{ pod: 'default/cache-0', node: 'room-in-c' }]);
-    for (const claim of result.newNodeClaims) expect(zoneOf(claim)).toEqual(['zone-c']);
+    expect(result.newNodeClaims).toEqual([]);
+    expect(result.unplaceable.map((u) => [u.pod, u.reason])).toEqual(web.map((w) => [`default/${w.name}`, 'AwaitingPodAffinity']));
+  });
+
+  it('leaders whose volumes pin them to different zones are not forced into one: each is planned, web next to one of them', () => {
+    const inZone = (name: string, zone: string) => pod({ name, cpu: 3000, memoryMiB: 1024, labels: { app: 'cache' }, requiredNodeAffinity: [[{ key: Labels.zone, operator: 'In', values: [zone] }]] });
+    const web = pods(2, { name: 'web', cpu: 3000, memoryMiB: 1024, labels: { app: 'web' }, ...awaitsCache });
+    const result = plan({ pods: [inZone('cache-0', 'zone-a'), inZone('cache-1', 'zone-b'), ...web], instanceTypes: xlarge() });
+    expect(result.unplaceable.filter((u) => u.pod.startsWith('default/cache'))).toEqual([]);
+    const zoneOfPod = new Map(result.newNodeClaims.flatMap((c) => c.pods.map((p) => [p, zoneOf(c)] as const)));
+    expect(zoneOfPod.get('default/cache-0')).toEqual(['zone-a']);
+    expect(zoneOfPod.get('default/cache-1')).toEqual(['zone-b']);
+    // Each web pod planned is on a node that can only be in a cache's zone, or waits.
+    for (const w of web) {
+      const z = zoneOfPod.get(`default/${w.name}`);
+      if (z) expect(z.length === 1 && ['zone-a', 'zone-b'].includes(z[0])).toBe(true);
+      else expect(result.unplaceable.find((u) => u.pod === `default/${w.name}`)?.reason).toBe('AwaitingPodAffinity');
+    }
+  });
+
+  it('a group whose zone cannot be chosen (its first class fits nothing): followers on claims open to several zones wait', () => {
+    const huge = pod({ name: 'cache-huge', cpu: 64_000, labels: { app: 'cache' } });
+    const small = pod({ name: 'cache-small', cpu: 500, memoryMiB: 512, labels: { app: 'cache' } });
+    const web = pods(2, { name: 'web', cpu: 3000, memoryMiB: 1024, labels: { app: 'web' }, ...awaitsCache });
+    const result = plan({ pods: [huge, small, ...web], instanceTypes: xlarge() });
+    for (const claim of result.newNodeClaims) {
+      if (claim.pods.some((p) => p.startsWith('default/web'))) expect(zoneOf(claim)).toHaveLength(1);
+    }
+    expect(result.newNodeClaims.some((c) => c.pods.includes('default/cache-small'))).toBe(true);
   });
 
   it('a cache pinned to zone-b by node affinity takes its followers there', () => {
@@ -365,7 +392,7 @@ describe('solve: pods that must follow pods planned with them into their zone', 
     const result = plan({ pods: [...cache, ...web], nodePools: [nodePool({ limits: { milliCpu: 2000 } })], instanceTypes: smallCatalog() });
     expect(result.unplaceable).toEqual([
       { pod: 'default/cache-0', reason: 'NodePoolLimitReached', message: 'every compatible node pool is at its limits' },
-      ...['default/web-0', 'default/web-1'].map((p) => ({ pod: p, reason: 'AwaitingPodAffinity', message: 'the pods its required pod affinity follows could not be planned in one zone with it' })),
+      ...['default/web-0', 'default/web-1'].map((p) => ({ pod: p, reason: 'AwaitingPodAffinity', message: 'waits for the pods its required pod affinity follows: they could not be planned in one zone with it, or will start on a node that exists' })),
     ]);
     expect(result.newNodeClaims).toEqual([]);
   });
