@@ -158,10 +158,11 @@ export function predictedWorkloads(state: ClusterState, clusterMode: Mode, nowSe
  * The pod with its node terms narrowed to where the pods it must run near are; the first of a group
  * that attracts itself by zone is marked so the planner keeps its class in one zone.
  */
-function nearPods(pod: Pod, near: { terms: readonly (readonly Requirement[])[] | undefined; firstOfGroup?: readonly string[]; group?: string; awaits?: readonly ZoneAffinityQuestion[] }): Pod {
+function nearPods(pod: Pod, near: { terms: readonly (readonly Requirement[])[] | undefined; firstOfGroup?: readonly string[]; group?: string; nodeGroup?: string; awaits?: readonly ZoneAffinityQuestion[] }): Pod {
   const narrowed = withNodeAffinity(pod, near.terms);
   if (near.awaits) return { ...narrowed, awaitsZoneAffinity: near.awaits };
-  return near.group !== undefined && near.firstOfGroup?.some((k) => canonicalLabelKey(k) === Labels.zone) ? { ...narrowed, zoneGroup: near.group } : narrowed;
+  const zoned = near.group !== undefined && near.firstOfGroup?.some((k) => canonicalLabelKey(k) === Labels.zone) ? { ...narrowed, zoneGroup: near.group } : narrowed;
+  return near.nodeGroup !== undefined ? { ...zoned, nodeGroup: near.nodeGroup } : zoned;
 }
 
 export interface NodeSnapshot {

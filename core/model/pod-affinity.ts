@@ -41,6 +41,8 @@ export type PodAffinityTopology =
       readonly firstOfGroup?: readonly string[];
       /** With `firstOfGroup`: who belongs to the group (pods with the same terms in the same namespace). */
       readonly group?: string;
+      /** With a hostname key in `firstOfGroup`: the group that must share one node (its hostname terms in the namespace). */
+      readonly nodeGroup?: string;
       /**
        * With `inFlight`: zone terms no placed pod satisfies, for pods planned in the same pass to
        * satisfy (the solver joins the pod to them or leaves it unplanned).
@@ -177,8 +179,15 @@ export function podAffinityTopology(
     if (extra.length === 0 && selfMatchesAll) {
       // The group: its namespace and its zone terms (pods that list other terms besides, a hostname
       // one say, still follow the same first pod into its zone).
-      const zoneTerms = raw.filter((t) => typeof asRecord(t)?.topologyKey === 'string' && canonicalLabelKey(t.topologyKey) === Labels.zone).map((t) => [t.labelSelector ?? null, t.namespaces ?? null, t.namespaceSelector ?? null]);
-      return { ok: true, terms: base, firstOfGroup: [...new Set(unmatched)].sort(), group: JSON.stringify([namespace, zoneTerms]) };
+      const termsOn = (key: string) => raw.filter((t) => typeof asRecord(t)?.topologyKey === 'string' && canonicalLabelKey(t.topologyKey) === key).map((t) => [t.labelSelector ?? null, t.namespaces ?? null, t.namespaceSelector ?? null]);
+      const hostTerms = termsOn(Labels.hostname);
+      return {
+        ok: true,
+        terms: base,
+        firstOfGroup: [...new Set(unmatched)].sort(),
+        group: JSON.stringify([namespace, termsOn(Labels.zone)]),
+        ...(hostTerms.length > 0 ? { nodeGroup: JSON.stringify([namespace, hostTerms]) } : {}),
+      };
     }
     const problem = `no running pod matches its required pod affinity (topology key ${unmatched[0]})`;
     if (!questions) return { ok: false, problem };

@@ -68,6 +68,12 @@ export interface Pod {
    */
   readonly zoneGroup?: string;
   /**
+   * The same on the hostname key: the first pods of a group that attracts itself by hostname (the
+   * scheduler places the first anywhere and the rest must join it on its node). The planner puts
+   * the whole group on one node, or plans none of it when no node holds it all.
+   */
+  readonly nodeGroup?: string;
+  /**
    * Required pod affinity on the zone key that no placed pod satisfies yet, but pods planned in the
    * same pass may: the pod can run once one of them runs in its zone. The solver plans it in the
    * zone of such pods (all of them in one), or not at all when none is planned.

@@ -91,6 +91,30 @@ export function maxJoin(state: BinState, c: PodClass, matches: Uint8Array, limit
   return Math.max(0, k);
 }
 
+/** A copy of the state to try joins on. */
+export function cloneState(s: BinState): BinState {
+  return {
+    freeCpu: s.freeCpu,
+    freeMemory: s.freeMemory,
+    freePods: s.freePods,
+    freeGpus: s.freeGpus,
+    mask: s.mask,
+    selectorCounts: s.selectorCounts.length === 0 ? s.selectorCounts : s.selectorCounts.slice(),
+    antiAffinityHeld: s.antiAffinityHeld.length === 0 ? s.antiAffinityHeld : s.antiAffinityHeld.slice(),
+    ...(s.freeVolumes ? { freeVolumes: { ...s.freeVolumes } } : {}),
+  };
+}
+
+/** Whether every pod left of every class joins the state (applied to it as they do). */
+export function joinAll(state: BinState, classes: readonly PodClass[], matches: (c: PodClass) => Uint8Array): boolean {
+  for (const c of classes) {
+    const want = c.pods.length - c.next;
+    if (maxJoin(state, c, matches(c), want) < want) return false;
+    applyJoin(state, c, want);
+  }
+  return true;
+}
+
 export function applyJoin(state: BinState, c: PodClass, count: number): void {
   const r = c.requests;
   state.freeCpu -= r.milliCpu * count;

@@ -57,6 +57,8 @@ export interface PodClass {
   readonly zoneSpread?: ZoneSpread;
   /** The first pods of a group attracting itself by zone (the group's name): the group goes to one zone. */
   readonly zoneGroup?: string;
+  /** Pods of a group that must share one node (Pod.nodeGroup): the whole group on one node. */
+  readonly nodeGroup?: string;
   /**
    * Per CSI driver, the volumes each pod attaches (sorted by driver), against nodes' attach limits.
    * Counted per pod: a volume two pods share on one node counts twice (plans err towards room).
@@ -162,6 +164,7 @@ export function buildPodClasses(pods: readonly Pod[], table: SelectorTable): Pod
       memoJson(json, pod.antiAffinity),
       memoJson(labelJson, pod.labels, relevant(pod.labels)),
       pod.zoneGroup ?? '',
+      pod.nodeGroup ?? '',
       pod.attachedVolumes && pod.attachedVolumes.length > 0 ? JSON.stringify(volumesPerDriver(pod.attachedVolumes)) : '',
     ].join('|');
     const entry = byKey.get(key);
@@ -216,6 +219,7 @@ export function buildPodClasses(pods: readonly Pod[], table: SelectorTable): Pod
       nodeCaps,
       zoneSpread,
       ...(sample.zoneGroup !== undefined ? { zoneGroup: sample.zoneGroup } : {}),
+      ...(sample.nodeGroup !== undefined ? { nodeGroup: sample.nodeGroup } : {}),
       ...(sample.attachedVolumes && sample.attachedVolumes.length > 0 ? { volumes: volumesPerDriver(sample.attachedVolumes) } : {}),
       unsupported,
       next: 0,

@@ -19,7 +19,7 @@ import { podKey, type Pod } from '../model/pod.js';
 import { labelsSatisfy, type Requirement } from '../model/requirements.js';
 import { subtractResources, type Resources } from '../model/resources.js';
 import { toleratesAll } from '../model/scheduling-constraints.js';
-import { antiAffinityHeldFor, applyJoin, emptyState, maxJoin, selectorCountsFor, type Bin, type BinState } from './bins.js';
+import { antiAffinityHeldFor, applyJoin, cloneState, emptyState, joinAll, maxJoin, selectorCountsFor, type Bin, type BinState } from './bins.js';
 import { allFollowers, isInFlightGroup, linkInFlightAffinity, strayFollowers, UNKNOWN_ZONE } from './in-flight-affinity.js';
 import { attachedByDriver, volumeRoom } from '../model/volume-limits.js';
 import { buildPodClasses, buildSelectorTable, cmp, remaining, selectorMatchesLabels, splitByZone, type PodClass, type SelectorTable } from './pod-classes.js';
@@ -59,6 +59,8 @@ interface Context {
   readonly limitBlocked: Set<PodClass>;
   /** A new node's attach limits, when any class attaches volumes (else undefined: nothing to count). */
   newNodeVolumes?: Readonly<Record<string, number>>;
+  /** Classes of groups that must share one node: planned as a whole by packNodeGroups, never piecemeal. */
+  readonly nodeGrouped: Set<PodClass>;
 }
 
 function invalidRequest(name: string, value: unknown): string | undefined {
@@ -124,7 +126,7 @@ function solveLinked(input: SchedulingInput): SchedulingResult {
   const table = buildSelectorTable([...validPods, ...boundPods]);
   let classes = buildPodClasses(validPods, table);
   const pools = preparePools(input.nodePools, input.instanceTypes, input.excludedOfferings, existingPoolUsage(input), input.instanceTypesByPool);
-  const ctx: Context = { input, table, pools, profiles: new Map(), classProfiles: new Map(), acceptable: new Map(), matches: new Map(), limitBlocked: new Set() };
+  const ctx: Context = { input, table, pools, profiles: new Map(), classProfiles: new Map(), acceptable: new Map(), matches: new Map(), limitBlocked: new Set(), nodeGrouped: new Set() };
 
   const existingBins = input.existingNodes
     .filter((n) => !n.unschedulable)
@@ -137,9 +139,11 @@ function solveLinked(input: SchedulingInput): SchedulingResult {
   for (const c of classes) ctx.matches.set(c, matchVector(c, table));
   classes.sort(ffdOrder);
 
+  const newBins: Bin[] = [];
+  packNodeGroups(ctx, classes, existingBins, newBins);
   const placements: PodPlacement[] = [];
   for (const c of classes) {
-    if (c.unsupported) continue;
+    if (c.unsupported || ctx.nodeGrouped.has(c)) continue;
     for (const bin of existingBins) {
       if (remaining(c) === 0) break;
       if (!fitsExistingNode(c, bin.existing!)) continue;
@@ -149,7 +153,6 @@ function solveLinked(input: SchedulingInput): SchedulingResult {
   }
   for (const bin of existingBins) for (const pod of bin.pods) placements.push({ pod: podKey(pod), node: bin.id });
 
-  const newBins: Bin[] = [];
   for (const prepared of pools) packPool(ctx, prepared, classes, newBins);
   retypeNewBins(ctx, newBins);
 
@@ -578,7 +581,7 @@ function newBin(ctx: Context, prepared: PreparedPool, t: number, mask: number): 
 
 function packPool(ctx: Context, prepared: PreparedPool, classes: readonly PodClass[], newBins: Bin[]): void {
   const batch = classes.filter(
-    (c) => !c.unsupported && remaining(c) > 0 && profileFor(ctx, prepared, c).candidates.some((t) => typeFits(c.requests, prepared.types[t].allocatable)),
+    (c) => !c.unsupported && !ctx.nodeGrouped.has(c) && remaining(c) > 0 && profileFor(ctx, prepared, c).candidates.some((t) => typeFits(c.requests, prepared.types[t].allocatable)),
   );
   const packing = new PoolPacking(ctx, prepared, batch);
   const open: Bin[] = [];
@@ -648,6 +651,53 @@ function packPool(ctx: Context, prepared: PreparedPool, classes: readonly PodCla
       addUsage(prepared, type.capacity, 1);
       open.push(bin);
       newBins.push(bin);
+    }
+  }
+}
+
+/**
+ * Groups whose pods must share one node (a group attracting itself on the hostname key, none
+ * running yet: the scheduler places the first pod anywhere and the others only on its node). Each
+ * goes whole onto the first existing node with room for all of it, else onto one new node — in the
+ * highest-weight pool with a type that holds it all, the cheapest such type. A group no node holds
+ * is not planned (pods beyond the first node's room would wait forever anyway). Zone-spread classes
+ * are left to the spread. Before anything else, so the group finds room before other pods take it.
+ */
+function packNodeGroups(ctx: Context, classes: readonly PodClass[], existingBins: readonly Bin[], newBins: Bin[]): void {
+  const groups = new Map<string, PodClass[]>();
+  for (const c of classes) {
+    if (c.nodeGroup === undefined || c.unsupported || c.zoneSpread || remaining(c) === 0) continue;
+    const members = groups.get(c.nodeGroup);
+    if (members) members.push(c);
+    else groups.set(c.nodeGroup, [c]);
+  }
+  const matches = (c: PodClass) => ctx.matches.get(c)!;
+  for (const name of [...groups.keys()].sort()) {
+    const members = groups.get(name)!;
+    for (const c of members) ctx.nodeGrouped.add(c);
+    const existing = existingBins.find((bin) => members.every((c) => fitsExistingNode(c, bin.existing!)) && joinAll(cloneState(bin), members, matches));
+    if (existing) {
+      for (const c of members) addToBin(existing, c, remaining(c));
+      continue;
+    }
+    for (const prepared of ctx.pools) {
+      const profiles = members.map((c) => profileFor(ctx, prepared, c));
+      let best: { t: number; mask: number; price: number } | undefined;
+      prepared.types.forEach((type, t) => {
+        let mask = -1;
+        for (const p of profiles) mask &= p.masks[t];
+        if (mask === 0 || !withinLimits(prepared.usage, type.capacity, prepared.pool.limits)) return;
+        if (!joinAll(emptyState(type, mask, ctx.table.selectors.length, ctx.newNodeVolumes), members, matches)) return;
+        const price = cheapestInMask(type, mask)!.pricePerHour;
+        if (!best || price < best.price || (price === best.price && cmp(type.name, prepared.types[best.t].name) < 0)) best = { t, mask, price };
+      });
+      if (!best) continue;
+      const chosen: { t: number; mask: number } = best;
+      const bin = newBin(ctx, prepared, chosen.t, chosen.mask);
+      for (const c of members) addToBin(bin, c, remaining(c));
+      addUsage(prepared, prepared.types[chosen.t].capacity, 1);
+      newBins.push(bin);
+      break;
     }
   }
 }
@@ -793,6 +843,10 @@ function explain(ctx: Context, c: PodClass): { reason: UnplaceableReason; messag
     };
   }
   if (!fitting) return { reason: 'NoInstanceTypeFits', message: `no compatible instance type has allocatable for ${describeRequests(c.requests)}` };
+  if (ctx.nodeGrouped.has(c)) {
+    const size = [...ctx.nodeGrouped].filter((d) => d.nodeGroup === c.nodeGroup).reduce((n, d) => n + d.pods.length, 0);
+    return { reason: 'ConstraintUnsatisfiable', message: `its required pod affinity on ${Labels.hostname} puts its group (${size} pods) on one node, and no node holds them all` };
+  }
   const overLimit = c.volumes?.find(([driver, perPod]) => (ctx.newNodeVolumes?.[driver] ?? Infinity) < perPod);
   if (overLimit) return { reason: 'NoInstanceTypeFits', message: `it attaches ${overLimit[1]} ${overLimit[0]} volumes; a node attaches at most ${ctx.newNodeVolumes![overLimit[0]]}` };
   if (ctx.limitBlocked.has(c)) return { reason: 'NodePoolLimitReached', message: 'every compatible node pool is at its limits' };

@@ -97,6 +97,21 @@ describe('required pod affinity on the sandbox', () => {
     for (const claim of claims) expect(claim.spec.requirements.find((r: { key: string }) => r.key === Labels.zone)?.values).toEqual([...zones]);
   }, 120_000);
 
+  it('a group attracting itself by hostname, none running yet: one node big enough for all of it, and it all runs there', async () => {
+    env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST_LOOPS });
+    const api = env.sandbox.client;
+    const controller = await env.startController('a');
+    await waitFor('leadership', () => controller.isLeader() && controller.state.synced());
+    // Three pods of 3 vCPU that must share a node: the cheapest 4-vCPU node holds one of them.
+    await api.create(Refs.deployments, near(deployment('default', 'shard', { replicas: 3, cpu: '3', memory: '2Gi' }), 'shard', Labels.hostname));
+    const pods = await waitFor('3 shard pods running', async () => {
+      const running = await runningPods(api, 'default', 'shard');
+      return running.length === 3 ? running : undefined;
+    }, 60_000);
+    expect(new Set(pods.map((p) => p.spec.nodeName)).size).toBe(1);
+    expect(await nodeClaims(api)).toHaveLength(1);
+  }, 120_000);
+
   it('hostname anti-affinity and zone spread: the nodes the planner buys are the ones the scheduler (which now enforces both) uses, every pod runs', async () => {
     env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, controller: FAST_LOOPS });
     const api = env.sandbox.client;

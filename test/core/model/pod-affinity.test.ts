@@ -68,7 +68,7 @@ describe('required pod affinity as node requirements', () => {
     expect(partly.ok).toBe(false);
     // Nothing matched anywhere and the pod matches both: the first of its group.
     const both = podAffinityTopology('shop', { app: 'queue', tier: 'q' }, affinity(near('queue', Labels.zone), { topologyKey: Labels.hostname, labelSelector: { matchLabels: { tier: 'q' } } }), undefined, placed);
-    expect(both).toEqual({ ok: true, terms: undefined, firstOfGroup: [Labels.hostname, Labels.zone].sort(), group: expect.any(String) });
+    expect(both).toEqual({ ok: true, terms: undefined, firstOfGroup: [Labels.hostname, Labels.zone].sort(), group: expect.any(String), nodeGroup: expect.any(String) });
     // The group is the terms in the namespace: the same terms elsewhere, or other terms, are another group.
     const again = podAffinityTopology('shop', { app: 'queue', tier: 'q', v: '2' }, affinity(near('queue', Labels.zone), { topologyKey: Labels.hostname, labelSelector: { matchLabels: { tier: 'q' } } }), undefined, placed);
     const elsewhere = podAffinityTopology('lab', { app: 'queue', tier: 'q' }, affinity(near('queue', Labels.zone), { topologyKey: Labels.hostname, labelSelector: { matchLabels: { tier: 'q' } } }), undefined, placed);

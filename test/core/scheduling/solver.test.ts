@@ -398,6 +398,35 @@ describe('solve: pods that must follow pods planned with them into their zone', 
   });
 });
 
+describe('solve: a group that must share one node (it attracts itself on the hostname key, none running yet)', () => {
+  it('the whole group on one new node, the cheapest type that holds it all', () => {
+    const group = pods(4, { name: 'q', cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, nodeGroup: 'g' });
+    const result = plan({ pods: group });
+    expectAllPlaced(result, 4);
+    expect(result.newNodeClaims).toHaveLength(1);
+    expect(result.newNodeClaims[0].instanceType).toBe('m5.4xlarge');
+    // Without the mark the same pods are spread over smaller nodes.
+    expect(plan({ pods: pods(4, { cpu: 3000, memoryMiB: 1024, labels: { app: 'q' } }) }).newNodeClaims.length).toBeGreaterThan(1);
+  });
+
+  it('an existing node with room for all of it takes it; one with room for part of it does not', () => {
+    const part = existingNode({ name: 'part', cpu: 8, memoryGiB: 32 });
+    const all = existingNode({ name: 'all', cpu: 16, memoryGiB: 64 });
+    const group = pods(3, { name: 'q', cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, nodeGroup: 'g' });
+    const result = plan({ pods: group, existingNodes: [part, all] });
+    expect(result.newNodeClaims).toEqual([]);
+    expect(new Set(result.placements.map((p) => p.node))).toEqual(new Set(['all']));
+  });
+
+  it('no node holds it all: none of it is planned, and it says why', () => {
+    const group = pods(3, { name: 'q', cpu: 3000, memoryMiB: 1024, labels: { app: 'q' }, nodeGroup: 'g' });
+    const result = plan({ pods: group, instanceTypes: smallCatalog().filter((t) => t.name.endsWith('.xlarge')) });
+    expect(result.newNodeClaims).toEqual([]);
+    expect(result.unplaceable.map((u) => u.reason)).toEqual(['ConstraintUnsatisfiable', 'ConstraintUnsatisfiable', 'ConstraintUnsatisfiable']);
+    expect(result.unplaceable[0].message).toBe('its required pod affinity on kubernetes.io/hostname puts its group (3 pods) on one node, and no node holds them all');
+  });
+});
+
 describe('solve: volume attach limits (a node attaches so many volumes per CSI driver)', () => {
   const ebs = (...ids: string[]) => ids.map((id) => ({ driver: 'ebs.csi.aws.com', id }));
   const bound = (name: string, volumes: ReturnType<typeof ebs>) => pod({ name, cpu: 100, memoryMiB: 128, attachedVolumes: volumes });
