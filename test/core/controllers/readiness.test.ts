@@ -16,22 +16,30 @@ afterEach(async () => {
   env = undefined;
 });
 
+/** The sandbox's client with lists refused where `refusal` gives an error for the resource. */
+function refusingLists(real: KubeClient, refusal: (plural: string) => Error | undefined): KubeClient {
+  return {
+    get: real.get.bind(real),
+    create: real.create.bind(real),
+    replace: real.replace.bind(real),
+    patch: real.patch.bind(real),
+    delete: real.delete.bind(real),
+    postSubresource: real.postSubresource.bind(real),
+    watch: real.watch.bind(real),
+    list: (res, options) => {
+      const error = refusal(res.plural);
+      return error ? Promise.reject(error) : real.list(res, options);
+    },
+  };
+}
+
 describe('readiness', () => {
   it('a controller whose role forbids one list: the probe names it and the fix while startController waits; ready once granted', async () => {
     env = await startSandboxEnvironment({ webhook: false });
     const real = env.sandbox.client;
     let granted = false;
     const forbidden = () => new KubeApiError(403, 'Forbidden', 'storageclasses.storage.k8s.io is forbidden: User "system:serviceaccount:smartscale-system:smartscale" cannot list resource "storageclasses" in API group "storage.k8s.io" at the cluster scope');
-    const client: KubeClient = {
-      get: real.get.bind(real),
-      create: real.create.bind(real),
-      replace: real.replace.bind(real),
-      patch: real.patch.bind(real),
-      delete: real.delete.bind(real),
-      postSubresource: real.postSubresource.bind(real),
-      watch: real.watch.bind(real),
-      list: (res, options) => (res.plural === 'storageclasses' && !granted ? Promise.reject(forbidden()) : real.list(res, options)),
-    };
+    const client = refusingLists(real, (plural) => (plural === 'storageclasses' && !granted ? forbidden() : undefined));
     // As main.ts wires it: the state from onState, "started" once startController has returned.
     let seen: ClusterState | undefined;
     let started = false;
@@ -56,16 +64,7 @@ describe('readiness', () => {
     env = await startSandboxEnvironment({ webhook: false });
     const real = env.sandbox.client;
     const forbidden = () => new KubeApiError(403, 'Forbidden', 'csinodes.storage.k8s.io is forbidden');
-    const client: KubeClient = {
-      get: real.get.bind(real),
-      create: real.create.bind(real),
-      replace: real.replace.bind(real),
-      patch: real.patch.bind(real),
-      delete: real.delete.bind(real),
-      postSubresource: real.postSubresource.bind(real),
-      watch: real.watch.bind(real),
-      list: (res, options) => (res.plural === 'csinodes' ? Promise.reject(forbidden()) : real.list(res, options)),
-    };
+    const client = refusingLists(real, (plural) => (plural === 'csinodes' ? forbidden() : undefined));
     const controller = await env.startController('a', { client, informerBackoffMs: { initial: 20, max: 50 } });
     expect(controller.state.synced()).toBe(true);
     expect(readiness({ stopping: false, state: controller.state, started: true })).toEqual({ ready: true, message: 'ready' });
