@@ -20,6 +20,8 @@ export interface SandboxArgs {
   'node-memory': string;
   'node-ready-delay': number;
   'pod-start-delay': number;
+  /** EBS volumes each node attaches at most (its CSINode's count; the scheduler enforces it). Default: the sandbox's, 25. */
+  'ebs-attach-limit'?: number;
   /** Run the whole product on the sandbox (core/controllers/demo.ts). */
   demo?: boolean;
   trace?: string;
@@ -46,6 +48,8 @@ export function checkSandboxArgs(args: SandboxArgs): void {
     }
     if (value <= 0 && args.nodes > 0) throw new CliError(`--${flag} must be above 0, got ${args[flag]}`, ExitCode.usage);
   }
+  const limit = args['ebs-attach-limit'];
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0 && limit <= 1000)) throw new CliError(`--ebs-attach-limit must be an integer from 0 to 1000, got ${limit}`, ExitCode.usage);
   if (args.trace !== undefined && !args.demo) throw new CliError('--trace drives the demo\'s traffic: add --demo', ExitCode.usage);
 }
 
@@ -143,6 +147,7 @@ export async function runSandbox(args: SandboxArgs, out: NodeJS.WritableStream =
       speed: args.speed,
       nodeReadyDelayMs: args['node-ready-delay'] * 1000,
       podStartDelayMs: args['pod-start-delay'] * 1000,
+      ...(args['ebs-attach-limit'] !== undefined ? { csiDrivers: [{ name: 'ebs.csi.aws.com', attachLimit: args['ebs-attach-limit'] }] } : {}),
       onError: throttledErrors('sandbox', err),
     });
   } catch (error) {
@@ -191,6 +196,7 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
       .option('node-memory', { type: 'string', default: '16Gi', describe: 'Memory of each starting node' })
       .option('node-ready-delay', { type: 'number', default: 5, describe: 'Seconds (clock time) from a Node appearing to Ready' })
       .option('pod-start-delay', { type: 'number', default: 2, describe: 'Seconds (clock time) from a pod binding to Running' })
+      .option('ebs-attach-limit', { type: 'number', default: 25, describe: 'EBS volumes each node can attach (its CSINode count, enforced by the scheduler)' })
       .option('demo', { type: 'boolean', default: false, describe: 'Run smartscale itself on the sandbox: controller, webhook, a NodePool, three services with traffic, optimize mode' })
       .option('trace', { type: 'string', describe: 'With --demo: a timestamp,value trace for the traffic (default: the built-in synthetic workload)' }) as unknown as Argv<SandboxArgs>,
   handler: async (args) => {

@@ -6,6 +6,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HttpKubeClient } from '../../../core/kube/client.js';
 import { NODES } from '../../../core/sandbox/controlplane/refs.js';
+import { Refs } from '../../../core/kube/refs.js';
 import { checkSandboxArgs, kubeconfigOutPath, runSandbox, throttledErrors, type SandboxArgs } from '../../../plugin/commands/sandbox.js';
 import { CliError, ExitCode } from '../../../plugin/exit-codes.js';
 import { usageErrorOf } from '../usage-error.js';
@@ -25,7 +26,7 @@ describe('kubectl smartscale sandbox', () => {
     out.on('data', (d) => (printed += d));
     let stop!: () => void;
     const stopSignal = new Promise<void>((r) => (stop = r));
-    const running = runSandbox(args(), out, err, () => stopSignal);
+    const running = runSandbox(args({ 'ebs-attach-limit': 7 }), out, err, () => stopSignal);
     for (let i = 0; i < 100 && !printed.includes('Ctrl-C'); i++) await new Promise((r) => setTimeout(r, 20));
     expect(printed).toContain(`kubeconfig: ${join(dir, 'kubeconfig')}`);
     expect(printed).toContain(`export KUBECONFIG=${join(dir, 'kubeconfig')}`);
@@ -34,6 +35,10 @@ describe('kubectl smartscale sandbox', () => {
     const client = new HttpKubeClient(kc);
     const nodes = await client.list(NODES);
     expect(nodes.items.map((n) => n.metadata.name)).toEqual(['sandbox-node-1', 'sandbox-node-2']);
+    // Each node's CSINode says how many EBS volumes it attaches (--ebs-attach-limit).
+    let csiNode;
+    for (let i = 0; i < 100 && !(csiNode = await client.get(Refs.csiNodes, 'sandbox-node-1')); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(csiNode?.spec?.drivers).toEqual([expect.objectContaining({ name: 'ebs.csi.aws.com', allocatable: { count: 7 } })]);
     client.close();
     stop();
     await running;
@@ -48,6 +53,8 @@ describe('kubectl smartscale sandbox', () => {
     [{ 'node-cpu': 'abc' }, '--node-cpu: invalid quantity "abc"'],
     [{ 'node-memory': '0' }, '--node-memory must be above 0'],
     [{ trace: 'x.csv' }, '--trace drives the demo\'s traffic: add --demo'],
+    [{ 'ebs-attach-limit': -1 }, '--ebs-attach-limit must be an integer from 0 to 1000'],
+    [{ 'ebs-attach-limit': 2.5 }, '--ebs-attach-limit'],
   ])('rejects %j with a usage error', (bad, flag) => {
     try {
       checkSandboxArgs(args(bad as Partial<SandboxArgs>));
