@@ -6,7 +6,7 @@
 import type { InstanceType } from '../model/instance-type.js';
 import type { ExistingNode } from '../model/node.js';
 import type { Pod } from '../model/pod.js';
-import type { PodClass } from './pod-classes.js';
+import { remaining, type PodClass } from './pod-classes.js';
 import type { PreparedPool } from './pools.js';
 
 export interface BinState {
@@ -108,7 +108,7 @@ export function cloneState(s: BinState): BinState {
 /** Whether every pod left of every class joins the state (applied to it as they do). */
 export function joinAll(state: BinState, classes: readonly PodClass[], matches: (c: PodClass) => Uint8Array): boolean {
   for (const c of classes) {
-    const want = c.pods.length - c.next;
+    const want = remaining(c);
     if (maxJoin(state, c, matches(c), want) < want) return false;
     applyJoin(state, c, want);
   }
