@@ -16,6 +16,7 @@ import type { Requirement } from '../model/requirements.js';
 import { podSpecRequests as podRequestsFromSpec } from '../model/pod-requests.js';
 import { volumeTopology, type VolumeLookup } from '../model/volume-topology.js';
 import { podAttachedVolumes, type AttachedVolume } from '../model/volume-limits.js';
+import { podHostPorts } from '../model/host-ports.js';
 import { requiredNodeAffinityTerms } from '../model/node-selector-terms.js';
 import { resources, resourcesFromList, resourcesToList, type Resources } from '../model/resources.js';
 import type { Taint, Toleration } from '../model/scheduling-constraints.js';
@@ -100,6 +101,7 @@ export function podFromSpec(namespace: string, name: string, labels: Record<stri
   const anti = (spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [])
     .filter((t: Obj) => typeof t?.topologyKey === 'string')
     .map((t: Obj) => ({ topologyKey: t.topologyKey, ...selectorOf(t.labelSelector) }));
+  const hostPorts = podHostPorts(spec);
   const tolerations: Toleration[] = (Array.isArray(spec?.tolerations) ? spec.tolerations : []).map((t: Obj) => ({ key: t.key, operator: t.operator, value: t.value, effect: t.effect }));
   return {
     namespace,
@@ -111,6 +113,7 @@ export function podFromSpec(namespace: string, name: string, labels: Record<stri
     ...(tolerations.length ? { tolerations } : {}),
     ...(spread.length ? { topologySpread: spread } : {}),
     ...(anti.length ? { antiAffinity: anti } : {}),
+    ...(hostPorts.length ? { hostPorts } : {}),
     ...extra,
   };
 }

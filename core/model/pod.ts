@@ -6,6 +6,7 @@
 import { labelSatisfies, type Requirement } from './requirements.js';
 import type { Resources } from './resources.js';
 import type { Toleration } from './scheduling-constraints.js';
+import type { HostPort } from './host-ports.js';
 import type { AttachedVolume } from './volume-limits.js';
 
 /** A label selector's set expression (`matchExpressions`): In, NotIn, Exists, DoesNotExist. */
@@ -84,6 +85,11 @@ export interface Pod {
    * none known.
    */
   readonly attachedVolumes?: readonly AttachedVolume[];
+  /**
+   * The ports it binds on its node (core/model/host-ports.ts): no two pods binding one of them share
+   * a node. Absent: none.
+   */
+  readonly hostPorts?: readonly HostPort[];
   /** True for pods the forecast says will be needed but do not exist yet. */
   readonly predicted?: boolean;
   /** Node the pod is bound to, if any. */

@@ -5,6 +5,7 @@
  */
 import type { InstanceType } from '../model/instance-type.js';
 import type { ExistingNode } from '../model/node.js';
+import { conflictingPort, type HostPort } from '../model/host-ports.js';
 import type { Pod } from '../model/pod.js';
 import { remaining, type PodClass } from './pod-classes.js';
 import type { PreparedPool } from './pools.js';
@@ -22,6 +23,8 @@ export interface BinState {
   readonly antiAffinityHeld: Uint8Array;
   /** Per CSI driver with an attach limit, how many more volumes the node attaches (undefined: no limits). */
   freeVolumes?: Record<string, number>;
+  /** The host ports its pods bind (undefined: none); replaced, never changed in place, so states may share it. */
+  usedPorts?: readonly HostPort[];
 }
 
 export interface Bin extends BinState {
@@ -81,6 +84,11 @@ export function maxJoin(state: BinState, c: PodClass, matches: Uint8Array, limit
     }
   }
   if (k <= 0) return 0;
+  if (c.hostPorts) {
+    // Pods of one class bind the same ports: one per node, and none beside a conflicting port.
+    if (state.usedPorts && conflictingPort(c.hostPorts, state.usedPorts)) return 0;
+    k = 1;
+  }
   for (const s of c.antiAffinity) if (state.selectorCounts[s] > 0) return 0;
   for (const s of c.matches) if (state.antiAffinityHeld[s]) return 0;
   for (const cap of c.nodeCaps) {
@@ -102,6 +110,7 @@ export function cloneState(s: BinState): BinState {
     selectorCounts: s.selectorCounts.length === 0 ? s.selectorCounts : s.selectorCounts.slice(),
     antiAffinityHeld: s.antiAffinityHeld.length === 0 ? s.antiAffinityHeld : s.antiAffinityHeld.slice(),
     ...(s.freeVolumes ? { freeVolumes: { ...s.freeVolumes } } : {}),
+    ...(s.usedPorts ? { usedPorts: s.usedPorts } : {}),
   };
 }
 
@@ -124,6 +133,7 @@ export function applyJoin(state: BinState, c: PodClass, count: number): void {
   if (state.freeVolumes && c.volumes) {
     for (const [driver, perPod] of c.volumes) if (state.freeVolumes[driver] !== undefined) state.freeVolumes[driver] -= perPod * count;
   }
+  if (c.hostPorts && count > 0) state.usedPorts = state.usedPorts ? [...state.usedPorts, ...c.hostPorts] : c.hostPorts;
   for (const s of c.matches) state.selectorCounts[s] += count;
   for (const s of c.antiAffinity) state.antiAffinityHeld[s] = 1;
 }

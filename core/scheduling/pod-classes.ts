@@ -10,6 +10,7 @@ import { nodeSelectorRequirements, type Requirement } from '../model/requirement
 import type { Resources } from '../model/resources.js';
 import type { Toleration } from '../model/scheduling-constraints.js';
 import type { AttachedVolume } from '../model/volume-limits.js';
+import { hostPortKey, type HostPort } from '../model/host-ports.js';
 
 /** A label selector: equalities and set expressions. */
 export interface InternedSelector {
@@ -64,6 +65,11 @@ export interface PodClass {
    * Counted per pod: a volume two pods share on one node counts twice (plans err towards room).
    */
   readonly volumes?: ReadonlyArray<readonly [string, number]>;
+  /**
+   * The ports each pod binds on its node (Pod.hostPorts): at most one pod of the class per node, and
+   * none on a node where a pod holds a conflicting port.
+   */
+  readonly hostPorts?: readonly HostPort[];
   /** Set when the class is a zone split of a spread class, or pinned to one zone. */
   zone?: string;
   /** Why the class cannot be planned at all (an unsupported constraint), if so. */
@@ -166,6 +172,7 @@ export function buildPodClasses(pods: readonly Pod[], table: SelectorTable): Pod
       pod.zoneGroup ?? '',
       pod.nodeGroup ?? '',
       pod.attachedVolumes && pod.attachedVolumes.length > 0 ? JSON.stringify(volumesPerDriver(pod.attachedVolumes)) : '',
+      pod.hostPorts && pod.hostPorts.length > 0 ? pod.hostPorts.map(hostPortKey).sort().join(',') : '',
     ].join('|');
     const entry = byKey.get(key);
     if (entry) entry.pods.push(pod);
@@ -221,6 +228,7 @@ export function buildPodClasses(pods: readonly Pod[], table: SelectorTable): Pod
       ...(sample.zoneGroup !== undefined ? { zoneGroup: sample.zoneGroup } : {}),
       ...(sample.nodeGroup !== undefined ? { nodeGroup: sample.nodeGroup } : {}),
       ...(sample.attachedVolumes && sample.attachedVolumes.length > 0 ? { volumes: volumesPerDriver(sample.attachedVolumes) } : {}),
+      ...(sample.hostPorts && sample.hostPorts.length > 0 ? { hostPorts: sample.hostPorts } : {}),
       unsupported,
       next: 0,
       size: sizeOf(requests),

@@ -225,6 +225,9 @@ function existingBin(node: ExistingNode, table: SelectorTable): Bin {
     for (let i = 0; i < n; i++) if (selectorMatchesLabels(table.selectors[i], pod.labels)) bin.selectorCounts[i] += 1;
     if (pod.antiAffinity) for (const term of pod.antiAffinity) if (term.topologyKey === Labels.hostname) bin.antiAffinityHeld[table.indexOf(term.labelSelector, term.labelExpressions)] = 1;
   }
+  // Host ports its pods bind.
+  const ports = node.pods.flatMap((p) => p.hostPorts ?? []);
+  if (ports.length > 0) bin.usedPorts = ports;
   // Attach limits: what its pods' distinct volumes leave of each driver's count.
   if (node.volumeLimits) bin.freeVolumes = volumeRoom(attachedByDriver(node.pods.map((p) => p.attachedVolumes ?? [])), new Map(Object.entries(node.volumeLimits)));
   return bin;

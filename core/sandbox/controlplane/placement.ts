@@ -2,8 +2,8 @@
  * Where a pod may run, decided purely from the pod, the nodes and what is already placed on them:
  * the node must be Ready and schedulable, tolerate the node's NoSchedule/NoExecute taints, match
  * the pod's nodeSelector and required node affinity, and have room for the pod's requests
- * (cpu, memory, pods, GPUs) within allocatable and for its volumes within its attach limits. Among
- * fitting nodes the least allocated wins.
+ * (cpu, memory, pods, GPUs) within allocatable, free host ports, and room for its volumes within its
+ * attach limits. Among fitting nodes the least allocated wins.
  */
 import { podSpecRequests } from '../../model/pod-requests.js';
 import { addResources, fits, resources, resourcesFromList, subtractResources, ZERO_RESOURCES, type Resources } from '../../model/resources.js';
@@ -39,7 +39,7 @@ function affinityAllows(pod: Obj, labels: Record<string, string>, nodeName: stri
   return terms === undefined || terms.some((term) => term.every((r) => labelSatisfies(r, r.key === NODE_NAME_FIELD ? nodeName : labels[r.key])));
 }
 
-export type Rejection = 'NotReady' | 'Unschedulable' | 'Taint' | 'NodeSelector' | 'VolumeNodeAffinity' | 'PodAffinity' | 'PodAntiAffinity' | 'TopologySpread' | 'Resources' | 'VolumeLimits';
+export type Rejection = 'NotReady' | 'Unschedulable' | 'Taint' | 'NodeSelector' | 'VolumeNodeAffinity' | 'PodAffinity' | 'PodAntiAffinity' | 'TopologySpread' | 'NodePorts' | 'Resources' | 'VolumeLimits';
 
 export interface PlacementResult {
   node?: string;
@@ -47,22 +47,26 @@ export interface PlacementResult {
   rejections: Partial<Record<Rejection, number>>;
 }
 
-/**
- * Why `node` cannot take `pod`, or undefined when it can. `used`: requests already placed on it;
- * `volumeTerms`: where the pod's volumes can be attached (core/model/volume-topology.ts), ORed;
- * `affinityTerms`: the domains its required pod affinity admits (core/model/pod-affinity.ts);
- * `attachLimits`: the volume attach limit check, last (as kube-scheduler's NodeVolumeLimits runs after
- * NodeResourcesFit; it is also the costliest, counting the node's pods' volumes).
- */
-export function rejectReason(
-  pod: Obj,
-  node: Obj,
-  used: Resources,
-  volumeTerms?: readonly (readonly Requirement[])[],
-  affinityTerms?: readonly (readonly Requirement[])[],
-  topology?: (node: Obj) => Rejection | undefined,
-  attachLimits?: (node: Obj) => Rejection | undefined,
-): Rejection | undefined {
+/** The checks beyond the pod's own spec and the node's room, each optional. */
+export interface PlacementChecks {
+  /** Where the pod's volumes can be attached (core/model/volume-topology.ts), ORed. */
+  readonly volumeTerms?: readonly (readonly Requirement[])[];
+  /** The domains its required pod affinity admits (core/model/pod-affinity.ts). */
+  readonly affinityTerms?: readonly (readonly Requirement[])[];
+  /** Pod anti-affinity and topology spread (pod-topology.ts). */
+  readonly topology?: (node: Obj) => Rejection | undefined;
+  /** Host ports (kube-scheduler's NodePorts, which runs before NodeResourcesFit). */
+  readonly ports?: (node: Obj) => Rejection | undefined;
+  /**
+   * Volume attach limits, last (as kube-scheduler's NodeVolumeLimits runs after NodeResourcesFit;
+   * it is also the costliest, counting the node's pods' volumes).
+   */
+  readonly attachLimits?: (node: Obj) => Rejection | undefined;
+}
+
+/** Why `node` cannot take `pod`, or undefined when it can. `used`: requests already placed on it. */
+export function rejectReason(pod: Obj, node: Obj, used: Resources, checks: PlacementChecks = {}): Rejection | undefined {
+  const { volumeTerms, affinityTerms, topology, ports, attachLimits } = checks;
   if (!isNodeReady(node)) return 'NotReady';
   if (node.spec?.unschedulable) return 'Unschedulable';
   if (!toleratesAll(pod.spec?.tolerations as Toleration[] | undefined, node.spec?.taints as Taint[] | undefined)) return 'Taint';
@@ -73,25 +77,19 @@ export function rejectReason(
   if (affinityTerms && affinityTerms.length > 0 && !affinityTerms.some((term) => labelsSatisfy(term, labels))) return 'PodAffinity';
   const inter = topology?.(node);
   if (inter) return inter;
+  const taken = ports?.(node);
+  if (taken) return taken;
   if (!fits(addResources(used, podRequests(pod)), nodeAllocatable(node))) return 'Resources';
   return attachLimits?.(node);
 }
 
-export function choosePlacement(
-  pod: Obj,
-  nodes: Obj[],
-  usedByNode: ReadonlyMap<string, Resources>,
-  volumeTerms?: readonly (readonly Requirement[])[],
-  affinityTerms?: readonly (readonly Requirement[])[],
-  topology?: (node: Obj) => Rejection | undefined,
-  attachLimits?: (node: Obj) => Rejection | undefined,
-): PlacementResult {
+export function choosePlacement(pod: Obj, nodes: Obj[], usedByNode: ReadonlyMap<string, Resources>, checks: PlacementChecks = {}): PlacementResult {
   const rejections: PlacementResult['rejections'] = {};
   let best: { name: string; score: number } | undefined;
   for (const node of nodes) {
     const name: string = node.metadata.name;
     const used = usedByNode.get(name) ?? ZERO_RESOURCES;
-    const reason = rejectReason(pod, node, used, volumeTerms, affinityTerms, topology, attachLimits);
+    const reason = rejectReason(pod, node, used, checks);
     if (reason) {
       rejections[reason] = (rejections[reason] ?? 0) + 1;
       continue;
@@ -113,6 +111,7 @@ const REJECTION_TEXT: Record<Rejection, string> = {
   PodAffinity: "node(s) didn't match pod affinity rules",
   PodAntiAffinity: "node(s) didn't match pod anti-affinity rules",
   TopologySpread: "node(s) didn't match pod topology spread constraints",
+  NodePorts: "node(s) didn't have free ports for the requested pod ports",
   Resources: 'Insufficient resources',
   VolumeLimits: 'node(s) exceed max volume count',
 };

@@ -19,6 +19,8 @@
  * distinct volumes of the pods on it (core/model/volume-limits.ts); a node without a CSINode, or a
  * driver without a count, has no limit. A pod refused for it waits for a pod on a node to go or finish,
  * or for a CSINode to change.
+ * Host ports, as kube-scheduler's NodePorts filter: a node takes the pod only if no pod on it (or
+ * terminating there) binds one of the pod's host ports (core/model/host-ports.ts).
  * Required pod affinity: only in a domain (the term's topology key) that runs a matching pod, or
  * anywhere for the first pod of a group that matches its own term.
  */
@@ -27,6 +29,7 @@ import type { KubeObject } from '../../kube/client.js';
 import { canonicalLabelKey, Labels } from '../../model/labels.js';
 import { addResources, type Resources } from '../../model/resources.js';
 import { attachedByDriver, csiNodeLimits, exceededDriver, podAttachedVolumes } from '../../model/volume-limits.js';
+import { conflictingPort, podHostPorts } from '../../model/host-ports.js';
 import { volumeLookupFrom, volumeTopology, type VolumeLookup } from '../../model/volume-topology.js';
 import { podAffinityTopology } from '../../model/pod-affinity.js';
 import { scheduledPod, topologyFilter, type ScheduledPod, type TopologyRejection } from './pod-topology.js';
@@ -144,15 +147,36 @@ export class Scheduler extends KeyedController {
    * NodeVolumeLimits: 'VolumeLimits' for a node where the pod's CSI volumes would exceed a driver's
    * attach limit. Undefined when the pod attaches no CSI volume (the usual case: nothing is counted).
    */
-  private volumeLimits(pod: KubeObject, lookup: VolumeLookup): ((node: Record<string, any>) => Rejection | undefined) | undefined {
+  private volumeLimits(pod: KubeObject, lookup: VolumeLookup, podsOn: (node: string) => readonly KubeObject[]): ((node: Record<string, any>) => Rejection | undefined) | undefined {
     const volumes = podAttachedVolumes(pod.metadata.namespace ?? 'default', pod.metadata.name!, pod.spec, lookup);
     if (volumes.length === 0) return undefined;
-    let byNode: Map<string, KubeObject[]> | undefined;
     return (node) => {
       const limits = csiNodeLimits(this.ctx.informers.csiNodes.get(node.metadata.name));
       if (limits.size === 0) return undefined;
+      const attached = attachedByDriver(podsOn(node.metadata.name).map((p) => podAttachedVolumes(p.metadata.namespace ?? 'default', p.metadata.name!, p.spec, lookup)));
+      return exceededDriver(volumes, attached, limits) === undefined ? undefined : 'VolumeLimits';
+    };
+  }
+
+  /**
+   * NodePorts: 'NodePorts' for a node where a pod already binds one of the pod's host ports.
+   * Undefined when the pod binds none (the usual case).
+   */
+  private hostPorts(pod: KubeObject, podsOn: (node: string) => readonly KubeObject[]): ((node: Record<string, any>) => Rejection | undefined) | undefined {
+    const wanted = podHostPorts(pod.spec);
+    if (wanted.length === 0) return undefined;
+    return (node) => (conflictingPort(wanted, podsOn(node.metadata.name).flatMap((p) => podHostPorts(p.spec))) ? 'NodePorts' : undefined);
+  }
+
+  /**
+   * The pods on each node, built on first use: bound ones, and ones bound here that the informer
+   * does not show bound yet. Terminating pods count: their ports and volumes are held until they
+   * are gone.
+   */
+  private podsOnNodes(): (node: string) => readonly KubeObject[] {
+    let byNode: Map<string, KubeObject[]> | undefined;
+    return (node) => {
       if (!byNode) {
-        // Terminating pods count: their volumes stay attached until they are gone.
         byNode = new Map();
         for (const p of this.ctx.informers.pods.list()) {
           const on = occupiesNode(p) ? p.spec!.nodeName : finished(p) ? undefined : this.assumed.get(keyOf(p));
@@ -162,8 +186,7 @@ export class Scheduler extends KeyedController {
           else byNode.set(on, [p]);
         }
       }
-      const attached = attachedByDriver((byNode.get(node.metadata.name) ?? []).map((p) => podAttachedVolumes(p.metadata.namespace ?? 'default', p.metadata.name!, p.spec, lookup)));
-      return exceededDriver(volumes, attached, limits) === undefined ? undefined : 'VolumeLimits';
+      return byNode.get(node) ?? [];
     };
   }
 
@@ -261,7 +284,11 @@ export class Scheduler extends KeyedController {
     const volumes = volumeTopology(namespace, name, pod.spec, undefined, lookup);
     const attracted = Boolean(pod.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length);
     const affinity = attracted ? podAffinityTopology(namespace, pod.metadata.labels ?? {}, pod.spec, undefined, this.scheduledPods(nodes).filter((p) => !p.terminating), (ns) => this.ctx.informers.namespaces.get(ns)?.metadata.labels ?? {}) : ({ ok: true, terms: undefined } as const);
-    const result = volumes.ok && affinity.ok ? choosePlacement(pod, nodes, this.usage(), volumes.terms, affinity.terms, this.topology(pod, nodes), this.volumeLimits(pod, lookup)) : { node: undefined, rejections: {} };
+    const podsOn = this.podsOnNodes();
+    const result =
+      volumes.ok && affinity.ok
+        ? choosePlacement(pod, nodes, this.usage(), { volumeTerms: volumes.terms, affinityTerms: affinity.terms, topology: this.topology(pod, nodes), ports: this.hostPorts(pod, podsOn), attachLimits: this.volumeLimits(pod, lookup, podsOn) })
+        : { node: undefined, rejections: {} };
     if (result.node) {
       this.assumed.set(key, result.node);
       try {

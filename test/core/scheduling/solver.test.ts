@@ -464,6 +464,59 @@ describe('solve: volume attach limits (a node attaches so many volumes per CSI d
   });
 });
 
+describe('solve: host ports (a node runs one pod per bound port)', () => {
+  const http = [{ protocol: 'TCP' as const, port: 80, ip: '0.0.0.0' }];
+  const ingress = (n: number) => pods(n, { name: 'ingress', cpu: 250, memoryMiB: 256, hostPorts: http });
+
+  it('pods binding one port get a node each, however much room a node has; pods without ports fill in around them', () => {
+    const result = plan({ pods: [...ingress(3), ...pods(4, { name: 'web', cpu: 250, memoryMiB: 256 })] });
+    expectAllPlaced(result, 7);
+    expect(result.newNodeClaims).toHaveLength(3);
+    for (const claim of result.newNodeClaims) expect(claim.pods.filter((p) => p.startsWith('default/ingress-'))).toHaveLength(1);
+    // Without the ports, one small node holds them all.
+    expect(plan({ pods: pods(3, { name: 'ingress', cpu: 250, memoryMiB: 256 }) }).newNodeClaims).toHaveLength(1);
+  });
+
+  it('an existing node whose pod holds the port takes none, however much CPU it has; another port or address fits', () => {
+    const holder = pod({ name: 'old-ingress', nodeName: 'n1', cpu: 100, memoryMiB: 128, hostPorts: http });
+    const n1 = existingNode({ name: 'n1', cpu: 16, memoryGiB: 64, pods: [holder] });
+    const result = plan({ pods: ingress(1), existingNodes: [n1] });
+    expect(result.placements).toEqual([]);
+    expect(result.newNodeClaims.map((c) => c.pods)).toEqual([['default/ingress-0']]);
+    const other = pod({ name: 'metrics', hostPorts: [{ protocol: 'TCP', port: 9100, ip: '0.0.0.0' }] });
+    const udp = pod({ name: 'dns', hostPorts: [{ protocol: 'UDP', port: 80, ip: '0.0.0.0' }] });
+    const elsewhere = pod({ name: 'bound-ip', hostPorts: [{ protocol: 'TCP', port: 80, ip: '10.0.0.9' }] });
+    expect(plan({ pods: [other, udp], existingNodes: [n1] }).placements.map((p) => p.node)).toEqual(['n1', 'n1']);
+    // One address against the holder's every-address binding still collides.
+    expect(plan({ pods: [elsewhere], existingNodes: [n1] }).placements).toEqual([]);
+  });
+
+  it('other pods fill the nodes that port-binding pods need instead of buying more', () => {
+    const result = plan({ pods: [...ingress(3), ...pods(4, { name: 'web', cpu: 500, memoryMiB: 512 })] });
+    expectAllPlaced(result, 7);
+    expect(typesOf(result)).toEqual(['m6g.large', 'm6g.large', 'm6g.large']);
+  });
+
+  it('two classes that bind the same port do not share a node', () => {
+    const a = pods(1, { name: 'a', labels: { app: 'a' }, hostPorts: http });
+    const b = pods(1, { name: 'b', labels: { app: 'b' }, cpu: 600, hostPorts: http });
+    const result = plan({ pods: [...a, ...b] });
+    expectAllPlaced(result, 2);
+    expect(result.newNodeClaims).toHaveLength(2);
+  });
+
+  it('a hostname group that binds a port cannot be one node: not planned, and said why', () => {
+    const result = plan({ pods: pods(2, { name: 'g', hostPorts: http, nodeGroup: 'default/g' }) });
+    expect(result.newNodeClaims).toEqual([]);
+    expect(result.unplaceable.map((u) => u.reason)).toEqual(['ConstraintUnsatisfiable', 'ConstraintUnsatisfiable']);
+  });
+
+  it('the type chosen for a port-binding pod is the cheapest that holds one, not the best price per pod', () => {
+    const result = plan({ pods: ingress(2) });
+    expect(typesOf(result)).toEqual(['m6g.large', 'm6g.large']);
+  });
+});
+
 describe('solve: node pools', () => {
   it.each([
     [{ nodes: 2 }, 2],

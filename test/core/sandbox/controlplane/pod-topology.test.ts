@@ -25,7 +25,7 @@ const place = (p: ReturnType<typeof pod>, nodeName: string, terminating = false,
   scheduledPod({ ...p, metadata: { ...p.metadata, ...(terminating ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) } }, nodeName, nodeLabels);
 
 function choose(p: ReturnType<typeof pod>, placed: ReturnType<typeof place>[]) {
-  return choosePlacement(p, nodes, new Map(), undefined, undefined, topologyFilter(p, nodes, placed));
+  return choosePlacement(p, nodes, new Map(), { topology: topologyFilter(p, nodes, placed) });
 }
 
 describe('sandbox scheduler: required pod anti-affinity', () => {
@@ -54,8 +54,8 @@ describe('sandbox scheduler: required pod anti-affinity', () => {
     // A namespaceSelector with labels: the namespaces whose labels it selects.
     const p = pod('w1', { app: 'web' }, anti('web', 'kubernetes.io/hostname', { namespaceSelector: { matchLabels: { env: 'prod' } } }));
     const labelsOfNs = (env: string) => (ns: string): Record<string, string> => (ns === 'other' ? { env } : {});
-    expect(choosePlacement(p, [nodes[0]], new Map(), undefined, undefined, topologyFilter(p, nodes, elsewhere, labelsOfNs('prod'))).node).toBeUndefined();
-    expect(choosePlacement(p, [nodes[0]], new Map(), undefined, undefined, topologyFilter(p, nodes, elsewhere, labelsOfNs('dev'))).node).toBe('a1');
+    expect(choosePlacement(p, [nodes[0]], new Map(), { topology: topologyFilter(p, nodes, elsewhere, labelsOfNs('prod')) }).node).toBeUndefined();
+    expect(choosePlacement(p, [nodes[0]], new Map(), { topology: topologyFilter(p, nodes, elsewhere, labelsOfNs('dev')) }).node).toBe('a1');
   });
 });
 
@@ -76,20 +76,20 @@ describe('sandbox scheduler: DoNotSchedule topology spread', () => {
     const leaving = [place(pod('w0', { app: 'web' }), 'a1', true), place(pod('w1', { app: 'web' }), 'b1')];
     // a1's only pod is terminating: a1 holds 0 (as a2 does), so a1 may take one more.
     const p = pod('w2', { app: 'web' }, spread('web', 'kubernetes.io/hostname'));
-    expect(choosePlacement(p, [nodes[0]], new Map(), undefined, undefined, topologyFilter(p, nodes, leaving)).node).toBe('a1');
+    expect(choosePlacement(p, [nodes[0]], new Map(), { topology: topologyFilter(p, nodes, leaving) }).node).toBe('a1');
     // Counted, it would hold 1 with a minimum of 0: refused.
     const counted = [place(pod('w0', { app: 'web' }), 'a1'), place(pod('w1', { app: 'web' }), 'b1')];
-    expect(choosePlacement(p, [nodes[0]], new Map(), undefined, undefined, topologyFilter(p, nodes, counted)).node).toBeUndefined();
+    expect(choosePlacement(p, [nodes[0]], new Map(), { topology: topologyFilter(p, nodes, counted) }).node).toBeUndefined();
   });
 
   it('a node without the key is out; ScheduleAnyway does not filter', () => {
     const bare = { ...node('bare', 'x'), metadata: { name: 'bare', labels: {} } };
     const all = [...nodes, bare];
     const p = pod('w', { app: 'web' }, spread('web', 'topology.kubernetes.io/zone'));
-    const result = choosePlacement(p, [bare], new Map(), undefined, undefined, topologyFilter(p, all, []));
+    const result = choosePlacement(p, [bare], new Map(), { topology: topologyFilter(p, all, []) });
     expect(result.rejections).toEqual({ TopologySpread: 1 });
     const soft = pod('w', { app: 'web' }, spread('web', 'topology.kubernetes.io/zone', 1, { whenUnsatisfiable: 'ScheduleAnyway' }));
-    expect(choosePlacement(soft, [bare], new Map(), undefined, undefined, topologyFilter(soft, all, [])).node).toBe('bare');
+    expect(choosePlacement(soft, [bare], new Map(), { topology: topologyFilter(soft, all, []) }).node).toBe('bare');
   });
 
   it('domains are the nodes the pod may run on (its node selector), and minDomains counts missing ones as 0', () => {
@@ -113,12 +113,12 @@ describe('sandbox scheduler: DoNotSchedule topology spread', () => {
     const p = pod('w', { app: 'web' }, { nodeSelector: { pool: 'main' }, ...spread('web', 'topology.kubernetes.io/zone') });
     const placed = [place(pod('elsewhere', { app: 'web' }), 'x1', false, otherPool.metadata.labels)];
     // Not counted: zone a holds 0 for this pod, so a node in zone a is allowed.
-    expect(choosePlacement(p, [all[0]], new Map(), undefined, undefined, topologyFilter(p, all, placed)).node).toBe('a1');
+    expect(choosePlacement(p, [all[0]], new Map(), { topology: topologyFilter(p, all, placed) }).node).toBe('a1');
     // matchLabelKeys [version]: the old version's pods in zone a do not count against the new one.
     const v2 = pod('n', { app: 'web', version: '2' }, spread('web', 'topology.kubernetes.io/zone', 1, { matchLabelKeys: ['version'] }));
     const old = [place(pod('o1', { app: 'web', version: '1' }), 'a1'), place(pod('o2', { app: 'web', version: '1' }), 'a2')];
-    expect(choosePlacement(v2, [nodes[0]], new Map(), undefined, undefined, topologyFilter(v2, nodes, old)).node).toBe('a1');
+    expect(choosePlacement(v2, [nodes[0]], new Map(), { topology: topologyFilter(v2, nodes, old) }).node).toBe('a1');
     const plain = pod('n', { app: 'web', version: '2' }, spread('web', 'topology.kubernetes.io/zone'));
-    expect(choosePlacement(plain, [nodes[0]], new Map(), undefined, undefined, topologyFilter(plain, nodes, old)).node).toBeUndefined();
+    expect(choosePlacement(plain, [nodes[0]], new Map(), { topology: topologyFilter(plain, nodes, old) }).node).toBeUndefined();
   });
 });
