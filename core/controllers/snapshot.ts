@@ -20,7 +20,7 @@ import { existingNodeFromObject, isActivePod, isPendingPod, isReschedulable, lau
 import { podAttachedVolumes } from '../model/volume-limits.js';
 import { volumeTopology } from '../model/volume-topology.js';
 import { podAffinityTopology, PlacedPods, type PlacedPod } from '../model/pod-affinity.js';
-import { daemonSetOverhead, typesByPoolLessDaemonSets, withoutDaemonSets } from '../model/daemonset-overhead.js';
+import { daemonSetShare, typesByPoolLessDaemonSets, withoutDaemonSets } from '../model/daemonset-overhead.js';
 import { lastPodChange, persistedPodEventTime } from './pod-event-time.js';
 import { parseDecisionRecord } from '../../webhook/mutate/decision-record.js';
 import { canonicalLabelKey, Labels } from '../model/labels.js';
@@ -282,11 +282,12 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     const poolType = byPool?.get(claim.spec.nodePool)?.find((t) => t.name === type?.name);
     let allocatable = claim.status.allocatable ?? poolType?.allocatable ?? type?.allocatable ?? resources();
     const pool = poolByName?.get(claim.spec.nodePool);
-    if (pool && type) allocatable = withoutDaemonSets({ ...type, allocatable }, daemonSetOverhead(daemonSets, pool, type)).allocatable;
+    const share = pool && type ? daemonSetShare(daemonSets, pool, type) : undefined;
+    if (share) allocatable = withoutDaemonSets({ ...type!, allocatable }, share.requests).allocatable;
     const price = claim.status.pricePerHour ?? type?.offerings.reduce((m, o) => Math.min(m, o.pricePerHour), Infinity) ?? 0;
     const options = claim.status.instanceType ? [type] : claim.spec.instanceTypeOptions.map((n) => typeByName.get(n));
     const node = launchingNode(claim, allocatable, Number.isFinite(price) ? price : 0, commonLabels(options));
-    launching.push(newNodeLimits ? { ...node, volumeLimits: newNodeLimits } : node);
+    launching.push({ ...node, ...(newNodeLimits ? { volumeLimits: newNodeLimits } : {}), ...(share && share.ports.length > 0 ? { daemonSetHostPorts: share.ports } : {}) });
   }
   const pending: Pod[] = [];
   const blocked: NodeSnapshot['blocked'] = [];

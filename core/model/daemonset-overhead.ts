@@ -12,7 +12,11 @@
  * its nodeSelector and required node affinity can be met by the node's labels: the type's labels
  * and the pool's; for a key only the pool's requirements constrain, some allowed value must do; a
  * key every node gets at run time (zone, region, hostname, capacity type, OS) is assumed to match;
- * any other key is one the node will not have. Pure.
+ * any other key is one the node will not have.
+ *
+ * The same DaemonSets bind their host ports on the node (node exporters on 9100, node-local DNS on
+ * 53): a pod asking for one of those can never run there (ADR 114), so a pool's view of a type also
+ * names the ports its DaemonSets take (`InstanceType.daemonSetHostPorts`). Pure.
  */
 import type { InstanceType } from './instance-type.js';
 import type { NodePool } from './node-pool.js';
@@ -22,6 +26,7 @@ import { requiredNodeAffinityTerms } from './node-selector-terms.js';
 import { addResources, resourcesFromList, subtractResources, ZERO_RESOURCES, type ResourceList, type Resources } from './resources.js';
 import { toleratesAll, type Taint, type Toleration } from './scheduling-constraints.js';
 import { canonicalLabelKey, Labels } from './labels.js';
+import { podHostPorts, type HostPort } from './host-ports.js';
 
 type Obj = Record<string, any>;
 
@@ -63,6 +68,8 @@ interface PreparedDaemonSet {
   /** The canonical label keys its selector and terms read. */
   readonly keys: readonly string[];
   readonly requests: Resources;
+  /** The host ports its pod binds. */
+  readonly ports: readonly HostPort[];
 }
 
 function prepare(daemonSet: Obj): PreparedDaemonSet {
@@ -73,7 +80,7 @@ function prepare(daemonSet: Obj): PreparedDaemonSet {
   const s = selector.map(keyed);
   const t = terms.map((term) => term.map(keyed));
   const keys = [...new Set([...s, ...t.flat()].map(([, k]) => k))];
-  return { tolerations, selector: s, terms: t, keys, requests: daemonPodRequests(daemonSet) };
+  return { tolerations, selector: s, terms: t, keys, requests: daemonPodRequests(daemonSet), ports: podHostPorts(spec) };
 }
 
 /** Whether the prepared DaemonSet's pod would run on a new node of `pool` and `type` (its tolerations aside). */
@@ -101,6 +108,17 @@ function daemonPodRequests(daemonSet: Obj): Resources {
 
 /** What the DaemonSets that would run on a new node of `pool` and `type` request, together. */
 export function daemonSetOverhead(daemonSets: readonly Obj[], pool: NodePool, type: Pick<InstanceType, 'labels'>): Resources {
+  return poolOverhead(prepareAll(daemonSets), pool)(type).requests;
+}
+
+/** What the DaemonSets take of one new node: their requests and the host ports they bind. */
+export interface DaemonSetShare {
+  readonly requests: Resources;
+  readonly ports: readonly HostPort[];
+}
+
+/** What the DaemonSets that would run on a new node of `pool` and `type` take of it. */
+export function daemonSetShare(daemonSets: readonly Obj[], pool: NodePool, type: Pick<InstanceType, 'labels'>): DaemonSetShare {
   return poolOverhead(prepareAll(daemonSets), pool)(type);
 }
 
@@ -113,28 +131,38 @@ function prepareAll(daemonSets: readonly Obj[]): PreparedDaemonSet[] {
  * dropped once; the rest depend on a type only through the few labels they select on, so types
  * that agree on those share one answer (a catalog's 1,345 types fall into a handful of groups).
  */
-function poolOverhead(daemonSets: readonly PreparedDaemonSet[], pool: NodePool): (type: Pick<InstanceType, 'labels'>) => Resources {
+function poolOverhead(daemonSets: readonly PreparedDaemonSet[], pool: NodePool): (type: Pick<InstanceType, 'labels'>) => DaemonSetShare {
   const tolerated = daemonSets.filter((ds) => toleratesAll(ds.tolerations, pool.taints as Taint[]));
   const keys = [...new Set(tolerated.flatMap((ds) => ds.keys))];
-  const memo = new Map<string, Resources>();
+  const memo = new Map<string, DaemonSetShare>();
   return (type) => {
     const signature = JSON.stringify(keys.map((k) => labelOf(k, pool, type) ?? null));
-    let total = memo.get(signature);
-    if (total === undefined) {
-      total = ZERO_RESOURCES;
-      for (const ds of tolerated) if (selects(ds, pool, type)) total = addResources(total, ds.requests);
-      memo.set(signature, total);
+    let share = memo.get(signature);
+    if (share === undefined) {
+      let requests = ZERO_RESOURCES;
+      const ports: HostPort[] = [];
+      for (const ds of tolerated) {
+        if (!selects(ds, pool, type)) continue;
+        requests = addResources(requests, ds.requests);
+        ports.push(...ds.ports);
+      }
+      share = { requests, ports };
+      memo.set(signature, share);
     }
-    return total;
+    return share;
   };
 }
 
-/** `type` as a node of `pool` offers it to other pods: its allocatable less the DaemonSets' share (never below zero). */
-export function withoutDaemonSets(type: InstanceType, overhead: Resources): InstanceType {
-  if (overhead.milliCpu === 0 && overhead.memoryBytes === 0 && overhead.pods === 0 && overhead.gpus === 0) return type;
+/**
+ * `type` as a node of `pool` offers it to other pods: its allocatable less the DaemonSets' share
+ * (never below zero), and the host ports they bind (`ports`, when any).
+ */
+export function withoutDaemonSets(type: InstanceType, overhead: Resources, ports: readonly HostPort[] = []): InstanceType {
+  const withPorts = ports.length > 0 ? { ...type, daemonSetHostPorts: ports } : type;
+  if (overhead.milliCpu === 0 && overhead.memoryBytes === 0 && overhead.pods === 0 && overhead.gpus === 0) return withPorts;
   const left = subtractResources(type.allocatable, overhead);
   return {
-    ...type,
+    ...withPorts,
     allocatable: { milliCpu: Math.max(0, left.milliCpu), memoryBytes: Math.max(0, left.memoryBytes), pods: Math.max(0, left.pods), gpus: Math.max(0, left.gpus) },
   };
 }
@@ -156,7 +184,10 @@ export function typesByPoolLessDaemonSets(
   for (const pool of pools) {
     const types = views?.get(pool.name) ?? shared;
     const overhead = poolOverhead(prepared, pool);
-    out.set(pool.name, types.map((t) => withoutDaemonSets(t, overhead(t))));
+    out.set(pool.name, types.map((t) => {
+      const share = overhead(t);
+      return withoutDaemonSets(t, share.requests, share.ports);
+    }));
   }
   return out;
 }

@@ -2,6 +2,7 @@
  * Instance types and their offerings: plain data with small pure helpers.
  * An offering is one way to buy a type: a zone and a capacity type at a price.
  */
+import type { HostPort } from './host-ports.js';
 import type { Arch, CapacityType } from './labels.js';
 import type { Resources } from './resources.js';
 
@@ -29,6 +30,11 @@ export interface InstanceType {
   /** What pods can use: capacity minus kube-reserved, eviction threshold and VM overhead. */
   readonly allocatable: Resources;
   readonly offerings: readonly Offering[];
+  /**
+   * The host ports the DaemonSets bind on a new node of this type (set on a pool's planning view
+   * only, core/model/daemonset-overhead.ts; ADR 114): a pod binding one of them cannot run there.
+   */
+  readonly daemonSetHostPorts?: readonly HostPort[];
 }
 
 /** Identifies an offering across the system (`m5.large/us-east-1a/spot`). */

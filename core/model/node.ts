@@ -1,6 +1,7 @@
 /**
  * A node that exists (or is launching) in the cluster, as the planner sees it.
  */
+import type { HostPort } from './host-ports.js';
 import type { CapacityType } from './labels.js';
 import type { Pod } from './pod.js';
 import type { Resources } from './resources.js';
@@ -34,6 +35,11 @@ export interface ExistingNode {
    * has no limit. Its pods' `attachedVolumes` use them up.
    */
   readonly volumeLimits?: Readonly<Record<string, number>>;
+  /**
+   * Host ports its DaemonSets will bind once it runs, while their pods are not bound yet (a node
+   * still launching); bound pods' ports are read from `pods`.
+   */
+  readonly daemonSetHostPorts?: readonly HostPort[];
   /** Pods bound to this node (their requests make up the used resources). */
   readonly pods: readonly Pod[];
   /** Milliseconds since the epoch when the node (or its claim) was created. */

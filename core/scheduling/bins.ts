@@ -59,6 +59,7 @@ export function antiAffinityHeldFor(selectors: number): Uint8Array {
 export function emptyState(type: InstanceType, mask: number, selectors: number, volumeLimits?: Readonly<Record<string, number>>): BinState {
   return {
     ...(volumeLimits ? { freeVolumes: { ...volumeLimits } } : {}),
+    ...(type.daemonSetHostPorts && type.daemonSetHostPorts.length > 0 ? { usedPorts: type.daemonSetHostPorts } : {}),
     freeCpu: type.allocatable.milliCpu,
     freeMemory: type.allocatable.memoryBytes,
     freePods: type.allocatable.pods,

@@ -22,6 +22,8 @@ import { toleratesAll } from '../model/scheduling-constraints.js';
 import { antiAffinityHeldFor, applyJoin, cloneState, emptyState, joinAll, maxJoin, selectorCountsFor, type Bin, type BinState } from './bins.js';
 import { allFollowers, isInFlightGroup, linkInFlightAffinity, strayFollowers, UNKNOWN_ZONE } from './in-flight-affinity.js';
 import { attachedByDriver, volumeRoom } from '../model/volume-limits.js';
+import { conflictingPort, hostPortKey, type HostPort } from '../model/host-ports.js';
+import type { InstanceType } from '../model/instance-type.js';
 import { buildPodClasses, buildSelectorTable, cmp, remaining, selectorMatchesLabels, splitByZone, type PodClass, type SelectorTable } from './pod-classes.js';
 import {
   buildProfile,
@@ -225,8 +227,8 @@ function existingBin(node: ExistingNode, table: SelectorTable): Bin {
     for (let i = 0; i < n; i++) if (selectorMatchesLabels(table.selectors[i], pod.labels)) bin.selectorCounts[i] += 1;
     if (pod.antiAffinity) for (const term of pod.antiAffinity) if (term.topologyKey === Labels.hostname) bin.antiAffinityHeld[table.indexOf(term.labelSelector, term.labelExpressions)] = 1;
   }
-  // Host ports its pods bind.
-  const ports = node.pods.flatMap((p) => p.hostPorts ?? []);
+  // Host ports its pods bind (and, while it launches, its DaemonSets will).
+  const ports = [...(node.daemonSetHostPorts ?? []), ...node.pods.flatMap((p) => p.hostPorts ?? [])];
   if (ports.length > 0) bin.usedPorts = ports;
   // Attach limits: what its pods' distinct volumes leave of each driver's count.
   if (node.volumeLimits) bin.freeVolumes = volumeRoom(attachedByDriver(node.pods.map((p) => p.attachedVolumes ?? [])), new Map(Object.entries(node.volumeLimits)));
@@ -561,8 +563,10 @@ function fitCount(r: Resources, a: Resources): number {
 function newBin(ctx: Context, prepared: PreparedPool, t: number, mask: number): Bin {
   const a = prepared.types[t].allocatable;
   const selectors = ctx.table.selectors.length;
+  const daemonPorts = prepared.types[t].daemonSetHostPorts;
   return {
     ...(ctx.newNodeVolumes ? { freeVolumes: { ...ctx.newNodeVolumes } } : {}),
+    ...(daemonPorts && daemonPorts.length > 0 ? { usedPorts: daemonPorts } : {}),
     freeCpu: a.milliCpu,
     freeMemory: a.memoryBytes,
     freePods: a.pods,
@@ -744,8 +748,10 @@ function computeAcceptableTypes(ctx: Context, bin: Bin): TypeChoice[] {
   const profiles = [...bin.classes].map((c) => profileFor(ctx, prepared, c));
   const used = { milliCpu: bin.usedCpu, memoryBytes: bin.usedMemory, pods: bin.usedPods, gpus: bin.usedGpus };
   const choices: TypeChoice[] = [];
+  const portClasses = [...bin.classes].filter((c) => c.hostPorts);
   prepared.types.forEach((type, t) => {
     if (!typeFits(used, type.allocatable)) return;
+    if (portClasses.some((c) => takenByDaemonSets(c, type))) return;
     let mask = -1;
     for (const p of profiles) {
       mask &= p.masks[t];
@@ -827,16 +833,27 @@ function describeRequests(r: Resources): string {
   return parts.join(', ');
 }
 
+/** The first of the class's host ports the type's DaemonSets bind on a new node, if any. */
+function takenByDaemonSets(c: PodClass, type: InstanceType): HostPort | undefined {
+  return c.hostPorts && type.daemonSetHostPorts ? conflictingPort(c.hostPorts, type.daemonSetHostPorts) : undefined;
+}
+
 function explain(ctx: Context, c: PodClass): { reason: UnplaceableReason; message: string } {
   if (c.unsupported) return { reason: 'UnsupportedConstraint', message: c.unsupported };
   let compatible = false;
   let fitting = false;
+  let portFree = false;
+  let taken: HostPort | undefined;
   for (const prepared of ctx.pools) {
     const profile = profileFor(ctx, prepared, c);
     for (let t = 0; t < prepared.types.length; t++) {
       if (profile.masks[t] === 0) continue;
       compatible = true;
-      if (typeFits(c.requests, prepared.types[t].allocatable)) fitting = true;
+      if (!typeFits(c.requests, prepared.types[t].allocatable)) continue;
+      fitting = true;
+      const port = takenByDaemonSets(c, prepared.types[t]);
+      if (port) taken ??= port;
+      else portFree = true;
     }
   }
   if (!compatible) {
@@ -846,6 +863,7 @@ function explain(ctx: Context, c: PodClass): { reason: UnplaceableReason; messag
     };
   }
   if (!fitting) return { reason: 'NoInstanceTypeFits', message: `no compatible instance type has allocatable for ${describeRequests(c.requests)}` };
+  if (!portFree && taken) return { reason: 'ConstraintUnsatisfiable', message: `it binds host port ${hostPortKey(taken)}, which a DaemonSet binds on every new node it could run on` };
   if (ctx.nodeGrouped.has(c)) {
     const size = [...ctx.nodeGrouped].filter((d) => d.nodeGroup === c.nodeGroup).reduce((n, d) => n + d.pods.length, 0);
     return { reason: 'ConstraintUnsatisfiable', message: `its required pod affinity on ${Labels.hostname} puts its group (${size} pods) on one node, and no node holds them all` };

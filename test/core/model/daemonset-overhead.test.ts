@@ -101,3 +101,30 @@ describe('DaemonSet overhead of a new node', () => {
     expect(planned.map((c) => c.instanceType)).not.toEqual(['m5.large']);
   });
 });
+
+describe('host ports DaemonSets bind on a new node (ADR 114)', () => {
+  const exporter = daemonSet('node-exporter', { hostNetwork: true, tolerations: [{ operator: 'Exists' }], containers: [{ name: 'e', ports: [{ containerPort: 9100 }], resources: { requests: { cpu: '10m' } } }] });
+  const gpuProbe = daemonSet('gpu-probe', { nodeSelector: { [Labels.instanceGpuCount]: '1' }, containers: [{ name: 'p', ports: [{ containerPort: 80, hostPort: 5555 }] }] });
+
+  it('ride on the pool’s view of each type the DaemonSets run on, with their requests', () => {
+    const byPool = typesByPoolLessDaemonSets([nodePool()], [m5, g4], undefined, [exporter, gpuProbe])!;
+    const [m5View, g4View] = byPool.get('default')!;
+    expect(m5View.daemonSetHostPorts).toEqual([{ protocol: 'TCP', port: 9100, ip: '0.0.0.0' }]);
+    expect(g4View.daemonSetHostPorts).toEqual([{ protocol: 'TCP', port: 9100, ip: '0.0.0.0' }, { protocol: 'TCP', port: 5555, ip: '0.0.0.0' }]);
+    expect(m5View.allocatable.milliCpu).toBe(m5.allocatable.milliCpu - 10);
+    // A DaemonSet with ports and no requests still marks its ports (its pod slot is its only overhead).
+    const onlyPorts = typesByPoolLessDaemonSets([nodePool()], [g4], undefined, [gpuProbe])!.get('default')![0];
+    expect(onlyPorts.daemonSetHostPorts).toEqual([{ protocol: 'TCP', port: 5555, ip: '0.0.0.0' }]);
+    // A pool whose taint the probe does not tolerate: no ports from it.
+    const tainted = nodePool({ name: 't', taints: [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }] });
+    expect(typesByPoolLessDaemonSets([tainted], [g4], undefined, [gpuProbe])!.get('t')![0]).not.toHaveProperty('daemonSetHostPorts');
+  });
+
+  it('so the planner does not plan a GPU pod that binds 5555 onto the only GPU type, and says why', () => {
+    const types = typesByPoolLessDaemonSets([nodePool()], [g4], undefined, [exporter, gpuProbe])!;
+    const gpuPods = pods(1, { name: 'trainer', gpus: 1, hostPorts: [{ protocol: 'TCP', port: 5555, ip: '0.0.0.0' }] });
+    const result = solve({ pods: gpuPods, existingNodes: [], nodePools: [nodePool()], instanceTypes: [g4], instanceTypesByPool: types });
+    expect(result.newNodeClaims).toEqual([]);
+    expect(result.unplaceable[0].message).toMatch(/binds host port TCP\/0\.0\.0\.0\/5555/);
+  });
+});

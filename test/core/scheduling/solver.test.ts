@@ -517,6 +517,43 @@ describe('solve: host ports (a node runs one pod per bound port)', () => {
   });
 });
 
+describe('solve: host ports DaemonSets take on new nodes (InstanceType.daemonSetHostPorts)', () => {
+  const port = (n: number) => ({ protocol: 'TCP' as const, port: n, ip: '0.0.0.0' });
+  // An arm64-only DaemonSet binds 5555 on every arm node; m6g is the cheapest type.
+  const armTaken = () => smallCatalog().map((t) => (t.arch === 'arm64' ? { ...t, daemonSetHostPorts: [port(5555)] } : t));
+
+  it('a pod binding a port a DaemonSet takes on a type never gets that type, not even among a claim’s options', () => {
+    const result = plan({ pods: pods(2, { name: 'agent', hostPorts: [port(5555)] }), instanceTypes: armTaken() });
+    expectAllPlaced(result, 2);
+    for (const claim of result.newNodeClaims) {
+      expect(claim.instanceType).toBe('c5.large');
+      for (const option of claim.instanceTypeOptions) expect(option.instanceType).not.toMatch(/^m6g/);
+    }
+    // Another port, or no port: the cheapest (arm) type as usual.
+    expect(typesOf(plan({ pods: [pod({ hostPorts: [port(8080)] })], instanceTypes: armTaken() }))).toEqual(['m6g.large']);
+  });
+
+  it('other pods that share a node with it do not pull it onto such a type when the node is re-typed', () => {
+    const result = plan({ pods: [pod({ name: 'agent', hostPorts: [port(5555)] }), ...pods(3, { name: 'web', cpu: 300, memoryMiB: 256 })], instanceTypes: armTaken() });
+    expectAllPlaced(result, 4);
+    const withAgent = result.newNodeClaims.find((c) => c.pods.includes('default/agent'))!;
+    expect(withAgent.instanceTypeOptions.map((o) => o.instanceType).filter((t) => t.startsWith('m6g'))).toEqual([]);
+  });
+
+  it('a port every compatible type’s DaemonSets take: not planned, and said which', () => {
+    const everywhere = smallCatalog().map((t) => ({ ...t, daemonSetHostPorts: [port(9100)] }));
+    const result = plan({ pods: [pod({ name: 'exporter', hostPorts: [port(9100)] })], instanceTypes: everywhere });
+    expect(result.newNodeClaims).toEqual([]);
+    expect(result.unplaceable).toEqual([{ pod: 'default/exporter', reason: 'ConstraintUnsatisfiable', message: 'it binds host port TCP/0.0.0.0/9100, which a DaemonSet binds on every new node it could run on' }]);
+  });
+
+  it('a node still launching holds the ports its DaemonSets will bind', () => {
+    const launching = existingNode({ name: 'claim-x', cpu: 4, memoryGiB: 16, initialized: false, daemonSetHostPorts: [port(9100)] });
+    expect(plan({ pods: [pod({ name: 'p', hostPorts: [port(9100)] })], existingNodes: [launching] }).placements).toEqual([]);
+    expect(plan({ pods: [pod({ name: 'q', hostPorts: [port(9200)] })], existingNodes: [launching] }).placements).toEqual([{ pod: 'default/q', node: 'claim-x' }]);
+  });
+});
+
 describe('solve: node pools', () => {
   it.each([
     [{ nodes: 2 }, 2],
