@@ -19,7 +19,7 @@ import { Annotations } from '../model/annotations.js';
 import { volumeLookupFrom, type VolumeLookup } from '../model/volume-topology.js';
 import { csiNodeLimits } from '../model/volume-limits.js';
 import { parseFullConfig, type FullConfig } from './settings.js';
-import { isActivePod, nodeClaimFromObject } from './objects.js';
+import { isActivePod, isPendingPod, nodeClaimFromObject } from './objects.js';
 
 export interface InvalidNodePool {
   name: string;
@@ -145,6 +145,9 @@ export class ClusterState {
         // the changes Karpenter's lastPodEventTime counts too.
         if (p.spec?.nodeName !== old.spec?.nodeName) podChanged(p, old);
         else if ((isActivePod(old) && !isActivePod(p)) || (!old.metadata.deletionTimestamp && p.metadata.deletionTimestamp)) podChanged(p);
+        // Waiting for a node from now on: its scheduling gates removed, its nomination dropped, or
+        // another scheduler found no node for it (objects.ts, isPendingPod).
+        if (isPendingPod(p) && !isPendingPod(old)) this.notify('pending-pod');
       },
       delete: (p) => podChanged(p),
     });

@@ -159,11 +159,32 @@ export function isActivePod(o: KubeObject): boolean {
  * planner does not read), so a new node never helps it — planning it would launch nodes for a
  * DaemonSet pod that waits for room on its own node. What DaemonSets take of new nodes is their
  * overhead (core/model/daemonset-overhead.ts). Karpenter leaves these pods out the same way.
+ *
+ * Two more are left to others, as Karpenter leaves them:
+ * - a pod for another scheduler (`spec.schedulerName`: EKS Fargate's `fargate-scheduler`, a batch
+ *   scheduler) until that scheduler says it cannot place it (PodScheduled False, reason
+ *   Unschedulable): Fargate runs its pods on capacity of its own, and a node bought for them stays
+ *   empty. The default scheduler's pods are planned at once, before it has tried them (a pod that
+ *   fits on a node is planned there and buys nothing);
+ * - a pod the scheduler has nominated to a node (`status.nominatedNodeName`: it is preempting
+ *   lower-priority pods there, or on its way to be bound): it will run there; the pods it evicts come
+ *   back pending and are planned then.
  */
 export function isPendingPod(o: KubeObject): boolean {
   if (o.spec?.nodeName || o.metadata.deletionTimestamp || !isActivePod(o) || o.spec?.schedulingGates?.length) return false;
+  if (typeof o.status?.nominatedNodeName === 'string' && o.status.nominatedNodeName !== '') return false;
+  const scheduler = o.spec?.schedulerName;
+  if (scheduler !== undefined && scheduler !== null && scheduler !== '' && scheduler !== DEFAULT_SCHEDULER && !markedUnschedulable(o)) return false;
   const owner = (o.metadata.ownerReferences ?? []).find((r) => r?.controller);
   return owner?.kind !== 'DaemonSet' && owner?.kind !== 'Node';
+}
+
+const DEFAULT_SCHEDULER = 'default-scheduler';
+
+/** Whether its scheduler has found no node for it (PodScheduled False, reason Unschedulable). */
+function markedUnschedulable(o: KubeObject): boolean {
+  const conditions = o.status?.conditions;
+  return Array.isArray(conditions) && conditions.some((c: Obj) => c?.type === 'PodScheduled' && c?.status === 'False' && c?.reason === 'Unschedulable');
 }
 
 /**

@@ -64,6 +64,26 @@ describe('isPendingPod', () => {
     expect(isPendingPod(unbound('Node'))).toBe(false);
   });
 
+  it('a pod for another scheduler (Fargate) waits for that scheduler to find no node; the default scheduler’s does not', () => {
+    const fargate = (conditions: unknown[] = []): KubeObject => {
+      const p = unbound('ReplicaSet');
+      return { ...p, spec: { ...p.spec, schedulerName: 'fargate-scheduler' }, status: { phase: 'Pending', conditions } };
+    };
+    expect(isPendingPod(fargate())).toBe(false);
+    expect(isPendingPod(fargate([{ type: 'PodScheduled', status: 'False', reason: 'SchedulerError' }]))).toBe(false);
+    expect(isPendingPod(fargate([{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available' }]))).toBe(true);
+    for (const schedulerName of ['default-scheduler', '', undefined]) {
+      const p = unbound('ReplicaSet');
+      expect(isPendingPod({ ...p, spec: { ...p.spec, schedulerName } })).toBe(true);
+    }
+  });
+
+  it('a pod nominated to a node (preempting there) is not planned onto a new one', () => {
+    const p = unbound('ReplicaSet');
+    expect(isPendingPod({ ...p, status: { phase: 'Pending', nominatedNodeName: 'n1' } })).toBe(false);
+    expect(isPendingPod({ ...p, status: { phase: 'Pending', nominatedNodeName: '' } })).toBe(true);
+  });
+
   it('bound, terminating, finished or gated pods are not pending', () => {
     expect(isPendingPod(pod('ReplicaSet'))).toBe(false);
     expect(isPendingPod({ ...unbound('ReplicaSet'), metadata: { ...unbound('ReplicaSet').metadata, deletionTimestamp: '2026-12-05T12:00:00Z' } })).toBe(false);
