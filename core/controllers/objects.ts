@@ -13,12 +13,13 @@ import { nodeClaimCondition, type NodeClaim, type NodeClaimCondition } from '../
 import type { ExistingNode } from '../model/node.js';
 import type { Pod, SelectorExpression, TopologySpreadConstraint } from '../model/pod.js';
 import type { Requirement } from '../model/requirements.js';
-import { podSpecRequests as podRequestsFromSpec } from '../model/pod-requests.js';
+import { podEphemeralStorage, podSpecRequests as podRequestsFromSpec } from '../model/pod-requests.js';
 import { volumeTopology, type VolumeLookup } from '../model/volume-topology.js';
 import { podAttachedVolumes, type AttachedVolume } from '../model/volume-limits.js';
 import { podHostPorts } from '../model/host-ports.js';
 import { requiredNodeAffinityTerms } from '../model/node-selector-terms.js';
 import { resources, resourcesFromList, resourcesToList, type Resources } from '../model/resources.js';
+import { parseNonNegativeUnits } from '../model/quantity.js';
 import type { Taint, Toleration } from '../model/scheduling-constraints.js';
 
 type Obj = Record<string, any>;
@@ -28,6 +29,17 @@ function safeResources(list: unknown, defaults: { pods?: number } = {}): Resourc
     return resourcesFromList(list as any, defaults);
   } catch {
     return resources({ pods: defaults.pods ?? 0 });
+  }
+}
+
+/** `{ephemeralStorage}` from a node's allocatable list, when it reports a readable one. */
+function ephemeralAllocatable(list: unknown): { ephemeralStorage?: number } {
+  const raw = (list as Obj | undefined)?.['ephemeral-storage'];
+  if (raw === undefined || raw === null) return {};
+  try {
+    return { ephemeralStorage: parseNonNegativeUnits(String(raw)) };
+  } catch {
+    return {};
   }
 }
 
@@ -102,6 +114,7 @@ export function podFromSpec(namespace: string, name: string, labels: Record<stri
     .filter((t: Obj) => typeof t?.topologyKey === 'string')
     .map((t: Obj) => ({ topologyKey: t.topologyKey, ...selectorOf(t.labelSelector) }));
   const hostPorts = podHostPorts(spec);
+  const ephemeralStorage = podEphemeralStorage(spec);
   const tolerations: Toleration[] = (Array.isArray(spec?.tolerations) ? spec.tolerations : []).map((t: Obj) => ({ key: t.key, operator: t.operator, value: t.value, effect: t.effect }));
   return {
     namespace,
@@ -114,6 +127,7 @@ export function podFromSpec(namespace: string, name: string, labels: Record<stri
     ...(spread.length ? { topologySpread: spread } : {}),
     ...(anti.length ? { antiAffinity: anti } : {}),
     ...(hostPorts.length ? { hostPorts } : {}),
+    ...(ephemeralStorage > 0 ? { ephemeralStorage } : {}),
     ...extra,
   };
 }
@@ -245,6 +259,7 @@ export function existingNodeFromObject(o: KubeObject, facts: NodeFacts): Existin
     annotations: o.metadata.annotations,
     taints,
     allocatable: safeResources(o.status?.allocatable, { pods: 110 }),
+    ...ephemeralAllocatable(o.status?.allocatable),
     pods: facts.pods,
     createdAt: facts.claim?.createdAt ?? (Number.isNaN(created) ? 0 : created),
     ...(facts.emptySince !== undefined ? { emptySince: facts.emptySince } : {}),

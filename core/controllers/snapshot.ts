@@ -287,7 +287,14 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     const price = claim.status.pricePerHour ?? type?.offerings.reduce((m, o) => Math.min(m, o.pricePerHour), Infinity) ?? 0;
     const options = claim.status.instanceType ? [type] : claim.spec.instanceTypeOptions.map((n) => typeByName.get(n));
     const node = launchingNode(claim, allocatable, Number.isFinite(price) ? price : 0, commonLabels(options));
-    launching.push({ ...node, ...(newNodeLimits ? { volumeLimits: newNodeLimits } : {}), ...(share && share.ports.length > 0 ? { daemonSetHostPorts: share.ports } : {}) });
+    // Ephemeral storage as the pool's nodes offer it (a node class's root volume), when the cloud says.
+    const ephemeral = poolType?.ephemeralStorage ?? type?.ephemeralStorage;
+    launching.push({
+      ...node,
+      ...(newNodeLimits ? { volumeLimits: newNodeLimits } : {}),
+      ...(share && share.ports.length > 0 ? { daemonSetHostPorts: share.ports } : {}),
+      ...(ephemeral !== undefined ? { ephemeralStorage: Math.max(0, ephemeral - (share?.ephemeralStorage ?? 0)) } : {}),
+    });
   }
   const pending: Pod[] = [];
   const blocked: NodeSnapshot['blocked'] = [];

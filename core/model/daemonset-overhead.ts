@@ -20,7 +20,7 @@
  */
 import type { InstanceType } from './instance-type.js';
 import type { NodePool } from './node-pool.js';
-import { podSpecRequests } from './pod-requests.js';
+import { podEphemeralStorage, podSpecRequests } from './pod-requests.js';
 import { labelSatisfies, type Requirement } from './requirements.js';
 import { requiredNodeAffinityTerms } from './node-selector-terms.js';
 import { addResources, resourcesFromList, subtractResources, ZERO_RESOURCES, type ResourceList, type Resources } from './resources.js';
@@ -70,6 +70,8 @@ interface PreparedDaemonSet {
   readonly requests: Resources;
   /** The host ports its pod binds. */
   readonly ports: readonly HostPort[];
+  /** The local ephemeral storage its pod requests, in bytes. */
+  readonly ephemeralStorage: number;
 }
 
 function prepare(daemonSet: Obj): PreparedDaemonSet {
@@ -80,7 +82,7 @@ function prepare(daemonSet: Obj): PreparedDaemonSet {
   const s = selector.map(keyed);
   const t = terms.map((term) => term.map(keyed));
   const keys = [...new Set([...s, ...t.flat()].map(([, k]) => k))];
-  return { tolerations, selector: s, terms: t, keys, requests: daemonPodRequests(daemonSet), ports: podHostPorts(spec) };
+  return { tolerations, selector: s, terms: t, keys, requests: daemonPodRequests(daemonSet), ports: podHostPorts(spec), ephemeralStorage: podEphemeralStorage(spec) };
 }
 
 /** Whether the prepared DaemonSet's pod would run on a new node of `pool` and `type` (its tolerations aside). */
@@ -115,6 +117,8 @@ export function daemonSetOverhead(daemonSets: readonly Obj[], pool: NodePool, ty
 export interface DaemonSetShare {
   readonly requests: Resources;
   readonly ports: readonly HostPort[];
+  /** Local ephemeral storage, in bytes. */
+  readonly ephemeralStorage: number;
 }
 
 /** What the DaemonSets that would run on a new node of `pool` and `type` take of it. */
@@ -141,12 +145,14 @@ function poolOverhead(daemonSets: readonly PreparedDaemonSet[], pool: NodePool):
     if (share === undefined) {
       let requests = ZERO_RESOURCES;
       const ports: HostPort[] = [];
+      let ephemeralStorage = 0;
       for (const ds of tolerated) {
         if (!selects(ds, pool, type)) continue;
         requests = addResources(requests, ds.requests);
         ports.push(...ds.ports);
+        ephemeralStorage += ds.ephemeralStorage;
       }
-      share = { requests, ports };
+      share = { requests, ports, ephemeralStorage };
       memo.set(signature, share);
     }
     return share;
@@ -154,11 +160,13 @@ function poolOverhead(daemonSets: readonly PreparedDaemonSet[], pool: NodePool):
 }
 
 /**
- * `type` as a node of `pool` offers it to other pods: its allocatable less the DaemonSets' share
- * (never below zero), and the host ports they bind (`ports`, when any).
+ * `type` as a node of `pool` offers it to other pods: its allocatable (and ephemeral storage, where
+ * counted) less the DaemonSets' share (never below zero), and the host ports they bind, when any.
  */
-export function withoutDaemonSets(type: InstanceType, overhead: Resources, ports: readonly HostPort[] = []): InstanceType {
-  const withPorts = ports.length > 0 ? { ...type, daemonSetHostPorts: ports } : type;
+export function withoutDaemonSets(type: InstanceType, overhead: Resources, others: Partial<Omit<DaemonSetShare, 'requests'>> = {}): InstanceType {
+  const { ports = [], ephemeralStorage = 0 } = others;
+  let withPorts = ports.length > 0 ? { ...type, daemonSetHostPorts: ports } : type;
+  if (ephemeralStorage > 0 && type.ephemeralStorage !== undefined) withPorts = { ...withPorts, ephemeralStorage: Math.max(0, type.ephemeralStorage - ephemeralStorage) };
   if (overhead.milliCpu === 0 && overhead.memoryBytes === 0 && overhead.pods === 0 && overhead.gpus === 0) return withPorts;
   const left = subtractResources(type.allocatable, overhead);
   return {
@@ -186,7 +194,7 @@ export function typesByPoolLessDaemonSets(
     const overhead = poolOverhead(prepared, pool);
     out.set(pool.name, types.map((t) => {
       const share = overhead(t);
-      return withoutDaemonSets(t, share.requests, share.ports);
+      return withoutDaemonSets(t, share.requests, share);
     }));
   }
   return out;

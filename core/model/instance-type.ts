@@ -35,6 +35,12 @@ export interface InstanceType {
    * only, core/model/daemonset-overhead.ts; ADR 114): a pod binding one of them cannot run there.
    */
   readonly daemonSetHostPorts?: readonly HostPort[];
+  /**
+   * Allocatable local ephemeral storage of a new node, in bytes: set on a pool's planning view where
+   * the cloud knows the node's root volume (EC2: its node class's block devices), less the
+   * DaemonSets' requests. Absent: not counted.
+   */
+  readonly ephemeralStorage?: number;
 }
 
 /** Identifies an offering across the system (`m5.large/us-east-1a/spot`). */

@@ -40,6 +40,12 @@ export interface ExistingNode {
    * still launching); bound pods' ports are read from `pods`.
    */
   readonly daemonSetHostPorts?: readonly HostPort[];
+  /**
+   * Allocatable local ephemeral storage in bytes (`status.allocatable["ephemeral-storage"]`; for a
+   * node still launching, what its type offers less its DaemonSets' requests). Absent: not counted.
+   * Its pods' `ephemeralStorage` uses it up.
+   */
+  readonly ephemeralStorage?: number;
   /** Pods bound to this node (their requests make up the used resources). */
   readonly pods: readonly Pod[];
   /** Milliseconds since the epoch when the node (or its claim) was created. */

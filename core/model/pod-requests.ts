@@ -21,6 +21,7 @@
  * - `spec.overhead` (set from the RuntimeClass) comes on top, and the pod takes one pod slot.
  */
 import { addResources, maxResources, resourcesFromList, ZERO_RESOURCES, type ResourceList, type Resources } from './resources.js';
+import { parseNonNegativeUnits } from './quantity.js';
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
@@ -79,7 +80,7 @@ export type ReadResourceList = (list: ResourceList | undefined) => Resources;
  * `spec`. Every list goes through `read`, so the caller chooses how a bad quantity is handled;
  * whatever `read` throws propagates.
  */
-export function podSpecRequests(spec: unknown, read: ReadResourceList = resourcesFromList): Resources {
+export function podSpecRequests(spec: unknown, read: ReadResourceList = resourcesFromList, options: { podLevel?: boolean } = {}): Resources {
   const s = asRecord(spec);
   const containers = (Array.isArray(s?.containers) ? s.containers : []).map(containerRequestList);
   const inits = Array.isArray(s?.initContainers) ? s.initContainers : [];
@@ -99,7 +100,7 @@ export function podSpecRequests(spec: unknown, read: ReadResourceList = resource
     }
   }
   let pod: Resources = maxResources(running, initPeak);
-  const podLevel = podLevelRequestList(s, [...containers, ...initLists]);
+  const podLevel = options.podLevel === false ? undefined : podLevelRequestList(s, [...containers, ...initLists]);
   if (podLevel) {
     const declared = read(podLevel);
     const override: Record<string, number> = {};
@@ -109,4 +110,25 @@ export function podSpecRequests(spec: unknown, read: ReadResourceList = resource
   const overhead = asRecord(s?.overhead) ? read(s!.overhead as ResourceList) : ZERO_RESOURCES;
   const total = addResources(pod, overhead);
   return { ...total, pods: total.pods + 1 };
+}
+
+/**
+ * One pod's request of local ephemeral storage (`ephemeral-storage`: its containers' writable
+ * layers, logs and emptyDir volumes), in bytes, by the same rules as the other resources: a limit
+ * stands in for a missing request, sidecars add up, an init container needs its moment, overhead
+ * comes on top. Pod-level `spec.resources` does not cover it. An unreadable quantity counts as zero
+ * (the API server refuses such a pod).
+ */
+export function podEphemeralStorage(spec: unknown): number {
+  const read: ReadResourceList = (list) => {
+    const raw = list?.['ephemeral-storage'];
+    if (raw === undefined || raw === null) return ZERO_RESOURCES;
+    try {
+      // The bytes ride in the memory field: the rules above treat every field alike.
+      return { ...ZERO_RESOURCES, memoryBytes: parseNonNegativeUnits(String(raw)) };
+    } catch {
+      return ZERO_RESOURCES;
+    }
+  };
+  return podSpecRequests(spec, read, { podLevel: false }).memoryBytes;
 }

@@ -90,6 +90,11 @@ export interface Pod {
    * a node. Absent: none.
    */
   readonly hostPorts?: readonly HostPort[];
+  /**
+   * Local ephemeral storage it requests, in bytes (core/model/pod-requests.ts, podEphemeralStorage),
+   * against nodes' allocatable `ephemeral-storage`. Absent: none.
+   */
+  readonly ephemeralStorage?: number;
   /** True for pods the forecast says will be needed but do not exist yet. */
   readonly predicted?: boolean;
   /** Node the pod is bound to, if any. */

@@ -25,6 +25,8 @@ export interface BinState {
   freeVolumes?: Record<string, number>;
   /** The host ports its pods bind (undefined: none); replaced, never changed in place, so states may share it. */
   usedPorts?: readonly HostPort[];
+  /** Local ephemeral storage left, in bytes (undefined: not counted). */
+  freeEphemeral?: number;
 }
 
 export interface Bin extends BinState {
@@ -39,6 +41,8 @@ export interface Bin extends BinState {
   usedMemory: number;
   usedPods: number;
   usedGpus: number;
+  /** Local ephemeral storage its pods request, in bytes. */
+  usedEphemeral: number;
 }
 
 // Most snapshots have no anti-affinity or spread selectors: then every bin shares these (a typed
@@ -60,6 +64,7 @@ export function emptyState(type: InstanceType, mask: number, selectors: number, 
   return {
     ...(volumeLimits ? { freeVolumes: { ...volumeLimits } } : {}),
     ...(type.daemonSetHostPorts && type.daemonSetHostPorts.length > 0 ? { usedPorts: type.daemonSetHostPorts } : {}),
+    ...(type.ephemeralStorage !== undefined ? { freeEphemeral: type.ephemeralStorage } : {}),
     freeCpu: type.allocatable.milliCpu,
     freeMemory: type.allocatable.memoryBytes,
     freePods: type.allocatable.pods,
@@ -78,6 +83,7 @@ export function maxJoin(state: BinState, c: PodClass, matches: Uint8Array, limit
   if (r.memoryBytes > 0) k = Math.min(k, Math.floor(state.freeMemory / r.memoryBytes));
   k = Math.min(k, Math.floor(state.freePods / r.pods));
   if (r.gpus > 0) k = Math.min(k, Math.floor(state.freeGpus / r.gpus));
+  if (c.ephemeralStorage && state.freeEphemeral !== undefined) k = Math.min(k, Math.floor(state.freeEphemeral / c.ephemeralStorage));
   if (state.freeVolumes && c.volumes) {
     for (const [driver, perPod] of c.volumes) {
       const free = state.freeVolumes[driver];
@@ -112,6 +118,7 @@ export function cloneState(s: BinState): BinState {
     antiAffinityHeld: s.antiAffinityHeld.length === 0 ? s.antiAffinityHeld : s.antiAffinityHeld.slice(),
     ...(s.freeVolumes ? { freeVolumes: { ...s.freeVolumes } } : {}),
     ...(s.usedPorts ? { usedPorts: s.usedPorts } : {}),
+    ...(s.freeEphemeral !== undefined ? { freeEphemeral: s.freeEphemeral } : {}),
   };
 }
 
@@ -131,6 +138,7 @@ export function applyJoin(state: BinState, c: PodClass, count: number): void {
   state.freeMemory -= r.memoryBytes * count;
   state.freePods -= r.pods * count;
   state.freeGpus -= r.gpus * count;
+  if (c.ephemeralStorage && state.freeEphemeral !== undefined) state.freeEphemeral -= c.ephemeralStorage * count;
   if (state.freeVolumes && c.volumes) {
     for (const [driver, perPod] of c.volumes) if (state.freeVolumes[driver] !== undefined) state.freeVolumes[driver] -= perPod * count;
   }

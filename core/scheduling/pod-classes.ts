@@ -70,6 +70,8 @@ export interface PodClass {
    * none on a node where a pod holds a conflicting port.
    */
   readonly hostPorts?: readonly HostPort[];
+  /** Local ephemeral storage each pod requests, in bytes (Pod.ephemeralStorage). */
+  readonly ephemeralStorage?: number;
   /** Set when the class is a zone split of a spread class, or pinned to one zone. */
   zone?: string;
   /** Why the class cannot be planned at all (an unsupported constraint), if so. */
@@ -173,6 +175,7 @@ export function buildPodClasses(pods: readonly Pod[], table: SelectorTable): Pod
       pod.nodeGroup ?? '',
       pod.attachedVolumes && pod.attachedVolumes.length > 0 ? JSON.stringify(volumesPerDriver(pod.attachedVolumes)) : '',
       pod.hostPorts && pod.hostPorts.length > 0 ? pod.hostPorts.map(hostPortKey).sort().join(',') : '',
+      pod.ephemeralStorage ?? '',
     ].join('|');
     const entry = byKey.get(key);
     if (entry) entry.pods.push(pod);
@@ -229,6 +232,7 @@ export function buildPodClasses(pods: readonly Pod[], table: SelectorTable): Pod
       ...(sample.nodeGroup !== undefined ? { nodeGroup: sample.nodeGroup } : {}),
       ...(sample.attachedVolumes && sample.attachedVolumes.length > 0 ? { volumes: volumesPerDriver(sample.attachedVolumes) } : {}),
       ...(sample.hostPorts && sample.hostPorts.length > 0 ? { hostPorts: sample.hostPorts } : {}),
+      ...(sample.ephemeralStorage ? { ephemeralStorage: sample.ephemeralStorage } : {}),
       unsupported,
       next: 0,
       size: sizeOf(requests),

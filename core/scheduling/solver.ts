@@ -23,6 +23,7 @@ import { antiAffinityHeldFor, applyJoin, cloneState, emptyState, joinAll, maxJoi
 import { allFollowers, isInFlightGroup, linkInFlightAffinity, strayFollowers, UNKNOWN_ZONE } from './in-flight-affinity.js';
 import { attachedByDriver, volumeRoom } from '../model/volume-limits.js';
 import { conflictingPort, hostPortKey, type HostPort } from '../model/host-ports.js';
+import { formatBytes } from '../model/quantity.js';
 import type { InstanceType } from '../model/instance-type.js';
 import { buildPodClasses, buildSelectorTable, cmp, remaining, selectorMatchesLabels, splitByZone, type PodClass, type SelectorTable } from './pod-classes.js';
 import {
@@ -218,6 +219,7 @@ function existingBin(node: ExistingNode, table: SelectorTable): Bin {
     usedMemory: 0,
     usedPods: 0,
     usedGpus: 0,
+    usedEphemeral: 0,
   };
   for (const pod of node.pods) {
     bin.freeCpu -= pod.requests.milliCpu;
@@ -227,6 +229,8 @@ function existingBin(node: ExistingNode, table: SelectorTable): Bin {
     for (let i = 0; i < n; i++) if (selectorMatchesLabels(table.selectors[i], pod.labels)) bin.selectorCounts[i] += 1;
     if (pod.antiAffinity) for (const term of pod.antiAffinity) if (term.topologyKey === Labels.hostname) bin.antiAffinityHeld[table.indexOf(term.labelSelector, term.labelExpressions)] = 1;
   }
+  // Local ephemeral storage its pods request, when the node reports it.
+  if (node.ephemeralStorage !== undefined) bin.freeEphemeral = node.ephemeralStorage - node.pods.reduce((sum, p) => sum + (p.ephemeralStorage ?? 0), 0);
   // Host ports its pods bind (and, while it launches, its DaemonSets will).
   const ports = [...(node.daemonSetHostPorts ?? []), ...node.pods.flatMap((p) => p.hostPorts ?? [])];
   if (ports.length > 0) bin.usedPorts = ports;
@@ -251,6 +255,7 @@ function addToBin(bin: Bin, c: PodClass, count: number): void {
   bin.usedMemory += r.memoryBytes * count;
   bin.usedPods += r.pods * count;
   bin.usedGpus += r.gpus * count;
+  bin.usedEphemeral += (c.ephemeralStorage ?? 0) * count;
 }
 
 function profileFor(ctx: Context, prepared: PreparedPool, c: PodClass): RequirementProfile {
@@ -564,7 +569,9 @@ function newBin(ctx: Context, prepared: PreparedPool, t: number, mask: number): 
   const a = prepared.types[t].allocatable;
   const selectors = ctx.table.selectors.length;
   const daemonPorts = prepared.types[t].daemonSetHostPorts;
+  const ephemeral = prepared.types[t].ephemeralStorage;
   return {
+    ...(ephemeral !== undefined ? { freeEphemeral: ephemeral } : {}),
     ...(ctx.newNodeVolumes ? { freeVolumes: { ...ctx.newNodeVolumes } } : {}),
     ...(daemonPorts && daemonPorts.length > 0 ? { usedPorts: daemonPorts } : {}),
     freeCpu: a.milliCpu,
@@ -583,6 +590,7 @@ function newBin(ctx: Context, prepared: PreparedPool, t: number, mask: number): 
     usedMemory: 0,
     usedPods: 0,
     usedGpus: 0,
+    usedEphemeral: 0,
   };
 }
 
@@ -735,7 +743,7 @@ interface TypeChoice {
 function acceptableTypes(ctx: Context, bin: Bin): TypeChoice[] {
   const prepared = bin.pool!;
   // Repeated patterns give many identical bins: compute once per content.
-  const signature = `${prepared.index}|${[...bin.classes].map((c) => c.index).sort((a, b) => a - b).join(',')}|${bin.usedCpu}|${bin.usedMemory}|${bin.usedPods}|${bin.usedGpus}`;
+  const signature = `${prepared.index}|${[...bin.classes].map((c) => c.index).sort((a, b) => a - b).join(',')}|${bin.usedCpu}|${bin.usedMemory}|${bin.usedPods}|${bin.usedGpus}|${bin.usedEphemeral}`;
   const cached = ctx.acceptable.get(signature);
   if (cached) return cached;
   const choices = computeAcceptableTypes(ctx, bin);
@@ -751,6 +759,7 @@ function computeAcceptableTypes(ctx: Context, bin: Bin): TypeChoice[] {
   const portClasses = [...bin.classes].filter((c) => c.hostPorts);
   prepared.types.forEach((type, t) => {
     if (!typeFits(used, type.allocatable)) return;
+    if (type.ephemeralStorage !== undefined && bin.usedEphemeral > type.ephemeralStorage) return;
     if (portClasses.some((c) => takenByDaemonSets(c, type))) return;
     let mask = -1;
     for (const p of profiles) {
@@ -844,12 +853,18 @@ function explain(ctx: Context, c: PodClass): { reason: UnplaceableReason; messag
   let fitting = false;
   let portFree = false;
   let taken: HostPort | undefined;
+  let mostEphemeral = -1;
   for (const prepared of ctx.pools) {
     const profile = profileFor(ctx, prepared, c);
     for (let t = 0; t < prepared.types.length; t++) {
       if (profile.masks[t] === 0) continue;
       compatible = true;
       if (!typeFits(c.requests, prepared.types[t].allocatable)) continue;
+      const offered = prepared.types[t].ephemeralStorage;
+      if (c.ephemeralStorage && offered !== undefined && c.ephemeralStorage > offered) {
+        mostEphemeral = Math.max(mostEphemeral, offered);
+        continue;
+      }
       fitting = true;
       const port = takenByDaemonSets(c, prepared.types[t]);
       if (port) taken ??= port;
@@ -862,6 +877,7 @@ function explain(ctx: Context, c: PodClass): { reason: UnplaceableReason; messag
       message: ctx.pools.length === 0 ? 'no node pools' : 'no node pool offers an instance type and offering matching its node selector, affinity, zone and tolerations',
     };
   }
+  if (!fitting && mostEphemeral >= 0) return { reason: 'NoInstanceTypeFits', message: `it requests ${formatBytes(c.ephemeralStorage!)} of ephemeral-storage; a new node offers at most ${formatBytes(mostEphemeral)}` };
   if (!fitting) return { reason: 'NoInstanceTypeFits', message: `no compatible instance type has allocatable for ${describeRequests(c.requests)}` };
   if (!portFree && taken) return { reason: 'ConstraintUnsatisfiable', message: `it binds host port ${hostPortKey(taken)}, which a DaemonSet binds on every new node it could run on` };
   if (ctx.nodeGrouped.has(c)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containerRequestList, podSpecRequests } from '../../../core/model/pod-requests.js';
+import { containerRequestList, podEphemeralStorage, podSpecRequests } from '../../../core/model/pod-requests.js';
 import { resources, resourcesFromList } from '../../../core/model/resources.js';
 
 const GIB = 2 ** 30;
@@ -112,5 +112,28 @@ describe('pod-level spec.resources (KEP-2837: CPU and memory only)', () => {
     for (const r of [{}, { requests: {} }, { requests: null }, 'oops', []]) {
       expect(podSpecRequests({ resources: r, containers })).toEqual(podSpecRequests({ containers }));
     }
+  });
+});
+
+describe('podEphemeralStorage: local ephemeral storage a pod requests', () => {
+  const GI = 1024 ** 3;
+  const c = (requests?: Record<string, string>, limits?: Record<string, string>, extra: Record<string, unknown> = {}) => ({ name: 'c', resources: { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) }, ...extra });
+
+  it('adds containers and sidecars, takes the largest init moment, a limit standing in for a missing request, and overhead', () => {
+    expect(podEphemeralStorage({ containers: [c({ 'ephemeral-storage': '2Gi' }), c(undefined, { 'ephemeral-storage': '3Gi' })] })).toBe(5 * GI);
+    const spec = {
+      initContainers: [c({ 'ephemeral-storage': '1Gi' }, undefined, { restartPolicy: 'Always' }), c({ 'ephemeral-storage': '10Gi' })],
+      containers: [c({ 'ephemeral-storage': '2Gi' })],
+      overhead: { 'ephemeral-storage': '512Mi' },
+    };
+    // Running: sidecar 1 + main 2 = 3; the plain init container's moment: 10 + sidecar 1 = 11; + overhead.
+    expect(podEphemeralStorage(spec)).toBe(11 * GI + 512 * 1024 ** 2);
+  });
+
+  it('is not covered by pod-level resources; none asked, or an unreadable quantity, is zero', () => {
+    expect(podEphemeralStorage({ resources: { requests: { cpu: '1', memory: '1Gi' } }, containers: [c({ 'ephemeral-storage': '4Gi', memory: '2Gi' })] })).toBe(4 * GI);
+    expect(podEphemeralStorage({ containers: [c({ cpu: '1' })] })).toBe(0);
+    expect(podEphemeralStorage({ containers: [c({ 'ephemeral-storage': 'lots' })] })).toBe(0);
+    expect(podEphemeralStorage(undefined)).toBe(0);
   });
 });

@@ -554,6 +554,41 @@ describe('solve: host ports DaemonSets take on new nodes (InstanceType.daemonSet
   });
 });
 
+describe('solve: local ephemeral storage (a node offers so much; ExistingNode / InstanceType.ephemeralStorage)', () => {
+  const GI = 1024 ** 3;
+  const withDisk = (gi: number) => smallCatalog().map((t) => ({ ...t, ephemeralStorage: gi * GI }));
+
+  it('new nodes take pods up to their ephemeral storage: five 8 GiB pods on 17 GiB nodes need three nodes', () => {
+    const jobs = pods(5, { name: 'ci', cpu: 100, memoryMiB: 128, ephemeralStorage: 8 * GI });
+    const result = plan({ pods: jobs, instanceTypes: withDisk(17) });
+    expectAllPlaced(result, 5);
+    expect(result.newNodeClaims.map((c) => c.pods.length).sort()).toEqual([1, 2, 2]);
+    // Where the cloud does not say, it is not counted: one node.
+    expect(plan({ pods: jobs }).newNodeClaims).toHaveLength(1);
+  });
+
+  it('an existing node with room in CPU but not on disk takes no such pod; pods without the request still fit', () => {
+    const node = existingNode({ name: 'n1', cpu: 16, memoryGiB: 64, ephemeralStorage: 17 * GI, pods: [pod({ name: 'old', nodeName: 'n1', ephemeralStorage: 10 * GI })] });
+    const result = plan({ pods: [pod({ name: 'big', ephemeralStorage: 8 * GI })], existingNodes: [node], instanceTypes: withDisk(17) });
+    expect(result.placements).toEqual([]);
+    expect(result.newNodeClaims.map((c) => c.pods)).toEqual([['default/big']]);
+    expect(plan({ pods: [pod({ name: 'small', ephemeralStorage: 7 * GI }), pod({ name: 'none' })], existingNodes: [node] }).placements.map((p) => p.node)).toEqual(['n1', 'n1']);
+  });
+
+  it('a node is never re-typed or offered as a type with less disk than its pods ask', () => {
+    const mixed = smallCatalog().map((t) => ({ ...t, ephemeralStorage: (t.name === 'c5.large' ? 17 : 50) * GI }));
+    const result = plan({ pods: [pod({ name: 'scratch', cpu: 200, memoryMiB: 256, ephemeralStorage: 30 * GI })], instanceTypes: mixed });
+    expect(result.newNodeClaims).toHaveLength(1);
+    expect(result.newNodeClaims[0].instanceTypeOptions.map((o) => o.instanceType)).not.toContain('c5.large');
+  });
+
+  it('more than any new node offers: not planned, and said so with the numbers', () => {
+    const result = plan({ pods: [pod({ name: 'huge-scratch', ephemeralStorage: 100 * GI })], instanceTypes: withDisk(17) });
+    expect(result.newNodeClaims).toEqual([]);
+    expect(result.unplaceable).toEqual([{ pod: 'default/huge-scratch', reason: 'NoInstanceTypeFits', message: 'it requests 100Gi of ephemeral-storage; a new node offers at most 17Gi' }]);
+  });
+});
+
 describe('solve: node pools', () => {
   it.each([
     [{ nodes: 2 }, 2],
