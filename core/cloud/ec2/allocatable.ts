@@ -107,3 +107,24 @@ export function machineResources(shape: MachineShape, maxPods: MaxPodsPolicy = '
     allocatable: { milliCpu: allocatableMilliCpu(shape.vcpu, kubelet), memoryBytes: allocatableMemoryMiB(shape, kubelet) * MIB, pods, gpus: shape.gpus },
   };
 }
+
+/** kube-reserved ephemeral storage on EKS AL2023 nodes (nodeadm's default, Karpenter's too). */
+export const KUBE_RESERVED_EPHEMERAL_GIB = 1;
+/** The kubelet's default hard eviction threshold for the node filesystem. */
+export const EVICTION_HARD_NODEFS = '10%';
+
+/**
+ * Allocatable ephemeral storage of a node whose root filesystem is on a `rootGiB` volume: the
+ * volume less kube-reserved (1 GiB) and the `nodefs.available` hard eviction threshold (10% unless
+ * the node class's kubelet sets it; 0% and 100% are none, as for memory). Bytes, never below 0.
+ */
+export function allocatableEphemeralBytes(rootGiB: number, kubelet?: KubeletConfiguration): number {
+  const capacity = rootGiB * 1024 * MIB;
+  const threshold = kubelet?.evictionHard?.['nodefs.available'] ?? EVICTION_HARD_NODEFS;
+  let eviction: number;
+  if (threshold.endsWith('%')) {
+    const percent = Number(threshold.slice(0, -1));
+    eviction = percent >= 100 ? 0 : (capacity * percent) / 100;
+  } else eviction = parseNonNegativeUnits(threshold);
+  return Math.max(0, Math.floor(capacity - KUBE_RESERVED_EPHEMERAL_GIB * 1024 * MIB - eviction));
+}

@@ -55,6 +55,21 @@ export interface EbsVolume {
 export interface BlockDeviceMapping {
   readonly deviceName: string;
   readonly ebs: EbsVolume;
+  /** The node's root volume (what the kubelet's ephemeral storage lives on); else `/dev/xvda` is. */
+  readonly rootVolume?: true;
+}
+
+/** AL2023's root device. */
+export const ROOT_DEVICE = '/dev/xvda';
+
+/**
+ * The size of the volume the node's root filesystem — and so the kubelet's ephemeral storage — is
+ * on: the mapping marked `rootVolume`, else AL2023's root device; undefined when neither is mapped
+ * (the image's own size applies, which the class does not say).
+ */
+export function rootVolumeGiB(nodeClass: Pick<EC2NodeClass, 'blockDeviceMappings'>): number | undefined {
+  const mappings = nodeClass.blockDeviceMappings;
+  return (mappings.find((m) => m.rootVolume) ?? mappings.find((m) => m.deviceName === ROOT_DEVICE))?.ebs.volumeSizeGiB;
 }
 
 /** Resources the kubelet keeps for the system or for Kubernetes' own daemons. */
@@ -370,6 +385,7 @@ function blockDevices(nodeClass: string, raw: unknown): BlockDeviceMapping[] {
   if (raw === undefined) return DEFAULT_BLOCK_DEVICE_MAPPINGS.map((m) => ({ deviceName: m.deviceName, ebs: { ...m.ebs } }));
   if (!Array.isArray(raw) || raw.length > 16) fail(nodeClass, 'spec.blockDeviceMappings', 'must be a list of at most 16 mappings');
   const seen = new Set<string>();
+  if (raw.filter((m) => isObject(m) && m.rootVolume === true).length > 1) fail(nodeClass, 'spec.blockDeviceMappings', 'may mark only one mapping rootVolume');
   return raw.map((m, i) => {
     const where = `spec.blockDeviceMappings[${i}]`;
     if (!isObject(m)) fail(nodeClass, where, 'must be an object');
@@ -402,6 +418,7 @@ function blockDevices(nodeClass: string, raw: unknown): BlockDeviceMapping[] {
     };
     return {
       deviceName: m.deviceName,
+      ...(m.rootVolume === true ? { rootVolume: true as const } : {}),
       ebs: {
         volumeSizeGiB: size,
         volumeType: volumeType as EbsVolume['volumeType'],

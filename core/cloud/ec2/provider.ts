@@ -25,7 +25,8 @@ import { Ec2InstanceTypes } from './instance-types.js';
 import { instanceProfileName, InstanceProfiles } from './instance-profiles.js';
 import { LaunchTemplates } from './launch-templates.js';
 import { NodeClassResolver, type ResolvedNodeClass } from './network.js';
-import { NodeClassError, type EC2NodeClass, type KubeletConfiguration } from './node-class.js';
+import { NodeClassError, rootVolumeGiB, type EC2NodeClass, type KubeletConfiguration } from './node-class.js';
+import { allocatableEphemeralBytes } from './allocatable.js';
 import { Ec2Pricing } from './pricing.js';
 import { DEFAULT_RETRY, RetryBudget, type RetryPolicy } from './retry.js';
 import { Ec2Tags, launchTags, tagValue } from './tags.js';
@@ -374,6 +375,12 @@ export class Ec2CloudProvider implements CloudProvider {
       if (nodeClass) zones = new Set((await this.resolver.resolve(nodeClass)).subnetsByZone.keys());
       // The pool's nodes offer what their kubelet settings leave to pods.
       if (nodeClass?.kubelet) poolTypes = await this.instanceTypes.list(nodeClass.kubelet);
+      // And the ephemeral storage its root volume gives them.
+      const root = nodeClass ? rootVolumeGiB(nodeClass) : undefined;
+      if (root !== undefined) {
+        const ephemeralStorage = allocatableEphemeralBytes(root, nodeClass!.kubelet);
+        poolTypes = poolTypes.map((t) => ({ ...t, ephemeralStorage }));
+      }
     }
     const out: InstanceType[] = [];
     for (const type of poolTypes) {
@@ -384,16 +391,22 @@ export class Ec2CloudProvider implements CloudProvider {
   }
 
   /**
-   * The types as the pool's nodes offer them when its node class sets kubelet settings (capacity,
-   * allocatable); undefined otherwise (the pool sees `getInstanceTypes()`'s), or when the class
-   * cannot be read now (its launches report that).
+   * The types as the pool's nodes offer them: with the capacity and allocatable its node class's
+   * kubelet settings give, and the ephemeral storage its root volume gives (less kube-reserved and
+   * the `nodefs.available` eviction threshold). Undefined when the class says neither (the pool sees
+   * `getInstanceTypes()`'s), or cannot be read now (its launches report that).
    */
   async instanceTypesForPool(nodePool: NodePool, shared: readonly InstanceType[]): Promise<InstanceType[] | undefined> {
     const name = nodePool.nodeClassRef?.name ?? this.options.defaultNodeClass;
     if (!name) return undefined;
     const nodeClass = await this.readNodeClass(name);
-    if (!nodeClass || nodeClass instanceof NodeClassError || !nodeClass.kubelet) return undefined;
-    return this.withKubelet(shared, nodeClass.kubelet);
+    if (!nodeClass || nodeClass instanceof NodeClassError) return undefined;
+    const root = rootVolumeGiB(nodeClass);
+    if (!nodeClass.kubelet && root === undefined) return undefined;
+    const types = nodeClass.kubelet ? await this.withKubelet(shared, nodeClass.kubelet) : shared;
+    if (root === undefined) return [...types];
+    const ephemeralStorage = allocatableEphemeralBytes(root, nodeClass.kubelet);
+    return types.map((t) => ({ ...t, ephemeralStorage }));
   }
 
   /** `types` (offerings as given) with capacity and allocatable as the kubelet settings give them. */

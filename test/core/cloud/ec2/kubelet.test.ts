@@ -4,10 +4,10 @@
  */
 import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { allocatableMemoryMiB, machineResources, type MachineShape } from '../../../../core/cloud/ec2/allocatable.js';
+import { allocatableEphemeralBytes, allocatableMemoryMiB, machineResources, type MachineShape } from '../../../../core/cloud/ec2/allocatable.js';
 import { nodeClassHash } from '../../../../core/cloud/ec2/drift.js';
 import { renderUserData } from '../../../../core/cloud/ec2/user-data.js';
-import { MIB } from '../../../../core/model/quantity.js';
+import { GIB, MIB } from '../../../../core/model/quantity.js';
 import type { NodePool } from '../../../../core/model/node-pool.js';
 import { claim, CLUSTER, harness, nodeClass } from './builders.js';
 
@@ -99,15 +99,37 @@ describe('spec.kubelet: launch', () => {
 describe('instanceTypesForPool', () => {
   const pool = (nodeClass?: string) => ({ name: 'p', nodeClassRef: nodeClass ? { group: 'smartscale.io', kind: 'EC2NodeClass', name: nodeClass } : undefined, requirements: [], labels: {}, taints: [] }) as unknown as NodePool;
 
-  it("a pool whose node class sets kubelet settings gets the shared types with that kubelet's capacity; others none", async () => {
+  it("a pool whose node class sets kubelet settings gets the shared types with that kubelet's capacity; every class its root volume's ephemeral storage", async () => {
     const { provider } = harness({ classes: [nodeClass({ kubelet: { maxPods: 110 } }, 'dense'), nodeClass({}, 'default')] });
     const shared = await provider.getInstanceTypes();
     const dense = (await provider.instanceTypesForPool(pool('dense'), shared))!;
     expect(dense.map((t) => t.name)).toEqual(shared.map((t) => t.name));
     expect(dense.find((t) => t.name === 't3.medium')!.allocatable.pods).toBe(110);
     expect(dense.find((t) => t.name === 't3.medium')!.offerings).toEqual(shared.find((t) => t.name === 't3.medium')!.offerings);
-    expect(await provider.instanceTypesForPool(pool('default'), shared)).toBeUndefined();
+    // The default 20 GiB root volume: 20 − 1 GiB kube-reserved − 10% nodefs eviction = 17 GiB.
+    expect(new Set(dense.map((t) => t.ephemeralStorage))).toEqual(new Set([17 * GIB]));
+    const plain = (await provider.instanceTypesForPool(pool('default'), shared))!;
+    expect(plain.map((t) => [t.name, t.allocatable, t.ephemeralStorage])).toEqual(shared.map((t) => [t.name, t.allocatable, 17 * GIB]));
     expect(await provider.instanceTypesForPool(pool('missing'), shared)).toBeUndefined();
     expect(await provider.instanceTypesForPool(pool(), shared)).toBeUndefined();
+  });
+
+  it('ephemeral storage follows the root volume (marked rootVolume, else /dev/xvda) and the nodefs.available threshold', async () => {
+    const classes = [
+      nodeClass({ blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeSize: '100Gi' } }] }, 'big'),
+      nodeClass({ blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeSize: '4Gi' } }, { deviceName: '/dev/xvdb', rootVolume: true, ebs: { volumeSize: '50Gi' } }] }, 'marked'),
+      nodeClass({ blockDeviceMappings: [{ deviceName: '/dev/xvdb', ebs: { volumeSize: '50Gi' } }] }, 'unknown-root'),
+      nodeClass({ kubelet: { evictionHard: { 'nodefs.available': '3Gi' } } }, 'evict'),
+    ];
+    const { provider } = harness({ classes });
+    const shared = await provider.getInstanceTypes();
+    const ephemeral = async (name: string) => (await provider.instanceTypesForPool(pool(name), shared))?.[0].ephemeralStorage;
+    expect(await ephemeral('big')).toBe(89 * GIB); // 100 − 1 − 10
+    expect(await ephemeral('marked')).toBe(44 * GIB); // 50 − 1 − 5
+    expect(await ephemeral('unknown-root')).toBeUndefined();
+    expect(await ephemeral('evict')).toBe(16 * GIB); // 20 − 1 − 3
+    expect(allocatableEphemeralBytes(20, { evictionHard: { 'nodefs.available': '0%' } })).toBe(19 * GIB);
+    expect(allocatableEphemeralBytes(0.5)).toBe(0);
+    expect(() => nodeClass({ blockDeviceMappings: [{ deviceName: '/dev/xvda', rootVolume: true, ebs: { volumeSize: '20Gi' } }, { deviceName: '/dev/xvdb', rootVolume: true, ebs: { volumeSize: '20Gi' } }] })).toThrow(/may mark only one mapping rootVolume/);
   });
 });
