@@ -55,6 +55,11 @@ export interface SandboxEnvironmentOptions {
   /** Serve the webhook in-process and register it with the API server (default true). */
   webhook?: boolean;
   instanceTypes?: InstanceType[];
+  /**
+   * Local ephemeral storage each simulated node offers pods, in GiB (what an EC2 node class's root
+   * volume gives). Default: not reported, and not counted.
+   */
+  ephemeralStorageGi?: number;
   onError?: SandboxOptions['onError'];
   /** Defaults for every controller started. */
   controller?: Partial<ControllerOptions>;
@@ -112,7 +117,9 @@ export async function startSandboxEnvironment(options: SandboxEnvironmentOptions
   });
   const clock = sandbox.clock;
   const client = sandbox.client;
-  const instanceTypes = options.instanceTypes ?? loadCatalogSync('builtin');
+  const catalog = options.instanceTypes ?? loadCatalogSync('builtin');
+  const storage = options.ephemeralStorageGi;
+  const instanceTypes = storage === undefined ? catalog : catalog.map((t) => ({ ...t, ephemeralStorage: storage * 1024 ** 3 }));
   const cloud = new SimulatedCloudProvider({ clock, instanceTypes, launchDelayMs: options.launchDelayMs ?? 60_000 });
   const unregister = registerSimulatedNodes(cloud, client, (e) => options.onError?.('cloud', e));
   const metrics = new SimulatedMetricsSource({ clock });

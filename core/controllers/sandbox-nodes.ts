@@ -3,11 +3,10 @@
  * registers (as a kubelet would, with the claim's provider ID, labels and taints); when it is
  * terminated its Node goes. The sandbox's simulated kubelets then make the Node Ready and run pods.
  */
-import type { SimulatedCloudProvider, SimulatedNodeReady } from '../cloud/simulated/provider.js';
+import { nodeResourceLists, type SimulatedCloudProvider, type SimulatedNodeReady } from '../cloud/simulated/provider.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import { isConflict } from '../kube/client.js';
 import { Refs } from '../kube/refs.js';
-import { resourcesToList } from '../model/resources.js';
 
 export function nodeForInstance(e: SimulatedNodeReady): KubeObject {
   return {
@@ -18,7 +17,7 @@ export function nodeForInstance(e: SimulatedNodeReady): KubeObject {
       labels: { 'kubernetes.io/os': 'linux', ...e.labels },
     },
     spec: { providerID: e.providerId, ...(e.taints.length ? { taints: e.taints.map((t) => ({ ...t })) } : {}) },
-    status: { capacity: resourcesToList(e.capacity), allocatable: resourcesToList(e.allocatable) },
+    status: nodeResourceLists(e),
   };
 }
 

@@ -4,17 +4,15 @@
  * when it is terminated, its Node is deleted (and the kubelet simulation deletes the pods on it).
  * The cloud already waited its launch delay, so these Nodes are Ready at once.
  */
-import type { SimulatedCloudProvider, SimulatedNodeEvent, SimulatedNodeReady } from '../cloud/simulated/provider.js';
+import { nodeResourceLists, type SimulatedCloudProvider, type SimulatedNodeEvent, type SimulatedNodeReady } from '../cloud/simulated/provider.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
-import { resourcesToList } from '../model/resources.js';
 import { READY_DELAY_ANNOTATION } from './controlplane/kubelet.js';
 import { NODES } from './controlplane/refs.js';
 
 export type NodeEventSource = Pick<SimulatedCloudProvider, 'subscribe'>;
 
 export function nodeForInstance(event: SimulatedNodeReady): KubeObject {
-  const capacity = resourcesToList(event.capacity);
-  const allocatable = resourcesToList(event.allocatable);
+  const { capacity, allocatable } = nodeResourceLists(event);
   return {
     apiVersion: 'v1',
     kind: 'Node',

@@ -9,7 +9,7 @@ import { offeringKey, type InstanceType, type OfferingRef } from '../../model/in
 import { Labels } from '../../model/labels.js';
 import { withCondition, type NodeClaim } from '../../model/node-claim.js';
 import type { NodePool } from '../../model/node-pool.js';
-import type { Resources } from '../../model/resources.js';
+import { resourcesToList, type Resources } from '../../model/resources.js';
 import type { Taint } from '../../model/scheduling-constraints.js';
 import { InsufficientCapacityError, InvalidNodeClaimError, NodeClaimNotFoundError } from '../errors.js';
 import { launchOptions, typesForPool } from '../launch-options.js';
@@ -34,7 +34,15 @@ export interface SimulatedNodeReady {
   readonly taints: readonly Taint[];
   readonly capacity: Resources;
   readonly allocatable: Resources;
+  /** Allocatable local ephemeral storage in bytes, when the instance type says. */
+  readonly ephemeralStorage?: number;
   readonly at: number;
+}
+
+/** A registering node's `status.capacity` and `status.allocatable`, as its kubelet reports them. */
+export function nodeResourceLists(event: Pick<SimulatedNodeReady, 'capacity' | 'allocatable' | 'ephemeralStorage'>): { capacity: Record<string, string>; allocatable: Record<string, string> } {
+  const storage: Record<string, string> = event.ephemeralStorage !== undefined ? { 'ephemeral-storage': String(event.ephemeralStorage) } : {};
+  return { capacity: { ...resourcesToList(event.capacity), ...storage }, allocatable: { ...resourcesToList(event.allocatable), ...storage } };
 }
 
 export interface SimulatedNodeTerminated {
@@ -274,6 +282,7 @@ export class SimulatedCloudProvider implements CloudProvider {
       taints: [...claim.spec.taints, ...(claim.spec.startupTaints ?? [])],
       capacity: type.capacity,
       allocatable: type.allocatable,
+      ...(type.ephemeralStorage !== undefined ? { ephemeralStorage: type.ephemeralStorage } : {}),
       at: now,
     });
   }

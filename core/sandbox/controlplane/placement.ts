@@ -2,8 +2,8 @@
  * Where a pod may run, decided purely from the pod, the nodes and what is already placed on them:
  * the node must be Ready and schedulable, tolerate the node's NoSchedule/NoExecute taints, match
  * the pod's nodeSelector and required node affinity, and have room for the pod's requests
- * (cpu, memory, pods, GPUs) within allocatable, free host ports, and room for its volumes within its
- * attach limits. Among fitting nodes the least allocated wins.
+ * (cpu, memory, pods, GPUs, and ephemeral storage where the node reports it) within allocatable,
+ * free host ports, and room for its volumes within its attach limits. Among fitting nodes the least allocated wins.
  */
 import { podSpecRequests } from '../../model/pod-requests.js';
 import { addResources, fits, resources, resourcesFromList, subtractResources, ZERO_RESOURCES, type Resources } from '../../model/resources.js';
@@ -39,7 +39,7 @@ function affinityAllows(pod: Obj, labels: Record<string, string>, nodeName: stri
   return terms === undefined || terms.some((term) => term.every((r) => labelSatisfies(r, r.key === NODE_NAME_FIELD ? nodeName : labels[r.key])));
 }
 
-export type Rejection = 'NotReady' | 'Unschedulable' | 'Taint' | 'NodeSelector' | 'VolumeNodeAffinity' | 'PodAffinity' | 'PodAntiAffinity' | 'TopologySpread' | 'NodePorts' | 'Resources' | 'VolumeLimits';
+export type Rejection = 'NotReady' | 'Unschedulable' | 'Taint' | 'NodeSelector' | 'VolumeNodeAffinity' | 'PodAffinity' | 'PodAntiAffinity' | 'TopologySpread' | 'NodePorts' | 'Resources' | 'EphemeralStorage' | 'VolumeLimits';
 
 export interface PlacementResult {
   node?: string;
@@ -57,6 +57,8 @@ export interface PlacementChecks {
   readonly topology?: (node: Obj) => Rejection | undefined;
   /** Host ports (kube-scheduler's NodePorts, which runs before NodeResourcesFit). */
   readonly ports?: (node: Obj) => Rejection | undefined;
+  /** Local ephemeral storage (NodeResourcesFit's, after the other resources). */
+  readonly storage?: (node: Obj) => Rejection | undefined;
   /**
    * Volume attach limits, last (as kube-scheduler's NodeVolumeLimits runs after NodeResourcesFit;
    * it is also the costliest, counting the node's pods' volumes).
@@ -66,7 +68,7 @@ export interface PlacementChecks {
 
 /** Why `node` cannot take `pod`, or undefined when it can. `used`: requests already placed on it. */
 export function rejectReason(pod: Obj, node: Obj, used: Resources, checks: PlacementChecks = {}): Rejection | undefined {
-  const { volumeTerms, affinityTerms, topology, ports, attachLimits } = checks;
+  const { volumeTerms, affinityTerms, topology, ports, storage, attachLimits } = checks;
   if (!isNodeReady(node)) return 'NotReady';
   if (node.spec?.unschedulable) return 'Unschedulable';
   if (!toleratesAll(pod.spec?.tolerations as Toleration[] | undefined, node.spec?.taints as Taint[] | undefined)) return 'Taint';
@@ -80,7 +82,7 @@ export function rejectReason(pod: Obj, node: Obj, used: Resources, checks: Place
   const taken = ports?.(node);
   if (taken) return taken;
   if (!fits(addResources(used, podRequests(pod)), nodeAllocatable(node))) return 'Resources';
-  return attachLimits?.(node);
+  return storage?.(node) ?? attachLimits?.(node);
 }
 
 export function choosePlacement(pod: Obj, nodes: Obj[], usedByNode: ReadonlyMap<string, Resources>, checks: PlacementChecks = {}): PlacementResult {
@@ -113,6 +115,7 @@ const REJECTION_TEXT: Record<Rejection, string> = {
   TopologySpread: "node(s) didn't match pod topology spread constraints",
   NodePorts: "node(s) didn't have free ports for the requested pod ports",
   Resources: 'Insufficient resources',
+  EphemeralStorage: 'Insufficient ephemeral-storage',
   VolumeLimits: 'node(s) exceed max volume count',
 };
 

@@ -19,6 +19,8 @@
  * distinct volumes of the pods on it (core/model/volume-limits.ts); a node without a CSINode, or a
  * driver without a count, has no limit. A pod refused for it waits for a pod on a node to go or finish,
  * or for a CSINode to change.
+ * Local ephemeral storage, as NodeResourcesFit counts it: on a node that reports an allocatable
+ * `ephemeral-storage`, the pods' requests (core/model/pod-requests.ts) stay within it.
  * Host ports, as kube-scheduler's NodePorts filter: a node takes the pod only if no pod on it (or
  * terminating there) binds one of the pod's host ports (core/model/host-ports.ts).
  * Required pod affinity: only in a domain (the term's topology key) that runs a matching pod, or
@@ -30,6 +32,8 @@ import { canonicalLabelKey, Labels } from '../../model/labels.js';
 import { addResources, type Resources } from '../../model/resources.js';
 import { attachedByDriver, csiNodeLimits, exceededDriver, podAttachedVolumes } from '../../model/volume-limits.js';
 import { conflictingPort, podHostPorts } from '../../model/host-ports.js';
+import { podEphemeralStorage } from '../../model/pod-requests.js';
+import { parseNonNegativeUnits } from '../../model/quantity.js';
 import { volumeLookupFrom, volumeTopology, type VolumeLookup } from '../../model/volume-topology.js';
 import { podAffinityTopology } from '../../model/pod-affinity.js';
 import { scheduledPod, topologyFilter, type ScheduledPod, type TopologyRejection } from './pod-topology.js';
@@ -169,6 +173,28 @@ export class Scheduler extends KeyedController {
   }
 
   /**
+   * NodeResourcesFit for local ephemeral storage: 'EphemeralStorage' for a node that reports an
+   * allocatable `ephemeral-storage` its pods' requests and this pod's would exceed. Undefined when
+   * the pod requests none. A node that reports none is not counted (the sandbox's own Nodes).
+   */
+  private ephemeralStorage(pod: KubeObject, podsOn: (node: string) => readonly KubeObject[]): ((node: Record<string, any>) => Rejection | undefined) | undefined {
+    const wanted = podEphemeralStorage(pod.spec);
+    if (wanted === 0) return undefined;
+    return (node) => {
+      const raw = node.status?.allocatable?.['ephemeral-storage'];
+      if (raw === undefined || raw === null) return undefined;
+      let allocatable: number;
+      try {
+        allocatable = parseNonNegativeUnits(String(raw));
+      } catch {
+        return undefined;
+      }
+      const used = podsOn(node.metadata.name).reduce((sum, p) => sum + podEphemeralStorage(p.spec), 0);
+      return used + wanted > allocatable ? 'EphemeralStorage' : undefined;
+    };
+  }
+
+  /**
    * The pods on each node, built on first use: bound ones, and ones bound here that the informer
    * does not show bound yet. Terminating pods count: their ports and volumes are held until they
    * are gone.
@@ -287,7 +313,7 @@ export class Scheduler extends KeyedController {
     const podsOn = this.podsOnNodes();
     const result =
       volumes.ok && affinity.ok
-        ? choosePlacement(pod, nodes, this.usage(), { volumeTerms: volumes.terms, affinityTerms: affinity.terms, topology: this.topology(pod, nodes), ports: this.hostPorts(pod, podsOn), attachLimits: this.volumeLimits(pod, lookup, podsOn) })
+        ? choosePlacement(pod, nodes, this.usage(), { volumeTerms: volumes.terms, affinityTerms: affinity.terms, topology: this.topology(pod, nodes), ports: this.hostPorts(pod, podsOn), storage: this.ephemeralStorage(pod, podsOn), attachLimits: this.volumeLimits(pod, lookup, podsOn) })
         : { node: undefined, rejections: {} };
     if (result.node) {
       this.assumed.set(key, result.node);
