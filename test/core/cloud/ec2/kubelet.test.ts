@@ -82,6 +82,7 @@ describe('spec.kubelet: launch', () => {
     const pool = { name: 'default', nodeClassRef: { group: 'smartscale.io', kind: 'EC2NodeClass', name: 'default' }, requirements: [], labels: {}, taints: [] } as unknown as NodePool;
     const t3 = (await provider.getInstanceTypes(pool)).find((t) => t.name === 't3.medium')!;
     expect(t3.allocatable.pods).toBe(110);
+    expect(t3.ephemeralStorage).toBe(17 * GIB); // the default 20 GiB root volume
     // Without a pool (no node class): the ENI limit.
     expect((await provider.getInstanceTypes()).find((t) => t.name === 't3.medium')!.allocatable.pods).toBe(17);
     const launched = await provider.create(claim({ types: ['t3.medium'] }));
