@@ -17,8 +17,8 @@
  *   written would show no host port for the pods it will make. The default is applied here.
  *
  * Conflicts, as kube-scheduler's HostPortInfo has them: the same protocol (TCP when unset) and
- * port, and host IPs that overlap — equal, or either one unspecified (`""`, `0.0.0.0`, `::`: every
- * address). Pure.
+ * port, and host IPs that overlap — equal, or either one `0.0.0.0` (every address; an empty host IP
+ * is read as it). Pure.
  */
 
 type Obj = Record<string, any>;
@@ -41,12 +41,12 @@ function asRecord(value: unknown): Obj | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : undefined;
 }
 
-/** `ip` as the scheduler compares it: unspecified addresses (every address) are `0.0.0.0`. */
+/**
+ * `ip` as the scheduler compares it: empty is `0.0.0.0` (every address); anything else is compared
+ * as written — kube-scheduler treats `::` as one address of its own, not as every address.
+ */
 function normalizedIp(ip: unknown): string {
-  if (typeof ip !== 'string') return ANY_HOST_IP;
-  const trimmed = ip.trim();
-  if (trimmed === '' || trimmed === '0.0.0.0' || /^[:0]*$/.test(trimmed)) return ANY_HOST_IP;
-  return trimmed.toLowerCase();
+  return typeof ip === 'string' && ip !== '' ? ip : ANY_HOST_IP;
 }
 
 function validPort(value: unknown): value is number {

@@ -4,6 +4,7 @@
  * node-requirement terms (and optionally a pinned zone), which offerings of each type satisfy them.
  */
 import { availableOfferings, offeringKey, type InstanceType, type Offering } from '../model/instance-type.js';
+import { hostPortKey } from '../model/host-ports.js';
 import { Labels } from '../model/labels.js';
 import type { NodePool, NodePoolLimits } from '../model/node-pool.js';
 import { labelSatisfies, type Requirement } from '../model/requirements.js';
@@ -105,6 +106,20 @@ export interface RequirementProfile {
   readonly coverTypes: readonly CoverType[];
 }
 
+/**
+ * Whether a node of type `q` takes every pod a node of type `r` takes, beyond the four resources:
+ * at least its ephemeral storage (none said: not counted, so unlimited) and no host port its
+ * DaemonSets bind that `r`'s do not. A cheaper, larger type that fails this must not prune `r`
+ * from the candidates: a pod that needs `r`'s disk or port would find no candidate to open.
+ */
+function holdsWhatever(q: InstanceType, r: InstanceType): boolean {
+  if (q.ephemeralStorage !== undefined && (r.ephemeralStorage === undefined || q.ephemeralStorage < r.ephemeralStorage)) return false;
+  const taken = q.daemonSetHostPorts;
+  if (!taken || taken.length === 0) return true;
+  const alsoTaken = new Set((r.daemonSetHostPorts ?? []).map(hostPortKey));
+  return taken.every((p) => alsoTaken.has(hostPortKey(p)));
+}
+
 export function buildProfile(prepared: PreparedPool, terms: readonly (readonly Requirement[])[], zone: string | undefined, tolerations: readonly Toleration[]): RequirementProfile {
   const n = prepared.types.length;
   const masks = new Int32Array(n);
@@ -135,7 +150,7 @@ export function buildProfile(prepared: PreparedPool, terms: readonly (readonly R
     let dominated = false;
     for (const k of candidates) {
       const q = prepared.types[k].allocatable;
-      if (q.milliCpu >= r.milliCpu && q.memoryBytes >= r.memoryBytes && q.pods >= r.pods && q.gpus >= r.gpus) {
+      if (q.milliCpu >= r.milliCpu && q.memoryBytes >= r.memoryBytes && q.pods >= r.pods && q.gpus >= r.gpus && holdsWhatever(prepared.types[k], prepared.types[t])) {
         dominated = true;
         break;
       }

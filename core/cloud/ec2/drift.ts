@@ -47,7 +47,9 @@ export function nodeClassHash(nodeClass: EC2NodeClass): string {
     tags: Object.fromEntries(Object.entries(nodeClass.tags).sort(([a], [b]) => byString(a, b))),
     userData: nodeClass.userData ?? null,
     metadataOptions: nodeClass.metadataOptions,
-    blockDeviceMappings: [...nodeClass.blockDeviceMappings].sort((a, b) => byString(a.deviceName, b.deviceName)),
+    // `rootVolume` only says which disk the planner counts ephemeral storage on (ADR 115): it changes
+    // no launch, so it is no drift (and classes that set it hash as before it was kept).
+    blockDeviceMappings: nodeClass.blockDeviceMappings.map(({ rootVolume: _planningOnly, ...launched }) => launched).sort((a, b) => byString(a.deviceName, b.deviceName)),
     // Absent (undefined) leaves the hash of classes without it as it was.
     kubelet: nodeClass.kubelet,
   };

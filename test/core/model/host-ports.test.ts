@@ -33,9 +33,10 @@ describe('podHostPorts: the ports a pod binds on its node', () => {
     expect(podHostPorts({ ...spec, hostNetwork: false }).map(hostPortKey)).toEqual(['TCP/0.0.0.0/10254']);
   });
 
-  it('unspecified host IPs (empty, 0.0.0.0, ::) are every address; a port declared twice counts once', () => {
-    const spec = { containers: [{ ports: [{ hostPort: 80, hostIP: '' }, { hostPort: 80, hostIP: '::' }, { hostPort: 80 }, { hostPort: 81, hostIP: 'FE80::1' }] }] };
-    expect(podHostPorts(spec).map(hostPortKey)).toEqual(['TCP/0.0.0.0/80', 'TCP/fe80::1/81']);
+  it('an empty host IP is every address (0.0.0.0); others, :: included, are one address each, as kube-scheduler compares them; a port declared twice counts once', () => {
+    const spec = { containers: [{ ports: [{ hostPort: 80, hostIP: '' }, { hostPort: 80, hostIP: '0.0.0.0' }, { hostPort: 80 }, { hostPort: 81, hostIP: '::' }] }] };
+    expect(podHostPorts(spec).map(hostPortKey)).toEqual(['TCP/0.0.0.0/80', 'TCP/::/81']);
+    expect(portsConflict(port(81, 'TCP', '::'), port(81, 'TCP', '10.0.0.1'))).toBe(false);
   });
 
   it('skips what the API server refuses instead of throwing', () => {

@@ -540,6 +540,14 @@ describe('solve: host ports DaemonSets take on new nodes (InstanceType.daemonSet
     expect(withAgent.instanceTypeOptions.map((o) => o.instanceType).filter((t) => t.startsWith('m6g'))).toEqual([]);
   });
 
+  it('a cheaper, larger type whose DaemonSets take the port does not hide the type that can hold it', () => {
+    // m6g.large is cheaper and as large as m5.large: without the port it prunes m5.large from the candidates.
+    const two = [instanceType({ name: 'm5.large', cpu: 2, memoryGiB: 8, price: 0.096 }), { ...instanceType({ name: 'm6g.large', cpu: 2, memoryGiB: 8, price: 0.077, arch: 'arm64' }), daemonSetHostPorts: [port(5555)] }];
+    const result = plan({ pods: [pod({ name: 'agent', hostPorts: [port(5555)] })], instanceTypes: two });
+    expect(result.unplaceable).toEqual([]);
+    expect(typesOf(result)).toEqual(['m5.large']);
+  });
+
   it('a port every compatible type’s DaemonSets take: not planned, and said which', () => {
     const everywhere = smallCatalog().map((t) => ({ ...t, daemonSetHostPorts: [port(9100)] }));
     const result = plan({ pods: [pod({ name: 'exporter', hostPorts: [port(9100)] })], instanceTypes: everywhere });
@@ -580,6 +588,13 @@ describe('solve: local ephemeral storage (a node offers so much; ExistingNode / 
     const result = plan({ pods: [pod({ name: 'scratch', cpu: 200, memoryMiB: 256, ephemeralStorage: 30 * GI })], instanceTypes: mixed });
     expect(result.newNodeClaims).toHaveLength(1);
     expect(result.newNodeClaims[0].instanceTypeOptions.map((o) => o.instanceType)).not.toContain('c5.large');
+  });
+
+  it('a cheaper, larger type with less disk does not hide the type with enough', () => {
+    const two = [instanceType({ name: 'm5.large', cpu: 2, memoryGiB: 8, price: 0.096 }), instanceType({ name: 'm6g.large', cpu: 2, memoryGiB: 8, price: 0.077, arch: 'arm64' })];
+    const result = plan({ pods: [pod({ name: 'scratch', ephemeralStorage: 30 * GI })], instanceTypes: [{ ...two[0], ephemeralStorage: 50 * GI }, { ...two[1], ephemeralStorage: 10 * GI }] });
+    expect(result.unplaceable).toEqual([]);
+    expect(typesOf(result)).toEqual(['m5.large']);
   });
 
   it('more than any new node offers: not planned, and said so with the numbers', () => {

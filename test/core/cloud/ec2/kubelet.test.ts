@@ -11,6 +11,9 @@ import { GIB, MIB } from '../../../../core/model/quantity.js';
 import type { NodePool } from '../../../../core/model/node-pool.js';
 import { claim, CLUSTER, harness, nodeClass } from './builders.js';
 
+/** Allocatable ephemeral storage of the default 20 GiB root: f = 0.995 × 20 GiB; f − 1 GiB − 10% f. */
+const ROOT_20GIB = 18_156_974_243;
+
 const SMALL: MachineShape = { vcpu: 2, memoryMiB: 4096, arch: 'amd64', gpus: 0, eniMaxPods: 17 };
 const GI = 1024 * MIB;
 
@@ -82,7 +85,7 @@ describe('spec.kubelet: launch', () => {
     const pool = { name: 'default', nodeClassRef: { group: 'smartscale.io', kind: 'EC2NodeClass', name: 'default' }, requirements: [], labels: {}, taints: [] } as unknown as NodePool;
     const t3 = (await provider.getInstanceTypes(pool)).find((t) => t.name === 't3.medium')!;
     expect(t3.allocatable.pods).toBe(110);
-    expect(t3.ephemeralStorage).toBe(17 * GIB); // the default 20 GiB root volume
+    expect(t3.ephemeralStorage).toBe(ROOT_20GIB); // the default 20 GiB root volume
     // Without a pool (no node class): the ENI limit.
     expect((await provider.getInstanceTypes()).find((t) => t.name === 't3.medium')!.allocatable.pods).toBe(17);
     const launched = await provider.create(claim({ types: ['t3.medium'] }));
@@ -94,6 +97,13 @@ describe('spec.kubelet: launch', () => {
   it('is part of the node class hash (editing it drifts nodes), and absent leaves the hash as it was', () => {
     expect(nodeClassHash(nodeClass({ kubelet: { maxPods: 110 } }))).not.toBe(nodeClassHash(nodeClass()));
     expect(nodeClassHash(nodeClass())).toBe('1cd55dfb55474450');
+  });
+
+  it('marking the root volume (planning only) is no drift', () => {
+    const disks = (rootVolume?: boolean) => ({ blockDeviceMappings: [{ deviceName: '/dev/xvda', ...(rootVolume === undefined ? {} : { rootVolume }), ebs: { volumeSize: '100Gi' } }] });
+    expect(nodeClass(disks(true)).blockDeviceMappings[0].rootVolume).toBe(true);
+    expect(nodeClassHash(nodeClass(disks(true)))).toBe(nodeClassHash(nodeClass(disks())));
+    expect(nodeClassHash(nodeClass(disks(false)))).toBe(nodeClassHash(nodeClass(disks())));
   });
 });
 
@@ -107,10 +117,10 @@ describe('instanceTypesForPool', () => {
     expect(dense.map((t) => t.name)).toEqual(shared.map((t) => t.name));
     expect(dense.find((t) => t.name === 't3.medium')!.allocatable.pods).toBe(110);
     expect(dense.find((t) => t.name === 't3.medium')!.offerings).toEqual(shared.find((t) => t.name === 't3.medium')!.offerings);
-    // The default 20 GiB root volume: 20 − 1 GiB kube-reserved − 10% nodefs eviction = 17 GiB.
-    expect(new Set(dense.map((t) => t.ephemeralStorage))).toEqual(new Set([17 * GIB]));
+    // The default 20 GiB root volume: its filesystem (0.5% less) − 1 GiB kube-reserved − 10% nodefs eviction.
+    expect(new Set(dense.map((t) => t.ephemeralStorage))).toEqual(new Set([ROOT_20GIB]));
     const plain = (await provider.instanceTypesForPool(pool('default'), shared))!;
-    expect(plain.map((t) => [t.name, t.allocatable, t.ephemeralStorage])).toEqual(shared.map((t) => [t.name, t.allocatable, 17 * GIB]));
+    expect(plain.map((t) => [t.name, t.allocatable, t.ephemeralStorage])).toEqual(shared.map((t) => [t.name, t.allocatable, ROOT_20GIB]));
     expect(await provider.instanceTypesForPool(pool('missing'), shared)).toBeUndefined();
     expect(await provider.instanceTypesForPool(pool(), shared)).toBeUndefined();
   });
@@ -125,11 +135,17 @@ describe('instanceTypesForPool', () => {
     const { provider } = harness({ classes });
     const shared = await provider.getInstanceTypes();
     const ephemeral = async (name: string) => (await provider.instanceTypesForPool(pool(name), shared))?.[0].ephemeralStorage;
-    expect(await ephemeral('big')).toBe(89 * GIB); // 100 − 1 − 10
-    expect(await ephemeral('marked')).toBe(44 * GIB); // 50 − 1 − 5
+    // Filesystem f = 99.5% of the volume; allocatable = f − 1 GiB − eviction (10% of f unless set).
+    expect(await ephemeral('big')).toBe(95_079_838_515); // f 106,837,311,488 − 1 GiB − 10%
+    expect(await ephemeral('marked')).toBe(47_003_048_345); // f 53,418,655,744 − 1 GiB − 10%
     expect(await ephemeral('unknown-root')).toBeUndefined();
-    expect(await ephemeral('evict')).toBe(16 * GIB); // 20 − 1 − 3
-    expect(allocatableEphemeralBytes(20, { evictionHard: { 'nodefs.available': '0%' } })).toBe(19 * GIB);
+    expect(await ephemeral('evict')).toBe(17_072_495_001); // f 21,367,462,297.6 − 1 GiB − 3 GiB
+    expect(allocatableEphemeralBytes(20, { evictionHard: { 'nodefs.available': '0%' } })).toBe(20_293_720_473);
+    // Under what real EKS nodes report — 20 GiB: 18,242,267,924 bytes (awslabs/amazon-eks-ami#1126);
+    // 50 GiB: about 43.98 GiB (aws/karpenter-provider-aws#4017) — never more.
+    expect(ROOT_20GIB).toBeLessThan(18_242_267_924);
+    expect(ROOT_20GIB).toBeGreaterThan(16.9 * GIB);
+    expect(47_003_048_345).toBeLessThan(43.98 * GIB);
     expect(allocatableEphemeralBytes(0.5)).toBe(0);
     expect(() => nodeClass({ blockDeviceMappings: [{ deviceName: '/dev/xvda', rootVolume: true, ebs: { volumeSize: '20Gi' } }, { deviceName: '/dev/xvdb', rootVolume: true, ebs: { volumeSize: '20Gi' } }] })).toThrow(/may mark only one mapping rootVolume/);
   });
