@@ -17,6 +17,7 @@ import { podEphemeralStorage, podSpecRequests as podRequestsFromSpec } from '../
 import { volumeTopology, type VolumeLookup } from '../model/volume-topology.js';
 import { podAttachedVolumes, type AttachedVolume } from '../model/volume-limits.js';
 import { podHostPorts } from '../model/host-ports.js';
+import { nodeExtendedResources, podExtendedResources } from '../model/extended-resources.js';
 import { requiredNodeAffinityTerms } from '../model/node-selector-terms.js';
 import { resources, resourcesFromList, resourcesToList, type Resources } from '../model/resources.js';
 import { parseNonNegativeUnits } from '../model/quantity.js';
@@ -115,6 +116,7 @@ export function podFromSpec(namespace: string, name: string, labels: Record<stri
     .map((t: Obj) => ({ topologyKey: t.topologyKey, ...selectorOf(t.labelSelector) }));
   const hostPorts = podHostPorts(spec);
   const ephemeralStorage = podEphemeralStorage(spec);
+  const extendedResources = podExtendedResources(spec);
   const tolerations: Toleration[] = (Array.isArray(spec?.tolerations) ? spec.tolerations : []).map((t: Obj) => ({ key: t.key, operator: t.operator, value: t.value, effect: t.effect }));
   return {
     namespace,
@@ -128,6 +130,7 @@ export function podFromSpec(namespace: string, name: string, labels: Record<stri
     ...(anti.length ? { antiAffinity: anti } : {}),
     ...(hostPorts.length ? { hostPorts } : {}),
     ...(ephemeralStorage > 0 ? { ephemeralStorage } : {}),
+    ...(Object.keys(extendedResources).length > 0 ? { extendedResources } : {}),
     ...extra,
   };
 }
@@ -260,6 +263,7 @@ export function existingNodeFromObject(o: KubeObject, facts: NodeFacts): Existin
     taints,
     allocatable: safeResources(o.status?.allocatable, { pods: 110 }),
     ...ephemeralAllocatable(o.status?.allocatable),
+    extendedResources: nodeExtendedResources(o.status?.allocatable),
     pods: facts.pods,
     createdAt: facts.claim?.createdAt ?? (Number.isNaN(created) ? 0 : created),
     ...(facts.emptySince !== undefined ? { emptySince: facts.emptySince } : {}),

@@ -60,6 +60,8 @@ export interface SandboxEnvironmentOptions {
    * volume gives). Default: not reported, and not counted.
    */
   ephemeralStorageGi?: number;
+  /** Extended resources every simulated node advertises once it runs (SimulatedCloudOptions.nodeExtendedResources). */
+  nodeExtendedResources?: Readonly<Record<string, number>>;
   onError?: SandboxOptions['onError'];
   /** Defaults for every controller started. */
   controller?: Partial<ControllerOptions>;
@@ -120,7 +122,7 @@ export async function startSandboxEnvironment(options: SandboxEnvironmentOptions
   const catalog = options.instanceTypes ?? loadCatalogSync('builtin');
   const storage = options.ephemeralStorageGi;
   const instanceTypes = storage === undefined ? catalog : catalog.map((t) => ({ ...t, ephemeralStorage: storage * 1024 ** 3 }));
-  const cloud = new SimulatedCloudProvider({ clock, instanceTypes, launchDelayMs: options.launchDelayMs ?? 60_000 });
+  const cloud = new SimulatedCloudProvider({ clock, instanceTypes, launchDelayMs: options.launchDelayMs ?? 60_000, ...(options.nodeExtendedResources ? { nodeExtendedResources: options.nodeExtendedResources } : {}) });
   const unregister = registerSimulatedNodes(cloud, client, (e) => options.onError?.('cloud', e));
   const metrics = new SimulatedMetricsSource({ clock });
   const controllers: RunningController[] = [];

@@ -41,6 +41,12 @@ export interface InstanceType {
    * DaemonSets' requests. Absent: not counted.
    */
   readonly ephemeralStorage?: number;
+  /**
+   * Extended resources a new node of this type offers, name → amount, for the names counted (set on
+   * a pool's planning view; the solver learns them from the pool's nodes, ADR 116). A name not
+   * listed is not counted.
+   */
+  readonly extendedResources?: Readonly<Record<string, number>>;
 }
 
 /** Identifies an offering across the system (`m5.large/us-east-1a/spot`). */

@@ -46,6 +46,12 @@ export interface ExistingNode {
    * Its pods' `ephemeralStorage` uses it up.
    */
   readonly ephemeralStorage?: number;
+  /**
+   * Extended resources it advertises (`status.allocatable`; core/model/extended-resources.ts): one
+   * it does not list, it has none of. Absent: not known (a node still launching, a simulation), and
+   * not counted.
+   */
+  readonly extendedResources?: Readonly<Record<string, number>>;
   /** Pods bound to this node (their requests make up the used resources). */
   readonly pods: readonly Pod[];
   /** Milliseconds since the epoch when the node (or its claim) was created. */

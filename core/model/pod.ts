@@ -95,6 +95,11 @@ export interface Pod {
    * against nodes' allocatable `ephemeral-storage`. Absent: none.
    */
   readonly ephemeralStorage?: number;
+  /**
+   * Extended resources it requests (core/model/extended-resources.ts: devices, pod ENIs, huge
+   * pages), name → amount, against nodes' allocatable. Absent: none.
+   */
+  readonly extendedResources?: Readonly<Record<string, number>>;
   /** True for pods the forecast says will be needed but do not exist yet. */
   readonly predicted?: boolean;
   /** Node the pod is bound to, if any. */

@@ -27,6 +27,8 @@ export interface BinState {
   usedPorts?: readonly HostPort[];
   /** Local ephemeral storage left, in bytes (undefined: not counted). */
   freeEphemeral?: number;
+  /** Extended resources left, for the names counted (a name not listed is not counted). */
+  freeExtended?: Record<string, number>;
 }
 
 export interface Bin extends BinState {
@@ -43,6 +45,8 @@ export interface Bin extends BinState {
   usedGpus: number;
   /** Local ephemeral storage its pods request, in bytes. */
   usedEphemeral: number;
+  /** Extended resources its planned pods request (undefined: none). */
+  usedExtended?: Record<string, number>;
 }
 
 // Most snapshots have no anti-affinity or spread selectors: then every bin shares these (a typed
@@ -62,6 +66,7 @@ export function antiAffinityHeldFor(selectors: number): Uint8Array {
 
 export function emptyState(type: InstanceType, mask: number, selectors: number, volumeLimits?: Readonly<Record<string, number>>): BinState {
   return {
+    ...(type.extendedResources ? { freeExtended: { ...type.extendedResources } } : {}),
     ...(volumeLimits ? { freeVolumes: { ...volumeLimits } } : {}),
     ...(type.daemonSetHostPorts && type.daemonSetHostPorts.length > 0 ? { usedPorts: type.daemonSetHostPorts } : {}),
     ...(type.ephemeralStorage !== undefined ? { freeEphemeral: type.ephemeralStorage } : {}),
@@ -84,6 +89,12 @@ export function maxJoin(state: BinState, c: PodClass, matches: Uint8Array, limit
   k = Math.min(k, Math.floor(state.freePods / r.pods));
   if (r.gpus > 0) k = Math.min(k, Math.floor(state.freeGpus / r.gpus));
   if (c.ephemeralStorage && state.freeEphemeral !== undefined) k = Math.min(k, Math.floor(state.freeEphemeral / c.ephemeralStorage));
+  if (c.extended && state.freeExtended) {
+    for (const [name, perPod] of c.extended) {
+      const free = state.freeExtended[name];
+      if (free !== undefined) k = Math.min(k, Math.floor(free / perPod));
+    }
+  }
   if (state.freeVolumes && c.volumes) {
     for (const [driver, perPod] of c.volumes) {
       const free = state.freeVolumes[driver];
@@ -119,6 +130,7 @@ export function cloneState(s: BinState): BinState {
     ...(s.freeVolumes ? { freeVolumes: { ...s.freeVolumes } } : {}),
     ...(s.usedPorts ? { usedPorts: s.usedPorts } : {}),
     ...(s.freeEphemeral !== undefined ? { freeEphemeral: s.freeEphemeral } : {}),
+    ...(s.freeExtended ? { freeExtended: { ...s.freeExtended } } : {}),
   };
 }
 
@@ -139,6 +151,9 @@ export function applyJoin(state: BinState, c: PodClass, count: number): void {
   state.freePods -= r.pods * count;
   state.freeGpus -= r.gpus * count;
   if (c.ephemeralStorage && state.freeEphemeral !== undefined) state.freeEphemeral -= c.ephemeralStorage * count;
+  if (c.extended && state.freeExtended) {
+    for (const [name, perPod] of c.extended) if (state.freeExtended[name] !== undefined) state.freeExtended[name] -= perPod * count;
+  }
   if (state.freeVolumes && c.volumes) {
     for (const [driver, perPod] of c.volumes) if (state.freeVolumes[driver] !== undefined) state.freeVolumes[driver] -= perPod * count;
   }

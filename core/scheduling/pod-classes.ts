@@ -72,6 +72,8 @@ export interface PodClass {
   readonly hostPorts?: readonly HostPort[];
   /** Local ephemeral storage each pod requests, in bytes (Pod.ephemeralStorage). */
   readonly ephemeralStorage?: number;
+  /** Extended resources each pod requests, by name (sorted). */
+  readonly extended?: ReadonlyArray<readonly [string, number]>;
   /** Set when the class is a zone split of a spread class, or pinned to one zone. */
   zone?: string;
   /** Why the class cannot be planned at all (an unsupported constraint), if so. */
@@ -176,6 +178,7 @@ export function buildPodClasses(pods: readonly Pod[], table: SelectorTable): Pod
       pod.attachedVolumes && pod.attachedVolumes.length > 0 ? JSON.stringify(volumesPerDriver(pod.attachedVolumes)) : '',
       pod.hostPorts && pod.hostPorts.length > 0 ? pod.hostPorts.map(hostPortKey).sort().join(',') : '',
       pod.ephemeralStorage ?? '',
+      pod.extendedResources ? JSON.stringify(Object.entries(pod.extendedResources).sort(([a], [b]) => cmp(a, b))) : '',
     ].join('|');
     const entry = byKey.get(key);
     if (entry) entry.pods.push(pod);
@@ -233,6 +236,7 @@ export function buildPodClasses(pods: readonly Pod[], table: SelectorTable): Pod
       ...(sample.attachedVolumes && sample.attachedVolumes.length > 0 ? { volumes: volumesPerDriver(sample.attachedVolumes) } : {}),
       ...(sample.hostPorts && sample.hostPorts.length > 0 ? { hostPorts: sample.hostPorts } : {}),
       ...(sample.ephemeralStorage ? { ephemeralStorage: sample.ephemeralStorage } : {}),
+      ...(sample.extendedResources && Object.keys(sample.extendedResources).length > 0 ? { extended: Object.entries(sample.extendedResources).sort(([a], [b]) => cmp(a, b)) } : {}),
       unsupported,
       next: 0,
       size: sizeOf(requests),

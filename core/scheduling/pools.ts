@@ -108,12 +108,18 @@ export interface RequirementProfile {
 
 /**
  * Whether a node of type `q` takes every pod a node of type `r` takes, beyond the four resources:
- * at least its ephemeral storage (none said: not counted, so unlimited) and no host port its
- * DaemonSets bind that `r`'s do not. A cheaper, larger type that fails this must not prune `r`
+ * at least its ephemeral storage and each extended resource (none said: not counted, so unlimited)
+ * and no host port its DaemonSets bind that `r`'s do not. A cheaper, larger type that fails this must not prune `r`
  * from the candidates: a pod that needs `r`'s disk or port would find no candidate to open.
  */
 function holdsWhatever(q: InstanceType, r: InstanceType): boolean {
   if (q.ephemeralStorage !== undefined && (r.ephemeralStorage === undefined || q.ephemeralStorage < r.ephemeralStorage)) return false;
+  if (q.extendedResources) {
+    for (const [name, amount] of Object.entries(q.extendedResources)) {
+      const other = r.extendedResources?.[name];
+      if (other === undefined || amount < other) return false;
+    }
+  }
   const taken = q.daemonSetHostPorts;
   if (!taken || taken.length === 0) return true;
   const alsoTaken = new Set((r.daemonSetHostPorts ?? []).map(hostPortKey));

@@ -24,6 +24,7 @@ import { allFollowers, isInFlightGroup, linkInFlightAffinity, strayFollowers, UN
 import { attachedByDriver, volumeRoom } from '../model/volume-limits.js';
 import { conflictingPort, hostPortKey, type HostPort } from '../model/host-ports.js';
 import { formatBytes } from '../model/quantity.js';
+import { newNodeExtended } from '../model/extended-resources.js';
 import type { InstanceType } from '../model/instance-type.js';
 import { buildPodClasses, buildSelectorTable, cmp, remaining, selectorMatchesLabels, splitByZone, type PodClass, type SelectorTable } from './pod-classes.js';
 import {
@@ -128,14 +129,17 @@ function solveLinked(input: SchedulingInput): SchedulingResult {
   const boundPods = input.existingNodes.flatMap((n) => n.pods).filter((p) => invalidRequests(p) === undefined);
   const table = buildSelectorTable([...validPods, ...boundPods]);
   let classes = buildPodClasses(validPods, table);
-  const pools = preparePools(input.nodePools, input.instanceTypes, input.excludedOfferings, existingPoolUsage(input), input.instanceTypesByPool);
+  // Extended resources the pods ask for: what new nodes will offer is learned from the pools' nodes.
+  const extendedNames = [...new Set(classes.flatMap((c) => (c.extended ?? []).map(([name]) => name)))].sort(cmp);
+  const typesByPool = extendedNames.length > 0 ? withLearnedExtended(input, extendedNames) : input.instanceTypesByPool;
+  const pools = preparePools(input.nodePools, input.instanceTypes, input.excludedOfferings, existingPoolUsage(input), typesByPool);
   const ctx: Context = { input, table, pools, profiles: new Map(), classProfiles: new Map(), acceptable: new Map(), matches: new Map(), limitBlocked: new Set(), nodeGrouped: new Set() };
 
   const existingBins = input.existingNodes
     .filter((n) => !n.unschedulable)
     .slice()
     .sort((a, b) => Number(b.initialized) - Number(a.initialized) || cmp(a.name, b.name))
-    .map((n) => existingBin(n, table));
+    .map((n) => existingBin(n, table, extendedNames));
 
   if (input.newNodeVolumeLimits && classes.some((c) => c.volumes)) ctx.newNodeVolumes = input.newNodeVolumeLimits;
   classes = pinZones(ctx, classes, input.existingNodes);
@@ -200,7 +204,32 @@ function existingPoolUsage(input: SchedulingInput): Map<string, { milliCpu: numb
   return usage;
 }
 
-function existingBin(node: ExistingNode, table: SelectorTable): Bin {
+/**
+ * Each pool's types with what a new node will offer of each extended resource the pods ask for
+ * (InstanceType.extendedResources), learned from the pool's nodes (newNodeExtended); what a type
+ * already says (a cloud that knows) is kept.
+ */
+function withLearnedExtended(input: SchedulingInput, names: readonly string[]): Map<string, InstanceType[]> {
+  const out = new Map<string, InstanceType[]>();
+  for (const pool of input.nodePools) {
+    const types = input.instanceTypesByPool?.get(pool.name) ?? input.instanceTypes;
+    out.set(
+      pool.name,
+      types.map((type) => {
+        const learned: Record<string, number> = {};
+        for (const name of names) {
+          if (type.extendedResources?.[name] !== undefined) continue;
+          const amount = newNodeExtended(input.existingNodes, pool.name, type.name, name);
+          if (amount !== undefined) learned[name] = amount;
+        }
+        return Object.keys(learned).length > 0 ? { ...type, extendedResources: { ...type.extendedResources, ...learned } } : type;
+      }),
+    );
+  }
+  return out;
+}
+
+function existingBin(node: ExistingNode, table: SelectorTable, extendedNames: readonly string[]): Bin {
   const n = table.selectors.length;
   const bin: Bin = {
     id: node.name,
@@ -229,6 +258,11 @@ function existingBin(node: ExistingNode, table: SelectorTable): Bin {
     for (let i = 0; i < n; i++) if (selectorMatchesLabels(table.selectors[i], pod.labels)) bin.selectorCounts[i] += 1;
     if (pod.antiAffinity) for (const term of pod.antiAffinity) if (term.topologyKey === Labels.hostname) bin.antiAffinityHeld[table.indexOf(term.labelSelector, term.labelExpressions)] = 1;
   }
+  // Extended resources the pods ask for, when the node's are known (one it does not list: none).
+  if (node.extendedResources && extendedNames.length > 0) {
+    bin.freeExtended = {};
+    for (const name of extendedNames) bin.freeExtended[name] = (node.extendedResources[name] ?? 0) - node.pods.reduce((sum, p) => sum + (p.extendedResources?.[name] ?? 0), 0);
+  }
   // Local ephemeral storage its pods request, when the node reports it.
   if (node.ephemeralStorage !== undefined) bin.freeEphemeral = node.ephemeralStorage - node.pods.reduce((sum, p) => sum + (p.ephemeralStorage ?? 0), 0);
   // Host ports its pods bind (and, while it launches, its DaemonSets will).
@@ -256,6 +290,10 @@ function addToBin(bin: Bin, c: PodClass, count: number): void {
   bin.usedPods += r.pods * count;
   bin.usedGpus += r.gpus * count;
   bin.usedEphemeral += (c.ephemeralStorage ?? 0) * count;
+  if (c.extended) {
+    bin.usedExtended ??= {};
+    for (const [name, perPod] of c.extended) bin.usedExtended[name] = (bin.usedExtended[name] ?? 0) + perPod * count;
+  }
 }
 
 function profileFor(ctx: Context, prepared: PreparedPool, c: PodClass): RequirementProfile {
@@ -570,8 +608,10 @@ function newBin(ctx: Context, prepared: PreparedPool, t: number, mask: number): 
   const selectors = ctx.table.selectors.length;
   const daemonPorts = prepared.types[t].daemonSetHostPorts;
   const ephemeral = prepared.types[t].ephemeralStorage;
+  const extended = prepared.types[t].extendedResources;
   return {
     ...(ephemeral !== undefined ? { freeEphemeral: ephemeral } : {}),
+    ...(extended ? { freeExtended: { ...extended } } : {}),
     ...(ctx.newNodeVolumes ? { freeVolumes: { ...ctx.newNodeVolumes } } : {}),
     ...(daemonPorts && daemonPorts.length > 0 ? { usedPorts: daemonPorts } : {}),
     freeCpu: a.milliCpu,
@@ -743,7 +783,7 @@ interface TypeChoice {
 function acceptableTypes(ctx: Context, bin: Bin): TypeChoice[] {
   const prepared = bin.pool!;
   // Repeated patterns give many identical bins: compute once per content.
-  const signature = `${prepared.index}|${[...bin.classes].map((c) => c.index).sort((a, b) => a - b).join(',')}|${bin.usedCpu}|${bin.usedMemory}|${bin.usedPods}|${bin.usedGpus}|${bin.usedEphemeral}`;
+  const signature = `${prepared.index}|${[...bin.classes].map((c) => c.index).sort((a, b) => a - b).join(',')}|${bin.usedCpu}|${bin.usedMemory}|${bin.usedPods}|${bin.usedGpus}|${bin.usedEphemeral}|${bin.usedExtended ? JSON.stringify(bin.usedExtended) : ''}`;
   const cached = ctx.acceptable.get(signature);
   if (cached) return cached;
   const choices = computeAcceptableTypes(ctx, bin);
@@ -760,6 +800,7 @@ function computeAcceptableTypes(ctx: Context, bin: Bin): TypeChoice[] {
   prepared.types.forEach((type, t) => {
     if (!typeFits(used, type.allocatable)) return;
     if (type.ephemeralStorage !== undefined && bin.usedEphemeral > type.ephemeralStorage) return;
+    if (bin.usedExtended && type.extendedResources && Object.entries(bin.usedExtended).some(([name, used]) => (type.extendedResources![name] ?? Infinity) < used)) return;
     if (portClasses.some((c) => takenByDaemonSets(c, type))) return;
     let mask = -1;
     for (const p of profiles) {
@@ -854,6 +895,7 @@ function explain(ctx: Context, c: PodClass): { reason: UnplaceableReason; messag
   let portFree = false;
   let taken: HostPort | undefined;
   let mostEphemeral = -1;
+  let lacking: string | undefined;
   for (const prepared of ctx.pools) {
     const profile = profileFor(ctx, prepared, c);
     for (let t = 0; t < prepared.types.length; t++) {
@@ -863,6 +905,11 @@ function explain(ctx: Context, c: PodClass): { reason: UnplaceableReason; messag
       const offered = prepared.types[t].ephemeralStorage;
       if (c.ephemeralStorage && offered !== undefined && c.ephemeralStorage > offered) {
         mostEphemeral = Math.max(mostEphemeral, offered);
+        continue;
+      }
+      const short = c.extended?.find(([name, perPod]) => (prepared.types[t].extendedResources?.[name] ?? Infinity) < perPod);
+      if (short) {
+        lacking ??= short[0];
         continue;
       }
       fitting = true;
@@ -878,6 +925,10 @@ function explain(ctx: Context, c: PodClass): { reason: UnplaceableReason; messag
     };
   }
   if (!fitting && mostEphemeral >= 0) return { reason: 'NoInstanceTypeFits', message: `it requests ${formatBytes(c.ephemeralStorage!)} of ephemeral-storage; a new node offers at most ${formatBytes(mostEphemeral)}` };
+  if (!fitting && lacking !== undefined) {
+    const perPod = c.extended!.find(([name]) => name === lacking)![1];
+    return { reason: 'NoInstanceTypeFits', message: `it requests ${perPod} ${lacking}, and no new node of its pools will offer that many: none of the pools' nodes that run advertise enough of it` };
+  }
   if (!fitting) return { reason: 'NoInstanceTypeFits', message: `no compatible instance type has allocatable for ${describeRequests(c.requests)}` };
   if (!portFree && taken) return { reason: 'ConstraintUnsatisfiable', message: `it binds host port ${hostPortKey(taken)}, which a DaemonSet binds on every new node it could run on` };
   if (ctx.nodeGrouped.has(c)) {

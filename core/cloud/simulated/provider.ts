@@ -36,12 +36,15 @@ export interface SimulatedNodeReady {
   readonly allocatable: Resources;
   /** Allocatable local ephemeral storage in bytes, when the instance type says. */
   readonly ephemeralStorage?: number;
+  /** Extended resources it advertises (SimulatedCloudOptions.nodeExtendedResources). */
+  readonly extendedResources?: Readonly<Record<string, number>>;
   readonly at: number;
 }
 
 /** A registering node's `status.capacity` and `status.allocatable`, as its kubelet reports them. */
-export function nodeResourceLists(event: Pick<SimulatedNodeReady, 'capacity' | 'allocatable' | 'ephemeralStorage'>): { capacity: Record<string, string>; allocatable: Record<string, string> } {
+export function nodeResourceLists(event: Pick<SimulatedNodeReady, 'capacity' | 'allocatable' | 'ephemeralStorage' | 'extendedResources'>): { capacity: Record<string, string>; allocatable: Record<string, string> } {
   const storage: Record<string, string> = event.ephemeralStorage !== undefined ? { 'ephemeral-storage': String(event.ephemeralStorage) } : {};
+  for (const [name, amount] of Object.entries(event.extendedResources ?? {})) storage[name] = String(amount);
   return { capacity: { ...resourcesToList(event.capacity), ...storage }, allocatable: { ...resourcesToList(event.allocatable), ...storage } };
 }
 
@@ -62,6 +65,11 @@ export interface SimulatedCloudOptions {
   readonly launchDelayMs?: number;
   /** The image new instances boot (`publishImage` changes it). Default `sim-image-1`. */
   readonly image?: string;
+  /**
+   * Extended resources every node advertises once it runs, as a device plugin on every node would
+   * (name → amount). Not part of the instance types: a planner learns them from the nodes.
+   */
+  readonly nodeExtendedResources?: Readonly<Record<string, number>>;
 }
 
 interface Instance {
@@ -78,6 +86,7 @@ export class SimulatedCloudProvider implements CloudProvider {
   private readonly clock: Clock;
   private readonly types: readonly InstanceType[];
   private readonly launchDelayMs: number;
+  private readonly nodeExtendedResources: Readonly<Record<string, number>> | undefined;
   private readonly instances = new Map<string, Instance>();
   private readonly byClaimName = new Map<string, string>();
   private readonly capacityFailures = new Map<string, number>();
@@ -93,6 +102,7 @@ export class SimulatedCloudProvider implements CloudProvider {
     this.clock = options.clock;
     this.types = options.instanceTypes;
     this.launchDelayMs = options.launchDelayMs ?? DEFAULT_LAUNCH_DELAY_MS;
+    this.nodeExtendedResources = options.nodeExtendedResources;
     if (!(this.launchDelayMs >= 0) || !Number.isFinite(this.launchDelayMs)) throw new RangeError(`launchDelayMs must be ≥ 0, got ${options.launchDelayMs}`);
   }
 
@@ -283,6 +293,7 @@ export class SimulatedCloudProvider implements CloudProvider {
       capacity: type.capacity,
       allocatable: type.allocatable,
       ...(type.ephemeralStorage !== undefined ? { ephemeralStorage: type.ephemeralStorage } : {}),
+      ...(this.nodeExtendedResources ? { extendedResources: this.nodeExtendedResources } : {}),
       at: now,
     });
   }

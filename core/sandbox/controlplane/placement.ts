@@ -39,7 +39,9 @@ function affinityAllows(pod: Obj, labels: Record<string, string>, nodeName: stri
   return terms === undefined || terms.some((term) => term.every((r) => labelSatisfies(r, r.key === NODE_NAME_FIELD ? nodeName : labels[r.key])));
 }
 
-export type Rejection = 'NotReady' | 'Unschedulable' | 'Taint' | 'NodeSelector' | 'VolumeNodeAffinity' | 'PodAffinity' | 'PodAntiAffinity' | 'TopologySpread' | 'NodePorts' | 'Resources' | 'EphemeralStorage' | 'VolumeLimits';
+type NamedRejection = 'NotReady' | 'Unschedulable' | 'Taint' | 'NodeSelector' | 'VolumeNodeAffinity' | 'PodAffinity' | 'PodAntiAffinity' | 'TopologySpread' | 'NodePorts' | 'Resources' | 'EphemeralStorage' | 'VolumeLimits';
+/** Why a node was refused: a named reason, or too little of one extended resource (`Insufficient:<name>`). */
+export type Rejection = NamedRejection | `Insufficient:${string}`;
 
 export interface PlacementResult {
   node?: string;
@@ -57,7 +59,7 @@ export interface PlacementChecks {
   readonly topology?: (node: Obj) => Rejection | undefined;
   /** Host ports (kube-scheduler's NodePorts, which runs before NodeResourcesFit). */
   readonly ports?: (node: Obj) => Rejection | undefined;
-  /** Local ephemeral storage (NodeResourcesFit's, after the other resources). */
+  /** Local ephemeral storage and extended resources (NodeResourcesFit's, after the other resources). */
   readonly storage?: (node: Obj) => Rejection | undefined;
   /**
    * Volume attach limits, last (as kube-scheduler's NodeVolumeLimits runs after NodeResourcesFit;
@@ -104,7 +106,7 @@ export function choosePlacement(pod: Obj, nodes: Obj[], usedByNode: ReadonlyMap<
   return { node: best?.name, rejections };
 }
 
-const REJECTION_TEXT: Record<Rejection, string> = {
+const REJECTION_TEXT: Record<NamedRejection, string> = {
   NotReady: "node(s) had untolerated taint {node.kubernetes.io/not-ready: }",
   Unschedulable: 'node(s) were unschedulable',
   Taint: 'node(s) had untolerated taint(s)',
@@ -121,6 +123,6 @@ const REJECTION_TEXT: Record<Rejection, string> = {
 
 /** "0/3 nodes are available: 2 Insufficient resources, 1 node(s) were unschedulable." */
 export function unschedulableMessage(total: number, rejections: PlacementResult['rejections']): string {
-  const parts = (Object.entries(rejections) as Array<[Rejection, number]>).sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} ${REJECTION_TEXT[r]}`);
+  const parts = (Object.entries(rejections) as Array<[Rejection, number]>).sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} ${r.startsWith('Insufficient:') ? `Insufficient ${r.slice('Insufficient:'.length)}` : REJECTION_TEXT[r as NamedRejection]}`);
   return `0/${total} nodes are available${parts.length ? `: ${parts.join(', ')}` : ''}.`;
 }

@@ -20,7 +20,9 @@
  * driver without a count, has no limit. A pod refused for it waits for a pod on a node to go or finish,
  * or for a CSINode to change.
  * Local ephemeral storage, as NodeResourcesFit counts it: on a node that reports an allocatable
- * `ephemeral-storage`, the pods' requests (core/model/pod-requests.ts) stay within it.
+ * `ephemeral-storage`, the pods' requests (core/model/pod-requests.ts) stay within it. Extended
+ * resources likewise, on every node (one a node does not advertise, it has none of;
+ * core/model/extended-resources.ts): "Insufficient <name>".
  * Host ports, as kube-scheduler's NodePorts filter: a node takes the pod only if no pod on it (or
  * terminating there) binds one of the pod's host ports (core/model/host-ports.ts).
  * Required pod affinity: only in a domain (the term's topology key) that runs a matching pod, or
@@ -33,6 +35,7 @@ import { addResources, type Resources } from '../../model/resources.js';
 import { attachedByDriver, csiNodeLimits, exceededDriver, podAttachedVolumes } from '../../model/volume-limits.js';
 import { conflictingPort, podHostPorts } from '../../model/host-ports.js';
 import { podEphemeralStorage } from '../../model/pod-requests.js';
+import { nodeExtendedResources, podExtendedResources } from '../../model/extended-resources.js';
 import { parseNonNegativeUnits } from '../../model/quantity.js';
 import { volumeLookupFrom, volumeTopology, type VolumeLookup } from '../../model/volume-topology.js';
 import { podAffinityTopology } from '../../model/pod-affinity.js';
@@ -174,12 +177,14 @@ export class Scheduler extends KeyedController {
 
   /**
    * NodeResourcesFit for local ephemeral storage: 'EphemeralStorage' for a node that reports an
-   * allocatable `ephemeral-storage` its pods' requests and this pod's would exceed. Undefined when
-   * the pod requests none. A node that reports none is not counted (the sandbox's own Nodes).
+   * allocatable `ephemeral-storage` its pods' requests and this pod's would exceed (a node that
+   * reports none is not counted: the sandbox's own Nodes); then extended resources (below).
+   * Undefined when the pod requests neither.
    */
-  private ephemeralStorage(pod: KubeObject, podsOn: (node: string) => readonly KubeObject[]): ((node: Record<string, any>) => Rejection | undefined) | undefined {
+  private localAndExtended(pod: KubeObject, podsOn: (node: string) => readonly KubeObject[]): ((node: Record<string, any>) => Rejection | undefined) | undefined {
     const wanted = podEphemeralStorage(pod.spec);
-    if (wanted === 0) return undefined;
+    const extended = this.extendedResources(pod, podsOn);
+    if (wanted === 0) return extended;
     return (node) => {
       const raw = node.status?.allocatable?.['ephemeral-storage'];
       if (raw === undefined || raw === null) return undefined;
@@ -190,7 +195,25 @@ export class Scheduler extends KeyedController {
         return undefined;
       }
       const used = podsOn(node.metadata.name).reduce((sum, p) => sum + podEphemeralStorage(p.spec), 0);
-      return used + wanted > allocatable ? 'EphemeralStorage' : undefined;
+      return used + wanted > allocatable ? 'EphemeralStorage' : extended?.(node);
+    };
+  }
+
+  /**
+   * NodeResourcesFit for extended resources: `Insufficient:<name>` for a node whose allocatable of
+   * a resource the pod requests (none listed: none) cannot hold its pods' and this pod's requests.
+   */
+  private extendedResources(pod: KubeObject, podsOn: (node: string) => readonly KubeObject[]): ((node: Record<string, any>) => Rejection | undefined) | undefined {
+    const wanted = Object.entries(podExtendedResources(pod.spec));
+    if (wanted.length === 0) return undefined;
+    return (node) => {
+      const allocatable = nodeExtendedResources(node.status?.allocatable);
+      const on = podsOn(node.metadata.name).map((p) => podExtendedResources(p.spec));
+      for (const [name, amount] of wanted) {
+        const used = on.reduce((sum, r) => sum + (r[name] ?? 0), 0);
+        if (used + amount > (allocatable[name] ?? 0)) return `Insufficient:${name}`;
+      }
+      return undefined;
     };
   }
 
@@ -313,7 +336,7 @@ export class Scheduler extends KeyedController {
     const podsOn = this.podsOnNodes();
     const result =
       volumes.ok && affinity.ok
-        ? choosePlacement(pod, nodes, this.usage(), { volumeTerms: volumes.terms, affinityTerms: affinity.terms, topology: this.topology(pod, nodes), ports: this.hostPorts(pod, podsOn), storage: this.ephemeralStorage(pod, podsOn), attachLimits: this.volumeLimits(pod, lookup, podsOn) })
+        ? choosePlacement(pod, nodes, this.usage(), { volumeTerms: volumes.terms, affinityTerms: affinity.terms, topology: this.topology(pod, nodes), ports: this.hostPorts(pod, podsOn), storage: this.localAndExtended(pod, podsOn), attachLimits: this.volumeLimits(pod, lookup, podsOn) })
         : { node: undefined, rejections: {} };
     if (result.node) {
       this.assumed.set(key, result.node);

@@ -604,6 +604,47 @@ describe('solve: local ephemeral storage (a node offers so much; ExistingNode / 
   });
 });
 
+describe('solve: extended resources (devices, pod ENIs, huge pages; ADR 116)', () => {
+  const FUSE = 'smarter-devices/fuse';
+  const mounting = (n: number, each = 1) => pods(n, { name: 'mounter', cpu: 100, memoryMiB: 128, extendedResources: { [FUSE]: each } });
+
+  it('an existing node without the resource, or without enough left, takes no such pod however much CPU it has', () => {
+    const plain = existingNode({ name: 'plain', cpu: 16, memoryGiB: 64, extendedResources: {} });
+    const busy = existingNode({ name: 'busy', cpu: 16, memoryGiB: 64, extendedResources: { [FUSE]: 2 }, pods: [pod({ name: 'old', nodeName: 'busy', extendedResources: { [FUSE]: 2 } })] });
+    const roomy = existingNode({ name: 'roomy', cpu: 16, memoryGiB: 64, extendedResources: { [FUSE]: 4 } });
+    expect(plan({ pods: mounting(1), existingNodes: [plain, busy] }).placements).toEqual([]);
+    expect(plan({ pods: mounting(3), existingNodes: [plain, busy, roomy] }).placements.map((p) => p.node)).toEqual(['roomy', 'roomy', 'roomy']);
+    // A pod without the request is not affected.
+    expect(plan({ pods: [pod({ name: 'web' })], existingNodes: [plain] }).placements).toEqual([{ pod: 'default/web', node: 'plain' }]);
+  });
+
+  it('new nodes offer what the pool’s nodes of that type advertise: five pods of one device on nodes of two need three nodes', () => {
+    // One m5.large runs and advertises 2, full; new nodes of the pool are m5.large or learn the same.
+    const running = existingNode({ name: 'n1', instanceType: 'm5.large', cpu: 2, memoryGiB: 8, extendedResources: { [FUSE]: 2 }, pods: [pod({ name: 'old', nodeName: 'n1', cpu: 100, extendedResources: { [FUSE]: 2 } })] });
+    const result = plan({ pods: mounting(5), existingNodes: [running], instanceTypes: [instanceType({ name: 'm5.large', cpu: 2, memoryGiB: 8, price: 0.096 }), instanceType({ name: 'm5.xlarge', cpu: 4, memoryGiB: 16, price: 0.192 })] });
+    expectAllPlaced(result, 5);
+    expect(result.newNodeClaims.map((c) => c.pods.length).sort()).toEqual([1, 2, 2]);
+  });
+
+  it('a pool with nodes none of which advertise it: not planned, and said why; a pool with no node yet: planned', () => {
+    const running = existingNode({ name: 'n1', instanceType: 'm5.large', extendedResources: {} });
+    const none = plan({ pods: mounting(1), existingNodes: [running] });
+    expect(none.newNodeClaims).toEqual([]);
+    expect(none.unplaceable[0]).toMatchObject({ reason: 'NoInstanceTypeFits', message: expect.stringContaining(`it requests 1 ${FUSE}`) });
+    expect(plan({ pods: mounting(1) }).newNodeClaims).toHaveLength(1);
+  });
+
+  it('a cheaper type the pool’s nodes show without it does not hide the type that has it', () => {
+    // c5.large (cheaper) runs without the device; m5.large runs with it.
+    const nodes = [existingNode({ name: 'c', instanceType: 'c5.large', extendedResources: {} }), existingNode({ name: 'm', instanceType: 'm5.large', cpu: 2, memoryGiB: 8, extendedResources: { [FUSE]: 1 }, pods: [pod({ name: 'old', nodeName: 'm', cpu: 100, extendedResources: { [FUSE]: 1 } })] })];
+    const types = [instanceType({ name: 'c5.large', cpu: 2, memoryGiB: 8, price: 0.085 }), instanceType({ name: 'm5.large', cpu: 2, memoryGiB: 8, price: 0.096 })];
+    const result = plan({ pods: mounting(1), existingNodes: nodes, instanceTypes: types });
+    expect(result.unplaceable).toEqual([]);
+    expect(typesOf(result)).toEqual(['m5.large']);
+    expect(result.newNodeClaims[0].instanceTypeOptions.map((o) => o.instanceType)).toEqual(['m5.large']);
+  });
+});
+
 describe('solve: node pools', () => {
   it.each([
     [{ nodes: 2 }, 2],

@@ -1,0 +1,99 @@
+/**
+ * Extended resources: what a pod requests beyond CPU, memory, ephemeral storage, pod slots and GPUs
+ * (which the planner models on their own) — a device plugin's devices (`smarter-devices/fuse`),
+ * EKS security groups for pods (`vpc.amazonaws.com/pod-eni`, added to pods by the VPC resource
+ * controller), huge pages (`hugepages-2Mi`), anything a node advertises in `status.allocatable`.
+ * kube-scheduler's NodeResourcesFit keeps a pod off a node that does not have enough of each
+ * ("Insufficient example.com/foo"); a planner that ignored them would see room on such a node,
+ * launch nothing, and the pod would wait forever.
+ *
+ * What a new node will offer is not in any catalog: a device plugin or controller advertises it
+ * once the node runs. It is learned from the pool's registered nodes (`newNodeExtended`). Pure.
+ */
+import { containerRequestList, podSpecRequests, type ReadResourceList } from './pod-requests.js';
+import { parseNonNegativeUnits } from './quantity.js';
+import { ZERO_RESOURCES } from './resources.js';
+
+type Obj = Record<string, any>;
+
+/** Resource names the planner models on their own (or that are not per-node budgets). */
+const MODELLED = new Set(['cpu', 'memory', 'pods', 'ephemeral-storage', 'storage', 'nvidia.com/gpu', 'amd.com/gpu']);
+
+/** Whether `name` is an extended resource, counted against a node's allocatable of the same name. */
+export function isExtendedResourceName(name: string): boolean {
+  return !MODELLED.has(name) && (name.includes('/') || name.startsWith('hugepages-'));
+}
+
+function asRecord(value: unknown): Obj | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : undefined;
+}
+
+/** A quantity as a whole number of units (bytes for huge pages); undefined when unreadable. */
+function amount(raw: unknown): number | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  try {
+    return parseNonNegativeUnits(String(raw));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The extended resources one pod of this spec requests, by the rules the other resources follow
+ * (a limit stands in for a missing request, sidecars add up, the largest init moment, overhead).
+ * Names with a zero request, or whose quantities cannot be read (the API server refuses such a
+ * pod), are left out. Empty when there are none.
+ */
+export function podExtendedResources(spec: unknown): Record<string, number> {
+  const s = asRecord(spec);
+  if (!s) return {};
+  const names = new Set<string>();
+  const lists = [...(Array.isArray(s.containers) ? s.containers : []), ...(Array.isArray(s.initContainers) ? s.initContainers : [])].map(containerRequestList);
+  for (const list of [...lists, asRecord(s.overhead)]) for (const name of Object.keys(list ?? {})) if (isExtendedResourceName(name)) names.add(name);
+  const out: Record<string, number> = {};
+  for (const name of [...names].sort()) {
+    // The bytes or units ride in the memory field: the rules treat every field alike.
+    const read: ReadResourceList = (list) => ({ ...ZERO_RESOURCES, memoryBytes: amount(list?.[name]) ?? 0 });
+    const total = podSpecRequests(s, read, { podLevel: false }).memoryBytes;
+    if (total > 0) out[name] = total;
+  }
+  return out;
+}
+
+/** The extended resources a node advertises (`status.allocatable`), each a whole number of units. */
+export function nodeExtendedResources(allocatable: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, raw] of Object.entries(asRecord(allocatable) ?? {})) {
+    if (!isExtendedResourceName(name)) continue;
+    const value = amount(raw);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/** A registered node as the learning below reads it. */
+export interface AdvertisingNode {
+  readonly nodePool?: string;
+  readonly instanceType?: string;
+  /** What it advertises; undefined: not known (a node still launching), and not learned from. */
+  readonly extendedResources?: Readonly<Record<string, number>>;
+}
+
+/**
+ * How much of `name` a new node of `pool` and `type` will offer, learned from the pool's registered
+ * nodes (a device plugin that runs on a type's nodes advertises the same there):
+ * - nodes of that type exist: the most any of them advertises (0 when none does);
+ * - else, when every node of the pool advertises it: the least any does (a plugin on every node);
+ * - else, when the pool has nodes: 0 (it runs on some types only, or on none);
+ * - else (no node of the pool to learn from): undefined, not counted — the pod is planned as if the
+ *   node will have it; once that node registers, the pool has a node to learn from, so a resource no
+ *   node offers costs at most one node, not one per pass.
+ */
+export function newNodeExtended(nodes: readonly AdvertisingNode[], pool: string, type: string, name: string): number | undefined {
+  const known = nodes.filter((n) => n.nodePool === pool && n.extendedResources !== undefined);
+  if (known.length === 0) return undefined;
+  const sameType = known.filter((n) => n.instanceType === type);
+  if (sameType.length > 0) return Math.max(...sameType.map((n) => n.extendedResources![name] ?? 0));
+  if (known.every((n) => (n.extendedResources![name] ?? 0) > 0)) return Math.min(...known.map((n) => n.extendedResources![name]));
+  return 0;
+}

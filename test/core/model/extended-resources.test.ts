@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { isExtendedResourceName, newNodeExtended, nodeExtendedResources, podExtendedResources, type AdvertisingNode } from '../../../core/model/extended-resources.js';
+import { podFromSpec } from '../../../core/controllers/objects.js';
+
+describe('extended resources a pod requests', () => {
+  it('names beyond cpu, memory, ephemeral storage, pods and GPUs; huge pages too', () => {
+    expect(['example.com/fuse', 'vpc.amazonaws.com/pod-eni', 'hugepages-2Mi'].every(isExtendedResourceName)).toBe(true);
+    expect(['cpu', 'memory', 'ephemeral-storage', 'pods', 'nvidia.com/gpu', 'amd.com/gpu', 'storage'].some(isExtendedResourceName)).toBe(false);
+  });
+
+  it('add up over containers and sidecars, take the largest init moment, a limit standing in for a missing request', () => {
+    const spec = {
+      initContainers: [
+        { name: 'mount', resources: { limits: { 'smarter-devices/fuse': '3' } } },
+        { name: 'proxy', restartPolicy: 'Always', resources: { requests: { 'smarter-devices/fuse': '1' } } },
+      ],
+      containers: [
+        { name: 'a', resources: { requests: { cpu: '1', 'smarter-devices/fuse': '1', 'hugepages-2Mi': '64Mi' } } },
+        { name: 'b', resources: { limits: { 'vpc.amazonaws.com/pod-eni': '1' } } },
+      ],
+    };
+    // fuse: running 1 + 1 (sidecar) = 2; the plain init container's moment 3 (before the sidecar starts).
+    expect(podExtendedResources(spec)).toEqual({ 'hugepages-2Mi': 64 * 1024 * 1024, 'smarter-devices/fuse': 3, 'vpc.amazonaws.com/pod-eni': 1 });
+    expect(podExtendedResources({ containers: [{ resources: { requests: { cpu: '1', 'example.com/x': '0', 'example.com/bad': 'many' } } }] })).toEqual({});
+    expect(podExtendedResources(undefined)).toEqual({});
+    expect(podFromSpec('ns', 'p', {}, spec).extendedResources).toEqual(podExtendedResources(spec));
+    expect(podFromSpec('ns', 'p', {}, { containers: [{ resources: { requests: { cpu: '1' } } }] })).not.toHaveProperty('extendedResources');
+  });
+
+  it('what a node advertises: its extended names only, unreadable ones skipped', () => {
+    expect(nodeExtendedResources({ cpu: '4', memory: '16Gi', 'ephemeral-storage': '17Gi', 'hugepages-2Mi': '0', 'vpc.amazonaws.com/pod-eni': '9', 'example.com/x': '?' })).toEqual({ 'hugepages-2Mi': 0, 'vpc.amazonaws.com/pod-eni': 9 });
+    expect(nodeExtendedResources(undefined)).toEqual({});
+  });
+});
+
+describe('newNodeExtended: what a new node will offer, learned from the pool’s nodes', () => {
+  const node = (nodePool: string, instanceType: string, extendedResources?: Record<string, number>): AdvertisingNode => ({ nodePool, instanceType, ...(extendedResources ? { extendedResources } : {}) });
+  const ENI = 'vpc.amazonaws.com/pod-eni';
+
+  it('a type with nodes in the pool: the most they advertise (none: 0)', () => {
+    const nodes = [node('p', 'm5.large', { [ENI]: 9 }), node('p', 'm5.large', { [ENI]: 7 }), node('p', 'c5.large', {})];
+    expect(newNodeExtended(nodes, 'p', 'm5.large', ENI)).toBe(9);
+    expect(newNodeExtended(nodes, 'p', 'c5.large', ENI)).toBe(0);
+  });
+
+  it('another type: the least when every node of the pool advertises it, else 0', () => {
+    expect(newNodeExtended([node('p', 'm5.large', { [ENI]: 9 }), node('p', 'm5.xlarge', { [ENI]: 18 })], 'p', 'r5.large', ENI)).toBe(9);
+    expect(newNodeExtended([node('p', 'm5.large', { [ENI]: 9 }), node('p', 'g4dn.xlarge', {})], 'p', 'r5.large', ENI)).toBe(0);
+  });
+
+  it('no node of the pool to learn from (or none known yet): not counted; other pools do not count', () => {
+    expect(newNodeExtended([], 'p', 'm5.large', ENI)).toBeUndefined();
+    expect(newNodeExtended([node('q', 'm5.large', { [ENI]: 9 }), node('p', 'm5.large')], 'p', 'm5.large', ENI)).toBeUndefined();
+  });
+});
