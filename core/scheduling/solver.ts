@@ -139,7 +139,7 @@ function solveLinked(input: SchedulingInput): SchedulingResult {
     .filter((n) => !n.unschedulable)
     .slice()
     .sort((a, b) => Number(b.initialized) - Number(a.initialized) || cmp(a.name, b.name))
-    .map((n) => existingBin(n, table, extendedNames));
+    .map((n) => existingBin(n, table, extendedNames, input.existingNodes));
 
   if (input.newNodeVolumeLimits && classes.some((c) => c.volumes)) ctx.newNodeVolumes = input.newNodeVolumeLimits;
   classes = pinZones(ctx, classes, input.existingNodes);
@@ -229,7 +229,7 @@ function withLearnedExtended(input: SchedulingInput, names: readonly string[]): 
   return out;
 }
 
-function existingBin(node: ExistingNode, table: SelectorTable, extendedNames: readonly string[]): Bin {
+function existingBin(node: ExistingNode, table: SelectorTable, extendedNames: readonly string[], nodes: readonly ExistingNode[]): Bin {
   const n = table.selectors.length;
   const bin: Bin = {
     id: node.name,
@@ -258,10 +258,15 @@ function existingBin(node: ExistingNode, table: SelectorTable, extendedNames: re
     for (let i = 0; i < n; i++) if (selectorMatchesLabels(table.selectors[i], pod.labels)) bin.selectorCounts[i] += 1;
     if (pod.antiAffinity) for (const term of pod.antiAffinity) if (term.topologyKey === Labels.hostname) bin.antiAffinityHeld[table.indexOf(term.labelSelector, term.labelExpressions)] = 1;
   }
-  // Extended resources the pods ask for, when the node's are known (one it does not list: none).
-  if (node.extendedResources && extendedNames.length > 0) {
-    bin.freeExtended = {};
-    for (const name of extendedNames) bin.freeExtended[name] = (node.extendedResources[name] ?? 0) - node.pods.reduce((sum, p) => sum + (p.extendedResources?.[name] ?? 0), 0);
+  // Extended resources the pods ask for: what the node advertises (one it does not list: none), or
+  // for a node still launching what its pool's nodes of its type teach (not counted when nothing does).
+  if (extendedNames.length > 0) {
+    for (const name of extendedNames) {
+      const advertised = node.extendedResources ? (node.extendedResources[name] ?? 0) : node.nodePool && node.instanceType ? newNodeExtended(nodes, node.nodePool, node.instanceType, name) : undefined;
+      if (advertised === undefined) continue;
+      bin.freeExtended ??= {};
+      bin.freeExtended[name] = advertised - node.pods.reduce((sum, p) => sum + (p.extendedResources?.[name] ?? 0), 0);
+    }
   }
   // Local ephemeral storage its pods request, when the node reports it.
   if (node.ephemeralStorage !== undefined) bin.freeEphemeral = node.ephemeralStorage - node.pods.reduce((sum, p) => sum + (p.ephemeralStorage ?? 0), 0);

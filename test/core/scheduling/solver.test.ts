@@ -634,6 +634,16 @@ describe('solve: extended resources (devices, pod ENIs, huge pages; ADR 116)', (
     expect(plan({ pods: mounting(1) }).newNodeClaims).toHaveLength(1);
   });
 
+  it('a node still launching takes what its pool’s nodes of its type advertise', () => {
+    const running = existingNode({ name: 'n1', instanceType: 'm5.xlarge', extendedResources: { [FUSE]: 2 }, pods: [pod({ name: 'old', nodeName: 'n1', cpu: 100, extendedResources: { [FUSE]: 2 } })] });
+    const launching = existingNode({ name: 'claim-x', instanceType: 'm5.xlarge', initialized: false });
+    const result = plan({ pods: mounting(3), existingNodes: [running, launching] });
+    expect(result.placements.map((p) => p.node)).toEqual(['claim-x', 'claim-x']);
+    expect(result.newNodeClaims.flatMap((c) => c.pods)).toHaveLength(1);
+    // Nothing to learn from (no node of the pool advertises): the launching node is not counted.
+    expect(plan({ pods: mounting(3), existingNodes: [launching] }).placements).toHaveLength(3);
+  });
+
   it('a cheaper type the pool’s nodes show without it does not hide the type that has it', () => {
     // c5.large (cheaper) runs without the device; m5.large runs with it.
     const nodes = [existingNode({ name: 'c', instanceType: 'c5.large', extendedResources: {} }), existingNode({ name: 'm', instanceType: 'm5.large', cpu: 2, memoryGiB: 8, extendedResources: { [FUSE]: 1 }, pods: [pod({ name: 'old', nodeName: 'm', cpu: 100, extendedResources: { [FUSE]: 1 } })] })];
