@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Refs } from '../../../core/kube/refs.js';
 import { startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
-import { deployment, FAST_LOOPS, nodeClaims, untilRunning, waitFor } from './support.js';
+import { deployment, FAST_LOOPS, nodeClaims, podsPerNode, untilRunning, waitFor } from './support.js';
 
 let env: SandboxEnvironment | undefined;
 afterEach(async () => {
@@ -25,8 +25,7 @@ describe('ephemeral storage on the sandbox', () => {
     ci.spec.template.spec.containers[0].resources.requests['ephemeral-storage'] = '8Gi';
     await api.create(Refs.deployments, ci, 'default');
     const running = await untilRunning(api, 'default', 'ci', 5, { timeoutMs: 60_000 });
-    const perNode = new Map<string, number>();
-    for (const p of running) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
+    const perNode = podsPerNode(running);
     expect(Math.max(...perNode.values())).toBeLessThanOrEqual(2);
     expect(perNode.size).toBe(3);
     // The nodes report it, and the controller reads it.

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Refs } from '../../../core/kube/refs.js';
 import { startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
-import { deployment, FAST_LOOPS, nodeClaims, untilRunning, waitFor } from './support.js';
+import { deployment, FAST_LOOPS, nodeClaims, podsPerNode, untilRunning, waitFor } from './support.js';
 
 let env: SandboxEnvironment | undefined;
 afterEach(async () => {
@@ -27,8 +27,7 @@ describe('extended resources on the sandbox', () => {
     mounter.spec.template.spec.containers[0].resources.limits = { [FUSE]: '1' }; // extended resources: a limit is the request
     await api.create(Refs.deployments, mounter, 'default');
     const running = await untilRunning(api, 'default', 'mounter', 5, { timeoutMs: 60_000 });
-    const perNode = new Map<string, number>();
-    for (const p of running) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
+    const perNode = podsPerNode(running);
     expect(Math.max(...perNode.values())).toBeLessThanOrEqual(2);
     expect(perNode.size).toBe(3);
     expect((await nodeClaims(api)).length).toBe(3);

@@ -91,6 +91,13 @@ export function untilRunning(client: KubeClient, namespace: string, app: string,
   }, options.timeoutMs ?? 40_000);
 }
 
+/** How many of `pods` each node runs (node name → count). */
+export function podsPerNode(pods: readonly KubeObject[]): Map<string, number> {
+  const perNode = new Map<string, number>();
+  for (const p of pods) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
+  return perNode;
+}
+
 /** Creates the Deployment `app` in `namespace` with `replicas` pods and waits until they all run. */
 export async function runDeployment(client: KubeClient, namespace: string, app: string, replicas: number, timeoutMs = 40_000): Promise<KubeObject[]> {
   await client.create(Refs.deployments, deployment(namespace, app, { replicas }));

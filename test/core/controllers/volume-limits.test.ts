@@ -8,7 +8,7 @@ import type { KubeObject } from '../../../core/kube/client.js';
 import { Refs } from '../../../core/kube/refs.js';
 import { volumeClaim } from '../../support/volumes.js';
 import { startSandboxEnvironment, type SandboxEnvironment } from '../../../core/controllers/sandbox-environment.js';
-import { FAST_LOOPS, nodeClaims, waitFor } from './support.js';
+import { FAST_LOOPS, nodeClaims, podsPerNode, waitFor } from './support.js';
 
 let env: SandboxEnvironment | undefined;
 afterEach(async () => {
@@ -51,8 +51,7 @@ describe('volume attach limits on the sandbox', () => {
       const pods = (await api.list(Refs.pods, { namespace: 'default' })).items.filter((p) => p.status?.phase === 'Running');
       return pods.length === 5 ? pods : undefined;
     }, 60_000);
-    const perNode = new Map<string, number>();
-    for (const p of running) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
+    const perNode = podsPerNode(running);
     expect(Math.max(...perNode.values())).toBeLessThanOrEqual(2);
     expect(perNode.size).toBeGreaterThanOrEqual(3);
     // The controller read the limit from the nodes' CSINodes.
