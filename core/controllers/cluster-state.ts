@@ -7,6 +7,8 @@
  * resource serves them all, and a loop that runs while the API server is down decides on the last
  * state it saw (the informers catch up when it is back).
  */
+import { nodeExtendedResources, type AdvertisingNode } from '../model/extended-resources.js';
+import { Labels } from '../model/labels.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import { Informer } from '../kube/informer.js';
 import { Refs } from '../kube/refs.js';
@@ -53,6 +55,12 @@ export interface InformerHealth {
 /** How long a created NodeClaim is counted without the informer having delivered it (clock ms). */
 export const CREATED_CLAIM_TTL_MS = 60_000;
 
+/**
+ * How long a node that went is remembered for extended-resource learning: a resource none of a
+ * pool's nodes offered is not bought on faith again within it (ADR 116).
+ */
+export const DEPARTED_MEMORY_MS = 60 * 60 * 1000;
+
 export class ClusterState {
   readonly deployments: Informer<KubeObject>;
   readonly pods: Informer<KubeObject>;
@@ -77,6 +85,8 @@ export class ClusterState {
   /** Node name → clock ms of the last bind/unbind/delete of a pod on it. */
   private readonly podChangeAt = new Map<string, number>();
   private readonly emptySinceAt = new Map<string, number>();
+  /** Nodes gone lately, as extended-resource learning reads them (ADR 116), with when they went. */
+  private readonly departed = new Map<string, { node: AdvertisingNode; at: number }>();
   private readonly listeners = new Set<(kind: string) => void>();
   /**
    * NodeClaims this controller created that the informer has not delivered yet (name → object and
@@ -165,6 +175,12 @@ export class ClusterState {
         // nodes by private IP) starts afresh instead of counting as empty since the old one was.
         this.podChangeAt.delete(n.metadata.name ?? '');
         this.emptySinceAt.delete(n.metadata.name ?? '');
+        // What it advertised still says what a new node of its pool and type offers: without it, a
+        // node bought on faith for a resource it lacks, then removed empty, would be bought again.
+        const labels = n.metadata.labels ?? {};
+        if (labels[Labels.nodePool] && labels[Labels.instanceType]) {
+          this.departed.set(n.metadata.name ?? '', { node: { nodePool: labels[Labels.nodePool], instanceType: labels[Labels.instanceType], extendedResources: nodeExtendedResources(n.status?.allocatable) }, at: options.clock.now() });
+        }
         this.notify('node');
       },
     });
@@ -318,6 +334,13 @@ export class ClusterState {
    * pod change — seen here or, for a node already empty when this process started, `recorded`
    * (its claim's lastPodEventTime) — else from when this process first saw it empty.
    */
+  /** Nodes gone within DEPARTED_MEMORY_MS, for extended-resource learning (SchedulingInput.advertisingNodes). */
+  departedAdvertisers(): AdvertisingNode[] {
+    const now = this.options.clock.now();
+    for (const [name, d] of this.departed) if (now - d.at > DEPARTED_MEMORY_MS) this.departed.delete(name);
+    return [...this.departed.values()].map((d) => d.node);
+  }
+
   emptySince(node: string, empty: boolean, recorded?: number): number | undefined {
     if (!empty) {
       this.emptySinceAt.delete(node);

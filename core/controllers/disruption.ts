@@ -178,6 +178,7 @@ export class DisruptionLoop implements Loop {
       instanceTypes: types,
       ...(byPool ? { instanceTypesByPool: byPool } : {}),
       ...(snap.newNodeVolumeLimits ? { newNodeVolumeLimits: snap.newNodeVolumeLimits } : {}),
+      advertisingNodes: snap.advertising,
       pdbs: state.pdbs.list().map(pdbFromObject),
       predictedPods: predicted,
       spotToSpotConsolidation: config.controller.spotToSpotConsolidation,

@@ -133,6 +133,7 @@ export class ProvisionerLoop implements Loop {
       instanceTypes: types,
       ...(byPool ? { instanceTypesByPool: byPool } : {}),
       ...(snap.newNodeVolumeLimits ? { newNodeVolumeLimits: snap.newNodeVolumeLimits } : {}),
+      advertisingNodes: snap.advertising,
       excludedOfferings: excluded,
     };
     // Pods on draining nodes are planned with the pending ones: their capacity launches while the node drains.

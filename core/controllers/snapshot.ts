@@ -4,6 +4,7 @@
  * and predicted pods — pods the forecast says each Deployment will need, built from its pod
  * template, from the webhook's `smartscale.io/peak-replicas` and `smartscale.io/capacity`.
  */
+import type { AdvertisingNode } from '../model/extended-resources.js';
 import type { KubeObject } from '../kube/client.js';
 import { Annotations, DEFAULT_MAX_FORECAST_AGE_SEC, forecastAgeProblem, parseDeploymentSettings, parseForecastAnnotation, type CapacityAnnotation, type Mode } from '../model/annotations.js';
 import { CLUSTER_CONFIG_NAME, effectiveMode, parseWebhookDefaults } from '../model/cluster-config.js';
@@ -186,7 +187,17 @@ export interface NodeSnapshot {
   claimByNode: Map<string, NodeClaim>;
   /** What a new node will attach at most per CSI driver (ClusterState.newNodeVolumeLimits), for the solver. */
   newNodeVolumeLimits?: Readonly<Record<string, number>>;
+  /** Nodes gone lately, to learn extended resources from (ClusterState.departedAdvertisers; SchedulingInput.advertisingNodes). */
+  advertising: AdvertisingNode[];
 }
+
+/**
+ * How long after it registers a node's extended resources are taken as what it has: device plugins
+ * and the VPC resource controller advertise theirs once the node runs, so a node that lists none
+ * yet may just be early. Until then (and while it is not initialized) it is judged like a node
+ * still launching: by what its pool's settled nodes of its type advertise (ADR 116).
+ */
+export const EXTENDED_RESOURCES_SETTLE_MS = 2 * 60 * 1000;
 
 /** The labels every one of the types has with the same value (what a launch among them surely gives). */
 function commonLabels(types: ReadonlyArray<InstanceType | undefined>): Record<string, string> {
@@ -263,7 +274,11 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     // planned with (a new node's counts) until it does.
     const own = state.volumeLimits(name);
     const limits = claim && newNodeLimits ? { ...newNodeLimits, ...own } : own;
-    const limited = limits ? { ...node, volumeLimits: limits } : node;
+    const limited0 = limits ? { ...node, volumeLimits: limits } : node;
+    const registeredAt = Date.parse(o.metadata.creationTimestamp ?? '');
+    const settled = node.initialized && Number.isFinite(registeredAt) && now - registeredAt >= EXTENDED_RESOURCES_SETTLE_MS;
+    const { extendedResources: _early, ...unsettled } = limited0;
+    const limited = settled ? limited0 : unsettled;
     // A node going away takes nothing new, cordoned yet or not.
     nodes.push(deleting && !limited.unschedulable ? { ...limited, unschedulable: true } : limited);
   }
@@ -308,7 +323,7 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     if (topology.ok) pending.push(nearPods(pod, topology));
     else blocked.push({ pod: podKey(pod), problem: topology.problem });
   }
-  return { nodes, launching, pending, reschedulable, blocked, claimByNode, ...(newNodeLimits ? { newNodeVolumeLimits: newNodeLimits } : {}) };
+  return { nodes, launching, pending, reschedulable, blocked, claimByNode, ...(newNodeLimits ? { newNodeVolumeLimits: newNodeLimits } : {}), advertising: state.departedAdvertisers() };
 }
 
 export function claimInitialized(claim: NodeClaim): boolean {

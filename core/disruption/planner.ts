@@ -9,6 +9,7 @@
  * still fit" check, so capacity launched ahead of demand is not consolidated away before the pods
  * arrive.
  */
+import { advertisersOf } from '../model/extended-resources.js';
 import { formatDurationMs } from '../model/duration.js';
 import type { ExistingNode } from '../model/node.js';
 import type { NodePool } from '../model/node-pool.js';
@@ -52,6 +53,8 @@ export class DisruptionContext {
     return solve({
       pods: [...moving, ...this.keptPods],
       existingNodes: this.input.nodes.filter((n) => !gone.has(n.name)),
+      // What the nodes taken away advertise still says what a new node of their type offers.
+      advertisingNodes: [...advertisersOf(this.input.nodes.filter((n) => gone.has(n.name))), ...(this.input.advertisingNodes ?? [])],
       nodePools: withNewNodes ? this.input.nodePools : [],
       instanceTypes: withNewNodes ? this.input.instanceTypes : [],
       ...(withNewNodes && this.input.instanceTypesByPool ? { instanceTypesByPool: this.input.instanceTypesByPool } : {}),

@@ -1,6 +1,7 @@
 /**
  * The disruption planner's snapshot in and decisions out.
  */
+import type { AdvertisingNode } from '../model/extended-resources.js';
 import type { PodDisruptionBudget } from '../model/disruption-budget.js';
 import type { InstanceType } from '../model/instance-type.js';
 import type { ExistingNode } from '../model/node.js';
@@ -19,6 +20,8 @@ export interface DisruptionInput {
   readonly instanceTypesByPool?: ReadonlyMap<string, readonly InstanceType[]>;
   /** What a replacement node attaches at most per CSI driver (SchedulingInput.newNodeVolumeLimits). */
   readonly newNodeVolumeLimits?: Readonly<Record<string, number>>;
+  /** Nodes gone lately, to learn extended resources from (SchedulingInput.advertisingNodes). */
+  readonly advertisingNodes?: readonly AdvertisingNode[];
   readonly pdbs: readonly PodDisruptionBudget[];
   /**
    * Pods the forecast says will exist within the horizon (beyond the running ones). Capacity they

@@ -13,6 +13,7 @@
 import { containerRequestList, podSpecRequests, type ReadResourceList } from './pod-requests.js';
 import { parseNonNegativeUnits } from './quantity.js';
 import { ZERO_RESOURCES } from './resources.js';
+import type { ExistingNode } from './node.js';
 
 type Obj = Record<string, any>;
 
@@ -71,12 +72,28 @@ export function nodeExtendedResources(allocatable: unknown): Record<string, numb
   return out;
 }
 
-/** A registered node as the learning below reads it. */
+/** A registered node (or one gone lately) as the learning below reads it. */
 export interface AdvertisingNode {
   readonly nodePool?: string;
   readonly instanceType?: string;
-  /** What it advertises; undefined: not known (a node still launching), and not learned from. */
+  /**
+   * What it offers pods other than its DaemonSets' (its allocatable less their requests); undefined:
+   * not known (a node still launching, or whose device plugins may not have started), not learned from.
+   */
   readonly extendedResources?: Readonly<Record<string, number>>;
+}
+
+/**
+ * Nodes as the learning reads them: what each advertises less what its DaemonSet pods take (a new
+ * node runs them too), for the nodes whose advertisements are known.
+ */
+export function advertisersOf(nodes: readonly ExistingNode[]): AdvertisingNode[] {
+  return nodes.map((n) => {
+    if (!n.extendedResources) return { nodePool: n.nodePool, instanceType: n.instanceType };
+    const net: Record<string, number> = { ...n.extendedResources };
+    for (const p of n.pods) if (p.daemonSet && p.extendedResources) for (const [name, amount] of Object.entries(p.extendedResources)) net[name] = (net[name] ?? 0) - amount;
+    return { nodePool: n.nodePool, instanceType: n.instanceType, extendedResources: net };
+  });
 }
 
 /**
@@ -90,10 +107,34 @@ export interface AdvertisingNode {
  *   node offers costs at most one node, not one per pass.
  */
 export function newNodeExtended(nodes: readonly AdvertisingNode[], pool: string, type: string, name: string): number | undefined {
-  const known = nodes.filter((n) => n.nodePool === pool && n.extendedResources !== undefined);
-  if (known.length === 0) return undefined;
-  const sameType = known.filter((n) => n.instanceType === type);
-  if (sameType.length > 0) return Math.max(...sameType.map((n) => n.extendedResources![name] ?? 0));
-  if (known.every((n) => (n.extendedResources![name] ?? 0) > 0)) return Math.min(...known.map((n) => n.extendedResources![name]));
-  return 0;
+  return extendedLearning(nodes, [name])(pool, type, name);
+}
+
+/**
+ * The same rules over an index built once (per pool: per type the most advertised, and the least
+ * over all nodes, 0 when some node lacks it): each answer then costs a map lookup, not a walk over
+ * every node — a solve asks once per pool, type and name (1,345 types × thousands of nodes).
+ */
+export function extendedLearning(nodes: readonly AdvertisingNode[], names: readonly string[]): (pool: string, type: string, name: string) => number | undefined {
+  const pools = new Map<string, { byType: Map<string, Map<string, number>>; least: Map<string, number> }>();
+  for (const n of nodes) {
+    if (n.nodePool === undefined || n.extendedResources === undefined) continue;
+    let pool = pools.get(n.nodePool);
+    if (!pool) pools.set(n.nodePool, (pool = { byType: new Map(), least: new Map(names.map((name) => [name, Infinity])) }));
+    let most = pool.byType.get(n.instanceType ?? '');
+    if (!most) pool.byType.set(n.instanceType ?? '', (most = new Map()));
+    for (const name of names) {
+      const amount = Math.max(0, n.extendedResources[name] ?? 0);
+      most.set(name, Math.max(most.get(name) ?? 0, amount));
+      pool.least.set(name, Math.min(pool.least.get(name) ?? Infinity, amount));
+    }
+  }
+  return (poolName, type, name) => {
+    const pool = pools.get(poolName);
+    if (!pool) return undefined;
+    const most = pool.byType.get(type);
+    if (most) return most.get(name) ?? 0;
+    const least = pool.least.get(name);
+    return least !== undefined && Number.isFinite(least) ? least : 0;
+  };
 }

@@ -24,7 +24,7 @@ import { allFollowers, isInFlightGroup, linkInFlightAffinity, strayFollowers, UN
 import { attachedByDriver, volumeRoom } from '../model/volume-limits.js';
 import { conflictingPort, hostPortKey, type HostPort } from '../model/host-ports.js';
 import { formatBytes } from '../model/quantity.js';
-import { newNodeExtended } from '../model/extended-resources.js';
+import { advertisersOf, extendedLearning } from '../model/extended-resources.js';
 import type { InstanceType } from '../model/instance-type.js';
 import { buildPodClasses, buildSelectorTable, cmp, remaining, selectorMatchesLabels, splitByZone, type PodClass, type SelectorTable } from './pod-classes.js';
 import {
@@ -131,7 +131,8 @@ function solveLinked(input: SchedulingInput): SchedulingResult {
   let classes = buildPodClasses(validPods, table);
   // Extended resources the pods ask for: what new nodes will offer is learned from the pools' nodes.
   const extendedNames = [...new Set(classes.flatMap((c) => (c.extended ?? []).map(([name]) => name)))].sort(cmp);
-  const typesByPool = extendedNames.length > 0 ? withLearnedExtended(input, extendedNames) : input.instanceTypesByPool;
+  const learned = extendedNames.length > 0 ? extendedLearning([...advertisersOf(input.existingNodes), ...(input.advertisingNodes ?? [])], extendedNames) : undefined;
+  const typesByPool = learned ? withLearnedExtended(input, extendedNames, learned) : input.instanceTypesByPool;
   const pools = preparePools(input.nodePools, input.instanceTypes, input.excludedOfferings, existingPoolUsage(input), typesByPool);
   const ctx: Context = { input, table, pools, profiles: new Map(), classProfiles: new Map(), acceptable: new Map(), matches: new Map(), limitBlocked: new Set(), nodeGrouped: new Set() };
 
@@ -139,7 +140,7 @@ function solveLinked(input: SchedulingInput): SchedulingResult {
     .filter((n) => !n.unschedulable)
     .slice()
     .sort((a, b) => Number(b.initialized) - Number(a.initialized) || cmp(a.name, b.name))
-    .map((n) => existingBin(n, table, extendedNames, input.existingNodes));
+    .map((n) => existingBin(n, table, extendedNames, learned));
 
   if (input.newNodeVolumeLimits && classes.some((c) => c.volumes)) ctx.newNodeVolumes = input.newNodeVolumeLimits;
   classes = pinZones(ctx, classes, input.existingNodes);
@@ -209,27 +210,31 @@ function existingPoolUsage(input: SchedulingInput): Map<string, { milliCpu: numb
  * (InstanceType.extendedResources), learned from the pool's nodes (newNodeExtended); what a type
  * already says (a cloud that knows) is kept.
  */
-function withLearnedExtended(input: SchedulingInput, names: readonly string[]): Map<string, InstanceType[]> {
+function withLearnedExtended(input: SchedulingInput, names: readonly string[], learned: (pool: string, type: string, name: string) => number | undefined): Map<string, InstanceType[]> {
   const out = new Map<string, InstanceType[]>();
   for (const pool of input.nodePools) {
     const types = input.instanceTypesByPool?.get(pool.name) ?? input.instanceTypes;
     out.set(
       pool.name,
       types.map((type) => {
-        const learned: Record<string, number> = {};
+        const offered: Record<string, number> = {};
         for (const name of names) {
           if (type.extendedResources?.[name] !== undefined) continue;
-          const amount = newNodeExtended(input.existingNodes, pool.name, type.name, name);
-          if (amount !== undefined) learned[name] = amount;
+          const amount = learned(pool.name, type.name, name);
+          if (amount !== undefined) offered[name] = amount;
         }
-        return Object.keys(learned).length > 0 ? { ...type, extendedResources: { ...type.extendedResources, ...learned } } : type;
+        return Object.keys(offered).length > 0 ? { ...type, extendedResources: { ...type.extendedResources, ...offered } } : type;
       }),
     );
   }
   return out;
 }
 
-function existingBin(node: ExistingNode, table: SelectorTable, extendedNames: readonly string[], nodes: readonly ExistingNode[]): Bin {
+function subtractDefined(a: number | undefined, b: number): number | undefined {
+  return a === undefined ? undefined : a - b;
+}
+
+function existingBin(node: ExistingNode, table: SelectorTable, extendedNames: readonly string[], learned: ((pool: string, type: string, name: string) => number | undefined) | undefined): Bin {
   const n = table.selectors.length;
   const bin: Bin = {
     id: node.name,
@@ -262,10 +267,12 @@ function existingBin(node: ExistingNode, table: SelectorTable, extendedNames: re
   // for a node still launching what its pool's nodes of its type teach (not counted when nothing does).
   if (extendedNames.length > 0) {
     for (const name of extendedNames) {
-      const advertised = node.extendedResources ? (node.extendedResources[name] ?? 0) : node.nodePool && node.instanceType ? newNodeExtended(nodes, node.nodePool, node.instanceType, name) : undefined;
-      if (advertised === undefined) continue;
+      // Learned: a new node's figure, already less its DaemonSets' share.
+      const fromPods = (pods: readonly Pod[]) => pods.reduce((sum, p) => sum + (p.extendedResources?.[name] ?? 0), 0);
+      const free = node.extendedResources ? (node.extendedResources[name] ?? 0) - fromPods(node.pods) : node.nodePool && node.instanceType && learned ? subtractDefined(learned(node.nodePool, node.instanceType, name), fromPods(node.pods.filter((p) => !p.daemonSet))) : undefined;
+      if (free === undefined) continue;
       bin.freeExtended ??= {};
-      bin.freeExtended[name] = advertised - node.pods.reduce((sum, p) => sum + (p.extendedResources?.[name] ?? 0), 0);
+      bin.freeExtended[name] = free;
     }
   }
   // Local ephemeral storage its pods request, when the node reports it.

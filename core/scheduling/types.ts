@@ -4,6 +4,7 @@
  */
 import type { InstanceType, Offering } from '../model/instance-type.js';
 import type { ExistingNode } from '../model/node.js';
+import type { AdvertisingNode } from '../model/extended-resources.js';
 import type { NodePool } from '../model/node-pool.js';
 import type { Pod } from '../model/pod.js';
 import type { Requirement } from '../model/requirements.js';
@@ -30,6 +31,11 @@ export interface SchedulingInput {
   readonly newNodeVolumeLimits?: Readonly<Record<string, number>>;
   /** Offerings to avoid for now (`offeringKey`), e.g. after insufficient-capacity errors. */
   readonly excludedOfferings?: ReadonlySet<string>;
+  /**
+   * More nodes to learn what new nodes offer of extended resources from (ADR 116), beyond
+   * `existingNodes`: nodes a disruption plan takes away, nodes gone lately. Not capacity.
+   */
+  readonly advertisingNodes?: readonly AdvertisingNode[];
   readonly options?: SolverOptions;
 }
 

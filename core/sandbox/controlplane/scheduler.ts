@@ -187,12 +187,12 @@ export class Scheduler extends KeyedController {
     if (wanted === 0) return extended;
     return (node) => {
       const raw = node.status?.allocatable?.['ephemeral-storage'];
-      if (raw === undefined || raw === null) return undefined;
+      if (raw === undefined || raw === null) return extended?.(node);
       let allocatable: number;
       try {
         allocatable = parseNonNegativeUnits(String(raw));
       } catch {
-        return undefined;
+        return extended?.(node);
       }
       const used = podsOn(node.metadata.name).reduce((sum, p) => sum + podEphemeralStorage(p.spec), 0);
       return used + wanted > allocatable ? 'EphemeralStorage' : extended?.(node);

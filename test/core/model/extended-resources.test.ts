@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isExtendedResourceName, newNodeExtended, nodeExtendedResources, podExtendedResources, type AdvertisingNode } from '../../../core/model/extended-resources.js';
+import { advertisersOf, extendedLearning, isExtendedResourceName, newNodeExtended, nodeExtendedResources, podExtendedResources, type AdvertisingNode } from '../../../core/model/extended-resources.js';
+import { existingNode, pod } from '../scheduling/builders.js';
 import { podFromSpec } from '../../../core/controllers/objects.js';
 
 describe('extended resources a pod requests', () => {
@@ -51,5 +52,28 @@ describe('newNodeExtended: what a new node will offer, learned from the pool’s
   it('no node of the pool to learn from (or none known yet): not counted; other pools do not count', () => {
     expect(newNodeExtended([], 'p', 'm5.large', ENI)).toBeUndefined();
     expect(newNodeExtended([node('q', 'm5.large', { [ENI]: 9 }), node('p', 'm5.large')], 'p', 'm5.large', ENI)).toBeUndefined();
+  });
+});
+
+describe('advertisersOf and the index', () => {
+  const FUSE = 'smarter-devices/fuse';
+  it('a node offers new pods what it advertises less its DaemonSet pods’ requests; a node not known teaches nothing', () => {
+    const agent = pod({ name: 'agent', nodeName: 'n1', daemonSet: true, extendedResources: { [FUSE]: 1 } });
+    const app = pod({ name: 'app', nodeName: 'n1', extendedResources: { [FUSE]: 1 } });
+    const [known, unknown] = advertisersOf([existingNode({ name: 'n1', nodePool: 'p', instanceType: 'm5.large', extendedResources: { [FUSE]: 4 }, pods: [agent, app] }), existingNode({ name: 'n2', nodePool: 'p', instanceType: 'm5.large' })]);
+    expect(known.extendedResources).toEqual({ [FUSE]: 3 });
+    expect(unknown.extendedResources).toBeUndefined();
+  });
+
+  it('one index answers as the rules do, for every pool, type and name', () => {
+    const nodes: AdvertisingNode[] = [
+      { nodePool: 'p', instanceType: 'a', extendedResources: { x: 2, y: 1 } },
+      { nodePool: 'p', instanceType: 'a', extendedResources: { x: 5 } },
+      { nodePool: 'p', instanceType: 'b', extendedResources: { x: 3, y: 0 } },
+      { nodePool: 'q', instanceType: 'a' },
+    ];
+    const learned = extendedLearning(nodes, ['x', 'y', 'z']);
+    for (const pool of ['p', 'q', 'r']) for (const type of ['a', 'b', 'c']) for (const name of ['x', 'y', 'z']) expect(learned(pool, type, name)).toBe(newNodeExtended(nodes, pool, type, name));
+    expect([learned('p', 'a', 'x'), learned('p', 'c', 'x'), learned('p', 'c', 'y'), learned('q', 'a', 'x')]).toEqual([5, 2, 0, undefined]);
   });
 });

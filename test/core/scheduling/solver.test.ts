@@ -644,6 +644,14 @@ describe('solve: extended resources (devices, pod ENIs, huge pages; ADR 116)', (
     expect(plan({ pods: mounting(3), existingNodes: [launching] }).placements).toHaveLength(3);
   });
 
+  it('nodes not in the plan (taken away by a disruption plan, gone lately) still teach: no replacement bought on faith', () => {
+    const gone = [{ nodePool: 'default', instanceType: 'm5.large', extendedResources: {} }];
+    const none = plan({ pods: mounting(1), advertisingNodes: gone });
+    expect(none.newNodeClaims).toEqual([]);
+    expect(none.unplaceable[0].reason).toBe('NoInstanceTypeFits');
+    expect(plan({ pods: mounting(1), advertisingNodes: [{ nodePool: 'default', instanceType: 'm5.large', extendedResources: { [FUSE]: 2 } }] }).newNodeClaims).toHaveLength(1);
+  });
+
   it('a cheaper type the pool’s nodes show without it does not hide the type that has it', () => {
     // c5.large (cheaper) runs without the device; m5.large runs with it.
     const nodes = [existingNode({ name: 'c', instanceType: 'c5.large', extendedResources: {} }), existingNode({ name: 'm', instanceType: 'm5.large', cpu: 2, memoryGiB: 8, extendedResources: { [FUSE]: 1 }, pods: [pod({ name: 'old', nodeName: 'm', cpu: 100, extendedResources: { [FUSE]: 1 } })] })];
