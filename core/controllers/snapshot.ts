@@ -14,7 +14,7 @@ import type { InstanceType } from '../model/instance-type.js';
 import { isConditionTrue, type NodeClaim } from '../model/node-claim.js';
 import type { ExistingNode } from '../model/node.js';
 import { podKey, type Pod, type ZoneAffinityQuestion } from '../model/pod.js';
-import { resources } from '../model/resources.js';
+import { addResources, resources, subtractResources, type Resources } from '../model/resources.js';
 import { claimProblem, registrationLabels } from './claims.js';
 import type { ClusterState } from './cluster-state.js';
 import { existingNodeFromObject, isActivePod, isPendingPod, isReschedulable, launchingNode, podFromObject, podFromSpec, withAttachedVolumes, withNodeAffinity } from './objects.js';
@@ -215,6 +215,7 @@ function withClaimLabels(node: KubeObject, claim: NodeClaim, type: InstanceType 
 /** `byPool`: pools' own views of the types (instanceTypesByPool), for what a launching claim will offer. */
 export function nodeSnapshot(state: ClusterState, instanceTypes: readonly InstanceType[], byPool?: ReadonlyMap<string, readonly InstanceType[]>): NodeSnapshot {
   const byNode = state.podsByNode();
+  const nominated = nominatedRequests(state.pods.list());
   const claims = state.claims();
   const claimByProvider = new Map<string, NodeClaim>();
   const claimObjectByProvider = new Map<string, KubeObject>();
@@ -274,13 +275,15 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     // planned with (a new node's counts) until it does.
     const own = state.volumeLimits(name);
     const limits = claim && newNodeLimits ? { ...newNodeLimits, ...own } : own;
-    const limited0 = limits ? { ...node, volumeLimits: limits } : node;
+    const limited = limits ? { ...node, volumeLimits: limits } : node;
+    // Its extended resources once it has settled (device plugins advertise after it runs).
     const registeredAt = Date.parse(o.metadata.creationTimestamp ?? '');
     const settled = node.initialized && Number.isFinite(registeredAt) && now - registeredAt >= EXTENDED_RESOURCES_SETTLE_MS;
-    const { extendedResources: _early, ...unsettled } = limited0;
-    const limited = settled ? limited0 : unsettled;
+    const { extendedResources: _early, ...unsettled } = limited;
+    // The room kube-scheduler keeps for pods nominated to it (preempting there).
+    const known = reserveNominated(settled ? limited : unsettled, nominated.get(name));
     // A node going away takes nothing new, cordoned yet or not.
-    nodes.push(deleting && !limited.unschedulable ? { ...limited, unschedulable: true } : limited);
+    nodes.push(deleting && !known.unschedulable ? { ...known, unschedulable: true } : known);
   }
   const launching: ExistingNode[] = [];
   const validPools = state.validNodePoolNames();
@@ -324,6 +327,30 @@ export function nodeSnapshot(state: ClusterState, instanceTypes: readonly Instan
     else blocked.push({ pod: podKey(pod), problem: topology.problem });
   }
   return { nodes, launching, pending, reschedulable, blocked, claimByNode, ...(newNodeLimits ? { newNodeVolumeLimits: newNodeLimits } : {}), advertising: state.departedAdvertisers() };
+}
+
+/**
+ * Per node, what the pods nominated to it request (`status.nominatedNodeName`: unbound, preempting
+ * there; not pending either, isPendingPod): kube-scheduler keeps that room for them while their
+ * victims leave, so a pending pod planned into it would wait.
+ */
+function nominatedRequests(pods: readonly KubeObject[]): Map<string, Resources> {
+  const out = new Map<string, Resources>();
+  for (const p of pods) {
+    const node = p.status?.nominatedNodeName;
+    if (typeof node !== 'string' || node === '' || p.spec?.nodeName || p.metadata.deletionTimestamp || !isActivePod(p)) continue;
+    const requests = podFromObject(p).requests;
+    const sum = out.get(node);
+    out.set(node, sum ? addResources(sum, requests) : requests);
+  }
+  return out;
+}
+
+/** `node` with `reserved` taken off what it offers (never below zero). */
+function reserveNominated(node: ExistingNode, reserved: Resources | undefined): ExistingNode {
+  if (!reserved) return node;
+  const left = subtractResources(node.allocatable, reserved);
+  return { ...node, allocatable: { milliCpu: Math.max(0, left.milliCpu), memoryBytes: Math.max(0, left.memoryBytes), pods: Math.max(0, left.pods), gpus: Math.max(0, left.gpus) } };
 }
 
 export function claimInitialized(claim: NodeClaim): boolean {

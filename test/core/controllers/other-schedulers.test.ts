@@ -10,6 +10,8 @@ import { startSandboxEnvironment, type SandboxEnvironment } from '../../../core/
 import type { KubeObject } from '../../../core/kube/client.js';
 import { Refs } from '../../../core/kube/refs.js';
 import { ManualClock } from '../../../core/model/clock.js';
+import { nodeSnapshot } from '../../../core/controllers/snapshot.js';
+import { simulatedNode } from '../../../core/sandbox/nodes.js';
 import { FAST_LOOPS, nodeClaims, waitFor } from './support.js';
 
 let env: SandboxEnvironment | undefined;
@@ -74,6 +76,29 @@ describe('pods that are not the default scheduler’s to place', () => {
       await api.patch(Refs.pods, 'elsewhere', 'default', { status: { conditions: [unschedulable] } }, 'merge', { subresource: 'status' });
       await waitFor('condition seen', () => state.pods.get('elsewhere', 'default')?.status?.conditions?.length);
       expect(pending()).toBe(created + 2);
+    } finally {
+      state.stop();
+    }
+  }, 30_000);
+
+  it('a nominated pod’s room is kept on its node, as kube-scheduler keeps it', async () => {
+    env = await startSandboxEnvironment({ webhook: false, nodeReadyDelayMs: 100 });
+    const api = env.sandbox.client;
+    const state = new ClusterState({ client: api, clock: new ManualClock(Date.now()) });
+    try {
+      await state.start();
+      await api.create(Refs.nodes, simulatedNode({ name: 'busy', cpu: '4', memory: '16Gi' }));
+      // Another scheduler's pod (the sandbox scheduler leaves it), nominated to the node.
+      const p = await api.create(Refs.pods, bare('preemptor', { schedulerName: 'other-scheduler' }), 'default');
+      await api.patch(Refs.pods, p.metadata.name!, 'default', { status: { nominatedNodeName: 'busy' } }, 'merge', { subresource: 'status' });
+      await waitFor('nomination seen', () => state.pods.get('preemptor', 'default')?.status?.nominatedNodeName === 'busy');
+      const busy = nodeSnapshot(state, []).nodes.find((n) => n.name === 'busy')!;
+      expect(busy.allocatable.milliCpu).toBe(4000 - 3000);
+      expect(busy.allocatable.pods).toBe(110 - 1);
+      // Bound, or its nomination dropped: nothing is kept.
+      await api.patch(Refs.pods, 'preemptor', 'default', { status: { nominatedNodeName: null } }, 'merge', { subresource: 'status' });
+      await waitFor('nomination dropped', () => !state.pods.get('preemptor', 'default')?.status?.nominatedNodeName);
+      expect(nodeSnapshot(state, []).nodes.find((n) => n.name === 'busy')!.allocatable.milliCpu).toBe(4000);
     } finally {
       state.stop();
     }
