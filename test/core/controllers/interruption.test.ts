@@ -100,6 +100,20 @@ async function webOnOneSpotNode(pool: ReturnType<typeof spotPool>, speed = 50, p
   return { e, api, c, node, claim };
 }
 
+/**
+ * The node both web pods run on, once no other node of ours is left. On a loaded machine two
+ * batches can launch two nodes; consolidation then merges the pods, but until the emptied node is
+ * gone it is room a hand-off may move a pod to — the spare node must be the only room elsewhere.
+ */
+async function bothOnOneNodeAlone(api: SandboxEnvironment['sandbox']['client']): Promise<string> {
+  const node = await waitFor('both web pods on one node', async () => {
+    const pods = await runningPods(api, 'default', 'web');
+    return pods.length === 2 && pods[0].spec.nodeName === pods[1].spec.nodeName ? (pods[0].spec.nodeName as string) : undefined;
+  }, 60_000);
+  await waitFor('no other node of ours', async () => ((await api.list(Refs.nodes)).items.every((n) => n.metadata.name === node) ? true : undefined), 60_000);
+  return node;
+}
+
 describe('interruptions', () => {
   it('observe mode says; a rebalance is a note; a retirement days ahead is a graceful replacement; a spot reclaim drains the node before it goes, onto another offering', async () => {
     const e = (env = await startSandboxEnvironment({ speed: 50, launchDelayMs: 20_000, nodeReadyDelayMs: 5_000, podStartDelayMs: 2_000, webhook: false, nodePool: spotPool(), controller: FAST }));
@@ -213,12 +227,7 @@ describe('interruptions', () => {
   ])('a spot reclaim with room for only one pod elsewhere: that pod moves at once, the other serves until the deadline (%s)', async (_name, podShutdownMs) => {
     const start = await webOnOneSpotNode(spotPool(), 10, podShutdownMs);
     const { e, api, c } = start;
-    // Both pods on one node (on a loaded machine two batches can launch two nodes: consolidation then merges them).
-    const together = await waitFor('both web pods on one node', async () => {
-      const pods = await runningPods(api, 'default', 'web');
-      return pods.length === 2 && pods[0].spec.nodeName === pods[1].spec.nodeName ? (pods[0].spec.nodeName as string) : undefined;
-    }, 60_000);
-    const node = together;
+    const node = await bothOnOneNodeAlone(api);
     const claim = node === start.node ? start.claim : await waitFor('the claim of that node', async () => (await nodeClaims(api)).find((o) => o.status?.nodeName === node), 20_000);
     // Nothing new to buy; a node someone else runs has room for one web pod (500m) and not two.
     for (const type of await e.cloud.getInstanceTypes()) for (const o of type.offerings) e.cloud.injectInsufficientCapacity({ instanceType: type.name, zone: o.zone, capacityType: o.capacityType });
@@ -248,10 +257,7 @@ describe('interruptions', () => {
   it('a pod moved by a hand-off whose successor does not show holds its room: the other pod is not evicted for it until the hold ends', async () => {
     const start = await webOnOneSpotNode(spotPool(), 10);
     const { e, api, c } = start;
-    const node = await waitFor('both web pods on one node', async () => {
-      const pods = await runningPods(api, 'default', 'web');
-      return pods.length === 2 && pods[0].spec.nodeName === pods[1].spec.nodeName ? (pods[0].spec.nodeName as string) : undefined;
-    }, 60_000);
+    const node = await bothOnOneNodeAlone(api);
     const claim = node === start.node ? start.claim : await waitFor('the claim of that node', async () => (await nodeClaims(api)).find((o) => o.status?.nodeName === node), 20_000);
     // Nothing runs an evicted web pod again: the Deployment lets go of its ReplicaSet, which is then
     // deleted while a finalizer holds it (a terminating ReplicaSet creates no pods). The pods keep
