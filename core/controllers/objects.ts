@@ -20,7 +20,7 @@ import { podHostPorts } from '../model/host-ports.js';
 import { nodeExtendedResources, podExtendedResources } from '../model/extended-resources.js';
 import { requiredNodeAffinityTerms } from '../model/node-selector-terms.js';
 import { resources, resourcesFromList, resourcesToList, type Resources } from '../model/resources.js';
-import { parseNonNegativeUnits } from '../model/quantity.js';
+import { readNonNegativeUnits } from '../model/quantity.js';
 import type { Taint, Toleration } from '../model/scheduling-constraints.js';
 
 type Obj = Record<string, any>;
@@ -35,13 +35,8 @@ function safeResources(list: unknown, defaults: { pods?: number } = {}): Resourc
 
 /** `{ephemeralStorage}` from a node's allocatable list, when it reports a readable one. */
 function ephemeralAllocatable(list: unknown): { ephemeralStorage?: number } {
-  const raw = (list as Obj | undefined)?.['ephemeral-storage'];
-  if (raw === undefined || raw === null) return {};
-  try {
-    return { ephemeralStorage: parseNonNegativeUnits(String(raw)) };
-  } catch {
-    return {};
-  }
+  const ephemeralStorage = readNonNegativeUnits((list as Obj | undefined)?.['ephemeral-storage']);
+  return ephemeralStorage === undefined ? {} : { ephemeralStorage };
 }
 
 /**

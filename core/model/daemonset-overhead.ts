@@ -108,11 +108,6 @@ function daemonPodRequests(daemonSet: Obj): Resources {
   });
 }
 
-/** What the DaemonSets that would run on a new node of `pool` and `type` request, together. */
-export function daemonSetOverhead(daemonSets: readonly Obj[], pool: NodePool, type: Pick<InstanceType, 'labels'>): Resources {
-  return poolOverhead(prepareAll(daemonSets), pool)(type).requests;
-}
-
 /** What the DaemonSets take of one new node: their requests and the host ports they bind. */
 export interface DaemonSetShare {
   readonly requests: Resources;

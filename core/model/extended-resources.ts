@@ -8,11 +8,10 @@
  * launch nothing, and the pod would wait forever.
  *
  * What a new node will offer is not in any catalog: a device plugin or controller advertises it
- * once the node runs. It is learned from the pool's registered nodes (`newNodeExtended`). Pure.
+ * once the node runs. It is learned from the pool's registered nodes (`extendedLearning`). Pure.
  */
-import { containerRequestList, podSpecRequests, type ReadResourceList } from './pod-requests.js';
-import { parseNonNegativeUnits } from './quantity.js';
-import { ZERO_RESOURCES } from './resources.js';
+import { containerRequestList, podResourceRequest } from './pod-requests.js';
+import { readNonNegativeUnits } from './quantity.js';
 import type { ExistingNode } from './node.js';
 
 type Obj = Record<string, any>;
@@ -29,16 +28,6 @@ function asRecord(value: unknown): Obj | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : undefined;
 }
 
-/** A quantity as a whole number of units (bytes for huge pages); undefined when unreadable. */
-function amount(raw: unknown): number | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  try {
-    return parseNonNegativeUnits(String(raw));
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The extended resources one pod of this spec requests, by the rules the other resources follow
  * (a limit stands in for a missing request, sidecars add up, the largest init moment, overhead).
@@ -53,9 +42,7 @@ export function podExtendedResources(spec: unknown): Record<string, number> {
   for (const list of [...lists, asRecord(s.overhead)]) for (const name of Object.keys(list ?? {})) if (isExtendedResourceName(name)) names.add(name);
   const out: Record<string, number> = {};
   for (const name of [...names].sort()) {
-    // The bytes or units ride in the memory field: the rules treat every field alike.
-    const read: ReadResourceList = (list) => ({ ...ZERO_RESOURCES, memoryBytes: amount(list?.[name]) ?? 0 });
-    const total = podSpecRequests(s, read, { podLevel: false }).memoryBytes;
+    const total = podResourceRequest(s, name);
     if (total > 0) out[name] = total;
   }
   return out;
@@ -66,7 +53,7 @@ export function nodeExtendedResources(allocatable: unknown): Record<string, numb
   const out: Record<string, number> = {};
   for (const [name, raw] of Object.entries(asRecord(allocatable) ?? {})) {
     if (!isExtendedResourceName(name)) continue;
-    const value = amount(raw);
+    const value = readNonNegativeUnits(raw);
     if (value !== undefined) out[name] = value;
   }
   return out;
@@ -105,15 +92,10 @@ export function advertisersOf(nodes: readonly ExistingNode[]): AdvertisingNode[]
  * - else (no node of the pool to learn from): undefined, not counted — the pod is planned as if the
  *   node will have it; once that node registers, the pool has a node to learn from, so a resource no
  *   node offers costs at most one node, not one per pass.
- */
-export function newNodeExtended(nodes: readonly AdvertisingNode[], pool: string, type: string, name: string): number | undefined {
-  return extendedLearning(nodes, [name])(pool, type, name);
-}
-
-/**
- * The same rules over an index built once (per pool: per type the most advertised, and the least
- * over all nodes, 0 when some node lacks it): each answer then costs a map lookup, not a walk over
- * every node — a solve asks once per pool, type and name (1,345 types × thousands of nodes).
+ *
+ * Built once as an index (per pool: per type the most advertised, and the least over all nodes, 0
+ * when some node lacks it) for the `names` asked: each answer then costs a map lookup, not a walk
+ * over every node — a solve asks once per pool, type and name (1,345 types × thousands of nodes).
  */
 export function extendedLearning(nodes: readonly AdvertisingNode[], names: readonly string[]): (pool: string, type: string, name: string) => number | undefined {
   const pools = new Map<string, { byType: Map<string, Map<string, number>>; least: Map<string, number> }>();

@@ -21,7 +21,7 @@
  * - `spec.overhead` (set from the RuntimeClass) comes on top, and the pod takes one pod slot.
  */
 import { addResources, maxResources, resourcesFromList, ZERO_RESOURCES, type ResourceList, type Resources } from './resources.js';
-import { parseNonNegativeUnits } from './quantity.js';
+import { readNonNegativeUnits } from './quantity.js';
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
@@ -113,22 +113,22 @@ export function podSpecRequests(spec: unknown, read: ReadResourceList = resource
 }
 
 /**
+ * One pod's request of a single resource `name` outside `Resources` (ephemeral storage, an extended
+ * resource), in whole units, by the same rules as the others: a limit stands in for a missing
+ * request, sidecars add up, an init container needs its moment, overhead comes on top. Pod-level
+ * `spec.resources` does not cover such resources. An unreadable quantity counts as zero (the API
+ * server refuses such a pod).
+ */
+export function podResourceRequest(spec: unknown, name: string): number {
+  // The units ride in the memory field: the rules above treat every field alike.
+  const read: ReadResourceList = (list) => ({ ...ZERO_RESOURCES, memoryBytes: readNonNegativeUnits(list?.[name]) ?? 0 });
+  return podSpecRequests(spec, read, { podLevel: false }).memoryBytes;
+}
+
+/**
  * One pod's request of local ephemeral storage (`ephemeral-storage`: its containers' writable
- * layers, logs and emptyDir volumes), in bytes, by the same rules as the other resources: a limit
- * stands in for a missing request, sidecars add up, an init container needs its moment, overhead
- * comes on top. Pod-level `spec.resources` does not cover it. An unreadable quantity counts as zero
- * (the API server refuses such a pod).
+ * layers, logs and emptyDir volumes), in bytes.
  */
 export function podEphemeralStorage(spec: unknown): number {
-  const read: ReadResourceList = (list) => {
-    const raw = list?.['ephemeral-storage'];
-    if (raw === undefined || raw === null) return ZERO_RESOURCES;
-    try {
-      // The bytes ride in the memory field: the rules above treat every field alike.
-      return { ...ZERO_RESOURCES, memoryBytes: parseNonNegativeUnits(String(raw)) };
-    } catch {
-      return ZERO_RESOURCES;
-    }
-  };
-  return podSpecRequests(spec, read, { podLevel: false }).memoryBytes;
+  return podResourceRequest(spec, 'ephemeral-storage');
 }

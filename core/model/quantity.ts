@@ -119,6 +119,20 @@ export function parseNonNegativeUnits(input: string): number {
   return value;
 }
 
+/**
+ * A non-negative quantity from an object someone else wrote (a pod's requests, a node's
+ * allocatable) as whole units; undefined when absent or unreadable, for callers that skip such a
+ * value rather than fail.
+ */
+export function readNonNegativeUnits(raw: unknown): number | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  try {
+    return parseNonNegativeUnits(String(raw));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Formats milli-units the way kubectl shows CPU: whole cores without a suffix, else `m`. */
 export function formatMilli(milli: number): string {
   if (!Number.isInteger(milli)) throw new RangeError(`milli value must be an integer, got ${milli}`);

@@ -207,7 +207,7 @@ function existingPoolUsage(input: SchedulingInput): Map<string, { milliCpu: numb
 
 /**
  * Each pool's types with what a new node will offer of each extended resource the pods ask for
- * (InstanceType.extendedResources), learned from the pool's nodes (newNodeExtended); what a type
+ * (InstanceType.extendedResources), learned from the pool's nodes (extendedLearning); what a type
  * already says (a cloud that knows) is kept.
  */
 function withLearnedExtended(input: SchedulingInput, names: readonly string[], learned: (pool: string, type: string, name: string) => number | undefined): Map<string, InstanceType[]> {

@@ -36,7 +36,7 @@ import { attachedByDriver, csiNodeLimits, exceededDriver, podAttachedVolumes } f
 import { conflictingPort, podHostPorts } from '../../model/host-ports.js';
 import { podEphemeralStorage } from '../../model/pod-requests.js';
 import { nodeExtendedResources, podExtendedResources } from '../../model/extended-resources.js';
-import { parseNonNegativeUnits } from '../../model/quantity.js';
+import { readNonNegativeUnits } from '../../model/quantity.js';
 import { volumeLookupFrom, volumeTopology, type VolumeLookup } from '../../model/volume-topology.js';
 import { podAffinityTopology } from '../../model/pod-affinity.js';
 import { scheduledPod, topologyFilter, type ScheduledPod, type TopologyRejection } from './pod-topology.js';
@@ -186,14 +186,8 @@ export class Scheduler extends KeyedController {
     const extended = this.extendedResources(pod, podsOn);
     if (wanted === 0) return extended;
     return (node) => {
-      const raw = node.status?.allocatable?.['ephemeral-storage'];
-      if (raw === undefined || raw === null) return extended?.(node);
-      let allocatable: number;
-      try {
-        allocatable = parseNonNegativeUnits(String(raw));
-      } catch {
-        return extended?.(node);
-      }
+      const allocatable = readNonNegativeUnits(node.status?.allocatable?.['ephemeral-storage']);
+      if (allocatable === undefined) return extended?.(node);
       const used = podsOn(node.metadata.name).reduce((sum, p) => sum + podEphemeralStorage(p.spec), 0);
       return used + wanted > allocatable ? 'EphemeralStorage' : extended?.(node);
     };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { daemonSetOverhead, daemonSetRunsOn, typesByPoolLessDaemonSets } from '../../../core/model/daemonset-overhead.js';
+import { daemonSetRunsOn, daemonSetShare, typesByPoolLessDaemonSets } from '../../../core/model/daemonset-overhead.js';
 import { Labels } from '../../../core/model/labels.js';
 import { GIB, MIB } from '../../../core/model/quantity.js';
 import { solve } from '../../../core/scheduling/solver.js';
@@ -7,6 +7,8 @@ import { instanceType, nodePool, pods } from '../scheduling/builders.js';
 
 const m5 = instanceType({ name: 'm5.large', cpu: 2, memoryGiB: 8, price: 0.096 });
 const g4 = instanceType({ name: 'g4dn.xlarge', cpu: 4, memoryGiB: 16, price: 0.526, gpus: 1 });
+
+const daemonSetOverhead = (...args: Parameters<typeof daemonSetShare>) => daemonSetShare(...args).requests;
 
 function daemonSet(name: string, spec: Record<string, unknown> = {}, cpu = '100m', memory = '128Mi') {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advertisersOf, extendedLearning, isExtendedResourceName, newNodeExtended, nodeExtendedResources, podExtendedResources, type AdvertisingNode } from '../../../core/model/extended-resources.js';
+import { advertisersOf, extendedLearning, isExtendedResourceName, nodeExtendedResources, podExtendedResources, type AdvertisingNode } from '../../../core/model/extended-resources.js';
 import { existingNode, pod } from '../scheduling/builders.js';
 import { podFromSpec } from '../../../core/controllers/objects.js';
 
@@ -34,7 +34,8 @@ describe('extended resources a pod requests', () => {
   });
 });
 
-describe('newNodeExtended: what a new node will offer, learned from the pool’s nodes', () => {
+describe('extendedLearning: what a new node will offer, learned from the pool’s nodes', () => {
+  const newNodeExtended = (nodes: readonly AdvertisingNode[], pool: string, type: string, name: string) => extendedLearning(nodes, [name])(pool, type, name);
   const node = (nodePool: string, instanceType: string, extendedResources?: Record<string, number>): AdvertisingNode => ({ nodePool, instanceType, ...(extendedResources ? { extendedResources } : {}) });
   const ENI = 'vpc.amazonaws.com/pod-eni';
 
@@ -73,7 +74,11 @@ describe('advertisersOf and the index', () => {
       { nodePool: 'q', instanceType: 'a' },
     ];
     const learned = extendedLearning(nodes, ['x', 'y', 'z']);
-    for (const pool of ['p', 'q', 'r']) for (const type of ['a', 'b', 'c']) for (const name of ['x', 'y', 'z']) expect(learned(pool, type, name)).toBe(newNodeExtended(nodes, pool, type, name));
+    // Pool p — type a: the most its nodes advertise; b: its node's; c (no node): the least over the pool, 0 where one lacks it.
+    const expected: Record<string, Record<string, Record<string, number | undefined>>> = {
+      p: { a: { x: 5, y: 1, z: 0 }, b: { x: 3, y: 0, z: 0 }, c: { x: 2, y: 0, z: 0 } },
+    };
+    for (const pool of ['p', 'q', 'r']) for (const type of ['a', 'b', 'c']) for (const name of ['x', 'y', 'z']) expect(learned(pool, type, name)).toBe(expected[pool]?.[type]?.[name]);
     expect([learned('p', 'a', 'x'), learned('p', 'c', 'x'), learned('p', 'c', 'y'), learned('q', 'a', 'x')]).toEqual([5, 2, 0, undefined]);
   });
 });
